@@ -1,0 +1,109 @@
+//! The one public error Kotlin catches. Its variants are what the UI acts on; the conversion
+//! from the core's internal error happens here and only here.
+
+use fundi_core::drafts::{DraftField, FieldError, Problem};
+use fundi_core::storage::StorageError;
+use fundi_core::Error as CoreError;
+
+/// A field the UI should mark, and why (see `FieldProblem`).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct FieldIssue {
+    pub field: DraftFieldName,
+    pub problem: FieldProblem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DraftFieldName {
+    Title,
+    Description,
+    Materials,
+    Category,
+    Price,
+    WeeklyCapacity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum FieldProblem {
+    Required,
+    TooLong { max: u32 },
+    TooMany { max: u32 },
+    TooSmall { min: i64 },
+    TooLarge { max: i64 },
+    InvalidCharacters,
+}
+
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum FundiError {
+    /// Input the user can fix: show each issue next to its field.
+    #[error("invalid input")]
+    InvalidInput { issues: Vec<FieldIssue> },
+    #[error("not found")]
+    NotFound,
+    /// The action is not allowed in the record's current state (e.g. editing a submitted draft).
+    #[error("not allowed now: {detail}")]
+    NotAllowed { detail: String },
+    /// The phone is out of space: ask the user to free some.
+    #[error("storage full")]
+    StorageFull,
+    /// The database file is damaged or not a database. It was left untouched.
+    #[error("storage corrupt")]
+    StorageCorrupt,
+    /// The database was written by a newer version of the app.
+    #[error("app too old for this data (schema {found}, supported {supported})")]
+    AppTooOld { found: u32, supported: u32 },
+    /// The store was closed; open it again.
+    #[error("closed")]
+    Closed,
+    /// Anything else; `detail` is for logs and bug reports, never shown to users as is.
+    #[error("internal error: {detail}")]
+    Internal { detail: String },
+}
+
+impl From<DraftField> for DraftFieldName {
+    fn from(f: DraftField) -> Self {
+        match f {
+            DraftField::Title => DraftFieldName::Title,
+            DraftField::Description => DraftFieldName::Description,
+            DraftField::Materials => DraftFieldName::Materials,
+            DraftField::Category => DraftFieldName::Category,
+            DraftField::Price => DraftFieldName::Price,
+            DraftField::WeeklyCapacity => DraftFieldName::WeeklyCapacity,
+        }
+    }
+}
+
+impl From<Problem> for FieldProblem {
+    fn from(p: Problem) -> Self {
+        match p {
+            Problem::Required => FieldProblem::Required,
+            Problem::TooLong { max } => FieldProblem::TooLong { max },
+            Problem::TooMany { max } => FieldProblem::TooMany { max },
+            Problem::TooSmall { min } => FieldProblem::TooSmall { min },
+            Problem::TooLarge { max } => FieldProblem::TooLarge { max },
+            Problem::InvalidCharacters => FieldProblem::InvalidCharacters,
+        }
+    }
+}
+
+impl From<FieldError> for FieldIssue {
+    fn from(e: FieldError) -> Self {
+        FieldIssue { field: e.field.into(), problem: e.problem.into() }
+    }
+}
+
+/// The one place core errors become public ones. Internal detail goes to `Internal` only; no
+/// user content (titles, descriptions) is ever part of an error.
+impl From<CoreError> for FundiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(issues) => FundiError::InvalidInput { issues: issues.into_iter().map(Into::into).collect() },
+            CoreError::NotFound { .. } => FundiError::NotFound,
+            e @ CoreError::InvalidState { .. } => FundiError::NotAllowed { detail: e.to_string() },
+            CoreError::Closed => FundiError::Closed,
+            CoreError::Storage(StorageError::Full) => FundiError::StorageFull,
+            CoreError::Storage(StorageError::Corrupt) => FundiError::StorageCorrupt,
+            CoreError::Storage(StorageError::NewerSchema { found, supported }) => FundiError::AppTooOld { found, supported },
+            other => FundiError::Internal { detail: other.to_string() },
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! fundi-ffi: what Kotlin sees of fundi-core. Every function here converts its arguments, calls
+//! core once, and converts the result; logic found here belongs in core.
+//!
+//! Files: `error.rs` (the one public error), `drafts.rs` (draft records and the store object),
+//! `money.rs` (price formatting and parsing).
+
+uniffi::setup_scaffolding!("fundi");
+
+mod drafts;
+mod error;
+mod money;
+
+pub use drafts::*;
+pub use error::*;
+pub use money::*;

@@ -1,0 +1,32 @@
+//! Prices for the UI: format minor units for display, parse what the artisan types.
+
+use crate::error::{FieldIssue, FundiError};
+use fundi_core::drafts::validate::parse_price_input;
+use fundi_core::money::{self, Language, Money};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum UiLanguage {
+    English,
+    Swahili,
+}
+
+impl From<UiLanguage> for Language {
+    fn from(l: UiLanguage) -> Self {
+        match l {
+            UiLanguage::English => Language::English,
+            UiLanguage::Swahili => Language::Swahili,
+        }
+    }
+}
+
+/// "KSh 1,250" for 125000 minor units.
+#[uniffi::export]
+pub fn format_kes(minor: i64, language: UiLanguage) -> String {
+    money::format_money(Money::kes_minor(minor), language.into())
+}
+
+/// Minor units from what was typed into the price field, or the price field's issue.
+#[uniffi::export]
+pub fn parse_price(typed: String) -> Result<i64, FundiError> {
+    parse_price_input(&typed).map_err(|e| FundiError::InvalidInput { issues: vec![FieldIssue::from(e)] })
+}

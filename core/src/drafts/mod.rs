@@ -1,0 +1,9 @@
+//! Catalog drafts: the products an artisan prepares offline before a mentor or liaison reviews
+//! them. `model` holds the types, `validate` the pure field rules, `store` the persistence and
+//! the public operations on [`crate::Store`].
+
+mod model;
+mod store;
+pub mod validate;
+
+pub use model::{Category, Draft, DraftField, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};

@@ -1,0 +1,166 @@
+//! Draft types. Plain data: no I/O, no FFI.
+
+use crate::money::Money;
+
+/// Product categories, as the catalog groups them. The UI shows a translated label for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    Jewelry,
+    Textiles,
+    Baskets,
+    HomeDecor,
+    Carvings,
+    Pottery,
+    Leather,
+    Beadwork,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Jewelry,
+        Category::Textiles,
+        Category::Baskets,
+        Category::HomeDecor,
+        Category::Carvings,
+        Category::Pottery,
+        Category::Leather,
+        Category::Beadwork,
+        Category::Other,
+    ];
+
+    /// Stable code stored in the database and sent over sync.
+    pub fn code(self) -> &'static str {
+        match self {
+            Category::Jewelry => "jewelry",
+            Category::Textiles => "textiles",
+            Category::Baskets => "baskets",
+            Category::HomeDecor => "home_decor",
+            Category::Carvings => "carvings",
+            Category::Pottery => "pottery",
+            Category::Leather => "leather",
+            Category::Beadwork => "beadwork",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.code() == code)
+    }
+}
+
+/// Where a draft is in its review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DraftStatus {
+    /// Being written by the artisan; editable.
+    Draft,
+    /// Sent for review; locked until the reviewer answers.
+    Submitted,
+    /// The reviewer asked for changes; editable again.
+    ChangesRequested,
+    /// Accepted into the catalog.
+    Approved,
+}
+
+impl DraftStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            DraftStatus::Draft => "draft",
+            DraftStatus::Submitted => "submitted",
+            DraftStatus::ChangesRequested => "changes_requested",
+            DraftStatus::Approved => "approved",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DraftStatus> {
+        [DraftStatus::Draft, DraftStatus::Submitted, DraftStatus::ChangesRequested, DraftStatus::Approved]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// Whether the artisan may change the draft's content in this state.
+    pub fn is_editable(self) -> bool {
+        matches!(self, DraftStatus::Draft | DraftStatus::ChangesRequested)
+    }
+}
+
+/// A draft as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draft {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub materials: Vec<String>,
+    pub category: Category,
+    pub price: Money,
+    /// How many the artisan can make in a week.
+    pub weekly_capacity: u32,
+    pub status: DraftStatus,
+    /// Wall-clock milliseconds (from the HLC stamp) of creation and of the last change.
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+}
+
+/// What the artisan fills in to create a draft. Prices are in minor units (cents) of KES.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewDraft {
+    pub title: String,
+    pub description: String,
+    pub materials: Vec<String>,
+    pub category: Category,
+    pub price_minor: i64,
+    pub weekly_capacity: u32,
+}
+
+/// A per-field edit: `None` leaves the field as it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DraftPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub materials: Option<Vec<String>>,
+    pub category: Option<Category>,
+    pub price_minor: Option<i64>,
+    pub weekly_capacity: Option<u32>,
+}
+
+/// The fields a validation error can point at (the UI shows the message next to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DraftField {
+    Title,
+    Description,
+    Materials,
+    Category,
+    Price,
+    WeeklyCapacity,
+}
+
+impl DraftField {
+    /// The name used in `field_versions` and on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            DraftField::Title => "title",
+            DraftField::Description => "description",
+            DraftField::Materials => "materials",
+            DraftField::Category => "category",
+            DraftField::Price => "price",
+            DraftField::WeeklyCapacity => "weekly_capacity",
+        }
+    }
+}
+
+/// What is wrong with a field, in terms the UI can translate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    Required,
+    TooLong { max: u32 },
+    TooMany { max: u32 },
+    TooSmall { min: i64 },
+    TooLarge { max: i64 },
+    InvalidCharacters,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: DraftField,
+    pub problem: Problem,
+}

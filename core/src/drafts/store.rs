@@ -1,0 +1,313 @@
+//! Drafts in SQLite, and the draft operations of [`Store`].
+//!
+//! Every change is stamped with the phone's HLC inside the transaction that writes it, and each
+//! changed field records its stamp in `field_versions`, which the sync engine merges by.
+//! Deleting leaves a tombstone so a later sync can carry the deletion.
+
+use super::model::{Category, Draft, DraftField, DraftPatch, DraftStatus, NewDraft};
+use super::validate::{validate_new, validate_patch};
+use crate::error::{Error, Result};
+use crate::hlc::Timestamp;
+use crate::money::{Currency, Money};
+use crate::storage::{stamp, StorageError};
+use crate::{ids, Store};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+const KIND: &str = "draft";
+const COLUMNS: &str =
+    "id, title, description, materials, category, price_minor, currency, weekly_capacity, status, created_hlc, updated_hlc";
+
+fn corrupt<T>(_: T) -> Error {
+    Error::Storage(StorageError::Corrupt)
+}
+
+fn wall_ms(hlc: &str) -> Result<u64> {
+    Ok(hlc.parse::<Timestamp>().map_err(corrupt)?.wall_ms)
+}
+
+/// Rebuild a draft from a row of [`COLUMNS`]. Values this build cannot read mean the file was
+/// damaged or written by something else: a typed error, never a panic.
+fn from_row(row: &Row<'_>) -> Result<Draft> {
+    let materials: String = row.get(3)?;
+    let category: String = row.get(4)?;
+    let currency: String = row.get(6)?;
+    let status: String = row.get(8)?;
+    let created: String = row.get(9)?;
+    let updated: String = row.get(10)?;
+    Ok(Draft {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        description: row.get(2)?,
+        materials: serde_json::from_str(&materials).map_err(corrupt)?,
+        category: Category::from_code(&category).ok_or_else(|| corrupt(()))?,
+        price: Money { minor: row.get(5)?, currency: Currency::from_code(&currency).ok_or_else(|| corrupt(()))? },
+        weekly_capacity: row.get(7)?,
+        status: DraftStatus::from_code(&status).ok_or_else(|| corrupt(()))?,
+        created_at_ms: wall_ms(&created)?,
+        updated_at_ms: wall_ms(&updated)?,
+    })
+}
+
+fn load(conn: &Connection, id: &str) -> Result<Draft> {
+    let sql = format!("SELECT {COLUMNS} FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL");
+    conn.query_row(&sql, [id], |row| Ok(from_row(row)))
+        .optional()?
+        .ok_or(Error::NotFound { kind: KIND })?
+}
+
+fn record_field_stamp(conn: &Connection, id: &str, field: &str, ts: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc",
+        params![KIND, id, field, ts],
+    )?;
+    Ok(())
+}
+
+fn materials_json(materials: &[String]) -> String {
+    serde_json::to_string(materials).expect("a list of strings always serializes")
+}
+
+impl Store {
+    /// Create a draft from what the artisan typed. Returns the stored draft.
+    pub fn create_draft(&self, input: NewDraft) -> Result<Draft> {
+        let input = validate_new(&input).map_err(Error::Invalid)?;
+        self.write(|tx| {
+            let id = ids::new_id();
+            let ts = stamp(tx)?.to_string();
+            tx.execute(
+                &format!("INSERT INTO drafts ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
+                params![
+                    id,
+                    input.title,
+                    input.description,
+                    materials_json(&input.materials),
+                    input.category.code(),
+                    input.price_minor,
+                    Currency::Kes.code(),
+                    input.weekly_capacity,
+                    DraftStatus::Draft.code(),
+                    ts
+                ],
+            )?;
+            for field in [
+                DraftField::Title,
+                DraftField::Description,
+                DraftField::Materials,
+                DraftField::Category,
+                DraftField::Price,
+                DraftField::WeeklyCapacity,
+            ] {
+                record_field_stamp(tx, &id, field.code(), &ts)?;
+            }
+            record_field_stamp(tx, &id, "status", &ts)?;
+            load(tx, &id)
+        })
+    }
+
+    /// Change some fields of an editable draft. Fields left `None`, or set to their current
+    /// value, are not touched (and keep their stamps, so they do not win a later merge).
+    pub fn update_draft(&self, id: &str, patch: DraftPatch) -> Result<Draft> {
+        let patch = validate_patch(&patch).map_err(Error::Invalid)?;
+        self.write(|tx| {
+            let current = load(tx, id)?;
+            if !current.status.is_editable() {
+                return Err(Error::InvalidState { kind: KIND, action: "edit", state: current.status.code() });
+            }
+            let mut changes: Vec<(DraftField, &str, rusqlite::types::Value)> = vec![];
+            use rusqlite::types::Value;
+            if let Some(t) = patch.title.filter(|t| *t != current.title) {
+                changes.push((DraftField::Title, "title", Value::Text(t)));
+            }
+            if let Some(d) = patch.description.filter(|d| *d != current.description) {
+                changes.push((DraftField::Description, "description", Value::Text(d)));
+            }
+            if let Some(m) = patch.materials.filter(|m| *m != current.materials) {
+                changes.push((DraftField::Materials, "materials", Value::Text(materials_json(&m))));
+            }
+            if let Some(c) = patch.category.filter(|c| *c != current.category) {
+                changes.push((DraftField::Category, "category", Value::Text(c.code().into())));
+            }
+            if let Some(p) = patch.price_minor.filter(|p| *p != current.price.minor) {
+                changes.push((DraftField::Price, "price_minor", Value::Integer(p)));
+            }
+            if let Some(w) = patch.weekly_capacity.filter(|w| *w != current.weekly_capacity) {
+                changes.push((DraftField::WeeklyCapacity, "weekly_capacity", Value::Integer(w.into())));
+            }
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            let ts = stamp(tx)?.to_string();
+            for (field, column, value) in changes {
+                tx.execute(&format!("UPDATE drafts SET {column} = ?1, updated_hlc = ?2 WHERE id = ?3"), params![value, ts, id])?;
+                record_field_stamp(tx, id, field.code(), &ts)?;
+            }
+            load(tx, id)
+        })
+    }
+
+    /// One live draft.
+    pub fn get_draft(&self, id: &str) -> Result<Draft> {
+        if !ids::is_valid_id(id) {
+            return Err(Error::NotFound { kind: KIND });
+        }
+        self.read(|conn| load(conn, id))
+    }
+
+    /// All live drafts, newest first (by creation).
+    pub fn list_drafts(&self) -> Result<Vec<Draft>> {
+        self.read(|conn| {
+            let sql =
+                format!("SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL ORDER BY created_hlc DESC, id DESC");
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], |row| Ok(from_row(row)))?;
+            rows.map(|r| r?).collect()
+        })
+    }
+
+    /// Delete a draft, leaving a tombstone for sync. An approved product cannot be deleted
+    /// from the phone (it is in the catalog; retiring it is a separate flow).
+    pub fn delete_draft(&self, id: &str) -> Result<()> {
+        self.write(|tx| {
+            let current = load(tx, id)?;
+            if current.status == DraftStatus::Approved {
+                return Err(Error::InvalidState { kind: KIND, action: "delete", state: current.status.code() });
+            }
+            let ts = stamp(tx)?.to_string();
+            tx.execute("UPDATE drafts SET deleted_hlc = ?1, updated_hlc = ?1 WHERE id = ?2", params![ts, id])?;
+            record_field_stamp(tx, id, "deleted", &ts)?;
+            Ok(())
+        })
+    }
+
+    /// Send a draft for review. Allowed from `Draft` and `ChangesRequested`.
+    pub fn submit_draft(&self, id: &str) -> Result<Draft> {
+        self.write(|tx| {
+            let current = load(tx, id)?;
+            if !current.status.is_editable() {
+                return Err(Error::InvalidState { kind: KIND, action: "submit", state: current.status.code() });
+            }
+            let ts = stamp(tx)?.to_string();
+            tx.execute(
+                "UPDATE drafts SET status = ?1, updated_hlc = ?2 WHERE id = ?3",
+                params![DraftStatus::Submitted.code(), ts, id],
+            )?;
+            record_field_stamp(tx, id, "status", &ts)?;
+            load(tx, id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drafts::{FieldError, Problem};
+
+    fn basket(title: &str) -> NewDraft {
+        NewDraft {
+            title: title.into(),
+            description: "Woven sisal, natural dyes".into(),
+            materials: vec!["sisal".into(), "leather".into()],
+            category: Category::Baskets,
+            price_minor: 250_000,
+            weekly_capacity: 4,
+        }
+    }
+
+    fn stamps(store: &Store, id: &str) -> Vec<(String, String)> {
+        store
+            .read(|c| {
+                let mut s = c.prepare("SELECT field, hlc FROM field_versions WHERE record_id = ?1 ORDER BY field")?;
+                let rows = s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn create_get_list_newest_first() {
+        let store = Store::open_in_memory().unwrap();
+        let a = store.create_draft(basket("Kiondo A")).unwrap();
+        let b = store.create_draft(basket("Kiondo B")).unwrap();
+        assert_eq!(store.get_draft(&a.id).unwrap(), a);
+        let titles: Vec<String> = store.list_drafts().unwrap().into_iter().map(|d| d.title).collect();
+        assert_eq!(titles, vec!["Kiondo B", "Kiondo A"]);
+        assert_eq!(a.price, Money::kes_minor(250_000));
+        assert_eq!(a.status, DraftStatus::Draft);
+    }
+
+    #[test]
+    fn edit_stamps_only_the_changed_fields() {
+        let store = Store::open_in_memory().unwrap();
+        let d = store.create_draft(basket("Kiondo")).unwrap();
+        let before = stamps(&store, &d.id);
+        let patch = DraftPatch { price_minor: Some(300_000), title: Some("Kiondo".into()), ..Default::default() };
+        let after_edit = store.update_draft(&d.id, patch).unwrap();
+        assert_eq!(after_edit.price.minor, 300_000);
+        let after = stamps(&store, &d.id);
+        for ((field, old), (_, new)) in before.iter().zip(after.iter()) {
+            if field == "price" {
+                assert!(new > old, "price stamp must advance");
+            } else {
+                assert_eq!(old, new, "{field} was not changed and must keep its stamp");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_edits_and_creates_store_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        match store.create_draft(basket("")) {
+            Err(Error::Invalid(errors)) => {
+                assert_eq!(errors, vec![FieldError { field: DraftField::Title, problem: Problem::Required }])
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert!(store.list_drafts().unwrap().is_empty());
+        let d = store.create_draft(basket("Kiondo")).unwrap();
+        let bad = DraftPatch { price_minor: Some(0), ..Default::default() };
+        assert!(matches!(store.update_draft(&d.id, bad), Err(Error::Invalid(_))));
+        assert_eq!(store.get_draft(&d.id).unwrap().price.minor, 250_000);
+    }
+
+    #[test]
+    fn delete_leaves_a_tombstone_and_hides_the_draft() {
+        let store = Store::open_in_memory().unwrap();
+        let d = store.create_draft(basket("Kiondo")).unwrap();
+        store.delete_draft(&d.id).unwrap();
+        assert!(matches!(store.get_draft(&d.id), Err(Error::NotFound { .. })));
+        assert!(store.list_drafts().unwrap().is_empty());
+        assert!(matches!(store.delete_draft(&d.id), Err(Error::NotFound { .. })));
+        let tombstones: i64 = store
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM drafts WHERE deleted_hlc IS NOT NULL", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(tombstones, 1);
+    }
+
+    #[test]
+    fn submitted_drafts_are_locked() {
+        let store = Store::open_in_memory().unwrap();
+        let d = store.create_draft(basket("Kiondo")).unwrap();
+        let s = store.submit_draft(&d.id).unwrap();
+        assert_eq!(s.status, DraftStatus::Submitted);
+        let edit = DraftPatch { title: Some("New".into()), ..Default::default() };
+        assert!(matches!(store.update_draft(&d.id, edit), Err(Error::InvalidState { action: "edit", .. })));
+        assert!(matches!(store.submit_draft(&d.id), Err(Error::InvalidState { action: "submit", .. })));
+    }
+
+    #[test]
+    fn calls_after_close_fail_with_closed() {
+        let store = Store::open_in_memory().unwrap();
+        store.close().unwrap();
+        store.close().unwrap();
+        assert!(matches!(store.list_drafts(), Err(Error::Closed)));
+        assert!(matches!(store.create_draft(basket("x")), Err(Error::Closed)));
+    }
+
+    #[test]
+    fn unknown_ids_are_not_found() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(matches!(store.get_draft("nope"), Err(Error::NotFound { .. })));
+        assert!(matches!(store.submit_draft(&ids::new_id()), Err(Error::NotFound { .. })));
+    }
+}

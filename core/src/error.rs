@@ -1,0 +1,34 @@
+//! The core's internal error. Each module has its own error enum; this one gathers them with
+//! `#[from]`, and the bindings turn it into the small public error the UI acts on.
+
+use crate::drafts::FieldError;
+use crate::hlc::ClockError;
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    /// Input the user can fix, one entry per field.
+    #[error("invalid input: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("{kind} not found")]
+    NotFound { kind: &'static str },
+    /// The record exists but is in a state where this action is not allowed
+    /// (e.g. editing a draft already submitted for review).
+    #[error("cannot {action} a {kind} that is {state}")]
+    InvalidState { kind: &'static str, action: &'static str, state: &'static str },
+    /// The store was closed; the handle can no longer be used.
+    #[error("store is closed")]
+    Closed,
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Storage(StorageError::from(e))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
