@@ -26,6 +26,7 @@ class DraftEditorActivity : Activity() {
     companion object {
         const val EXTRA_DRAFT_ID = "ke.fundi.app.DRAFT_ID"
         private const val STATE_DRAFT_ID = "draft_id"
+        private const val STATE_CATEGORY = "category_position"
     }
 
     private val app get() = application as FundiApp
@@ -47,6 +48,7 @@ class DraftEditorActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_draft_editor)
+        actionBar?.setDisplayHomeAsUpEnabled(true)
         title = findViewById(R.id.field_title)
         description = findViewById(R.id.field_description)
         materials = findViewById(R.id.field_materials)
@@ -78,7 +80,9 @@ class DraftEditorActivity : Activity() {
         delete.visibility = if (draftId == null) View.GONE else View.VISIBLE
 
         val id = draftId
-        val restoring = savedInstanceState != null
+        // After a restart by the system the text fields already hold what was typed; the
+        // spinner gets its adapter only now, so its choice is put back by hand.
+        val restoredCategory = savedInstanceState?.getInt(STATE_CATEGORY, -1) ?: -1
         call(
             work = { p -> if (id == null) p.blank() else p.load(id) },
             done = { p, state ->
@@ -86,8 +90,8 @@ class DraftEditorActivity : Activity() {
                     this, android.R.layout.simple_spinner_dropdown_item,
                     p.categories.map { text(categoryKey(it)) },
                 )
-                // After a restart by the system the fields already hold what was typed.
-                show(state, p, keepFields = restoring)
+                show(state, p, keepFields = savedInstanceState != null)
+                if (restoredCategory in p.categories.indices) category.setSelection(restoredCategory)
             },
         )
     }
@@ -95,6 +99,7 @@ class DraftEditorActivity : Activity() {
     override fun onSaveInstanceState(outState: Bundle) {
         super.onSaveInstanceState(outState)
         outState.putString(STATE_DRAFT_ID, draftId)
+        outState.putInt(STATE_CATEGORY, category.selectedItemPosition)
     }
 
     private fun form() = DraftForm(
@@ -151,11 +156,13 @@ class DraftEditorActivity : Activity() {
         if (presenter != null) categories = presenter.categories
         draftId = state.draftId
         if (!keepFields) {
-            title.setText(state.form.title)
-            description.setText(state.form.description)
-            materials.setText(state.form.materials)
-            price.setText(state.form.price)
-            capacity.setText(state.form.weeklyCapacity)
+            // Only touch fields whose text changed (the core normalises, e.g. the price), so
+            // the cursor stays where it was in the others.
+            title.update(state.form.title)
+            description.update(state.form.description)
+            materials.update(state.form.materials)
+            price.update(state.form.price)
+            capacity.update(state.form.weeklyCapacity)
             val index = categories.indexOf(state.form.category)
             if (index >= 0) category.setSelection(index)
         }
@@ -180,4 +187,8 @@ class DraftEditorActivity : Activity() {
         state.notice?.let { Toast.makeText(this, text(it), Toast.LENGTH_SHORT).show() }
         if (state.finished) finish()
     }
+}
+
+private fun EditText.update(value: String) {
+    if (text.toString() != value) setText(value)
 }

@@ -80,7 +80,7 @@ class DraftListActivity : Activity() {
             val row = rows[position]
             view.findViewById<TextView>(R.id.row_title).text = row.title
             view.findViewById<TextView>(R.id.row_details).text =
-                listOf(row.price, text(row.weeklyCapacity), text(row.category)).joinToString(" · ")
+                getString(R.string.row_details, row.price, text(row.weeklyCapacity), text(row.category))
             view.findViewById<TextView>(R.id.row_state).text = text(row.state)
             return view
         }
