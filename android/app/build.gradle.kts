@@ -13,9 +13,42 @@ plugins {
 }
 
 val repoRoot: File = rootProject.projectDir.parentFile
-val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
-val uniffiOut = layout.buildDirectory.dir("generated/source/uniffi/main")
+val rustJniLibs: File = layout.buildDirectory.get().asFile.resolve("rustJniLibs")
+val uniffiOut: File = layout.buildDirectory.get().asFile.resolve("generated/source/uniffi/main")
 val abis = listOf("arm64-v8a", "armeabi-v7a")
+
+val cargoNdkBuild by tasks.registering(Exec::class) {
+    description = "Builds libfundi_ffi.so for ${abis.joinToString()} with cargo-ndk."
+    workingDir = repoRoot
+    inputs.files(fileTree(File(repoRoot, "core/src")), fileTree(File(repoRoot, "bindings/src")))
+    inputs.files(File(repoRoot, "Cargo.lock"), File(repoRoot, "core/Cargo.toml"), File(repoRoot, "bindings/Cargo.toml"))
+    outputs.dir(rustJniLibs)
+    val args = mutableListOf("cargo", "ndk", "--platform", "26")
+    abis.forEach { args += listOf("-t", it) }
+    args += listOf("-o", rustJniLibs.path, "build", "-p", "fundi-ffi", "--release")
+    commandLine(args)
+}
+
+val uniffiBindgen by tasks.registering(Exec::class) {
+    description = "Generates the Kotlin bindings from the arm64-v8a libfundi_ffi.so just built."
+    dependsOn(cargoNdkBuild)
+    workingDir = repoRoot
+    val so = rustJniLibs.resolve("arm64-v8a/libfundi_ffi.so")
+    inputs.file(so)
+    outputs.dir(uniffiOut)
+    doFirst { delete(uniffiOut) }
+    commandLine(
+        "cargo", "run", "-q", "-p", "fundi-ffi", "--bin", "uniffi-bindgen", "--",
+        "generate", so.path, "--language", "kotlin", "--no-format",
+        "--out-dir", uniffiOut.path,
+    )
+}
+
+val cargoBuildHost by tasks.registering(Exec::class) {
+    description = "Builds the host libfundi_ffi.so that the JVM unit tests load."
+    workingDir = repoRoot
+    commandLine("cargo", "build", "-p", "fundi-ffi")
+}
 
 android {
     namespace = "ke.fundi.app"
@@ -52,6 +85,9 @@ android {
             java.srcDir(uniffiOut)
             jniLibs.srcDir(rustJniLibs)
         }
+        getByName("test") {
+            java.srcDir("src/test/kotlin")
+        }
     }
 
     compileOptions {
@@ -66,44 +102,12 @@ android {
         unitTests.all {
             it.useJUnitPlatform()
             // The JVM tests load the host build of the Rust library through JNA.
-            it.systemProperty("jna.library.path", File(repoRoot, "target/debug").path)
+            val cargoTarget = System.getenv("CARGO_TARGET_DIR")?.let(::File) ?: File(repoRoot, "target")
+            it.systemProperty("jna.library.path", File(cargoTarget, "debug").path)
             it.systemProperty("fundi.res.dir", file("src/main/res").path)
             it.dependsOn(cargoBuildHost)
         }
     }
-}
-
-val cargoNdkBuild by tasks.registering(Exec::class) {
-    description = "Builds libfundi_ffi.so for ${abis.joinToString()} with cargo-ndk."
-    workingDir = repoRoot
-    inputs.files(fileTree(File(repoRoot, "core/src")), fileTree(File(repoRoot, "bindings/src")))
-    inputs.files(File(repoRoot, "Cargo.lock"), File(repoRoot, "core/Cargo.toml"), File(repoRoot, "bindings/Cargo.toml"))
-    outputs.dir(rustJniLibs)
-    val args = mutableListOf("cargo", "ndk", "--platform", "26")
-    abis.forEach { args += listOf("-t", it) }
-    args += listOf("-o", rustJniLibs.get().asFile.path, "build", "-p", "fundi-ffi", "--release")
-    commandLine(args)
-}
-
-val uniffiBindgen by tasks.registering(Exec::class) {
-    description = "Generates the Kotlin bindings from the arm64-v8a libfundi_ffi.so just built."
-    dependsOn(cargoNdkBuild)
-    workingDir = repoRoot
-    val so = rustJniLibs.map { it.file("arm64-v8a/libfundi_ffi.so") }
-    inputs.file(so)
-    outputs.dir(uniffiOut)
-    doFirst { delete(uniffiOut) }
-    commandLine(
-        "cargo", "run", "-q", "-p", "fundi-ffi", "--bin", "uniffi-bindgen", "--",
-        "generate", so.get().asFile.path, "--language", "kotlin", "--no-format",
-        "--out-dir", uniffiOut.get().asFile.path,
-    )
-}
-
-val cargoBuildHost by tasks.registering(Exec::class) {
-    description = "Builds the host libfundi_ffi.so that the JVM unit tests load."
-    workingDir = repoRoot
-    commandLine("cargo", "build", "-p", "fundi-ffi")
 }
 
 tasks.named("preBuild") { dependsOn(uniffiBindgen) }

@@ -170,7 +170,7 @@ def parse(path):
                 else:
                     pkg = None
                 continue
-            line = strip_annotations(line).replace("\x01NN ", "\x01NN ").strip()
+            line = strip_annotations(line).strip()
             head = line.split(" ", 1)[0]
             if head in ("ctor", "method", "field", "enum_constant", "property"):
                 parse_member(stack[-1], head, line[len(head):].strip())
@@ -459,7 +459,7 @@ def owed_methods(classes, res, c):
         ps = tuple(erase(substitute(res.qualify(p, bounds.keys() | set(mapping)), mapping), bounds) for _, p in m["params"])
         return (m["name"], ps)
 
-    def walk(k, mapping, is_iface):
+    def walk(k, mapping):
         key = (k.qname, tuple(sorted(mapping.items())))
         if key in seen:
             return
@@ -481,7 +481,7 @@ def owed_methods(classes, res, c):
             args = [substitute(a, mapping) for a in type_args(stq)]
             names = type_param_names(sc.tparams)
             sub = dict(zip(names, args)) if len(args) == len(names) else {n: "java.lang.Object" for n in names}
-            walk(sc, sub, sc.kind == "interface")
+            walk(sc, sub)
     # own methods first
     for m in c.methods:
         mb = dict(cb)
@@ -525,7 +525,7 @@ def owed_methods(classes, res, c):
                 if s not in abstract:
                     implemented[s] = True
     for k, mp in chain:
-        walk(k, mp, False)
+        walk(k, mp)
     # among interface declarations the most specific win (a sub-interface may re-abstract a default)
     for s, decls in iface_decls.items():
         if s in implemented or s in abstract:
@@ -649,8 +649,6 @@ class Writer:
                 self.visibility(k["mods"]), ("<%s> " % self.res.qualify(ktp, kscope)) if ktp else "",
                 c.simple, self.params(k["params"], kscope),
                 self.throws(k["throws"], scope), call))
-        if c.kind == "enum" and not ctors:
-            pass
         for m in c.methods:
             if c.kind == "enum" and "static" in m["mods"] and (
                     (m["name"] == "values" and not m["params"]) or
