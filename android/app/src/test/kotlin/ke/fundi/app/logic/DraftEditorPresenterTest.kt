@@ -1,3 +1,4 @@
+// The editor presenter over a real database: save, validation errors per field, submit, delete.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals

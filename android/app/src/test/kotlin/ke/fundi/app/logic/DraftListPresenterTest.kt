@@ -1,3 +1,4 @@
+// The list presenter over a real database: order, formatted prices, labels, errors.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals

@@ -1,3 +1,4 @@
+// From the core's FieldProblem and FundiException to string keys and arguments.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals

@@ -1,3 +1,4 @@
+// The string keys the logic produces against the strings.xml files of both languages.
 package ke.fundi.app.logic
 
 import java.io.File
