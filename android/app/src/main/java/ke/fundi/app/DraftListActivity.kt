@@ -56,7 +56,8 @@ class DraftListActivity : Activity() {
     private fun show(state: DraftListState) {
         adapter.rows = state.rows
         adapter.notifyDataSetChanged()
-        empty.setText(R.string.drafts_empty)
+        // The welcome text only when there is truly nothing; an error has its own line.
+        empty.text = if (state.isEmpty) getString(R.string.drafts_empty) else ""
         val error = state.message
         message.visibility = if (error == null) View.GONE else View.VISIBLE
         message.text = if (error == null) "" else text(error)
