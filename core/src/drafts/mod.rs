@@ -6,4 +6,4 @@ mod model;
 mod store;
 pub mod validate;
 
-pub use model::{Category, Draft, DraftField, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};
+pub use model::{Category, Draft, DraftField, DraftForm, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};

@@ -5,15 +5,14 @@ package ke.fundi.app.logic
 
 import uniffi.fundi.DraftChanges
 import uniffi.fundi.DraftFieldName
+import uniffi.fundi.DraftFormInput
 import uniffi.fundi.DraftRecord
 import uniffi.fundi.DraftStoreInterface
-import uniffi.fundi.FieldProblem
 import uniffi.fundi.FundiException
-import uniffi.fundi.NewDraftInput
 import uniffi.fundi.ProductCategory
 import uniffi.fundi.UiLanguage
 import uniffi.fundi.formatKes
-import uniffi.fundi.parsePrice
+import uniffi.fundi.readDraftForm
 import uniffi.fundi.productCategories
 
 /** The editor's fields as the user typed them. */
@@ -85,27 +84,18 @@ class DraftEditorPresenter(private val store: DraftStoreInterface, private val l
         fun rejected(errors: Map<DraftFieldName, UiText>, message: UiText) =
             Written(null, EditorState(draftId = id, form = form, fieldErrors = errors, message = message))
 
-        // Typed text to values. The price is read by the core; the count is a plain number.
-        val errors = LinkedHashMap<DraftFieldName, UiText>()
-        val price: Long? = try {
-            parsePrice(form.price)
-        } catch (e: FundiException.InvalidInput) {
-            errors.putAll(fieldErrors(e, language))
-            null
-        }
-        val capacity: UInt? = form.weeklyCapacity.trim().toUIntOrNull()
-        if (capacity == null) {
-            val problem = if (form.weeklyCapacity.isBlank()) FieldProblem.Required else FieldProblem.InvalidCharacters
-            errors[DraftFieldName.WEEKLY_CAPACITY] = fieldProblemText(DraftFieldName.WEEKLY_CAPACITY, problem, language)
-        }
-        if (price == null || capacity == null) return rejected(errors, UiText(StringKey.FIX_MARKED_FIELDS))
-
-        val materials = form.materials.split(',', '\n')
+        // The core reads the typed form and names every field it cannot accept, all at once.
         return try {
+            val d = readDraftForm(
+                DraftFormInput(form.title, form.description, form.materials, form.category, form.price, form.weeklyCapacity),
+            )
             val record = if (id == null) {
-                store.createDraft(NewDraftInput(form.title, form.description, materials, form.category, price, capacity))
+                store.createDraft(d)
             } else {
-                store.updateDraft(id, DraftChanges(form.title, form.description, materials, form.category, price, capacity))
+                store.updateDraft(
+                    id,
+                    DraftChanges(d.title, d.description, d.materials, d.category, d.priceMinor, d.weeklyCapacity),
+                )
             }
             Written(record, null)
         } catch (e: FundiException.InvalidInput) {
