@@ -5,6 +5,7 @@
 //! - [`storage`]: the one SQLite file per phone, its migrations and the persisted clock.
 //! - [`drafts`]: catalog drafts (validation is pure; persistence sits on [`storage`]).
 //! - [`sync`]: the sync protocol's wire types and merge rules (pure; shared with the depot server).
+//! - [`outbox`], [`replica`]: the phone's durable outbox and sync client (push then pull).
 //! - [`store::Store`]: the handle the bindings hold; each feature adds its own `impl Store` block
 //!   in its own module, so the handle never becomes a god object.
 //!
@@ -15,6 +16,8 @@ pub mod error;
 pub mod hlc;
 pub mod ids;
 pub mod money;
+pub mod outbox;
+pub mod replica;
 pub mod storage;
 pub mod store;
 pub mod sync;

@@ -157,6 +157,30 @@ pub fn draft_step(from: DraftStatus, command: DraftCommand, role: Role, relation
     step(DRAFT_TRANSITIONS, from, command, role, relation)
 }
 
+/// Apply an already-validated order command to an order: its new status, stamp and note. The
+/// depot runs it after [`order_step`] accepts; a phone runs it when the depot acknowledges the
+/// command, so both hold the very same record without sending it back.
+pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, c: &super::wire::CommandBody) {
+    order.status = to.code().to_string();
+    order.updated_hlc = order.updated_hlc.max(c.hlc);
+    if let Some(a) = c.args.get("artisan_id").and_then(|v| v.as_str()) {
+        order.artisan_id = Some(a.to_string());
+    }
+    if let Some(reason) = c.args.get("reason").and_then(|v| v.as_str()) {
+        order.note = Some(reason.chars().take(500).collect());
+    }
+}
+
+/// Where `command` leads from `from`, whoever issues it (for replaying acknowledged commands).
+pub fn order_target(from: OrderStatus, command: OrderCommand) -> Option<OrderStatus> {
+    ORDER_TRANSITIONS.iter().find(|t| t.command == command && t.from.contains(&from)).map(|t| t.to)
+}
+
+/// Where a review command leads from `from`, whoever issues it.
+pub fn draft_target(from: DraftStatus, command: DraftCommand) -> Option<DraftStatus> {
+    DRAFT_TRANSITIONS.iter().find(|t| t.command == command && t.from.contains(&from)).map(|t| t.to)
+}
+
 /// Statuses from which no command leads anywhere.
 pub fn order_is_final(s: OrderStatus) -> bool {
     !ORDER_TRANSITIONS.iter().any(|t| t.from.contains(&s))

@@ -10,7 +10,9 @@ use rusqlite::params;
 
 pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullResponse, ApiError> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let device = caller.device_id.clone().unwrap_or_default();
+    // A fresh start (cursor 0) gets everything back, its own changes included: the phone may
+    // have been restored or may have discarded local changes.
+    let device = if cursor == 0 { String::new() } else { caller.device_id.clone().unwrap_or_default() };
     let scope = match caller.role {
         Role::Artisan => "owner = ?2",
         Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",

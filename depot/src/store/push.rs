@@ -274,14 +274,9 @@ fn order_command(
             Some(a) if a.role == fundi_core::sync::Role::Artisan => {}
             _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),
         }
-        order.artisan_id = Some(artisan.to_string());
         new_owner = Some(artisan.to_string());
     }
-    if let Some(reason) = c.args.get("reason").and_then(Value::as_str) {
-        order.note = Some(reason.chars().take(500).collect());
-    }
-    order.status = to.code().to_string();
-    order.updated_hlc = order.updated_hlc.max(c.hlc);
+    workflow::apply_order_command(&mut order, to, c);
     let body = serde_json::to_value(&order).map_err(internal)?;
     put_record(tx, Kind::Order.code(), id, new_owner.as_deref(), echo, &body, None)?;
     Ok(())

@@ -1,0 +1,154 @@
+//! End to end: an artisan's phone, a mentor's phone and a depot staff phone, each with its own
+//! database, against a real depot process. They edit offline, sync in different orders and
+//! converge; an order goes from assigned to delivered across several syncs; stock adds up.
+
+mod common;
+use common::Server;
+use fundi_core::drafts::{Category, DraftPatch, DraftStatus, NewDraft};
+use fundi_core::sync::workflow::{DraftCommand, OrderCommand, OrderStatus};
+
+fn basket() -> NewDraft {
+    NewDraft {
+        title: "Kiondo".into(),
+        description: "Sisal basket".into(),
+        materials: vec!["sisal".into()],
+        category: Category::Baskets,
+        price_minor: 250_000,
+        weekly_capacity: 4,
+    }
+}
+
+#[test]
+fn order_flow_from_assigned_to_delivered_across_syncs() {
+    let server = Server::start();
+    let (mentor, mentor_id) = server.phone("mentor", "mentor", None);
+    let (artisan, artisan_id) = server.phone("artisan", "akinyi", Some(&mentor_id));
+    let (staff, _) = server.phone("staff", "staff", None);
+    let (other_id, _) = server.account("artisan", "baraka", Some(&mentor_id));
+    server.import_csv(&format!(
+        "source,external_ref,product,quantity,price_minor,artisan_id\nshop,A-1,Kiondo basket,3,250000,{artisan_id}\nshop,A-2,Bowl,1,90000,{other_id}\n"
+    ));
+
+    artisan.sync_now(None).unwrap();
+    let orders = artisan.list_orders().unwrap();
+    assert_eq!(orders.len(), 1, "an artisan sees only their own orders");
+    let id = orders[0].id.clone();
+    assert_eq!(orders[0].status, OrderStatus::Assigned);
+
+    // Offline: accept and start production; the phone shows the optimistic state.
+    artisan.order_command(&id, OrderCommand::Accept, None).unwrap();
+    let v = artisan.order_command(&id, OrderCommand::StartProduction, None).unwrap();
+    assert_eq!((v.status, v.server_status), (OrderStatus::InProduction, OrderStatus::Assigned));
+    assert!(artisan.order_command(&id, OrderCommand::Ship, None).is_err(), "an artisan cannot ship");
+    artisan.sync_now(None).unwrap();
+    let v = artisan.get_order(&id).unwrap();
+    assert_eq!((v.status, v.server_status, v.pending_commands.len()), (OrderStatus::InProduction, OrderStatus::InProduction, 0));
+
+    artisan.order_command(&id, OrderCommand::MarkReady, None).unwrap();
+    artisan.sync_now(None).unwrap();
+
+    staff.sync_now(None).unwrap();
+    assert_eq!(staff.list_orders().unwrap().len(), 2, "staff see the whole depot");
+    staff.order_command(&id, OrderCommand::Receive, None).unwrap();
+    staff.order_command(&id, OrderCommand::QcPass, None).unwrap();
+    staff.order_command(&id, OrderCommand::Ship, None).unwrap();
+    staff.sync_now(None).unwrap();
+    staff.order_command(&id, OrderCommand::Deliver, None).unwrap();
+    let r = staff.sync_now(None).unwrap();
+    assert_eq!((r.pushed, r.refused), (1, 0));
+
+    artisan.sync_now(None).unwrap();
+    assert_eq!(artisan.get_order(&id).unwrap().status, OrderStatus::Delivered);
+    mentor.sync_now(None).unwrap();
+    assert_eq!(mentor.list_orders().unwrap().len(), 2, "a mentor follows both mentees' orders");
+    assert_eq!(artisan.pending_count().unwrap() + staff.pending_count().unwrap(), 0);
+}
+
+#[test]
+fn concurrent_draft_edits_converge_and_the_loser_is_a_conflict() {
+    let server = Server::start();
+    let (mentor, mentor_id) = server.phone("mentor", "mentor", None);
+    let (artisan, _) = server.phone("artisan", "akinyi", Some(&mentor_id));
+    let (staff, _) = server.phone("staff", "staff", None);
+
+    let d = artisan.create_draft(basket()).unwrap();
+    artisan.sync_now(None).unwrap();
+    staff.sync_now(None).unwrap();
+    mentor.sync_now(None).unwrap();
+    assert_eq!(mentor.list_review_drafts().unwrap().len(), 1);
+
+    // The artisan edits the title offline; nobody else touches it. Then submits.
+    artisan.update_draft(&d.id, DraftPatch { title: Some("Kiondo kikubwa".into()), ..Default::default() }).unwrap();
+    artisan.submit_draft(&d.id).unwrap();
+    artisan.sync_now(None).unwrap();
+    mentor.sync_now(None).unwrap();
+    let review = mentor.list_review_drafts().unwrap();
+    assert_eq!((review[0].title.as_str(), review[0].status), ("Kiondo kikubwa", DraftStatus::Submitted));
+    mentor.review_draft(&d.id, DraftCommand::RequestChanges, Some("Show the handle".into())).unwrap();
+    mentor.sync_now(None).unwrap();
+    artisan.sync_now(None).unwrap();
+    assert_eq!(artisan.get_draft(&d.id).unwrap().status, DraftStatus::ChangesRequested);
+
+    // Concurrent price edits: the artisan offline, staff at the depot. Both sync; the later
+    // stamp wins everywhere and the other value is a conflict the artisan can restore.
+    artisan.update_draft(&d.id, DraftPatch { price_minor: Some(260_000), ..Default::default() }).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    staff.sync_now(None).unwrap();
+    let staff_draft = staff.list_review_drafts().unwrap();
+    assert_eq!(staff_draft.len(), 1);
+    // Staff price write through the generic field path (staff may set prices).
+    staff_set_price(&staff, &d.id, 300_000);
+    staff.sync_now(None).unwrap();
+    artisan.sync_now(None).unwrap();
+    let local = artisan.get_draft(&d.id).unwrap();
+    assert_eq!(local.price.minor, 300_000, "the later write wins");
+    let conflicts = artisan.list_conflicts().unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].value.as_deref(), Some("260000"));
+    artisan.resolve_conflict(&conflicts[0].id, true).unwrap();
+    assert_eq!(artisan.get_draft(&d.id).unwrap().price.minor, 260_000);
+    artisan.sync_now(None).unwrap();
+    staff.sync_now(None).unwrap();
+    artisan.sync_now(None).unwrap();
+    assert!(artisan.list_conflicts().unwrap().is_empty(), "restoring settles the conflict everywhere");
+    assert_eq!(artisan.get_draft(&d.id).unwrap().price.minor, 260_000);
+    let staff_view: serde_json::Value = staff_doc(&staff, &d.id);
+    assert_eq!(staff_view["doc"]["fields"]["price"]["value"], 260_000);
+    assert!(staff_view["doc"].get("conflicts").is_none());
+}
+
+fn staff_set_price(staff: &fundi_core::Store, id: &str, price: i64) {
+    staff.set_reviewed_draft_field(id, "price", serde_json::json!(price)).unwrap();
+}
+
+fn staff_doc(staff: &fundi_core::Store, id: &str) -> serde_json::Value {
+    serde_json::to_value(staff.reviewed_draft(id).unwrap()).unwrap()
+}
+
+#[test]
+fn stock_movements_from_two_staff_phones_add_up() {
+    let server = Server::start();
+    let (artisan, _) = server.phone("artisan", "akinyi", None);
+    let (s1, _) = server.phone("staff", "s1", None);
+    let (s2, _) = server.phone("staff", "s2", None);
+    let d = artisan.create_draft(basket()).unwrap();
+    artisan.sync_now(None).unwrap();
+    s1.sync_now(None).unwrap();
+    s2.sync_now(None).unwrap();
+    s1.record_stock(&d.id, 5, "received").unwrap();
+    s2.record_stock(&d.id, 3, "received").unwrap();
+    s2.record_stock(&d.id, -1, "shipped").unwrap();
+    assert!(artisan.record_stock(&d.id, 100, "received").is_err(), "artisans do not record stock");
+    s1.sync_now(None).unwrap();
+    s2.sync_now(None).unwrap();
+    s1.sync_now(None).unwrap();
+    artisan.sync_now(None).unwrap();
+    for phone in [&artisan, &s1, &s2] {
+        let levels = phone.stock_levels().unwrap();
+        assert_eq!(levels.len(), 1);
+        assert_eq!(levels[0].quantity, 7);
+    }
+    assert_eq!(artisan.stock_levels().unwrap()[0].title.as_deref(), Some("Kiondo"));
+    let out = server.cli(&["list-depot"]);
+    assert!(out.contains(&format!("{}  7", d.id)), "{out}");
+}
