@@ -181,6 +181,13 @@ fn every_http_endpoint_by_every_role() {
         check(&format!("{role} accepts via the operations API"), s, false);
         let (s, _) = w.s.req(Some(dev), "/v1/me", None);
         check(&format!("{role} reads itself"), s, true);
+        // A replacement code for a1 (mentor A's mentee) and for b1 (mentor B's).
+        for (target, owner_mentor) in [(&w.a1.account, "ma"), (&w.b1.account, "mb")] {
+            let (s, _) = w.s.req(Some(dev), &format!("/v1/accounts/{target}/codes"), Some(json!({})));
+            let me = if *role == "mentor" { "ma" } else { "" };
+            let allowed = matches!(*role, "operations" | "staff") || (me == owner_mentor);
+            check(&format!("{role} issues a code for {owner_mentor}'s mentee"), s, allowed);
+        }
     }
     // Without a credential, everything but enrollment, health and the API document is refused.
     for (path, body) in [("/v1/me", None), ("/v1/sync/pull", None), ("/v1/depot", None), ("/v1/token", Some(json!({}))), ("/v1/sync/push", Some(json!({})))] {

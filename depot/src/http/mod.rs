@@ -41,6 +41,7 @@ pub fn router(db: Arc<Db>) -> Router {
         .route("/v1/token", post(rotate_token))
         .route("/v1/me", get(me))
         .route("/v1/enrollments", post(create_enrollment))
+        .route("/v1/accounts/{account_id}/codes", post(replacement_code))
         .route("/v1/devices/{device_id}/revoke", post(revoke_device))
         .route("/v1/sync/push", post(sync_push))
         .route("/v1/sync/pull", get(sync_pull))
@@ -200,6 +201,10 @@ async fn create_enrollment(State(app): State<App>, headers: HeaderMap, body: Res
         db.write(|tx| accounts::enroll(tx, &caller, req))
     })
     .await
+}
+
+async fn replacement_code(State(app): State<App>, headers: HeaderMap, Path(account_id): Path<String>) -> Response {
+    run(app, headers, true, move |db, caller| db.write(|tx| accounts::replacement_code(tx, &caller, &account_id))).await
 }
 
 #[derive(Serialize)]

@@ -113,8 +113,23 @@ pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<
     issue_code(conn, caller, &id)
 }
 
-/// A new code for an existing account (a replacement phone). Same permissions as revoking.
-pub fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
+/// A new code for an existing account (a replacement phone, a second device): operations for
+/// anyone; a mentor for their mentees; staff for artisans.
+pub fn replacement_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
+    let account = get_account(conn, account_id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
+    let allowed = match caller.role {
+        Role::Operations => true,
+        Role::Staff => account.role == Role::Artisan,
+        Role::Mentor => account.mentor_id.as_deref() == Some(caller.account_id.as_str()),
+        Role::Artisan => false,
+    };
+    if !allowed {
+        return Err(ApiError::not_found("no such account"));
+    }
+    issue_code(conn, caller, account_id)
+}
+
+fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
     let code = random_secret()[..12].to_uppercase();
     let code = format!("{}-{}-{}", &code[0..4], &code[4..8], &code[8..12]);
     let expires_ms = now_ms() + CODE_TTL_MS;
