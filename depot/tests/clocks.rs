@@ -90,15 +90,44 @@ fn a_clock_that_jumps_backwards_keeps_stamps_increasing() {
     staff.sync_now(None).unwrap();
     assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("price").unwrap(), 130_000, "the last edit wins");
     assert!(artisan.list_conflicts().unwrap().is_empty());
-    // A stamp from a clock that ran ahead while offline is refused by the depot (typed, wedged
-    // with its reason), never stored; the rest of the queue goes through.
+    // A clock that ran two years ahead while offline: the depot refuses those stamps once
+    // (typed, nothing stored), the phone then re-stamps the never-accepted edit by the depot's
+    // time and the next sync delivers it. Nothing is lost, nothing stays stuck.
     artisan.set_clock_skew_for_testing(2 * YEAR_MS).unwrap();
     artisan.update_draft(&d.id, DraftPatch { title: Some("Future".into()), ..Default::default() }).unwrap();
     artisan.set_clock_skew_for_testing(-YEAR_MS).unwrap();
     let r = artisan.sync_now(None).unwrap();
     assert_eq!(r.refused, 1);
-    let items = artisan.outbox_items().unwrap();
-    assert!(matches!(&items[0].state, fundi_core::outbox::ItemState::Wedged { reason } if reason.starts_with("clock_ahead")), "{items:?}");
     staff.sync_now(None).unwrap();
-    assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("title").unwrap(), "Kikapu");
+    assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("title").unwrap(), "Kikapu", "nothing of the refused stamp stored");
+    let items = artisan.outbox_items().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].state, fundi_core::outbox::ItemState::Pending, "re-stamped and queued again");
+    let r = artisan.sync_now(None).unwrap();
+    assert_eq!((r.pushed, r.refused), (1, 0));
+    staff.sync_now(None).unwrap();
+    assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("title").unwrap(), "Future");
+    let high = artisan.clock_high_water().unwrap();
+    assert!(high.wall_ms < fundi_core::hlc::wall_clock_ms() + 60_000, "the clock is back near true time");
+}
+
+#[test]
+fn edits_made_before_enrollment_on_a_clock_a_year_ahead_are_delivered() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, code) = server.account("artisan", "early", None);
+    let phone = Store::open(dir.path().join("early.db")).unwrap();
+    phone.set_clock_skew_for_testing(YEAR_MS).unwrap();
+    let d = phone.create_draft(draft()).unwrap();
+    phone.update_draft(&d.id, DraftPatch { price_minor: Some(140_000), ..Default::default() }).unwrap();
+    phone.submit_draft(&d.id).unwrap();
+    phone.enroll_device(&server.url, &code).unwrap();
+    let r = phone.sync_now(None).unwrap();
+    assert_eq!((r.pushed, r.refused), (3, 0), "re-stamped at enrollment, accepted at the first sync");
+    let (staff, _) = server.phone("staff", "staff", None);
+    staff.sync_now(None).unwrap();
+    let seen = staff.reviewed_draft(&d.id).unwrap();
+    assert_eq!((seen.status.as_str(), seen.doc.value("price").unwrap().as_i64()), ("submitted", Some(140_000)));
+    // Later edits on the corrected clock still order after the re-stamped ones.
+    assert!(phone.get_draft(&d.id).unwrap().updated_at_ms < fundi_core::hlc::wall_clock_ms() + 60_000);
 }

@@ -100,6 +100,7 @@ fn learn_clock(conn: &Connection, server: Timestamp) -> Result<()> {
     let skew: i64 = conn.query_row("SELECT clock_skew_ms FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
     let local = wall_clock_ms() as i64 + skew;
     conn.execute("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1", [server.wall_ms as i64 - local])?;
+    super::rebase::rebase_future_stamps(conn, server)?;
     let node = device_node(conn)?;
     let (wall, counter): (i64, i64) = conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut hlc = Hlc { wall_ms: wall as u64, counter: counter as u32, node };
@@ -199,8 +200,10 @@ impl Store {
                 return Err(SyncError::Protocol("push answered a different number of mutations".into()).into());
             }
             let (applied, refused) = self.write(|tx| {
+                let counts = outbox::acknowledge(tx, &resp.results)?;
+                // After the answers: items refused for the clock are re-stamped here.
                 learn_clock(tx, resp.server_time)?;
-                outbox::acknowledge(tx, &resp.results)
+                Ok(counts)
             })?;
             report.pushed += applied;
             report.refused += refused;

@@ -4,6 +4,7 @@
 //!
 //! - `client`: the HTTP transport and its typed errors.
 //! - `engine`: enroll, sync now (push then pull), sync state, the clock learnt from the depot.
+//! - `rebase`: re-stamping edits made while the clock ran ahead (never accepted anywhere).
 //! - `apply`: pulled records into SQLite, merged by the same pure rules the depot runs.
 //! - `views`: orders and their commands, draft review, stock, conflicts and their resolution.
 //!
@@ -12,6 +13,7 @@
 mod apply;
 pub mod client;
 mod engine;
+mod rebase;
 mod views;
 
 pub use client::{SyncError, WireStats};
