@@ -152,3 +152,45 @@ fn stock_movements_from_two_staff_phones_add_up() {
     let out = server.cli(&["list-depot"]);
     assert!(out.contains(&format!("{}  7", d.id)), "{out}");
 }
+
+#[test]
+fn profiles_sync_and_fields_from_a_newer_app_come_back_unchanged() {
+    let server = Server::start();
+    let (mentor, mentor_id) = server.phone("mentor", "mentor", None);
+    let (artisan, artisan_id) = server.phone("artisan", "akinyi", Some(&mentor_id));
+    let (staff, _) = server.phone("staff", "staff", None);
+    // Profiles: the artisan names herself; her mentor sees it and adds her location.
+    artisan.set_profile_field(&artisan_id, "display_name", serde_json::json!("Akinyi O.")).unwrap();
+    artisan.sync_now(None).unwrap();
+    mentor.sync_now(None).unwrap();
+    assert_eq!(mentor.profile(&artisan_id).unwrap().unwrap().doc.value("display_name").unwrap(), "Akinyi O.");
+    mentor.set_profile_field(&artisan_id, "location", serde_json::json!("Kisumu")).unwrap();
+    mentor.sync_now(None).unwrap();
+    artisan.sync_now(None).unwrap();
+    let p = artisan.profile(&artisan_id).unwrap().unwrap();
+    assert_eq!((p.doc.value("display_name").unwrap(), p.doc.value("location").unwrap()), (&serde_json::json!("Akinyi O."), &serde_json::json!("Kisumu")));
+
+    // A newer app on the artisan's second phone writes a field this build does not know.
+    let d = artisan.create_draft(basket()).unwrap();
+    artisan.sync_now(None).unwrap();
+    let ops = server.device("operations", "ops", None);
+    let (_, v) = server.req(Some(&ops), &format!("/v1/accounts/{artisan_id}/codes"), Some(serde_json::json!({})));
+    let device = common::uuid_like();
+    let (_, e) = server.req(None, "/v1/enroll", Some(serde_json::json!({"code": v["code"], "device_id": device})));
+    let newer = common::Dev { account: artisan_id.clone(), device, token: e["token"].as_str().unwrap().into(), counter: Default::default() };
+    let future_value = serde_json::json!({"dye": "indigo", "fast": true});
+    let mut m = common::field_write(&d.id, "draft", "x_dye", future_value.clone());
+    m["x_hint"] = serde_json::json!("from app v9");
+    assert_eq!(server.push(&newer, vec![m]), vec![None]);
+    artisan.sync_now(None).unwrap();
+    // This build edits the draft; the unknown field travels through untouched.
+    artisan.update_draft(&d.id, DraftPatch { title: Some("Kiondo v2".into()), ..Default::default() }).unwrap();
+    artisan.sync_now(None).unwrap();
+    staff.sync_now(None).unwrap();
+    let seen = staff.reviewed_draft(&d.id).unwrap();
+    assert_eq!(seen.doc.value("title").unwrap(), "Kiondo v2");
+    assert_eq!(seen.doc.value("x_dye").unwrap(), &future_value, "unknown fields come back unchanged");
+    let newer_view = server.pull_all(&newer);
+    let mine = newer_view.iter().find(|c| c["id"] == d.id.as_str()).unwrap();
+    assert_eq!(mine["body"]["doc"]["fields"]["x_dye"]["value"], future_value);
+}

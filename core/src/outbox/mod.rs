@@ -197,7 +197,7 @@ pub(crate) fn acknowledge(tx: &Connection, results: &[MutationResult]) -> Result
 /// would cost bytes for nothing), so the phone applies the same pure rules itself here.
 fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
     use crate::sync::workflow::{apply_order_command, draft_target, order_target, DraftCommand, OrderCommand, OrderStatus};
-    use crate::sync::{DraftBody, OrderBody, StockBody};
+    use crate::sync::{OrderBody, StockBody};
     match (Kind::from_code(&m.kind), &m.fields, &m.command, &m.entry) {
         (Some(Kind::Stock), _, _, Some(e)) => {
             let body = StockBody { owner: String::new(), entry: e.clone() };
@@ -219,23 +219,26 @@ fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
                 )?;
             }
         }
-        (Some(Kind::Draft), fields, command, _) => {
-            let body: Option<String> =
-                tx.query_row("SELECT body FROM remote_docs WHERE kind = 'draft' AND id = ?1", [&m.id], |r| r.get(0)).optional()?;
-            let Some(body) = body else { return Ok(()) }; // own drafts are already up to date
-            let mut d: DraftBody = serde_json::from_str(&body).map_err(corrupt)?;
+        (Some(kind @ (Kind::Draft | Kind::Profile)), fields, command, _) => {
+            // Documents this phone does not own live in `remote_docs` (own drafts are current).
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM remote_docs WHERE kind = ?1 AND id = ?2", params![kind.code(), m.id], |r| r.get(0))
+                .optional()?;
+            let Some(body) = body else { return Ok(()) };
+            let mut body: serde_json::Value = serde_json::from_str(&body).map_err(corrupt)?;
+            let mut doc: crate::sync::DocState = serde_json::from_value(body["doc"].clone()).map_err(corrupt)?;
             for (name, w) in fields.iter().flatten() {
-                d.doc.apply(name, w.clone()).map_err(corrupt)?;
+                doc.apply(name, w.clone()).map_err(corrupt)?;
             }
-            if let Some(c) = command {
-                let to = DraftStatus::from_code(&d.status).zip(DraftCommand::from_code(&c.name)).and_then(|(f, k)| draft_target(f, k));
-                if let Some(to) = to {
-                    d.status = to.code().to_string();
+            body["doc"] = serde_json::to_value(&doc).expect("json");
+            if let (Some(c), Some(status)) = (command, body.get("status").and_then(|s| s.as_str()).and_then(DraftStatus::from_code)) {
+                if let Some(to) = DraftCommand::from_code(&c.name).and_then(|k| draft_target(status, k)) {
+                    body["status"] = to.code().into();
                 }
             }
             tx.execute(
-                "UPDATE remote_docs SET body = ?1 WHERE kind = 'draft' AND id = ?2",
-                params![serde_json::to_string(&d).expect("json"), m.id],
+                "UPDATE remote_docs SET body = ?1 WHERE kind = ?2 AND id = ?3",
+                params![body.to_string(), kind.code(), m.id],
             )?;
         }
         _ => {}

@@ -8,7 +8,7 @@ use crate::hlc::Timestamp;
 use crate::outbox;
 use crate::storage::stamp;
 use crate::sync::workflow::{draft_step, order_step, DraftCommand, OrderCommand, OrderStatus};
-use crate::sync::{DocState, DraftBody, Extra, FieldWrite, Kind, LedgerEntry, OrderBody, Relation, Role};
+use crate::sync::{DocState, DraftBody, Extra, FieldWrite, Kind, LedgerEntry, OrderBody, ProfileBody, Relation, Role};
 use crate::{ids, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
@@ -233,6 +233,43 @@ impl Store {
             let mut w = BTreeMap::new();
             w.insert(field.to_string(), write);
             outbox::enqueue_fields(tx, Kind::Draft, id, w)
+        })
+    }
+
+    /// A profile (this account's, or a mentee's for a mentor), as last synced plus local edits.
+    pub fn profile(&self, account_id: &str) -> Result<Option<ProfileBody>> {
+        self.read(|c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM remote_docs WHERE kind = 'profile' AND id = ?1", [account_id], |r| r.get(0))
+                .optional()?;
+            body.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()
+        })
+    }
+
+    /// Change one field of a profile (display_name, location, phone, or any other): the owner,
+    /// their mentor, or staff. Shown at once; sent at the next sync.
+    pub fn set_profile_field(&self, account_id: &str, field: &str, value: serde_json::Value) -> Result<()> {
+        self.write(|tx| {
+            let (me_id, role) = me(tx)?;
+            let rel = if account_id == me_id { Relation::Owner } else if role == Role::Mentor { Relation::Mentor } else { Relation::Other };
+            crate::sync::access::may_write_field(role, rel, Kind::Profile, None, field).map_err(Error::Rejected)?;
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM remote_docs WHERE kind = 'profile' AND id = ?1", [account_id], |r| r.get(0))
+                .optional()?;
+            let mut p: ProfileBody = match body {
+                Some(b) => serde_json::from_str(&b).map_err(corrupt)?,
+                None => ProfileBody { owner: account_id.to_string(), doc: DocState::default(), extra: Extra::new() },
+            };
+            let hlc = stamp(tx)?;
+            let write = FieldWrite { value, hlc, base: p.doc.stamp(field).into_iter().collect() };
+            p.doc.apply(field, write.clone()).map_err(corrupt)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO remote_docs (kind, id, owner, body) VALUES ('profile', ?1, ?1, ?2)",
+                params![account_id, serde_json::to_string(&p).expect("json")],
+            )?;
+            let mut w = BTreeMap::new();
+            w.insert(field.to_string(), write);
+            outbox::enqueue_fields(tx, Kind::Profile, account_id, w)
         })
     }
 

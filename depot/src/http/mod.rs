@@ -300,3 +300,29 @@ pub async fn serve(db: Arc<Db>, listen: &str) -> std::io::Result<()> {
         })
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every route the router serves is in the OpenAPI document, and nothing else is.
+    #[test]
+    fn the_openapi_document_describes_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut documented: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+        documented.sort();
+        let source = include_str!("mod.rs");
+        let mut served: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(".route(\""))
+            .map(|l| &l[..l.find('"').unwrap()])
+            .collect();
+        served.sort();
+        assert_eq!(documented, served);
+        // Every $ref resolves.
+        let text = super::OPENAPI;
+        for part in text.split("\"$ref\": \"#/components/").skip(1) {
+            let path: Vec<&str> = part[..part.find('"').unwrap()].split('/').collect();
+            assert!(doc["components"][path[0]][path[1]].is_object(), "dangling $ref {path:?}");
+        }
+    }
+}
