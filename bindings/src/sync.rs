@@ -265,8 +265,65 @@ impl SyncStore {
         Ok(self.inner.record_stock(&product_id, delta, &reason)?)
     }
 
+    /// Create an account and its one-time code (a mentor for a mentee, staff for an artisan,
+    /// operations for anyone). Needs the network.
+    pub fn create_enrollment(&self, role: UserRole, name: String) -> Result<NewEnrollmentRecord, FundiError> {
+        let e = self.inner.create_enrollment(role.into(), &name)?;
+        Ok(NewEnrollmentRecord { account_id: e.account_id, code: e.code, expires_ms: e.expires_ms })
+    }
+
+    /// Revoke a lost phone by its device id. Needs the network.
+    pub fn revoke_device(&self, device_id: String) -> Result<(), FundiError> {
+        Ok(self.inner.revoke_device(&device_id)?)
+    }
+
+    /// This phone's permanent device id.
+    pub fn device_id(&self) -> Result<String, FundiError> {
+        Ok(self.inner.device_id()?)
+    }
+
+    /// A profile's text fields (own, or a mentee's for a mentor), null if never synced or set.
+    pub fn profile(&self, account_id: String) -> Result<Option<ProfileRecord>, FundiError> {
+        Ok(self.inner.profile(&account_id)?.map(|p| {
+            let text = |f: &str| p.doc.value(f).and_then(|v| v.as_str()).map(String::from);
+            ProfileRecord { account_id, display_name: text("display_name"), location: text("location"), phone: text("phone") }
+        }))
+    }
+
+    /// Set one text field of a profile (`display_name`, `location`, `phone`).
+    pub fn set_profile_text(&self, account_id: String, field: String, value: String) -> Result<(), FundiError> {
+        Ok(self.inner.set_profile_field(&account_id, &field, value.into())?)
+    }
+
     pub fn close(&self) -> Result<(), FundiError> {
         Ok(self.inner.close()?)
+    }
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct NewEnrollmentRecord {
+    pub account_id: String,
+    /// Typed into the new phone once; valid 7 days.
+    pub code: String,
+    pub expires_ms: u64,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ProfileRecord {
+    pub account_id: String,
+    pub display_name: Option<String>,
+    pub location: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl From<UserRole> for Role {
+    fn from(r: UserRole) -> Self {
+        match r {
+            UserRole::Artisan => Role::Artisan,
+            UserRole::Mentor => Role::Mentor,
+            UserRole::Staff => Role::Staff,
+            UserRole::Operations => Role::Operations,
+        }
     }
 }
 

@@ -194,3 +194,29 @@ fn profiles_sync_and_fields_from_a_newer_app_come_back_unchanged() {
     let mine = newer_view.iter().find(|c| c["id"] == d.id.as_str()).unwrap();
     assert_eq!(mine["body"]["doc"]["fields"]["x_dye"]["value"], future_value);
 }
+
+#[test]
+fn a_mentor_enrolls_a_mentees_phone_and_revokes_it_when_lost() {
+    let server = Server::start();
+    let (mentor, _) = server.phone("mentor", "mentor", None);
+    let code = mentor.create_enrollment(fundi_core::sync::Role::Artisan, "Wanjiru").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = fundi_core::Store::open(dir.path().join("mentee.db")).unwrap();
+    let e = phone.enroll_device(&server.url, &code.code).unwrap();
+    assert_eq!((e.account_id.as_str(), e.role), (code.account_id.as_str(), fundi_core::sync::Role::Artisan));
+    let d = phone.create_draft(basket()).unwrap();
+    phone.sync_now(None).unwrap();
+    mentor.sync_now(None).unwrap();
+    assert_eq!(mentor.list_review_drafts().unwrap()[0].id, d.id, "the mentee's drafts reach the mentor");
+    // The phone is lost: the mentor revokes it; it can no longer sync, and says why.
+    mentor.revoke_device(&phone.device_id().unwrap()).unwrap();
+    phone.update_draft(&d.id, DraftPatch { price_minor: Some(1_000), ..Default::default() }).unwrap();
+    match phone.sync_now(None) {
+        Err(fundi_core::Error::Sync(fundi_core::replica::SyncError::Unauthorized { code })) => assert_eq!(code, "revoked"),
+        other => panic!("expected revoked, got {other:?}"),
+    }
+    assert_eq!(phone.pending_count().unwrap(), 1, "the edit is kept, not lost");
+    assert!(phone.sync_status().unwrap().last_error.unwrap().contains("revoked"));
+    // An artisan cannot enroll anyone.
+    assert!(matches!(phone.create_enrollment(fundi_core::sync::Role::Artisan, "x"), Err(fundi_core::Error::Sync(_))));
+}

@@ -8,6 +8,10 @@ use common::Server;
 use fundi_core::sync::workflow::{order_step, OrderCommand, OrderStatus};
 use fundi_core::sync::{Relation, Role};
 
+fn c_code(c: OrderCommand) -> &'static str {
+    c.code()
+}
+
 struct Rng(u64);
 impl Rng {
     fn below(&mut self, n: u64) -> u64 {
@@ -110,6 +114,8 @@ fn concurrent_command_pairs_store_only_legal_states_and_refusals_show_on_the_sen
                 .any(|it| matches!(it.state, fundi_core::outbox::ItemState::Wedged { .. }));
             if wedged {
                 refused += 1;
+                let shown = phones[*who].list_conflicts().unwrap();
+                assert!(shown.iter().any(|x| x.record_id == *id && x.value.as_deref() == Some(c_code(*c)) && x.reason.as_deref().is_some_and(|r| r.starts_with("illegal_transition"))), "the refusal shows as a conflict on its sender: {shown:?}");
             }
         }
         // The depot's state is what the accepted commands give, from where the order stood.
@@ -121,5 +127,17 @@ fn concurrent_command_pairs_store_only_legal_states_and_refusals_show_on_the_sen
     assert!(refused > 0, "some pairs must conflict (e.g. ship vs cancel)");
     for p in phones {
         assert_eq!(p.sync_status().unwrap().pending, 0);
+    }
+    // Discarding a refused command settles it: the order shows the depot's state again.
+    let c = artisan.list_conflicts().unwrap().into_iter().chain(staff.list_conflicts().unwrap()).next();
+    if let Some(c) = c {
+        for p in [&artisan, &staff] {
+            if p.list_conflicts().unwrap().iter().any(|x| x.id == c.id && x.record_id == c.record_id) {
+                p.resolve_conflict(&c.id, false).unwrap();
+                let o = p.get_order(&c.record_id).unwrap();
+                assert_eq!((o.status, o.pending_commands.len()), (o.server_status, 0));
+                break;
+            }
+        }
     }
 }

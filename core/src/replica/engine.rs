@@ -61,6 +61,14 @@ pub struct Enrollment {
     pub role: Role,
 }
 
+/// A new account's one-time enrollment code, to type into its phone.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct NewEnrollment {
+    pub account_id: String,
+    pub code: String,
+    pub expires_ms: u64,
+}
+
 #[derive(Serialize)]
 struct EnrollRequest<'a> {
     code: &'a str,
@@ -254,11 +262,32 @@ impl Store {
                 account_id,
                 pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
                 wedged: count("SELECT COUNT(*) FROM outbox WHERE state = 'wedged'")?,
-                conflicts: count("SELECT COUNT(*) FROM conflicts")?,
+                conflicts: count("SELECT (SELECT COUNT(*) FROM conflicts) + (SELECT COUNT(*) FROM outbox WHERE state = 'wedged')")?,
                 last_sync_ms: last_sync.map(|m| m as u64),
                 last_error,
             })
         })
+    }
+
+    /// Create an account and its one-time enrollment code at the depot: a mentor enrolls a
+    /// mentee's phone, staff an artisan's, operations anyone's. Needs the network.
+    pub fn create_enrollment(&self, role: Role, name: &str) -> Result<NewEnrollment> {
+        let s = self.session()?;
+        let mut t = Transport::new(&s.url)?;
+        Ok(t.call("/v1/enrollments", Some(&s.token), Some(&serde_json::json!({"role": role, "name": name})))?)
+    }
+
+    /// Revoke a lost phone (its owner's, a mentee's, or any for operations). Needs the network.
+    pub fn revoke_device(&self, device_id: &str) -> Result<()> {
+        let s = self.session()?;
+        let mut t = Transport::new(&s.url)?;
+        let _: serde_json::Value = t.call(&format!("/v1/devices/{device_id}/revoke"), Some(&s.token), Some(&serde_json::json!({})))?;
+        Ok(())
+    }
+
+    /// This phone's permanent device id (what a mentor or operations revoke when it is lost).
+    pub fn device_id(&self) -> Result<String> {
+        self.read(device_id)
     }
 
     /// Pretend this phone's wall clock is `ms` off (tests and demos of clock trouble).

@@ -48,8 +48,9 @@ pub struct ReviewDraft {
     pub status: crate::drafts::DraftStatus,
 }
 
-/// A conflict to show: a field's losing value (restore it or keep the current one), or a change
-/// of this account's other device that the depot refused (dismiss it).
+/// A conflict to show: a field's losing value (restore it or keep the current one), a change of
+/// this phone's that the depot refused (retry or discard it; id `outbox:N`), or one of this
+/// account's other device (dismiss it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConflictItem {
     pub id: String,
@@ -326,7 +327,24 @@ impl Store {
             let rows = s.query_map([], |r| {
                 Ok(ConflictItem { id: r.get(0)?, kind: r.get(1)?, record_id: r.get(2)?, field: r.get(3)?, value: r.get(4)?, reason: r.get(5)? })
             })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut out: Vec<ConflictItem> = rows.collect::<Result<_, _>>()?;
+            // This phone's own changes the depot refused (a command that lost a race, an edit
+            // of a locked field): resolving one retries it (`restore`) or discards it.
+            let mut s = c.prepare("SELECT counter, kind, record_id, body, reason FROM outbox WHERE state = 'wedged' ORDER BY counter")?;
+            let rows = s.query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+            })?;
+            for row in rows {
+                let (counter, kind, record_id, body, reason) = row?;
+                let m: crate::sync::Mutation = serde_json::from_str(&body).map_err(corrupt)?;
+                let what = match (&m.command, &m.fields) {
+                    (Some(c), _) => c.name.clone(),
+                    (None, Some(f)) => format!("edit {}", f.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    _ => "stock entry".into(),
+                };
+                out.push(ConflictItem { id: format!("outbox:{counter}"), kind, record_id, field: None, value: Some(what), reason });
+            }
+            Ok(out)
         })
     }
 
@@ -334,6 +352,9 @@ impl Store {
     /// current value stays; either way a write naming both values goes to the depot, which
     /// clears the conflict on every device. A refusal is dismissed.
     pub fn resolve_conflict(&self, id: &str, restore: bool) -> Result<()> {
+        if let Some(counter) = id.strip_prefix("outbox:").and_then(|c| c.parse::<u64>().ok()) {
+            return if restore { self.retry_outbox_item(counter) } else { self.discard_outbox_item(counter) };
+        }
         self.write(|tx| {
             let row: Option<(String, String, Option<String>, Option<String>, Option<String>)> = tx
                 .query_row("SELECT kind, record_id, field, value, hlc FROM conflicts WHERE id = ?1", [id], |r| {
