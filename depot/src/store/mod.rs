@@ -48,7 +48,8 @@ impl Db {
         migrate(&conn)?;
         let node: i64 = conn.query_row("SELECT node FROM meta", [], |r| r.get(0))?;
         let mut clock = Hlc::new(node as u64);
-        // Start after every stamp already stored, even if this box's clock was set back.
+        // The server's stamps only tell phones the time and stamp imported orders; the change
+        // feed is ordered by `seq`, so starting from the wall clock after a restart is enough.
         clock.wall_ms = wall_clock_ms();
         Ok(Db { conn: Mutex::new(conn), clock: Mutex::new(clock), token_ttl_ms: DEFAULT_TOKEN_TTL_MS })
     }
