@@ -295,7 +295,9 @@ impl SyncStore {
         Ok(self.inner.set_profile_field(&account_id, &field, value.into())?)
     }
 
-    pub fn close(&self) -> Result<(), FundiError> {
+    /// Close the database; later calls fail with `FundiError.Closed`. (Not `close`: that name
+    /// is the generated class's AutoCloseable method.)
+    pub fn close_database(&self) -> Result<(), FundiError> {
         Ok(self.inner.close()?)
     }
 }
