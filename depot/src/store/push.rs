@@ -151,13 +151,14 @@ fn apply(tx: &Connection, caller: &Caller, device: &str, cursor: i64, m: &Mutati
         return Err(rej(RejectCode::Malformed, "record ids are UUIDs").into());
     }
     let existing = get_record(tx, kind.code(), &m.id)?;
-    let prev_seq: Option<i64> = rusqlite::OptionalExtension::optional(tx.query_row(
-        "SELECT seq FROM records WHERE kind = ?1 AND id = ?2",
+    let prev: Option<(i64, Option<String>)> = rusqlite::OptionalExtension::optional(tx.query_row(
+        "SELECT seq, last_device FROM records WHERE kind = ?1 AND id = ?2",
         params![kind.code(), m.id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     ))?;
-    // The phone already holds the state this change builds on: do not echo the result back.
-    let seen_before = prev_seq.is_none_or(|s| s <= cursor);
+    // The phone already holds the state this change builds on (it pulled it, or the latest
+    // change was its own clean one): do not echo the result back.
+    let seen_before = prev.is_none_or(|(s, last)| s <= cursor || last.as_deref() == Some(device));
     if let Some((owner, _, _)) = &existing {
         // Records the caller may not read do not exist for them.
         let rel = relation(tx, caller, owner.as_deref())?;
