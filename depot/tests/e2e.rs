@@ -220,3 +220,53 @@ fn a_mentor_enrolls_a_mentees_phone_and_revokes_it_when_lost() {
     // An artisan cannot enroll anyone.
     assert!(matches!(phone.create_enrollment(fundi_core::sync::Role::Artisan, "x"), Err(fundi_core::Error::Sync(_))));
 }
+
+#[test]
+fn one_bad_outbox_item_is_wedged_and_never_blocks_the_queue() {
+    // A small body limit keeps the oversized item small (debug-build gzip is slow).
+    let server = Server::start_with(&["--max-body-kib", "32"]);
+    let (artisan, _) = server.phone("artisan", "akinyi", None);
+    let d = artisan.create_draft(basket()).unwrap();
+    // Two items the depot cannot take, slipped into the outbox between good ones: one too big
+    // for the depot (refused as a whole batch), one this build cannot even read.
+    let conn = rusqlite::Connection::open(server.dir.path().join("akinyi.db")).unwrap();
+    let next = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("UPDATE sync_state SET next_counter = next_counter + 1 RETURNING next_counter - 1", [], |r| r.get(0)).unwrap()
+    };
+    let mut noise = String::with_capacity(100_000);
+    let mut x: u64 = 1;
+    while noise.len() < 100_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.push_str(&format!("{x:016x}"));
+    }
+    let huge = serde_json::json!({"counter": 0, "kind": "draft", "id": d.id, "fields": {"x_blob": {"value": noise, "hlc": common::stamp_in(0)}}});
+    let c = next(&conn);
+    conn.execute("INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, 'draft', ?2, ?3, 0)", rusqlite::params![c, d.id, huge.to_string()]).unwrap();
+    let c = next(&conn);
+    conn.execute("INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, 'draft', ?2, '{not json', 0)", rusqlite::params![c, d.id]).unwrap();
+    drop(conn);
+    artisan.update_draft(&d.id, DraftPatch { title: Some("After the bad ones".into()), ..Default::default() }).unwrap();
+    let r = artisan.sync_now(None).unwrap();
+    assert_eq!((r.pushed, r.refused), (2, 1), "{r:?}");
+    let wedged: Vec<String> = artisan
+        .outbox_items()
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| match i.state {
+            fundi_core::outbox::ItemState::Wedged { reason } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(wedged.len(), 2);
+    assert!(wedged.iter().any(|r| r.starts_with("too_large")) && wedged.iter().any(|r| r.starts_with("unreadable")), "{wedged:?}");
+    let (staff, _) = server.phone("staff", "staff", None);
+    staff.sync_now(None).unwrap();
+    assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("title").unwrap(), "After the bad ones");
+    // Discarding them empties the queue.
+    for c in artisan.list_conflicts().unwrap() {
+        artisan.resolve_conflict(&c.id, false).unwrap();
+    }
+    assert_eq!(artisan.pending_count().unwrap(), 0);
+}

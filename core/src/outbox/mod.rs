@@ -148,10 +148,25 @@ pub(crate) fn enqueue_fields(tx: &Connection, kind: Kind, id: &str, writes: BTre
 }
 
 /// Pending mutations in counter order, at most `limit`.
+/// A row this build cannot read (damaged, or written by a newer version) is parked as wedged
+/// rather than failing the whole sync.
 pub(crate) fn pending(conn: &Connection, limit: usize) -> Result<Vec<Mutation>> {
-    let mut s = conn.prepare_cached("SELECT body FROM outbox WHERE state = 'pending' ORDER BY counter LIMIT ?1")?;
-    let rows = s.query_map([limit as i64], |r| r.get::<_, String>(0))?;
-    rows.map(|b| serde_json::from_str(&b?).map_err(corrupt)).collect()
+    let mut s = conn.prepare_cached("SELECT counter, body FROM outbox WHERE state = 'pending' ORDER BY counter LIMIT ?1")?;
+    let rows: Vec<(i64, String)> = s.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (counter, body) in rows {
+        match serde_json::from_str::<Mutation>(&body) {
+            // The row's counter is the one that counts (the body repeats it).
+            Ok(m) => out.push(Mutation { counter: counter as u64, ..m }),
+            Err(e) => {
+                conn.execute(
+                    "UPDATE outbox SET state = 'wedged', reason = ?1 WHERE counter = ?2",
+                    params![format!("unreadable: {e}"), counter],
+                )?;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Pending commands on one record, oldest first (the optimistic view replays them).
@@ -280,12 +295,12 @@ impl Store {
             let mut out = vec![];
             for row in rows {
                 let (counter, kind, record_id, body, state, reason, attempts) = row?;
-                let m: Mutation = serde_json::from_str(&body).map_err(corrupt)?;
+                let summary = serde_json::from_str::<Mutation>(&body).map_or_else(|_| "unreadable".to_string(), |m| summary(&m));
                 out.push(OutboxItem {
                     counter: counter as u64,
                     kind,
                     record_id,
-                    summary: summary(&m),
+                    summary,
                     state: if state == "wedged" { ItemState::Wedged { reason: reason.unwrap_or_default() } } else { ItemState::Pending },
                     attempts: attempts as u32,
                 });
@@ -301,7 +316,8 @@ impl Store {
                 .query_row("SELECT body FROM outbox WHERE counter = ?1 AND state = 'wedged'", [counter as i64], |r| r.get(0))
                 .optional()?
                 .ok_or(Error::NotFound { kind: "outbox item" })?;
-            let mut m: Mutation = serde_json::from_str(&body).map_err(corrupt)?;
+            let mut m: Mutation = serde_json::from_str(&body)
+                .map_err(|_| Error::InvalidState { kind: "outbox item", action: "retry", state: "unreadable" })?;
             let hlc = stamp(tx)?;
             if let Some(fields) = &mut m.fields {
                 for (name, w) in fields.iter_mut() {
@@ -334,7 +350,14 @@ impl Store {
                 .query_row("SELECT body FROM outbox WHERE counter = ?1 AND state = 'wedged'", [counter as i64], |r| r.get(0))
                 .optional()?
                 .ok_or(Error::NotFound { kind: "outbox item" })?;
-            let m: Mutation = serde_json::from_str(&body).map_err(corrupt)?;
+            // An unreadable item is simply dropped.
+            let m: Mutation = match serde_json::from_str(&body) {
+                Ok(m) => m,
+                Err(_) => {
+                    tx.execute("DELETE FROM outbox WHERE counter = ?1", [counter as i64])?;
+                    return Ok(());
+                }
+            };
             if let (Some(fields), true) = (&m.fields, m.kind == Kind::Draft.code()) {
                 for (name, w) in fields {
                     tx.execute(

@@ -77,7 +77,7 @@ impl Transport {
             let json = serde_json::to_vec(b).map_err(|e| SyncError::Protocol(e.to_string()))?;
             req = req.header("content-type", "application/json");
             if json.len() > GZIP_REQUEST_ABOVE {
-                let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+                let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
                 enc.write_all(&json).and_then(|_| Ok(())).map_err(|e| SyncError::Protocol(e.to_string()))?;
                 let gz = enc.finish().map_err(|e| SyncError::Protocol(e.to_string()))?;
                 req = req.header("content-encoding", "gzip").body(gz);

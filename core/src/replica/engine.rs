@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::hlc::{wall_clock_ms, Hlc, Timestamp};
 use crate::outbox;
 use crate::storage::device_node;
-use crate::sync::{Extra, PullResponse, PushRequest, PushResponse, Role, MAX_BATCH, PROTOCOL_VERSION};
+use crate::sync::{Extra, Mutation, PullResponse, PushRequest, PushResponse, Role, MAX_BATCH, PROTOCOL_VERSION};
 use crate::Store;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,9 @@ impl Store {
         }
         // Push, a batch at a time.
         let total = self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))?))? as u32;
-        loop {
+        // Every round acknowledges or wedges at least one item, so this ends; the bound is a
+        // belt-and-braces guard against a depot that answers nonsense forever.
+        for _ in 0..=total {
             let batch = self.read(|c| outbox::pending(c, MAX_BATCH))?;
             if batch.is_empty() {
                 break;
@@ -203,7 +205,19 @@ impl Store {
             let mut extra = Extra::new();
             extra.insert("cursor".into(), s.cursor.into());
             let req = PushRequest { protocol: PROTOCOL_VERSION, device_id: s.me.device_id.clone(), mutations: batch, extra };
-            let resp: PushResponse = t.call("/v1/sync/push", Some(&s.token), Some(&req))?;
+            let resp: PushResponse = match t.call("/v1/sync/push", Some(&s.token), Some(&req)) {
+                Ok(r) => r,
+                // The depot refused the batch as a whole (it could not read it, or it is too
+                // big): find the culprit by sending one at a time, and park it as wedged, so
+                // one bad item never blocks the queue.
+                Err(SyncError::Server { status: 400 | 413, code, detail }) => {
+                    let (applied, refused) = self.push_one_by_one(t, &s, req.mutations, &code, &detail)?;
+                    report.pushed += applied;
+                    report.refused += refused;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             if resp.results.len() != n {
                 return Err(SyncError::Protocol("push answered a different number of mutations".into()).into());
             }
@@ -246,6 +260,45 @@ impl Store {
         }
         progress(SyncPhase::Done, report.pushed + report.pulled, report.pushed + report.pulled);
         Ok(report)
+    }
+
+    fn push_one_by_one(&self, t: &mut Transport, s: &Session, batch: Vec<Mutation>, code: &str, detail: &str) -> Result<(u32, u32)> {
+        let (mut applied, mut refused) = (0, 0);
+        if batch.len() == 1 {
+            let counter = batch[0].counter as i64;
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE outbox SET state = 'wedged', reason = ?1, attempts = attempts + 1 WHERE counter = ?2",
+                    params![format!("{code}: {detail}"), counter],
+                )?;
+                Ok(())
+            })?;
+            return Ok((0, 1));
+        }
+        for m in batch {
+            let mut extra = Extra::new();
+            extra.insert("cursor".into(), s.cursor.into());
+            let req = PushRequest { protocol: PROTOCOL_VERSION, device_id: s.me.device_id.clone(), mutations: vec![m], extra };
+            match t.call::<PushResponse>("/v1/sync/push", Some(&s.token), Some(&req)) {
+                Ok(resp) => {
+                    let (a, r) = self.write(|tx| {
+                        let counts = outbox::acknowledge(tx, &resp.results)?;
+                        learn_clock(tx, resp.server_time)?;
+                        Ok(counts)
+                    })?;
+                    applied += a;
+                    refused += r;
+                }
+                Err(SyncError::Server { status: 400 | 413, code, detail }) => {
+                    let (a, r) = self.push_one_by_one(t, s, req.mutations, &code, &detail)?;
+                    applied += a;
+                    refused += r;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let _ = (code, detail);
+        Ok((applied, refused))
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus> {

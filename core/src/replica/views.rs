@@ -336,11 +336,13 @@ impl Store {
             })?;
             for row in rows {
                 let (counter, kind, record_id, body, reason) = row?;
-                let m: crate::sync::Mutation = serde_json::from_str(&body).map_err(corrupt)?;
-                let what = match (&m.command, &m.fields) {
-                    (Some(c), _) => c.name.clone(),
-                    (None, Some(f)) => format!("edit {}", f.keys().cloned().collect::<Vec<_>>().join(", ")),
-                    _ => "stock entry".into(),
+                let what = match serde_json::from_str::<crate::sync::Mutation>(&body) {
+                    Ok(m) => match (&m.command, &m.fields) {
+                        (Some(c), _) => c.name.clone(),
+                        (None, Some(f)) => format!("edit {}", f.keys().cloned().collect::<Vec<_>>().join(", ")),
+                        _ => "stock entry".into(),
+                    },
+                    Err(_) => "unreadable".into(),
                 };
                 out.push(ConflictItem { id: format!("outbox:{counter}"), kind, record_id, field: None, value: Some(what), reason });
             }

@@ -163,8 +163,11 @@ pub fn draft_step(from: DraftStatus, command: DraftCommand, role: Role, relation
 pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, c: &super::wire::CommandBody) {
     order.status = to.code().to_string();
     order.updated_hlc = order.updated_hlc.max(c.hlc);
-    if let Some(a) = c.args.get("artisan_id").and_then(|v| v.as_str()) {
-        order.artisan_id = Some(a.to_string());
+    // Only an assignment names the artisan; the argument is ignored on any other command.
+    if c.name == OrderCommand::Assign.code() {
+        if let Some(a) = c.args.get("artisan_id").and_then(|v| v.as_str()) {
+            order.artisan_id = Some(a.to_string());
+        }
     }
     if let Some(reason) = c.args.get("reason").and_then(|v| v.as_str()) {
         order.note = Some(reason.chars().take(500).collect());

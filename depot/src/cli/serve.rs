@@ -19,6 +19,9 @@ pub struct ServeArgs {
     /// Lifetime of device credentials in seconds (rotation renews them).
     #[arg(long, default_value_t = crate::store::DEFAULT_TOKEN_TTL_MS / 1000)]
     token_ttl_secs: u64,
+    /// Largest request body accepted on the wire, in KiB.
+    #[arg(long, default_value_t = http::MAX_BODY / 1024)]
+    max_body_kib: usize,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -28,6 +31,6 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         crate::cli::seed::seed_demo(&db)?;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(http::serve(Arc::new(db), &args.listen))?;
+    rt.block_on(http::serve(Arc::new(db), &args.listen, args.max_body_kib.saturating_mul(1024)))?;
     Ok(())
 }

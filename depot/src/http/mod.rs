@@ -21,7 +21,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
-/// Largest request body on the wire.
+/// Largest request body on the wire, by default.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Largest request body once decompressed.
 pub const MAX_INFLATED: usize = 16 * 1024 * 1024;
@@ -33,7 +33,7 @@ pub struct App {
     pub db: Arc<Db>,
 }
 
-pub fn router(db: Arc<Db>) -> Router {
+pub fn router(db: Arc<Db>, max_body: usize) -> Router {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
@@ -49,7 +49,7 @@ pub fn router(db: Arc<Db>) -> Router {
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
         .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(max_body))
         .with_state(App { db })
 }
 
@@ -83,7 +83,7 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T, req: Option<&Heade
 fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(format!("request bodies are limited to {MAX_BODY} bytes"))
+            ApiError::too_large("request body too large")
         } else {
             ApiError::malformed("unreadable body")
         }
@@ -289,12 +289,12 @@ async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {
 }
 
 /// Serve until Ctrl-C / SIGTERM. Prints `listening on ADDR` once bound (tests read it).
-pub async fn serve(db: Arc<Db>, listen: &str) -> std::io::Result<()> {
+pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!("listening on {}", listener.local_addr()?);
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(db))
+    axum::serve(listener, router(db, max_body))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

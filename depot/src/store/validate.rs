@@ -65,6 +65,8 @@ pub fn draft_field(name: &str, v: &Value) -> Result<(), Rejection> {
                 return Err(invalid("photos are up to 12 SHA-256 content hashes"));
             }
         }
+        // Held by the record itself, never by a document field.
+        "status" | "owner" => return Err(invalid("reserved field name")),
         _ => {} // a field from a newer app: kept and sent back unchanged
     }
     validate_patch(&patch).map_err(|errors| invalid(&format!("{:?}", errors[0].problem)))?;
@@ -75,6 +77,9 @@ pub fn profile_field(name: &str, v: &Value) -> Result<(), Rejection> {
     field_name(name)?;
     if v.to_string().len() > MAX_FIELD_BYTES {
         return Err(invalid("value too large"));
+    }
+    if name == "owner" {
+        return Err(invalid("reserved field name"));
     }
     if matches!(name, "display_name" | "location" | "phone") {
         let s = v.as_str().ok_or_else(|| invalid("expected text"))?;
