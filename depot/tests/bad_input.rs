@@ -126,6 +126,10 @@ fn bad_mutations_are_refused_one_by_one_with_nothing_stored() {
     assert_eq!(doc["body"]["doc"]["fields"].as_object().unwrap().len(), 1, "nothing of the refused writes stored");
     assert_eq!(all.iter().filter(|c| c["kind"] == "rejection").count(), 0);
     assert_eq!(s.pull_all(&a).iter().filter(|c| c["kind"] == "rejection").count(), 11, "each refusal is visible to its sender");
+    // The review status is the workflow's, not a field anyone may write.
+    assert_eq!(s.push(&a, vec![field_write(&draft, "draft", "status", json!("approved"))]), vec![Some("invalid".to_string())]);
+    let doc = s.pull_all(&staff).into_iter().find(|c| c["id"] == draft.as_str()).unwrap();
+    assert_eq!(doc["body"]["status"], "draft");
 }
 
 #[test]
