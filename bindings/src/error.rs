@@ -2,6 +2,7 @@
 //! from the core's internal error happens here and only here.
 
 use fundi_core::drafts::{DraftField, FieldError, Problem};
+use fundi_core::replica::SyncError;
 use fundi_core::storage::StorageError;
 use fundi_core::Error as CoreError;
 
@@ -51,6 +52,23 @@ pub enum FundiError {
     /// The database was written by a newer version of the app.
     #[error("app too old for this data (schema {found}, supported {supported})")]
     AppTooOld { found: u32, supported: u32 },
+    /// The depot cannot be reached (no network, timeout): try again later; nothing is lost.
+    #[error("offline: {detail}")]
+    Offline { detail: String },
+    /// The depot refused this phone's credential (`reason`: unauthorized, token_expired,
+    /// revoked): enroll the phone again.
+    #[error("unauthorized: {reason}")]
+    Unauthorized { reason: String },
+    /// This phone is not enrolled with a depot yet.
+    #[error("not enrolled")]
+    NotEnrolled,
+    /// The sync rules refuse this command or edit now (`code`: forbidden, illegal_transition,
+    /// locked, invalid, ...).
+    #[error("conflict: {code}: {detail}")]
+    Conflict { code: String, detail: String },
+    /// The depot refused a whole request or answered something this app cannot read.
+    #[error("depot error {code}: {detail}")]
+    Depot { code: String, detail: String },
     /// The store was closed; open it again.
     #[error("closed")]
     Closed,
@@ -107,6 +125,14 @@ impl From<CoreError> for FundiError {
             CoreError::NotFound { .. } => FundiError::NotFound,
             e @ CoreError::InvalidState { .. } => FundiError::NotAllowed { detail: e.to_string() },
             CoreError::Closed => FundiError::Closed,
+            CoreError::Sync(e) => match e {
+                SyncError::Offline(detail) => FundiError::Offline { detail },
+                SyncError::Unauthorized { code } => FundiError::Unauthorized { reason: code },
+                SyncError::NotEnrolled => FundiError::NotEnrolled,
+                SyncError::Server { code, detail, .. } => FundiError::Depot { code, detail },
+                SyncError::Protocol(detail) => FundiError::Depot { code: "protocol".into(), detail },
+            },
+            CoreError::Rejected(r) => FundiError::Conflict { code: r.code.code().to_string(), detail: r.detail },
             CoreError::Storage(StorageError::Full) => FundiError::StorageFull,
             CoreError::Storage(StorageError::Corrupt) => FundiError::StorageCorrupt,
             CoreError::Storage(StorageError::NewerSchema { found, supported }) => FundiError::AppTooOld { found, supported },
