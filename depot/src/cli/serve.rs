@@ -8,7 +8,7 @@ use std::sync::Arc;
 #[derive(clap::Args)]
 pub struct ServeArgs {
     /// Where the depot keeps its database (created if missing).
-    #[arg(long)]
+    #[arg(long, default_value = "fundi-depot-data")]
     data_dir: PathBuf,
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
