@@ -69,6 +69,11 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_APP_TOO_OLD -> R.string.error_app_too_old
     StringKey.ERROR_CLOSED -> R.string.error_closed
     StringKey.ERROR_INTERNAL -> R.string.error_internal
+    StringKey.ERROR_OFFLINE -> R.string.error_offline
+    StringKey.ERROR_UNAUTHORIZED -> R.string.error_unauthorized
+    StringKey.ERROR_NOT_ENROLLED -> R.string.error_not_enrolled
+    StringKey.ERROR_CONFLICT -> R.string.error_conflict
+    StringKey.ERROR_DEPOT -> R.string.error_depot
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

@@ -54,6 +54,11 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.AppTooOld -> UiText(StringKey.ERROR_APP_TOO_OLD, e.found.toLong(), e.supported.toLong())
     is FundiException.Closed -> UiText(StringKey.ERROR_CLOSED)
     is FundiException.Internal -> UiText(StringKey.ERROR_INTERNAL)
+    is FundiException.Offline -> UiText(StringKey.ERROR_OFFLINE)
+    is FundiException.Unauthorized -> UiText(StringKey.ERROR_UNAUTHORIZED)
+    is FundiException.NotEnrolled -> UiText(StringKey.ERROR_NOT_ENROLLED)
+    is FundiException.Conflict -> UiText(StringKey.ERROR_CONFLICT)
+    is FundiException.Depot -> UiText(StringKey.ERROR_DEPOT)
 }
 
 fun stateKey(state: DraftState): StringKey = when (state) {

@@ -75,7 +75,12 @@ enum class StringKey {
     ERROR_STORAGE_CORRUPT,
     ERROR_APP_TOO_OLD,
     ERROR_CLOSED,
-    ERROR_INTERNAL;
+    ERROR_INTERNAL,
+    ERROR_OFFLINE,
+    ERROR_UNAUTHORIZED,
+    ERROR_NOT_ENROLLED,
+    ERROR_CONFLICT,
+    ERROR_DEPOT;
 
     val resName: String get() = name.lowercase()
 }
