@@ -14,6 +14,7 @@ pub mod error;
 pub mod hlc;
 pub mod ids;
 pub mod money;
+pub mod photos;
 pub mod storage;
 pub mod store;
 
