@@ -162,6 +162,9 @@ fn run_one(args: &[String]) -> Res<()> {
     let (upload, thumb, scale) = match which.as_str() {
         "fundi" => {
             let p = prepare_file(path, &PrepareOptions::default())?;
+            if std::env::var_os("FUNDI_BENCH_STAGES").is_some() {
+                eprintln!("{:?}", p.report);
+            }
             (p.upload.bytes, p.thumbnail.bytes, p.report.scale_eighths)
         }
         "image" => {
@@ -303,16 +306,28 @@ fn bench(args: &[String]) -> Res<()> {
     }
     let outdir = std::env::temp_dir().join(format!("fundi-photo-bench-{}", std::process::id()));
     std::fs::create_dir_all(&outdir)?;
-    let mut rows = vec![];
-    for file in &files {
+    // Phase 1: every child run, while this process is still small. (Rust spawns children with
+    // vfork; Linux then counts the parent's peak RSS into the child's, so the parent must not
+    // have decoded anything big yet.)
+    let mut measured = vec![];
+    for (k, file) in files.iter().enumerate() {
         let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
         eprintln!("measuring {name} ({runs} runs per pipeline)...");
         let mut per: [Vec<Run>; 2] = [vec![], vec![]];
+        let dir = outdir.join(k.to_string());
+        std::fs::create_dir_all(&dir)?;
         for _ in 0..runs {
             for (i, which) in ["fundi", "image"].iter().enumerate() {
-                per[i].push(child(which, file, &outdir)?);
+                per[i].push(child(which, file, &dir)?);
             }
         }
+        measured.push((file, name, per, dir));
+    }
+    // Phase 2: quality.
+    let mut rows = vec![];
+    for (file, name, per, dir) in measured {
+        eprintln!("scoring {name}...");
+        let outdir = dir;
         let full = upright_full(file)?.to_rgb8();
         let (w, h) = fit_within(full.width(), full.height(), 1600);
         let reference = resize_lanczos(&full, w, h)?;

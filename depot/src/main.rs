@@ -17,12 +17,15 @@ struct Args {
 enum Command {
     /// Create, edit, submit and list catalog drafts on a local phone database (the embedded default).
     Demo(cli::demo::DemoArgs),
+    /// Prepare camera photos as the phone does (upright, no metadata, 1600 px + thumbnail, coached) into a directory; prints JSON.
+    PreparePhotos(cli::prepare_photos::PrepareArgs),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Demo(a) => cli::demo::run(a),
+        Command::PreparePhotos(a) => cli::prepare_photos::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
-//! Encoding with mozjpeg: trellis quantisation, optimised Huffman tables, progressive scans and
+//! Encoding with mozjpeg: trellis quantisation, optimised Huffman tables, progressive scans (its
+//! default script, without the costly scan search) and
 //! 4:2:0 chroma, which is what brings a product photo to about 0.7x the bytes of a plain
 //! libjpeg-style encoder at the same SSIMULACRA2 (figures in docs/adr/0007-photo-pipeline.md).
 //! Nothing but the pixels is written: no EXIF, no ICC profile, no comment (only the 18-byte
@@ -18,6 +19,9 @@ pub fn encode_jpeg(img: &RgbImage, quality: f32) -> Result<Vec<u8>, PhotoError> 
     // 4:2:0, as cameras write: the eye does not miss the chroma, the bytes do.
     c.set_chroma_sampling_pixel_sizes((2, 2), (2, 2));
     c.set_progressive_mode();
+    // mozjpeg's scan optimisation tries several progressive scripts and keeps the smallest:
+    // 3% fewer bytes for a quarter of the pipeline's instructions. Not worth it on a phone.
+    c.set_optimize_scans(false);
     c.set_optimize_coding(true);
     let mut started = c.start_compress(Vec::with_capacity(img.data.len() / 16))?;
     started.write_scanlines(&img.data)?;

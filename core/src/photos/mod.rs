@@ -91,7 +91,11 @@ pub struct PrepareReport {
     /// M of the M/8 DCT scale (8 = decoded at full size).
     pub scale_eighths: u8,
     pub exif: ExifOrientation,
+    /// Wall time of the whole preparation, and of its stages.
     pub elapsed_ms: u64,
+    pub decode_resize_ms: u64,
+    pub coach_ms: u64,
+    pub encode_ms: u64,
 }
 
 /// An upload image, its thumbnail, the coaching, and the report.
@@ -143,7 +147,9 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
     let upright = orient::apply(reduced, opened.exif.orientation());
     let (thw, thh) = fit_within(upright.width, upright.height, opts.thumb_edge);
     let thumb = resize::resize(&upright, thw, thh)?;
+    let decoded_at = Instant::now();
     let coaching = coach::assess(&upright, sw, sh);
+    let coached_at = Instant::now();
     let upload = EncodedImage::new(encode::encode_jpeg(&upright, opts.quality)?, upright.width, upright.height);
     drop(upright);
     let thumbnail = EncodedImage::new(encode::encode_jpeg(&thumb, opts.thumb_quality)?, thumb.width, thumb.height);
@@ -160,6 +166,9 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
             scale_eighths: opened.scale_eighths,
             exif: opened.exif,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            decode_resize_ms: (decoded_at - started).as_millis() as u64,
+            coach_ms: (coached_at - decoded_at).as_millis() as u64,
+            encode_ms: coached_at.elapsed().as_millis() as u64,
         },
     })
 }

@@ -10,8 +10,10 @@ use super::error::PhotoError;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
-/// Rows decoded and narrowed at a time.
-pub const STRIP: usize = 16;
+/// Rows decoded and narrowed at a time. Each strip costs one computation of the filter
+/// coefficients (~0.5 ms for 3000 -> 1600 px), so strips are tall: 128 rows of a 3000 px wide
+/// decode are 1.1 MB.
+pub const STRIP: usize = 128;
 
 /// 8-bit RGB pixels, row after row, no padding.
 #[derive(Clone, Debug, PartialEq, Eq)]
