@@ -117,8 +117,9 @@ impl DraftStore {
         Ok(self.inner.submit_draft(&id)?.into())
     }
 
-    /// Close the database; later calls fail with `FundiError.Closed`.
-    pub fn close(&self) -> Result<(), FundiError> {
+    /// Close the database now; later calls fail with `FundiError.Closed`. (Kotlin's
+    /// `close()`/`use {}` frees the object itself, which also closes the database.)
+    pub fn close_database(&self) -> Result<(), FundiError> {
         Ok(self.inner.close()?)
     }
 }

@@ -310,4 +310,35 @@ mod tests {
         assert!(matches!(store.get_draft("nope"), Err(Error::NotFound { .. })));
         assert!(matches!(store.submit_draft(&ids::new_id()), Err(Error::NotFound { .. })));
     }
+
+    #[test]
+    fn a_full_disk_is_a_typed_error_and_keeps_earlier_work() {
+        let store = Store::open_in_memory().unwrap();
+        let kept = store.create_draft(basket("Kept")).unwrap();
+        // SQLite reports SQLITE_FULL when the file may not grow: the same path as a full disk.
+        let pages: i64 = store.read(|c| Ok(c.query_row("PRAGMA page_count", [], |r| r.get(0))?)).unwrap();
+        store.read(|c| Ok(c.pragma_update(None, "max_page_count", pages)?)).unwrap();
+        let mut long = basket("Filler");
+        long.description = "x".repeat(1900);
+        let err = (0..50).find_map(|_| store.create_draft(long.clone()).err()).expect("the disk must fill up");
+        assert!(matches!(err, Error::Storage(StorageError::Full)), "got {err:?}");
+        assert_eq!(store.get_draft(&kept.id).unwrap().title, "Kept");
+    }
+
+    #[test]
+    fn opening_a_file_that_is_not_a_database_leaves_it_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("phone.db");
+        let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7 + 3) as u8).collect();
+        std::fs::write(&path, &junk).unwrap();
+        assert!(matches!(Store::open(&path), Err(Error::Storage(StorageError::Corrupt))));
+        assert_eq!(std::fs::read(&path).unwrap(), junk);
+    }
+
+    #[test]
+    fn a_folder_that_does_not_exist_cannot_be_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("phone.db");
+        assert!(matches!(Store::open(&path), Err(Error::Storage(StorageError::CannotOpen(_)))));
+    }
 }
