@@ -2,9 +2,9 @@
 //! when shrinking, so fine textures do not alias the way a plain thumbnail does).
 //!
 //! [`resize_rows`] consumes decoded rows in strips of [`STRIP`]: each strip is narrowed
-//! horizontally as soon as it is decoded, and only the narrowed rows are kept for the vertical
-//! pass. The decoded image is never held whole, so peak memory is the narrowed buffer
-//! (target width x decoded height), not the decoded one.
+//! horizontally as soon as it is decoded, and the vertical pass runs on a sliding window of the
+//! narrowed rows. Neither the decoded image nor a narrowed copy of it is ever held whole, so
+//! peak memory is the output plus a few strips, whatever the camera's megapixels.
 
 use super::error::PhotoError;
 use fast_image_resize::images::{Image, ImageRef};
@@ -73,13 +73,56 @@ pub fn resize(src: &RgbImage, w: u32, h: u32) -> Result<RgbImage, PhotoError> {
     Ok(RgbImage { width: w, height: h, data: dst.into_vec() })
 }
 
-/// Read every row of `src` and resize to exactly `(w, h)`, strip by strip (see the module doc).
+/// Lanczos3 weights for each output row of a `src` -> `dst` resize: the first source row and the
+/// normalised weights of the rows from there. When shrinking, the kernel is widened by the
+/// ratio (as `fast_image_resize` does), so every source row contributes and nothing aliases.
+fn lanczos3_taps(src: u32, dst: u32) -> Vec<(usize, Vec<f32>)> {
+    fn lanczos3(x: f64) -> f64 {
+        let x = x.abs();
+        if x < 1e-9 {
+            1.0
+        } else if x < 3.0 {
+            let px = std::f64::consts::PI * x;
+            3.0 * px.sin() * (px / 3.0).sin() / (px * px)
+        } else {
+            0.0
+        }
+    }
+    let ratio = src as f64 / dst as f64;
+    let scale = ratio.max(1.0);
+    let support = 3.0 * scale;
+    (0..dst)
+        .map(|j| {
+            let center = (j as f64 + 0.5) * ratio;
+            let first = ((center - support).floor().max(0.0)) as usize;
+            let last = ((center + support).ceil() as usize).min(src as usize);
+            let mut w: Vec<f64> = (first..last).map(|i| lanczos3((i as f64 + 0.5 - center) / scale)).collect();
+            let sum: f64 = w.iter().sum();
+            if sum.abs() > 1e-12 {
+                w.iter_mut().for_each(|v| *v /= sum);
+            }
+            (first, w.into_iter().map(|v| v as f32).collect())
+        })
+        .collect()
+}
+
+/// Read every row of `src` and resize to exactly `(w, h)`, streaming (see the module doc):
+/// strips are narrowed with `fast_image_resize` as they are decoded; the vertical Lanczos3 pass
+/// runs on a sliding window of narrowed rows, emitting each output row as soon as the rows it
+/// needs have arrived. Memory: one strip, the window and the output.
 pub fn resize_rows(src: &mut dyn RowSource, w: u32, h: u32) -> Result<RgbImage, PhotoError> {
     let (sw, sh) = (src.width(), src.height());
     let row = sw as usize * 3;
-    let narrow_row = w as usize * 3;
-    let mut narrowed = alloc(narrow_row * sh as usize)?;
+    let out_row = w as usize * 3;
+    let taps = lanczos3_taps(sh, h);
+    let mut out = alloc(out_row * h as usize)?;
     let mut strip = alloc(row * STRIP)?;
+    let mut narrowed = alloc(out_row * STRIP)?;
+    // Narrowed rows `base..base + window.len() / out_row`.
+    let mut window: Vec<u8> = Vec::new();
+    let mut base = 0usize;
+    let mut acc = vec![0f32; out_row];
+    let mut next_out = 0usize;
     let mut resizer = Resizer::new();
     let opts = options();
     let mut y = 0usize;
@@ -87,22 +130,49 @@ pub fn resize_rows(src: &mut dyn RowSource, w: u32, h: u32) -> Result<RgbImage, 
         let n = STRIP.min(sh as usize - y);
         let buf = &mut strip[..row * n];
         src.read_rows(buf)?;
-        let out = &mut narrowed[y * narrow_row..(y + n) * narrow_row];
+        let narrow = &mut narrowed[..out_row * n];
         if w == sw {
-            out.copy_from_slice(buf);
+            narrow.copy_from_slice(buf);
         } else {
             let from = ImageRef::new(sw, n as u32, buf, PixelType::U8x3).map_err(internal)?;
-            let mut to = Image::from_slice_u8(w, n as u32, out, PixelType::U8x3).map_err(internal)?;
+            let mut to = Image::from_slice_u8(w, n as u32, narrow, PixelType::U8x3).map_err(internal)?;
             resizer.resize(&from, &mut to, &opts).map_err(internal)?;
         }
         y += n;
+        if h == sh {
+            out[(y - n) * out_row..y * out_row].copy_from_slice(narrow);
+            continue;
+        }
+        window.extend_from_slice(narrow);
+        // Emit every output row whose source rows have all arrived.
+        while next_out < h as usize {
+            let (first, weights) = &taps[next_out];
+            if first + weights.len() > y {
+                break;
+            }
+            acc.iter_mut().for_each(|v| *v = 0.0);
+            for (k, &wt) in weights.iter().enumerate() {
+                let r = first + k - base;
+                let src_row = &window[r * out_row..(r + 1) * out_row];
+                for (a, &v) in acc.iter_mut().zip(src_row) {
+                    *a += wt * v as f32;
+                }
+            }
+            let dst = &mut out[next_out * out_row..(next_out + 1) * out_row];
+            for (d, a) in dst.iter_mut().zip(&acc) {
+                *d = a.round().clamp(0.0, 255.0) as u8;
+            }
+            next_out += 1;
+        }
+        // Forget rows no later output row needs.
+        let keep_from = taps.get(next_out).map_or(y, |t| t.0).max(base);
+        window.drain(..(keep_from - base) * out_row);
+        base = keep_from;
     }
-    drop(strip);
-    let narrowed = RgbImage { width: w, height: sh, data: narrowed };
-    if h == sh {
-        return Ok(narrowed);
+    if h != sh && next_out != h as usize {
+        return Err(PhotoError::Internal(format!("resize emitted {next_out} of {h} rows")));
     }
-    resize(&narrowed, w, h)
+    Ok(RgbImage { width: w, height: h, data: out })
 }
 
 #[cfg(test)]
@@ -151,5 +221,16 @@ mod tests {
         let streamed = resize_rows(&mut Gradient { w, h, y: 0 }, 120, 81).unwrap();
         let max_diff = reference.data.iter().zip(&streamed.data).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
         assert!(max_diff <= 2, "strip-wise resize differs from a whole resize by {max_diff}");
+        // Taller than a strip, shrinking by odd ratios, and a height that does not change.
+        for (sw, sh, dw, dh) in [(640, 1000, 333, 517), (500, 300, 200, 300), (97, 4000, 50, 1600), (300, 200, 300, 90)] {
+            let mut whole = Gradient { w: sw, h: sh, y: 0 };
+            let mut data = vec![0; (sw * sh * 3) as usize];
+            whole.read_rows(&mut data).unwrap();
+            let reference = resize(&RgbImage { width: sw, height: sh, data }, dw, dh).unwrap();
+            let streamed = resize_rows(&mut Gradient { w: sw, h: sh, y: 0 }, dw, dh).unwrap();
+            assert_eq!((streamed.width, streamed.height), (dw, dh));
+            let max_diff = reference.data.iter().zip(&streamed.data).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+            assert!(max_diff <= 3, "{sw}x{sh} -> {dw}x{dh}: streamed resize differs by {max_diff}");
+        }
     }
 }
