@@ -2,8 +2,12 @@
 //! pipeline, and the generator of camera-like fixture photos.
 //!
 //! ```text
-//! fundi-photo-bench [--runs N] [FILE...]     the table (default: fixtures/photos/*.jpg and
-//!                                            target/bench-photos/*.jpg); release mode only
+//! fundi-photo-bench [--runs N] [--instructions] [FILE...]
+//!                                            the table (default: fixtures/photos/*.jpg and
+//!                                            target/bench-photos/*.jpg); release mode only.
+//!                                            --instructions adds one run of each pipeline under
+//!                                            valgrind's callgrind: instruction counts, which a
+//!                                            shared, busy machine does not disturb
 //! fundi-photo-bench camera SRC OUT [--crop43] [--long-edge N] [--orientation 1|3|6|8] [--quality Q]
 //! fundi-photo-bench run-one fundi|image FILE OUTDIR     (internal: one run in a child process)
 //! ```
@@ -185,6 +189,22 @@ fn run_one(args: &[String]) -> Res<()> {
 // ---------------------------------------------------------------------------------------------
 // The table.
 
+/// Instructions executed by one run of `which` (valgrind --tool=callgrind).
+fn instructions(which: &str, file: &Path, outdir: &Path) -> Res<u64> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(exe)
+        .arg("run-one")
+        .arg(which)
+        .arg(file)
+        .arg(outdir)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text.lines().find(|l| l.contains("refs:")).ok_or("no callgrind summary (is valgrind installed?)")?;
+    Ok(line.rsplit(':').next().unwrap_or("").trim().replace(',', "").parse()?)
+}
+
 struct Run {
     ms: f64,
     upload: u64,
@@ -260,6 +280,7 @@ struct Row {
     eq_quality: u8,
     eq_bytes: u64,
     scale: u64,
+    ir: Option<[u64; 2]>,
 }
 
 fn default_files() -> Vec<PathBuf> {
@@ -292,6 +313,7 @@ fn bench(args: &[String]) -> Res<()> {
     for a in args {
         if skip {
             skip = false;
+        } else if a == "--instructions" {
         } else if a == "--runs" {
             skip = true;
         } else {
@@ -321,11 +343,17 @@ fn bench(args: &[String]) -> Res<()> {
                 per[i].push(child(which, file, &dir)?);
             }
         }
-        measured.push((file, name, per, dir));
+        let ir = if args.iter().any(|a| a == "--instructions") {
+            eprintln!("counting instructions for {name}...");
+            Some([instructions("fundi", file, &dir)?, instructions("image", file, &dir)?])
+        } else {
+            None
+        };
+        measured.push((file, name, per, dir, ir));
     }
     // Phase 2: quality.
     let mut rows = vec![];
-    for (file, name, per, dir) in measured {
+    for (file, name, per, dir, ir) in measured {
         eprintln!("scoring {name}...");
         let outdir = dir;
         let full = upright_full(file)?.to_rgb8();
@@ -364,6 +392,7 @@ fn bench(args: &[String]) -> Res<()> {
             eq_quality: lo,
             eq_bytes,
             scale: per[0][0].scale,
+            ir,
         });
     }
     let _ = std::fs::remove_dir_all(&outdir);
@@ -402,6 +431,15 @@ fn print_table(rows: &[Row], runs: usize) {
             (r.bytes[0] + r.thumb[0]) as f64 / (r.eq_bytes + r.thumb[1]) as f64,
             r.eq_quality
         );
+        if let Some([f, i]) = r.ir {
+            println!(
+                "{:<44} instructions: fundi {:.0} M, image {:.0} M: {:.2}x",
+                "",
+                f as f64 / 1e6,
+                i as f64 / 1e6,
+                f as f64 / i as f64
+            );
+        }
     }
     let n = rows.len() as f64;
     let mean = |f: &dyn Fn(&Row) -> f64| rows.iter().map(f).sum::<f64>() / n;
@@ -422,6 +460,10 @@ fn print_table(rows: &[Row], runs: usize) {
     let time = mean(&|r| r.ms[0] / r.ms[1]);
     let mem = mean(&|r| r.rss_mb[0] / r.rss_mb[1]);
     let eq = mean(&|r| (r.bytes[0] + r.thumb[0]) as f64 / (r.eq_bytes + r.thumb[1]) as f64);
+    if rows.iter().all(|r| r.ir.is_some()) {
+        let ir = mean(&|r| r.ir.map_or(0.0, |[f, i]| f as f64 / i as f64));
+        println!("MEAN instruction ratio fundi/image: {ir:.2}x (the time target, <= 0.33, measured without the noise of a shared machine)");
+    }
     let min_score = rows.iter().map(|r| r.score[0]).fold(f64::INFINITY, f64::min);
     println!("MEAN ratios fundi/image: time {time:.2}x (target <= 0.33), memory {mem:.2}x (target <= 0.25), bytes at equal SSIMULACRA2 {eq:.2}x (target <= 0.72); lowest fundi SSIMULACRA2 {min_score:.1} (target >= 70)");
     for r in rows.iter().filter(|r| !r.progressive && (11.0..=13.5).contains(&r.mp)) {
