@@ -81,11 +81,18 @@ impl DraftStore {
         draft_id: String,
         source_path: String,
     ) -> Result<DraftPhotoRecord, FundiError> {
-        Ok(self.inner.add_draft_photo_file(&library.inner, &draft_id, Path::new(&source_path), &PrepareOptions::default())?.into())
+        Ok(self
+            .inner
+            .add_draft_photo_file(&library.inner, &draft_id, Path::new(&source_path), &PrepareOptions::default())?
+            .into())
     }
 
     /// The draft's photos, primary first.
-    pub fn draft_photos(&self, library: Arc<PhotoLibrary>, draft_id: String) -> Result<Vec<DraftPhotoRecord>, FundiError> {
+    pub fn draft_photos(
+        &self,
+        library: Arc<PhotoLibrary>,
+        draft_id: String,
+    ) -> Result<Vec<DraftPhotoRecord>, FundiError> {
         Ok(records(self.inner.draft_photos(&library.inner, &draft_id)?))
     }
 

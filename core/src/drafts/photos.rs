@@ -140,11 +140,9 @@ fn sweep(conn: &Connection) -> Result<(u32, Vec<String>)> {
         "DELETE FROM draft_photos WHERE draft_id IN (SELECT id FROM drafts WHERE deleted_hlc IS NOT NULL)",
         [],
     )?;
-    let mut stmt = conn.prepare(
-        "SELECT hash, thumb_hash FROM photos WHERE hash NOT IN (SELECT photo_hash FROM draft_photos)",
-    )?;
-    let gone: Vec<(String, String)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let mut stmt =
+        conn.prepare("SELECT hash, thumb_hash FROM photos WHERE hash NOT IN (SELECT photo_hash FROM draft_photos)")?;
+    let gone: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     for (hash, _) in &gone {
         conn.execute("DELETE FROM photos WHERE hash = ?1", [hash])?;
     }
@@ -210,7 +208,10 @@ impl Store {
                 list.push(hash.clone());
                 write_list(tx, draft_id, &list)?;
             }
-            load_photos(tx, lib, draft_id)?.into_iter().find(|p| p.hash == hash).ok_or(Error::NotFound { kind: "photo" })
+            load_photos(tx, lib, draft_id)?
+                .into_iter()
+                .find(|p| p.hash == hash)
+                .ok_or(Error::NotFound { kind: "photo" })
         })
     }
 
@@ -226,7 +227,13 @@ impl Store {
     }
 
     /// Move a photo to `position` (clamped to the end); position 0 makes it the primary one.
-    pub fn move_draft_photo(&self, lib: &PhotoLibrary, draft_id: &str, hash: &str, position: u32) -> Result<Vec<DraftPhoto>> {
+    pub fn move_draft_photo(
+        &self,
+        lib: &PhotoLibrary,
+        draft_id: &str,
+        hash: &str,
+        position: u32,
+    ) -> Result<Vec<DraftPhoto>> {
         self.write(|tx| {
             check_editable(tx, draft_id)?;
             let mut list = photo_list(tx, draft_id)?;

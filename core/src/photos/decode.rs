@@ -381,7 +381,9 @@ impl<R: BufRead + Seek> RowSource for PngRows<R> {
         let line_len = w * self.channels;
         for out in buf.chunks_exact_mut(w * 3) {
             let line: &[u8] = match &self.frame {
-                Some(frame) => frame.get(self.next * line_len..(self.next + 1) * line_len).ok_or(PhotoError::Truncated)?,
+                Some(frame) => {
+                    frame.get(self.next * line_len..(self.next + 1) * line_len).ok_or(PhotoError::Truncated)?
+                }
                 None => {
                     self.reader.read_row(&mut self.line).map_err(png_error)?.ok_or(PhotoError::Truncated)?;
                     &self.line[..line_len]
@@ -459,7 +461,7 @@ mod tests {
 
     #[test]
     fn count_scans_stops_at_the_limit() {
-        let many: Vec<u8> = std::iter::repeat([0xFF, 0xDA, 0x00]).take(600).flatten().collect();
+        let many: Vec<u8> = std::iter::repeat_n([0xFF, 0xDA, 0x00], 600).flatten().collect();
         assert!(matches!(count_scans(&mut many.as_slice(), MAX_SCANS), Err(PhotoError::Corrupt(_))));
         let stuffed = [0xFF, 0x00, 0xDA, 0xFF, 0xDA];
         assert_eq!(count_scans(&mut stuffed.as_slice(), MAX_SCANS).unwrap(), 1);

@@ -222,7 +222,8 @@ mod tests {
         let max_diff = reference.data.iter().zip(&streamed.data).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
         assert!(max_diff <= 2, "strip-wise resize differs from a whole resize by {max_diff}");
         // Taller than a strip, shrinking by odd ratios, and a height that does not change.
-        for (sw, sh, dw, dh) in [(640, 1000, 333, 517), (500, 300, 200, 300), (97, 4000, 50, 1600), (300, 200, 300, 90)] {
+        for (sw, sh, dw, dh) in [(640, 1000, 333, 517), (500, 300, 200, 300), (97, 4000, 50, 1600), (300, 200, 300, 90)]
+        {
             let mut whole = Gradient { w: sw, h: sh, y: 0 };
             let mut data = vec![0; (sw * sh * 3) as usize];
             whole.read_rows(&mut data).unwrap();

@@ -260,7 +260,7 @@ fn corrupt_jpegs_are_typed_errors() {
 fn a_jpeg_with_thousands_of_scans_is_refused() {
     let mut bomb = jpeg(&card(64, 64));
     let eoi = bomb.len() - 2;
-    let extra: Vec<u8> = std::iter::repeat([0xFF, 0xDA, 0x00, 0x02]).take(600).flatten().collect();
+    let extra: Vec<u8> = std::iter::repeat_n([0xFF, 0xDA, 0x00, 0x02], 600).flatten().collect();
     bomb.splice(eoi..eoi, extra);
     assert!(matches!(expect_err(&bomb), PhotoError::Corrupt(_)));
 }

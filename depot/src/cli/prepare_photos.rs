@@ -6,7 +6,9 @@
 //! that cannot be used is reported in the JSON with its reason and does not stop the others;
 //! the exit status is non-zero if any failed.
 
-use fundi_core::photos::{prepare_file, Advice, ExifOrientation, PhotoError, PhotoLibrary, PrepareOptions, PreparedPhoto};
+use fundi_core::photos::{
+    prepare_file, Advice, ExifOrientation, PhotoError, PhotoLibrary, PrepareOptions, PreparedPhoto,
+};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -92,7 +94,12 @@ fn describe(source: &Path, lib: &PhotoLibrary, p: &PreparedPhoto) -> Result<Valu
 }
 
 pub fn run(args: PrepareArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let opts = PrepareOptions { max_edge: args.max_edge, thumb_edge: args.thumb_edge, quality: args.quality, ..Default::default() };
+    let opts = PrepareOptions {
+        max_edge: args.max_edge,
+        thumb_edge: args.thumb_edge,
+        quality: args.quality,
+        ..Default::default()
+    };
     let lib = PhotoLibrary::open(&args.out)?;
     let mut results = vec![];
     let mut failed = 0;
@@ -106,7 +113,12 @@ pub fn run(args: PrepareArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     }
-    println!("{}", serde_json::to_string_pretty(&json!({"out": args.out.display().to_string(), "prepared": results.len() - failed, "failed": failed, "photos": results}))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(
+            &json!({"out": args.out.display().to_string(), "prepared": results.len() - failed, "failed": failed, "photos": results})
+        )?
+    );
     if failed > 0 {
         return Err(format!("{failed} of {} photos could not be prepared", results.len()).into());
     }

@@ -163,7 +163,8 @@ fn a_camera_file_is_prepared_and_attached_in_one_call() {
     let lib = PhotoLibrary::open(dir.path()).unwrap();
     let store = Store::open_in_memory().unwrap();
     let id = draft(&store);
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos/camera-portrait-orientation6.jpg");
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos/camera-portrait-orientation6.jpg");
     let p = store.add_draft_photo_file(&lib, &id, &src, &PrepareOptions::default()).unwrap();
     assert!(p.primary);
     assert!(p.height > p.width);
