@@ -12,6 +12,8 @@
 //! fundi-photo-bench run-one fundi|image FILE OUTDIR     (internal: one run in a child process)
 //! ```
 //!
+//! `FUNDI_BENCH_QUALITY=Q` overrides the upload quality of fundi's pipeline (for sweeps).
+//!
 //! Each run of each pipeline is a fresh child process, so its peak memory (max RSS, from
 //! `wait4`) is its own. Time is measured inside the child, from opening the file to having both
 //! JPEGs in memory (median of the runs). Quality is SSIMULACRA2 of the upload image against a
@@ -171,7 +173,11 @@ fn run_one(args: &[String]) -> Res<()> {
     let started = Instant::now();
     let (upload, thumb, scale) = match which.as_str() {
         "fundi" => {
-            let p = prepare_file(path, &PrepareOptions::default())?;
+            let mut opts = PrepareOptions::default();
+            if let Some(q) = std::env::var("FUNDI_BENCH_QUALITY").ok().and_then(|q| q.parse().ok()) {
+                opts.quality = q;
+            }
+            let p = prepare_file(path, &opts)?;
             if std::env::var_os("FUNDI_BENCH_STAGES").is_some() {
                 eprintln!("{:?}", p.report);
             }
