@@ -71,6 +71,25 @@ pub struct DraftChanges {
     pub weekly_capacity: Option<u32>,
 }
 
+/// The editor's fields exactly as typed.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DraftFormInput {
+    pub title: String,
+    pub description: String,
+    /// "sisal, leather" or one per line.
+    pub materials: String,
+    pub category: Option<ProductCategory>,
+    /// As typed: "1,250", "KSh 1,250.50".
+    pub price: String,
+    pub weekly_capacity: String,
+}
+
+/// Read the editor form: the checked draft, or `InvalidInput` with every field's issue at once.
+#[uniffi::export]
+pub fn read_draft_form(form: DraftFormInput) -> Result<NewDraftInput, FundiError> {
+    Ok(core::validate::read_form(&form.into()).map_err(fundi_core::Error::Invalid)?.into())
+}
+
 /// The categories in the order the editor offers them.
 #[uniffi::export]
 pub fn product_categories() -> Vec<ProductCategory> {
@@ -197,6 +216,32 @@ impl From<NewDraftInput> for core::NewDraft {
             category: i.category.into(),
             price_minor: i.price_minor,
             weekly_capacity: i.weekly_capacity,
+        }
+    }
+}
+
+impl From<DraftFormInput> for core::DraftForm {
+    fn from(f: DraftFormInput) -> Self {
+        core::DraftForm {
+            title: f.title,
+            description: f.description,
+            materials: f.materials,
+            category: f.category.map(Into::into),
+            price: f.price,
+            weekly_capacity: f.weekly_capacity,
+        }
+    }
+}
+
+impl From<core::NewDraft> for NewDraftInput {
+    fn from(d: core::NewDraft) -> Self {
+        NewDraftInput {
+            title: d.title,
+            description: d.description,
+            materials: d.materials,
+            category: d.category.into(),
+            price_minor: d.price_minor,
+            weekly_capacity: d.weekly_capacity,
         }
     }
 }

@@ -114,6 +114,13 @@ impl From<FieldError> for FieldIssue {
     }
 }
 
+/// One field's issue (from parsing what was typed into it).
+impl From<FieldError> for FundiError {
+    fn from(e: FieldError) -> Self {
+        FundiError::InvalidInput { issues: vec![e.into()] }
+    }
+}
+
 /// The one place core errors become public ones. Internal detail goes to `Internal` only; no
 /// user content (titles, descriptions) is ever part of an error.
 impl From<CoreError> for FundiError {

@@ -1,6 +1,6 @@
 //! Prices for the UI: format minor units for display, parse what the artisan types.
 
-use crate::error::{FieldIssue, FundiError};
+use crate::error::FundiError;
 use fundi_core::drafts::validate::parse_price_input;
 use fundi_core::money::{self, Language, Money};
 
@@ -28,5 +28,5 @@ pub fn format_kes(minor: i64, language: UiLanguage) -> String {
 /// Minor units from what was typed into the price field, or the price field's issue.
 #[uniffi::export]
 pub fn parse_price(typed: String) -> Result<i64, FundiError> {
-    parse_price_input(&typed).map_err(|e| FundiError::InvalidInput { issues: vec![FieldIssue::from(e)] })
+    parse_price_input(&typed).map_err(FundiError::from)
 }

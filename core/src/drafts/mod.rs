@@ -7,5 +7,5 @@ mod photos;
 mod store;
 pub mod validate;
 
+pub use model::{Category, Draft, DraftField, DraftForm, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};
 pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
-pub use model::{Category, Draft, DraftField, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};

@@ -112,6 +112,19 @@ pub struct NewDraft {
     pub weekly_capacity: u32,
 }
 
+/// The editor's fields exactly as typed; [`crate::drafts::validate::read_form`] reads them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DraftForm {
+    pub title: String,
+    pub description: String,
+    /// "sisal, leather" or one per line.
+    pub materials: String,
+    pub category: Option<Category>,
+    /// "1,250", "KSh 1,250.50", ...
+    pub price: String,
+    pub weekly_capacity: String,
+}
+
 /// A per-field edit: `None` leaves the field as it is.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DraftPatch {
@@ -124,7 +137,8 @@ pub struct DraftPatch {
 }
 
 /// The fields a validation error can point at (the UI shows the message next to it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Ordered as the editor shows them, so errors can be listed top to bottom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DraftField {
     Title,
     Description,

@@ -1,7 +1,7 @@
 //! Field rules for drafts. Pure functions: they return every problem at once, so the editor can
 //! mark all bad fields in one go, and they normalise what they accept (trimmed text).
 
-use super::model::{DraftField, DraftPatch, FieldError, NewDraft, Problem};
+use super::model::{DraftField, DraftForm, DraftPatch, FieldError, NewDraft, Problem};
 
 pub const TITLE_MAX_CHARS: u32 = 80;
 pub const DESCRIPTION_MAX_CHARS: u32 = 2000;
@@ -80,6 +80,56 @@ pub fn parse_price_input(typed: &str) -> Result<i64, FieldError> {
     let mut errors = vec![];
     price(&mut errors, minor);
     errors.pop().map_or(Ok(minor), Err)
+}
+
+/// Read the "how many per week" field as typed: digits only, then the same range as stored.
+pub fn parse_weekly_capacity_input(typed: &str) -> Result<u32, FieldError> {
+    let typed = typed.trim();
+    let err = |problem| FieldError { field: DraftField::WeeklyCapacity, problem };
+    if typed.is_empty() {
+        return Err(err(Problem::Required));
+    }
+    if !typed.chars().all(|c| c.is_ascii_digit()) {
+        return Err(err(Problem::InvalidCharacters));
+    }
+    let per_week: u32 = typed.parse().map_err(|_| err(Problem::TooLarge { max: WEEKLY_CAPACITY_MAX as i64 }))?;
+    let mut errors = vec![];
+    capacity(&mut errors, per_week);
+    errors.pop().map_or(Ok(per_week), Err)
+}
+
+/// The materials field is one line of text, "sisal, leather" or one per line: split it.
+/// Empty entries are dropped; the limits are checked when the draft is saved.
+pub fn split_materials_input(typed: &str) -> Vec<String> {
+    typed.split([',', '\n', ';']).map(str::trim).filter(|m| !m.is_empty()).map(String::from).collect()
+}
+
+/// Read the whole editor form as typed: every problem of every field at once (unreadable
+/// numbers and rule violations alike), ordered as the fields are shown; or the draft, checked.
+pub fn read_form(form: &DraftForm) -> Result<NewDraft, Vec<FieldError>> {
+    let mut unreadable = vec![];
+    let price = parse_price_input(&form.price).map_err(|e| unreadable.push(e)).ok();
+    let per_week = parse_weekly_capacity_input(&form.weekly_capacity).map_err(|e| unreadable.push(e)).ok();
+    if form.category.is_none() {
+        unreadable.push(FieldError { field: DraftField::Category, problem: Problem::Required });
+    }
+    let candidate = NewDraft {
+        title: form.title.clone(),
+        description: form.description.clone(),
+        materials: split_materials_input(&form.materials),
+        category: form.category.unwrap_or(super::Category::Other),
+        // Stand-ins for unreadable numbers: valid, so they add no second error for that field.
+        price_minor: price.unwrap_or(PRICE_MIN_MINOR),
+        weekly_capacity: per_week.unwrap_or(1),
+    };
+    let mut errors = match validate_new(&candidate) {
+        Ok(draft) if unreadable.is_empty() => return Ok(draft),
+        Ok(_) => vec![],
+        Err(errors) => errors,
+    };
+    errors.extend(unreadable);
+    errors.sort_by_key(|e| e.field);
+    Err(errors)
 }
 
 /// Check a new draft; on success return it normalised.
@@ -200,6 +250,43 @@ mod tests {
         assert_eq!(parse_price_input("abc").unwrap_err().problem, Problem::InvalidCharacters);
         assert_eq!(parse_price_input(" ").unwrap_err().problem, Problem::Required);
         assert_eq!(parse_price_input("2000000").unwrap_err().problem, Problem::TooLarge { max: PRICE_MAX_MINOR });
+    }
+
+    #[test]
+    fn weekly_capacity_and_materials_input() {
+        assert_eq!(parse_weekly_capacity_input(" 12 "), Ok(12));
+        assert_eq!(parse_weekly_capacity_input("").unwrap_err().problem, Problem::Required);
+        assert_eq!(parse_weekly_capacity_input("-3").unwrap_err().problem, Problem::InvalidCharacters);
+        assert_eq!(parse_weekly_capacity_input("0").unwrap_err().problem, Problem::TooSmall { min: 1 });
+        let huge = parse_weekly_capacity_input("99999999999").unwrap_err().problem;
+        assert_eq!(huge, Problem::TooLarge { max: WEEKLY_CAPACITY_MAX as i64 });
+        assert_eq!(split_materials_input("sisal, leather\n glass beads;; "), vec!["sisal", "leather", "glass beads"]);
+        assert!(split_materials_input(" , ").is_empty());
+    }
+
+    #[test]
+    fn a_form_reports_unreadable_and_invalid_fields_together() {
+        let form = DraftForm {
+            title: " ".into(),
+            description: "".into(),
+            materials: "sisal, leather".into(),
+            category: None,
+            price: "elfu moja".into(),
+            weekly_capacity: "0".into(),
+        };
+        let fields: Vec<(DraftField, Problem)> = read_form(&form).unwrap_err().into_iter().map(|e| (e.field, e.problem)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                (DraftField::Title, Problem::Required),
+                (DraftField::Category, Problem::Required),
+                (DraftField::Price, Problem::InvalidCharacters),
+                (DraftField::WeeklyCapacity, Problem::TooSmall { min: 1 }),
+            ]
+        );
+        let ok = DraftForm { title: "Kikapu".into(), category: Some(Category::Baskets), price: "KSh 1,250".into(), weekly_capacity: "3".into(), ..form };
+        let draft = read_form(&ok).unwrap();
+        assert_eq!((draft.price_minor, draft.weekly_capacity, draft.materials.len()), (125_000, 3, 2));
     }
 
     #[test]

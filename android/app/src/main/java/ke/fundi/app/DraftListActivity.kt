@@ -1,0 +1,89 @@
+// The first screen: the artisan's drafts, newest first, and the button to start a new one.
+package ke.fundi.app
+
+import android.app.Activity
+import android.content.Intent
+import android.os.Bundle
+import android.view.View
+import android.view.ViewGroup
+import android.widget.BaseAdapter
+import android.widget.Button
+import android.widget.ListView
+import android.widget.TextView
+import ke.fundi.app.logic.DraftListPresenter
+import ke.fundi.app.logic.DraftListState
+import ke.fundi.app.logic.DraftRow
+import ke.fundi.app.logic.errorText
+import uniffi.fundi.FundiException
+
+class DraftListActivity : Activity() {
+
+    private val app get() = application as FundiApp
+    private val adapter = RowsAdapter()
+    private lateinit var empty: TextView
+    private lateinit var message: TextView
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_draft_list)
+        setTitle(R.string.drafts_title)
+        empty = findViewById(R.id.drafts_empty)
+        message = findViewById(R.id.drafts_message)
+        val list = findViewById<ListView>(R.id.drafts_list)
+        list.adapter = adapter
+        list.emptyView = empty
+        list.setOnItemClickListener { _, _, position, _ -> openEditor(adapter.getItem(position).id) }
+        findViewById<Button>(R.id.new_draft).setOnClickListener { openEditor(null) }
+    }
+
+    override fun onResume() {
+        super.onResume()
+        // Reload every time the list comes back: the editor may have changed, sent or deleted a draft.
+        val language = app.language()
+        app.background(
+            work = {
+                try {
+                    DraftListPresenter(app.drafts(), language).load()
+                } catch (e: FundiException) {
+                    DraftListState(emptyList(), errorText(e))
+                }
+            },
+            stillWanted = { !isDestroyed },
+            done = ::show,
+        )
+    }
+
+    private fun show(state: DraftListState) {
+        adapter.rows = state.rows
+        adapter.notifyDataSetChanged()
+        // The welcome text only when there is truly nothing; an error has its own line.
+        empty.text = if (state.isEmpty) getString(R.string.drafts_empty) else ""
+        val error = state.message
+        message.visibility = if (error == null) View.GONE else View.VISIBLE
+        message.text = if (error == null) "" else text(error)
+    }
+
+    private fun openEditor(id: String?) {
+        val intent = Intent(this, DraftEditorActivity::class.java)
+        if (id != null) intent.putExtra(DraftEditorActivity.EXTRA_DRAFT_ID, id)
+        startActivity(intent)
+    }
+
+    private inner class RowsAdapter : BaseAdapter() {
+        var rows: List<DraftRow> = emptyList()
+
+        override fun getCount(): Int = rows.size
+        override fun getItem(position: Int): DraftRow = rows[position]
+        override fun getItemId(position: Int): Long = position.toLong()
+
+        override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
+            val view = convertView ?: layoutInflater.inflate(R.layout.item_draft, parent, false)
+            val row = rows[position]
+            view.findViewById<TextView>(R.id.row_title).text = row.title
+            view.findViewById<TextView>(R.id.row_details).text =
+                getString(R.string.row_details, row.price, text(row.weeklyCapacity), text(row.category))
+            view.findViewById<TextView>(R.id.row_state).text = text(row.state)
+            return view
+        }
+    }
+}

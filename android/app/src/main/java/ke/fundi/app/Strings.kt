@@ -1,0 +1,76 @@
+// From the logic's string keys to resource ids. The `when` is exhaustive, so a key without a
+// resource fails to compile (and scripts/android/check compiles this against the real R).
+package ke.fundi.app
+
+import android.content.Context
+import ke.fundi.app.logic.StringKey
+import ke.fundi.app.logic.UiText
+
+fun StringKey.resId(): Int = when (this) {
+    StringKey.ROW_WEEKLY_CAPACITY -> R.string.row_weekly_capacity
+    StringKey.SAVED -> R.string.saved
+    StringKey.SUBMITTED -> R.string.submitted
+    StringKey.DELETED -> R.string.deleted
+    StringKey.FIX_MARKED_FIELDS -> R.string.fix_marked_fields
+    StringKey.READ_ONLY_NOTE -> R.string.read_only_note
+    StringKey.STATE_DRAFT -> R.string.state_draft
+    StringKey.STATE_SUBMITTED -> R.string.state_submitted
+    StringKey.STATE_CHANGES_REQUESTED -> R.string.state_changes_requested
+    StringKey.STATE_APPROVED -> R.string.state_approved
+    StringKey.CATEGORY_JEWELRY -> R.string.category_jewelry
+    StringKey.CATEGORY_TEXTILES -> R.string.category_textiles
+    StringKey.CATEGORY_BASKETS -> R.string.category_baskets
+    StringKey.CATEGORY_HOME_DECOR -> R.string.category_home_decor
+    StringKey.CATEGORY_CARVINGS -> R.string.category_carvings
+    StringKey.CATEGORY_POTTERY -> R.string.category_pottery
+    StringKey.CATEGORY_LEATHER -> R.string.category_leather
+    StringKey.CATEGORY_BEADWORK -> R.string.category_beadwork
+    StringKey.CATEGORY_OTHER -> R.string.category_other
+    StringKey.ERROR_TITLE_REQUIRED -> R.string.error_title_required
+    StringKey.ERROR_TITLE_TOO_LONG -> R.string.error_title_too_long
+    StringKey.ERROR_TITLE_TOO_MANY -> R.string.error_title_too_many
+    StringKey.ERROR_TITLE_TOO_SMALL -> R.string.error_title_too_small
+    StringKey.ERROR_TITLE_TOO_LARGE -> R.string.error_title_too_large
+    StringKey.ERROR_TITLE_INVALID -> R.string.error_title_invalid
+    StringKey.ERROR_DESCRIPTION_REQUIRED -> R.string.error_description_required
+    StringKey.ERROR_DESCRIPTION_TOO_LONG -> R.string.error_description_too_long
+    StringKey.ERROR_DESCRIPTION_TOO_MANY -> R.string.error_description_too_many
+    StringKey.ERROR_DESCRIPTION_TOO_SMALL -> R.string.error_description_too_small
+    StringKey.ERROR_DESCRIPTION_TOO_LARGE -> R.string.error_description_too_large
+    StringKey.ERROR_DESCRIPTION_INVALID -> R.string.error_description_invalid
+    StringKey.ERROR_MATERIALS_REQUIRED -> R.string.error_materials_required
+    StringKey.ERROR_MATERIALS_TOO_LONG -> R.string.error_materials_too_long
+    StringKey.ERROR_MATERIALS_TOO_MANY -> R.string.error_materials_too_many
+    StringKey.ERROR_MATERIALS_TOO_SMALL -> R.string.error_materials_too_small
+    StringKey.ERROR_MATERIALS_TOO_LARGE -> R.string.error_materials_too_large
+    StringKey.ERROR_MATERIALS_INVALID -> R.string.error_materials_invalid
+    StringKey.ERROR_CATEGORY_REQUIRED -> R.string.error_category_required
+    StringKey.ERROR_CATEGORY_TOO_LONG -> R.string.error_category_too_long
+    StringKey.ERROR_CATEGORY_TOO_MANY -> R.string.error_category_too_many
+    StringKey.ERROR_CATEGORY_TOO_SMALL -> R.string.error_category_too_small
+    StringKey.ERROR_CATEGORY_TOO_LARGE -> R.string.error_category_too_large
+    StringKey.ERROR_CATEGORY_INVALID -> R.string.error_category_invalid
+    StringKey.ERROR_PRICE_REQUIRED -> R.string.error_price_required
+    StringKey.ERROR_PRICE_TOO_LONG -> R.string.error_price_too_long
+    StringKey.ERROR_PRICE_TOO_MANY -> R.string.error_price_too_many
+    StringKey.ERROR_PRICE_TOO_SMALL -> R.string.error_price_too_small
+    StringKey.ERROR_PRICE_TOO_LARGE -> R.string.error_price_too_large
+    StringKey.ERROR_PRICE_INVALID -> R.string.error_price_invalid
+    StringKey.ERROR_CAPACITY_REQUIRED -> R.string.error_capacity_required
+    StringKey.ERROR_CAPACITY_TOO_LONG -> R.string.error_capacity_too_long
+    StringKey.ERROR_CAPACITY_TOO_MANY -> R.string.error_capacity_too_many
+    StringKey.ERROR_CAPACITY_TOO_SMALL -> R.string.error_capacity_too_small
+    StringKey.ERROR_CAPACITY_TOO_LARGE -> R.string.error_capacity_too_large
+    StringKey.ERROR_CAPACITY_INVALID -> R.string.error_capacity_invalid
+    StringKey.ERROR_NOT_FOUND -> R.string.error_not_found
+    StringKey.ERROR_NOT_ALLOWED -> R.string.error_not_allowed
+    StringKey.ERROR_STORAGE_FULL -> R.string.error_storage_full
+    StringKey.ERROR_STORAGE_CORRUPT -> R.string.error_storage_corrupt
+    StringKey.ERROR_APP_TOO_OLD -> R.string.error_app_too_old
+    StringKey.ERROR_CLOSED -> R.string.error_closed
+    StringKey.ERROR_INTERNAL -> R.string.error_internal
+}
+
+fun Context.text(key: StringKey): String = getString(key.resId())
+
+fun Context.text(t: UiText): String = getString(t.key.resId(), *t.args.toTypedArray())

@@ -1,0 +1,122 @@
+// State of the draft editor: turning what was typed into the core's inputs, and the core's
+// answers (records or FundiException) into what the screen shows. Calls block on the
+// database: call them from a background thread.
+package ke.fundi.app.logic
+
+import uniffi.fundi.DraftChanges
+import uniffi.fundi.DraftFieldName
+import uniffi.fundi.DraftFormInput
+import uniffi.fundi.DraftRecord
+import uniffi.fundi.DraftStoreInterface
+import uniffi.fundi.FundiException
+import uniffi.fundi.ProductCategory
+import uniffi.fundi.UiLanguage
+import uniffi.fundi.formatKes
+import uniffi.fundi.readDraftForm
+import uniffi.fundi.productCategories
+
+/** The editor's fields as the user typed them. */
+data class DraftForm(
+    val title: String = "",
+    val description: String = "",
+    val materials: String = "",
+    val category: ProductCategory,
+    val price: String = "",
+    val weeklyCapacity: String = "",
+)
+
+/**
+ * Everything the editor screen shows. `draftId` is null until the draft is first saved.
+ * `notice` is a short confirmation (a toast); `finished` asks the screen to close.
+ */
+data class EditorState(
+    val draftId: String?,
+    val form: DraftForm,
+    val editable: Boolean = true,
+    val state: StringKey? = null,
+    val fieldErrors: Map<DraftFieldName, UiText> = emptyMap(),
+    val message: UiText? = null,
+    val notice: UiText? = null,
+    val finished: Boolean = false,
+)
+
+class DraftEditorPresenter(private val store: DraftStoreInterface, private val language: UiLanguage) {
+
+    /** Categories in the order the core lists them (the spinner's order). */
+    val categories: List<ProductCategory> = productCategories()
+
+    fun blank(): EditorState = EditorState(draftId = null, form = DraftForm(category = categories.first()))
+
+    fun load(id: String): EditorState = try {
+        fromRecord(store.getDraft(id))
+    } catch (e: FundiException) {
+        blank().copy(draftId = id, editable = false, message = errorText(e))
+    }
+
+    /** Create or update the draft from the form. */
+    fun save(id: String?, form: DraftForm): EditorState {
+        val saved = write(id, form)
+        return if (saved.record != null) fromRecord(saved.record).copy(notice = UiText(StringKey.SAVED))
+        else saved.rejected!!
+    }
+
+    /** Save what is on screen, then send it for review. */
+    fun submit(id: String?, form: DraftForm): EditorState {
+        val saved = write(id, form)
+        val record = saved.record ?: return saved.rejected!!
+        return try {
+            fromRecord(store.submitDraft(record.id)).copy(notice = UiText(StringKey.SUBMITTED), finished = true)
+        } catch (e: FundiException) {
+            fromRecord(record).copy(message = errorText(e))
+        }
+    }
+
+    fun delete(id: String, form: DraftForm): EditorState = try {
+        store.deleteDraft(id)
+        EditorState(draftId = null, form = form, notice = UiText(StringKey.DELETED), finished = true)
+    } catch (e: FundiException) {
+        EditorState(draftId = id, form = form, message = errorText(e))
+    }
+
+    private class Written(val record: DraftRecord?, val rejected: EditorState?)
+
+    private fun write(id: String?, form: DraftForm): Written {
+        fun rejected(errors: Map<DraftFieldName, UiText>, message: UiText) =
+            Written(null, EditorState(draftId = id, form = form, fieldErrors = errors, message = message))
+
+        // The core reads the typed form and names every field it cannot accept, all at once.
+        return try {
+            val d = readDraftForm(
+                DraftFormInput(form.title, form.description, form.materials, form.category, form.price, form.weeklyCapacity),
+            )
+            val record = if (id == null) {
+                store.createDraft(d)
+            } else {
+                store.updateDraft(
+                    id,
+                    DraftChanges(d.title, d.description, d.materials, d.category, d.priceMinor, d.weeklyCapacity),
+                )
+            }
+            Written(record, null)
+        } catch (e: FundiException.InvalidInput) {
+            rejected(fieldErrors(e, language), errorText(e))
+        } catch (e: FundiException) {
+            rejected(emptyMap(), errorText(e))
+        }
+    }
+
+    private fun fromRecord(r: DraftRecord) = EditorState(
+        draftId = r.id,
+        form = DraftForm(
+            title = r.title,
+            description = r.description,
+            materials = r.materials.joinToString(", "),
+            category = r.category,
+            price = formatKes(r.priceMinor, language),
+            weeklyCapacity = r.weeklyCapacity.toString(),
+        ),
+        editable = r.editable,
+        state = stateKey(r.state),
+        message = if (r.editable) null else UiText(StringKey.READ_ONLY_NOTE),
+    )
+}

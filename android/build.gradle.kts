@@ -1,0 +1,5 @@
+// Versions of the Gradle plugins, applied in app/build.gradle.kts.
+plugins {
+    id("com.android.application") version "8.5.2" apply false
+    id("org.jetbrains.kotlin.android") version "2.0.21" apply false
+}
