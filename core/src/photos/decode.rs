@@ -255,7 +255,7 @@ fn template(err: &ffi::jpeg_error_mgr, code: c_int) -> String {
         if p.is_null() {
             return format!("libjpeg code {code}");
         }
-        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        std::ffi::CStr::from_ptr(p.cast::<std::ffi::c_char>()).to_string_lossy().into_owned()
     }
 }
 
