@@ -150,7 +150,9 @@ pub fn resize_rows(src: &mut dyn RowSource, w: u32, h: u32) -> Result<RgbImage, 
             if first + weights.len() > y {
                 break;
             }
-            acc.iter_mut().for_each(|v| *v = 0.0);
+            // Start at 0.5 so the final truncation rounds (`f32::round` is a libm call per
+            // sample and was a tenth of the whole pipeline).
+            acc.iter_mut().for_each(|v| *v = 0.5);
             for (k, &wt) in weights.iter().enumerate() {
                 let r = first + k - base;
                 let src_row = &window[r * out_row..(r + 1) * out_row];
@@ -159,8 +161,8 @@ pub fn resize_rows(src: &mut dyn RowSource, w: u32, h: u32) -> Result<RgbImage, 
                 }
             }
             let dst = &mut out[next_out * out_row..(next_out + 1) * out_row];
-            for (d, a) in dst.iter_mut().zip(&acc) {
-                *d = a.round().clamp(0.0, 255.0) as u8;
+            for (d, &a) in dst.iter_mut().zip(&acc) {
+                *d = a.clamp(0.0, 255.0) as u8;
             }
             next_out += 1;
         }
