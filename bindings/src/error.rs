@@ -3,6 +3,7 @@
 
 use fundi_core::drafts::{DraftField, FieldError, Problem};
 use fundi_core::photos::PhotoError;
+use fundi_core::replica::SyncError;
 use fundi_core::storage::StorageError;
 use fundi_core::Error as CoreError;
 
@@ -74,6 +75,23 @@ pub enum FundiError {
     /// The photo cannot be used; `reason` says what to tell the artisan.
     #[error("invalid photo: {reason:?}")]
     InvalidPhoto { reason: PhotoProblem },
+    /// The depot cannot be reached (no network, timeout): try again later; nothing is lost.
+    #[error("offline: {detail}")]
+    Offline { detail: String },
+    /// The depot refused this phone's credential (`reason`: unauthorized, token_expired,
+    /// revoked): enroll the phone again.
+    #[error("unauthorized: {reason}")]
+    Unauthorized { reason: String },
+    /// This phone is not enrolled with a depot yet.
+    #[error("not enrolled")]
+    NotEnrolled,
+    /// The sync rules refuse this command or edit now (`code`: forbidden, illegal_transition,
+    /// locked, invalid, ...).
+    #[error("conflict: {code}: {detail}")]
+    Conflict { code: String, detail: String },
+    /// The depot refused a whole request or answered something this app cannot read.
+    #[error("depot error {code}: {detail}")]
+    Depot { code: String, detail: String },
     /// The store was closed; open it again.
     #[error("closed")]
     Closed,
@@ -130,6 +148,14 @@ impl From<CoreError> for FundiError {
             CoreError::NotFound { .. } => FundiError::NotFound,
             e @ CoreError::InvalidState { .. } => FundiError::NotAllowed { detail: e.to_string() },
             CoreError::Closed => FundiError::Closed,
+            CoreError::Sync(e) => match e {
+                SyncError::Offline(detail) => FundiError::Offline { detail },
+                SyncError::Unauthorized { code } => FundiError::Unauthorized { reason: code },
+                SyncError::NotEnrolled => FundiError::NotEnrolled,
+                SyncError::Server { code, detail, .. } => FundiError::Depot { code, detail },
+                SyncError::Protocol(detail) => FundiError::Depot { code: "protocol".into(), detail },
+            },
+            CoreError::Rejected(r) => FundiError::Conflict { code: r.code.code().to_string(), detail: r.detail },
             CoreError::Storage(StorageError::Full) => FundiError::StorageFull,
             CoreError::Storage(StorageError::Corrupt) => FundiError::StorageCorrupt,
             CoreError::Storage(StorageError::NewerSchema { found, supported }) => FundiError::AppTooOld { found, supported },

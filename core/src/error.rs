@@ -23,6 +23,12 @@ pub enum Error {
     /// (e.g. editing a draft already submitted for review).
     #[error("cannot {action} a {kind} that is {state}")]
     InvalidState { kind: &'static str, action: &'static str, state: &'static str },
+    /// Syncing with the depot failed (offline, credential refused, ...).
+    #[error(transparent)]
+    Sync(#[from] crate::replica::SyncError),
+    /// A command or write the sync rules do not allow (checked on the phone before queueing).
+    #[error("refused: {0}")]
+    Rejected(crate::sync::Rejection),
     /// The store was closed; the handle can no longer be used.
     #[error("store is closed")]
     Closed,

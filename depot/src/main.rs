@@ -1,13 +1,16 @@
 //! `fundi-depot`: the one command line for depot staff and operations. Each subcommand lives in
-//! its own file under `cli/`; this file only parses arguments and dispatches.
+//! its own file under `cli/`; this file only parses arguments and dispatches. The sync server
+//! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies).
 
 mod cli;
+mod http;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "fundi-depot", version, about = "Fundi depot: demo, and (as they land) sync server and tools")]
+#[command(name = "fundi-depot", version, about = "Fundi depot: the sync server and the tools of depot staff and operations")]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -15,6 +18,16 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the sync server on a data directory (the main job).
+    Serve(cli::serve::ServeArgs),
+    /// Create an account and print its one-time enrollment code.
+    Enroll(cli::enroll::EnrollArgs),
+    /// Import incoming orders from a CSV or JSON file.
+    ImportOrders(cli::import_orders::ImportOrdersArgs),
+    /// Assign an order to an artisan.
+    Assign(cli::assign::AssignArgs),
+    /// List what waits at the depot, orders to assign, and stock.
+    ListDepot(cli::list_depot::ListDepotArgs),
     /// Create, edit, submit and list catalog drafts on a local phone database (the embedded default).
     Demo(cli::demo::DemoArgs),
     /// Prepare camera photos as the phone does (upright, no metadata, 1600 px + thumbnail, coached) into a directory; prints JSON.
@@ -24,6 +37,11 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
+        Command::Serve(a) => cli::serve::run(a),
+        Command::Enroll(a) => cli::enroll::run(a),
+        Command::ImportOrders(a) => cli::import_orders::run(a),
+        Command::Assign(a) => cli::assign::run(a),
+        Command::ListDepot(a) => cli::list_depot::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::PreparePhotos(a) => cli::prepare_photos::run(a),
     };

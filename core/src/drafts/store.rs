@@ -14,6 +14,8 @@ use crate::{ids, Store};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const KIND: &str = "draft";
+/// The fields a new draft sends to the depot.
+const SYNCED_FIELDS: [&str; 6] = ["title", "description", "materials", "category", "price", "weekly_capacity"];
 const COLUMNS: &str =
     "id, title, description, materials, category, price_minor, currency, weekly_capacity, status, created_hlc, updated_hlc";
 
@@ -101,6 +103,7 @@ impl Store {
                 record_field_stamp(tx, &id, field.code(), &ts)?;
             }
             record_field_stamp(tx, &id, "status", &ts)?;
+            crate::outbox::enqueue_draft_write(tx, &id, &SYNCED_FIELDS, &Default::default())?;
             load(tx, &id)
         })
     }
@@ -137,11 +140,14 @@ impl Store {
             if changes.is_empty() {
                 return Ok(current);
             }
+            let before = crate::outbox::draft_stamps(tx, id)?;
             let ts = stamp(tx)?.to_string();
+            let changed: Vec<&str> = changes.iter().map(|(f, _, _)| f.code()).collect();
             for (field, column, value) in changes {
                 tx.execute(&format!("UPDATE drafts SET {column} = ?1, updated_hlc = ?2 WHERE id = ?3"), params![value, ts, id])?;
                 record_field_stamp(tx, id, field.code(), &ts)?;
             }
+            crate::outbox::enqueue_draft_write(tx, id, &changed, &before)?;
             load(tx, id)
         })
     }
@@ -173,9 +179,11 @@ impl Store {
             if current.status == DraftStatus::Approved {
                 return Err(Error::InvalidState { kind: KIND, action: "delete", state: current.status.code() });
             }
+            let before = crate::outbox::draft_stamps(tx, id)?;
             let ts = stamp(tx)?.to_string();
             tx.execute("UPDATE drafts SET deleted_hlc = ?1, updated_hlc = ?1 WHERE id = ?2", params![ts, id])?;
             record_field_stamp(tx, id, "deleted", &ts)?;
+            crate::outbox::enqueue_draft_write(tx, id, &["deleted"], &before)?;
             Ok(())
         })
     }
@@ -193,6 +201,7 @@ impl Store {
                 params![DraftStatus::Submitted.code(), ts, id],
             )?;
             record_field_stamp(tx, id, "status", &ts)?;
+            crate::outbox::enqueue_command(tx, crate::sync::Kind::Draft, id, "submit", Default::default())?;
             load(tx, id)
         })
     }

@@ -28,7 +28,15 @@ pub fn device_node(conn: &Connection) -> Result<u64, StorageError> {
 /// Issue the next HLC stamp and persist the clock. Call inside the transaction that writes the
 /// change being stamped, so the stamp and the change commit (or vanish) together.
 pub fn stamp(conn: &Connection) -> crate::Result<Timestamp> {
-    stamp_at(conn, wall_clock_ms())
+    stamp_at(conn, physical_now(conn)?)
+}
+
+/// The phone's wall clock corrected by what the last sync learnt of the depot's clock (see
+/// `sync_state.clock_offset_ms`), so a phone whose clock is far off still stamps near true time.
+pub fn physical_now(conn: &Connection) -> Result<u64, StorageError> {
+    let (skew, offset): (i64, i64) =
+        conn.query_row("SELECT clock_skew_ms, clock_offset_ms FROM sync_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok((wall_clock_ms() as i64).saturating_add(skew).saturating_add(offset).max(0) as u64)
 }
 
 pub(crate) fn stamp_at(conn: &Connection, physical_ms: u64) -> crate::Result<Timestamp> {

@@ -10,7 +10,7 @@ mod clock;
 mod error;
 pub mod schema;
 
-pub use clock::{device_node, stamp};
+pub use clock::{device_node, physical_now, stamp};
 pub use error::StorageError;
 
 use rusqlite::{Connection, OpenFlags};

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_drafts.sql"),
     include_str!("migrations/002_field_versions.sql"),
     include_str!("migrations/003_photos.sql"),
+    include_str!("migrations/004_sync.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,122 @@
+//! HTTP transport to the depot (reqwest, blocking, rustls: no OpenSSL on the phone). It gzips
+//! large request bodies, asks for gzipped answers and inflates them itself (bounded), and counts
+//! round trips and bytes on the wire (bodies plus request and status lines and headers; TCP/IP
+//! framing excluded) so the app can tell what a sync costs.
+
+use crate::sync::ApiErrorBody;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+/// Request bodies above this are gzipped.
+const GZIP_REQUEST_ABOVE: usize = 512;
+/// Largest answer accepted once inflated.
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error("this phone is not enrolled with a depot")]
+    NotEnrolled,
+    /// No connection, a timeout, or the connection dropped: try again later.
+    #[error("depot unreachable: {0}")]
+    Offline(String),
+    /// The credential was refused (`unauthorized`, `token_expired`, `revoked`): enroll again.
+    #[error("credential refused: {code}")]
+    Unauthorized { code: String },
+    /// The depot refused the request as a whole.
+    #[error("depot refused the request ({status} {code}): {detail}")]
+    Server { status: u16, code: String, detail: String },
+    /// The depot's answer could not be understood.
+    #[error("bad answer from the depot: {0}")]
+    Protocol(String),
+}
+
+/// What a sync cost on the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireStats {
+    pub round_trips: u32,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+pub struct Transport {
+    http: reqwest::blocking::Client,
+    base: String,
+    pub stats: WireStats,
+}
+
+fn header_bytes(h: &reqwest::header::HeaderMap) -> u64 {
+    h.iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as u64).sum()
+}
+
+impl Transport {
+    pub fn new(base: &str) -> Result<Transport, SyncError> {
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        Ok(Transport { http, base: base.trim_end_matches('/').to_string(), stats: WireStats::default() })
+    }
+
+    /// One request. `body`: JSON to send (POST); `None` makes a GET.
+    pub fn call<T: DeserializeOwned>(&mut self, path: &str, token: Option<&str>, body: Option<&impl Serialize>) -> Result<T, SyncError> {
+        let url = format!("{}{}", self.base, path);
+        let mut req = match body {
+            Some(_) => self.http.post(&url),
+            None => self.http.get(&url),
+        };
+        req = req.header("accept-encoding", "gzip");
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if let Some(b) = body {
+            let json = serde_json::to_vec(b).map_err(|e| SyncError::Protocol(e.to_string()))?;
+            req = req.header("content-type", "application/json");
+            if json.len() > GZIP_REQUEST_ABOVE {
+                let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                enc.write_all(&json).and_then(|_| Ok(())).map_err(|e| SyncError::Protocol(e.to_string()))?;
+                let gz = enc.finish().map_err(|e| SyncError::Protocol(e.to_string()))?;
+                req = req.header("content-encoding", "gzip").body(gz);
+            } else {
+                req = req.body(json);
+            }
+        }
+        let req = req.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
+        // Request line, Host and Content-Length (added by the HTTP layer) and our headers.
+        let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
+        let line = (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
+        self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
+        self.stats.round_trips += 1;
+        let resp = self.http.execute(req).map_err(|e| SyncError::Offline(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let gz = resp.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+        self.stats.bytes_received += 17 + header_bytes(resp.headers());
+        let raw = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()))?;
+        self.stats.bytes_received += raw.len() as u64;
+        let bytes = if gz {
+            let mut out = vec![];
+            GzDecoder::new(&raw[..])
+                .take(MAX_INFLATED)
+                .read_to_end(&mut out)
+                .map_err(|e| SyncError::Protocol(format!("gzip: {e}")))?;
+            out
+        } else {
+            raw.to_vec()
+        };
+        if !(200..300).contains(&status) {
+            let err: ApiErrorBody = serde_json::from_slice(&bytes)
+                .unwrap_or(ApiErrorBody { error: "unknown".into(), detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(), server_time: None });
+            return Err(if status == 401 {
+                SyncError::Unauthorized { code: err.error }
+            } else {
+                SyncError::Server { status, code: err.error, detail: err.detail }
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+}

@@ -1,0 +1,91 @@
+//! Withdrawing stamps from the future. A phone whose clock ran far ahead while offline (or
+//! before it was first enrolled) stamped its edits in the future; the depot refuses such stamps,
+//! and its HLC would stay ahead, so every later edit would be refused too. When the depot's time
+//! shows the clock is ahead by more than the depot accepts, the phone re-stamps, in their
+//! original order, every stamp beyond that bound: they were never accepted anywhere (the depot
+//! refuses them), so no other replica can hold them. Pending and refused-for-the-clock outbox
+//! items are queued again with new counters and fresh stamps, and the local field stamps follow.
+//! This is the only case where the phone's clock goes back.
+
+use crate::error::Result;
+use crate::hlc::{Timestamp, MAX_COUNTER};
+use crate::outbox;
+use crate::storage::stamp;
+use crate::sync::{Mutation, MAX_AHEAD_MS};
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+
+/// Re-stamp everything beyond `server` + the depot's bound. Returns how many stamps moved.
+pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Result<usize> {
+    let (wall, _): (i64, i64) = conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let limit_ms = server.wall_ms + MAX_AHEAD_MS;
+    if (wall as u64) <= limit_ms {
+        return Ok(0);
+    }
+    let limit = Timestamp { wall_ms: limit_ms, counter: MAX_COUNTER, node: u64::MAX };
+    let future = |t: &Timestamp| *t > limit;
+    // Every future stamp held anywhere: outbox items, field stamps, draft stamps.
+    let mut items: Vec<(i64, Mutation, bool)> = vec![];
+    {
+        let mut s = conn.prepare("SELECT counter, body, state = 'wedged' AND reason LIKE 'clock_ahead%' FROM outbox WHERE state = 'pending' OR reason LIKE 'clock_ahead%' ORDER BY counter")?;
+        let rows = s.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+        for row in rows {
+            let (counter, body, wedged) = row?;
+            let m: Mutation = serde_json::from_str(&body).map_err(|_| crate::Error::Storage(crate::storage::StorageError::Corrupt))?;
+            if m.stamps().iter().any(future) || wedged {
+                items.push((counter, m, wedged));
+            }
+        }
+    }
+    let mut olds: Vec<Timestamp> = items.iter().flat_map(|(_, m, _)| m.stamps()).filter(future).collect();
+    let text_of = |sql: &str| -> Result<Vec<String>> {
+        let mut s = conn.prepare(sql)?;
+        let v = s.query_map([limit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(v)
+    };
+    for t in text_of("SELECT hlc FROM field_versions WHERE hlc > ?1")?
+        .into_iter()
+        .chain(text_of("SELECT created_hlc FROM drafts WHERE created_hlc > ?1")?)
+        .chain(text_of("SELECT updated_hlc FROM drafts WHERE updated_hlc > ?1")?)
+        .chain(text_of("SELECT deleted_hlc FROM drafts WHERE deleted_hlc > ?1")?)
+    {
+        if let Ok(ts) = t.parse() {
+            olds.push(ts);
+        }
+    }
+    olds.sort();
+    olds.dedup();
+    // Bring the clock back to the depot's time, then give each old stamp a new one, in order.
+    conn.execute("UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1", params![server.wall_ms as i64, server.counter as i64])?;
+    let mut map = BTreeMap::new();
+    for old in &olds {
+        map.insert(*old, stamp(conn)?);
+    }
+    let new_of = |t: &Timestamp| map.get(t).copied().unwrap_or(*t);
+    for (old, new) in &map {
+        let (o, n) = (old.to_string(), new.to_string());
+        conn.execute("UPDATE field_versions SET hlc = ?2 WHERE hlc = ?1", [&o, &n])?;
+        conn.execute("UPDATE drafts SET created_hlc = ?2 WHERE created_hlc = ?1", [&o, &n])?;
+        conn.execute("UPDATE drafts SET updated_hlc = ?2 WHERE updated_hlc = ?1", [&o, &n])?;
+        conn.execute("UPDATE drafts SET deleted_hlc = ?2 WHERE deleted_hlc = ?1", [&o, &n])?;
+    }
+    // Queue the items again, in their order, with new counters (the old ones may have been
+    // answered "clock_ahead" already, and an answer is final).
+    for (counter, mut m, _) in items {
+        if let Some(fields) = &mut m.fields {
+            for w in fields.values_mut() {
+                w.hlc = new_of(&w.hlc);
+                w.base = w.base.iter().map(new_of).filter(|b| *b < w.hlc).collect();
+            }
+        }
+        if let Some(c) = &mut m.command {
+            c.hlc = new_of(&c.hlc);
+        }
+        if let Some(e) = &mut m.entry {
+            e.hlc = new_of(&e.hlc);
+        }
+        conn.execute("DELETE FROM outbox WHERE counter = ?1", [counter])?;
+        outbox::enqueue(conn, m)?;
+    }
+    Ok(map.len())
+}

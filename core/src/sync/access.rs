@@ -1,0 +1,140 @@
+//! Who may do what to a record: roles, the caller's relation to a record, and the rules for
+//! document fields. Pure; the server calls these on every write, the phone to grey out what
+//! its user may not do.
+
+use super::wire::{Kind, RejectCode, Rejection};
+use crate::drafts::DraftStatus;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Artisan,
+    Mentor,
+    Staff,
+    Operations,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Artisan, Role::Mentor, Role::Staff, Role::Operations];
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Artisan => "artisan",
+            Role::Mentor => "mentor",
+            Role::Staff => "staff",
+            Role::Operations => "operations",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
+    }
+    /// Depot staff and operations see and act on every record of their depot.
+    pub fn is_depot_wide(self) -> bool {
+        matches!(self, Role::Staff | Role::Operations)
+    }
+}
+
+/// The caller's relation to the artisan who owns a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// The caller is the owning artisan.
+    Owner,
+    /// The caller is the owning artisan's mentor.
+    Mentor,
+    /// Neither (staff and operations act by role, not relation).
+    Other,
+}
+
+fn forbidden(what: &str) -> Rejection {
+    Rejection::new(RejectCode::Forbidden, what.to_string())
+}
+
+/// Whether the caller may read a record owned by an artisan.
+pub fn may_read(role: Role, relation: Relation) -> bool {
+    role.is_depot_wide() || matches!(relation, Relation::Owner | Relation::Mentor)
+}
+
+/// Fields of a draft only a mentor or staff write: the review note.
+pub const REVIEW_FIELDS: &[&str] = &["review_note"];
+
+/// Whether the caller may write `field` of a document of `kind` (draft: with its review
+/// `status`, `None` when the draft is new).
+pub fn may_write_field(
+    role: Role,
+    relation: Relation,
+    kind: Kind,
+    status: Option<DraftStatus>,
+    field: &str,
+) -> Result<(), Rejection> {
+    match kind {
+        Kind::Profile => {
+            if role.is_depot_wide() || matches!(relation, Relation::Owner | Relation::Mentor) {
+                Ok(())
+            } else {
+                Err(forbidden("not your profile"))
+            }
+        }
+        Kind::Draft => {
+            let review = REVIEW_FIELDS.contains(&field);
+            if role.is_depot_wide() {
+                return Ok(());
+            }
+            match (role, relation) {
+                (Role::Mentor, Relation::Mentor) if review => Ok(()),
+                (Role::Mentor, Relation::Mentor) => Err(forbidden("mentors write only the review note")),
+                (Role::Artisan, Relation::Owner) if review => Err(forbidden("the review note is the reviewer's")),
+                (Role::Artisan, Relation::Owner) => match status {
+                    Some(DraftStatus::Submitted) => Err(Rejection::new(RejectCode::Locked, "submitted for review")),
+                    Some(DraftStatus::Approved) if field == "price" => {
+                        Err(Rejection::new(RejectCode::Locked, "the price of an approved product is set by staff"))
+                    }
+                    _ => Ok(()),
+                },
+                _ => Err(forbidden("not your draft")),
+            }
+        }
+        _ => Err(Rejection::new(RejectCode::Malformed, "field writes are for documents only")),
+    }
+}
+
+/// Whether the caller may append stock entries (depot staff count stock; operations correct it).
+pub fn may_append_stock(role: Role) -> Result<(), Rejection> {
+    if role.is_depot_wide() {
+        Ok(())
+    } else {
+        Err(forbidden("only depot staff record stock"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draft_field_rules_by_role_relation_and_status() {
+        use DraftStatus::*;
+        let ok = |r, rel, st, f| may_write_field(r, rel, Kind::Draft, st, f).is_ok();
+        assert!(ok(Role::Artisan, Relation::Owner, None, "title"));
+        assert!(ok(Role::Artisan, Relation::Owner, Some(Approved), "title"));
+        assert!(!ok(Role::Artisan, Relation::Owner, Some(Approved), "price"));
+        assert!(!ok(Role::Artisan, Relation::Owner, Some(Submitted), "title"));
+        assert!(!ok(Role::Artisan, Relation::Other, Some(Draft), "title"));
+        assert!(!ok(Role::Artisan, Relation::Owner, Some(Draft), "review_note"));
+        assert!(ok(Role::Mentor, Relation::Mentor, Some(Submitted), "review_note"));
+        assert!(!ok(Role::Mentor, Relation::Mentor, Some(Submitted), "price"));
+        assert!(!ok(Role::Mentor, Relation::Other, Some(Submitted), "review_note"));
+        assert!(ok(Role::Staff, Relation::Other, Some(Approved), "price"));
+        assert!(ok(Role::Operations, Relation::Other, Some(Approved), "price"));
+        assert!(may_write_field(Role::Artisan, Relation::Owner, Kind::Order, None, "x").is_err());
+    }
+
+    #[test]
+    fn reading_is_owner_mentor_or_depot_wide() {
+        for role in Role::ALL {
+            for rel in [Relation::Owner, Relation::Mentor, Relation::Other] {
+                let expected = role.is_depot_wide() || rel != Relation::Other;
+                assert_eq!(may_read(role, rel), expected, "{role:?} {rel:?}");
+            }
+        }
+    }
+}

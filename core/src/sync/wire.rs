@@ -1,0 +1,345 @@
+//! Wire types of protocol version [`PROTOCOL_VERSION`]. Every struct keeps the fields it does not
+//! know in `extra` (`#[serde(flatten)]`), so a record written by a newer app passes through an
+//! older phone or server and comes back unchanged. Kinds and commands travel as strings and are
+//! parsed per mutation: one mutation of a kind this build does not know is rejected on its own,
+//! never failing the batch around it.
+
+use crate::hlc::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+pub use super::document::{DocState, FieldWrite};
+pub use super::ledger::LedgerEntry;
+
+/// The protocol spoken by this build. A server answers requests of any version up to its own.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Most mutations in one push (the phone splits larger outboxes into several batches).
+pub const MAX_BATCH: usize = 500;
+/// Most changes in one pull page.
+pub const MAX_PAGE: usize = 1000;
+/// How far ahead of the server's clock a stamp may be (the server refuses stamps beyond it).
+pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+pub type Extra = serde_json::Map<String, serde_json::Value>;
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The record kinds of protocol 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// A product draft (document + review workflow).
+    Draft,
+    /// An artisan's profile (document).
+    Profile,
+    /// An order (workflow).
+    Order,
+    /// A stock movement at the depot (ledger).
+    Stock,
+    /// A mutation the server refused, sent back to the phone that pushed it (a visible conflict).
+    Rejection,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [Kind::Draft, Kind::Profile, Kind::Order, Kind::Stock, Kind::Rejection];
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Draft => "draft",
+            Kind::Profile => "profile",
+            Kind::Order => "order",
+            Kind::Stock => "stock",
+            Kind::Rejection => "rejection",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// A workflow command as queued on a phone.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct CommandBody {
+    pub name: String,
+    pub hlc: Timestamp,
+    /// Command arguments: `artisan_id` for assign, `reason` for decline, qc_fail and cancel.
+    #[serde(default, skip_serializing_if = "Extra::is_empty")]
+    pub args: Extra,
+}
+
+/// One change a phone made, numbered by its device's counter. Exactly one of `fields`,
+/// `command` and `entry` is set (checked by [`Mutation::op`]).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Mutation {
+    pub counter: u64,
+    pub kind: String,
+    pub id: String,
+    /// Document field writes (drafts, profiles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, FieldWrite>>,
+    /// A workflow command (orders, draft review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandBody>,
+    /// A ledger entry (stock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<LedgerEntry>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// What a mutation asks for, once checked.
+#[derive(Debug, PartialEq)]
+pub enum Op<'a> {
+    Fields(&'a BTreeMap<String, FieldWrite>),
+    Command(&'a CommandBody),
+    Entry(&'a LedgerEntry),
+}
+
+impl Mutation {
+    pub fn kind(&self) -> Result<Kind, Rejection> {
+        Kind::from_code(&self.kind)
+            .filter(|k| *k != Kind::Rejection)
+            .ok_or_else(|| Rejection::new(RejectCode::UnsupportedKind, "unknown record kind"))
+    }
+    pub fn op(&self) -> Result<Op<'_>, Rejection> {
+        match (&self.fields, &self.command, &self.entry) {
+            (Some(f), None, None) => Ok(Op::Fields(f)),
+            (None, Some(c), None) => Ok(Op::Command(c)),
+            (None, None, Some(e)) => Ok(Op::Entry(e)),
+            _ => Err(Rejection::new(RejectCode::Malformed, "a mutation sets exactly one of fields, command, entry")),
+        }
+    }
+    /// Every HLC stamp the mutation carries (the server bounds them all).
+    pub fn stamps(&self) -> Vec<Timestamp> {
+        let mut out = vec![];
+        if let Some(f) = &self.fields {
+            for w in f.values() {
+                out.push(w.hlc);
+                out.extend(w.base.iter().copied());
+            }
+        }
+        if let Some(c) = &self.command {
+            out.push(c.hlc);
+        }
+        if let Some(e) = &self.entry {
+            out.push(e.hlc);
+        }
+        out
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub device_id: String,
+    pub mutations: Vec<Mutation>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Why the server refused one mutation. The code is what programs act on.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The caller's role or relation to the record does not allow this.
+    Forbidden,
+    NotFound,
+    /// The workflow does not allow this command from the record's current state.
+    IllegalTransition,
+    /// A value fails validation.
+    Invalid,
+    /// A stamp is further in the future than the server allows.
+    ClockAhead,
+    UnsupportedKind,
+    Malformed,
+    /// A ledger entry id reused with different content.
+    IdReused,
+    /// The record is locked for this field (a submitted draft, an approved price).
+    Locked,
+    /// A code from a newer server.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RejectCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectCode::Forbidden => "forbidden",
+            RejectCode::NotFound => "not_found",
+            RejectCode::IllegalTransition => "illegal_transition",
+            RejectCode::Invalid => "invalid",
+            RejectCode::ClockAhead => "clock_ahead",
+            RejectCode::UnsupportedKind => "unsupported_kind",
+            RejectCode::Malformed => "malformed",
+            RejectCode::IdReused => "id_reused",
+            RejectCode::Locked => "locked",
+            RejectCode::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {detail}", code.code())]
+pub struct Rejection {
+    pub code: RejectCode,
+    pub detail: String,
+}
+
+impl Rejection {
+    pub fn new(code: RejectCode, detail: impl Into<String>) -> Self {
+        Rejection { code, detail: detail.into() }
+    }
+}
+
+/// The server's answer to one mutation. Stored by the server, so a replay gets the very same.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct MutationResult {
+    pub counter: u64,
+    /// `None`: applied. `Some`: refused, and nothing of it stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<Rejection>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PushResponse {
+    pub protocol: u32,
+    pub results: Vec<MutationResult>,
+    /// The server's clock: the phone's HLC observes it (so a phone whose clock is off still
+    /// stamps within bounds).
+    pub server_time: Timestamp,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// One record as the server holds it now (pull sends whole records, newest state only).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Change {
+    pub kind: String,
+    pub id: String,
+    pub body: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PullResponse {
+    pub protocol: u32,
+    pub changes: Vec<Change>,
+    /// Pass back as `cursor` to get what changed after this page.
+    pub cursor: u64,
+    /// More pages wait: pull again at once.
+    pub more: bool,
+    pub server_time: Timestamp,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A draft as the server sends it: its document and its review state.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct DraftBody {
+    pub owner: String,
+    pub status: String,
+    pub doc: DocState,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A profile (document) of one account.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ProfileBody {
+    pub owner: String,
+    pub doc: DocState,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// An order as the server holds it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct OrderBody {
+    pub status: String,
+    /// The assigned artisan's account id.
+    #[serde(default)]
+    pub artisan_id: Option<String>,
+    pub product: String,
+    pub quantity: u32,
+    pub price_minor: i64,
+    /// Where the order came from ("shop", a partner's name) and its reference there.
+    pub source: String,
+    pub external_ref: String,
+    /// The last command applied (its stamp), for the UI's "updated" time.
+    pub updated_hlc: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A stock entry as the server sends it: the entry and the product's owner.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct StockBody {
+    pub owner: String,
+    pub entry: LedgerEntry,
+}
+
+/// A refused mutation, sent back to the account that pushed it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RejectionBody {
+    pub device_id: String,
+    pub counter: u64,
+    pub kind: String,
+    pub record_id: String,
+    pub rejection: Rejection,
+    /// What was asked (a command's name, or the fields written).
+    pub summary: String,
+}
+
+/// Error body of every non-2xx answer: a stable code and a human detail.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ApiErrorBody {
+    pub error: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip_at_every_level() {
+        let text = r#"{"protocol":1,"device_id":"d","future":{"x":1},"mutations":[
+            {"counter":7,"kind":"draft","id":"r","fields":{"title":{"value":"Kikapu","hlc":"0000000003e80000000000000000000001","base":[]}},"hint":"new"}]}"#;
+        let req: PushRequest = serde_json::from_str(&text).unwrap();
+        assert_eq!(req.extra["future"]["x"], 1);
+        assert_eq!(req.mutations[0].extra["hint"], "new");
+        let back: serde_json::Value = serde_json::to_value(&req).unwrap();
+        let orig: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["future"], orig["future"]);
+        assert_eq!(back["mutations"][0]["hint"], "new");
+        assert_eq!(back["mutations"][0]["fields"]["title"]["value"], "Kikapu");
+    }
+
+    #[test]
+    fn a_mutation_sets_exactly_one_operation_and_a_known_kind() {
+        let m = |s: &str| serde_json::from_str::<Mutation>(s).unwrap();
+        assert_eq!(m(r#"{"counter":1,"kind":"order","id":"x"}"#).op().unwrap_err().code, RejectCode::Malformed);
+        assert_eq!(m(r#"{"counter":1,"kind":"spaceship","id":"x"}"#).kind().unwrap_err().code, RejectCode::UnsupportedKind);
+        assert_eq!(m(r#"{"counter":1,"kind":"rejection","id":"x"}"#).kind().unwrap_err().code, RejectCode::UnsupportedKind);
+        assert_eq!(m(r#"{"counter":1,"kind":"stock","id":"x"}"#).kind().unwrap(), Kind::Stock);
+    }
+
+    #[test]
+    fn bad_stamps_and_codes_from_newer_servers_are_typed() {
+        assert!(serde_json::from_str::<Timestamp>("\"nope\"").is_err());
+        let r: Rejection = serde_json::from_str(r#"{"code":"quota_exceeded","detail":"x"}"#).unwrap();
+        assert_eq!(r.code, RejectCode::Unknown);
+    }
+}

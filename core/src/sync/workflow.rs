@@ -1,0 +1,295 @@
+//! Workflows: commands validated against allowed-transitions tables. The server applies a
+//! command only if the table allows it from the record's current state and for the caller's
+//! role and relation; otherwise the command is refused and shown on the sending phone as a
+//! conflict. The phone runs the same function to replay its pending commands over the last
+//! server state (the optimistic view).
+
+use super::access::{Relation, Role};
+use super::wire::{RejectCode, Rejection};
+use crate::drafts::DraftStatus;
+
+macro_rules! codes {
+    ($name:ident { $($variant:ident => $code:literal),* $(,)? }) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),* } }
+            pub fn from_code(s: &str) -> Option<$name> { Self::ALL.iter().copied().find(|v| v.code() == s) }
+        }
+    };
+}
+
+codes!(OrderStatus {
+    New => "new",
+    Assigned => "assigned",
+    Accepted => "accepted",
+    Declined => "declined",
+    InProduction => "in_production",
+    ReadyForPickup => "ready_for_pickup",
+    Received => "received",
+    QcPassed => "qc_passed",
+    QcFailed => "qc_failed",
+    Shipped => "shipped",
+    Delivered => "delivered",
+    Cancelled => "cancelled",
+});
+
+codes!(OrderCommand {
+    Assign => "assign",
+    Accept => "accept",
+    Decline => "decline",
+    StartProduction => "start_production",
+    MarkReady => "mark_ready",
+    Receive => "receive",
+    QcPass => "qc_pass",
+    QcFail => "qc_fail",
+    Rework => "rework",
+    Ship => "ship",
+    Deliver => "deliver",
+    Cancel => "cancel",
+});
+
+codes!(DraftCommand {
+    Submit => "submit",
+    RequestChanges => "request_changes",
+    Approve => "approve",
+});
+
+/// Who may issue a command: a role, and for phone roles the relation they need to the record.
+#[derive(Clone, Copy, Debug)]
+pub enum Issuer {
+    /// The assigned / owning artisan.
+    OwnerArtisan,
+    /// The owner's mentor.
+    OwnersMentor,
+    Role(Role),
+}
+
+impl Issuer {
+    fn allows(self, role: Role, relation: Relation) -> bool {
+        match self {
+            Issuer::OwnerArtisan => role == Role::Artisan && relation == Relation::Owner,
+            Issuer::OwnersMentor => role == Role::Mentor && relation == Relation::Mentor,
+            Issuer::Role(r) => r == role,
+        }
+    }
+}
+
+pub struct Transition<S: 'static, C> {
+    pub from: &'static [S],
+    pub command: C,
+    pub to: S,
+    pub by: &'static [Issuer],
+}
+
+use Issuer::{OwnerArtisan, OwnersMentor};
+use OrderStatus as O;
+const OPS: Issuer = Issuer::Role(Role::Operations);
+const STAFF: Issuer = Issuer::Role(Role::Staff);
+
+/// The order lifecycle. Cancel is allowed until the goods leave the depot.
+pub const ORDER_TRANSITIONS: &[Transition<OrderStatus, OrderCommand>] = &[
+    Transition { from: &[O::New, O::Assigned, O::Declined], command: OrderCommand::Assign, to: O::Assigned, by: &[OPS] },
+    Transition { from: &[O::Assigned], command: OrderCommand::Accept, to: O::Accepted, by: &[OwnerArtisan] },
+    Transition { from: &[O::Assigned], command: OrderCommand::Decline, to: O::Declined, by: &[OwnerArtisan] },
+    Transition { from: &[O::Accepted], command: OrderCommand::StartProduction, to: O::InProduction, by: &[OwnerArtisan] },
+    Transition { from: &[O::InProduction], command: OrderCommand::MarkReady, to: O::ReadyForPickup, by: &[OwnerArtisan] },
+    Transition { from: &[O::ReadyForPickup], command: OrderCommand::Receive, to: O::Received, by: &[STAFF] },
+    Transition { from: &[O::Received], command: OrderCommand::QcPass, to: O::QcPassed, by: &[STAFF] },
+    Transition { from: &[O::Received], command: OrderCommand::QcFail, to: O::QcFailed, by: &[STAFF] },
+    Transition { from: &[O::QcFailed], command: OrderCommand::Rework, to: O::InProduction, by: &[OwnerArtisan] },
+    Transition { from: &[O::QcPassed], command: OrderCommand::Ship, to: O::Shipped, by: &[STAFF, OPS] },
+    Transition { from: &[O::Shipped], command: OrderCommand::Deliver, to: O::Delivered, by: &[STAFF, OPS] },
+    Transition {
+        from: &[
+            O::New,
+            O::Assigned,
+            O::Accepted,
+            O::Declined,
+            O::InProduction,
+            O::ReadyForPickup,
+            O::Received,
+            O::QcPassed,
+            O::QcFailed,
+        ],
+        command: OrderCommand::Cancel,
+        to: O::Cancelled,
+        by: &[OPS],
+    },
+];
+
+use DraftStatus as D;
+/// The draft review. Staff (liaisons) review any draft; a mentor reviews their mentees'.
+pub const DRAFT_TRANSITIONS: &[Transition<DraftStatus, DraftCommand>] = &[
+    Transition { from: &[D::Draft, D::ChangesRequested], command: DraftCommand::Submit, to: D::Submitted, by: &[OwnerArtisan] },
+    Transition { from: &[D::Submitted], command: DraftCommand::RequestChanges, to: D::ChangesRequested, by: &[OwnersMentor, STAFF] },
+    Transition { from: &[D::Submitted], command: DraftCommand::Approve, to: D::Approved, by: &[OwnersMentor, STAFF] },
+];
+
+fn step<S: Copy + PartialEq + std::fmt::Debug, C: Copy + PartialEq + std::fmt::Debug>(
+    table: &[Transition<S, C>],
+    from: S,
+    command: C,
+    role: Role,
+    relation: Relation,
+) -> Result<S, Rejection> {
+    let t = table
+        .iter()
+        .find(|t| t.command == command)
+        .ok_or_else(|| Rejection::new(RejectCode::Malformed, "unknown command"))?;
+    if !t.by.iter().any(|i| i.allows(role, relation)) {
+        return Err(Rejection::new(RejectCode::Forbidden, format!("{role:?} may not {command:?}")));
+    }
+    if !t.from.contains(&from) {
+        return Err(Rejection::new(RejectCode::IllegalTransition, format!("cannot {command:?} from {from:?}")));
+    }
+    Ok(t.to)
+}
+
+/// The order's next status after `command`, or why not.
+pub fn order_step(from: OrderStatus, command: OrderCommand, role: Role, relation: Relation) -> Result<OrderStatus, Rejection> {
+    step(ORDER_TRANSITIONS, from, command, role, relation)
+}
+
+/// The draft's next review status after `command`, or why not.
+pub fn draft_step(from: DraftStatus, command: DraftCommand, role: Role, relation: Relation) -> Result<DraftStatus, Rejection> {
+    step(DRAFT_TRANSITIONS, from, command, role, relation)
+}
+
+/// Apply an already-validated order command to an order: its new status, stamp and note. The
+/// depot runs it after [`order_step`] accepts; a phone runs it when the depot acknowledges the
+/// command, so both hold the very same record without sending it back.
+pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, c: &super::wire::CommandBody) {
+    order.status = to.code().to_string();
+    order.updated_hlc = order.updated_hlc.max(c.hlc);
+    // Only an assignment names the artisan; the argument is ignored on any other command.
+    if c.name == OrderCommand::Assign.code() {
+        if let Some(a) = c.args.get("artisan_id").and_then(|v| v.as_str()) {
+            order.artisan_id = Some(a.to_string());
+        }
+    }
+    if let Some(reason) = c.args.get("reason").and_then(|v| v.as_str()) {
+        order.note = Some(reason.chars().take(500).collect());
+    }
+}
+
+/// Where `command` leads from `from`, whoever issues it (for replaying acknowledged commands).
+pub fn order_target(from: OrderStatus, command: OrderCommand) -> Option<OrderStatus> {
+    ORDER_TRANSITIONS.iter().find(|t| t.command == command && t.from.contains(&from)).map(|t| t.to)
+}
+
+/// Where a review command leads from `from`, whoever issues it.
+pub fn draft_target(from: DraftStatus, command: DraftCommand) -> Option<DraftStatus> {
+    DRAFT_TRANSITIONS.iter().find(|t| t.command == command && t.from.contains(&from)).map(|t| t.to)
+}
+
+/// Statuses from which no command leads anywhere.
+pub fn order_is_final(s: OrderStatus) -> bool {
+    !ORDER_TRANSITIONS.iter().any(|t| t.from.contains(&s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RELS: [Relation; 3] = [Relation::Owner, Relation::Mentor, Relation::Other];
+
+    /// Every (status, command, role, relation) against an independent statement of the rules.
+    #[test]
+    fn order_table_exhaustively() {
+        let mut allowed = 0;
+        for &from in OrderStatus::ALL {
+            for &cmd in OrderCommand::ALL {
+                for role in Role::ALL {
+                    for rel in RELS {
+                        let artisan_owner = role == Role::Artisan && rel == Relation::Owner;
+                        use OrderCommand as C;
+                        let expected = match (cmd, from) {
+                            (C::Assign, O::New | O::Assigned | O::Declined) if role == Role::Operations => Some(O::Assigned),
+                            (C::Accept, O::Assigned) if artisan_owner => Some(O::Accepted),
+                            (C::Decline, O::Assigned) if artisan_owner => Some(O::Declined),
+                            (C::StartProduction, O::Accepted) if artisan_owner => Some(O::InProduction),
+                            (C::MarkReady, O::InProduction) if artisan_owner => Some(O::ReadyForPickup),
+                            (C::Receive, O::ReadyForPickup) if role == Role::Staff => Some(O::Received),
+                            (C::QcPass, O::Received) if role == Role::Staff => Some(O::QcPassed),
+                            (C::QcFail, O::Received) if role == Role::Staff => Some(O::QcFailed),
+                            (C::Rework, O::QcFailed) if artisan_owner => Some(O::InProduction),
+                            (C::Ship, O::QcPassed) if role.is_depot_wide() => Some(O::Shipped),
+                            (C::Deliver, O::Shipped) if role.is_depot_wide() => Some(O::Delivered),
+                            (C::Cancel, f) if role == Role::Operations && !matches!(f, O::Shipped | O::Delivered | O::Cancelled) => {
+                                Some(O::Cancelled)
+                            }
+                            _ => None,
+                        };
+                        let got = order_step(from, cmd, role, rel);
+                        assert_eq!(got.as_ref().ok().copied(), expected, "{from:?} {cmd:?} {role:?} {rel:?}");
+                        if got.is_ok() {
+                            allowed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(allowed > 20);
+        assert!(order_is_final(O::Delivered) && order_is_final(O::Cancelled) && !order_is_final(O::Shipped));
+    }
+
+    #[test]
+    fn a_forbidden_role_is_told_forbidden_and_a_wrong_state_illegal() {
+        let e = order_step(O::QcPassed, OrderCommand::Ship, Role::Artisan, Relation::Owner).unwrap_err();
+        assert_eq!(e.code, RejectCode::Forbidden);
+        let e = order_step(O::Cancelled, OrderCommand::Ship, Role::Staff, Relation::Other).unwrap_err();
+        assert_eq!(e.code, RejectCode::IllegalTransition);
+    }
+
+    #[test]
+    fn draft_review_table() {
+        assert_eq!(draft_step(D::Draft, DraftCommand::Submit, Role::Artisan, Relation::Owner), Ok(D::Submitted));
+        assert!(draft_step(D::Draft, DraftCommand::Submit, Role::Artisan, Relation::Other).is_err());
+        assert_eq!(draft_step(D::Submitted, DraftCommand::Approve, Role::Mentor, Relation::Mentor), Ok(D::Approved));
+        assert!(draft_step(D::Submitted, DraftCommand::Approve, Role::Mentor, Relation::Other).is_err());
+        assert_eq!(draft_step(D::Submitted, DraftCommand::RequestChanges, Role::Staff, Relation::Other), Ok(D::ChangesRequested));
+        assert_eq!(
+            draft_step(D::Approved, DraftCommand::Approve, Role::Staff, Relation::Other).unwrap_err().code,
+            RejectCode::IllegalTransition
+        );
+        assert!(draft_step(D::Submitted, DraftCommand::Approve, Role::Artisan, Relation::Owner).is_err());
+    }
+
+    /// Random pairs of concurrent commands on one order, applied in either order, as the
+    /// server does: never an illegal state, and the loser always gets a rejection to show.
+    #[test]
+    fn concurrent_command_pairs_never_reach_an_illegal_state() {
+        let reachable = |s: OrderStatus| s == O::New || ORDER_TRANSITIONS.iter().any(|t| t.to == s);
+        let actors = [(Role::Artisan, Relation::Owner), (Role::Staff, Relation::Other), (Role::Operations, Relation::Other)];
+        let mut rejections = 0;
+        for &start in OrderStatus::ALL {
+            for &c1 in OrderCommand::ALL {
+                for &c2 in OrderCommand::ALL {
+                    for a1 in actors {
+                        for a2 in actors {
+                            let mut s = start;
+                            let mut refused = 0;
+                            for (c, (role, rel)) in [(c1, a1), (c2, a2)] {
+                                match order_step(s, c, role, rel) {
+                                    Ok(next) => {
+                                        assert!(ORDER_TRANSITIONS.iter().any(|t| t.from.contains(&s) && t.to == next));
+                                        s = next;
+                                    }
+                                    Err(r) => {
+                                        assert_ne!(r.code, RejectCode::Malformed);
+                                        refused += 1;
+                                    }
+                                }
+                            }
+                            assert!(reachable(s));
+                            rejections += refused;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(rejections > 0);
+    }
+}

@@ -1,0 +1,45 @@
+//! The demo data set `serve --demo` loads into an empty store: an operations account, a mentor,
+//! depot staff, two artisans and a few orders; prints the enrollment codes to type into phones.
+
+use crate::store::accounts::{self, Caller, NewEnrollment};
+use crate::store::orders::{self, NewOrder};
+use crate::store::{ApiError, Db};
+use fundi_core::sync::Role;
+
+pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
+    let empty = db.read(|tx| Ok(tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))? == 0))?;
+    if !empty {
+        println!("demo: store not empty, nothing loaded");
+        return Ok(());
+    }
+    let op = Caller::local_operator();
+    let enroll = |role, name: &str, mentor: Option<String>| {
+        db.write(|tx| accounts::enroll(tx, &op, NewEnrollment { role, name: name.into(), mentor_id: mentor }))
+    };
+    let ops = enroll(Role::Operations, "Operations desk", None)?;
+    let mentor = enroll(Role::Mentor, "Mama Wanjiku", None)?;
+    let staff = enroll(Role::Staff, "Depot liaison", None)?;
+    let a1 = enroll(Role::Artisan, "Akinyi Otieno", Some(mentor.account_id.clone()))?;
+    let a2 = enroll(Role::Artisan, "Baraka Mwangi", Some(mentor.account_id.clone()))?;
+    let order = |r: &str, p: &str, q, price, a: &accounts::Enrollment| NewOrder {
+        source: "shop".into(),
+        external_ref: r.into(),
+        product: p.into(),
+        quantity: q,
+        price_minor: price,
+        artisan_id: Some(a.account_id.clone()),
+    };
+    orders::import(
+        db,
+        &op,
+        &[
+            order("SHOP-1001", "Kiondo basket", 3, 250_000, &a1),
+            order("SHOP-1002", "Beaded necklace", 10, 120_000, &a2),
+            order("SHOP-1003", "Olive wood bowl", 2, 180_000, &a1),
+        ],
+    )?;
+    for (who, e) in [("operations", &ops), ("mentor", &mentor), ("staff", &staff), ("artisan Akinyi", &a1), ("artisan Baraka", &a2)] {
+        println!("demo: {who:<16} account {} enrollment code {}", e.account_id, e.code);
+    }
+    Ok(())
+}

@@ -1,0 +1,328 @@
+//! The HTTP API (axum): routes, bearer authentication, gzip both ways (bounded, so a
+//! decompression bomb is refused, not inflated), and typed JSON errors for every failure,
+//! including bodies that are too large or not JSON. Store work runs on blocking threads.
+//! The API is described by `openapi.json`, served at `/openapi.json`.
+
+use crate::store::accounts::{self, Caller, NewEnrollment};
+use crate::store::{orders, pull, push, ApiError, Db};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use fundi_core::sync::{ApiErrorBody, Extra, PushRequest, PROTOCOL_VERSION};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+/// Largest request body on the wire, by default.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Largest request body once decompressed.
+pub const MAX_INFLATED: usize = 16 * 1024 * 1024;
+/// Responses smaller than this are not worth compressing.
+const GZIP_MIN: usize = 256;
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Arc<Db>,
+}
+
+pub fn router(db: Arc<Db>, max_body: usize) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/v1/health", get(health))
+        .route("/v1/enroll", post(enroll_device))
+        .route("/v1/token", post(rotate_token))
+        .route("/v1/me", get(me))
+        .route("/v1/enrollments", post(create_enrollment))
+        .route("/v1/accounts/{account_id}/codes", post(replacement_code))
+        .route("/v1/devices/{device_id}/revoke", post(revoke_device))
+        .route("/v1/sync/push", post(sync_push))
+        .route("/v1/sync/pull", get(sync_pull))
+        .route("/v1/orders", post(import_orders))
+        .route("/v1/orders/{order_id}/commands", post(order_command))
+        .route("/v1/depot", get(depot_report))
+        .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(App { db })
+}
+
+fn error_response(e: ApiError, gzip: Option<&HeaderMap>) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = ApiErrorBody { error: e.code.to_string(), detail: e.detail, server_time: None };
+    json_response(status, &body, gzip)
+}
+
+fn wants_gzip(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"))
+}
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T, req: Option<&HeaderMap>) -> Response {
+    let bytes = serde_json::to_vec(value).expect("response types serialize");
+    let mut resp = if req.is_some_and(wants_gzip) && bytes.len() >= GZIP_MIN {
+        let mut enc = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
+        enc.write_all(&bytes).expect("writing to memory");
+        let gz = enc.finish().expect("writing to memory");
+        let mut r = (status, gz).into_response();
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        (status, bytes).into_response()
+    };
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// The request body as a typed value: size-checked, gunzipped if needed, parsed.
+fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large("request body too large")
+        } else {
+            ApiError::malformed("unreadable body")
+        }
+    })?;
+    let gz = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) == Some("gzip");
+    let inflated;
+    let raw: &[u8] = if gz {
+        let mut out = Vec::new();
+        GzDecoder::new(&body[..])
+            .take(MAX_INFLATED as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|_| ApiError::malformed("bad gzip body"))?;
+        if out.len() > MAX_INFLATED {
+            return Err(ApiError::too_large("decompressed body too large"));
+        }
+        inflated = out;
+        &inflated
+    } else {
+        &body
+    };
+    serde_json::from_slice(raw).map_err(|e| ApiError::malformed(format!("JSON: {e}")))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+/// Authenticate (when `authed`) and run `f` on a blocking thread; answer with its JSON or error.
+async fn run<T, F>(app: App, headers: HeaderMap, authed: bool, f: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&Db, Caller) -> Result<T, ApiError> + Send + 'static,
+{
+    let h = headers.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let caller = if authed {
+            let token = bearer(&h).ok_or_else(ApiError::unauthorized)?;
+            app.db.write(|tx| accounts::authenticate(tx, &token))?
+        } else {
+            Caller { account_id: String::new(), role: fundi_core::sync::Role::Artisan, device_id: None }
+        };
+        f(&app.db, caller)
+    })
+    .await;
+    match out {
+        Ok(Ok(v)) => json_response(StatusCode::OK, &v, Some(&headers)),
+        Ok(Err(e)) => error_response(e, Some(&headers)),
+        Err(_) => error_response(ApiError::internal("handler failed"), Some(&headers)),
+    }
+}
+
+async fn openapi() -> Response {
+    let mut r = OPENAPI.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+#[derive(Serialize)]
+struct Health {
+    protocol: u32,
+    server_time: fundi_core::hlc::Timestamp,
+}
+
+async fn health(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, false, |db, _| Ok(Health { protocol: PROTOCOL_VERSION, server_time: db.now() })).await
+}
+
+#[derive(Deserialize)]
+struct EnrollDevice {
+    code: String,
+    device_id: String,
+}
+
+#[derive(Serialize)]
+struct Enrolled {
+    #[serde(flatten)]
+    credential: accounts::DeviceCredential,
+    server_time: fundi_core::hlc::Timestamp,
+}
+
+async fn enroll_device(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Result<EnrollDevice, _> = parse_body(&headers, body);
+    run(app, headers, false, move |db, _| {
+        let req = req?;
+        if req.code.len() > 64 {
+            return Err(ApiError::unauthorized());
+        }
+        let ttl = db.token_ttl_ms;
+        let credential = db.write(|tx| accounts::exchange_code(tx, &req.code, &req.device_id, ttl))?;
+        Ok(Enrolled { credential, server_time: db.now() })
+    })
+    .await
+}
+
+async fn rotate_token(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, true, |db, caller| {
+        let ttl = db.token_ttl_ms;
+        db.write(|tx| accounts::rotate(tx, &caller, ttl))
+    })
+    .await
+}
+
+async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, true, |db, caller| {
+        db.read(|tx| accounts::get_account(tx, &caller.account_id)?.ok_or_else(ApiError::unauthorized))
+    })
+    .await
+}
+
+async fn create_enrollment(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Result<NewEnrollment, _> = parse_body(&headers, body);
+    run(app, headers, true, move |db, caller| {
+        let req = req?;
+        db.write(|tx| accounts::enroll(tx, &caller, req))
+    })
+    .await
+}
+
+async fn replacement_code(State(app): State<App>, headers: HeaderMap, Path(account_id): Path<String>) -> Response {
+    run(app, headers, true, move |db, caller| db.write(|tx| accounts::replacement_code(tx, &caller, &account_id))).await
+}
+
+#[derive(Serialize)]
+struct Done {
+    ok: bool,
+}
+
+async fn revoke_device(State(app): State<App>, headers: HeaderMap, Path(device_id): Path<String>) -> Response {
+    run(app, headers, true, move |db, caller| {
+        db.write(|tx| accounts::revoke(tx, &caller, &device_id))?;
+        Ok(Done { ok: true })
+    })
+    .await
+}
+
+async fn sync_push(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Result<PushRequest, _> = parse_body(&headers, body);
+    run(app, headers, true, move |db, caller| push::push(db, &caller, &req?)).await
+}
+
+fn query_u64(q: &Option<String>, key: &str) -> Result<Option<u64>, ApiError> {
+    let Some(q) = q else { return Ok(None) };
+    for pair in q.split('&') {
+        if let Some(v) = pair.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+            return v.parse().map(Some).map_err(|_| ApiError::malformed(format!("{key} must be a number")));
+        }
+    }
+    Ok(None)
+}
+
+async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let params = query_u64(&q, "cursor").and_then(|c| Ok((c.unwrap_or(0), query_u64(&q, "limit")?.unwrap_or(500))));
+    let version = query_u64(&q, "protocol");
+    run(app, headers, true, move |db, caller| {
+        if let Some(v) = version? {
+            if v == 0 || v > PROTOCOL_VERSION as u64 {
+                return Err(ApiError::unsupported_version(format!("protocol {v}")));
+            }
+        }
+        let (cursor, limit) = params?;
+        pull::pull(db, &caller, cursor, limit as usize)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ImportOrders {
+    orders: Vec<orders::NewOrder>,
+}
+
+async fn import_orders(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Result<ImportOrders, _> = parse_body(&headers, body);
+    run(app, headers, true, move |db, caller| orders::import(db, &caller, &req?.orders)).await
+}
+
+#[derive(Deserialize)]
+struct OrderCommandReq {
+    command: String,
+    #[serde(default)]
+    args: Extra,
+}
+
+async fn order_command(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(order_id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let req: Result<OrderCommandReq, _> = parse_body(&headers, body);
+    run(app, headers, true, move |db, caller| {
+        let req = req?;
+        if !caller.role.is_depot_wide() {
+            return Err(ApiError::forbidden("phones send order commands through sync"));
+        }
+        push::order_command_api(db, &caller, &order_id, &req.command, req.args)
+    })
+    .await
+}
+
+async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, true, |db, caller| orders::depot_report(db, &caller)).await
+}
+
+/// Serve until Ctrl-C / SIGTERM. Prints `listening on ADDR` once bound (tests read it).
+pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!("listening on {}", listener.local_addr()?);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, router(db, max_body))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route the router serves is in the OpenAPI document, and nothing else is.
+    #[test]
+    fn the_openapi_document_describes_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut documented: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+        documented.sort();
+        let source = include_str!("mod.rs");
+        let mut served: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(".route(\""))
+            .map(|l| &l[..l.find('"').unwrap()])
+            .collect();
+        served.sort();
+        assert_eq!(documented, served);
+        // Every $ref resolves.
+        let text = super::OPENAPI;
+        for part in text.split("\"$ref\": \"#/components/").skip(1) {
+            let path: Vec<&str> = part[..part.find('"').unwrap()].split('/').collect();
+            assert!(doc["components"][path[0]][path[1]].is_object(), "dangling $ref {path:?}");
+        }
+    }
+}

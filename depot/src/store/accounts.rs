@@ -1,0 +1,276 @@
+//! Identity: accounts with roles, enrollment codes exchanged once for a device credential,
+//! rotating tokens that survive a lost reply, revocation, and the caller's relation to a record.
+
+use super::{now_ms, random_secret, sha256_hex, ApiError};
+use fundi_core::ids;
+use fundi_core::sync::{Relation, Role};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// An enrollment code is valid for a week, and a lost reply to its exchange may be retried by
+/// the same phone for 15 minutes.
+pub const CODE_TTL_MS: u64 = 7 * 24 * 3600 * 1000;
+const RETRY_WINDOW_MS: u64 = 15 * 60 * 1000;
+
+/// Who is calling: an enrolled device's account, or the local operator (command line).
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub account_id: String,
+    pub role: Role,
+    pub device_id: Option<String>,
+}
+
+impl Caller {
+    /// The operator at the depot box's own command line: acts as operations.
+    pub fn local_operator() -> Caller {
+        Caller { account_id: String::new(), role: Role::Operations, device_id: None }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Account {
+    pub id: String,
+    pub role: Role,
+    pub name: String,
+    #[serde(default)]
+    pub mentor_id: Option<String>,
+}
+
+pub fn get_account(conn: &Connection, id: &str) -> Result<Option<Account>, ApiError> {
+    let row: Option<(String, String, Option<String>)> = conn
+        .query_row("SELECT role, name, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    Ok(row.map(|(role, name, mentor_id)| Account {
+        id: id.to_string(),
+        role: Role::from_code(&role).unwrap_or(Role::Artisan),
+        name,
+        mentor_id,
+    }))
+}
+
+/// The caller's relation to the artisan `owner` of a record.
+pub fn relation(conn: &Connection, caller: &Caller, owner: Option<&str>) -> Result<Relation, ApiError> {
+    let Some(owner) = owner else { return Ok(Relation::Other) };
+    if owner == caller.account_id {
+        return Ok(Relation::Owner);
+    }
+    if caller.role == Role::Mentor {
+        let mentor: Option<Option<String>> =
+            conn.query_row("SELECT mentor_id FROM accounts WHERE id = ?1", [owner], |r| r.get(0)).optional()?;
+        if mentor.flatten().as_deref() == Some(caller.account_id.as_str()) {
+            return Ok(Relation::Mentor);
+        }
+    }
+    Ok(Relation::Other)
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct NewEnrollment {
+    pub role: Role,
+    pub name: String,
+    /// For an artisan: the mentor who coaches them (a mentor enrolling sets themselves).
+    #[serde(default)]
+    pub mentor_id: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Enrollment {
+    pub account_id: String,
+    /// Shown once; typed into the new phone.
+    pub code: String,
+    pub expires_ms: u64,
+}
+
+/// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
+/// staff enroll artisans; operations enroll anyone.
+pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid("name must be 1 to 80 printable characters"));
+    }
+    let mentor_id = match (caller.role, req.role) {
+        (Role::Operations, Role::Artisan) | (Role::Staff, Role::Artisan) => req.mentor_id,
+        (Role::Operations, _) => None,
+        (Role::Mentor, Role::Artisan) => {
+            if req.mentor_id.as_deref().is_some_and(|m| m != caller.account_id) {
+                return Err(ApiError::forbidden("a mentor enrolls their own mentees"));
+            }
+            Some(caller.account_id.clone())
+        }
+        _ => return Err(ApiError::forbidden(format!("{} may not enroll a {}", caller.role.code(), req.role.code()))),
+    };
+    if let Some(m) = &mentor_id {
+        match get_account(conn, m)? {
+            Some(a) if a.role == Role::Mentor => {}
+            _ => return Err(ApiError::invalid("mentor_id is not a mentor")),
+        }
+    }
+    let id = ids::new_id();
+    conn.execute(
+        "INSERT INTO accounts (id, role, name, mentor_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, req.role.code(), name, mentor_id, now_ms() as i64],
+    )?;
+    issue_code(conn, caller, &id)
+}
+
+/// A new code for an existing account (a replacement phone, a second device): operations for
+/// anyone; a mentor for their mentees; staff for artisans.
+pub fn replacement_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
+    let account = get_account(conn, account_id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
+    let allowed = match caller.role {
+        Role::Operations => true,
+        Role::Staff => account.role == Role::Artisan,
+        Role::Mentor => account.mentor_id.as_deref() == Some(caller.account_id.as_str()),
+        Role::Artisan => false,
+    };
+    if !allowed {
+        return Err(ApiError::not_found("no such account"));
+    }
+    issue_code(conn, caller, account_id)
+}
+
+fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
+    let code = random_secret()[..12].to_uppercase();
+    let code = format!("{}-{}-{}", &code[0..4], &code[4..8], &code[8..12]);
+    let expires_ms = now_ms() + CODE_TTL_MS;
+    conn.execute(
+        "INSERT INTO enrollment_codes (code_hash, account_id, issued_by, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![sha256_hex(&normalize_code(&code)), account_id, caller.account_id, expires_ms as i64],
+    )?;
+    Ok(Enrollment { account_id: account_id.to_string(), code, expires_ms })
+}
+
+fn normalize_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct DeviceCredential {
+    pub account_id: String,
+    pub role: Role,
+    pub device_id: String,
+    pub token: String,
+    pub token_expires_ms: u64,
+}
+
+/// Exchange an enrollment code for a device credential. Once only, except that the same phone
+/// may retry for a while when the reply was lost (it gets a fresh token; the first is void).
+pub fn exchange_code(conn: &Connection, code: &str, device_id: &str, ttl_ms: u64) -> Result<DeviceCredential, ApiError> {
+    if !ids::is_valid_id(device_id) {
+        return Err(ApiError::invalid("device_id must be a UUID"));
+    }
+    let now = now_ms();
+    let row: Option<(String, i64, Option<i64>, Option<String>)> = conn
+        .query_row(
+            "SELECT account_id, expires_ms, used_ms, used_by FROM enrollment_codes WHERE code_hash = ?1",
+            [sha256_hex(&normalize_code(code))],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((account_id, expires_ms, used_ms, used_by)) = row else {
+        return Err(ApiError::unauthorized());
+    };
+    if (expires_ms as u64) < now {
+        return Err(ApiError::token_expired());
+    }
+    let retry = match (used_ms, used_by) {
+        (None, _) => false,
+        (Some(at), Some(by)) if by == device_id && now.saturating_sub(at as u64) < RETRY_WINDOW_MS => true,
+        _ => return Err(ApiError::conflict("this enrollment code was already used")),
+    };
+    let token = random_secret();
+    let expires = now + ttl_ms;
+    if retry {
+        conn.execute(
+            "UPDATE devices SET token_hash = ?1, next_token_hash = NULL, token_expires_ms = ?2 WHERE device_id = ?3 AND revoked_ms IS NULL",
+            params![sha256_hex(&token), expires as i64, device_id],
+        )?;
+    } else {
+        let taken: i64 = conn.query_row("SELECT COUNT(*) FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0))?;
+        if taken > 0 {
+            return Err(ApiError::conflict("device already enrolled"));
+        }
+        conn.execute(
+            "INSERT INTO devices (device_id, account_id, token_hash, token_expires_ms, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device_id, account_id, sha256_hex(&token), expires as i64, now as i64],
+        )?;
+        conn.execute(
+            "UPDATE enrollment_codes SET used_ms = ?1, used_by = ?2 WHERE code_hash = ?3",
+            params![now as i64, device_id, sha256_hex(&normalize_code(code))],
+        )?;
+    }
+    let account = get_account(conn, &account_id)?.ok_or_else(|| ApiError::internal("code without account"))?;
+    Ok(DeviceCredential { account_id, role: account.role, device_id: device_id.to_string(), token, token_expires_ms: expires })
+}
+
+/// Who holds this bearer token. Using a rotated token makes it the only valid one.
+pub fn authenticate(conn: &Connection, token: &str) -> Result<Caller, ApiError> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(ApiError::unauthorized());
+    }
+    let h = sha256_hex(token);
+    let row: Option<(String, String, bool, i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT device_id, account_id, next_token_hash = ?1, token_expires_ms, revoked_ms FROM devices
+             WHERE token_hash = ?1 OR next_token_hash = ?1",
+            [&h],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<bool>>(2)?.unwrap_or(false), r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((device_id, account_id, is_next, expires, revoked)) = row else {
+        return Err(ApiError::unauthorized());
+    };
+    if revoked.is_some() {
+        return Err(ApiError::revoked());
+    }
+    if (expires as u64) < now_ms() {
+        return Err(ApiError::token_expired());
+    }
+    if is_next {
+        conn.execute(
+            "UPDATE devices SET token_hash = next_token_hash, next_token_hash = NULL WHERE device_id = ?1",
+            [&device_id],
+        )?;
+    }
+    let account = get_account(conn, &account_id)?.ok_or_else(ApiError::unauthorized)?;
+    Ok(Caller { account_id, role: account.role, device_id: Some(device_id) })
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct RotatedToken {
+    pub token: String,
+    pub token_expires_ms: u64,
+}
+
+/// Issue the next token. The current one keeps working until the new one is first used, so a
+/// reply lost on bad Wi-Fi is harmless: the phone asks again with the old token.
+pub fn rotate(conn: &Connection, caller: &Caller, ttl_ms: u64) -> Result<RotatedToken, ApiError> {
+    let device = caller.device_id.as_deref().ok_or_else(ApiError::unauthorized)?;
+    let token = random_secret();
+    let expires = now_ms() + ttl_ms;
+    conn.execute(
+        "UPDATE devices SET next_token_hash = ?1, token_expires_ms = ?2 WHERE device_id = ?3",
+        params![sha256_hex(&token), expires as i64, device],
+    )?;
+    Ok(RotatedToken { token, token_expires_ms: expires })
+}
+
+/// Revoke a lost phone. Its owner, the owner's mentor, and operations may.
+pub fn revoke(conn: &Connection, caller: &Caller, device_id: &str) -> Result<(), ApiError> {
+    let owner: Option<String> =
+        conn.query_row("SELECT account_id FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0)).optional()?;
+    let Some(owner) = owner else { return Err(ApiError::not_found("no such device")) };
+    let allowed = caller.role == Role::Operations || relation(conn, caller, Some(&owner))? != Relation::Other;
+    if !allowed {
+        return Err(ApiError::not_found("no such device"));
+    }
+    conn.execute("UPDATE devices SET revoked_ms = ?1 WHERE device_id = ?2", params![now_ms() as i64, device_id])?;
+    Ok(())
+}
+
+/// Accounts of one role, for the command line.
+pub fn list_accounts(conn: &Connection) -> Result<Vec<Account>, ApiError> {
+    let mut s = conn.prepare("SELECT id FROM accounts ORDER BY created_ms, id")?;
+    let ids: Vec<String> = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    ids.iter().filter_map(|id| get_account(conn, id).transpose()).collect()
+}

@@ -1,0 +1,69 @@
+//! The server's typed errors: each has an HTTP status and a stable code that clients act on.
+
+use fundi_core::sync::Rejection;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl ApiError {
+    fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, code, detail: detail.into() }
+    }
+    pub fn malformed(d: impl Into<String>) -> Self {
+        Self::new(400, "malformed", d)
+    }
+    pub fn unsupported_version(d: impl Into<String>) -> Self {
+        Self::new(400, "unsupported_version", d)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(401, "unauthorized", "missing or unknown credential")
+    }
+    pub fn token_expired() -> Self {
+        Self::new(401, "token_expired", "the device credential expired: enroll again")
+    }
+    pub fn revoked() -> Self {
+        Self::new(401, "revoked", "this device was revoked")
+    }
+    pub fn forbidden(d: impl Into<String>) -> Self {
+        Self::new(403, "forbidden", d)
+    }
+    pub fn not_found(d: impl Into<String>) -> Self {
+        Self::new(404, "not_found", d)
+    }
+    pub fn conflict(d: impl Into<String>) -> Self {
+        Self::new(409, "conflict", d)
+    }
+    pub fn too_large(d: impl Into<String>) -> Self {
+        Self::new(413, "too_large", d)
+    }
+    pub fn invalid(d: impl Into<String>) -> Self {
+        Self::new(422, "invalid", d)
+    }
+    pub fn internal(d: impl Into<String>) -> Self {
+        Self::new(500, "internal", d)
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(format!("storage: {e}"))
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        use fundi_core::sync::RejectCode as C;
+        match r.code {
+            C::Forbidden => ApiError::forbidden(r.detail),
+            C::NotFound => ApiError::not_found(r.detail),
+            C::IllegalTransition | C::Locked | C::IdReused => ApiError::conflict(r.detail),
+            C::Malformed | C::UnsupportedKind => ApiError::malformed(r.detail),
+            _ => ApiError::invalid(r.detail),
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Shared by the integration tests: a real `fundi-depot serve` process on a loopback port with
+//! its own data directory, accounts made with the real `enroll` subcommand, and phones that are
+//! real fundi-core stores in their own SQLite files, enrolled over HTTP.
+#![allow(dead_code)]
+
+use fundi_core::Store;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_fundi-depot");
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("depot"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start fundi-depot serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        Server { url: format!("http://{addr}"), child, dir }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("depot")
+    }
+
+    /// Create an account with the real command line; returns (account id, enrollment code).
+    pub fn account(&self, role: &str, name: &str, mentor: Option<&str>) -> (String, String) {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["enroll", "--json", "--role", role, "--name", name, "--data-dir"]).arg(self.data_dir());
+        if let Some(m) = mentor {
+            cmd.args(["--mentor", m]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "enroll failed: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v["account_id"].as_str().unwrap().into(), v["code"].as_str().unwrap().into())
+    }
+
+    /// A phone of a new account of `role`: (store, account id).
+    pub fn phone(&self, role: &str, name: &str, mentor: Option<&str>) -> (Store, String) {
+        let (id, code) = self.account(role, name, mentor);
+        let path = self.dir.path().join(format!("{name}.db"));
+        let store = Store::open(&path).unwrap();
+        store.enroll_device(&self.url, &code).unwrap();
+        (store, id)
+    }
+
+    /// Run the command line on this server's data directory.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(BIN).args(args).arg("--data-dir").arg(self.data_dir()).output().unwrap();
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Import orders from a CSV written to a temp file.
+    pub fn import_csv(&self, csv: &str) -> String {
+        let path = self.dir.path().join(format!("orders-{}.csv", uuid_like()));
+        std::fs::write(&path, csv).unwrap();
+        self.cli(&["import-orders", path.to_str().unwrap()])
+    }
+
+    /// Raw HTTP with a bearer token.
+    pub fn http(&self) -> reqwest::blocking::Client {
+        reqwest::blocking::Client::new()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn uuid_like() -> String {
+    fundi_core::ids::new_id()
+}
+
+pub fn db_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.db"))
+}
+
+/// A device enrolled over raw HTTP (for tests that craft requests by hand).
+pub struct Dev {
+    pub account: String,
+    pub device: String,
+    pub token: String,
+    pub counter: std::cell::Cell<u64>,
+}
+
+impl Server {
+    pub fn device(&self, role: &str, name: &str, mentor: Option<&str>) -> Dev {
+        let (account, code) = self.account(role, name, mentor);
+        let device = uuid_like();
+        let r = self.http().post(format!("{}/v1/enroll", self.url)).header("content-type", "application/json").body(serde_json::json!({"code": code, "device_id": device}).to_string()).send().unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).unwrap();
+        Dev { account, device, token: v["token"].as_str().unwrap().into(), counter: std::cell::Cell::new(0) }
+    }
+
+    /// (status, JSON body) of an authenticated request; `body` None makes a GET.
+    pub fn req(&self, dev: Option<&Dev>, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let url = format!("{}{}", self.url, path);
+        let mut r = match &body {
+            Some(b) => self.http().post(url).header("content-type", "application/json").body(b.to_string()),
+            None => self.http().get(url),
+        };
+        if let Some(d) = dev {
+            r = r.bearer_auth(&d.token);
+        }
+        let resp = r.send().unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// Push mutations (counters assigned in order); returns the per-mutation rejection codes
+    /// (None: applied).
+    pub fn push(&self, dev: &Dev, mutations: Vec<serde_json::Value>) -> Vec<Option<String>> {
+        let ms: Vec<serde_json::Value> = mutations
+            .into_iter()
+            .map(|mut m| {
+                dev.counter.set(dev.counter.get() + 1);
+                m["counter"] = dev.counter.get().into();
+                m
+            })
+            .collect();
+        let (s, v) = self.req(Some(dev), "/v1/sync/push", Some(serde_json::json!({"protocol": 1, "device_id": dev.device, "mutations": ms})));
+        assert_eq!(s, 200, "{v}");
+        v["results"].as_array().unwrap().iter().map(|r| r["rejected"]["code"].as_str().map(String::from)).collect()
+    }
+
+    pub fn pull_all(&self, dev: &Dev) -> Vec<serde_json::Value> {
+        let (s, v) = self.req(Some(dev), "/v1/sync/pull?cursor=0&limit=1000", None);
+        assert_eq!(s, 200, "{v}");
+        v["changes"].as_array().unwrap().clone()
+    }
+}
+
+/// A stamp `ms` milliseconds from now (node 7), in wire form.
+pub fn stamp_in(ms: i64) -> String {
+    let wall = (fundi_core::hlc::wall_clock_ms() as i64 + ms) as u64;
+    fundi_core::hlc::Timestamp { wall_ms: wall, counter: 0, node: 7 }.to_string()
+}
+
+pub fn field_write(id: &str, kind: &str, field: &str, value: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"kind": kind, "id": id, "fields": {field: {"value": value, "hlc": stamp_in(0)}}})
+}
+
+pub fn command(kind: &str, id: &str, name: &str) -> serde_json::Value {
+    serde_json::json!({"kind": kind, "id": id, "command": {"name": name, "hlc": stamp_in(0)}})
+}
+
+pub fn stock_entry(product: &str, delta: i64) -> serde_json::Value {
+    let id = uuid_like();
+    serde_json::json!({"kind": "stock", "id": id, "entry": {"id": id, "product_id": product, "delta": delta, "reason": "received", "hlc": stamp_in(0)}})
+}
