@@ -100,7 +100,7 @@ pub fn product_categories() -> Vec<ProductCategory> {
 /// the main thread.
 #[derive(uniffi::Object)]
 pub struct DraftStore {
-    inner: fundi_core::Store,
+    pub(crate) inner: fundi_core::Store,
 }
 
 #[uniffi::export]

@@ -2,6 +2,7 @@
 //! from the core's internal error happens here and only here.
 
 use fundi_core::drafts::{DraftField, FieldError, Problem};
+use fundi_core::photos::PhotoError;
 use fundi_core::replica::SyncError;
 use fundi_core::storage::StorageError;
 use fundi_core::Error as CoreError;
@@ -33,6 +34,25 @@ pub enum FieldProblem {
     InvalidCharacters,
 }
 
+/// Why a photo was refused, in terms the UI can translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PhotoProblem {
+    /// The file is empty.
+    Empty,
+    /// Not a JPEG or PNG ("choose a photo").
+    NotAnImage,
+    /// Far larger than any camera photo (or a decompression bomb).
+    TooLarge,
+    /// The file was cut short (an interrupted copy).
+    Truncated,
+    /// The image data is damaged.
+    Damaged,
+    /// A kind of JPEG this app cannot read (CMYK, arithmetic coding...).
+    Unsupported,
+    /// The file could not be opened (moved, deleted, no permission).
+    Unreadable,
+}
+
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum FundiError {
     /// Input the user can fix: show each issue next to its field.
@@ -52,6 +72,9 @@ pub enum FundiError {
     /// The database was written by a newer version of the app.
     #[error("app too old for this data (schema {found}, supported {supported})")]
     AppTooOld { found: u32, supported: u32 },
+    /// The photo cannot be used; `reason` says what to tell the artisan.
+    #[error("invalid photo: {reason:?}")]
+    InvalidPhoto { reason: PhotoProblem },
     /// The depot cannot be reached (no network, timeout): try again later; nothing is lost.
     #[error("offline: {detail}")]
     Offline { detail: String },
@@ -136,7 +159,25 @@ impl From<CoreError> for FundiError {
             CoreError::Storage(StorageError::Full) => FundiError::StorageFull,
             CoreError::Storage(StorageError::Corrupt) => FundiError::StorageCorrupt,
             CoreError::Storage(StorageError::NewerSchema { found, supported }) => FundiError::AppTooOld { found, supported },
+            CoreError::Photo(e) => e.into(),
             other => FundiError::Internal { detail: other.to_string() },
+        }
+    }
+}
+
+impl From<PhotoError> for FundiError {
+    fn from(e: PhotoError) -> Self {
+        let invalid = |reason| FundiError::InvalidPhoto { reason };
+        match e {
+            e if e.is_storage_full() => FundiError::StorageFull,
+            PhotoError::Empty => invalid(PhotoProblem::Empty),
+            PhotoError::NotAnImage => invalid(PhotoProblem::NotAnImage),
+            PhotoError::TooLarge { .. } | PhotoError::FileTooLarge { .. } => invalid(PhotoProblem::TooLarge),
+            PhotoError::Truncated => invalid(PhotoProblem::Truncated),
+            PhotoError::Corrupt(_) => invalid(PhotoProblem::Damaged),
+            PhotoError::Unsupported(_) => invalid(PhotoProblem::Unsupported),
+            PhotoError::Unreadable(_) => invalid(PhotoProblem::Unreadable),
+            other @ (PhotoError::Io(_) | PhotoError::Internal(_)) => FundiError::Internal { detail: other.to_string() },
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::drafts::FieldError;
 use crate::hlc::ClockError;
+use crate::photos::PhotoError;
 use crate::storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +12,8 @@ pub enum Error {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Clock(#[from] ClockError),
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
     /// Input the user can fix, one entry per field.
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),

@@ -16,6 +16,7 @@ pub mod error;
 pub mod hlc;
 pub mod ids;
 pub mod money;
+pub mod photos;
 pub mod outbox;
 pub mod replica;
 pub mod storage;

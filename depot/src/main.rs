@@ -30,6 +30,8 @@ enum Command {
     ListDepot(cli::list_depot::ListDepotArgs),
     /// Create, edit, submit and list catalog drafts on a local phone database (the embedded default).
     Demo(cli::demo::DemoArgs),
+    /// Prepare camera photos as the phone does (upright, no metadata, 1600 px + thumbnail, coached) into a directory; prints JSON.
+    PreparePhotos(cli::prepare_photos::PrepareArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Assign(a) => cli::assign::run(a),
         Command::ListDepot(a) => cli::list_depot::run(a),
         Command::Demo(a) => cli::demo::run(a),
+        Command::PreparePhotos(a) => cli::prepare_photos::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

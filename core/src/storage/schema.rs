@@ -12,6 +12,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_drafts.sql"),
     include_str!("migrations/002_field_versions.sql"),
+    include_str!("migrations/003_photos.sql"),
     include_str!("migrations/004_sync.sql"),
 ];
 

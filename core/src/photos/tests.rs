@@ -1,0 +1,318 @@
+//! Pipeline tests: sizes, scaling, metadata, coaching, and every kind of hostile input.
+//! Synthetic images are built here; `fixtures/photos/` holds the real camera-like ones.
+
+use super::*;
+use std::path::PathBuf;
+
+/// A textured test card: sharp edges (checks), gradients and some noise, like a woven basket.
+pub(crate) fn card(w: u32, h: u32) -> RgbImage {
+    let mut data = Vec::with_capacity((w * h * 3) as usize);
+    let mut seed = 12345u32;
+    for y in 0..h {
+        for x in 0..w {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let noise = (seed >> 24) as i32 % 24 - 12;
+            let check = if ((x / 12) + (y / 12)) % 2 == 0 { 60 } else { 190 };
+            let r = (check + noise).clamp(0, 255) as u8;
+            let g = ((x * 255 / w) as i32 + noise).clamp(0, 255) as u8;
+            let b = ((y * 255 / h) as i32).clamp(0, 255) as u8;
+            data.extend_from_slice(&[r, g, b]);
+        }
+    }
+    RgbImage { width: w, height: h, data }
+}
+
+pub(crate) fn jpeg(img: &RgbImage) -> Vec<u8> {
+    encode_rgb(img, 92.0).unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos").join(name)
+}
+
+fn map(img: &RgbImage, f: impl Fn(u8) -> u8) -> RgbImage {
+    RgbImage { width: img.width, height: img.height, data: img.data.iter().map(|&v| f(v)).collect() }
+}
+
+fn box_blur(img: &RgbImage, radius: i64) -> RgbImage {
+    let (w, h) = (img.width as i64, img.height as i64);
+    let mut out = img.clone();
+    for pass in 0..2 {
+        let src = out.clone();
+        for y in 0..h {
+            for x in 0..w {
+                for c in 0..3 {
+                    let mut sum = 0u32;
+                    let mut n = 0u32;
+                    for d in -radius..=radius {
+                        let (sx, sy) = if pass == 0 { (x + d, y) } else { (x, y + d) };
+                        if (0..w).contains(&sx) && (0..h).contains(&sy) {
+                            sum += src.data[((sy * w + sx) * 3 + c) as usize] as u32;
+                            n += 1;
+                        }
+                    }
+                    out.data[((y * w + x) * 3 + c) as usize] = (sum / n) as u8;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `bytes` with an APP1 segment holding `payload` right after SOI.
+fn with_app1(bytes: &[u8], payload: &[u8]) -> Vec<u8> {
+    let len = (payload.len() + 2) as u16;
+    [&bytes[..2], &[0xFF, 0xE1], &len.to_be_bytes(), payload, &bytes[2..]].concat()
+}
+
+fn sof_offset(bytes: &[u8]) -> usize {
+    bytes.windows(2).position(|w| w[0] == 0xFF && (w[1] == 0xC0 || w[1] == 0xC2)).unwrap()
+}
+
+#[test]
+fn a_12_mp_photo_becomes_1600_px_and_a_thumbnail_decoded_at_4_8() {
+    let src = jpeg(&card(4000, 3000));
+    let p = prepare_bytes(&src, &PrepareOptions::default()).unwrap();
+    assert_eq!((p.upload.width, p.upload.height), (1600, 1200));
+    assert_eq!((p.thumbnail.width, p.thumbnail.height), (320, 240));
+    assert_eq!(p.report.scale_eighths, 4);
+    assert_eq!((p.report.decoded_width, p.report.decoded_height), (2000, 1500));
+    let back = decode_full(&p.upload.bytes).unwrap();
+    assert_eq!((back.width, back.height), (1600, 1200));
+    assert!(p.upload.bytes.len() < src.len() / 4, "upload {} vs source {}", p.upload.bytes.len(), src.len());
+    assert_eq!(p.upload.sha256.len(), 64);
+    assert_ne!(p.upload.sha256, p.thumbnail.sha256);
+}
+
+#[test]
+fn small_photos_are_not_enlarged_and_are_flagged_too_small() {
+    let p = prepare_bytes(&jpeg(&card(400, 300)), &PrepareOptions::default()).unwrap();
+    assert_eq!((p.upload.width, p.upload.height), (400, 300));
+    assert_eq!(p.report.scale_eighths, 8);
+    assert!(p.coaching.advice.contains(&Advice::TooSmall));
+}
+
+#[test]
+fn png_input_with_alpha_is_prepared() {
+    let (w, h) = (900u32, 700u32);
+    let mut rgba = vec![];
+    for (i, px) in card(w, h).data.chunks_exact(3).enumerate() {
+        rgba.extend_from_slice(px);
+        rgba.push(if i % 7 == 0 { 0 } else { 255 });
+    }
+    let mut out = vec![];
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.write_header().unwrap().write_image_data(&rgba).unwrap();
+    }
+    let p = prepare_bytes(&out, &PrepareOptions::default()).unwrap();
+    assert_eq!(p.report.format, Format::Png);
+    assert_eq!((p.upload.width, p.upload.height), (900, 700));
+}
+
+#[test]
+fn exif_orientation_is_applied_and_every_byte_of_metadata_dropped() {
+    let exif = {
+        // Orientation 6, plus text that must not survive.
+        let mut b = b"Exif\0\0II*\0".to_vec();
+        b.extend_from_slice(&8u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]);
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(b"GPS-SECRET-NAIROBI");
+        b
+    };
+    let src = with_app1(&jpeg(&card(2000, 1000)), &exif);
+    let p = prepare_bytes(&src, &PrepareOptions::default()).unwrap();
+    assert_eq!(p.report.exif, ExifOrientation::Found(Orientation::Rotate90));
+    assert_eq!((p.upload.width, p.upload.height), (800, 1600));
+    assert_eq!((p.thumbnail.width, p.thumbnail.height), (160, 320));
+    for out in [&p.upload.bytes, &p.thumbnail.bytes] {
+        let has = |needle: &[u8]| out.windows(needle.len()).any(|w| w == needle);
+        assert!(!has(b"GPS-SECRET"), "metadata leaked");
+        assert!(!has(b"Exif"), "an EXIF block was written");
+        assert!(!has(&[0xFF, 0xE1]) || !has(b"II*\0"), "APP1 written");
+    }
+}
+
+#[test]
+fn the_rotated_camera_fixture_comes_out_upright_without_its_gps() {
+    let path = fixture("camera-portrait-orientation6.jpg");
+    let src = std::fs::read(&path).unwrap();
+    assert!(src.windows(12).any(|w| w == b"FundiTestCam"), "the fixture carries camera EXIF");
+    let p = prepare_file(&path, &PrepareOptions::default()).unwrap();
+    assert_eq!(p.report.exif, ExifOrientation::Found(Orientation::Rotate90));
+    assert!(p.upload.height > p.upload.width, "portrait after rotation");
+    assert!(!p.upload.bytes.windows(12).any(|w| w == b"FundiTestCam"));
+    // Same picture as a full-size upright decode, and not as the stored (sideways) pixels
+    // turned the other way.
+    let img = decode_full(&p.upload.bytes).unwrap();
+    let full = decode_full(&src).unwrap();
+    let reference = resize::resize(&full, img.width, img.height).unwrap();
+    let diff = |a: &RgbImage, b: &RgbImage| {
+        a.data.iter().zip(&b.data).map(|(x, y)| x.abs_diff(*y) as u64).sum::<u64>() as f64 / a.data.len() as f64
+    };
+    assert!(diff(&img, &reference) < 4.0, "differs from the upright reference: {}", diff(&img, &reference));
+    let upside_down = orient::apply(reference, Orientation::Rotate180);
+    assert!(diff(&img, &upside_down) > 20.0);
+}
+
+#[test]
+fn coaching_flags_blur_darkness_and_overexposure_but_not_a_good_photo() {
+    let good = card(1600, 1200);
+    let advice = |img: &RgbImage| coach::assess(img, 4000, 3000).advice;
+    assert_eq!(advice(&good), vec![], "{:?}", coach::assess(&good, 4000, 3000));
+    let blurred = box_blur(&card(800, 600), 6);
+    assert!(advice(&blurred).contains(&Advice::Blurry), "{:?}", coach::assess(&blurred, 4000, 3000));
+    let dark = map(&good, |v| v / 5);
+    assert!(advice(&dark).contains(&Advice::TooDark));
+    let bright = map(&good, |v| v.saturating_add(200));
+    assert!(advice(&bright).contains(&Advice::Overexposed));
+    assert!(!advice(&bright).contains(&Advice::TooDark));
+}
+
+fn expect_err(bytes: &[u8]) -> PhotoError {
+    match prepare_bytes(bytes, &PrepareOptions::default()) {
+        Ok(_) => panic!("accepted a hostile input"),
+        Err(PhotoError::Internal(e)) => panic!("internal error (a caught panic?) instead of a typed one: {e}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn empty_and_non_images_are_refused() {
+    assert!(matches!(expect_err(b""), PhotoError::Empty));
+    assert!(matches!(expect_err(b"%PDF-1.7 hello"), PhotoError::NotAnImage));
+    assert!(matches!(expect_err(&[0u8; 4096]), PhotoError::NotAnImage));
+    assert!(matches!(expect_err(b"\xFF\xD8"), PhotoError::NotAnImage | PhotoError::Truncated));
+}
+
+#[test]
+fn a_60000_x_60000_jpeg_header_is_refused_before_decoding() {
+    let mut bomb = jpeg(&card(64, 64));
+    let at = sof_offset(&bomb);
+    bomb[at + 5..at + 7].copy_from_slice(&60000u16.to_be_bytes());
+    bomb[at + 7..at + 9].copy_from_slice(&60000u16.to_be_bytes());
+    assert!(matches!(expect_err(&bomb), PhotoError::TooLarge { width: 60000, height: 60000 }));
+}
+
+#[test]
+fn a_60000_x_60000_png_header_is_refused_before_decoding() {
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&60000u32.to_be_bytes());
+    ihdr.extend_from_slice(&60000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let crc = crc32(&ihdr);
+    let bomb = [b"\x89PNG\r\n\x1a\n".as_slice(), &13u32.to_be_bytes(), &ihdr, &crc.to_be_bytes()].concat();
+    assert!(matches!(expect_err(&bomb), PhotoError::TooLarge { .. }));
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn truncated_jpegs_are_typed_errors_at_every_length() {
+    let full = jpeg(&card(96, 64));
+    assert!(matches!(expect_err(&full[..full.len() / 2]), PhotoError::Truncated));
+    for n in 1..full.len() - 2 {
+        match prepare_bytes(&full[..n], &PrepareOptions::default()) {
+            Err(PhotoError::Internal(e)) => panic!("cut at {n}: internal {e}"),
+            Ok(_) => panic!("cut at {n}: accepted"),
+            Err(_) => {}
+        }
+    }
+}
+
+#[test]
+fn corrupt_jpegs_are_typed_errors() {
+    let full = jpeg(&card(256, 192));
+    let mut seed = 7u32;
+    let mut refused = 0;
+    for round in 0..200 {
+        let mut bad = full.clone();
+        for _ in 0..(1 + round % 8) {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let at = (seed as usize >> 8) % bad.len();
+            bad[at] ^= (seed >> 3) as u8 | 1;
+        }
+        match prepare_bytes(&bad, &PrepareOptions::default()) {
+            Err(PhotoError::Internal(e)) => panic!("round {round}: internal {e}"),
+            Err(_) => refused += 1,
+            Ok(_) => {} // damage inside the pixels that the decoder cannot see
+        }
+    }
+    // Most flipped bits inside entropy-coded data decode to wrong pixels that no decoder can
+    // tell from right ones; damage to headers, tables and codes must be noticed.
+    assert!(refused >= 5, "only {refused} of 200 damaged files were noticed");
+}
+
+#[test]
+fn a_jpeg_with_thousands_of_scans_is_refused() {
+    let mut bomb = jpeg(&card(64, 64));
+    let eoi = bomb.len() - 2;
+    let extra: Vec<u8> = std::iter::repeat_n([0xFF, 0xDA, 0x00, 0x02], 600).flatten().collect();
+    bomb.splice(eoi..eoi, extra);
+    assert!(matches!(expect_err(&bomb), PhotoError::Corrupt(_)));
+}
+
+#[test]
+fn absurd_exif_is_ignored_and_the_photo_still_prepared() {
+    let base = jpeg(&card(640, 480));
+    for payload in [
+        b"Exif\0\0".to_vec(),
+        b"Exif\0\0II*\0\xff\xff\xff\x7f".to_vec(),
+        [b"Exif\0\0MM\0*\0\0\0\x08\xff\xff".as_slice(), &[0xAB; 2000]].concat(),
+        [b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x63\x00\0\0\0\0\0\0".as_slice()].concat(),
+    ] {
+        let p = prepare_bytes(&with_app1(&base, &payload), &PrepareOptions::default()).unwrap();
+        assert!(matches!(p.report.exif, ExifOrientation::Unreadable), "{:?}", p.report.exif);
+        assert_eq!((p.upload.width, p.upload.height), (640, 480));
+    }
+}
+
+#[test]
+fn unreadable_and_oversized_files_are_typed_errors() {
+    let missing = prepare_file(Path::new("/nonexistent/photo.jpg"), &PrepareOptions::default());
+    assert!(matches!(missing, Err(PhotoError::Unreadable(_))));
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jpg");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(MAX_FILE_BYTES + 1).unwrap();
+    assert!(matches!(prepare_file(&big, &PrepareOptions::default()), Err(PhotoError::FileTooLarge { .. })));
+}
+
+#[test]
+fn the_hostile_fixtures_get_the_expected_typed_errors() {
+    let opts = PrepareOptions::default();
+    let err = |name: &str| match prepare_file(&fixture(&format!("hostile/{name}")), &opts) {
+        Ok(_) => panic!("{name} accepted"),
+        Err(e) => e,
+    };
+    assert!(matches!(err("bomb-60000x60000.jpg"), PhotoError::TooLarge { width: 60000, height: 60000 }));
+    assert!(matches!(err("truncated.jpg"), PhotoError::Truncated));
+    assert!(matches!(err("zero-bytes.jpg"), PhotoError::Empty));
+    assert!(matches!(err("not-an-image.jpg"), PhotoError::NotAnImage));
+    assert!(matches!(err("corrupt.jpg"), PhotoError::Corrupt(_)), "{:?}", err("corrupt.jpg"));
+    let absurd = prepare_file(&fixture("hostile/absurd-exif.jpg"), &opts).unwrap();
+    assert_eq!(absurd.report.exif, ExifOrientation::Unreadable);
+}
+
+#[test]
+fn the_12_mp_camera_fixture_is_decoded_scaled_and_keeps_detail() {
+    let p = prepare_file(&fixture("camera-12mp-baseline.jpg"), &PrepareOptions::default()).unwrap();
+    assert_eq!((p.report.source_width, p.report.source_height), (4000, 3000));
+    assert_eq!(p.report.scale_eighths, 4);
+    assert_eq!((p.upload.width, p.upload.height), (1600, 1200));
+    assert!(!p.coaching.advice.contains(&Advice::Blurry), "{:?}", p.coaching);
+    assert!(p.upload.bytes.len() < 400_000, "{} bytes", p.upload.bytes.len());
+}
