@@ -74,6 +74,13 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_NOT_ENROLLED -> R.string.error_not_enrolled
     StringKey.ERROR_CONFLICT -> R.string.error_conflict
     StringKey.ERROR_DEPOT -> R.string.error_depot
+    StringKey.ERROR_PHOTO_EMPTY -> R.string.error_photo_empty
+    StringKey.ERROR_PHOTO_NOT_AN_IMAGE -> R.string.error_photo_not_an_image
+    StringKey.ERROR_PHOTO_TOO_LARGE -> R.string.error_photo_too_large
+    StringKey.ERROR_PHOTO_TRUNCATED -> R.string.error_photo_truncated
+    StringKey.ERROR_PHOTO_DAMAGED -> R.string.error_photo_damaged
+    StringKey.ERROR_PHOTO_UNSUPPORTED -> R.string.error_photo_unsupported
+    StringKey.ERROR_PHOTO_UNREADABLE -> R.string.error_photo_unreadable
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

@@ -6,6 +6,7 @@ import uniffi.fundi.DraftFieldName
 import uniffi.fundi.DraftState
 import uniffi.fundi.FieldProblem
 import uniffi.fundi.FundiException
+import uniffi.fundi.PhotoProblem
 import uniffi.fundi.ProductCategory
 import uniffi.fundi.UiLanguage
 import uniffi.fundi.formatKes
@@ -59,6 +60,17 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.NotEnrolled -> UiText(StringKey.ERROR_NOT_ENROLLED)
     is FundiException.Conflict -> UiText(StringKey.ERROR_CONFLICT)
     is FundiException.Depot -> UiText(StringKey.ERROR_DEPOT)
+    is FundiException.InvalidPhoto -> UiText(photoProblemKey(e.reason))
+}
+
+fun photoProblemKey(problem: PhotoProblem): StringKey = when (problem) {
+    PhotoProblem.EMPTY -> StringKey.ERROR_PHOTO_EMPTY
+    PhotoProblem.NOT_AN_IMAGE -> StringKey.ERROR_PHOTO_NOT_AN_IMAGE
+    PhotoProblem.TOO_LARGE -> StringKey.ERROR_PHOTO_TOO_LARGE
+    PhotoProblem.TRUNCATED -> StringKey.ERROR_PHOTO_TRUNCATED
+    PhotoProblem.DAMAGED -> StringKey.ERROR_PHOTO_DAMAGED
+    PhotoProblem.UNSUPPORTED -> StringKey.ERROR_PHOTO_UNSUPPORTED
+    PhotoProblem.UNREADABLE -> StringKey.ERROR_PHOTO_UNREADABLE
 }
 
 fun stateKey(state: DraftState): StringKey = when (state) {
