@@ -68,13 +68,13 @@ fn check_editable(conn: &Connection, draft_id: &str) -> Result<()> {
     Ok(())
 }
 
-fn photo_list(conn: &Connection, draft_id: &str) -> Result<Vec<String>> {
+pub(crate) fn photo_list(conn: &Connection, draft_id: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT photo_hash FROM draft_photos WHERE draft_id = ?1 ORDER BY position")?;
     let rows = stmt.query_map([draft_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Replace the draft's list, stamping the `photos` field and the draft.
+/// Replace the draft's list, stamping the `photos` field and the draft, and queue it for sync.
 fn write_list(conn: &Connection, draft_id: &str, list: &[String]) -> Result<()> {
     conn.execute("DELETE FROM draft_photos WHERE draft_id = ?1", [draft_id])?;
     for (position, hash) in list.iter().enumerate() {
@@ -83,14 +83,12 @@ fn write_list(conn: &Connection, draft_id: &str, list: &[String]) -> Result<()> 
             params![draft_id, position as i64, hash],
         )?;
     }
+    let before = crate::outbox::draft_stamps(conn, draft_id)?;
     let ts = stamp(conn)?.to_string();
     conn.execute("UPDATE drafts SET updated_hlc = ?1 WHERE id = ?2", params![ts, draft_id])?;
-    conn.execute(
-        "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc",
-        params![KIND, draft_id, FIELD, ts],
-    )?;
-    Ok(())
+    crate::storage::record_field_stamp(conn, KIND, draft_id, FIELD, &ts)?;
+    // The list syncs as content-hash references; the bytes upload separately.
+    crate::outbox::enqueue_draft_write(conn, draft_id, &[FIELD], &before)
 }
 
 fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<Vec<DraftPhoto>> {

@@ -58,12 +58,7 @@ fn load(conn: &Connection, id: &str) -> Result<Draft> {
 }
 
 fn record_field_stamp(conn: &Connection, id: &str, field: &str, ts: &str) -> Result<()> {
-    conn.execute(
-        "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc",
-        params![KIND, id, field, ts],
-    )?;
-    Ok(())
+    Ok(crate::storage::record_field_stamp(conn, KIND, id, field, ts)?)
 }
 
 fn materials_json(materials: &[String]) -> String {

@@ -94,6 +94,11 @@ pub(crate) fn draft_field_value(conn: &Connection, id: &str, field: &str) -> Res
         "price" => json!(price),
         "weekly_capacity" => json!(capacity),
         "deleted" => json!(deleted.is_some()),
+        // The ordered content hashes; a list pulled for a draft this phone holds no photo rows
+        // of (made on another phone) stays where the pull put it, with the unknown fields.
+        "photos" if !serde_json::from_str::<BTreeMap<String, Value>>(&unknown).is_ok_and(|u| u.contains_key("photos")) => {
+            json!(crate::drafts::photo_hashes(conn, id)?)
+        }
         other => {
             let unknown: BTreeMap<String, FieldWrite> = serde_json::from_str(&unknown).unwrap_or_default();
             match unknown.get(other) {

@@ -130,11 +130,7 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
             unknown.insert(field.clone(), server.clone());
             unknown_changed = true;
         }
-        tx.execute(
-            "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES ('draft', ?1, ?2, ?3)
-             ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc",
-            params![id, field, hlc],
-        )?;
+        crate::storage::record_field_stamp(tx, "draft", id, field, &hlc)?;
         tx.execute("UPDATE drafts SET updated_hlc = max(updated_hlc, ?1) WHERE id = ?2", params![hlc, id])?;
     }
     if unknown_changed {

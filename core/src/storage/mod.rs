@@ -8,10 +8,12 @@
 
 mod clock;
 mod error;
+mod field_versions;
 pub mod schema;
 
 pub use clock::{device_node, physical_now, stamp};
 pub use error::StorageError;
+pub(crate) use field_versions::record_field_stamp;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;

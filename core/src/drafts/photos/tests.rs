@@ -170,3 +170,28 @@ fn a_camera_file_is_prepared_and_attached_in_one_call() {
     assert!(p.height > p.width);
     assert!(p.path.starts_with(dir.path()) && p.path.is_file());
 }
+
+#[test]
+fn photo_list_changes_are_queued_for_sync_as_hash_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = PhotoLibrary::open(dir.path()).unwrap();
+    let store = Store::open_in_memory().unwrap();
+    let id = draft(&store);
+    let (a, b) = (photo(4), photo(5));
+    store.add_draft_photo(&lib, &id, &a).unwrap();
+    store.add_draft_photo(&lib, &id, &b).unwrap();
+    store.set_primary_draft_photo(&lib, &id, &b.upload.sha256).unwrap();
+    let queued: Vec<serde_json::Value> = store
+        .read(|c| Ok(crate::outbox::pending(c, 100)?))
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.id == id)
+        .filter_map(|m| m.fields.and_then(|f| f.get("photos").map(|w| w.value.clone())))
+        .collect();
+    let (ha, hb) = (a.upload.sha256.clone(), b.upload.sha256.clone());
+    assert_eq!(
+        queued,
+        vec![serde_json::json!([ha]), serde_json::json!([ha, hb]), serde_json::json!([hb, ha])],
+        "each change of the list is queued, in order, as the ordered hashes"
+    );
+}
