@@ -22,6 +22,8 @@ pub mod replica;
 pub mod storage;
 pub mod store;
 pub mod sync;
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use store::Store;

@@ -36,17 +36,7 @@ fn spawn_phone(db: &std::path::Path) -> std::process::Child {
         .unwrap()
 }
 
-/// SplitMix64, seeded: the kill points are random but reproducible.
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n
-    }
-}
+use fundi_core::testing::SeededRng as Rng;
 
 #[test]
 fn sigkill_during_sync_loses_nothing_and_duplicates_nothing() {
