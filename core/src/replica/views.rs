@@ -121,10 +121,7 @@ impl Store {
     pub fn get_order(&self, id: &str) -> Result<OrderView> {
         self.read(|c| {
             let (account, role) = me(c)?;
-            let body: String = c
-                .query_row("SELECT body FROM orders WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "order" })?;
+            let body = order_body(c, id)?;
             order_view(c, id, &body, &account, role)
         })
     }
@@ -135,10 +132,7 @@ impl Store {
     pub fn order_command(&self, id: &str, command: OrderCommand, reason: Option<String>) -> Result<OrderView> {
         self.write(|tx| {
             let (account, role) = me(tx)?;
-            let body: String = tx
-                .query_row("SELECT body FROM orders WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "order" })?;
+            let body = order_body(tx, id)?;
             let view = order_view(tx, id, &body, &account, role)?;
             let rel = if view.artisan_id.as_deref() == Some(account.as_str()) { Relation::Owner } else { Relation::Other };
             order_step(view.status, command, role, rel).map_err(Error::Rejected)?;
@@ -389,4 +383,11 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// The last depot state of an order, as stored by the pull.
+fn order_body(conn: &Connection, id: &str) -> Result<String> {
+    conn.query_row("SELECT body FROM orders WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or(Error::NotFound { kind: "order" })
 }
