@@ -173,11 +173,7 @@ impl Store {
     pub fn review_draft(&self, id: &str, command: DraftCommand, note: Option<String>) -> Result<()> {
         self.write(|tx| {
             let (_, role) = me(tx)?;
-            let body: String = tx
-                .query_row("SELECT body FROM remote_docs WHERE kind = 'draft' AND id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "draft" })?;
-            let d: DraftBody = serde_json::from_str(&body).map_err(corrupt)?;
+            let d = reviewed_draft_body(tx, id)?;
             let status = crate::drafts::DraftStatus::from_code(&d.status).ok_or_else(|| corrupt(()))?;
             let rel = if role == Role::Mentor { Relation::Mentor } else { Relation::Other };
             draft_step(status, command, role, rel).map_err(Error::Rejected)?;
@@ -196,11 +192,7 @@ impl Store {
     /// A draft this phone reviews (mentees', or all for staff), as the depot last sent it.
     pub fn reviewed_draft(&self, id: &str) -> Result<DraftBody> {
         self.read(|c| {
-            let body: String = c
-                .query_row("SELECT body FROM remote_docs WHERE kind = 'draft' AND id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "draft" })?;
-            serde_json::from_str(&body).map_err(corrupt)
+            reviewed_draft_body(c, id)
         })
     }
 
@@ -209,11 +201,7 @@ impl Store {
     pub fn set_reviewed_draft_field(&self, id: &str, field: &str, value: serde_json::Value) -> Result<()> {
         self.write(|tx| {
             let (_, role) = me(tx)?;
-            let body: String = tx
-                .query_row("SELECT body FROM remote_docs WHERE kind = 'draft' AND id = ?1", [id], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "draft" })?;
-            let mut d: DraftBody = serde_json::from_str(&body).map_err(corrupt)?;
+            let mut d = reviewed_draft_body(tx, id)?;
             let status = crate::drafts::DraftStatus::from_code(&d.status);
             let rel = if role == Role::Mentor { Relation::Mentor } else { Relation::Other };
             crate::sync::access::may_write_field(role, rel, Kind::Draft, status, field).map_err(Error::Rejected)?;
@@ -390,4 +378,13 @@ fn order_body(conn: &Connection, id: &str) -> Result<String> {
     conn.query_row("SELECT body FROM orders WHERE id = ?1", [id], |r| r.get(0))
         .optional()?
         .ok_or(Error::NotFound { kind: "order" })
+}
+
+/// A draft this phone reviews, as the depot last sent it.
+fn reviewed_draft_body(conn: &Connection, id: &str) -> Result<DraftBody> {
+    let body: String = conn
+        .query_row("SELECT body FROM remote_docs WHERE kind = 'draft' AND id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or(Error::NotFound { kind: "draft" })?;
+    serde_json::from_str(&body).map_err(corrupt)
 }
