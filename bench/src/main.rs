@@ -12,7 +12,8 @@
 //! fundi-photo-bench run-one fundi|image FILE OUTDIR     (internal: one run in a child process)
 //! ```
 //!
-//! `FUNDI_BENCH_QUALITY=Q` overrides the upload quality of fundi's pipeline (for sweeps).
+//! `FUNDI_BENCH_QUALITY=Q` and `FUNDI_BENCH_TRELLIS=0|1` override the upload quality and the
+//! trellis setting of fundi's pipeline (for sweeps).
 //!
 //! Each run of each pipeline is a fresh child process, so its peak memory (max RSS, from
 //! `wait4`) is its own. Time is measured inside the child, from opening the file to having both
@@ -175,7 +176,10 @@ fn run_one(args: &[String]) -> Res<()> {
         "fundi" => {
             let mut opts = PrepareOptions::default();
             if let Some(q) = std::env::var("FUNDI_BENCH_QUALITY").ok().and_then(|q| q.parse().ok()) {
-                opts.quality = q;
+                opts.upload.quality = q;
+            }
+            if let Ok(t) = std::env::var("FUNDI_BENCH_TRELLIS") {
+                opts.upload.trellis = t == "1";
             }
             let p = prepare_file(path, &opts)?;
             if std::env::var_os("FUNDI_BENCH_STAGES").is_some() {

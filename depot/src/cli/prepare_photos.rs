@@ -7,7 +7,7 @@
 //! the exit status is non-zero if any failed.
 
 use fundi_core::photos::{
-    prepare_file, Advice, ExifOrientation, PhotoError, PhotoLibrary, PrepareOptions, PreparedPhoto,
+    prepare_file, Advice, EncodeSettings, ExifOrientation, PhotoError, PhotoLibrary, PrepareOptions, PreparedPhoto,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub struct PrepareArgs {
     #[arg(long, default_value_t = 320)]
     thumb_edge: u32,
     /// JPEG quality of the upload image (mozjpeg scale).
-    #[arg(long, default_value_t = PrepareOptions::default().quality)]
+    #[arg(long, default_value_t = PrepareOptions::default().upload.quality)]
     quality: f32,
 }
 
@@ -97,7 +97,7 @@ pub fn run(args: PrepareArgs) -> Result<(), Box<dyn std::error::Error>> {
     let opts = PrepareOptions {
         max_edge: args.max_edge,
         thumb_edge: args.thumb_edge,
-        quality: args.quality,
+        upload: EncodeSettings { quality: args.quality, ..PrepareOptions::default().upload },
         ..Default::default()
     };
     let lib = PhotoLibrary::open(&args.out)?;
