@@ -1,8 +1,9 @@
 //! Coaching: cheap checks on the reduced image that let the app say "hold the phone still",
 //! "find more light" or "move out of the sun" before the artisan submits a product.
 //!
-//! Everything runs on a copy at most [`WORK_EDGE`] px long (a few milliseconds), so the
-//! measures do not depend on the camera's resolution:
+//! Everything runs on the reduced photo's luma plane, shrunk to at most [`WORK_EDGE`] px long by
+//! averaging square blocks (no filter to compute), so the measures do not depend on the
+//! camera's resolution:
 //! - sharpness: the 99.5th percentile of the absolute Laplacian of luma. A plain background
 //!   does not make a sharp product look blurry (a mean or variance would), because only the
 //!   strongest edges count;
@@ -12,7 +13,7 @@
 //! The thresholds were set on the fixtures and their blurred, darkened and brightened copies
 //! (see the tests); depot liaisons may ask to tune them.
 
-use super::resize::{fit_within, resize, RgbImage};
+use super::ycc::Plane;
 
 pub const WORK_EDGE: u32 = 800;
 /// Below this 99.5th-percentile Laplacian, the photo is called blurry.
@@ -63,44 +64,62 @@ pub struct Coaching {
     pub clipped_share: f32,
 }
 
-fn luma(px: &[u8]) -> f32 {
-    0.299 * px[0] as f32 + 0.587 * px[1] as f32 + 0.114 * px[2] as f32
+/// The mean of each `k` x `k` block of `luma`, row by row; the partial blocks at the right
+/// and bottom edges are left out. Returns the means and their width.
+fn block_means(luma: &Plane, k: usize) -> (Vec<u8>, usize) {
+    let (w, h) = (luma.width as usize / k, luma.height as usize / k);
+    let mut means = Vec::with_capacity(w * h);
+    // Each block row: sum its rows column by column (a loop the compiler vectorises), then
+    // the columns of each block.
+    let mut column_sums = vec![0u32; luma.width as usize];
+    let n = (k * k) as u32;
+    for block_row in luma.data.chunks_exact(luma.width as usize * k).take(h) {
+        column_sums.fill(0);
+        for row in block_row.chunks_exact(luma.width as usize) {
+            for (sum, &v) in column_sums.iter_mut().zip(row) {
+                *sum += v as u32;
+            }
+        }
+        means.extend(column_sums.chunks_exact(k).map(|b| ((b.iter().sum::<u32>() + n / 2) / n) as u8));
+    }
+    (means, w)
 }
 
-/// Assess `img` (the reduced, upright photo) taken from a `source_w` x `source_h` original.
-pub fn assess(img: &RgbImage, source_w: u32, source_h: u32) -> Coaching {
-    let (w, h) = fit_within(img.width, img.height, WORK_EDGE);
-    let small;
-    let work = if (w, h) == (img.width, img.height) {
-        img
-    } else {
-        match resize(img, w, h) {
-            Ok(s) => {
-                small = s;
-                &small
-            }
-            Err(_) => img,
-        }
-    };
-    let (w, h) = (work.width as usize, work.height as usize);
-    let y: Vec<f32> = work.data.chunks_exact(3).map(luma).collect();
-    let n = y.len().max(1) as f32;
-    let mean_luma = y.iter().sum::<f32>() / n;
-    let clipped_share = y.iter().filter(|&&v| v >= 250.0).count() as f32 / n;
-
-    let mut lap: Vec<f32> = Vec::with_capacity(w.saturating_sub(2) * h.saturating_sub(2));
-    for row in 1..h.saturating_sub(1) {
-        for col in 1..w.saturating_sub(1) {
-            let i = row * w + col;
-            lap.push((y[i - 1] + y[i + 1] + y[i - w] + y[i + w] - 4.0 * y[i]).abs());
+/// The value below which `share` of the counted values lie.
+fn percentile(histogram: &[u64], share: f64) -> usize {
+    let total: u64 = histogram.iter().sum();
+    let rank = ((total.saturating_sub(1)) as f64 * share) as u64;
+    let mut seen = 0;
+    for (value, &count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen > rank {
+            return value;
         }
     }
-    let sharpness = if lap.is_empty() {
-        0.0
-    } else {
-        let k = ((lap.len() - 1) as f32 * 0.995) as usize;
-        *lap.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
-    };
+    0
+}
+
+/// Assess the reduced photo by its `luma` plane (any orientation: nothing measured depends on
+/// it), taken from a `source_w` x `source_h` original.
+pub fn assess(luma: &Plane, source_w: u32, source_h: u32) -> Coaching {
+    let k = luma.width.max(luma.height).div_ceil(WORK_EDGE).max(1) as usize;
+    let (y, w) = block_means(luma, k);
+    let h = y.len() / w.max(1);
+    let n = y.len().max(1) as f32;
+    let mean_luma = y.iter().map(|&v| v as u64).sum::<u64>() as f32 / n;
+    let clipped_share = y.iter().filter(|&&v| v >= 250).count() as f32 / n;
+
+    // |Laplacian| is 0..=1020 in whole numbers: a histogram gives its percentile without
+    // sorting a million floats.
+    let mut histogram = vec![0u64; 4 * 255 + 1];
+    for row in 1..h.saturating_sub(1) {
+        let (above, here, below) = (&y[(row - 1) * w..row * w], &y[row * w..(row + 1) * w], &y[(row + 1) * w..(row + 2) * w]);
+        for col in 1..w - 1 {
+            let around = here[col - 1] as i32 + here[col + 1] as i32 + above[col] as i32 + below[col] as i32;
+            histogram[(around - 4 * here[col] as i32).unsigned_abs() as usize] += 1;
+        }
+    }
+    let sharpness = if h < 3 || w < 3 { 0.0 } else { percentile(&histogram, 0.995) as f32 };
 
     let mut advice = vec![];
     if sharpness < MIN_SHARPNESS {

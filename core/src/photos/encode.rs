@@ -1,5 +1,6 @@
-//! Encoding with mozjpeg, driven through `mozjpeg-sys` so every setting is ours to choose:
-//! progressive scans (its standard script, without the costly scan search), optimised Huffman
+//! Encoding with mozjpeg, driven through `mozjpeg-sys` so every setting is ours to choose. The
+//! input is the pipeline's own YCbCr 4:2:0 planes, given raw (libjpeg converts and downsamples
+//! nothing) and turned upright row by row as they are handed over. Settings: progressive scans (its standard script, without the costly scan search), optimised Huffman
 //! tables, mozjpeg's quantisation tables and 4:2:0 chroma (4:4:4 measured worse at equal
 //! SSIMULACRA2). Trellis quantisation is a setting: it saves bytes but was most of the whole
 //! pipeline's instructions (figures in docs/adr/0007-photo-pipeline.md).
@@ -8,7 +9,8 @@
 
 use super::decode::error_manager;
 use super::error::PhotoError;
-use super::resize::RgbImage;
+use super::orient::Orientation;
+use super::ycc::{Plane, Ycc420};
 use mozjpeg_sys as ffi;
 use std::ffi::{c_ulong, c_void};
 
@@ -52,7 +54,7 @@ impl Compressor {
             cinfo.image_width = width;
             cinfo.image_height = height;
             cinfo.input_components = 3;
-            cinfo.in_color_space = ffi::J_COLOR_SPACE::JCS_RGB;
+            cinfo.in_color_space = ffi::J_COLOR_SPACE::JCS_YCbCr;
             // mozjpeg's defaults: its quantisation tables, optimised Huffman tables, trellis.
             ffi::jpeg_set_defaults(cinfo);
             ffi::jpeg_c_set_bool_param(
@@ -78,6 +80,7 @@ impl Compressor {
                 comp.h_samp_factor = factor;
                 comp.v_samp_factor = factor;
             }
+            cinfo.raw_data_in = 1;
             ffi::jpeg_mem_dest(cinfo, &mut c.out, &mut c.out_len);
         }
         c
@@ -106,25 +109,64 @@ impl Drop for Compressor {
     }
 }
 
-/// Encode `img` as a JPEG. Errors from libjpeg unwind and are caught at the pipeline boundary.
-pub fn encode_jpeg(img: &RgbImage, settings: EncodeSettings) -> Result<Vec<u8>, PhotoError> {
-    if img.width == 0
-        || img.height == 0
-        || img.data.len() != img.width as usize * img.height as usize * 3
-    {
-        return Err(PhotoError::Internal(
-            "encode: image size and pixel data disagree".into(),
-        ));
+/// Encode `img`, turned by `orientation`, as a JPEG. Errors from libjpeg unwind and are caught
+/// at the pipeline boundary.
+pub fn encode_jpeg(img: &Ycc420, orientation: Orientation, settings: EncodeSettings) -> Result<Vec<u8>, PhotoError> {
+    let (w, h) = orientation.upright_size(img.width(), img.height());
+    if w == 0 || h == 0 {
+        return Err(PhotoError::Internal("encode: empty image".into()));
     }
-    let mut c = Compressor::new(img.width, img.height, settings);
-    let row = img.width as usize * 3;
-    // SAFETY: each row pointer points at `row` bytes of `img.data`, alive for the call.
+    let mut c = Compressor::new(w, h, settings);
+    // One iMCU row at a time: 16 luma rows and 8 of each chroma plane, upright, each padded on
+    // the right to whole 8 x 8 blocks and the last rows repeated below the image, as libjpeg's
+    // raw input requires (it would otherwise read past the planes).
+    let mut luma = Rows::new(&img.y, orientation, 16);
+    let mut cb = Rows::new(&img.cb, orientation, 8);
+    let mut cr = Rows::new(&img.cr, orientation, 8);
+    // SAFETY: the row pointers point into the scratch buffers of `luma`, `cb` and `cr`, which
+    // hold as many padded rows as libjpeg reads in one call and outlive it.
     unsafe {
         ffi::jpeg_start_compress(&mut c.cinfo, 1);
-        for chunk in img.data.chunks(row * 16) {
-            let rows: Vec<*const u8> = chunk.chunks_exact(row).map(<[u8]>::as_ptr).collect();
-            ffi::jpeg_write_scanlines(&mut c.cinfo, rows.as_ptr(), rows.len() as _);
+        for imcu in 0..h.div_ceil(16) as usize {
+            let planes = [luma.fill(imcu), cb.fill(imcu), cr.fill(imcu)];
+            ffi::jpeg_write_raw_data(&mut c.cinfo, planes.as_ptr(), 16);
         }
     }
     Ok(c.finish())
+}
+
+/// The upright, padded rows of one plane that one call to `jpeg_write_raw_data` reads.
+struct Rows<'a> {
+    plane: &'a Plane,
+    orientation: Orientation,
+    upright: (usize, usize),
+    stride: usize,
+    scratch: Vec<u8>,
+    /// Where each row of `scratch` starts (the buffer never moves).
+    pointers: Vec<*const u8>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(plane: &'a Plane, orientation: Orientation, rows: usize) -> Rows<'a> {
+        let (uw, uh) = orientation.upright_size(plane.width, plane.height);
+        // Whole blocks, and a multiple of 16 so luma covers whole 4:2:0 MCUs.
+        let stride = (uw as usize).div_ceil(16) * 16;
+        let scratch = vec![0; stride * rows];
+        let pointers = scratch.chunks_exact(stride).map(<[u8]>::as_ptr).collect();
+        Rows { plane, orientation, upright: (uw as usize, uh as usize), stride, scratch, pointers }
+    }
+
+    /// Rows `imcu * n .. (imcu + 1) * n` (n = 16 or 8), as libjpeg's array of row pointers.
+    fn fill(&mut self, imcu: usize) -> *const *const u8 {
+        let (uw, uh) = self.upright;
+        let (w, h) = (self.plane.width as usize, self.plane.height as usize);
+        let n = self.scratch.len() / self.stride;
+        for (i, row) in self.scratch.chunks_exact_mut(self.stride).enumerate() {
+            let uy = (imcu * n + i).min(uh - 1);
+            self.orientation.upright_row(&self.plane.data, w, h, 1, uy, &mut row[..uw]);
+            let last = row[uw - 1];
+            row[uw..].fill(last);
+        }
+        self.pointers.as_ptr()
+    }
 }

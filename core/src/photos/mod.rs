@@ -5,8 +5,9 @@
 //! - `decode`: format sniffing, header limits (bombs are refused before any allocation),
 //!   JPEG DCT-scaled decode with libjpeg errors turned into typed errors, PNG row reading;
 //! - `resize`: Lanczos3, strip by strip, so the decoded image is never held whole;
-//! - `orient`: EXIF orientation, applied to the reduced image;
-//! - `encode`: mozjpeg, metadata-free;
+//! - `ycc`: the reduced photo as YCbCr 4:2:0 planes, built from the resized strips;
+//! - `orient`: EXIF orientation, applied as the encoder reads the planes;
+//! - `encode`: mozjpeg, fed the planes raw, metadata-free;
 //! - `coach`: blurry / too dark / overexposed / too small;
 //! - `blobs`: [`PhotoLibrary`], the files directory where photos live under their SHA-256,
 //!   written atomically.
@@ -21,6 +22,7 @@ mod encode;
 mod error;
 mod orient;
 mod resize;
+mod ycc;
 
 pub use blobs::{is_valid_hash, PhotoLibrary};
 pub use coach::{Advice, Coaching};
@@ -29,6 +31,7 @@ pub use encode::EncodeSettings;
 pub use error::PhotoError;
 pub use orient::{ExifOrientation, Orientation};
 pub use resize::{fit_within, RgbImage};
+pub use ycc::{Plane, Ycc420};
 
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -148,19 +151,22 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
     let (sw, sh) = (opened.source_width, opened.source_height);
     let (dw, dh) = (opened.rows.width(), opened.rows.height());
     // The output size comes from the source's, so every scale gives the same result size.
+    // Sizes are in the stored orientation until the encoder turns the image upright.
     let (tw, th) = fit_within(sw, sh, opts.max_edge);
     let (tw, th) = (tw.min(dw), th.min(dh));
-    let reduced = resize::resize_rows(opened.rows.as_mut(), tw, th)?;
+    let mut reduced = ycc::Ycc420Builder::new(tw, th)?;
+    resize::resize_rows(opened.rows.as_mut(), tw, th, &mut |rows| reduced.push_rows(rows))?;
     drop(opened.rows);
-    let upright = orient::apply(reduced, opened.exif.orientation());
-    let (thw, thh) = fit_within(upright.width, upright.height, opts.thumb_edge);
-    let thumb = resize::resize(&upright, thw, thh)?;
+    let reduced = reduced.finish()?;
+    let orientation = opened.exif.orientation();
+    let (thw, thh) = fit_within(tw, th, opts.thumb_edge);
+    let thumb = reduced.resized(thw, thh)?;
     let decoded_at = Instant::now();
-    let coaching = coach::assess(&upright, sw, sh);
+    let coaching = coach::assess(&reduced.y, sw, sh);
     let coached_at = Instant::now();
-    let upload = EncodedImage::new(encode::encode_jpeg(&upright, opts.upload)?, upright.width, upright.height);
-    drop(upright);
-    let thumbnail = EncodedImage::new(encode::encode_jpeg(&thumb, opts.thumbnail)?, thumb.width, thumb.height);
+    let upload = encoded(&reduced, orientation, opts.upload)?;
+    drop(reduced);
+    let thumbnail = encoded(&thumb, orientation, opts.thumbnail)?;
     Ok(PreparedPhoto {
         upload,
         thumbnail,
@@ -181,19 +187,24 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
     })
 }
 
+fn encoded(img: &Ycc420, orientation: Orientation, settings: EncodeSettings) -> Result<EncodedImage, PhotoError> {
+    let (w, h) = orientation.upright_size(img.width(), img.height());
+    Ok(EncodedImage::new(encode::encode_jpeg(img, orientation, settings)?, w, h))
+}
+
 /// Decode a JPEG or PNG whole, upright, at full size (tests, the benchmark's reference).
 pub fn decode_full(bytes: &[u8]) -> Result<RgbImage, PhotoError> {
     guarded(|| {
         let mut opened = decode::open(Cursor::new(bytes), u32::MAX / 2)?;
         let (w, h) = (opened.rows.width(), opened.rows.height());
-        let img = resize::resize_rows(opened.rows.as_mut(), w, h)?;
+        let img = resize::read_resized(opened.rows.as_mut(), w, h)?;
         Ok(orient::apply(img, opened.exif.orientation()))
     })
 }
 
 /// Encode RGB pixels as a JPEG with the pipeline's encoder (tests, fixtures, the benchmark).
 pub fn encode_rgb(img: &RgbImage, quality: f32) -> Result<Vec<u8>, PhotoError> {
-    guarded(|| encode::encode_jpeg(img, EncodeSettings { quality, trellis: false }))
+    guarded(|| encode::encode_jpeg(&Ycc420::from_rgb(img)?, Orientation::Normal, EncodeSettings { quality, trellis: false }))
 }
 
 #[cfg(test)]
