@@ -34,9 +34,7 @@ pub const MAX_INTERLACED_PNG_PIXELS: u64 = 16_000_000;
 pub const MAX_SCANS: u32 = 500;
 /// Decode at M/8 only when the decoded long edge stays at least this many times the target.
 /// 1.25 rather than the 1.3 first measured: it lets the commonest camera (4000 px, 12 MP)
-/// decode at 4/8 (SSIMULACRA2 74.3 instead of 74.7 at 6/8) and skip the 6/8 scale, whose
-/// 6x6 and 12x12 inverse DCTs have no SIMD in libjpeg-turbo (a third of the pipeline's
-/// instructions). See docs/adr/0007-photo-pipeline.md.
+/// decode at 4/8 (SSIMULACRA2 74.3 instead of 74.7 at 6/8) rather than at a costlier scale.
 pub const DCT_SCALE_MARGIN: f64 = 1.25;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +54,15 @@ pub struct Opened<'r> {
     pub exif: ExifOrientation,
 }
 
-/// The smallest DCT scale M/8 whose long edge stays >= [`DCT_SCALE_MARGIN`] x `target`.
+/// The DCT scales M/8 used: those whose inverse DCTs libjpeg-turbo has in SIMD (8x8, 4x4, 2x2,
+/// 1x1). At 6/8 luma takes a 6x6 and 4:2:0 chroma a 12x12 inverse DCT, both scalar: an 8 MP
+/// photo cost 1157 M instructions at 6/8 and 973 M decoded whole and resized, which also
+/// scored higher. See docs/adr/0007-photo-pipeline.md.
+pub const DCT_SCALES: [u8; 4] = [1, 2, 4, 8];
+
+/// The smallest of [`DCT_SCALES`] whose long edge stays >= [`DCT_SCALE_MARGIN`] x `target`.
 pub fn dct_scale(long_edge: u32, target: u32) -> u8 {
-    for m in [1u8, 2, 4, 6, 8] {
+    for m in DCT_SCALES {
         let scaled = (long_edge as u64 * m as u64).div_ceil(8);
         if scaled as f64 >= DCT_SCALE_MARGIN * target as f64 {
             return m;
@@ -452,8 +456,8 @@ mod tests {
         // 12 MP (4000 px): 4/8 gives 2000 = 1.25 x 1600.
         assert_eq!(dct_scale(4000, 1600), 4);
         assert_eq!(dct_scale(4224, 1600), 4);
-        // 8 MP (3264 px): 4/8 = 1632 is too close; 6/8 = 2448.
-        assert_eq!(dct_scale(3264, 1600), 6);
+        // 8 MP (3264 px): 4/8 = 1632 is too close, and 6/8 is not used: whole.
+        assert_eq!(dct_scale(3264, 1600), 8);
         assert_eq!(dct_scale(6000, 1600), 4);
         assert_eq!(dct_scale(2000, 1600), 8);
         assert_eq!(dct_scale(4000, 320), 1);
