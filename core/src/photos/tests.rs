@@ -155,6 +155,11 @@ fn the_rotated_camera_fixture_comes_out_upright_without_its_gps() {
         a.data.iter().zip(&b.data).map(|(x, y)| x.abs_diff(*y) as u64).sum::<u64>() as f64 / a.data.len() as f64
     };
     assert!(diff(&img, &reference) < 4.0, "differs from the upright reference: {}", diff(&img, &reference));
+    // The thumbnail too (it is resized from the stored planes and turned as it is encoded).
+    let thumb = decode_full(&p.thumbnail.bytes).unwrap();
+    let thumb_reference = resize::resize(&full, thumb.width, thumb.height).unwrap();
+    assert!(diff(&thumb, &thumb_reference) < 6.0, "thumbnail differs: {}", diff(&thumb, &thumb_reference));
+    assert!(diff(&thumb, &orient::apply(thumb_reference, Orientation::Rotate180)) > 20.0);
     let upside_down = orient::apply(reference, Orientation::Rotate180);
     assert!(diff(&img, &upside_down) > 20.0);
 }
