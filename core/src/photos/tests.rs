@@ -322,3 +322,32 @@ fn the_12_mp_camera_fixture_is_decoded_scaled_and_keeps_detail() {
     assert!(!p.coaching.advice.contains(&Advice::Blurry), "{:?}", p.coaching);
     assert!(p.upload.bytes.len() < 400_000, "{} bytes", p.upload.bytes.len());
 }
+
+/// The markers of a JPEG's header, up to its first scan (SOS).
+fn header_markers(jpeg: &[u8]) -> Vec<u8> {
+    let mut markers = vec![];
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let marker = jpeg[at + 1];
+        markers.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        at += 2 + u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize;
+    }
+    markers
+}
+
+#[test]
+fn uploads_and_thumbnails_are_progressive_jpegs_with_only_a_jfif_header() {
+    let p = prepare_bytes(&jpeg(&card(2000, 1500)), &PrepareOptions::default()).unwrap();
+    for out in [&p.upload.bytes, &p.thumbnail.bytes] {
+        let markers = header_markers(out);
+        assert!(markers.contains(&0xC2), "not progressive (SOF2): {markers:02X?}");
+        assert!(!markers.contains(&0xC0), "baseline frame: {markers:02X?}");
+        // APP0 (JFIF) only: no APP1 (EXIF), APP2 (ICC) or comment.
+        assert!(!markers.iter().any(|&m| (0xE1..=0xEF).contains(&m) || m == 0xFE), "{markers:02X?}");
+        let scans = out.windows(2).filter(|w| w == &[0xFF, 0xDA]).count();
+        assert!(scans > 1, "{scans} scan(s)");
+    }
+}
