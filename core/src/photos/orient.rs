@@ -165,7 +165,7 @@ pub fn apply(img: RgbImage, o: Orientation) -> RgbImage {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A little-endian TIFF block with one IFD0 entry: orientation = `v`.

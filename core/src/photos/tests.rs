@@ -351,3 +351,19 @@ fn uploads_and_thumbnails_are_progressive_jpegs_with_only_a_jfif_header() {
         assert!(scans > 1, "{scans} scan(s)");
     }
 }
+
+#[test]
+fn tiny_and_thin_photos_in_every_orientation_come_out_whole() {
+    for (w, h) in [(1, 1), (2, 1), (1, 2), (3, 3), (17, 1), (1, 17), (33, 5), (5, 2001)] {
+        for v in 1..=8u16 {
+            let src = with_app1(&jpeg(&card(w, h)), &orient::tests::exif_with_orientation(v));
+            let p = prepare_bytes(&src, &PrepareOptions::default()).unwrap_or_else(|e| panic!("{w}x{h} orientation {v}: {e:?}"));
+            let o = Orientation::from_exif_value(v).unwrap();
+            let (tw, th) = fit_within(w, h, 1600);
+            assert_eq!((p.upload.width, p.upload.height), o.upright_size(tw, th), "{w}x{h} orientation {v}");
+            let decoded = decode_full(&p.upload.bytes).unwrap();
+            assert_eq!((decoded.width, decoded.height), (p.upload.width, p.upload.height));
+            assert!(p.coaching.advice.contains(&Advice::TooSmall));
+        }
+    }
+}
