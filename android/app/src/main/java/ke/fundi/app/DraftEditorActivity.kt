@@ -1,22 +1,37 @@
-// The draft editor: create a draft, change it, send it for review, or delete it. Every field
-// shows the core's complaint about it right underneath.
+// The draft editor: create a draft, change it, add its photos, send it for review, or delete
+// it. Every field shows the core's complaint about it right underneath; every photo shows the
+// core's coaching (blurry, too dark...) under its thumbnail.
 package ke.fundi.app
 
 import android.app.Activity
 import android.app.AlertDialog
+import android.content.ActivityNotFoundException
+import android.content.Intent
+import android.graphics.Bitmap
+import android.graphics.BitmapFactory
+import android.net.Uri
 import android.os.Bundle
+import android.system.ErrnoException
+import android.system.OsConstants
 import android.view.View
 import android.widget.ArrayAdapter
 import android.widget.Button
 import android.widget.EditText
+import android.widget.ImageView
+import android.widget.LinearLayout
 import android.widget.Spinner
 import android.widget.TextView
 import android.widget.Toast
 import ke.fundi.app.logic.DraftEditorPresenter
 import ke.fundi.app.logic.DraftForm
+import ke.fundi.app.logic.DraftPhotosPresenter
 import ke.fundi.app.logic.EditorState
+import ke.fundi.app.logic.PhotoTile
+import ke.fundi.app.logic.PhotosState
 import ke.fundi.app.logic.categoryKey
 import ke.fundi.app.logic.errorText
+import java.io.File
+import java.io.IOException
 import uniffi.fundi.DraftFieldName
 import uniffi.fundi.FundiException
 import uniffi.fundi.ProductCategory
@@ -27,12 +42,15 @@ class DraftEditorActivity : Activity() {
         const val EXTRA_DRAFT_ID = "ke.fundi.app.DRAFT_ID"
         private const val STATE_DRAFT_ID = "draft_id"
         private const val STATE_CATEGORY = "category_position"
+        private const val REQUEST_PHOTO = 1
     }
 
     private val app get() = application as FundiApp
     private var draftId: String? = null
     private var busy = false
     private var categories = emptyList<ProductCategory>()
+    /** The draft and editability the photo section was last loaded for (reload on change). */
+    private var photosShownFor: Pair<String?, Boolean>? = null
 
     private lateinit var title: EditText
     private lateinit var description: EditText
@@ -44,6 +62,10 @@ class DraftEditorActivity : Activity() {
     private lateinit var message: TextView
     private lateinit var errorViews: Map<DraftFieldName, TextView>
     private lateinit var buttons: List<Button>
+    private lateinit var addPhoto: Button
+    private lateinit var photosList: LinearLayout
+    private lateinit var photosHint: TextView
+    private lateinit var photosMessage: TextView
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -69,10 +91,19 @@ class DraftEditorActivity : Activity() {
         val submit = findViewById<Button>(R.id.action_submit)
         val delete = findViewById<Button>(R.id.action_delete)
         buttons = listOf(save, submit, delete)
+        addPhoto = findViewById(R.id.action_add_photo)
+        photosList = findViewById(R.id.photos_list)
+        photosHint = findViewById(R.id.photos_hint)
+        photosMessage = findViewById(R.id.photos_message)
 
         save.setOnClickListener { perform { p, form -> p.save(draftId, form) } }
         submit.setOnClickListener { perform { p, form -> p.submit(draftId, form) } }
         delete.setOnClickListener { confirmDelete() }
+        addPhoto.setOnClickListener {
+            // Photos belong to a saved draft: a new one is saved first, then the picker opens.
+            if (busy) return@setOnClickListener
+            if (draftId == null) perform { p, form -> p.saveForPhoto(form) } else pickPhoto()
+        }
 
         // Restored after the system killed the activity: the fields keep their own text.
         draftId = savedInstanceState?.getString(STATE_DRAFT_ID) ?: intent.getStringExtra(EXTRA_DRAFT_ID)
@@ -130,8 +161,7 @@ class DraftEditorActivity : Activity() {
 
     /** Run presenter work on the database thread; show the result unless the screen is gone. */
     private fun call(work: (DraftEditorPresenter) -> EditorState, done: (DraftEditorPresenter, EditorState) -> Unit) {
-        busy = true
-        buttons.forEach { it.isEnabled = false }
+        setBusy(true)
         val language = app.language()
         app.background(
             work = {
@@ -145,11 +175,16 @@ class DraftEditorActivity : Activity() {
             },
             stillWanted = { !isDestroyed },
             done = { (p, state) ->
-                busy = false
-                buttons.forEach { it.isEnabled = true }
+                setBusy(false)
                 if (p != null) done(p, state) else show(state, null, keepFields = true)
             },
         )
+    }
+
+    private fun setBusy(value: Boolean) {
+        busy = value
+        buttons.forEach { it.isEnabled = !value }
+        addPhoto.isEnabled = !value
     }
 
     private fun show(state: EditorState, presenter: DraftEditorPresenter?, keepFields: Boolean) {
@@ -185,8 +220,152 @@ class DraftEditorActivity : Activity() {
         setTitle(if (state.draftId == null) R.string.editor_title_new else R.string.editor_title_edit)
 
         state.notice?.let { Toast.makeText(this, text(it), Toast.LENGTH_SHORT).show() }
-        if (state.finished) finish()
+        if (state.finished) {
+            finish()
+            return
+        }
+        // A first save gives the draft an id; a refusal can show it is no longer editable.
+        if (presenter != null && photosShownFor != (state.draftId to state.editable)) {
+            photosShownFor = state.draftId to state.editable
+            val id = state.draftId
+            val editable = state.editable
+            photoCall { p -> p.load(id, editable) }
+        }
+        if (state.pickPhoto) pickPhoto()
     }
+
+    // ------------------------------------------------------------------------------ photos
+
+    private fun pickPhoto() {
+        val pick = Intent(Intent.ACTION_GET_CONTENT)
+            .setType("image/*")
+            .addCategory(Intent.CATEGORY_OPENABLE)
+        try {
+            startActivityForResult(Intent.createChooser(pick, getString(R.string.choose_photo)), REQUEST_PHOTO)
+        } catch (e: ActivityNotFoundException) {
+            Toast.makeText(this, R.string.no_photo_app, Toast.LENGTH_LONG).show()
+        }
+    }
+
+    override fun onActivityResult(requestCode: Int, resultCode: Int, data: Intent?) {
+        super.onActivityResult(requestCode, resultCode, data)
+        if (requestCode != REQUEST_PHOTO || resultCode != RESULT_OK) return
+        val uri = data?.data ?: return
+        // draftId survives the system killing this screen while the picker was open.
+        val id = draftId ?: return
+        photoCall { p -> addPicked(p, id, uri) }
+    }
+
+    /**
+     * Copy the picked photo into the cache (the core reads a file, and a content:// grant
+     * does not outlive this screen), let the core prepare and add it, then drop the copy.
+     * Runs on the worker thread.
+     */
+    private fun addPicked(p: DraftPhotosPresenter, id: String, uri: Uri): PhotosState {
+        val copy = try {
+            File.createTempFile("picked-", ".photo", cacheDir)
+        } catch (e: IOException) {
+            return p.copyFailed(id, outOfSpace = isOutOfSpace(e))
+        }
+        try {
+            try {
+                val input = contentResolver.openInputStream(uri) ?: return p.copyFailed(id, outOfSpace = false)
+                input.use { from -> copy.outputStream().use { to -> from.copyTo(to) } }
+            } catch (e: IOException) {
+                return p.copyFailed(id, outOfSpace = isOutOfSpace(e))
+            } catch (e: SecurityException) {
+                // The picking app withdrew its permission.
+                return p.copyFailed(id, outOfSpace = false)
+            }
+            return p.add(id, copy.path)
+        } finally {
+            copy.delete()
+        }
+    }
+
+    private fun isOutOfSpace(e: Throwable): Boolean =
+        generateSequence(e) { it.cause }.any { it is ErrnoException && it.errno == OsConstants.ENOSPC }
+
+    /**
+     * Run photo work on the database thread, decode the thumbnails there too, and show the
+     * section unless the screen is gone.
+     */
+    private fun photoCall(work: (DraftPhotosPresenter) -> PhotosState) {
+        setBusy(true)
+        app.background(
+            work = {
+                val state = try {
+                    work(DraftPhotosPresenter(app.drafts(), app.photoLibrary()))
+                } catch (e: FundiException) {
+                    // The database or the photo directory could not be opened at all.
+                    PhotosState(canAdd = false, message = errorText(e))
+                }
+                state to state.tiles.map { BitmapFactory.decodeFile(it.thumbnailPath) }
+            },
+            stillWanted = { !isDestroyed },
+            done = { (state, thumbnails) ->
+                setBusy(false)
+                showPhotos(state, thumbnails)
+            },
+        )
+    }
+
+    private fun showPhotos(state: PhotosState, thumbnails: List<Bitmap?>) {
+        photosList.removeAllViews()
+        state.tiles.forEachIndexed { index, tile ->
+            photosList.addView(photoRow(tile, index, thumbnails.getOrNull(index)))
+        }
+        photosHint.show(state.hint?.let { text(it) })
+        photosMessage.show(state.message?.let { text(it) })
+        addPhoto.visibility = if (state.canAdd) View.VISIBLE else View.GONE
+
+        if (state.coaching.isNotEmpty()) {
+            AlertDialog.Builder(this)
+                .setTitle(R.string.photo_tips_title)
+                .setMessage(state.coaching.joinToString("\n") { text(it) })
+                .setPositiveButton(R.string.ok, null)
+                .show()
+        } else {
+            state.notice?.let { Toast.makeText(this, text(it), Toast.LENGTH_SHORT).show() }
+        }
+    }
+
+    private fun photoRow(tile: PhotoTile, index: Int, thumbnail: Bitmap?): View {
+        val row = layoutInflater.inflate(R.layout.item_photo, photosList, false)
+        val image = row.findViewById<ImageView>(R.id.photo_thumbnail)
+        if (thumbnail != null) image.setImageBitmap(thumbnail)
+        image.contentDescription = getString(R.string.photo_description, index + 1)
+        row.findViewById<View>(R.id.photo_main).visibility = if (tile.primary) View.VISIBLE else View.GONE
+        row.findViewById<TextView>(R.id.photo_advice).show(
+            if (tile.advice.isEmpty()) null else tile.advice.joinToString("\n") { text(it) },
+        )
+        val makeMain = row.findViewById<Button>(R.id.photo_make_main)
+        makeMain.visibility = if (tile.canMakePrimary) View.VISIBLE else View.GONE
+        makeMain.setOnClickListener {
+            val id = draftId
+            if (!busy && id != null) photoCall { p -> p.makePrimary(id, tile.hash) }
+        }
+        val remove = row.findViewById<Button>(R.id.photo_remove)
+        remove.visibility = if (tile.canRemove) View.VISIBLE else View.GONE
+        remove.setOnClickListener { confirmRemovePhoto(tile.hash) }
+        return row
+    }
+
+    private fun confirmRemovePhoto(hash: String) {
+        val id = draftId ?: return
+        if (busy) return
+        AlertDialog.Builder(this)
+            .setTitle(R.string.remove_photo_confirm_title)
+            .setIcon(R.drawable.ic_delete)
+            .setPositiveButton(R.string.remove_photo) { _, _ -> photoCall { p -> p.remove(id, hash) } }
+            .setNegativeButton(R.string.cancel, null)
+            .show()
+    }
+}
+
+private fun TextView.show(value: String?) {
+    text = value ?: ""
+    visibility = if (value == null) View.GONE else View.VISIBLE
 }
 
 private fun EditText.update(value: String) {

@@ -1,4 +1,4 @@
-// The process-wide objects: the one open database and the background worker. Activities come
+// The process-wide objects: the one open database, the photo library and the background worker. Activities come
 // and go (rotation, the system killing them); these live as long as the process.
 package ke.fundi.app
 
@@ -11,6 +11,7 @@ import java.util.concurrent.Executors
 import ke.fundi.app.logic.uiLanguageFor
 import uniffi.fundi.DraftStore
 import uniffi.fundi.FundiException
+import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.UiLanguage
 
 class FundiApp : Application() {
@@ -33,6 +34,30 @@ class FundiApp : Application() {
             store?.let { return it }
             val opened = DraftStore.open(File(noBackupFilesDir, "fundi.db").path)
             store = opened
+            return opened
+        }
+    }
+
+    @Volatile
+    private var photos: PhotoLibrary? = null
+
+    /**
+     * The directory of draft photos, opened on first use (on the worker thread). It lives in
+     * filesDir/photos: private to the app and excluded from backups like all its files.
+     */
+    @Throws(FundiException::class)
+    fun photoLibrary(): PhotoLibrary {
+        photos?.let { return it }
+        synchronized(this) {
+            photos?.let { return it }
+            val opened = PhotoLibrary.open(File(filesDir, "photos").path)
+            try {
+                // Once per process: files of deleted drafts and of adds cut short by a kill.
+                drafts().collectPhotoGarbage(opened)
+            } catch (e: FundiException) {
+                // Only housekeeping: the photos themselves are fine; the next start sweeps again.
+            }
+            photos = opened
             return opened
         }
     }

@@ -81,6 +81,16 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_PHOTO_DAMAGED -> R.string.error_photo_damaged
     StringKey.ERROR_PHOTO_UNSUPPORTED -> R.string.error_photo_unsupported
     StringKey.ERROR_PHOTO_UNREADABLE -> R.string.error_photo_unreadable
+    StringKey.PHOTOS_SAVE_FIRST -> R.string.photos_save_first
+    StringKey.PHOTOS_EMPTY -> R.string.photos_empty
+    StringKey.PHOTOS_MAIN_HINT -> R.string.photos_main_hint
+    StringKey.PHOTOS_FULL -> R.string.photos_full
+    StringKey.PHOTO_ADDED -> R.string.photo_added
+    StringKey.PHOTO_REMOVED -> R.string.photo_removed
+    StringKey.ADVICE_BLURRY -> R.string.advice_blurry
+    StringKey.ADVICE_TOO_DARK -> R.string.advice_too_dark
+    StringKey.ADVICE_OVEREXPOSED -> R.string.advice_overexposed
+    StringKey.ADVICE_TOO_SMALL -> R.string.advice_too_small
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

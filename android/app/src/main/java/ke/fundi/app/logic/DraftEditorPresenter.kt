@@ -27,7 +27,8 @@ data class DraftForm(
 
 /**
  * Everything the editor screen shows. `draftId` is null until the draft is first saved.
- * `notice` is a short confirmation (a toast); `finished` asks the screen to close.
+ * `notice` is a short confirmation (a toast); `finished` asks the screen to close;
+ * `pickPhoto` asks it to open the photo picker (the draft now has an id to add photos to).
  */
 data class EditorState(
     val draftId: String?,
@@ -38,6 +39,7 @@ data class EditorState(
     val message: UiText? = null,
     val notice: UiText? = null,
     val finished: Boolean = false,
+    val pickPhoto: Boolean = false,
 )
 
 class DraftEditorPresenter(private val store: DraftStoreInterface, private val language: UiLanguage) {
@@ -58,6 +60,16 @@ class DraftEditorPresenter(private val store: DraftStoreInterface, private val l
         val saved = write(id, form)
         return if (saved.record != null) fromRecord(saved.record).copy(notice = UiText(StringKey.SAVED))
         else saved.rejected!!
+    }
+
+    /**
+     * "Add photo" on a draft that was never saved: photos belong to a saved draft, so save it
+     * first and, if the core accepts the form, go on to pick the photo. If it does not, the
+     * fields show why and no picker opens.
+     */
+    fun saveForPhoto(form: DraftForm): EditorState {
+        val saved = save(null, form)
+        return if (saved.draftId != null && saved.editable) saved.copy(pickPhoto = true) else saved
     }
 
     /** Save what is on screen, then send it for review. */

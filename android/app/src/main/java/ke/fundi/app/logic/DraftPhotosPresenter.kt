@@ -1,0 +1,154 @@
+// State of the draft editor's photo section: the draft's photos in order (the first is the
+// main one), adding, making one the main photo, removing, and the coaching to show after an
+// add. The core prepares and checks photos and keeps their order; this only turns its answers
+// into what the screen shows. Calls block (an add decodes a camera photo): call them from a
+// background thread.
+package ke.fundi.app.logic
+
+import uniffi.fundi.DraftPhotoRecord
+import uniffi.fundi.DraftStoreInterface
+import uniffi.fundi.FundiException
+import uniffi.fundi.PhotoAdvice
+import uniffi.fundi.PhotoLibrary
+
+/** One photo as the editor lists it. */
+data class PhotoTile(
+    val hash: String,
+    /** The small JPEG to show; the upload image is never decoded on the phone's screen. */
+    val thumbnailPath: String,
+    /** The main photo: the one the catalog shows first. Always the first tile. */
+    val primary: Boolean,
+    /** What the artisan could do better, one line each (shown under the thumbnail). */
+    val advice: List<UiText>,
+    val canMakePrimary: Boolean,
+    val canRemove: Boolean,
+)
+
+/**
+ * Everything the photo section shows. `canAdd` is false for a draft that can no longer change;
+ * a draft that is not saved yet can still add (the editor saves it first, see
+ * [DraftEditorPresenter.saveForPhoto]). `coaching` holds the advice for a photo just added
+ * (empty when it looks fine); `notice` is a short confirmation (a toast).
+ */
+data class PhotosState(
+    val tiles: List<PhotoTile> = emptyList(),
+    val canAdd: Boolean = true,
+    val hint: UiText? = null,
+    val message: UiText? = null,
+    val coaching: List<UiText> = emptyList(),
+    val notice: UiText? = null,
+)
+
+/** The coaching line for one piece of the core's advice. */
+fun adviceText(advice: PhotoAdvice): UiText = UiText(
+    when (advice) {
+        PhotoAdvice.BLURRY -> StringKey.ADVICE_BLURRY
+        PhotoAdvice.TOO_DARK -> StringKey.ADVICE_TOO_DARK
+        PhotoAdvice.OVEREXPOSED -> StringKey.ADVICE_OVEREXPOSED
+        PhotoAdvice.TOO_SMALL -> StringKey.ADVICE_TOO_SMALL
+    },
+)
+
+class DraftPhotosPresenter(private val store: DraftStoreInterface, private val library: PhotoLibrary) {
+
+    /** The section for a draft that is not saved yet: nothing to list, adding saves first. */
+    fun unsaved(): PhotosState = PhotosState(hint = UiText(StringKey.PHOTOS_SAVE_FIRST))
+
+    /** The photos of draft `id` (null: not saved yet); `editable` is the draft's own state. */
+    fun load(id: String?, editable: Boolean): PhotosState {
+        if (id == null) return unsaved()
+        return try {
+            shown(store.draftPhotos(library, id), editable)
+        } catch (e: FundiException) {
+            PhotosState(canAdd = false, message = errorText(e))
+        }
+    }
+
+    /**
+     * Prepare the picture at `sourcePath` and add it to draft `id`. The state lists the
+     * draft's photos and coaches on the new one. The caller deletes `sourcePath` afterwards:
+     * the core keeps its own copy.
+     */
+    fun add(id: String, sourcePath: String): PhotosState {
+        val added = try {
+            store.addDraftPhoto(library, id, sourcePath)
+        } catch (e: FundiException.NotAllowed) {
+            return refusedAdd(id)
+        } catch (e: FundiException) {
+            return reloadWith(id, errorText(e))
+        }
+        val state = load(id, editable = true)
+        return if (state.message != null) state
+        else state.copy(coaching = added.advice.map(::adviceText), notice = UiText(StringKey.PHOTO_ADDED))
+    }
+
+    /**
+     * The picked photo could not be copied for the core to read: the phone is full, or the
+     * picture could not be opened (the app that offered it failed or took its permission back).
+     */
+    fun copyFailed(id: String, outOfSpace: Boolean): PhotosState =
+        reloadWith(id, UiText(if (outOfSpace) StringKey.ERROR_STORAGE_FULL else StringKey.ERROR_PHOTO_UNREADABLE))
+
+    /** Make the photo `hash` the main one (it moves to the front). */
+    fun makePrimary(id: String, hash: String): PhotosState = change(id) {
+        store.setPrimaryDraftPhoto(library, id, hash)
+    }
+
+    /** Take the photo `hash` off the draft; if it was the main one, the next takes its place. */
+    fun remove(id: String, hash: String): PhotosState = change(id) {
+        store.removeDraftPhoto(library, id, hash)
+    }.let { if (it.message == null) it.copy(notice = UiText(StringKey.PHOTO_REMOVED)) else it }
+
+    private fun change(id: String, action: () -> List<DraftPhotoRecord>): PhotosState = try {
+        shown(action(), editable = true)
+    } catch (e: FundiException) {
+        reloadWith(id, errorText(e))
+    }
+
+    /**
+     * The core refuses an add in two cases: the draft can no longer change (it was sent for
+     * review), or it already has as many photos as a draft may hold. Only the draft's state
+     * tells them apart; the limit itself stays the core's.
+     */
+    private fun refusedAdd(id: String): PhotosState {
+        val editable = try {
+            store.getDraft(id).editable
+        } catch (e: FundiException) {
+            return PhotosState(canAdd = false, message = errorText(e))
+        }
+        val key = if (editable) StringKey.PHOTOS_FULL else StringKey.ERROR_NOT_ALLOWED
+        return load(id, editable).copy(message = UiText(key))
+    }
+
+    /** After a failed change: the photos as they are now, and what went wrong. */
+    private fun reloadWith(id: String, message: UiText): PhotosState {
+        val editable = try {
+            store.getDraft(id).editable
+        } catch (e: FundiException) {
+            return PhotosState(canAdd = false, message = message)
+        }
+        return load(id, editable).copy(message = message)
+    }
+
+    private fun shown(photos: List<DraftPhotoRecord>, editable: Boolean): PhotosState {
+        val ordered = photos.sortedBy { it.position }
+        return PhotosState(
+            tiles = ordered.map {
+                PhotoTile(
+                    hash = it.hash,
+                    thumbnailPath = it.thumbnailPath,
+                    primary = it.primary,
+                    advice = it.advice.map(::adviceText),
+                    canMakePrimary = editable && !it.primary,
+                    canRemove = editable,
+                )
+            },
+            canAdd = editable,
+            hint = when {
+                !editable -> null
+                ordered.isEmpty() -> UiText(StringKey.PHOTOS_EMPTY)
+                else -> UiText(StringKey.PHOTOS_MAIN_HINT)
+            },
+        )
+    }
+}
