@@ -7,10 +7,17 @@
 
 use crate::drafts::DraftStore;
 use crate::error::FundiError;
-use fundi_core::drafts::{DraftPhoto, PhotoGarbage};
+use fundi_core::drafts::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 use fundi_core::photos::{self as core, Advice, PrepareOptions};
 use std::path::Path;
 use std::sync::Arc;
+
+/// How many photos a draft may hold (the core refuses more with `NotAllowed`), so the app can
+/// stop offering "add" instead of learning the number from a refusal.
+#[uniffi::export]
+pub fn max_photos_per_draft() -> u32 {
+    MAX_PHOTOS_PER_DRAFT as u32
+}
 
 #[derive(uniffi::Object)]
 pub struct PhotoLibrary {

@@ -10,6 +10,7 @@ import uniffi.fundi.DraftStoreInterface
 import uniffi.fundi.FundiException
 import uniffi.fundi.PhotoAdvice
 import uniffi.fundi.PhotoLibrary
+import uniffi.fundi.maxPhotosPerDraft
 
 /** One photo as the editor lists it. */
 data class PhotoTile(
@@ -107,8 +108,7 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
 
     /**
      * The core refuses an add in two cases: the draft can no longer change (it was sent for
-     * review), or it already has as many photos as a draft may hold. Only the draft's state
-     * tells them apart; the limit itself stays the core's.
+     * review), or it already holds the core's [maxPhotosPerDraft] photos.
      */
     private fun refusedAdd(id: String): PhotosState {
         val editable = try {
@@ -116,8 +116,9 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
         } catch (e: FundiException) {
             return PhotosState(canAdd = false, message = errorText(e))
         }
-        val key = if (editable) StringKey.PHOTOS_FULL else StringKey.ERROR_NOT_ALLOWED
-        return load(id, editable).copy(message = UiText(key))
+        val state = load(id, editable)
+        val full = editable && state.tiles.size >= maxPhotosPerDraft().toInt()
+        return state.copy(message = UiText(if (full) StringKey.PHOTOS_FULL else StringKey.ERROR_NOT_ALLOWED))
     }
 
     /** After a failed change: the photos as they are now, and what went wrong. */
@@ -132,6 +133,7 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
 
     private fun shown(photos: List<DraftPhotoRecord>, editable: Boolean): PhotosState {
         val ordered = photos.sortedBy { it.position }
+        val full = ordered.size >= maxPhotosPerDraft().toInt()
         return PhotosState(
             tiles = ordered.map {
                 PhotoTile(
@@ -143,9 +145,10 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
                     canRemove = editable,
                 )
             },
-            canAdd = editable,
+            canAdd = editable && !full,
             hint = when {
                 !editable -> null
+                full -> UiText(StringKey.PHOTOS_FULL)
                 ordered.isEmpty() -> UiText(StringKey.PHOTOS_EMPTY)
                 else -> UiText(StringKey.PHOTOS_MAIN_HINT)
             },

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import uniffi.fundi.maxPhotosPerDraft
 import uniffi.fundi.DraftFieldName
 import uniffi.fundi.DraftStore
 import uniffi.fundi.PhotoAdvice
@@ -184,19 +185,25 @@ class DraftPhotosPresenterTest {
     fun aFullDraftSaysSoAndKeepsItsPhotos() {
         val f = fixture()
         val id = f.editor.save(null, good).draftId!!
+        val limit = maxPhotosPerDraft().toInt()
         var state = f.photos.load(id, editable = true)
-        var n = 0
-        while (state.message == null) {
-            state = f.photos.add(id, distinctPhoto(f.dir, n++))
-            assertTrue(n <= 20, "the core never refused a photo")
+        for (n in 0 until limit) {
+            assertTrue(state.canAdd, "photo ${n + 1} of $limit can still be added")
+            state = f.photos.add(id, distinctPhoto(f.dir, n))
+            assertNull(state.message)
         }
-        // The limit is the core's (eight); the editor only explains the refusal.
-        assertEquals(9, n)
-        assertEquals(UiText(StringKey.PHOTOS_FULL), state.message)
-        assertEquals(8, state.tiles.size)
-        assertTrue(state.coaching.isEmpty())
-        assertTrue(state.canAdd, "after removing one, another can be added")
-        assertEquals(8, f.store.draftPhotos(f.library, id).size)
+        // Full: the editor stops offering "add" and says why.
+        assertEquals(limit, state.tiles.size)
+        assertFalse(state.canAdd)
+        assertEquals(UiText(StringKey.PHOTOS_FULL), state.hint)
+        // An add that comes anyway (a second tap in flight) is the core's refusal, explained.
+        val refused = f.photos.add(id, distinctPhoto(f.dir, limit))
+        assertEquals(UiText(StringKey.PHOTOS_FULL), refused.message)
+        assertEquals(limit, refused.tiles.size)
+        assertTrue(refused.coaching.isEmpty())
+        // After a removal, adding is offered again.
+        assertTrue(f.photos.remove(id, refused.tiles.last().hash).canAdd)
+        assertEquals(limit - 1, f.store.draftPhotos(f.library, id).size)
         f.store.closeDatabase()
     }
 
