@@ -92,9 +92,7 @@ fn camera_exif(orientation: u16) -> Vec<u8> {
 fn camera(args: &[String]) -> Res<()> {
     let (src, out) = match args {
         [s, o, ..] => (s, o),
-        _ => {
-            return Err("usage: camera SRC OUT [--crop43] [--long-edge N] [--orientation 1|3|6|8] [--quality Q]".into())
-        }
+        _ => return Err("usage: camera SRC OUT [--crop43] [--long-edge N] [--orientation 1|3|6|8] [--quality Q]".into()),
     };
     let mut img = image::open(src)?.to_rgb8();
     if args.iter().any(|a| a == "--crop43") {
@@ -138,11 +136,7 @@ fn resize_lanczos(img: &RgbImage, w: u32, h: u32) -> Res<RgbImage> {
     use fast_image_resize::{images::Image, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
     let src = fast_image_resize::images::ImageRef::new(img.width(), img.height(), img.as_raw(), PixelType::U8x3)?;
     let mut dst = Image::new(w, h, PixelType::U8x3);
-    Resizer::new().resize(
-        &src,
-        &mut dst,
-        &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
-    )?;
+    Resizer::new().resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)))?;
     Ok(RgbImage::from_raw(w, h, dst.into_vec()).ok_or("resize")?)
 }
 
@@ -266,9 +260,7 @@ fn to_ssim_rgb(img: &RgbImage) -> Res<ssimulacra2::Rgb> {
 fn score(reference: &RgbImage, jpeg: &[u8]) -> Res<f64> {
     let decoded = image::load_from_memory(jpeg)?.to_rgb8();
     if decoded.dimensions() != reference.dimensions() {
-        return Err(
-            format!("size {:?} differs from the reference {:?}", decoded.dimensions(), reference.dimensions()).into()
-        );
+        return Err(format!("size {:?} differs from the reference {:?}", decoded.dimensions(), reference.dimensions()).into());
     }
     Ok(ssimulacra2::compute_frame_ssimulacra2(to_ssim_rgb(reference)?, to_ssim_rgb(&decoded)?)?)
 }
@@ -318,9 +310,7 @@ fn default_files() -> Vec<PathBuf> {
 }
 
 fn is_progressive(path: &Path) -> bool {
-    std::fs::read(path)
-        .map(|b| b.windows(2).take_while(|w| w != &[0xFF, 0xDA]).any(|w| w == [0xFF, 0xC2]))
-        .unwrap_or(false)
+    std::fs::read(path).map(|b| b.windows(2).take_while(|w| w != &[0xFF, 0xDA]).any(|w| w == [0xFF, 0xC2])).unwrap_or(false)
 }
 
 fn bench(args: &[String]) -> Res<()> {
@@ -385,8 +375,7 @@ fn bench(args: &[String]) -> Res<()> {
         let score_i = score(&reference, &image_jpeg)?;
         // The image pipeline's pixels before encoding, re-encoded at the lowest quality that
         // reaches our score.
-        let resized =
-            DynamicImage::ImageRgb8(full.clone()).resize_exact(w, h, image::imageops::FilterType::Lanczos3).to_rgb8();
+        let resized = DynamicImage::ImageRgb8(full.clone()).resize_exact(w, h, image::imageops::FilterType::Lanczos3).to_rgb8();
         drop(full);
         let (mut lo, mut hi) = (20u8, 100u8);
         while lo < hi {
@@ -400,10 +389,7 @@ fn bench(args: &[String]) -> Res<()> {
         let eq_bytes = encode_image_crate(&resized, lo)?.len() as u64;
         let (sw, sh) = image::image_dimensions(file)?;
         let pick = |i: usize| {
-            (
-                median(per[i].iter().map(|r| r.ms).collect()),
-                median(per[i].iter().map(|r| r.max_rss_kb as f64 / 1024.0).collect()),
-            )
+            (median(per[i].iter().map(|r| r.ms).collect()), median(per[i].iter().map(|r| r.max_rss_kb as f64 / 1024.0).collect()))
         };
         let (f, im) = (pick(0), pick(1));
         rows.push(Row {

@@ -95,11 +95,7 @@ impl DraftStore {
     }
 
     /// The draft's photos, primary first.
-    pub fn draft_photos(
-        &self,
-        library: Arc<PhotoLibrary>,
-        draft_id: String,
-    ) -> Result<Vec<DraftPhotoRecord>, FundiError> {
+    pub fn draft_photos(&self, library: Arc<PhotoLibrary>, draft_id: String) -> Result<Vec<DraftPhotoRecord>, FundiError> {
         Ok(records(self.inner.draft_photos(&library.inner, &draft_id)?))
     }
 

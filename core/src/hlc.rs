@@ -114,10 +114,7 @@ impl Hlc {
 
 /// Milliseconds since the Unix epoch by the wall clock (0 if the clock is before 1970).
 pub fn wall_clock_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -171,10 +168,7 @@ mod tests {
     fn refuses_stamps_too_far_ahead() {
         let mut c = Hlc::new(1);
         let far = Timestamp { wall_ms: 10_000 + 60_001, counter: 0, node: 3 };
-        assert_eq!(
-            c.observe(far, 10_000, 60_000),
-            Err(ClockError::TooFarInFuture { ahead_ms: 60_001, max_ms: 60_000 })
-        );
+        assert_eq!(c.observe(far, 10_000, 60_000), Err(ClockError::TooFarInFuture { ahead_ms: 60_001, max_ms: 60_000 }));
         assert_eq!(c.wall_ms, 0, "a refused stamp leaves the clock untouched");
     }
 

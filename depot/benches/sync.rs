@@ -47,7 +47,12 @@ fn main() {
         let device = common::uuid_like();
         let (st, e) = server.req(None, "/v1/enroll", Some(json!({"code": v["code"], "device_id": device})));
         assert_eq!(st, 200);
-        let dev = Dev { account: v["account_id"].as_str().unwrap().into(), device, token: e["token"].as_str().unwrap().into(), counter: Default::default() };
+        let dev = Dev {
+            account: v["account_id"].as_str().unwrap().into(),
+            device,
+            token: e["token"].as_str().unwrap().into(),
+            counter: Default::default(),
+        };
         let drafts = (0..PRODUCTS_PER_ARTISAN)
             .map(|k| {
                 let id = common::uuid_like();
@@ -73,7 +78,11 @@ fn main() {
         let (st, v) = server.req(Some(&ops), "/v1/orders", Some(json!({"orders": orders})));
         assert_eq!(st, 200, "{v}");
     }
-    println!("setup: {ARTISANS} artisans, {} products, {ORDERS} orders in {:.1} s", ARTISANS * PRODUCTS_PER_ARTISAN, t.elapsed().as_secs_f64());
+    println!(
+        "setup: {ARTISANS} artisans, {} products, {ORDERS} orders in {:.1} s",
+        ARTISANS * PRODUCTS_PER_ARTISAN,
+        t.elapsed().as_secs_f64()
+    );
     println!();
     println!("| scenario                                     |   wall ms | trips |  sent (B) |  recvd (B) | records | B/record | target");
     println!("|----------------------------------------------|-----------|-------|-----------|------------|---------|----------|-------");
@@ -110,7 +119,11 @@ fn main() {
     // 100 records changed at the depot, pulled (100 orders cancelled by operations).
     let orders: Vec<String> = staff.list_orders().unwrap().into_iter().take(100).map(|o| o.id).collect();
     for id in &orders {
-        let (st, _) = server.req(Some(&ops), &format!("/v1/orders/{id}/commands"), Some(json!({"command": "cancel", "args": {"reason": "out of stock"}})));
+        let (st, _) = server.req(
+            Some(&ops),
+            &format!("/v1/orders/{id}/commands"),
+            Some(json!({"command": "cancel", "args": {"reason": "out of stock"}})),
+        );
         assert_eq!(st, 200);
     }
     let t = Instant::now();
@@ -144,7 +157,11 @@ fn main() {
         for p in &phones {
             for (k, d) in p.list_drafts().unwrap().iter().enumerate() {
                 for j in 0..5 {
-                    p.update_draft(&d.id, DraftPatch { price_minor: Some(400_000 + (round * 100 + k * 10 + j) as i64), ..Default::default() }).unwrap();
+                    p.update_draft(
+                        &d.id,
+                        DraftPatch { price_minor: Some(400_000 + (round * 100 + k * 10 + j) as i64), ..Default::default() },
+                    )
+                    .unwrap();
                 }
             }
         }

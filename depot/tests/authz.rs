@@ -36,7 +36,8 @@ fn world() -> World {
         a1.account, b1.account
     ));
     let orders: Vec<Value> = s.pull_all(&ops).into_iter().filter(|c| c["kind"] == "order").collect();
-    let order_a = orders.iter().find(|o| o["body"]["artisan_id"] == a1.account.as_str()).unwrap()["id"].as_str().unwrap().to_string();
+    let order_a =
+        orders.iter().find(|o| o["body"]["artisan_id"] == a1.account.as_str()).unwrap()["id"].as_str().unwrap().to_string();
     assert_eq!(s.push(&staff, vec![stock_entry(&draft_a, 2), stock_entry(&draft_b, 3)]), vec![None, None]);
     World { s, a1, b1, ma, mb, staff, ops, draft_a, draft_b, order_a }
 }
@@ -72,9 +73,21 @@ fn every_push_operation_by_every_role_on_own_and_others_records() {
     type Make<'a> = Box<dyn Fn(&str) -> Value + 'a>;
     let cases: Vec<(&str, Make<'_>, &[&str])> = vec![
         ("draft title", Box::new(|v: &str| field_write(&w.draft_a, "draft", "title", json!(v))), &["staff", "ops", "a1"]),
-        ("draft review note", Box::new(|v: &str| field_write(&w.draft_a, "draft", "review_note", json!(v))), &["ma", "staff", "ops"]),
-        ("draft unknown field", Box::new(|v: &str| field_write(&w.draft_a, "draft", "x_future", json!(v))), &["staff", "ops", "a1"]),
-        ("profile", Box::new(|v: &str| field_write(&w.a1.account, "profile", "display_name", json!(v))), &["ma", "staff", "ops", "a1"]),
+        (
+            "draft review note",
+            Box::new(|v: &str| field_write(&w.draft_a, "draft", "review_note", json!(v))),
+            &["ma", "staff", "ops"],
+        ),
+        (
+            "draft unknown field",
+            Box::new(|v: &str| field_write(&w.draft_a, "draft", "x_future", json!(v))),
+            &["staff", "ops", "a1"],
+        ),
+        (
+            "profile",
+            Box::new(|v: &str| field_write(&w.a1.account, "profile", "display_name", json!(v))),
+            &["ma", "staff", "ops", "a1"],
+        ),
         ("stock entry", Box::new(|_: &str| stock_entry(&w.draft_a, 1)), &["staff", "ops"]),
         // Workflow commands act on a fresh record each time, so an earlier allowed command
         // does not move the state under a later one.
@@ -112,7 +125,12 @@ fn every_push_operation_by_every_role_on_own_and_others_records() {
         }
     }
     // The stock of A's product: 2 initially + one each from staff and ops.
-    let stock: i64 = w.s.pull_all(&w.ops).iter().filter(|c| c["kind"] == "stock" && c["body"]["entry"]["product_id"] == w.draft_a.as_str()).map(|c| c["body"]["entry"]["delta"].as_i64().unwrap()).sum();
+    let stock: i64 =
+        w.s.pull_all(&w.ops)
+            .iter()
+            .filter(|c| c["kind"] == "stock" && c["body"]["entry"]["product_id"] == w.draft_a.as_str())
+            .map(|c| c["body"]["entry"]["delta"].as_i64().unwrap())
+            .sum();
     assert_eq!(stock, 4);
 }
 
@@ -190,7 +208,13 @@ fn every_http_endpoint_by_every_role() {
         }
     }
     // Without a credential, everything but enrollment, health and the API document is refused.
-    for (path, body) in [("/v1/me", None), ("/v1/sync/pull", None), ("/v1/depot", None), ("/v1/token", Some(json!({}))), ("/v1/sync/push", Some(json!({})))] {
+    for (path, body) in [
+        ("/v1/me", None),
+        ("/v1/sync/pull", None),
+        ("/v1/depot", None),
+        ("/v1/token", Some(json!({}))),
+        ("/v1/sync/push", Some(json!({}))),
+    ] {
         let (s, v) = w.s.req(None, path, body);
         assert_eq!((s, v["error"].as_str()), (401, Some("unauthorized")), "{path}");
     }

@@ -149,7 +149,8 @@ fn a_replayed_batch_gets_the_same_answers_and_changes_nothing() {
     assert_eq!(first.0, 200);
     assert_eq!(first.1["results"], second.1["results"], "a replay gets the very same answers");
     assert_eq!(first.1["results"][1]["rejected"]["code"], "invalid");
-    let stock: i64 = s.pull_all(&staff).iter().filter(|c| c["kind"] == "stock").map(|c| c["body"]["entry"]["delta"].as_i64().unwrap()).sum();
+    let stock: i64 =
+        s.pull_all(&staff).iter().filter(|c| c["kind"] == "stock").map(|c| c["body"]["entry"]["delta"].as_i64().unwrap()).sum();
     assert_eq!(stock, 7, "applied once");
 }
 
@@ -171,16 +172,31 @@ fn bad_expired_and_revoked_credentials() {
     let (st, v) = s.req(None, "/v1/enroll", Some(json!({"code": "AAAA-BBBB-CCCC", "device_id": common::uuid_like()})));
     assert_eq!((st, v["error"].as_str()), (401, Some("unauthorized")));
     // Rotation: the new token works, and the old one until the new one is first used.
-    let old = Dev { account: String::new(), device: device.clone(), token: retry.1["token"].as_str().unwrap().into(), counter: Default::default() };
+    let old = Dev {
+        account: String::new(),
+        device: device.clone(),
+        token: retry.1["token"].as_str().unwrap().into(),
+        counter: Default::default(),
+    };
     let (st, rot) = s.req(Some(&old), "/v1/token", Some(json!({})));
     assert_eq!(st, 200);
     let (st, rot2) = s.req(Some(&old), "/v1/token", Some(json!({})));
     assert_eq!(st, 200, "a lost rotation reply: the old token asks again");
     let new = Dev { token: rot2["token"].as_str().unwrap().into(), ..old };
-    let lost = Dev { account: String::new(), device: device.clone(), token: rot["token"].as_str().unwrap().into(), counter: Default::default() };
+    let lost = Dev {
+        account: String::new(),
+        device: device.clone(),
+        token: rot["token"].as_str().unwrap().into(),
+        counter: Default::default(),
+    };
     assert_eq!(s.req(Some(&lost), "/v1/me", None).0, 401, "the token whose reply was lost is void");
     assert_eq!(s.req(Some(&new), "/v1/me", None).0, 200);
-    let stale = Dev { account: String::new(), device: device.clone(), token: retry.1["token"].as_str().unwrap().into(), counter: Default::default() };
+    let stale = Dev {
+        account: String::new(),
+        device: device.clone(),
+        token: retry.1["token"].as_str().unwrap().into(),
+        counter: Default::default(),
+    };
     assert_eq!(s.req(Some(&stale), "/v1/me", None).0, 401, "once the new token is used, the old one is void");
     // Expiry.
     std::thread::sleep(std::time::Duration::from_millis(2_300));

@@ -168,7 +168,10 @@ fn profiles_sync_and_fields_from_a_newer_app_come_back_unchanged() {
     mentor.sync_now(None).unwrap();
     artisan.sync_now(None).unwrap();
     let p = artisan.profile(&artisan_id).unwrap().unwrap();
-    assert_eq!((p.doc.value("display_name").unwrap(), p.doc.value("location").unwrap()), (&serde_json::json!("Akinyi O."), &serde_json::json!("Kisumu")));
+    assert_eq!(
+        (p.doc.value("display_name").unwrap(), p.doc.value("location").unwrap()),
+        (&serde_json::json!("Akinyi O."), &serde_json::json!("Kisumu"))
+    );
 
     // A newer app on the artisan's second phone writes a field this build does not know.
     let d = artisan.create_draft(basket()).unwrap();
@@ -177,7 +180,12 @@ fn profiles_sync_and_fields_from_a_newer_app_come_back_unchanged() {
     let (_, v) = server.req(Some(&ops), &format!("/v1/accounts/{artisan_id}/codes"), Some(serde_json::json!({})));
     let device = common::uuid_like();
     let (_, e) = server.req(None, "/v1/enroll", Some(serde_json::json!({"code": v["code"], "device_id": device})));
-    let newer = common::Dev { account: artisan_id.clone(), device, token: e["token"].as_str().unwrap().into(), counter: Default::default() };
+    let newer = common::Dev {
+        account: artisan_id.clone(),
+        device,
+        token: e["token"].as_str().unwrap().into(),
+        counter: Default::default(),
+    };
     let future_value = serde_json::json!({"dye": "indigo", "fast": true});
     let mut m = common::field_write(&d.id, "draft", "x_dye", future_value.clone());
     m["x_hint"] = serde_json::json!("from app v9");
@@ -231,7 +239,8 @@ fn one_bad_outbox_item_is_wedged_and_never_blocks_the_queue() {
     // for the depot (refused as a whole batch), one this build cannot even read.
     let conn = rusqlite::Connection::open(server.dir.path().join("akinyi.db")).unwrap();
     let next = |conn: &rusqlite::Connection| -> i64 {
-        conn.query_row("UPDATE sync_state SET next_counter = next_counter + 1 RETURNING next_counter - 1", [], |r| r.get(0)).unwrap()
+        conn.query_row("UPDATE sync_state SET next_counter = next_counter + 1 RETURNING next_counter - 1", [], |r| r.get(0))
+            .unwrap()
     };
     let mut noise = String::with_capacity(100_000);
     let mut x: u64 = 1;
@@ -243,9 +252,17 @@ fn one_bad_outbox_item_is_wedged_and_never_blocks_the_queue() {
     }
     let huge = serde_json::json!({"counter": 0, "kind": "draft", "id": d.id, "fields": {"x_blob": {"value": noise, "hlc": common::stamp_in(0)}}});
     let c = next(&conn);
-    conn.execute("INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, 'draft', ?2, ?3, 0)", rusqlite::params![c, d.id, huge.to_string()]).unwrap();
+    conn.execute(
+        "INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, 'draft', ?2, ?3, 0)",
+        rusqlite::params![c, d.id, huge.to_string()],
+    )
+    .unwrap();
     let c = next(&conn);
-    conn.execute("INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, 'draft', ?2, '{not json', 0)", rusqlite::params![c, d.id]).unwrap();
+    conn.execute(
+        "INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, 'draft', ?2, '{not json', 0)",
+        rusqlite::params![c, d.id],
+    )
+    .unwrap();
     drop(conn);
     artisan.update_draft(&d.id, DraftPatch { title: Some("After the bad ones".into()), ..Default::default() }).unwrap();
     let r = artisan.sync_now(None).unwrap();
@@ -260,7 +277,10 @@ fn one_bad_outbox_item_is_wedged_and_never_blocks_the_queue() {
         })
         .collect();
     assert_eq!(wedged.len(), 2);
-    assert!(wedged.iter().any(|r| r.starts_with("too_large")) && wedged.iter().any(|r| r.starts_with("unreadable")), "{wedged:?}");
+    assert!(
+        wedged.iter().any(|r| r.starts_with("too_large")) && wedged.iter().any(|r| r.starts_with("unreadable")),
+        "{wedged:?}"
+    );
     let (staff, _) = server.phone("staff", "staff", None);
     staff.sync_now(None).unwrap();
     assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("title").unwrap(), "After the bad ones");

@@ -46,8 +46,7 @@ fn concurrent_command_pairs_store_only_legal_states_and_refusals_show_on_the_sen
     let ids: Vec<String> = artisan.list_orders().unwrap().into_iter().map(|o| o.id).collect();
     let depth: Vec<usize> = ids.iter().map(|_| rng.below(PATH.len() as u64) as usize).collect();
     // Bring each order to its random depth along the path, syncing between steps.
-    for step in 0..PATH.len() {
-        let (cmd, who) = PATH[step];
+    for (step, &(cmd, who)) in PATH.iter().enumerate() {
         for (i, id) in ids.iter().enumerate() {
             if depth[i] > step {
                 phones[who].order_command(id, cmd, None).unwrap();
@@ -87,7 +86,8 @@ fn concurrent_command_pairs_store_only_legal_states_and_refusals_show_on_the_sen
     }
     sync_all();
     // Every stored state is reachable; refused commands are on their sender's outbox.
-    let reachable = |s: OrderStatus| s == OrderStatus::New || fundi_core::sync::workflow::ORDER_TRANSITIONS.iter().any(|t| t.to == s);
+    let reachable =
+        |s: OrderStatus| s == OrderStatus::New || fundi_core::sync::workflow::ORDER_TRANSITIONS.iter().any(|t| t.to == s);
     let mut refused = 0;
     for (i, id) in ids.iter().enumerate() {
         let server_state = staff.get_order(id).unwrap().server_status;
@@ -106,13 +106,22 @@ fn concurrent_command_pairs_store_only_legal_states_and_refusals_show_on_the_sen
             if wedged {
                 refused += 1;
                 let shown = phones[*who].list_conflicts().unwrap();
-                assert!(shown.iter().any(|x| x.record_id == *id && x.value.as_deref() == Some(c_code(*c)) && x.reason.as_deref().is_some_and(|r| r.starts_with("illegal_transition"))), "the refusal shows as a conflict on its sender: {shown:?}");
+                assert!(
+                    shown.iter().any(|x| x.record_id == *id
+                        && x.value.as_deref() == Some(c_code(*c))
+                        && x.reason.as_deref().is_some_and(|r| r.starts_with("illegal_transition"))),
+                    "the refusal shows as a conflict on its sender: {shown:?}"
+                );
             }
         }
         // The depot's state is what the accepted commands give, from where the order stood.
-        let accepted = mine.len() - mine.iter().filter(|(_, who, c)| {
-            phones[*who].outbox_items().unwrap().iter().any(|it| it.record_id == *id && it.summary == c.code())
-        }).count();
+        let accepted = mine.len()
+            - mine
+                .iter()
+                .filter(|(_, who, c)| {
+                    phones[*who].outbox_items().unwrap().iter().any(|it| it.record_id == *id && it.summary == c.code())
+                })
+                .count();
         assert!(accepted >= 1 || mine.is_empty(), "of two concurrent commands, the first to arrive applies");
     }
     assert!(refused > 0, "some pairs must conflict (e.g. ship vs cancel)");

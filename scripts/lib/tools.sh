@@ -75,3 +75,10 @@ run_junit() {
   echo "$label: ${passed:-0} passed, ${failed:-0} failed"
   [ "${failed:-0}" = 0 ] && [ "${passed:-0}" != 0 ]
 }
+
+# ensure_rust_gates : rustfmt and clippy, the gates of scripts/test-all (rustup components).
+ensure_rust_gates() {
+  cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 && return 0
+  echo "installing rustfmt and clippy (rustup components)" >&2
+  rustup component add rustfmt clippy >/dev/null
+}

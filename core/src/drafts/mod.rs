@@ -8,5 +8,5 @@ mod store;
 pub mod validate;
 
 pub use model::{Category, Draft, DraftField, DraftForm, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};
-pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 pub(crate) use photos::photo_list as photo_hashes;
+pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};

@@ -58,9 +58,8 @@ fn corrupt<T>(_: T) -> Error {
 
 /// The draft must exist, not be deleted, and still be editable.
 fn check_editable(conn: &Connection, draft_id: &str) -> Result<()> {
-    let status: Option<String> = conn
-        .query_row("SELECT status FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL", [draft_id], |r| r.get(0))
-        .optional()?;
+    let status: Option<String> =
+        conn.query_row("SELECT status FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL", [draft_id], |r| r.get(0)).optional()?;
     let status = DraftStatus::from_code(&status.ok_or(Error::NotFound { kind: KIND })?).ok_or_else(|| corrupt(()))?;
     if !status.is_editable() {
         return Err(Error::InvalidState { kind: KIND, action: "change the photos of", state: status.code() });
@@ -134,12 +133,8 @@ fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<
 /// Delete photo rows no live draft refers to (and the lists of deleted drafts). Returns the
 /// file hashes that no remaining row names, to delete once this transaction has committed.
 fn sweep(conn: &Connection) -> Result<(u32, Vec<String>)> {
-    conn.execute(
-        "DELETE FROM draft_photos WHERE draft_id IN (SELECT id FROM drafts WHERE deleted_hlc IS NOT NULL)",
-        [],
-    )?;
-    let mut stmt =
-        conn.prepare("SELECT hash, thumb_hash FROM photos WHERE hash NOT IN (SELECT photo_hash FROM draft_photos)")?;
+    conn.execute("DELETE FROM draft_photos WHERE draft_id IN (SELECT id FROM drafts WHERE deleted_hlc IS NOT NULL)", [])?;
+    let mut stmt = conn.prepare("SELECT hash, thumb_hash FROM photos WHERE hash NOT IN (SELECT photo_hash FROM draft_photos)")?;
     let gone: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     for (hash, _) in &gone {
         conn.execute("DELETE FROM photos WHERE hash = ?1", [hash])?;
@@ -206,10 +201,7 @@ impl Store {
                 list.push(hash.clone());
                 write_list(tx, draft_id, &list)?;
             }
-            load_photos(tx, lib, draft_id)?
-                .into_iter()
-                .find(|p| p.hash == hash)
-                .ok_or(Error::NotFound { kind: "photo" })
+            load_photos(tx, lib, draft_id)?.into_iter().find(|p| p.hash == hash).ok_or(Error::NotFound { kind: "photo" })
         })
     }
 
@@ -225,13 +217,7 @@ impl Store {
     }
 
     /// Move a photo to `position` (clamped to the end); position 0 makes it the primary one.
-    pub fn move_draft_photo(
-        &self,
-        lib: &PhotoLibrary,
-        draft_id: &str,
-        hash: &str,
-        position: u32,
-    ) -> Result<Vec<DraftPhoto>> {
+    pub fn move_draft_photo(&self, lib: &PhotoLibrary, draft_id: &str, hash: &str, position: u32) -> Result<Vec<DraftPhoto>> {
         self.write(|tx| {
             check_editable(tx, draft_id)?;
             let mut list = photo_list(tx, draft_id)?;
@@ -276,7 +262,7 @@ impl Store {
     pub fn collect_photo_garbage(&self, lib: &PhotoLibrary) -> Result<PhotoGarbage> {
         let _gate = lib.gate();
         let (photos_removed, _) = self.write(|tx| sweep(tx))?;
-        let kept = self.read(|conn| referenced_files(conn))?;
+        let kept = self.read(referenced_files)?;
         let mut files_removed = 0;
         for h in lib.hashes()? {
             if !kept.contains(&h) {

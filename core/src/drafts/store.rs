@@ -52,9 +52,7 @@ fn from_row(row: &Row<'_>) -> Result<Draft> {
 
 fn load(conn: &Connection, id: &str) -> Result<Draft> {
     let sql = format!("SELECT {COLUMNS} FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL");
-    conn.query_row(&sql, [id], |row| Ok(from_row(row)))
-        .optional()?
-        .ok_or(Error::NotFound { kind: KIND })?
+    conn.query_row(&sql, [id], |row| Ok(from_row(row))).optional()?.ok_or(Error::NotFound { kind: KIND })?
 }
 
 fn record_field_stamp(conn: &Connection, id: &str, field: &str, ts: &str) -> Result<()> {
@@ -158,8 +156,7 @@ impl Store {
     /// All live drafts, newest first (by creation).
     pub fn list_drafts(&self) -> Result<Vec<Draft>> {
         self.read(|conn| {
-            let sql =
-                format!("SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL ORDER BY created_hlc DESC, id DESC");
+            let sql = format!("SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL ORDER BY created_hlc DESC, id DESC");
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], |row| Ok(from_row(row)))?;
             rows.map(|r| r?).collect()

@@ -18,14 +18,7 @@ fn problem(errors: &mut Vec<FieldError>, field: DraftField, problem: Problem) {
 }
 
 /// Trim and check one line or block of text. Returns the normalised text.
-fn text(
-    errors: &mut Vec<FieldError>,
-    field: DraftField,
-    value: &str,
-    required: bool,
-    max_chars: u32,
-    multiline: bool,
-) -> String {
+fn text(errors: &mut Vec<FieldError>, field: DraftField, value: &str, required: bool, max_chars: u32, multiline: bool) -> String {
     let value = value.trim();
     if required && value.is_empty() {
         problem(errors, field, Problem::Required);
@@ -217,7 +210,13 @@ mod tests {
         let fields: Vec<DraftField> = errors.iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            vec![DraftField::Title, DraftField::Description, DraftField::Materials, DraftField::Price, DraftField::WeeklyCapacity]
+            vec![
+                DraftField::Title,
+                DraftField::Description,
+                DraftField::Materials,
+                DraftField::Price,
+                DraftField::WeeklyCapacity
+            ]
         );
         assert_eq!(errors[0].problem, Problem::Required);
         assert_eq!(errors[3].problem, Problem::TooSmall { min: PRICE_MIN_MINOR });
@@ -274,7 +273,8 @@ mod tests {
             price: "elfu moja".into(),
             weekly_capacity: "0".into(),
         };
-        let fields: Vec<(DraftField, Problem)> = read_form(&form).unwrap_err().into_iter().map(|e| (e.field, e.problem)).collect();
+        let fields: Vec<(DraftField, Problem)> =
+            read_form(&form).unwrap_err().into_iter().map(|e| (e.field, e.problem)).collect();
         assert_eq!(
             fields,
             vec![
@@ -284,7 +284,13 @@ mod tests {
                 (DraftField::WeeklyCapacity, Problem::TooSmall { min: 1 }),
             ]
         );
-        let ok = DraftForm { title: "Kikapu".into(), category: Some(Category::Baskets), price: "KSh 1,250".into(), weekly_capacity: "3".into(), ..form };
+        let ok = DraftForm {
+            title: "Kikapu".into(),
+            category: Some(Category::Baskets),
+            price: "KSh 1,250".into(),
+            weekly_capacity: "3".into(),
+            ..form
+        };
         let draft = read_form(&ok).unwrap();
         assert_eq!((draft.price_minor, draft.weekly_capacity, draft.materials.len()), (125_000, 3, 2));
     }

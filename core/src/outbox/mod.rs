@@ -20,7 +20,9 @@ use std::collections::BTreeMap;
 pub enum ItemState {
     Pending,
     /// Refused by the depot: `reason` is its code and detail.
-    Wedged { reason: String },
+    Wedged {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -57,7 +59,15 @@ pub(crate) fn enqueue(tx: &Connection, mut m: Mutation) -> Result<u64> {
 }
 
 fn mutation(kind: Kind, id: &str) -> Mutation {
-    Mutation { counter: 0, kind: kind.code().into(), id: id.into(), fields: None, command: None, entry: None, extra: Extra::new() }
+    Mutation {
+        counter: 0,
+        kind: kind.code().into(),
+        id: id.into(),
+        fields: None,
+        command: None,
+        entry: None,
+        extra: Extra::new(),
+    }
 }
 
 /// The stamps of a draft's fields now (taken before an edit: they are the edit's bases).
@@ -110,7 +120,12 @@ pub(crate) fn draft_field_value(conn: &Connection, id: &str, field: &str) -> Res
 }
 
 /// Queue the write of some fields of a draft, after they changed in this transaction.
-pub(crate) fn enqueue_draft_write(tx: &Connection, id: &str, fields: &[&str], before: &BTreeMap<String, Timestamp>) -> Result<()> {
+pub(crate) fn enqueue_draft_write(
+    tx: &Connection,
+    id: &str,
+    fields: &[&str],
+    before: &BTreeMap<String, Timestamp>,
+) -> Result<()> {
     let after = draft_stamps(tx, id)?;
     let mut writes = BTreeMap::new();
     for f in fields {
@@ -176,9 +191,8 @@ pub(crate) fn pending(conn: &Connection, limit: usize) -> Result<Vec<Mutation>> 
 
 /// Pending commands on one record, oldest first (the optimistic view replays them).
 pub(crate) fn pending_commands(conn: &Connection, kind: Kind, id: &str) -> Result<Vec<CommandBody>> {
-    let mut s = conn.prepare_cached(
-        "SELECT body FROM outbox WHERE kind = ?1 AND record_id = ?2 AND state = 'pending' ORDER BY counter",
-    )?;
+    let mut s =
+        conn.prepare_cached("SELECT body FROM outbox WHERE kind = ?1 AND record_id = ?2 AND state = 'pending' ORDER BY counter")?;
     let rows = s.query_map(params![kind.code(), id], |r| r.get::<_, String>(0))?;
     let mut out = vec![];
     for b in rows {
@@ -230,7 +244,8 @@ fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
             let body: Option<String> = tx.query_row("SELECT body FROM orders WHERE id = ?1", [&m.id], |r| r.get(0)).optional()?;
             let Some(body) = body else { return Ok(()) };
             let mut order: OrderBody = serde_json::from_str(&body).map_err(corrupt)?;
-            let to = OrderStatus::from_code(&order.status).zip(OrderCommand::from_code(&c.name)).and_then(|(f, k)| order_target(f, k));
+            let to =
+                OrderStatus::from_code(&order.status).zip(OrderCommand::from_code(&c.name)).and_then(|(f, k)| order_target(f, k));
             if let Some(to) = to {
                 apply_order_command(&mut order, to, c);
                 tx.execute(
@@ -251,7 +266,9 @@ fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
                 doc.apply(name, w.clone()).map_err(corrupt)?;
             }
             body["doc"] = serde_json::to_value(&doc).expect("json");
-            if let (Some(c), Some(status)) = (command, body.get("status").and_then(|s| s.as_str()).and_then(DraftStatus::from_code)) {
+            if let (Some(c), Some(status)) =
+                (command, body.get("status").and_then(|s| s.as_str()).and_then(DraftStatus::from_code))
+            {
                 if let Some(to) = DraftCommand::from_code(&c.name).and_then(|k| draft_target(status, k)) {
                     body["status"] = to.code().into();
                 }
@@ -285,7 +302,8 @@ impl Store {
     /// The outbox, oldest first.
     pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
         self.read(|c| {
-            let mut s = c.prepare("SELECT counter, kind, record_id, body, state, reason, attempts FROM outbox ORDER BY counter")?;
+            let mut s =
+                c.prepare("SELECT counter, kind, record_id, body, state, reason, attempts FROM outbox ORDER BY counter")?;
             let rows = s.query_map([], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
@@ -306,7 +324,11 @@ impl Store {
                     kind,
                     record_id,
                     summary,
-                    state: if state == "wedged" { ItemState::Wedged { reason: reason.unwrap_or_default() } } else { ItemState::Pending },
+                    state: if state == "wedged" {
+                        ItemState::Wedged { reason: reason.unwrap_or_default() }
+                    } else {
+                        ItemState::Pending
+                    },
                     attempts: attempts as u32,
                 });
             }

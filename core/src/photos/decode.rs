@@ -223,9 +223,7 @@ impl From<JpegFailure> for PhotoError {
     fn from(f: JpegFailure) -> PhotoError {
         match f.code {
             ffi::JWRN_JPEG_EOF => PhotoError::Truncated,
-            ffi::JERR_CONVERSION_NOTIMPL | ffi::JERR_ARITH_NOTIMPL | ffi::JERR_NOT_COMPILED => {
-                PhotoError::Unsupported(f.detail)
-            }
+            ffi::JERR_CONVERSION_NOTIMPL | ffi::JERR_ARITH_NOTIMPL | ffi::JERR_NOT_COMPILED => PhotoError::Unsupported(f.detail),
             ffi::JERR_IMAGE_TOO_BIG => PhotoError::TooLarge { width: 0, height: 0 },
             ffi::JERR_NO_SOI => PhotoError::NotAnImage,
             _ => PhotoError::Corrupt(f.detail),
@@ -385,9 +383,7 @@ impl<R: BufRead + Seek> RowSource for PngRows<R> {
         let line_len = w * self.channels;
         for out in buf.chunks_exact_mut(w * 3) {
             let line: &[u8] = match &self.frame {
-                Some(frame) => {
-                    frame.get(self.next * line_len..(self.next + 1) * line_len).ok_or(PhotoError::Truncated)?
-                }
+                Some(frame) => frame.get(self.next * line_len..(self.next + 1) * line_len).ok_or(PhotoError::Truncated)?,
                 None => {
                     self.reader.read_row(&mut self.line).map_err(png_error)?.ok_or(PhotoError::Truncated)?;
                     &self.line[..line_len]

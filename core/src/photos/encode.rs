@@ -57,16 +57,8 @@ impl Compressor {
             cinfo.in_color_space = ffi::J_COLOR_SPACE::JCS_YCbCr;
             // mozjpeg's defaults: its quantisation tables, optimised Huffman tables, trellis.
             ffi::jpeg_set_defaults(cinfo);
-            ffi::jpeg_c_set_bool_param(
-                cinfo,
-                ffi::J_BOOLEAN_PARAM::JBOOLEAN_TRELLIS_QUANT,
-                settings.trellis as _,
-            );
-            ffi::jpeg_c_set_bool_param(
-                cinfo,
-                ffi::J_BOOLEAN_PARAM::JBOOLEAN_TRELLIS_QUANT_DC,
-                settings.trellis as _,
-            );
+            ffi::jpeg_c_set_bool_param(cinfo, ffi::J_BOOLEAN_PARAM::JBOOLEAN_TRELLIS_QUANT, settings.trellis as _);
+            ffi::jpeg_c_set_bool_param(cinfo, ffi::J_BOOLEAN_PARAM::JBOOLEAN_TRELLIS_QUANT_DC, settings.trellis as _);
             // mozjpeg's scan search tries several progressive scripts and keeps the smallest:
             // 3% fewer bytes for a quarter of the pipeline's instructions. Off, and before
             // choosing the script, which depends on it.

@@ -39,10 +39,7 @@ impl Orientation {
 
     /// True when width and height trade places.
     pub fn swaps_dimensions(self) -> bool {
-        matches!(
-            self,
-            Orientation::Transpose | Orientation::Rotate90 | Orientation::Transverse | Orientation::Rotate270
-        )
+        matches!(self, Orientation::Transpose | Orientation::Rotate90 | Orientation::Transverse | Orientation::Rotate270)
     }
 }
 
@@ -219,8 +216,7 @@ pub(crate) mod tests {
     fn reads_orientation_in_both_byte_orders() {
         assert_eq!(read_orientation(&exif_with_orientation(6)), ExifOrientation::Found(Orientation::Rotate90));
         let be =
-            [b"Exif\0\0MM\0*".as_slice(), &[0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0]]
-                .concat();
+            [b"Exif\0\0MM\0*".as_slice(), &[0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0]].concat();
         assert_eq!(read_orientation(&be), ExifOrientation::Found(Orientation::Rotate270));
     }
 

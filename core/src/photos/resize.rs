@@ -58,7 +58,8 @@ const LANCZOS3_STEPS: usize = 1024;
 /// calls per evaluation that was 4% of the whole pipeline's instructions.
 fn lanczos3(x: f64) -> f64 {
     static LANCZOS3_TABLE: OnceLock<Vec<f64>> = OnceLock::new();
-    let table = LANCZOS3_TABLE.get_or_init(|| (0..=3 * LANCZOS3_STEPS + 1).map(|i| lanczos3_exact(i as f64 / LANCZOS3_STEPS as f64)).collect());
+    let table = LANCZOS3_TABLE
+        .get_or_init(|| (0..=3 * LANCZOS3_STEPS + 1).map(|i| lanczos3_exact(i as f64 / LANCZOS3_STEPS as f64)).collect());
     let t = x.abs() * LANCZOS3_STEPS as f64;
     if t >= (3 * LANCZOS3_STEPS) as f64 {
         return 0.0;
@@ -193,7 +194,10 @@ mod tests {
 
     #[test]
     fn the_lanczos3_table_follows_the_function() {
-        let worst = (0..30_000).map(|i| i as f64 / 10_000.0 - 0.0001).map(|x| (lanczos3(x) - lanczos3_exact(x)).abs()).fold(0.0, f64::max);
+        let worst = (0..30_000)
+            .map(|i| i as f64 / 10_000.0 - 0.0001)
+            .map(|x| (lanczos3(x) - lanczos3_exact(x)).abs())
+            .fold(0.0, f64::max);
         assert!(worst < 1e-5, "table off by {worst}");
         assert_eq!(lanczos3(3.0), 0.0);
         assert_eq!(lanczos3(-7.5), 0.0);

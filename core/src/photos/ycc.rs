@@ -105,7 +105,7 @@ impl Ycc420Builder {
     /// Take the next rows (a whole number of RGB rows).
     pub fn push_rows(&mut self, rgb: &[u8]) -> Result<(), PhotoError> {
         let row_bytes = self.img.width() as usize * 3;
-        if row_bytes == 0 || rgb.len() % row_bytes != 0 {
+        if row_bytes == 0 || !rgb.len().is_multiple_of(row_bytes) {
             return Err(PhotoError::Internal("ycc: rows of the wrong width".into()));
         }
         let pending = !self.pending.is_empty() as usize;

@@ -134,7 +134,10 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
         tx.execute("UPDATE drafts SET updated_hlc = max(updated_hlc, ?1) WHERE id = ?2", params![hlc, id])?;
     }
     if unknown_changed {
-        tx.execute("UPDATE drafts SET unknown_fields = ?1 WHERE id = ?2", params![serde_json::to_string(&unknown).expect("json"), id])?;
+        tx.execute(
+            "UPDATE drafts SET unknown_fields = ?1 WHERE id = ?2",
+            params![serde_json::to_string(&unknown).expect("json"), id],
+        )?;
     }
     // Review status: the depot's, unless this phone still has a command on it in flight.
     let pending = outbox::pending_commands(tx, Kind::Draft, id)?;
@@ -170,7 +173,10 @@ pub(crate) fn set_own_field(tx: &Connection, id: &str, field: &str, w: &FieldWri
         let json: String = tx.query_row("SELECT unknown_fields FROM drafts WHERE id = ?1", [id], |r| r.get(0))?;
         let mut unknown: BTreeMap<String, FieldWrite> = serde_json::from_str(&json).unwrap_or_default();
         unknown.insert(field.to_string(), w.clone());
-        tx.execute("UPDATE drafts SET unknown_fields = ?1 WHERE id = ?2", params![serde_json::to_string(&unknown).expect("json"), id])?;
+        tx.execute(
+            "UPDATE drafts SET unknown_fields = ?1 WHERE id = ?2",
+            params![serde_json::to_string(&unknown).expect("json"), id],
+        )?;
     }
     tx.execute(
         "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES ('draft', ?1, ?2, ?3)

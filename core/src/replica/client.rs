@@ -63,7 +63,12 @@ impl Transport {
     }
 
     /// One request. `body`: JSON to send (POST); `None` makes a GET.
-    pub fn call<T: DeserializeOwned>(&mut self, path: &str, token: Option<&str>, body: Option<&impl Serialize>) -> Result<T, SyncError> {
+    pub fn call<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, SyncError> {
         let url = format!("{}{}", self.base, path);
         let mut req = match body {
             Some(_) => self.http.post(&url),
@@ -78,7 +83,7 @@ impl Transport {
             req = req.header("content-type", "application/json");
             if json.len() > GZIP_REQUEST_ABOVE {
                 let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                enc.write_all(&json).and_then(|_| Ok(())).map_err(|e| SyncError::Protocol(e.to_string()))?;
+                enc.write_all(&json).map(|_| ()).map_err(|e| SyncError::Protocol(e.to_string()))?;
                 let gz = enc.finish().map_err(|e| SyncError::Protocol(e.to_string()))?;
                 req = req.header("content-encoding", "gzip").body(gz);
             } else {
@@ -89,7 +94,8 @@ impl Transport {
         let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
         // Request line, Host and Content-Length (added by the HTTP layer) and our headers.
         let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
-        let line = (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
+        let line =
+            (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
         self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
         self.stats.round_trips += 1;
         let resp = self.http.execute(req).map_err(|e| SyncError::Offline(e.to_string()))?;
@@ -109,8 +115,11 @@ impl Transport {
             raw.to_vec()
         };
         if !(200..300).contains(&status) {
-            let err: ApiErrorBody = serde_json::from_slice(&bytes)
-                .unwrap_or(ApiErrorBody { error: "unknown".into(), detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(), server_time: None });
+            let err: ApiErrorBody = serde_json::from_slice(&bytes).unwrap_or(ApiErrorBody {
+                error: "unknown".into(),
+                detail: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                server_time: None,
+            });
             return Err(if status == 401 {
                 SyncError::Unauthorized { code: err.error }
             } else {

@@ -110,10 +110,14 @@ fn learn_clock(conn: &Connection, server: Timestamp) -> Result<()> {
     conn.execute("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1", [server.wall_ms as i64 - local])?;
     super::rebase::rebase_future_stamps(conn, server)?;
     let node = device_node(conn)?;
-    let (wall, counter): (i64, i64) = conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (wall, counter): (i64, i64) =
+        conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut hlc = Hlc { wall_ms: wall as u64, counter: counter as u32, node };
     hlc.observe(server, crate::storage::physical_now(conn)?, u64::MAX)?;
-    conn.execute("UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1", params![hlc.wall_ms as i64, hlc.counter as i64])?;
+    conn.execute(
+        "UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1",
+        params![hlc.wall_ms as i64, hlc.counter as i64],
+    )?;
     Ok(())
 }
 
@@ -164,7 +168,10 @@ impl Store {
         let err_text = result.as_ref().err().map(|e| e.to_string());
         let _ = self.write(|tx| {
             match &err_text {
-                None => tx.execute("UPDATE sync_state SET last_sync_ms = ?1, last_error = NULL WHERE id = 1", [wall_clock_ms() as i64])?,
+                None => tx.execute(
+                    "UPDATE sync_state SET last_sync_ms = ?1, last_error = NULL WHERE id = 1",
+                    [wall_clock_ms() as i64],
+                )?,
                 Some(e) => tx.execute("UPDATE sync_state SET last_error = ?1 WHERE id = 1", [e])?,
             };
             Ok(())
@@ -186,13 +193,18 @@ impl Store {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
             let r: Rotated = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
             self.write(|tx| {
-                tx.execute("UPDATE sync_state SET token = ?1, token_expires_ms = ?2 WHERE id = 1", params![r.token, r.token_expires_ms])?;
+                tx.execute(
+                    "UPDATE sync_state SET token = ?1, token_expires_ms = ?2 WHERE id = 1",
+                    params![r.token, r.token_expires_ms],
+                )?;
                 Ok(())
             })?;
             s.token = r.token;
         }
         // Push, a batch at a time.
-        let total = self.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))?))? as u32;
+        let total = self
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))?))?
+            as u32;
         // Every round acknowledges or wedges at least one item, so this ends; the bound is a
         // belt-and-braces guard against a depot that answers nonsense forever.
         for _ in 0..=total {
@@ -262,7 +274,14 @@ impl Store {
         Ok(report)
     }
 
-    fn push_one_by_one(&self, t: &mut Transport, s: &Session, batch: Vec<Mutation>, code: &str, detail: &str) -> Result<(u32, u32)> {
+    fn push_one_by_one(
+        &self,
+        t: &mut Transport,
+        s: &Session,
+        batch: Vec<Mutation>,
+        code: &str,
+        detail: &str,
+    ) -> Result<(u32, u32)> {
         let (mut applied, mut refused) = (0, 0);
         if batch.len() == 1 {
             let counter = batch[0].counter as i64;
@@ -303,11 +322,10 @@ impl Store {
 
     pub fn sync_status(&self) -> Result<SyncStatus> {
         self.read(|c| {
-            let (account_id, role, last_sync, last_error): (Option<String>, Option<String>, Option<i64>, Option<String>) = c.query_row(
-                "SELECT account_id, role, last_sync_ms, last_error FROM sync_state WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+            let (account_id, role, last_sync, last_error): (Option<String>, Option<String>, Option<i64>, Option<String>) = c
+                .query_row("SELECT account_id, role, last_sync_ms, last_error FROM sync_state WHERE id = 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
             let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u32);
             Ok(SyncStatus {
                 enrolled: account_id.is_some(),
@@ -315,7 +333,9 @@ impl Store {
                 account_id,
                 pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
                 wedged: count("SELECT COUNT(*) FROM outbox WHERE state = 'wedged'")?,
-                conflicts: count("SELECT (SELECT COUNT(*) FROM conflicts) + (SELECT COUNT(*) FROM outbox WHERE state = 'wedged')")?,
+                conflicts: count(
+                    "SELECT (SELECT COUNT(*) FROM conflicts) + (SELECT COUNT(*) FROM outbox WHERE state = 'wedged')",
+                )?,
                 last_sync_ms: last_sync.map(|m| m as u64),
                 last_error,
             })
@@ -334,7 +354,8 @@ impl Store {
     pub fn revoke_device(&self, device_id: &str) -> Result<()> {
         let s = self.session()?;
         let mut t = Transport::new(&s.url)?;
-        let _: serde_json::Value = t.call(&format!("/v1/devices/{device_id}/revoke"), Some(&s.token), Some(&serde_json::json!({})))?;
+        let _: serde_json::Value =
+            t.call(&format!("/v1/devices/{device_id}/revoke"), Some(&s.token), Some(&serde_json::json!({})))?;
         Ok(())
     }
 
@@ -355,7 +376,8 @@ impl Store {
     pub fn clock_high_water(&self) -> Result<Timestamp> {
         self.read(|c| {
             let node = device_node(c)?;
-            let (wall, counter): (i64, i64) = c.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let (wall, counter): (i64, i64) =
+                c.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(Timestamp { wall_ms: wall as u64, counter: counter as u32, node })
         })
     }

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 
 /// Re-stamp everything beyond `server` + the depot's bound. Returns how many stamps moved.
 pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Result<usize> {
-    let (wall, _): (i64, i64) = conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (wall, _): (i64, i64) =
+        conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let limit_ms = server.wall_ms + MAX_AHEAD_MS;
     if (wall as u64) <= limit_ms {
         return Ok(0);
@@ -31,7 +32,8 @@ pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Resu
         let rows = s.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
         for row in rows {
             let (counter, body, wedged) = row?;
-            let m: Mutation = serde_json::from_str(&body).map_err(|_| crate::Error::Storage(crate::storage::StorageError::Corrupt))?;
+            let m: Mutation =
+                serde_json::from_str(&body).map_err(|_| crate::Error::Storage(crate::storage::StorageError::Corrupt))?;
             if m.stamps().iter().any(future) || wedged {
                 items.push((counter, m, wedged));
             }
@@ -56,7 +58,10 @@ pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Resu
     olds.sort();
     olds.dedup();
     // Bring the clock back to the depot's time, then give each old stamp a new one, in order.
-    conn.execute("UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1", params![server.wall_ms as i64, server.counter as i64])?;
+    conn.execute(
+        "UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1",
+        params![server.wall_ms as i64, server.counter as i64],
+    )?;
     let mut map = BTreeMap::new();
     for old in &olds {
         map.insert(*old, stamp(conn)?);

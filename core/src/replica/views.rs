@@ -191,9 +191,7 @@ impl Store {
 
     /// A draft this phone reviews (mentees', or all for staff), as the depot last sent it.
     pub fn reviewed_draft(&self, id: &str) -> Result<DraftBody> {
-        self.read(|c| {
-            reviewed_draft_body(c, id)
-        })
+        self.read(|c| reviewed_draft_body(c, id))
     }
 
     /// Write one field of a draft this phone reviews (staff set prices; mentors and staff the
@@ -234,7 +232,13 @@ impl Store {
     pub fn set_profile_field(&self, account_id: &str, field: &str, value: serde_json::Value) -> Result<()> {
         self.write(|tx| {
             let (me_id, role) = me(tx)?;
-            let rel = if account_id == me_id { Relation::Owner } else if role == Role::Mentor { Relation::Mentor } else { Relation::Other };
+            let rel = if account_id == me_id {
+                Relation::Owner
+            } else if role == Role::Mentor {
+                Relation::Mentor
+            } else {
+                Relation::Other
+            };
             crate::sync::access::may_write_field(role, rel, Kind::Profile, None, field).map_err(Error::Rejected)?;
             let body: Option<String> = tx
                 .query_row("SELECT body FROM remote_docs WHERE kind = 'profile' AND id = ?1", [account_id], |r| r.get(0))
@@ -307,14 +311,28 @@ impl Store {
         self.read(|c| {
             let mut s = c.prepare("SELECT id, kind, record_id, field, value, reason FROM conflicts ORDER BY created_ms, id")?;
             let rows = s.query_map([], |r| {
-                Ok(ConflictItem { id: r.get(0)?, kind: r.get(1)?, record_id: r.get(2)?, field: r.get(3)?, value: r.get(4)?, reason: r.get(5)? })
+                Ok(ConflictItem {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    record_id: r.get(2)?,
+                    field: r.get(3)?,
+                    value: r.get(4)?,
+                    reason: r.get(5)?,
+                })
             })?;
             let mut out: Vec<ConflictItem> = rows.collect::<Result<_, _>>()?;
             // This phone's own changes the depot refused (a command that lost a race, an edit
             // of a locked field): resolving one retries it (`restore`) or discards it.
-            let mut s = c.prepare("SELECT counter, kind, record_id, body, reason FROM outbox WHERE state = 'wedged' ORDER BY counter")?;
+            let mut s =
+                c.prepare("SELECT counter, kind, record_id, body, reason FROM outbox WHERE state = 'wedged' ORDER BY counter")?;
             let rows = s.query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
             })?;
             for row in rows {
                 let (counter, kind, record_id, body, reason) = row?;
@@ -326,7 +344,14 @@ impl Store {
                     },
                     Err(_) => "unreadable".into(),
                 };
-                out.push(ConflictItem { id: format!("outbox:{counter}"), kind, record_id, field: None, value: Some(what), reason });
+                out.push(ConflictItem {
+                    id: format!("outbox:{counter}"),
+                    kind,
+                    record_id,
+                    field: None,
+                    value: Some(what),
+                    reason,
+                });
             }
             Ok(out)
         })
@@ -347,7 +372,8 @@ impl Store {
                 .optional()?;
             let (kind, record_id, field, value, hlc) = row.ok_or(Error::NotFound { kind: "conflict" })?;
             if let (Some(field), Some(value), Some(hlc), "draft") = (field, value, hlc, kind.as_str()) {
-                let loser = FieldWrite { value: serde_json::from_str(&value).map_err(corrupt)?, hlc: parse_ts(&hlc)?, base: vec![] };
+                let loser =
+                    FieldWrite { value: serde_json::from_str(&value).map_err(corrupt)?, hlc: parse_ts(&hlc)?, base: vec![] };
                 let current_stamp: Timestamp = outbox::draft_stamps(tx, &record_id)?.get(&field).copied().unwrap_or_default();
                 let current_value = outbox::draft_field_value(tx, &record_id, &field)?.unwrap_or(serde_json::Value::Null);
                 let mut doc = DocState::default();

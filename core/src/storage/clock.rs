@@ -11,10 +11,7 @@ pub(super) fn ensure_device(conn: &Connection) -> Result<(), StorageError> {
     if exists.is_none() {
         let id = uuid::Uuid::new_v4();
         let node = u64::from_be_bytes(id.as_bytes()[..8].try_into().expect("8 bytes")) as i64;
-        conn.execute(
-            "INSERT INTO device (id, device_id, node) VALUES (1, ?1, ?2)",
-            params![id.hyphenated().to_string(), node],
-        )?;
+        conn.execute("INSERT INTO device (id, device_id, node) VALUES (1, ?1, ?2)", params![id.hyphenated().to_string(), node])?;
         conn.execute("INSERT OR IGNORE INTO hlc_state (id, wall_ms, counter) VALUES (1, 0, 0)", [])?;
     }
     Ok(())
@@ -45,10 +42,7 @@ pub(crate) fn stamp_at(conn: &Connection, physical_ms: u64) -> crate::Result<Tim
         conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut hlc = Hlc { wall_ms: wall_ms as u64, counter: counter as u32, node };
     let ts = hlc.tick(physical_ms)?;
-    conn.execute(
-        "UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1",
-        params![ts.wall_ms as i64, ts.counter as i64],
-    )?;
+    conn.execute("UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1", params![ts.wall_ms as i64, ts.counter as i64])?;
     Ok(ts)
 }
 

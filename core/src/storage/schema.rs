@@ -125,9 +125,8 @@ mod tests {
         let (title, unknown): (String, String) =
             conn.query_row("SELECT title, unknown_fields FROM drafts WHERE id='d1'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!((title.as_str(), unknown.as_str()), ("Kikapu", "{}"));
-        let stamps: i64 = conn
-            .query_row("SELECT COUNT(*) FROM field_versions WHERE record_id='d1' AND hlc='b'", [], |r| r.get(0))
-            .unwrap();
+        let stamps: i64 =
+            conn.query_row("SELECT COUNT(*) FROM field_versions WHERE record_id='d1' AND hlc='b'", [], |r| r.get(0)).unwrap();
         assert_eq!(stamps, 7);
     }
 

@@ -111,11 +111,11 @@ fn history(seed: u64) -> Result<(usize, usize), String> {
                 reps[r].apply(&msg);
                 batch.push(msg);
             }
-            for other in 0..3 {
+            for (other, rep) in reps.iter_mut().enumerate() {
                 if other != r {
                     let copies = if rng.chance(20) { 2 } else { 1 }; // a retried send
                     for _ in 0..copies {
-                        reps[other].inbox.extend(batch.iter().cloned());
+                        rep.inbox.extend(batch.iter().cloned());
                     }
                 }
             }

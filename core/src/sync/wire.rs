@@ -317,11 +317,11 @@ mod tests {
     fn unknown_fields_survive_a_round_trip_at_every_level() {
         let text = r#"{"protocol":1,"device_id":"d","future":{"x":1},"mutations":[
             {"counter":7,"kind":"draft","id":"r","fields":{"title":{"value":"Kikapu","hlc":"0000000003e80000000000000000000001","base":[]}},"hint":"new"}]}"#;
-        let req: PushRequest = serde_json::from_str(&text).unwrap();
+        let req: PushRequest = serde_json::from_str(text).unwrap();
         assert_eq!(req.extra["future"]["x"], 1);
         assert_eq!(req.mutations[0].extra["hint"], "new");
         let back: serde_json::Value = serde_json::to_value(&req).unwrap();
-        let orig: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let orig: serde_json::Value = serde_json::from_str(text).unwrap();
         assert_eq!(back["future"], orig["future"]);
         assert_eq!(back["mutations"][0]["hint"], "new");
         assert_eq!(back["mutations"][0]["fields"]["title"]["value"], "Kikapu");

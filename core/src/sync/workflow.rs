@@ -123,7 +123,12 @@ use DraftStatus as D;
 /// The draft review. Staff (liaisons) review any draft; a mentor reviews their mentees'.
 pub const DRAFT_TRANSITIONS: &[Transition<DraftStatus, DraftCommand>] = &[
     Transition { from: &[D::Draft, D::ChangesRequested], command: DraftCommand::Submit, to: D::Submitted, by: &[OwnerArtisan] },
-    Transition { from: &[D::Submitted], command: DraftCommand::RequestChanges, to: D::ChangesRequested, by: &[OwnersMentor, STAFF] },
+    Transition {
+        from: &[D::Submitted],
+        command: DraftCommand::RequestChanges,
+        to: D::ChangesRequested,
+        by: &[OwnersMentor, STAFF],
+    },
     Transition { from: &[D::Submitted], command: DraftCommand::Approve, to: D::Approved, by: &[OwnersMentor, STAFF] },
 ];
 
@@ -134,10 +139,8 @@ fn step<S: Copy + PartialEq + std::fmt::Debug, C: Copy + PartialEq + std::fmt::D
     role: Role,
     relation: Relation,
 ) -> Result<S, Rejection> {
-    let t = table
-        .iter()
-        .find(|t| t.command == command)
-        .ok_or_else(|| Rejection::new(RejectCode::Malformed, "unknown command"))?;
+    let t =
+        table.iter().find(|t| t.command == command).ok_or_else(|| Rejection::new(RejectCode::Malformed, "unknown command"))?;
     if !t.by.iter().any(|i| i.allows(role, relation)) {
         return Err(Rejection::new(RejectCode::Forbidden, format!("{role:?} may not {command:?}")));
     }
@@ -217,7 +220,9 @@ mod tests {
                             (C::Rework, O::QcFailed) if artisan_owner => Some(O::InProduction),
                             (C::Ship, O::QcPassed) if role.is_depot_wide() => Some(O::Shipped),
                             (C::Deliver, O::Shipped) if role.is_depot_wide() => Some(O::Delivered),
-                            (C::Cancel, f) if role == Role::Operations && !matches!(f, O::Shipped | O::Delivered | O::Cancelled) => {
+                            (C::Cancel, f)
+                                if role == Role::Operations && !matches!(f, O::Shipped | O::Delivered | O::Cancelled) =>
+                            {
                                 Some(O::Cancelled)
                             }
                             _ => None,

@@ -27,7 +27,11 @@ pub fn run(args: EnrollArgs) -> Result<(), Box<dyn std::error::Error>> {
     let role = Role::from_code(&args.role).ok_or("role must be artisan, mentor, staff or operations")?;
     let db = Db::open(&args.data_dir)?;
     let e = db.write(|tx| {
-        accounts::enroll(tx, &Caller::local_operator(), NewEnrollment { role, name: args.name.clone(), mentor_id: args.mentor.clone() })
+        accounts::enroll(
+            tx,
+            &Caller::local_operator(),
+            NewEnrollment { role, name: args.name.clone(), mentor_id: args.mentor.clone() },
+        )
     })?;
     if args.json {
         println!("{}", serde_json::to_string(&e)?);

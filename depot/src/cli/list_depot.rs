@@ -21,7 +21,14 @@ pub fn run(args: ListDepotArgs) -> Result<(), Box<dyn std::error::Error>> {
     println!("waiting at the depot: {}", r.waiting.len());
     for w in &r.waiting {
         let o = &w.order;
-        println!("  {:<18} {:<24} x{:<4} {:>14}  {}", o.status, o.product, o.quantity, format_money(Money::kes_minor(o.price_minor), Language::English), w.id);
+        println!(
+            "  {:<18} {:<24} x{:<4} {:>14}  {}",
+            o.status,
+            o.product,
+            o.quantity,
+            format_money(Money::kes_minor(o.price_minor), Language::English),
+            w.id
+        );
     }
     println!("to assign: {}", r.unassigned.len());
     for w in &r.unassigned {

@@ -1,9 +1,9 @@
 //! One module per subcommand.
 pub mod assign;
 pub mod demo;
-pub mod prepare_photos;
 pub mod enroll;
 pub mod import_orders;
 pub mod list_depot;
+pub mod prepare_photos;
 pub mod seed;
 pub mod serve;

@@ -38,7 +38,9 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
             order("SHOP-1003", "Olive wood bowl", 2, 180_000, &a1),
         ],
     )?;
-    for (who, e) in [("operations", &ops), ("mentor", &mentor), ("staff", &staff), ("artisan Akinyi", &a1), ("artisan Baraka", &a2)] {
+    for (who, e) in
+        [("operations", &ops), ("mentor", &mentor), ("staff", &staff), ("artisan Akinyi", &a1), ("artisan Baraka", &a2)]
+    {
         println!("demo: {who:<16} account {} enrollment code {}", e.account_id, e.code);
     }
     Ok(())

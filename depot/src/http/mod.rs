@@ -311,11 +311,8 @@ mod tests {
         let mut documented: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
         documented.sort();
         let source = include_str!("mod.rs");
-        let mut served: Vec<&str> = source
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix(".route(\""))
-            .map(|l| &l[..l.find('"').unwrap()])
-            .collect();
+        let mut served: Vec<&str> =
+            source.lines().filter_map(|l| l.trim().strip_prefix(".route(\"")).map(|l| &l[..l.find('"').unwrap()]).collect();
         served.sort();
         assert_eq!(documented, served);
         // Every $ref resolves.

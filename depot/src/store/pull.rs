@@ -26,7 +26,13 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
     let (changes, last_seq, more, head) = db.read(|tx| {
         let mut stmt = tx.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![cursor as i64, caller.account_id, device, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, bool>(4)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
         })?;
         let mut changes = vec![];
         let mut last_seq = cursor as i64;
@@ -45,5 +51,12 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
     })?;
     // With no more pages, everything up to the head was either sent or not for this caller.
     let cursor = if more { last_seq } else { head.max(cursor as i64) };
-    Ok(PullResponse { protocol: PROTOCOL_VERSION, changes, cursor: cursor as u64, more, server_time: db.now(), extra: Extra::new() })
+    Ok(PullResponse {
+        protocol: PROTOCOL_VERSION,
+        changes,
+        cursor: cursor as u64,
+        more,
+        server_time: db.now(),
+        extra: Extra::new(),
+    })
 }

@@ -24,7 +24,10 @@ fn rej(code: RejectCode, d: &str) -> Rejection {
 
 pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse, ApiError> {
     if req.protocol == 0 || req.protocol > PROTOCOL_VERSION {
-        return Err(ApiError::unsupported_version(format!("protocol {} (this server speaks 1..={PROTOCOL_VERSION})", req.protocol)));
+        return Err(ApiError::unsupported_version(format!(
+            "protocol {} (this server speaks 1..={PROTOCOL_VERSION})",
+            req.protocol
+        )));
     }
     let device = caller.device_id.as_deref().ok_or_else(ApiError::unauthorized)?;
     if req.device_id != device {
@@ -40,8 +43,7 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
     let now = db.now();
     let bound = now.wall_ms + MAX_AHEAD_MS;
     let results = db.write(|tx| {
-        let mut last: i64 =
-            tx.query_row("SELECT last_counter FROM devices WHERE device_id = ?1", [device], |r| r.get(0))?;
+        let mut last: i64 = tx.query_row("SELECT last_counter FROM devices WHERE device_id = ?1", [device], |r| r.get(0))?;
         let mut results = Vec::with_capacity(req.mutations.len());
         for m in &req.mutations {
             let counter = m.counter as i64;
@@ -84,7 +86,15 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                     summary: summary(m),
                 };
                 let body = serde_json::to_value(&body).map_err(|e| ApiError::internal(e.to_string()))?;
-                put_record(tx, Kind::Rejection.code(), &format!("{device}:{}", m.counter), Some(&caller.account_id), None, &body, None)?;
+                put_record(
+                    tx,
+                    Kind::Rejection.code(),
+                    &format!("{device}:{}", m.counter),
+                    Some(&caller.account_id),
+                    None,
+                    &body,
+                    None,
+                )?;
             } else {
                 for t in m.stamps() {
                     db.observe(t);
@@ -221,7 +231,8 @@ fn apply(tx: &Connection, caller: &Caller, device: &str, cursor: i64, m: &Mutati
             let (owner, mut body, state) = existing.ok_or_else(not_found)?;
             let rel = relation(tx, caller, owner.as_deref())?;
             let cmd = workflow::DraftCommand::from_code(&c.name).ok_or_else(|| rej(RejectCode::Malformed, "unknown command"))?;
-            let from = body.get("status").and_then(Value::as_str).and_then(DraftStatus::from_code).ok_or_else(|| internal("status"))?;
+            let from =
+                body.get("status").and_then(Value::as_str).and_then(DraftStatus::from_code).ok_or_else(|| internal("status"))?;
             let to = draft_step(from, cmd, caller.role, rel)?;
             body["status"] = json!(to.code());
             let echo = if seen_before { Some(device) } else { None };
@@ -270,7 +281,11 @@ fn order_command(
     let to = order_step(from, cmd, caller.role, rel)?;
     let mut new_owner = owner;
     if cmd == workflow::OrderCommand::Assign {
-        let artisan = c.args.get("artisan_id").and_then(Value::as_str).ok_or_else(|| rej(RejectCode::Invalid, "assign needs artisan_id"))?;
+        let artisan = c
+            .args
+            .get("artisan_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| rej(RejectCode::Invalid, "assign needs artisan_id"))?;
         match get_account(tx, artisan)? {
             Some(a) if a.role == fundi_core::sync::Role::Artisan => {}
             _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),

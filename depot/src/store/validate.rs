@@ -39,10 +39,8 @@ pub fn draft_field(name: &str, v: &Value) -> Result<(), Rejection> {
     match name {
         "title" => patch.title = Some(text()?),
         "description" => patch.description = Some(text()?),
-        "review_note" => {
-            if text()?.chars().count() > 2000 {
-                return Err(invalid("review note too long"));
-            }
+        "review_note" if text()?.chars().count() > 2000 => {
+            return Err(invalid("review note too long"));
         }
         "materials" => {
             patch.materials =

@@ -110,7 +110,13 @@ impl Server {
     pub fn device(&self, role: &str, name: &str, mentor: Option<&str>) -> Dev {
         let (account, code) = self.account(role, name, mentor);
         let device = uuid_like();
-        let r = self.http().post(format!("{}/v1/enroll", self.url)).header("content-type", "application/json").body(serde_json::json!({"code": code, "device_id": device}).to_string()).send().unwrap();
+        let r = self
+            .http()
+            .post(format!("{}/v1/enroll", self.url))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"code": code, "device_id": device}).to_string())
+            .send()
+            .unwrap();
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).unwrap();
         Dev { account, device, token: v["token"].as_str().unwrap().into(), counter: std::cell::Cell::new(0) }
@@ -143,7 +149,11 @@ impl Server {
                 m
             })
             .collect();
-        let (s, v) = self.req(Some(dev), "/v1/sync/push", Some(serde_json::json!({"protocol": 1, "device_id": dev.device, "mutations": ms})));
+        let (s, v) = self.req(
+            Some(dev),
+            "/v1/sync/push",
+            Some(serde_json::json!({"protocol": 1, "device_id": dev.device, "mutations": ms})),
+        );
         assert_eq!(s, 200, "{v}");
         v["results"].as_array().unwrap().iter().map(|r| r["rejected"]["code"].as_str().map(String::from)).collect()
     }

@@ -163,8 +163,7 @@ fn a_camera_file_is_prepared_and_attached_in_one_call() {
     let lib = PhotoLibrary::open(dir.path()).unwrap();
     let store = Store::open_in_memory().unwrap();
     let id = draft(&store);
-    let src =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos/camera-portrait-orientation6.jpg");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/photos/camera-portrait-orientation6.jpg");
     let p = store.add_draft_photo_file(&lib, &id, &src, &PrepareOptions::default()).unwrap();
     assert!(p.primary);
     assert!(p.height > p.width);
@@ -182,7 +181,7 @@ fn photo_list_changes_are_queued_for_sync_as_hash_references() {
     store.add_draft_photo(&lib, &id, &b).unwrap();
     store.set_primary_draft_photo(&lib, &id, &b.upload.sha256).unwrap();
     let queued: Vec<serde_json::Value> = store
-        .read(|c| Ok(crate::outbox::pending(c, 100)?))
+        .read(|c| crate::outbox::pending(c, 100))
         .unwrap()
         .into_iter()
         .filter(|m| m.id == id)
