@@ -3,8 +3,8 @@
 
 use crate::error::FundiError;
 use fundi_core::replica as core;
-use fundi_core::sync::workflow::{DraftCommand, OrderCommand, OrderStatus};
-use fundi_core::sync::Role;
+use fundi_sync::workflow::{DraftCommand, OrderCommand, OrderStatus};
+use fundi_sync::Role;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]

@@ -2,9 +2,9 @@
 //! `#[from]`, and the bindings turn it into the small public error the UI acts on.
 
 use crate::drafts::FieldError;
-use crate::hlc::ClockError;
 use crate::photos::PhotoError;
 use crate::storage::StorageError;
+use fundi_sync::hlc::ClockError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -28,7 +28,7 @@ pub enum Error {
     Sync(#[from] crate::replica::SyncError),
     /// A command or write the sync rules do not allow (checked on the phone before queueing).
     #[error("refused: {0}")]
-    Rejected(crate::sync::Rejection),
+    Rejected(fundi_sync::Rejection),
     /// The store was closed; the handle can no longer be used.
     #[error("store is closed")]
     Closed,

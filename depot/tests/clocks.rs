@@ -108,7 +108,7 @@ fn a_clock_that_jumps_backwards_keeps_stamps_increasing() {
     staff.sync_now(None).unwrap();
     assert_eq!(staff.reviewed_draft(&d.id).unwrap().doc.value("title").unwrap(), "Future");
     let high = artisan.clock_high_water().unwrap();
-    assert!(high.wall_ms < fundi_core::hlc::wall_clock_ms() + 60_000, "the clock is back near true time");
+    assert!(high.wall_ms < fundi_sync::hlc::wall_clock_ms() + 60_000, "the clock is back near true time");
 }
 
 #[test]
@@ -129,5 +129,5 @@ fn edits_made_before_enrollment_on_a_clock_a_year_ahead_are_delivered() {
     let seen = staff.reviewed_draft(&d.id).unwrap();
     assert_eq!((seen.status.as_str(), seen.doc.value("price").unwrap().as_i64()), ("submitted", Some(140_000)));
     // Later edits on the corrected clock still order after the re-stamped ones.
-    assert!(phone.get_draft(&d.id).unwrap().updated_at_ms < fundi_core::hlc::wall_clock_ms() + 60_000);
+    assert!(phone.get_draft(&d.id).unwrap().updated_at_ms < fundi_sync::hlc::wall_clock_ms() + 60_000);
 }

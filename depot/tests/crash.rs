@@ -8,8 +8,8 @@
 mod common;
 use common::Server;
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
-use fundi_core::sync::workflow::{OrderCommand, OrderStatus};
 use fundi_core::Store;
+use fundi_sync::workflow::{OrderCommand, OrderStatus};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
@@ -36,7 +36,7 @@ fn spawn_phone(db: &std::path::Path) -> std::process::Child {
         .unwrap()
 }
 
-use fundi_core::testing::SeededRng as Rng;
+use fundi_sync::testing::SeededRng as Rng;
 
 #[test]
 fn sigkill_during_sync_loses_nothing_and_duplicates_nothing() {

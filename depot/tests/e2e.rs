@@ -5,7 +5,7 @@
 mod common;
 use common::Server;
 use fundi_core::drafts::{Category, DraftPatch, DraftStatus, NewDraft};
-use fundi_core::sync::workflow::{DraftCommand, OrderCommand, OrderStatus};
+use fundi_sync::workflow::{DraftCommand, OrderCommand, OrderStatus};
 
 fn basket() -> NewDraft {
     NewDraft {
@@ -207,11 +207,11 @@ fn profiles_sync_and_fields_from_a_newer_app_come_back_unchanged() {
 fn a_mentor_enrolls_a_mentees_phone_and_revokes_it_when_lost() {
     let server = Server::start();
     let (mentor, _) = server.phone("mentor", "mentor", None);
-    let code = mentor.create_enrollment(fundi_core::sync::Role::Artisan, "Wanjiru").unwrap();
+    let code = mentor.create_enrollment(fundi_sync::Role::Artisan, "Wanjiru").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let phone = fundi_core::Store::open(dir.path().join("mentee.db")).unwrap();
     let e = phone.enroll_device(&server.url, &code.code).unwrap();
-    assert_eq!((e.account_id.as_str(), e.role), (code.account_id.as_str(), fundi_core::sync::Role::Artisan));
+    assert_eq!((e.account_id.as_str(), e.role), (code.account_id.as_str(), fundi_sync::Role::Artisan));
     let d = phone.create_draft(basket()).unwrap();
     phone.sync_now(None).unwrap();
     mentor.sync_now(None).unwrap();
@@ -226,7 +226,7 @@ fn a_mentor_enrolls_a_mentees_phone_and_revokes_it_when_lost() {
     assert_eq!(phone.pending_count().unwrap(), 1, "the edit is kept, not lost");
     assert!(phone.sync_status().unwrap().last_error.unwrap().contains("revoked"));
     // An artisan cannot enroll anyone.
-    assert!(matches!(phone.create_enrollment(fundi_core::sync::Role::Artisan, "x"), Err(fundi_core::Error::Sync(_))));
+    assert!(matches!(phone.create_enrollment(fundi_sync::Role::Artisan, "x"), Err(fundi_core::Error::Sync(_))));
 }
 
 #[test]

@@ -5,14 +5,14 @@
 
 mod common;
 use common::Server;
-use fundi_core::sync::workflow::{order_step, OrderCommand, OrderStatus};
-use fundi_core::sync::{Relation, Role};
+use fundi_sync::workflow::{order_step, OrderCommand, OrderStatus};
+use fundi_sync::{Relation, Role};
 
 fn c_code(c: OrderCommand) -> &'static str {
     c.code()
 }
 
-use fundi_core::testing::SeededRng as Rng;
+use fundi_sync::testing::SeededRng as Rng;
 
 /// The happy path, and who takes each step (0 artisan, 1 staff).
 const PATH: [(OrderCommand, usize); 7] = [
@@ -86,8 +86,7 @@ fn concurrent_command_pairs_store_only_legal_states_and_refusals_show_on_the_sen
     }
     sync_all();
     // Every stored state is reachable; refused commands are on their sender's outbox.
-    let reachable =
-        |s: OrderStatus| s == OrderStatus::New || fundi_core::sync::workflow::ORDER_TRANSITIONS.iter().any(|t| t.to == s);
+    let reachable = |s: OrderStatus| s == OrderStatus::New || fundi_sync::workflow::ORDER_TRANSITIONS.iter().any(|t| t.to == s);
     let mut refused = 0;
     for (i, id) in ids.iter().enumerate() {
         let server_state = staff.get_order(id).unwrap().server_status;

@@ -1,12 +1,14 @@
 //! Catalog drafts: the products an artisan prepares offline before a mentor or liaison reviews
-//! them. `model` holds the types, `validate` the pure field rules, `store` the persistence and
+//! them. `model` holds the stored draft (its field types and pure rules are the protocol crate's, `fundi_sync::drafts`), `store` the persistence and
 //! the public operations on [`crate::Store`], `photos` a draft's ordered photos.
 
 mod model;
 mod photos;
 mod store;
-pub mod validate;
 
-pub use model::{Category, Draft, DraftField, DraftForm, DraftPatch, DraftStatus, FieldError, NewDraft, Problem};
+pub use fundi_sync::drafts::rules as validate;
+pub use fundi_sync::drafts::{Category, DraftField, DraftForm, DraftPatch, FieldError, NewDraft, Problem};
+pub use fundi_sync::workflow::DraftStatus;
+pub use model::Draft;
 pub(crate) use photos::photo_list as photo_hashes;
 pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};

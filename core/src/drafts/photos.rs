@@ -21,10 +21,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::model::DraftStatus;
+use super::DraftStatus;
 
-/// More would not help a buyer and would cost the artisan data.
-pub const MAX_PHOTOS_PER_DRAFT: usize = 8;
+/// The one limit, shared with the depot.
+pub use fundi_sync::limits::PHOTOS_PER_DRAFT_MAX as MAX_PHOTOS_PER_DRAFT;
 const KIND: &str = "draft";
 const FIELD: &str = "photos";
 

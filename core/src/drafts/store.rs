@@ -4,13 +4,15 @@
 //! changed field records its stamp in `field_versions`, which the sync engine merges by.
 //! Deleting leaves a tombstone so a later sync can carry the deletion.
 
-use super::model::{Category, Draft, DraftField, DraftPatch, DraftStatus, NewDraft};
+use super::model::Draft;
 use super::validate::{validate_new, validate_patch};
+use super::{Category, DraftField, DraftPatch, DraftStatus, NewDraft};
 use crate::error::{Error, Result};
-use crate::hlc::Timestamp;
-use crate::money::{Currency, Money};
 use crate::storage::{stamp, StorageError};
-use crate::{ids, Store};
+use crate::Store;
+use fundi_sync::hlc::Timestamp;
+use fundi_sync::ids;
+use fundi_sync::money::{Currency, Money};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const KIND: &str = "draft";
@@ -193,7 +195,7 @@ impl Store {
                 params![DraftStatus::Submitted.code(), ts, id],
             )?;
             record_field_stamp(tx, id, "status", &ts)?;
-            crate::outbox::enqueue_command(tx, crate::sync::Kind::Draft, id, "submit", Default::default())?;
+            crate::outbox::enqueue_command(tx, fundi_sync::Kind::Draft, id, "submit", Default::default())?;
             load(tx, id)
         })
     }

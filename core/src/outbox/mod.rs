@@ -8,10 +8,10 @@
 
 use crate::drafts::DraftStatus;
 use crate::error::{Error, Result};
-use crate::hlc::Timestamp;
 use crate::storage::stamp;
-use crate::sync::{CommandBody, Extra, FieldWrite, Kind, LedgerEntry, Mutation, MutationResult};
 use crate::Store;
+use fundi_sync::hlc::Timestamp;
+use fundi_sync::{CommandBody, Extra, FieldWrite, Kind, LedgerEntry, Mutation, MutationResult};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
@@ -41,7 +41,7 @@ fn corrupt<T>(_: T) -> Error {
 }
 
 fn now_ms() -> i64 {
-    crate::hlc::wall_clock_ms() as i64
+    fundi_sync::hlc::wall_clock_ms() as i64
 }
 
 /// Append a mutation (its counter is assigned here). Call inside the change's transaction.
@@ -230,8 +230,8 @@ pub(crate) fn acknowledge(tx: &Connection, results: &[MutationResult]) -> Result
 /// depot does not send back records whose latest change was this phone's own clean write (it
 /// would cost bytes for nothing), so the phone applies the same pure rules itself here.
 fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
-    use crate::sync::workflow::{apply_order_command, draft_target, order_target, DraftCommand, OrderCommand, OrderStatus};
-    use crate::sync::{OrderBody, StockBody};
+    use fundi_sync::workflow::{apply_order_command, draft_target, order_target, DraftCommand, OrderCommand, OrderStatus};
+    use fundi_sync::{OrderBody, StockBody};
     match (Kind::from_code(&m.kind), &m.fields, &m.command, &m.entry) {
         (Some(Kind::Stock), _, _, Some(e)) => {
             let body = StockBody { owner: String::new(), entry: e.clone() };
@@ -261,7 +261,7 @@ fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
                 .optional()?;
             let Some(body) = body else { return Ok(()) };
             let mut body: serde_json::Value = serde_json::from_str(&body).map_err(corrupt)?;
-            let mut doc: crate::sync::DocState = serde_json::from_value(body["doc"].clone()).map_err(corrupt)?;
+            let mut doc: fundi_sync::DocState = serde_json::from_value(body["doc"].clone()).map_err(corrupt)?;
             for (name, w) in fields.iter().flatten() {
                 doc.apply(name, w.clone()).map_err(corrupt)?;
             }

@@ -24,7 +24,7 @@ const TMP_EXT: &str = "tmp";
 /// A 64-character lowercase hex SHA-256: the only names the library reads or writes, so a
 /// hash coming from the UI or a sync peer can never name a path outside the directory.
 pub fn is_valid_hash(hash: &str) -> bool {
-    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    fundi_sync::hash::is_content_hash(hash)
 }
 
 /// One per directory (like the store, one per database): its gate serialises the adds and
@@ -131,11 +131,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sha2::{Digest, Sha256};
-
-    fn sha(bytes: &[u8]) -> String {
-        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use fundi_sync::hash::sha256_hex as sha;
 
     #[test]
     fn put_is_atomic_idempotent_and_removable() {

@@ -33,7 +33,6 @@ pub use orient::{ExifOrientation, Orientation};
 pub use resize::{fit_within, RgbImage};
 pub use ycc::{Plane, Ycc420};
 
-use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -81,13 +80,9 @@ pub struct EncodedImage {
 
 impl EncodedImage {
     fn new(bytes: Vec<u8>, width: u32, height: u32) -> Self {
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let sha256 = fundi_sync::hash::sha256_hex(&bytes);
         EncodedImage { bytes, width, height, sha256 }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the pipeline did, for the UI, the CLI's JSON and the benchmark.

@@ -5,9 +5,9 @@
 
 use crate::drafts::DraftStatus;
 use crate::error::{Error, Result};
-use crate::hlc::Timestamp;
 use crate::outbox;
-use crate::sync::{Change, DocState, DraftBody, FieldWrite, Kind, OrderBody, RejectionBody, StockBody};
+use fundi_sync::hlc::Timestamp;
+use fundi_sync::{Change, DocState, DraftBody, FieldWrite, Kind, OrderBody, RejectionBody, StockBody};
 use rusqlite::{params, Connection};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ fn corrupt<T>(_: T) -> Error {
 }
 
 fn now_ms() -> i64 {
-    crate::hlc::wall_clock_ms() as i64
+    fundi_sync::hlc::wall_clock_ms() as i64
 }
 
 pub(crate) fn apply_page(tx: &Connection, me: &Me, changes: &[Change]) -> Result<()> {

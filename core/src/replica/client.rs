@@ -3,18 +3,15 @@
 //! round trips and bytes on the wire (bodies plus request and status lines and headers; TCP/IP
 //! framing excluded) so the app can tell what a sync costs.
 
-use crate::sync::ApiErrorBody;
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
+use fundi_sync::compression::{gunzip, gzip};
+use fundi_sync::limits::PHONE_INFLATED_MAX_BYTES as MAX_INFLATED;
+use fundi_sync::ApiErrorBody;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::io::{Read, Write};
 use std::time::Duration;
 
 /// Request bodies above this are gzipped.
-const GZIP_REQUEST_ABOVE: usize = 512;
-/// Largest answer accepted once inflated.
-const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+const GZIP_REQUEST_ABOVE: usize = fundi_sync::compression::GZIP_ABOVE_BYTES;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
@@ -82,10 +79,7 @@ impl Transport {
             let json = serde_json::to_vec(b).map_err(|e| SyncError::Protocol(e.to_string()))?;
             req = req.header("content-type", "application/json");
             if json.len() > GZIP_REQUEST_ABOVE {
-                let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                enc.write_all(&json).map(|_| ()).map_err(|e| SyncError::Protocol(e.to_string()))?;
-                let gz = enc.finish().map_err(|e| SyncError::Protocol(e.to_string()))?;
-                req = req.header("content-encoding", "gzip").body(gz);
+                req = req.header("content-encoding", "gzip").body(gzip(&json));
             } else {
                 req = req.body(json);
             }
@@ -104,16 +98,8 @@ impl Transport {
         self.stats.bytes_received += 17 + header_bytes(resp.headers());
         let raw = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()))?;
         self.stats.bytes_received += raw.len() as u64;
-        let bytes = if gz {
-            let mut out = vec![];
-            GzDecoder::new(&raw[..])
-                .take(MAX_INFLATED)
-                .read_to_end(&mut out)
-                .map_err(|e| SyncError::Protocol(format!("gzip: {e}")))?;
-            out
-        } else {
-            raw.to_vec()
-        };
+        let bytes =
+            if gz { gunzip(&raw, MAX_INFLATED).map_err(|e| SyncError::Protocol(format!("gzip: {e}")))? } else { raw.to_vec() };
         if !(200..300).contains(&status) {
             let err: ApiErrorBody = serde_json::from_slice(&bytes).unwrap_or(ApiErrorBody {
                 error: "unknown".into(),

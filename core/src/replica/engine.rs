@@ -6,18 +6,18 @@
 use super::apply::{apply_page, Me};
 use super::client::{SyncError, Transport, WireStats};
 use crate::error::Result;
-use crate::hlc::{wall_clock_ms, Hlc, Timestamp};
 use crate::outbox;
 use crate::storage::device_node;
-use crate::sync::{Extra, Mutation, PullResponse, PushRequest, PushResponse, Role, MAX_BATCH, PROTOCOL_VERSION};
 use crate::Store;
+use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
+use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
+use fundi_sync::limits::{PULL_PAGE_ASKED as PAGE, TOKEN_RENEW_BEFORE_MS};
+use fundi_sync::{EnrollDeviceReply, EnrollDeviceRequest, EnrollmentCode, EnrollmentRequest, RotatedToken};
+use fundi_sync::{Extra, Mutation, PullResponse, PushRequest, PushResponse, Role, PROTOCOL_VERSION};
 use rusqlite::{params, Connection};
-use serde::{Deserialize, Serialize};
 
 /// Renew the device credential when it has less than this left.
-const RENEW_BEFORE_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Changes asked for per pull page.
-const PAGE: usize = 500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyncPhase {
@@ -59,35 +59,6 @@ pub struct SyncStatus {
 pub struct Enrollment {
     pub account_id: String,
     pub role: Role,
-}
-
-/// A new account's one-time enrollment code, to type into its phone.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct NewEnrollment {
-    pub account_id: String,
-    pub code: String,
-    pub expires_ms: u64,
-}
-
-#[derive(Serialize)]
-struct EnrollRequest<'a> {
-    code: &'a str,
-    device_id: &'a str,
-}
-
-#[derive(Deserialize)]
-struct EnrollReply {
-    account_id: String,
-    role: Role,
-    token: String,
-    token_expires_ms: i64,
-    server_time: Timestamp,
-}
-
-#[derive(Deserialize)]
-struct Rotated {
-    token: String,
-    token_expires_ms: i64,
 }
 
 struct Session {
@@ -147,15 +118,23 @@ impl Store {
     pub fn enroll_device(&self, server_url: &str, code: &str) -> Result<Enrollment> {
         let device = self.read(device_id)?;
         let mut t = Transport::new(server_url)?;
-        let reply: EnrollReply = t.call("/v1/enroll", None, Some(&EnrollRequest { code: code.trim(), device_id: &device }))?;
+        let request = EnrollDeviceRequest { code: code.trim().to_string(), device_id: device };
+        let reply: EnrollDeviceReply = t.call("/v1/enroll", None, Some(&request))?;
+        let (credential, server_time) = (reply.credential, reply.server_time);
         self.write(|tx| {
             tx.execute(
                 "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, token = ?4, token_expires_ms = ?5, cursor = 0 WHERE id = 1",
-                params![server_url, reply.account_id, reply.role.code(), reply.token, reply.token_expires_ms],
+                params![
+                    server_url,
+                    credential.account_id,
+                    credential.role.code(),
+                    credential.token,
+                    credential.token_expires_ms as i64
+                ],
             )?;
-            learn_clock(tx, reply.server_time)
+            learn_clock(tx, server_time)
         })?;
-        Ok(Enrollment { account_id: reply.account_id, role: reply.role })
+        Ok(Enrollment { account_id: credential.account_id, role: credential.role })
     }
 
     /// Push every pending change, then pull what changed at the depot. Safe to call at any
@@ -189,13 +168,13 @@ impl Store {
             }
         };
         let mut report = SyncReport::default();
-        if s.expires - (wall_clock_ms() as i64) < RENEW_BEFORE_MS {
+        if s.expires - (wall_clock_ms() as i64) < TOKEN_RENEW_BEFORE_MS as i64 {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
-            let r: Rotated = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
+            let r: RotatedToken = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
             self.write(|tx| {
                 tx.execute(
                     "UPDATE sync_state SET token = ?1, token_expires_ms = ?2 WHERE id = 1",
-                    params![r.token, r.token_expires_ms],
+                    params![r.token, r.token_expires_ms as i64],
                 )?;
                 Ok(())
             })?;
@@ -214,9 +193,13 @@ impl Store {
             }
             progress(SyncPhase::Pushing, report.pushed + report.refused, total);
             let n = batch.len();
-            let mut extra = Extra::new();
-            extra.insert("cursor".into(), s.cursor.into());
-            let req = PushRequest { protocol: PROTOCOL_VERSION, device_id: s.me.device_id.clone(), mutations: batch, extra };
+            let req = PushRequest {
+                protocol: PROTOCOL_VERSION,
+                device_id: s.me.device_id.clone(),
+                cursor: s.cursor,
+                mutations: batch,
+                extra: Extra::new(),
+            };
             let resp: PushResponse = match t.call("/v1/sync/push", Some(&s.token), Some(&req)) {
                 Ok(r) => r,
                 // The depot refused the batch as a whole (it could not read it, or it is too
@@ -295,9 +278,13 @@ impl Store {
             return Ok((0, 1));
         }
         for m in batch {
-            let mut extra = Extra::new();
-            extra.insert("cursor".into(), s.cursor.into());
-            let req = PushRequest { protocol: PROTOCOL_VERSION, device_id: s.me.device_id.clone(), mutations: vec![m], extra };
+            let req = PushRequest {
+                protocol: PROTOCOL_VERSION,
+                device_id: s.me.device_id.clone(),
+                cursor: s.cursor,
+                mutations: vec![m],
+                extra: Extra::new(),
+            };
             match t.call::<PushResponse>("/v1/sync/push", Some(&s.token), Some(&req)) {
                 Ok(resp) => {
                     let (a, r) = self.write(|tx| {
@@ -344,10 +331,11 @@ impl Store {
 
     /// Create an account and its one-time enrollment code at the depot: a mentor enrolls a
     /// mentee's phone, staff an artisan's, operations anyone's. Needs the network.
-    pub fn create_enrollment(&self, role: Role, name: &str) -> Result<NewEnrollment> {
+    pub fn create_enrollment(&self, role: Role, name: &str) -> Result<EnrollmentCode> {
         let s = self.session()?;
         let mut t = Transport::new(&s.url)?;
-        Ok(t.call("/v1/enrollments", Some(&s.token), Some(&serde_json::json!({"role": role, "name": name})))?)
+        let request = EnrollmentRequest { role, name: name.to_string(), mentor_id: None };
+        Ok(t.call("/v1/enrollments", Some(&s.token), Some(&request))?)
     }
 
     /// Revoke a lost phone (its owner's, a mentee's, or any for operations). Needs the network.

@@ -17,5 +17,5 @@ mod rebase;
 mod views;
 
 pub use client::{SyncError, WireStats};
-pub use engine::{Enrollment, NewEnrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};
+pub use engine::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};
 pub use views::{ConflictItem, OrderView, ReviewDraft, StockLevel};

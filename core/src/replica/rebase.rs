@@ -8,10 +8,11 @@
 //! This is the only case where the phone's clock goes back.
 
 use crate::error::Result;
-use crate::hlc::{Timestamp, MAX_COUNTER};
 use crate::outbox;
 use crate::storage::stamp;
-use crate::sync::{Mutation, MAX_AHEAD_MS};
+use fundi_sync::hlc::{Timestamp, MAX_COUNTER};
+use fundi_sync::limits::CLOCK_AHEAD_MAX_MS as MAX_AHEAD_MS;
+use fundi_sync::Mutation;
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 

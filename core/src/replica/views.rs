@@ -4,12 +4,13 @@
 
 use super::apply::parse_ts;
 use crate::error::{Error, Result};
-use crate::hlc::Timestamp;
 use crate::outbox;
 use crate::storage::stamp;
-use crate::sync::workflow::{draft_step, order_step, DraftCommand, OrderCommand, OrderStatus};
-use crate::sync::{DocState, DraftBody, Extra, FieldWrite, Kind, LedgerEntry, OrderBody, ProfileBody, Relation, Role};
-use crate::{ids, Store};
+use crate::Store;
+use fundi_sync::hlc::Timestamp;
+use fundi_sync::ids;
+use fundi_sync::workflow::{draft_step, order_step, DraftCommand, OrderCommand, OrderStatus};
+use fundi_sync::{DocState, DraftBody, Extra, FieldWrite, Kind, LedgerEntry, OrderBody, ProfileBody, Relation, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
@@ -202,7 +203,7 @@ impl Store {
             let mut d = reviewed_draft_body(tx, id)?;
             let status = crate::drafts::DraftStatus::from_code(&d.status);
             let rel = if role == Role::Mentor { Relation::Mentor } else { Relation::Other };
-            crate::sync::access::may_write_field(role, rel, Kind::Draft, status, field).map_err(Error::Rejected)?;
+            fundi_sync::access::may_write_field(role, rel, Kind::Draft, status, field).map_err(Error::Rejected)?;
             let hlc = stamp(tx)?;
             let write = FieldWrite { value, hlc, base: d.doc.stamp(field).into_iter().collect() };
             // Optimistic: the local copy shows the new value at once.
@@ -239,7 +240,7 @@ impl Store {
             } else {
                 Relation::Other
             };
-            crate::sync::access::may_write_field(role, rel, Kind::Profile, None, field).map_err(Error::Rejected)?;
+            fundi_sync::access::may_write_field(role, rel, Kind::Profile, None, field).map_err(Error::Rejected)?;
             let body: Option<String> = tx
                 .query_row("SELECT body FROM remote_docs WHERE kind = 'profile' AND id = ?1", [account_id], |r| r.get(0))
                 .optional()?;
@@ -264,7 +265,7 @@ impl Store {
     pub fn record_stock(&self, product_id: &str, delta: i64, reason: &str) -> Result<()> {
         self.write(|tx| {
             let (_, role) = me(tx)?;
-            crate::sync::access::may_append_stock(role).map_err(Error::Rejected)?;
+            fundi_sync::access::may_append_stock(role).map_err(Error::Rejected)?;
             let entry = LedgerEntry {
                 id: ids::new_id(),
                 product_id: product_id.to_string(),
@@ -336,7 +337,7 @@ impl Store {
             })?;
             for row in rows {
                 let (counter, kind, record_id, body, reason) = row?;
-                let what = match serde_json::from_str::<crate::sync::Mutation>(&body) {
+                let what = match serde_json::from_str::<fundi_sync::Mutation>(&body) {
                     Ok(m) => match (&m.command, &m.fields) {
                         (Some(c), _) => c.name.clone(),
                         (None, Some(f)) => format!("edit {}", f.keys().cloned().collect::<Vec<_>>().join(", ")),

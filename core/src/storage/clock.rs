@@ -2,7 +2,7 @@
 //! across restarts and wall-clock changes.
 
 use super::StorageError;
-use crate::hlc::{wall_clock_ms, Hlc, Timestamp};
+use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Create the device row on first open: a permanent device id and its 64-bit HLC node.
@@ -10,7 +10,7 @@ pub(super) fn ensure_device(conn: &Connection) -> Result<(), StorageError> {
     let exists: Option<i64> = conn.query_row("SELECT id FROM device", [], |r| r.get(0)).optional()?;
     if exists.is_none() {
         let id = uuid::Uuid::new_v4();
-        let node = u64::from_be_bytes(id.as_bytes()[..8].try_into().expect("8 bytes")) as i64;
+        let node = fundi_sync::hlc::random_node() as i64;
         conn.execute("INSERT INTO device (id, device_id, node) VALUES (1, ?1, ?2)", params![id.hyphenated().to_string(), node])?;
         conn.execute("INSERT OR IGNORE INTO hlc_state (id, wall_ms, counter) VALUES (1, 0, 0)", [])?;
     }

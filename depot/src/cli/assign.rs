@@ -15,7 +15,7 @@ pub struct AssignArgs {
 
 pub fn run(args: AssignArgs) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::open(&args.data_dir)?;
-    let mut a = fundi_core::sync::Extra::new();
+    let mut a = fundi_sync::Extra::new();
     a.insert("artisan_id".into(), args.artisan_id.clone().into());
     let o = push::order_command_api(&db, &Caller::local_operator(), &args.order_id, "assign", a)?;
     println!("order {} ({}) is {} to {}", args.order_id, o.external_ref, o.status, args.artisan_id);

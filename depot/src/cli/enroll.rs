@@ -3,7 +3,7 @@
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::Db;
-use fundi_core::sync::Role;
+use fundi_sync::Role;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

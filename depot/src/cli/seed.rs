@@ -4,7 +4,7 @@
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::orders::{self, NewOrder};
 use crate::store::{ApiError, Db};
-use fundi_core::sync::Role;
+use fundi_sync::Role;
 
 pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
     let empty = db.read(|tx| Ok(tx.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))? == 0))?;

@@ -12,21 +12,17 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
-use fundi_core::sync::{ApiErrorBody, Extra, PushRequest, PROTOCOL_VERSION};
+use fundi_sync::compression::{gunzip, gzip, InflateError, GZIP_ABOVE_BYTES as GZIP_MIN};
+use fundi_sync::{ApiErrorBody, Extra, PushRequest, PROTOCOL_VERSION};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
 use std::sync::Arc;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 /// Largest request body on the wire, by default.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Largest request body once decompressed.
-pub const MAX_INFLATED: usize = 16 * 1024 * 1024;
-/// Responses smaller than this are not worth compressing.
-const GZIP_MIN: usize = 256;
+pub const MAX_INFLATED: usize = fundi_sync::limits::DEPOT_INFLATED_MAX_BYTES;
 
 #[derive(Clone)]
 pub struct App {
@@ -66,9 +62,7 @@ fn wants_gzip(headers: &HeaderMap) -> bool {
 fn json_response<T: Serialize>(status: StatusCode, value: &T, req: Option<&HeaderMap>) -> Response {
     let bytes = serde_json::to_vec(value).expect("response types serialize");
     let mut resp = if req.is_some_and(wants_gzip) && bytes.len() >= GZIP_MIN {
-        let mut enc = GzEncoder::new(Vec::with_capacity(bytes.len() / 4), flate2::Compression::fast());
-        enc.write_all(&bytes).expect("writing to memory");
-        let gz = enc.finish().expect("writing to memory");
+        let gz = gzip(&bytes);
         let mut r = (status, gz).into_response();
         r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         r
@@ -91,15 +85,10 @@ fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, Byte
     let gz = headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) == Some("gzip");
     let inflated;
     let raw: &[u8] = if gz {
-        let mut out = Vec::new();
-        GzDecoder::new(&body[..])
-            .take(MAX_INFLATED as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|_| ApiError::malformed("bad gzip body"))?;
-        if out.len() > MAX_INFLATED {
-            return Err(ApiError::too_large("decompressed body too large"));
-        }
-        inflated = out;
+        inflated = gunzip(&body, MAX_INFLATED as u64).map_err(|e| match e {
+            InflateError::Damaged => ApiError::malformed("bad gzip body"),
+            InflateError::TooLarge { .. } => ApiError::too_large("decompressed body too large"),
+        })?;
         &inflated
     } else {
         &body
@@ -124,7 +113,7 @@ where
             let token = bearer(&h).ok_or_else(ApiError::unauthorized)?;
             app.db.write(|tx| accounts::authenticate(tx, &token))?
         } else {
-            Caller { account_id: String::new(), role: fundi_core::sync::Role::Artisan, device_id: None }
+            Caller { account_id: String::new(), role: fundi_sync::Role::Artisan, device_id: None }
         };
         f(&app.db, caller)
     })
@@ -145,7 +134,7 @@ async fn openapi() -> Response {
 #[derive(Serialize)]
 struct Health {
     protocol: u32,
-    server_time: fundi_core::hlc::Timestamp,
+    server_time: fundi_sync::hlc::Timestamp,
 }
 
 async fn health(State(app): State<App>, headers: HeaderMap) -> Response {
@@ -162,7 +151,7 @@ struct EnrollDevice {
 struct Enrolled {
     #[serde(flatten)]
     credential: accounts::DeviceCredential,
-    server_time: fundi_core::hlc::Timestamp,
+    server_time: fundi_sync::hlc::Timestamp,
 }
 
 async fn enroll_device(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {

@@ -2,15 +2,15 @@
 //! rotating tokens that survive a lost reply, revocation, and the caller's relation to a record.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
-use fundi_core::ids;
-use fundi_core::sync::{Relation, Role};
+use fundi_sync::ids;
+use fundi_sync::{Relation, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-/// An enrollment code is valid for a week, and a lost reply to its exchange may be retried by
-/// the same phone for 15 minutes.
-pub const CODE_TTL_MS: u64 = 7 * 24 * 3600 * 1000;
-const RETRY_WINDOW_MS: u64 = 15 * 60 * 1000;
+use fundi_sync::limits::{
+    ACCOUNT_NAME_MAX_CHARS, ENROLLMENT_CODE_TTL_MS as CODE_TTL_MS, ENROLLMENT_RETRY_WINDOW_MS as RETRY_WINDOW_MS,
+};
+pub use fundi_sync::{DeviceCredential, EnrollmentCode as Enrollment, EnrollmentRequest as NewEnrollment, RotatedToken};
 
 /// Who is calling: an enrolled device's account, or the local operator (command line).
 #[derive(Clone, Debug)]
@@ -48,45 +48,18 @@ pub fn get_account(conn: &Connection, id: &str) -> Result<Option<Account>, ApiEr
     }))
 }
 
-/// The caller's relation to the artisan `owner` of a record.
+/// The caller's relation to the artisan `owner` of a record (the protocol's rule, over SQL).
 pub fn relation(conn: &Connection, caller: &Caller, owner: Option<&str>) -> Result<Relation, ApiError> {
-    let Some(owner) = owner else { return Ok(Relation::Other) };
-    if owner == caller.account_id {
-        return Ok(Relation::Owner);
-    }
-    if caller.role == Role::Mentor {
-        let mentor: Option<Option<String>> =
-            conn.query_row("SELECT mentor_id FROM accounts WHERE id = ?1", [owner], |r| r.get(0)).optional()?;
-        if mentor.flatten().as_deref() == Some(caller.account_id.as_str()) {
-            return Ok(Relation::Mentor);
-        }
-    }
-    Ok(Relation::Other)
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct NewEnrollment {
-    pub role: Role,
-    pub name: String,
-    /// For an artisan: the mentor who coaches them (a mentor enrolling sets themselves).
-    #[serde(default)]
-    pub mentor_id: Option<String>,
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct Enrollment {
-    pub account_id: String,
-    /// Shown once; typed into the new phone.
-    pub code: String,
-    pub expires_ms: u64,
+    let who = fundi_sync::depot::Caller { account_id: caller.account_id.clone(), role: caller.role };
+    fundi_sync::depot::relation(&super::push::SqlFacts(conn), &who, owner)
 }
 
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
 /// staff enroll artisans; operations enroll anyone.
 pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name must be 1 to 80 printable characters"));
+    if name.is_empty() || name.chars().count() > ACCOUNT_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!("name must be 1 to {ACCOUNT_NAME_MAX_CHARS} printable characters")));
     }
     let mentor_id = match (caller.role, req.role) {
         (Role::Operations, Role::Artisan) | (Role::Staff, Role::Artisan) => req.mentor_id,
@@ -142,15 +115,6 @@ fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<En
 
 fn normalize_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct DeviceCredential {
-    pub account_id: String,
-    pub role: Role,
-    pub device_id: String,
-    pub token: String,
-    pub token_expires_ms: u64,
 }
 
 /// Exchange an enrollment code for a device credential. Once only, except that the same phone
@@ -234,12 +198,6 @@ pub fn authenticate(conn: &Connection, token: &str) -> Result<Caller, ApiError> 
     }
     let account = get_account(conn, &account_id)?.ok_or_else(ApiError::unauthorized)?;
     Ok(Caller { account_id, role: account.role, device_id: Some(device_id) })
-}
-
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct RotatedToken {
-    pub token: String,
-    pub token_expires_ms: u64,
 }
 
 /// Issue the next token. The current one keeps working until the new one is first used, so a

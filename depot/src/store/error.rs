@@ -1,6 +1,6 @@
 //! The server's typed errors: each has an HTTP status and a stable code that clients act on.
 
-use fundi_core::sync::Rejection;
+use fundi_sync::Rejection;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {detail}")]
@@ -57,7 +57,7 @@ impl From<rusqlite::Error> for ApiError {
 
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
-        use fundi_core::sync::RejectCode as C;
+        use fundi_sync::RejectCode as C;
         match r.code {
             C::Forbidden => ApiError::forbidden(r.detail),
             C::NotFound => ApiError::not_found(r.detail),

@@ -13,13 +13,12 @@ pub mod error;
 pub mod orders;
 pub mod pull;
 pub mod push;
-pub mod validate;
 
 pub use error::ApiError;
 
-use fundi_core::hlc::{wall_clock_ms, Hlc, Timestamp};
+use fundi_sync::depot::StoredRecord;
+use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
 use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -34,7 +33,7 @@ pub struct Db {
     pub token_ttl_ms: u64,
 }
 
-pub const DEFAULT_TOKEN_TTL_MS: u64 = 30 * 24 * 3600 * 1000;
+pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
 
 impl Db {
     /// Open (creating if needed) the store in `dir`.
@@ -98,7 +97,7 @@ fn migrate(conn: &Connection) -> Result<(), ApiError> {
             conn.execute_batch(sql)?;
         }
         if found == 0 {
-            let node = u64::from_be_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8")) as i64;
+            let node = fundi_sync::hlc::random_node() as i64;
             conn.execute("INSERT INTO meta (id, node, next_seq) VALUES (1, ?1, 1)", [node])?;
         }
         conn.pragma_update(None, "user_version", end)
@@ -138,30 +137,31 @@ pub fn put_record(
     Ok(seq)
 }
 
-/// A stored record: (owner, body, state).
-pub fn get_record(
-    tx: &Connection,
-    kind: &str,
-    id: &str,
-) -> Result<Option<(Option<String>, serde_json::Value, Option<serde_json::Value>)>, ApiError> {
+/// A stored record, as the protocol's rules read it.
+pub fn get_record(tx: &Connection, kind: &str, id: &str) -> Result<Option<StoredRecord>, ApiError> {
     use rusqlite::OptionalExtension;
-    let row: Option<(Option<String>, String, Option<String>)> = tx
-        .query_row("SELECT owner, body, state FROM records WHERE kind = ?1 AND id = ?2", params![kind, id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+    let row: Option<(Option<String>, String, Option<String>, i64, Option<String>)> = tx
+        .query_row(
+            "SELECT owner, body, state, seq, last_device FROM records WHERE kind = ?1 AND id = ?2",
+            params![kind, id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
         .optional()?;
-    match row {
-        None => Ok(None),
-        Some((owner, body, state)) => {
-            let parse = |s: &str| serde_json::from_str(s).map_err(|e| ApiError::internal(format!("stored record: {e}")));
-            Ok(Some((owner, parse(&body)?, state.as_deref().map(parse).transpose()?)))
-        }
-    }
+    let parse = |s: &str| serde_json::from_str(s).map_err(|e| ApiError::internal(format!("stored record: {e}")));
+    row.map(|(owner, body, state, seq, last_device)| {
+        Ok(StoredRecord {
+            owner,
+            body: parse(&body)?,
+            state: state.as_deref().map(parse).transpose()?,
+            seq: seq as u64,
+            last_device,
+        })
+    })
+    .transpose()
 }
 
 pub fn sha256_hex(s: &str) -> String {
-    let d = Sha256::digest(s.as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    fundi_sync::hash::sha256_hex(s.as_bytes())
 }
 
 /// A secret with 244 random bits (two v4 UUIDs, from the OS's random source).

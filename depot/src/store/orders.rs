@@ -3,10 +3,10 @@
 
 use super::accounts::Caller;
 use super::{put_record, ApiError, Db};
-use fundi_core::ids;
-use fundi_core::sync::ledger::sum_by_product;
-use fundi_core::sync::workflow::OrderStatus;
-use fundi_core::sync::{Extra, Kind, OrderBody, Role, StockBody};
+use fundi_sync::ids;
+use fundi_sync::ledger::sum_by_product;
+use fundi_sync::workflow::OrderStatus;
+use fundi_sync::{Extra, Kind, OrderBody, Role, StockBody};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

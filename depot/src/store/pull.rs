@@ -5,7 +5,8 @@
 
 use super::accounts::Caller;
 use super::{ApiError, Db};
-use fundi_core::sync::{Change, Extra, PullResponse, Role, MAX_PAGE, PROTOCOL_VERSION};
+use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
+use fundi_sync::{Change, Extra, PullResponse, Role, PROTOCOL_VERSION};
 use rusqlite::params;
 
 pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullResponse, ApiError> {

@@ -3,7 +3,7 @@
 
 use fundi_core::drafts::validate::validate_patch;
 use fundi_core::drafts::{Category, DraftPatch};
-use fundi_core::sync::{RejectCode, Rejection};
+use fundi_sync::{RejectCode, Rejection};
 use serde_json::Value;
 
 /// Largest serialized value of any one field.

@@ -91,7 +91,7 @@ impl Drop for Server {
 }
 
 pub fn uuid_like() -> String {
-    fundi_core::ids::new_id()
+    fundi_sync::ids::new_id()
 }
 
 pub fn db_path(dir: &Path, name: &str) -> PathBuf {
@@ -167,8 +167,8 @@ impl Server {
 
 /// A stamp `ms` milliseconds from now (node 7), in wire form.
 pub fn stamp_in(ms: i64) -> String {
-    let wall = (fundi_core::hlc::wall_clock_ms() as i64 + ms) as u64;
-    fundi_core::hlc::Timestamp { wall_ms: wall, counter: 0, node: 7 }.to_string()
+    let wall = (fundi_sync::hlc::wall_clock_ms() as i64 + ms) as u64;
+    fundi_sync::hlc::Timestamp { wall_ms: wall, counter: 0, node: 7 }.to_string()
 }
 
 pub fn field_write(id: &str, kind: &str, field: &str, value: serde_json::Value) -> serde_json::Value {

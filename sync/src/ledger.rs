@@ -7,8 +7,7 @@ use crate::hlc::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Most any single movement may move (guards against a slipped finger adding a million).
-pub const MAX_DELTA: i64 = 100_000;
+use crate::limits::{STOCK_DELTA_MAX as MAX_DELTA, STOCK_REASON_MAX_BYTES};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct LedgerEntry {
@@ -29,7 +28,7 @@ impl LedgerEntry {
         if self.delta == 0 || self.delta.abs() > MAX_DELTA {
             return Err(Rejection::new(RejectCode::Invalid, format!("delta must be non-zero and within ±{MAX_DELTA}")));
         }
-        if self.reason.is_empty() || self.reason.len() > 64 {
+        if self.reason.is_empty() || self.reason.len() > STOCK_REASON_MAX_BYTES {
             return Err(Rejection::new(RejectCode::Invalid, "reason must be 1 to 64 bytes"));
         }
         Ok(())

@@ -3,7 +3,7 @@
 //! its user may not do.
 
 use super::wire::{Kind, RejectCode, Rejection};
-use crate::drafts::DraftStatus;
+use crate::workflow::DraftStatus;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,17 +1,12 @@
 //! Field rules for drafts. Pure functions: they return every problem at once, so the editor can
 //! mark all bad fields in one go, and they normalise what they accept (trimmed text).
 
-use super::model::{DraftField, DraftForm, DraftPatch, FieldError, NewDraft, Problem};
+use super::{DraftField, DraftForm, DraftPatch, FieldError, NewDraft, Problem};
 
-pub const TITLE_MAX_CHARS: u32 = 80;
-pub const DESCRIPTION_MAX_CHARS: u32 = 2000;
-pub const MATERIALS_MAX: u32 = 20;
-pub const MATERIAL_MAX_CHARS: u32 = 40;
-/// One shilling.
-pub const PRICE_MIN_MINOR: i64 = 100;
-/// One million shillings: far above any handmade product, low enough to catch a slipped finger.
-pub const PRICE_MAX_MINOR: i64 = 100_000_000;
-pub const WEEKLY_CAPACITY_MAX: u32 = 1000;
+pub use crate::limits::{
+    DESCRIPTION_MAX_CHARS, MATERIALS_MAX, MATERIAL_MAX_CHARS, PRICE_MAX_MINOR, PRICE_MIN_MINOR, TITLE_MAX_CHARS,
+    WEEKLY_CAPACITY_MAX,
+};
 
 fn problem(errors: &mut Vec<FieldError>, field: DraftField, problem: Problem) {
     errors.push(FieldError { field, problem });

@@ -113,6 +113,12 @@ impl Hlc {
 }
 
 /// Milliseconds since the Unix epoch by the wall clock (0 if the clock is before 1970).
+/// A new random 64-bit node id (from the OS's random source, through a v4 UUID): each phone
+/// and each depot mints one once and keeps it.
+pub fn random_node() -> u64 {
+    u64::from_be_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("a UUID has 16 bytes"))
+}
+
 pub fn wall_clock_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

@@ -6,7 +6,6 @@
 
 use super::access::{Relation, Role};
 use super::wire::{RejectCode, Rejection};
-use crate::drafts::DraftStatus;
 
 macro_rules! codes {
     ($name:ident { $($variant:ident => $code:literal),* $(,)? }) => {
@@ -55,6 +54,41 @@ codes!(DraftCommand {
     RequestChanges => "request_changes",
     Approve => "approve",
 });
+
+/// Where a draft is in its review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DraftStatus {
+    /// Being written by the artisan; editable.
+    Draft,
+    /// Sent for review; locked until the reviewer answers.
+    Submitted,
+    /// The reviewer asked for changes; editable again.
+    ChangesRequested,
+    /// Accepted into the catalog.
+    Approved,
+}
+
+impl DraftStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            DraftStatus::Draft => "draft",
+            DraftStatus::Submitted => "submitted",
+            DraftStatus::ChangesRequested => "changes_requested",
+            DraftStatus::Approved => "approved",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DraftStatus> {
+        [DraftStatus::Draft, DraftStatus::Submitted, DraftStatus::ChangesRequested, DraftStatus::Approved]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// Whether the artisan may change the draft's content in this state.
+    pub fn is_editable(self) -> bool {
+        matches!(self, DraftStatus::Draft | DraftStatus::ChangesRequested)
+    }
+}
 
 /// Who may issue a command: a role, and for phone roles the relation they need to the record.
 #[derive(Clone, Copy, Debug)]

@@ -13,12 +13,6 @@ pub use super::ledger::LedgerEntry;
 
 /// The protocol spoken by this build. A server answers requests of any version up to its own.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// Most mutations in one push (the phone splits larger outboxes into several batches).
-pub const MAX_BATCH: usize = 500;
-/// Most changes in one pull page.
-pub const MAX_PAGE: usize = 1000;
-/// How far ahead of the server's clock a stamp may be (the server refuses stamps beyond it).
-pub const MAX_AHEAD_MS: u64 = 5 * 60 * 1000;
 
 pub type Extra = serde_json::Map<String, serde_json::Value>;
 
@@ -118,6 +112,17 @@ impl Mutation {
             _ => Err(Rejection::new(RejectCode::Malformed, "a mutation sets exactly one of fields, command, entry")),
         }
     }
+    /// What the mutation asks for, without its values ("edit title, price", "accept", "stock
+    /// entry"): shown in the outbox and in a refusal's conflict record.
+    pub fn summary(&self) -> String {
+        match self.op() {
+            Ok(Op::Fields(f)) => format!("edit {}", f.keys().take(8).cloned().collect::<Vec<_>>().join(", ")),
+            Ok(Op::Command(c)) => c.name.chars().take(32).collect(),
+            Ok(Op::Entry(_)) => "stock entry".into(),
+            Err(_) => "malformed".into(),
+        }
+    }
+
     /// Every HLC stamp the mutation carries (the server bounds them all).
     pub fn stamps(&self) -> Vec<Timestamp> {
         let mut out = vec![];
@@ -141,6 +146,10 @@ impl Mutation {
 pub struct PushRequest {
     pub protocol: u32,
     pub device_id: String,
+    /// The phone's pull cursor when it built the batch: records it already holds up to here
+    /// are not echoed back by the next pull (0 when it has never pulled).
+    #[serde(default)]
+    pub cursor: u64,
     pub mutations: Vec<Mutation>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -298,6 +307,59 @@ pub struct RejectionBody {
     pub rejection: Rejection,
     /// What was asked (a command's name, or the fields written).
     pub summary: String,
+}
+
+// Enrollment and credentials. A request type is named for what it asks, a reply for what it
+// gives; the phone and the depot use these very types.
+
+/// `POST /v1/enroll`: a phone exchanges a one-time code for its credential.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct EnrollDeviceRequest {
+    pub code: String,
+    pub device_id: String,
+}
+
+/// A device's credential, as issued at enrollment.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct DeviceCredential {
+    pub account_id: String,
+    pub role: crate::access::Role,
+    pub device_id: String,
+    pub token: String,
+    pub token_expires_ms: u64,
+}
+
+/// The answer to `POST /v1/enroll`: the credential and the depot's clock.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct EnrollDeviceReply {
+    #[serde(flatten)]
+    pub credential: DeviceCredential,
+    pub server_time: Timestamp,
+}
+
+/// The answer to `POST /v1/token`: the next token (the current one works until it is used).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RotatedToken {
+    pub token: String,
+    pub token_expires_ms: u64,
+}
+
+/// `POST /v1/enrollments`: create an account and its first code.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct EnrollmentRequest {
+    pub role: crate::access::Role,
+    pub name: String,
+    /// For an artisan: the mentor who coaches them (a mentor enrolling sets themselves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentor_id: Option<String>,
+}
+
+/// A one-time enrollment code for an account, shown once and typed into its phone.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct EnrollmentCode {
+    pub account_id: String,
+    pub code: String,
+    pub expires_ms: u64,
 }
 
 /// Error body of every non-2xx answer: a stable code and a human detail.

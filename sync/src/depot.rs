@@ -1,0 +1,548 @@
+//! The depot's side of the protocol as pure steps: check a push batch as a whole, then decide
+//! each mutation against the record as the depot holds it now. The depot's store is an adapter
+//! around these steps: it looks records and accounts up (through [`DepotFacts`]), runs
+//! [`decide`], and writes the [`Decision`] with the answer and the device's counter in one
+//! transaction. Nothing here reads a clock, a file or a socket: the depot's wall clock comes in
+//! as an argument, so tests run every rule in memory (see `tests` and `phone::tests`).
+
+use crate::access::{may_append_stock, may_read, may_write_field, Relation, Role};
+use crate::document::{DocState, FieldOutcome};
+use crate::fields::{check_draft_field, check_profile_field};
+use crate::hlc::Timestamp;
+use crate::ids;
+use crate::limits::{CLOCK_AHEAD_MAX_MS, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX};
+use crate::wire::{
+    CommandBody, Kind, LedgerEntry, Mutation, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody, PROTOCOL_VERSION,
+};
+use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
+use serde_json::{json, Value};
+
+/// Who is calling, as the depot authenticated them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub account_id: String,
+    pub role: Role,
+}
+
+/// An account as the rules need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountFacts {
+    pub role: Role,
+    pub mentor_id: Option<String>,
+}
+
+/// A record as the depot holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRecord {
+    pub owner: Option<String>,
+    pub body: Value,
+    /// The full merge state of a document (with the replaced stamps phones do not need).
+    pub state: Option<Value>,
+    /// Its place in the change feed.
+    pub seq: u64,
+    /// The device whose clean change is the record's latest, if any.
+    pub last_device: Option<String>,
+}
+
+/// What the depot looks up for a decision. Its store implements it over SQL; tests over maps.
+pub trait DepotFacts {
+    type Error;
+    fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, Self::Error>;
+    fn account(&self, id: &str) -> Result<Option<AccountFacts>, Self::Error>;
+}
+
+/// What to store for an applied mutation: the record's new state, moved to the feed's head.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub kind: Kind,
+    pub id: String,
+    pub owner: Option<String>,
+    pub body: Value,
+    pub state: Option<Value>,
+    /// Mark the record as this device's own clean change (the next pull does not echo it).
+    pub echo_to_sender: bool,
+}
+
+/// Why a mutation was not applied: refused by the rules (answered, stored, shown as a
+/// conflict), or a failure of the depot itself (the whole push fails and is retried).
+#[derive(Debug, PartialEq)]
+pub enum Refusal<E> {
+    Refused(Rejection),
+    Failed(E),
+}
+
+impl<E> From<Rejection> for Refusal<E> {
+    fn from(r: Rejection) -> Self {
+        Refusal::Refused(r)
+    }
+}
+
+/// Why a whole push is refused before any mutation is looked at.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BatchRefusal {
+    #[error("protocol {0} (this depot speaks 1..={PROTOCOL_VERSION})")]
+    UnsupportedVersion(u32),
+    #[error("a device pushes only its own mutations")]
+    WrongDevice,
+    #[error("at most {PUSH_BATCH_MAX} mutations per push")]
+    TooLarge,
+    #[error("counters must be positive and increasing")]
+    BadCounters,
+}
+
+/// Check a push as a whole: version, sender, size, counters.
+pub fn check_push(req: &PushRequest, device_id: &str) -> Result<(), BatchRefusal> {
+    if req.protocol == 0 || req.protocol > PROTOCOL_VERSION {
+        return Err(BatchRefusal::UnsupportedVersion(req.protocol));
+    }
+    if req.device_id != device_id {
+        return Err(BatchRefusal::WrongDevice);
+    }
+    if req.mutations.len() > PUSH_BATCH_MAX {
+        return Err(BatchRefusal::TooLarge);
+    }
+    if req.mutations.windows(2).any(|w| w[0].counter >= w[1].counter) || req.mutations.iter().any(|m| m.counter == 0) {
+        return Err(BatchRefusal::BadCounters);
+    }
+    Ok(())
+}
+
+/// Whether any stamp of `m` lies further ahead of the depot's wall clock than the bound.
+pub fn clock_ahead(m: &Mutation, depot_wall_ms: u64) -> bool {
+    let bound = depot_wall_ms.saturating_add(CLOCK_AHEAD_MAX_MS);
+    m.stamps().iter().any(|t| t.wall_ms > bound)
+}
+
+fn rej(code: RejectCode, detail: &str) -> Rejection {
+    Rejection::new(code, detail)
+}
+
+fn not_found() -> Rejection {
+    rej(RejectCode::NotFound, "no such record")
+}
+
+/// The caller's relation to the artisan who owns a record.
+pub fn relation<F: DepotFacts>(facts: &F, caller: &Caller, owner: Option<&str>) -> Result<Relation, F::Error> {
+    let Some(owner) = owner else { return Ok(Relation::Other) };
+    if owner == caller.account_id {
+        return Ok(Relation::Owner);
+    }
+    if caller.role == Role::Mentor {
+        if let Some(a) = facts.account(owner)? {
+            if a.mentor_id.as_deref() == Some(caller.account_id.as_str()) {
+                return Ok(Relation::Mentor);
+            }
+        }
+    }
+    Ok(Relation::Other)
+}
+
+fn internal<E>(what: &str) -> Refusal<E>
+where
+    E: From<String>,
+{
+    Refusal::Failed(E::from(format!("stored record: {what}")))
+}
+
+/// Decide one mutation of device `device_id` (whose pull cursor was `cursor`) against the
+/// depot's current state, at depot wall time `depot_wall_ms`. `Ok(None)`: applied already,
+/// nothing to store (the same ledger entry delivered again).
+pub fn decide<F>(
+    facts: &F,
+    caller: &Caller,
+    device_id: &str,
+    cursor: u64,
+    m: &Mutation,
+    depot_wall_ms: u64,
+) -> Result<Option<Decision>, Refusal<F::Error>>
+where
+    F: DepotFacts,
+    F::Error: From<String>,
+{
+    if clock_ahead(m, depot_wall_ms) {
+        return Err(rej(RejectCode::ClockAhead, "a stamp is too far ahead of the server's clock").into());
+    }
+    let kind = m.kind()?;
+    let op = m.op()?;
+    if !ids::is_valid_id(&m.id) {
+        return Err(rej(RejectCode::Malformed, "record ids are UUIDs").into());
+    }
+    let existing = facts.record(kind, &m.id).map_err(Refusal::Failed)?;
+    // The phone already holds the state this change builds on (it pulled it, or the latest
+    // change was its own clean one): do not echo the result back.
+    let seen_before = existing.as_ref().is_none_or(|r| r.seq <= cursor || r.last_device.as_deref() == Some(device_id));
+    if let Some(r) = &existing {
+        // Records the caller may not read do not exist for them.
+        let rel = relation(facts, caller, r.owner.as_deref()).map_err(Refusal::Failed)?;
+        if !may_read(caller.role, rel) {
+            return Err(not_found().into());
+        }
+    }
+    match (kind, op) {
+        (Kind::Draft | Kind::Profile, Op::Fields(fields)) => {
+            if fields.is_empty() || fields.len() > FIELDS_PER_DOCUMENT_MAX {
+                return Err(rej(RejectCode::Malformed, "1 to 64 fields per write").into());
+            }
+            let (owner, mut body, state) = match existing {
+                Some(r) => (r.owner.unwrap_or_default(), r.body, r.state),
+                None => {
+                    let owner = match kind {
+                        // A new draft belongs to the artisan who wrote it.
+                        Kind::Draft if caller.role == Role::Artisan => caller.account_id.clone(),
+                        Kind::Draft => return Err(rej(RejectCode::Forbidden, "drafts are created by artisans").into()),
+                        // A profile's id is its artisan's account id.
+                        _ => match facts.account(&m.id).map_err(Refusal::Failed)? {
+                            Some(a) if a.role == Role::Artisan => m.id.clone(),
+                            _ => return Err(not_found().into()),
+                        },
+                    };
+                    let body = if kind == Kind::Draft {
+                        json!({"owner": owner, "status": DraftStatus::Draft.code(), "doc": {}})
+                    } else {
+                        json!({"owner": owner, "doc": {}})
+                    };
+                    (owner, body, None)
+                }
+            };
+            let rel = relation(facts, caller, Some(&owner)).map_err(Refusal::Failed)?;
+            let status = body.get("status").and_then(Value::as_str).and_then(DraftStatus::from_code);
+            let mut doc: DocState = match state {
+                Some(s) => serde_json::from_value(s).map_err(|_| internal("document state"))?,
+                None => DocState::default(),
+            };
+            let mut clean = true;
+            for (name, write) in fields {
+                match kind {
+                    Kind::Draft => check_draft_field(name, &write.value)?,
+                    _ => check_profile_field(name, &write.value)?,
+                }
+                may_write_field(caller.role, rel, kind, status, name)?;
+                let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
+                clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
+            }
+            if doc.fields.len() > FIELDS_PER_DOCUMENT_MAX {
+                return Err(rej(RejectCode::Invalid, "too many fields").into());
+            }
+            body["doc"] = serde_json::to_value(doc.for_phone()).expect("documents serialize");
+            let state = serde_json::to_value(&doc).expect("documents serialize");
+            Ok(Some(Decision {
+                kind,
+                id: m.id.clone(),
+                owner: Some(owner),
+                body,
+                state: Some(state),
+                echo_to_sender: clean && seen_before,
+            }))
+        }
+        (Kind::Draft, Op::Command(c)) => {
+            let r = existing.ok_or_else(not_found)?;
+            let rel = relation(facts, caller, r.owner.as_deref()).map_err(Refusal::Failed)?;
+            let cmd = DraftCommand::from_code(&c.name).ok_or_else(|| rej(RejectCode::Malformed, "unknown command"))?;
+            let from = r
+                .body
+                .get("status")
+                .and_then(Value::as_str)
+                .and_then(DraftStatus::from_code)
+                .ok_or_else(|| internal("status"))?;
+            let to = draft_step(from, cmd, caller.role, rel)?;
+            let mut body = r.body;
+            body["status"] = json!(to.code());
+            Ok(Some(Decision { kind, id: m.id.clone(), owner: r.owner, body, state: r.state, echo_to_sender: seen_before }))
+        }
+        (Kind::Order, Op::Command(c)) => {
+            let r = existing.ok_or_else(not_found)?;
+            decide_order_command(facts, caller, &m.id, r, c, seen_before).map(Some)
+        }
+        (Kind::Stock, Op::Entry(e)) => decide_stock_entry(facts, caller, &m.id, existing, e),
+        _ => Err(rej(RejectCode::Malformed, "this operation does not apply to this kind of record").into()),
+    }
+}
+
+/// Decide an order command against the stored order (a phone's push, or the operations API).
+pub fn decide_order_command<F>(
+    facts: &F,
+    caller: &Caller,
+    id: &str,
+    stored: StoredRecord,
+    c: &CommandBody,
+    echo_to_sender: bool,
+) -> Result<Decision, Refusal<F::Error>>
+where
+    F: DepotFacts,
+    F::Error: From<String>,
+{
+    let mut order: OrderBody = serde_json::from_value(stored.body).map_err(|_| internal("order"))?;
+    let rel = relation(facts, caller, stored.owner.as_deref()).map_err(Refusal::Failed)?;
+    let cmd = OrderCommand::from_code(&c.name).ok_or_else(|| rej(RejectCode::Malformed, "unknown command"))?;
+    let from = OrderStatus::from_code(&order.status).ok_or_else(|| internal("status"))?;
+    let to = order_step(from, cmd, caller.role, rel)?;
+    let mut owner = stored.owner;
+    if cmd == OrderCommand::Assign {
+        let artisan = c
+            .args
+            .get("artisan_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| rej(RejectCode::Invalid, "assign needs artisan_id"))?;
+        match facts.account(artisan).map_err(Refusal::Failed)? {
+            Some(a) if a.role == Role::Artisan => {}
+            _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),
+        }
+        owner = Some(artisan.to_string());
+    }
+    apply_order_command(&mut order, to, c);
+    let body = serde_json::to_value(&order).expect("orders serialize");
+    Ok(Decision { kind: Kind::Order, id: id.to_string(), owner, body, state: None, echo_to_sender })
+}
+
+fn decide_stock_entry<F>(
+    facts: &F,
+    caller: &Caller,
+    id: &str,
+    existing: Option<StoredRecord>,
+    e: &LedgerEntry,
+) -> Result<Option<Decision>, Refusal<F::Error>>
+where
+    F: DepotFacts,
+    F::Error: From<String>,
+{
+    may_append_stock(caller.role)?;
+    e.check()?;
+    if e.id != id {
+        return Err(rej(RejectCode::Malformed, "the entry id is the record id").into());
+    }
+    if let Some(r) = existing {
+        // Delivered twice: the same entry counts once; another entry under its id is refused.
+        let same: Option<LedgerEntry> = serde_json::from_value(r.body["entry"].clone()).ok();
+        return if same.as_ref() == Some(e) { Ok(None) } else { Err(rej(RejectCode::IdReused, "entry id reused").into()) };
+    }
+    let product = facts.record(Kind::Draft, &e.product_id).map_err(Refusal::Failed)?.ok_or_else(not_found)?;
+    let owner = product.owner.unwrap_or_default();
+    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone() }).expect("entries serialize");
+    Ok(Some(Decision { kind: Kind::Stock, id: id.to_string(), owner: Some(owner), body, state: None, echo_to_sender: true }))
+}
+
+/// The stamps of an applied mutation the depot's clock observes (so its later stamps sort after).
+pub fn stamps_to_observe(m: &Mutation) -> Vec<Timestamp> {
+    m.stamps()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::FieldWrite;
+    use crate::wire::Extra;
+    use std::collections::BTreeMap;
+
+    const NOW: u64 = 1_800_000_000_000;
+    const ARTISAN: &str = "a0000000-0000-7000-8000-000000000001";
+    const OTHER: &str = "a0000000-0000-7000-8000-000000000002";
+    const MENTOR: &str = "a0000000-0000-7000-8000-000000000003";
+    const DRAFT: &str = "01900000-0000-7000-8000-000000000001";
+    const DEVICE: &str = "d0000000-0000-4000-8000-000000000001";
+
+    #[derive(Default)]
+    struct Facts {
+        records: BTreeMap<(Kind, String), StoredRecord>,
+        accounts: BTreeMap<String, AccountFacts>,
+    }
+
+    impl DepotFacts for Facts {
+        type Error = String;
+        fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, String> {
+            Ok(self.records.get(&(kind, id.to_string())).cloned())
+        }
+        fn account(&self, id: &str) -> Result<Option<AccountFacts>, String> {
+            Ok(self.accounts.get(id).cloned())
+        }
+    }
+
+    fn facts() -> Facts {
+        let mut f = Facts::default();
+        f.accounts.insert(ARTISAN.into(), AccountFacts { role: Role::Artisan, mentor_id: Some(MENTOR.into()) });
+        f.accounts.insert(OTHER.into(), AccountFacts { role: Role::Artisan, mentor_id: None });
+        f.accounts.insert(MENTOR.into(), AccountFacts { role: Role::Mentor, mentor_id: None });
+        f
+    }
+
+    fn ts(ms: u64) -> Timestamp {
+        Timestamp { wall_ms: ms, counter: 0, node: 1 }
+    }
+
+    fn write(field: &str, value: Value, ms: u64) -> Mutation {
+        let mut fields = BTreeMap::new();
+        fields.insert(field.to_string(), FieldWrite { value, hlc: ts(ms), base: vec![] });
+        Mutation {
+            counter: 1,
+            kind: "draft".into(),
+            id: DRAFT.into(),
+            fields: Some(fields),
+            command: None,
+            entry: None,
+            extra: Extra::new(),
+        }
+    }
+
+    fn who(id: &str, role: Role) -> Caller {
+        Caller { account_id: id.into(), role }
+    }
+
+    /// Apply a decision to the facts, as the depot's store would.
+    fn store(f: &mut Facts, d: Decision, seq: u64) {
+        let last = d.echo_to_sender.then(|| DEVICE.to_string());
+        f.records.insert((d.kind, d.id), StoredRecord { owner: d.owner, body: d.body, state: d.state, seq, last_device: last });
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T, Refusal<String>>) -> RejectCode {
+        match r {
+            Err(Refusal::Refused(r)) => r.code,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_push_is_checked_as_a_whole_first() {
+        let req = |protocol, device: &str, counters: &[u64]| PushRequest {
+            protocol,
+            device_id: device.into(),
+            cursor: 0,
+            mutations: counters.iter().map(|c| Mutation { counter: *c, ..write("title", json!("x"), NOW) }).collect(),
+            extra: Extra::new(),
+        };
+        assert_eq!(check_push(&req(1, DEVICE, &[1, 2]), DEVICE), Ok(()));
+        assert_eq!(check_push(&req(2, DEVICE, &[1]), DEVICE), Err(BatchRefusal::UnsupportedVersion(2)));
+        assert_eq!(check_push(&req(0, DEVICE, &[1]), DEVICE), Err(BatchRefusal::UnsupportedVersion(0)));
+        assert_eq!(check_push(&req(1, "someone else", &[1]), DEVICE), Err(BatchRefusal::WrongDevice));
+        assert_eq!(check_push(&req(1, DEVICE, &[2, 2]), DEVICE), Err(BatchRefusal::BadCounters));
+        assert_eq!(check_push(&req(1, DEVICE, &[0]), DEVICE), Err(BatchRefusal::BadCounters));
+        let big: Vec<u64> = (1..=PUSH_BATCH_MAX as u64 + 1).collect();
+        assert_eq!(check_push(&req(1, DEVICE, &big), DEVICE), Err(BatchRefusal::TooLarge));
+    }
+
+    #[test]
+    fn a_new_draft_belongs_to_the_artisan_who_wrote_it() {
+        let f = facts();
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        assert_eq!(d.owner.as_deref(), Some(ARTISAN));
+        assert_eq!(d.body["status"], "draft");
+        assert!(d.echo_to_sender, "a clean first write is not echoed back");
+        let staff = who(OTHER, Role::Staff);
+        assert_eq!(code(decide(&f, &staff, DEVICE, 0, &write("title", json!("x"), NOW), NOW)), RejectCode::Forbidden);
+    }
+
+    #[test]
+    fn another_artisans_draft_does_not_exist_for_the_caller() {
+        let mut f = facts();
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        let thief = who(OTHER, Role::Artisan);
+        assert_eq!(code(decide(&f, &thief, DEVICE, 0, &write("title", json!("mine now"), NOW + 1), NOW)), RejectCode::NotFound);
+    }
+
+    #[test]
+    fn a_mentor_writes_only_the_review_note_of_a_mentees_draft() {
+        let mut f = facts();
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        let mentor = who(MENTOR, Role::Mentor);
+        assert!(decide(&f, &mentor, DEVICE, 0, &write("review_note", json!("Nzuri"), NOW + 1), NOW).is_ok());
+        assert_eq!(code(decide(&f, &mentor, DEVICE, 0, &write("price", json!(50_000), NOW + 1), NOW)), RejectCode::Forbidden);
+    }
+
+    #[test]
+    fn the_clock_bound_is_the_depots_wall_clock_plus_the_limit() {
+        let f = facts();
+        let me = who(ARTISAN, Role::Artisan);
+        let at = write("title", json!("x"), NOW + CLOCK_AHEAD_MAX_MS);
+        let past = write("title", json!("x"), NOW + CLOCK_AHEAD_MAX_MS + 1);
+        assert!(decide(&f, &me, DEVICE, 0, &at, NOW).is_ok());
+        assert_eq!(code(decide(&f, &me, DEVICE, 0, &past, NOW)), RejectCode::ClockAhead);
+    }
+
+    #[test]
+    fn a_concurrent_write_is_echoed_back_and_a_clean_one_is_not() {
+        let mut f = facts();
+        let me = who(ARTISAN, Role::Artisan);
+        let d = decide(&f, &me, "another phone", 0, &write("title", json!("a"), NOW - 10), NOW).unwrap().unwrap();
+        store(&mut f, d, 5);
+        // This phone has not pulled seq 5 (cursor 4): its write, though it wins, is echoed.
+        let d = decide(&f, &me, DEVICE, 4, &write("title", json!("b"), NOW), NOW).unwrap().unwrap();
+        assert!(!d.echo_to_sender);
+        // Having pulled it (cursor 5), a causal edit is clean.
+        let d = decide(&f, &me, DEVICE, 5, &write("description", json!("c"), NOW), NOW).unwrap().unwrap();
+        assert!(d.echo_to_sender);
+    }
+
+    #[test]
+    fn a_stock_entry_delivered_twice_counts_once_and_its_id_is_not_reused() {
+        let mut f = facts();
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        let entry = LedgerEntry {
+            id: "01900000-0000-7000-8000-000000000099".into(),
+            product_id: DRAFT.into(),
+            delta: 4,
+            reason: "received".into(),
+            hlc: ts(NOW),
+            extra: Extra::new(),
+        };
+        let m = |e: &LedgerEntry| Mutation {
+            counter: 1,
+            kind: "stock".into(),
+            id: e.id.clone(),
+            fields: None,
+            command: None,
+            entry: Some(e.clone()),
+            extra: Extra::new(),
+        };
+        let staff = who(OTHER, Role::Staff);
+        let d = decide(&f, &staff, DEVICE, 0, &m(&entry), NOW).unwrap().unwrap();
+        assert_eq!(d.owner.as_deref(), Some(ARTISAN), "stock belongs to the product's artisan");
+        store(&mut f, d, 2);
+        assert_eq!(decide(&f, &staff, DEVICE, 0, &m(&entry), NOW), Ok(None));
+        let other = LedgerEntry { delta: 5, ..entry.clone() };
+        assert_eq!(code(decide(&f, &staff, DEVICE, 0, &m(&other), NOW)), RejectCode::IdReused);
+        assert_eq!(code(decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &m(&entry), NOW)), RejectCode::Forbidden);
+    }
+
+    #[test]
+    fn an_order_is_assigned_only_to_an_artisan_and_then_accepted_by_her() {
+        let mut f = facts();
+        let order = crate::wire::OrderBody {
+            status: "new".into(),
+            artisan_id: None,
+            product: "Kiondo".into(),
+            quantity: 1,
+            price_minor: 150_000,
+            source: "shop".into(),
+            external_ref: "S-1".into(),
+            updated_hlc: ts(1),
+            note: None,
+            extra: Extra::new(),
+        };
+        let id = "01900000-0000-7000-8000-000000000050";
+        let stored =
+            StoredRecord { owner: None, body: serde_json::to_value(&order).unwrap(), state: None, seq: 1, last_device: None };
+        let ops = who("ops", Role::Operations);
+        let assign = |to: &str| CommandBody {
+            name: "assign".into(),
+            hlc: ts(NOW),
+            args: [("artisan_id".to_string(), json!(to))].into_iter().collect(),
+        };
+        assert_eq!(code(decide_order_command(&f, &ops, id, stored.clone(), &assign(MENTOR), false)), RejectCode::Invalid);
+        let d = decide_order_command(&f, &ops, id, stored, &assign(ARTISAN), false).unwrap();
+        assert_eq!(d.owner.as_deref(), Some(ARTISAN));
+        store(&mut f, d, 2);
+        let accept = Mutation {
+            counter: 1,
+            kind: "order".into(),
+            id: id.into(),
+            fields: None,
+            command: Some(CommandBody { name: "accept".into(), hlc: ts(NOW), args: Extra::new() }),
+            entry: None,
+            extra: Extra::new(),
+        };
+        assert_eq!(code(decide(&f, &who(OTHER, Role::Artisan), DEVICE, 0, &accept, NOW)), RejectCode::NotFound);
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &accept, NOW).unwrap().unwrap();
+        assert_eq!(d.body["status"], "accepted");
+    }
+}

@@ -1,0 +1,44 @@
+//! fundi-sync: the sync protocol, shared by the phone core and the depot server so that both
+//! sides run the very same code. No I/O at all: no SQLite, no HTTP, no clock reads inside the
+//! rules (the wall clock is read by the callers and passed in).
+//!
+//! - Values: [`hlc`] (hybrid logical clock stamps), [`ids`] (UUIDv7), [`money`] (minor units).
+//! - [`limits`]: every limit both sides agree on, defined once.
+//! - [`wire`]: what travels over HTTP (versioned; unknown fields carried through unchanged),
+//!   enrollment and credentials included.
+//! - Merge rules: [`document`] (per-field last-writer-wins by HLC, losers kept as conflicts),
+//!   [`workflow`] (allowed-transitions tables), [`ledger`] (append-only sums), [`access`] (who
+//!   may write which field).
+//! - [`drafts`], [`fields`]: draft field types and rules; the wire-level check of every
+//!   document field write.
+//! - [`compression`], [`hash`]: gzip framing with a bound, SHA-256 content hashes.
+//!
+//! See `docs/adr/0008-sync-protocol.md` and `docs/adr/0009-merge-rules.md`.
+
+pub mod access;
+pub mod compression;
+pub mod depot;
+pub mod document;
+pub mod drafts;
+pub mod fields;
+pub mod hash;
+pub mod hlc;
+pub mod ids;
+pub mod ledger;
+pub mod limits;
+pub mod money;
+pub mod phone;
+pub mod wire;
+pub mod workflow;
+
+#[doc(hidden)]
+pub mod testing;
+
+#[cfg(test)]
+mod convergence_tests;
+
+pub use access::{Relation, Role};
+pub use document::{DocState, FieldOutcome, FieldWrite};
+pub use ledger::{Ledger, LedgerEntry};
+pub use wire::*;
+pub use workflow::{DraftCommand, DraftStatus, OrderCommand, OrderStatus};

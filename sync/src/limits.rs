@@ -1,0 +1,74 @@
+//! Every limit the phone and the depot must agree on, defined once. The phone refuses what
+//! breaks one before queueing it; the depot refuses the one mutation that breaks it with a
+//! typed error (`RejectCode::Invalid`, `Malformed`, `ClockAhead`) and applies the rest of the
+//! batch. `tests::phone_and_depot_refuse_the_same_draft_fields` (in `fields`) holds both sides
+//! to the same list, field by field.
+
+// Draft fields (the editor and the push).
+pub const TITLE_MAX_CHARS: u32 = 80;
+pub const DESCRIPTION_MAX_CHARS: u32 = 2000;
+pub const MATERIALS_MAX: u32 = 20;
+pub const MATERIAL_MAX_CHARS: u32 = 40;
+/// One shilling.
+pub const PRICE_MIN_MINOR: i64 = 100;
+/// One million shillings: far above any handmade product, low enough to catch a slipped finger.
+pub const PRICE_MAX_MINOR: i64 = 100_000_000;
+pub const WEEKLY_CAPACITY_MAX: u32 = 1000;
+/// More would not help a buyer and would cost the artisan data.
+pub const PHOTOS_PER_DRAFT_MAX: usize = 8;
+/// A reviewer's note to the artisan.
+pub const REVIEW_NOTE_MAX_CHARS: usize = 2000;
+
+// Profiles.
+/// `display_name`, `location`, `phone`.
+pub const PROFILE_TEXT_MAX_CHARS: usize = 120;
+/// An account's name, given at enrollment.
+pub const ACCOUNT_NAME_MAX_CHARS: usize = 80;
+
+// Any document.
+/// Largest serialized value of any one field (known or from a newer app).
+pub const FIELD_VALUE_MAX_BYTES: usize = 8 * 1024;
+/// Most fields one document may hold (known and unknown), and one write may carry.
+pub const FIELDS_PER_DOCUMENT_MAX: usize = 64;
+/// Field names: 1 to this many of `a-z`, `0-9`, `_`.
+pub const FIELD_NAME_MAX_BYTES: usize = 48;
+
+// Ledgers.
+/// Most any single stock movement may move (guards against a slipped finger adding a million).
+pub const STOCK_DELTA_MAX: i64 = 100_000;
+/// A stock movement's reason code, in bytes.
+pub const STOCK_REASON_MAX_BYTES: usize = 64;
+
+// Workflow commands.
+/// A decline, failed check or cancellation reason kept on the order.
+pub const COMMAND_REASON_MAX_CHARS: usize = 500;
+
+// The push and the pull.
+/// Most mutations in one push (the phone splits larger outboxes into several batches).
+pub const PUSH_BATCH_MAX: usize = 500;
+/// Most changes in one pull page (the depot clamps a larger ask).
+pub const PULL_PAGE_MAX: usize = 1000;
+/// What the phone asks for per pull page.
+pub const PULL_PAGE_ASKED: usize = 500;
+/// Answers the depot keeps per device, counted back from its last counter.
+pub const PUSH_RESULTS_KEPT: u64 = 5_000;
+
+// Clocks.
+/// How far ahead of the depot's wall clock a stamp may be (the depot refuses stamps beyond it).
+pub const CLOCK_AHEAD_MAX_MS: u64 = 5 * 60 * 1000;
+
+// Credentials.
+/// An enrollment code is valid for a week.
+pub const ENROLLMENT_CODE_TTL_MS: u64 = 7 * 24 * 3600 * 1000;
+/// A lost reply to a code's exchange may be retried by the same phone for this long.
+pub const ENROLLMENT_RETRY_WINDOW_MS: u64 = 15 * 60 * 1000;
+/// Lifetime of a device credential by default (rotation renews it).
+pub const TOKEN_TTL_MS: u64 = 30 * 24 * 3600 * 1000;
+/// The phone renews its credential when it has less than this left.
+pub const TOKEN_RENEW_BEFORE_MS: u64 = 7 * 24 * 3600 * 1000;
+
+// Bodies on the wire.
+/// Largest answer the phone accepts once inflated.
+pub const PHONE_INFLATED_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest request body the depot accepts once inflated.
+pub const DEPOT_INFLATED_MAX_BYTES: usize = 16 * 1024 * 1024;
