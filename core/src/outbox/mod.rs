@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::storage::stamp;
 use crate::Store;
 use fundi_sync::hlc::Timestamp;
-use fundi_sync::{CommandBody, Extra, FieldWrite, Kind, LedgerEntry, Mutation, MutationResult};
+use fundi_sync::phone::Settled;
+use fundi_sync::{CommandBody, Extra, FieldWrite, Kind, LedgerEntry, Mutation};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
@@ -179,10 +180,7 @@ pub(crate) fn pending(conn: &Connection, limit: usize) -> Result<Vec<Mutation>> 
             // The row's counter is the one that counts (the body repeats it).
             Ok(m) => out.push(Mutation { counter: counter as u64, ..m }),
             Err(e) => {
-                conn.execute(
-                    "UPDATE outbox SET state = 'wedged', reason = ?1 WHERE counter = ?2",
-                    params![format!("unreadable: {e}"), counter],
-                )?;
+                wedge(conn, counter as u64, &format!("unreadable: {e}"))?;
             }
         }
     }
@@ -202,95 +200,40 @@ pub(crate) fn pending_commands(conn: &Connection, kind: Kind, id: &str) -> Resul
     Ok(out)
 }
 
-/// Record the depot's answers: applied ones leave the outbox, refused ones are wedged.
-pub(crate) fn acknowledge(tx: &Connection, results: &[MutationResult]) -> Result<(u32, u32)> {
-    let (mut applied, mut refused) = (0, 0);
-    for r in results {
-        match &r.rejected {
-            None => {
+/// Park one item as wedged with `reason` (the only writer of that state).
+pub(crate) fn wedge(conn: &Connection, counter: u64, reason: &str) -> Result<u32> {
+    Ok(conn.execute(
+        "UPDATE outbox SET state = 'wedged', reason = ?1, attempts = attempts + 1 WHERE counter = ?2",
+        params![reason, counter as i64],
+    )? as u32)
+}
+
+/// Pending items (not wedged).
+pub(crate) fn pending_count(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))? as u32)
+}
+
+/// Record the depot's answers: applied items leave the outbox (returned, so the replica can
+/// bring its copy of the depot's state up to date), refused ones are wedged.
+pub(crate) fn acknowledge(tx: &Connection, settled: &[Settled]) -> Result<Vec<Mutation>> {
+    let mut applied = vec![];
+    for s in settled {
+        match s {
+            Settled::Applied { counter } => {
                 let body: Option<String> =
-                    tx.query_row("SELECT body FROM outbox WHERE counter = ?1", [r.counter as i64], |r| r.get(0)).optional()?;
-                if let Some(body) = body {
-                    settle(tx, &serde_json::from_str(&body).map_err(corrupt)?)?;
-                }
-                applied += tx.execute("DELETE FROM outbox WHERE counter = ?1", [r.counter as i64])? as u32;
-            }
-            Some(rej) => {
-                refused += tx.execute(
-                    "UPDATE outbox SET state = 'wedged', reason = ?1, attempts = attempts + 1 WHERE counter = ?2",
-                    params![rej.to_string(), r.counter as i64],
-                )? as u32;
-            }
-        }
-    }
-    Ok((applied, refused))
-}
-
-/// Bring the copy of the depot's state up to date with a mutation the depot just applied. The
-/// depot does not send back records whose latest change was this phone's own clean write (it
-/// would cost bytes for nothing), so the phone applies the same pure rules itself here.
-fn settle(tx: &Connection, m: &Mutation) -> Result<()> {
-    use fundi_sync::workflow::{apply_order_command, draft_target, order_target, DraftCommand, OrderCommand, OrderStatus};
-    use fundi_sync::{OrderBody, StockBody};
-    match (Kind::from_code(&m.kind), &m.fields, &m.command, &m.entry) {
-        (Some(Kind::Stock), _, _, Some(e)) => {
-            let body = StockBody { owner: String::new(), entry: e.clone() };
-            tx.execute(
-                "INSERT OR IGNORE INTO stock_entries (id, product_id, delta, body) VALUES (?1, ?2, ?3, ?4)",
-                params![e.id, e.product_id, e.delta, serde_json::to_string(&body).expect("json")],
-            )?;
-        }
-        (Some(Kind::Order), _, Some(c), _) => {
-            let body: Option<String> = tx.query_row("SELECT body FROM orders WHERE id = ?1", [&m.id], |r| r.get(0)).optional()?;
-            let Some(body) = body else { return Ok(()) };
-            let mut order: OrderBody = serde_json::from_str(&body).map_err(corrupt)?;
-            let to =
-                OrderStatus::from_code(&order.status).zip(OrderCommand::from_code(&c.name)).and_then(|(f, k)| order_target(f, k));
-            if let Some(to) = to {
-                apply_order_command(&mut order, to, c);
-                tx.execute(
-                    "UPDATE orders SET status = ?1, artisan_id = ?2, body = ?3 WHERE id = ?4",
-                    params![order.status, order.artisan_id, serde_json::to_string(&order).expect("json"), m.id],
-                )?;
-            }
-        }
-        (Some(kind @ (Kind::Draft | Kind::Profile)), fields, command, _) => {
-            // Documents this phone does not own live in `remote_docs` (own drafts are current).
-            let body: Option<String> = tx
-                .query_row("SELECT body FROM remote_docs WHERE kind = ?1 AND id = ?2", params![kind.code(), m.id], |r| r.get(0))
-                .optional()?;
-            let Some(body) = body else { return Ok(()) };
-            let mut body: serde_json::Value = serde_json::from_str(&body).map_err(corrupt)?;
-            let mut doc: fundi_sync::DocState = serde_json::from_value(body["doc"].clone()).map_err(corrupt)?;
-            for (name, w) in fields.iter().flatten() {
-                doc.apply(name, w.clone()).map_err(corrupt)?;
-            }
-            body["doc"] = serde_json::to_value(&doc).expect("json");
-            if let (Some(c), Some(status)) =
-                (command, body.get("status").and_then(|s| s.as_str()).and_then(DraftStatus::from_code))
-            {
-                if let Some(to) = DraftCommand::from_code(&c.name).and_then(|k| draft_target(status, k)) {
-                    body["status"] = to.code().into();
+                    tx.query_row("SELECT body FROM outbox WHERE counter = ?1", [*counter as i64], |r| r.get(0)).optional()?;
+                if tx.execute("DELETE FROM outbox WHERE counter = ?1", [*counter as i64])? > 0 {
+                    if let Some(m) = body.and_then(|b| serde_json::from_str(&b).ok()) {
+                        applied.push(m);
+                    }
                 }
             }
-            tx.execute(
-                "UPDATE remote_docs SET body = ?1 WHERE kind = ?2 AND id = ?3",
-                params![body.to_string(), kind.code(), m.id],
-            )?;
+            Settled::Refused { counter, reason, .. } => {
+                wedge(tx, *counter, reason)?;
+            }
         }
-        _ => {}
     }
-    Ok(())
-}
-
-fn summary(m: &Mutation) -> String {
-    if let Some(f) = &m.fields {
-        format!("edit {}", f.keys().cloned().collect::<Vec<_>>().join(", "))
-    } else if let Some(c) = &m.command {
-        c.name.clone()
-    } else {
-        "stock entry".into()
-    }
+    Ok(applied)
 }
 
 impl Store {
@@ -318,7 +261,7 @@ impl Store {
             let mut out = vec![];
             for row in rows {
                 let (counter, kind, record_id, body, state, reason, attempts) = row?;
-                let summary = serde_json::from_str::<Mutation>(&body).map_or_else(|_| "unreadable".to_string(), |m| summary(&m));
+                let summary = serde_json::from_str::<Mutation>(&body).map_or_else(|_| "unreadable".to_string(), |m| m.summary());
                 out.push(OutboxItem {
                     counter: counter as u64,
                     kind,

@@ -3,12 +3,12 @@
 //! edit not yet pushed stays on screen and the depot's newer values come in. Status follows the
 //! depot unless a command on it is still pending here. Everything else is stored as sent.
 
-use crate::drafts::DraftStatus;
 use crate::error::{Error, Result};
 use crate::outbox;
 use fundi_sync::hlc::Timestamp;
-use fundi_sync::{Change, DocState, DraftBody, FieldWrite, Kind, OrderBody, RejectionBody, StockBody};
-use rusqlite::{params, Connection};
+use fundi_sync::phone::{self, PulledField};
+use fundi_sync::{Change, DraftBody, FieldWrite, Kind, Mutation, OrderBody, RejectionBody, StockBody};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -111,13 +111,14 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
     let mut unknown_changed = false;
     for (field, server) in &body.doc.fields {
         // The very merge rule the depot runs, on the local value and the depot's.
-        let mut merged = DocState::default();
-        if let Some(local_hlc) = local.get(field) {
-            let value = outbox::draft_field_value(tx, id, field)?.unwrap_or(Value::Null);
-            merged.apply(field, FieldWrite { value, hlc: *local_hlc, base: vec![] }).map_err(corrupt)?;
-        }
-        merged.apply(field, FieldWrite { value: server.value.clone(), hlc: server.hlc, base: vec![] }).map_err(corrupt)?;
-        if merged.stamp(field) != Some(server.hlc) || local.get(field) == Some(&server.hlc) {
+        let local_write = match local.get(field) {
+            Some(hlc) => {
+                let value = outbox::draft_field_value(tx, id, field)?.unwrap_or(Value::Null);
+                Some(FieldWrite { value, hlc: *hlc, base: vec![] })
+            }
+            None => None,
+        };
+        if phone::decide_pulled_field(field, local_write.as_ref(), server) != PulledField::Take {
             continue; // the local value is newer (a pending edit) or already this one
         }
         let hlc = server.hlc.to_string();
@@ -140,9 +141,9 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
         )?;
     }
     // Review status: the depot's, unless this phone still has a command on it in flight.
-    let pending = outbox::pending_commands(tx, Kind::Draft, id)?;
-    if pending.is_empty() && DraftStatus::from_code(&body.status).is_some() {
-        tx.execute("UPDATE drafts SET status = ?1 WHERE id = ?2", params![body.status, id])?;
+    let pending = !outbox::pending_commands(tx, Kind::Draft, id)?.is_empty();
+    if let Some(status) = phone::pulled_review_status(&body.status, pending) {
+        tx.execute("UPDATE drafts SET status = ?1 WHERE id = ?2", params![status.code(), id])?;
     }
     // Conflicts: exactly the depot's list for this draft.
     tx.execute("DELETE FROM conflicts WHERE kind = 'draft' AND record_id = ?1 AND field IS NOT NULL", [id])?;
@@ -185,4 +186,50 @@ pub(crate) fn set_own_field(tx: &Connection, id: &str, field: &str, w: &FieldWri
     )?;
     tx.execute("UPDATE drafts SET updated_hlc = max(updated_hlc, ?1) WHERE id = ?2", params![hlc, id])?;
     Ok(())
+}
+
+/// Bring the copy of the depot's state up to date with a mutation the depot just applied. The
+/// depot does not send back records whose latest change was this phone's own clean write (it
+/// would cost bytes for nothing), so the phone applies the same pure rules itself here
+/// (`fundi_sync::phone::settle_order`, `settle_document`).
+pub(crate) fn settle_applied(tx: &Connection, m: &Mutation) -> Result<()> {
+    match (Kind::from_code(&m.kind), &m.command, &m.entry) {
+        (Some(Kind::Stock), _, Some(e)) => {
+            let body = StockBody { owner: String::new(), entry: e.clone() };
+            tx.execute(
+                "INSERT OR IGNORE INTO stock_entries (id, product_id, delta, body) VALUES (?1, ?2, ?3, ?4)",
+                params![e.id, e.product_id, e.delta, serde_json::to_string(&body).expect("json")],
+            )?;
+        }
+        (Some(Kind::Order), Some(c), _) => {
+            let body: Option<String> = tx.query_row("SELECT body FROM orders WHERE id = ?1", [&m.id], |r| r.get(0)).optional()?;
+            let Some(body) = body else { return Ok(()) };
+            let mut order: OrderBody = serde_json::from_str(&body).map_err(stored_corrupt)?;
+            if phone::settle_order(&mut order, c) {
+                tx.execute(
+                    "UPDATE orders SET status = ?1, artisan_id = ?2, body = ?3 WHERE id = ?4",
+                    params![order.status, order.artisan_id, serde_json::to_string(&order).expect("json"), m.id],
+                )?;
+            }
+        }
+        (Some(kind @ (Kind::Draft | Kind::Profile)), command, _) => {
+            // Documents this phone does not own live in `remote_docs` (own drafts are current).
+            let body: Option<String> = tx
+                .query_row("SELECT body FROM remote_docs WHERE kind = ?1 AND id = ?2", params![kind.code(), m.id], |r| r.get(0))
+                .optional()?;
+            let Some(body) = body else { return Ok(()) };
+            let mut body: Value = serde_json::from_str(&body).map_err(stored_corrupt)?;
+            phone::settle_document(&mut body, m.fields.as_ref(), command.as_ref()).map_err(stored_corrupt)?;
+            tx.execute(
+                "UPDATE remote_docs SET body = ?1 WHERE kind = ?2 AND id = ?3",
+                params![body.to_string(), kind.code(), m.id],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn stored_corrupt<T>(_: T) -> Error {
+    Error::Storage(crate::storage::StorageError::Corrupt)
 }

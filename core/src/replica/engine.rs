@@ -2,22 +2,24 @@
 //! before the next request, so a kill at any point loses nothing: unacknowledged changes stay
 //! in the outbox and are resent (the depot applies each counter once), and a pulled page and
 //! its cursor commit together.
+//!
+//! The protocol's steps are pure and live in `fundi_sync::phone` ([`PushRound`] plans and folds
+//! each batch, bisecting one the depot cannot read; [`PullRound`] walks the feed; the clock is
+//! learnt by `phone::learn_clock`); this engine is the adapter that does the SQL and the HTTP
+//! around them.
 
-use super::apply::{apply_page, Me};
+use super::apply::{apply_page, settle_applied, Me};
 use super::client::{SyncError, Transport, WireStats};
 use crate::error::Result;
 use crate::outbox;
-use crate::storage::device_node;
+use crate::storage::{load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset, set_clock_skew};
 use crate::Store;
-use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
+use fundi_sync::hlc::{wall_clock_ms, Timestamp};
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
-use fundi_sync::limits::{PULL_PAGE_ASKED as PAGE, TOKEN_RENEW_BEFORE_MS};
+use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
 use fundi_sync::{EnrollDeviceReply, EnrollDeviceRequest, EnrollmentCode, EnrollmentRequest, RotatedToken};
-use fundi_sync::{Extra, Mutation, PullResponse, PushRequest, PushResponse, Role, PROTOCOL_VERSION};
+use fundi_sync::{PullResponse, PushResponse, Role};
 use rusqlite::{params, Connection};
-
-/// Renew the device credential when it has less than this left.
-/// Changes asked for per pull page.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyncPhase {
@@ -73,23 +75,23 @@ fn device_id(conn: &Connection) -> Result<String> {
     Ok(conn.query_row("SELECT device_id FROM device", [], |r| r.get(0))?)
 }
 
-/// Learn the depot's clock: the offset that brings this phone's stamps to depot time, and the
+/// Learn the depot's clock (the protocol's [`phone::learn_clock`]): the offset that brings this
+/// phone's stamps to depot time, the re-stamping of edits made too far in the future, and the
 /// depot's stamp observed by the HLC (later local stamps sort after it).
 fn learn_clock(conn: &Connection, server: Timestamp) -> Result<()> {
-    let skew: i64 = conn.query_row("SELECT clock_skew_ms FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
-    let local = wall_clock_ms() as i64 + skew;
-    conn.execute("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1", [server.wall_ms as i64 - local])?;
-    super::rebase::rebase_future_stamps(conn, server)?;
-    let node = device_node(conn)?;
-    let (wall, counter): (i64, i64) =
-        conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let mut hlc = Hlc { wall_ms: wall as u64, counter: counter as u32, node };
-    hlc.observe(server, crate::storage::physical_now(conn)?, u64::MAX)?;
-    conn.execute(
-        "UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1",
-        params![hlc.wall_ms as i64, hlc.counter as i64],
-    )?;
+    let lesson = phone::learn_clock(local_wall_ms(conn)?, load_clock(conn)?.wall_ms, server);
+    set_clock_offset(conn, lesson.offset_ms)?;
+    if let Some(above) = lesson.rebase_above {
+        super::rebase::rebase_future_stamps(conn, server, above)?;
+    }
+    let mut hlc = load_clock(conn)?;
+    hlc.observe(server, physical_now(conn)?, u64::MAX)?;
+    save_clock(conn, &hlc)?;
     Ok(())
+}
+
+fn protocol_error(e: FoldError) -> crate::Error {
+    SyncError::Protocol(e.to_string()).into()
 }
 
 impl Store {
@@ -168,7 +170,7 @@ impl Store {
             }
         };
         let mut report = SyncReport::default();
-        if s.expires - (wall_clock_ms() as i64) < TOKEN_RENEW_BEFORE_MS as i64 {
+        if phone::needs_new_token(s.expires.max(0) as u64, wall_clock_ms()) {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
             let r: RotatedToken = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
             self.write(|tx| {
@@ -180,131 +182,72 @@ impl Store {
             })?;
             s.token = r.token;
         }
-        // Push, a batch at a time.
-        let total = self
-            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))?))?
-            as u32;
-        // Every round acknowledges or wedges at least one item, so this ends; the bound is a
+        // Push, an outbox batch at a time; each batch is a round of the protocol's step machine.
+        let total = self.read(outbox::pending_count)?;
+        // Every round settles at least one item or stops, so this ends; the bound is a
         // belt-and-braces guard against a depot that answers nonsense forever.
         for _ in 0..=total {
             let batch = self.read(|c| outbox::pending(c, MAX_BATCH))?;
+            let full = batch.len() == MAX_BATCH;
             if batch.is_empty() {
                 break;
             }
-            progress(SyncPhase::Pushing, report.pushed + report.refused, total);
-            let n = batch.len();
-            let req = PushRequest {
-                protocol: PROTOCOL_VERSION,
-                device_id: s.me.device_id.clone(),
-                cursor: s.cursor,
-                mutations: batch,
-                extra: Extra::new(),
-            };
-            let resp: PushResponse = match t.call("/v1/sync/push", Some(&s.token), Some(&req)) {
-                Ok(r) => r,
-                // The depot refused the batch as a whole (it could not read it, or it is too
-                // big): find the culprit by sending one at a time, and park it as wedged, so
-                // one bad item never blocks the queue.
-                Err(SyncError::Server { status: 400 | 413, code, detail }) => {
-                    let (applied, refused) = self.push_one_by_one(t, &s, req.mutations, &code, &detail)?;
-                    report.pushed += applied;
-                    report.refused += refused;
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if resp.results.len() != n {
-                return Err(SyncError::Protocol("push answered a different number of mutations".into()).into());
+            let mut round = PushRound::new(&s.me.device_id, s.cursor, batch);
+            let mut settled = 0;
+            while let Some(req) = round.next_request() {
+                progress(SyncPhase::Pushing, report.pushed + report.refused, total);
+                let answer = match t.call::<PushResponse>("/v1/sync/push", Some(&s.token), Some(&req)) {
+                    Ok(r) => PushAnswer::Answered(r),
+                    // The depot could not read the request, or it is too big: the round
+                    // bisects it until the one item at fault is parked as wedged.
+                    Err(SyncError::Server { status: 400 | 413, code, detail }) => PushAnswer::RefusedWhole { code, detail },
+                    Err(e) => return Err(e.into()),
+                };
+                let folded = round.receive(answer).map_err(protocol_error)?;
+                settled += folded.settled.len();
+                let (applied, refused) = self.write(|tx| {
+                    let applied = outbox::acknowledge(tx, &folded.settled)?;
+                    for m in &applied {
+                        settle_applied(tx, m)?;
+                    }
+                    // After the answers: items refused for the clock are re-stamped here.
+                    if let Some(time) = folded.server_time {
+                        learn_clock(tx, time)?;
+                    }
+                    Ok((applied.len() as u32, (folded.settled.len() - applied.len()) as u32))
+                })?;
+                report.pushed += applied;
+                report.refused += refused;
             }
-            let (applied, refused) = self.write(|tx| {
-                let counts = outbox::acknowledge(tx, &resp.results)?;
-                // After the answers: items refused for the clock are re-stamped here.
-                learn_clock(tx, resp.server_time)?;
-                Ok(counts)
-            })?;
-            report.pushed += applied;
-            report.refused += refused;
-            if n < MAX_BATCH {
+            if !full || settled == 0 {
                 break;
             }
         }
         // Pull until the feed is drained.
-        loop {
+        let mut pull = PullRound::new(s.cursor);
+        while let Some(query) = pull.next_query() {
             progress(SyncPhase::Pulling, report.pulled, 0);
-            let path = format!("/v1/sync/pull?cursor={}&limit={PAGE}&protocol={PROTOCOL_VERSION}", s.cursor);
-            let page: PullResponse = t.call(&path, Some(&s.token), None::<&()>)?;
-            let n = page.changes.len() as u32;
+            let page: PullResponse = t.call(&query.path(), Some(&s.token), None::<&()>)?;
+            let before = pull.cursor();
+            let after = pull.receive(&page).map_err(protocol_error)?;
             let applied = self.write(|tx| {
                 learn_clock(tx, page.server_time)?;
                 let current: i64 = tx.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
-                if current as u64 != s.cursor {
+                if current as u64 != before {
                     return Ok(false); // another sync got here first; its data is as new
                 }
                 apply_page(tx, &s.me, &page.changes)?;
-                tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [page.cursor as i64])?;
+                tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [after as i64])?;
                 Ok(true)
             })?;
             if !applied {
+                pull.stop();
                 break;
             }
-            report.pulled += n;
-            s.cursor = page.cursor;
-            if !page.more {
-                break;
-            }
+            report.pulled += page.changes.len() as u32;
         }
         progress(SyncPhase::Done, report.pushed + report.pulled, report.pushed + report.pulled);
         Ok(report)
-    }
-
-    fn push_one_by_one(
-        &self,
-        t: &mut Transport,
-        s: &Session,
-        batch: Vec<Mutation>,
-        code: &str,
-        detail: &str,
-    ) -> Result<(u32, u32)> {
-        let (mut applied, mut refused) = (0, 0);
-        if batch.len() == 1 {
-            let counter = batch[0].counter as i64;
-            self.write(|tx| {
-                tx.execute(
-                    "UPDATE outbox SET state = 'wedged', reason = ?1, attempts = attempts + 1 WHERE counter = ?2",
-                    params![format!("{code}: {detail}"), counter],
-                )?;
-                Ok(())
-            })?;
-            return Ok((0, 1));
-        }
-        for m in batch {
-            let req = PushRequest {
-                protocol: PROTOCOL_VERSION,
-                device_id: s.me.device_id.clone(),
-                cursor: s.cursor,
-                mutations: vec![m],
-                extra: Extra::new(),
-            };
-            match t.call::<PushResponse>("/v1/sync/push", Some(&s.token), Some(&req)) {
-                Ok(resp) => {
-                    let (a, r) = self.write(|tx| {
-                        let counts = outbox::acknowledge(tx, &resp.results)?;
-                        learn_clock(tx, resp.server_time)?;
-                        Ok(counts)
-                    })?;
-                    applied += a;
-                    refused += r;
-                }
-                Err(SyncError::Server { status: 400 | 413, code, detail }) => {
-                    let (a, r) = self.push_one_by_one(t, s, req.mutations, &code, &detail)?;
-                    applied += a;
-                    refused += r;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let _ = (code, detail);
-        Ok((applied, refused))
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus> {
@@ -354,19 +297,11 @@ impl Store {
 
     /// Pretend this phone's wall clock is `ms` off (tests and demos of clock trouble).
     pub fn set_clock_skew_for_testing(&self, ms: i64) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("UPDATE sync_state SET clock_skew_ms = ?1 WHERE id = 1", [ms])?;
-            Ok(())
-        })
+        self.write(|tx| Ok(set_clock_skew(tx, ms)?))
     }
 
     /// The greatest HLC stamp this phone has issued or seen (tests check it never goes back).
     pub fn clock_high_water(&self) -> Result<Timestamp> {
-        self.read(|c| {
-            let node = device_node(c)?;
-            let (wall, counter): (i64, i64) =
-                c.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(Timestamp { wall_ms: wall as u64, counter: counter as u32, node })
-        })
+        self.read(|c| Ok(load_clock(c)?.current()))
     }
 }

@@ -9,22 +9,15 @@
 
 use crate::error::Result;
 use crate::outbox;
-use crate::storage::stamp;
-use fundi_sync::hlc::{Timestamp, MAX_COUNTER};
-use fundi_sync::limits::CLOCK_AHEAD_MAX_MS as MAX_AHEAD_MS;
+use crate::storage::{load_clock, physical_now, save_clock};
+use fundi_sync::hlc::Timestamp;
+use fundi_sync::phone;
 use fundi_sync::Mutation;
-use rusqlite::{params, Connection};
-use std::collections::BTreeMap;
+use rusqlite::Connection;
 
-/// Re-stamp everything beyond `server` + the depot's bound. Returns how many stamps moved.
-pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Result<usize> {
-    let (wall, _): (i64, i64) =
-        conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let limit_ms = server.wall_ms + MAX_AHEAD_MS;
-    if (wall as u64) <= limit_ms {
-        return Ok(0);
-    }
-    let limit = Timestamp { wall_ms: limit_ms, counter: MAX_COUNTER, node: u64::MAX };
+/// Re-stamp every stamp above `limit` (the depot's time `server` plus its bound, as
+/// `fundi_sync::phone::learn_clock` found). Returns how many stamps moved.
+pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp, limit: Timestamp) -> Result<usize> {
     let future = |t: &Timestamp| *t > limit;
     // Every future stamp held anywhere: outbox items, field stamps, draft stamps.
     let mut items: Vec<(i64, Mutation, bool)> = vec![];
@@ -59,15 +52,9 @@ pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Resu
     olds.sort();
     olds.dedup();
     // Bring the clock back to the depot's time, then give each old stamp a new one, in order.
-    conn.execute(
-        "UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1",
-        params![server.wall_ms as i64, server.counter as i64],
-    )?;
-    let mut map = BTreeMap::new();
-    for old in &olds {
-        map.insert(*old, stamp(conn)?);
-    }
-    let new_of = |t: &Timestamp| map.get(t).copied().unwrap_or(*t);
+    let node = load_clock(conn)?.node;
+    let (map, clock) = phone::rebase_map(olds, server, node, physical_now(conn)?)?;
+    save_clock(conn, &clock)?;
     for (old, new) in &map {
         let (o, n) = (old.to_string(), new.to_string());
         conn.execute("UPDATE field_versions SET hlc = ?2 WHERE hlc = ?1", [&o, &n])?;
@@ -77,21 +64,9 @@ pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp) -> Resu
     }
     // Queue the items again, in their order, with new counters (the old ones may have been
     // answered "clock_ahead" already, and an answer is final).
-    for (counter, mut m, _) in items {
-        if let Some(fields) = &mut m.fields {
-            for w in fields.values_mut() {
-                w.hlc = new_of(&w.hlc);
-                w.base = w.base.iter().map(new_of).filter(|b| *b < w.hlc).collect();
-            }
-        }
-        if let Some(c) = &mut m.command {
-            c.hlc = new_of(&c.hlc);
-        }
-        if let Some(e) = &mut m.entry {
-            e.hlc = new_of(&e.hlc);
-        }
+    for (counter, m, _) in items {
         conn.execute("DELETE FROM outbox WHERE counter = ?1", [counter])?;
-        outbox::enqueue(conn, m)?;
+        outbox::enqueue(conn, phone::restamp(m, &map))?;
     }
     Ok(map.len())
 }

@@ -37,13 +37,45 @@ pub fn physical_now(conn: &Connection) -> Result<u64, StorageError> {
 }
 
 pub(crate) fn stamp_at(conn: &Connection, physical_ms: u64) -> crate::Result<Timestamp> {
+    let mut hlc = load_clock(conn)?;
+    let ts = hlc.tick(physical_ms)?;
+    save_clock(conn, &hlc)?;
+    Ok(ts)
+}
+
+/// The phone's clock as persisted (the greatest stamp issued or seen, and this phone's node).
+pub fn load_clock(conn: &Connection) -> Result<Hlc, StorageError> {
     let node = device_node(conn)?;
     let (wall_ms, counter): (i64, i64) =
         conn.query_row("SELECT wall_ms, counter FROM hlc_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let mut hlc = Hlc { wall_ms: wall_ms as u64, counter: counter as u32, node };
-    let ts = hlc.tick(physical_ms)?;
-    conn.execute("UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1", params![ts.wall_ms as i64, ts.counter as i64])?;
-    Ok(ts)
+    Ok(Hlc { wall_ms: wall_ms as u64, counter: counter as u32, node })
+}
+
+/// Persist the clock (inside the transaction whose stamps it issued or observed).
+pub fn save_clock(conn: &Connection, hlc: &Hlc) -> Result<(), StorageError> {
+    conn.execute(
+        "UPDATE hlc_state SET wall_ms = ?1, counter = ?2 WHERE id = 1",
+        params![hlc.wall_ms as i64, hlc.counter as i64],
+    )?;
+    Ok(())
+}
+
+/// The phone's wall clock with its test skew, before the depot's correction.
+pub fn local_wall_ms(conn: &Connection) -> Result<i64, StorageError> {
+    let skew: i64 = conn.query_row("SELECT clock_skew_ms FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
+    Ok((wall_clock_ms() as i64).saturating_add(skew))
+}
+
+/// Remember how far the depot's clock is from this phone's (see [`physical_now`]).
+pub fn set_clock_offset(conn: &Connection, offset_ms: i64) -> Result<(), StorageError> {
+    conn.execute("UPDATE sync_state SET clock_offset_ms = ?1 WHERE id = 1", [offset_ms])?;
+    Ok(())
+}
+
+/// Pretend this phone's wall clock is `ms` off (tests and demos of clock trouble).
+pub fn set_clock_skew(conn: &Connection, ms: i64) -> Result<(), StorageError> {
+    conn.execute("UPDATE sync_state SET clock_skew_ms = ?1 WHERE id = 1", [ms])?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ mod error;
 mod field_versions;
 pub mod schema;
 
-pub use clock::{device_node, physical_now, stamp};
+pub use clock::{device_node, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset, set_clock_skew, stamp};
 pub use error::StorageError;
 pub(crate) use field_versions::record_field_stamp;
 
