@@ -209,12 +209,14 @@ pub(crate) fn wedge(conn: &Connection, counter: u64, reason: &str) -> Result<u32
 }
 
 /// Pending items (not wedged).
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn pending_count(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))? as u32)
 }
 
 /// Record the depot's answers: applied items leave the outbox (returned, so the replica can
 /// bring its copy of the depot's state up to date), refused ones are wedged.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn acknowledge(tx: &Connection, settled: &[Settled]) -> Result<Vec<Mutation>> {
     let mut applied = vec![];
     for s in settled {

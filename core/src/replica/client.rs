@@ -3,6 +3,7 @@
 //! round trips and bytes on the wire (bodies plus request and status lines and headers; TCP/IP
 //! framing excluded) so the app can tell what a sync costs.
 
+use super::error::{SyncError, WireStats};
 use fundi_sync::compression::{gunzip, gzip};
 use fundi_sync::limits::PHONE_INFLATED_MAX_BYTES as MAX_INFLATED;
 use fundi_sync::ApiErrorBody;
@@ -12,32 +13,6 @@ use std::time::Duration;
 
 /// Request bodies above this are gzipped.
 const GZIP_REQUEST_ABOVE: usize = fundi_sync::compression::GZIP_ABOVE_BYTES;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SyncError {
-    #[error("this phone is not enrolled with a depot")]
-    NotEnrolled,
-    /// No connection, a timeout, or the connection dropped: try again later.
-    #[error("depot unreachable: {0}")]
-    Offline(String),
-    /// The credential was refused (`unauthorized`, `token_expired`, `revoked`): enroll again.
-    #[error("credential refused: {code}")]
-    Unauthorized { code: String },
-    /// The depot refused the request as a whole.
-    #[error("depot refused the request ({status} {code}): {detail}")]
-    Server { status: u16, code: String, detail: String },
-    /// The depot's answer could not be understood.
-    #[error("bad answer from the depot: {0}")]
-    Protocol(String),
-}
-
-/// What a sync cost on the wire.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct WireStats {
-    pub round_trips: u32,
-    pub bytes_sent: u64,
-    pub bytes_received: u64,
-}
 
 pub struct Transport {
     http: reqwest::blocking::Client,
