@@ -9,7 +9,8 @@
 //!
 //! The library knows nothing of drafts: which hashes are still wanted is the database's
 //! business (`crate::drafts::photos`), which calls [`PhotoLibrary::put`] and
-//! [`PhotoLibrary::remove`] while holding the store's lock, so a removal never races an add.
+//! [`PhotoLibrary::remove`] while holding the library's own gate (a mutex per directory, see
+//! [`PhotoLibrary`]), so a removal never races an add of the same picture.
 
 use super::error::PhotoError;
 use std::fs::{self, File, OpenOptions};

@@ -2,8 +2,9 @@
 //! anything, and hand out the pixels row by row ([`RowSource`]).
 //!
 //! JPEG goes through libjpeg-turbo/mozjpeg with DCT-domain scaling: a 12 MP photo is decoded at
-//! M/8 of its size (M in 1, 2, 4, 6, 8), picking the smallest M whose long edge is still at least
-//! [`DCT_SCALE_MARGIN`] times the target, because coarser scales, odd ones, or ones leaving
+//! M/8 of its size, M in 1, 2, 4, 8 only (the scales libjpeg-turbo has SIMD for; 6/8 is scalar
+//! and cost more than decoding whole, see ADR 0007), picking the smallest M whose long edge is
+//! still at least [`DCT_SCALE_MARGIN`] times the target, because coarser scales or ones leaving
 //! little room over the target show blocking after the final resize. PNG (screenshots, edited images) is read row by row with the `png`
 //! crate; PNG has no scaled decode.
 //!
