@@ -25,7 +25,7 @@ pub enum Error {
     InvalidState { kind: &'static str, action: &'static str, state: &'static str },
     /// Syncing with the depot failed (offline, credential refused, ...).
     #[error(transparent)]
-    Sync(#[from] crate::replica::SyncError),
+    Sync(#[from] crate::account::SyncError),
     /// A command or write the sync rules do not allow (checked on the phone before queueing).
     #[error("refused: {0}")]
     Rejected(fundi_sync::Rejection),

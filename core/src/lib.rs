@@ -1,19 +1,33 @@
 //! fundi-core: the phone's core. It owns the phone's one SQLite file and drives the sync
 //! protocol (`fundi-sync`, shared with the depot) over HTTP. Layers, bottom up:
 //! - [`storage`]: the SQLite file, its numbered migrations and the persisted clock.
-//! - [`drafts`], [`photos`]: catalog drafts and their photos (the photo pipeline is pure).
-//! - [`outbox`], [`replica`]: the durable send queue and the sync client with the views of
-//!   what the depot sent (orders, stock, review, profiles, conflicts).
+//! - [`account`]: the enrolled account and the sync state row; [`outbox`]: the durable send
+//!   queue (generic: it knows mutations, not features).
+//! - Features, each the only owner of its tables (`db.rs`): [`drafts`] (with their photos),
+//!   [`orders`], [`stock`], [`documents`] (held for others) with [`review`] and [`profiles`]
+//!   over them, [`conflicts`]. [`photos`] is the photo pipeline and library (files, no SQL).
+//! - [`replica`]: the sync engine, an adapter around the protocol's steps (`fundi_sync::phone`),
+//!   applying what the depot sends through each feature.
 //! - [`store::Store`]: the one handle the bindings hold; each feature adds its own `impl Store`
 //!   block in its own module, so the handle never becomes a god object.
 //!
 //! This crate knows nothing of uniffi, Kotlin or Android (see `bindings/` for that).
 
+// Without the HTTP client (the depot's build) nothing drives the sync engine's helpers.
+#![cfg_attr(not(feature = "http"), allow(dead_code))]
+
+pub mod account;
+pub mod conflicts;
+pub mod documents;
 pub mod drafts;
 pub mod error;
+pub mod orders;
 pub mod outbox;
 pub mod photos;
+pub mod profiles;
 pub mod replica;
+pub mod review;
+pub mod stock;
 pub mod storage;
 pub mod store;
 

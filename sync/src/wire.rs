@@ -99,6 +99,20 @@ pub enum Op<'a> {
 }
 
 impl Mutation {
+    /// An empty mutation of `kind` on record `id`: set one of `fields`, `command`, `entry`. Its
+    /// counter is given when it is queued.
+    pub fn new(kind: Kind, id: &str) -> Mutation {
+        Mutation {
+            counter: 0,
+            kind: kind.code().into(),
+            id: id.into(),
+            fields: None,
+            command: None,
+            entry: None,
+            extra: Extra::new(),
+        }
+    }
+
     pub fn kind(&self) -> Result<Kind, Rejection> {
         Kind::from_code(&self.kind)
             .filter(|k| *k != Kind::Rejection)

@@ -2,6 +2,7 @@
 //! them. `model` holds the stored draft (its field types and pure rules are the protocol crate's, `fundi_sync::drafts`), `store` the persistence and
 //! the public operations on [`crate::Store`], `photos` a draft's ordered photos.
 
+pub(crate) mod db;
 mod model;
 mod photos;
 mod store;

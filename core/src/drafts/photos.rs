@@ -82,12 +82,12 @@ fn write_list(conn: &Connection, draft_id: &str, list: &[String]) -> Result<()> 
             params![draft_id, position as i64, hash],
         )?;
     }
-    let before = crate::outbox::draft_stamps(conn, draft_id)?;
+    let before = super::db::draft_stamps(conn, draft_id)?;
     let ts = stamp(conn)?.to_string();
     conn.execute("UPDATE drafts SET updated_hlc = ?1 WHERE id = ?2", params![ts, draft_id])?;
-    crate::storage::record_field_stamp(conn, KIND, draft_id, FIELD, &ts)?;
+    super::db::record_field_stamp(conn, draft_id, FIELD, &ts)?;
     // The list syncs as content-hash references; the bytes upload separately.
-    crate::outbox::enqueue_draft_write(conn, draft_id, &[FIELD], &before)
+    super::db::enqueue_write(conn, draft_id, &[FIELD], &before)
 }
 
 fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<Vec<DraftPhoto>> {

@@ -57,9 +57,7 @@ fn load(conn: &Connection, id: &str) -> Result<Draft> {
     conn.query_row(&sql, [id], |row| Ok(from_row(row))).optional()?.ok_or(Error::NotFound { kind: KIND })?
 }
 
-fn record_field_stamp(conn: &Connection, id: &str, field: &str, ts: &str) -> Result<()> {
-    Ok(crate::storage::record_field_stamp(conn, KIND, id, field, ts)?)
-}
+use super::db::record_field_stamp;
 
 fn materials_json(materials: &[String]) -> String {
     serde_json::to_string(materials).expect("a list of strings always serializes")
@@ -98,7 +96,7 @@ impl Store {
                 record_field_stamp(tx, &id, field.code(), &ts)?;
             }
             record_field_stamp(tx, &id, "status", &ts)?;
-            crate::outbox::enqueue_draft_write(tx, &id, &SYNCED_FIELDS, &Default::default())?;
+            super::db::enqueue_write(tx, &id, &SYNCED_FIELDS, &Default::default())?;
             load(tx, &id)
         })
     }
@@ -135,14 +133,14 @@ impl Store {
             if changes.is_empty() {
                 return Ok(current);
             }
-            let before = crate::outbox::draft_stamps(tx, id)?;
+            let before = super::db::draft_stamps(tx, id)?;
             let ts = stamp(tx)?.to_string();
             let changed: Vec<&str> = changes.iter().map(|(f, _, _)| f.code()).collect();
             for (field, column, value) in changes {
                 tx.execute(&format!("UPDATE drafts SET {column} = ?1, updated_hlc = ?2 WHERE id = ?3"), params![value, ts, id])?;
                 record_field_stamp(tx, id, field.code(), &ts)?;
             }
-            crate::outbox::enqueue_draft_write(tx, id, &changed, &before)?;
+            super::db::enqueue_write(tx, id, &changed, &before)?;
             load(tx, id)
         })
     }
@@ -173,11 +171,11 @@ impl Store {
             if current.status == DraftStatus::Approved {
                 return Err(Error::InvalidState { kind: KIND, action: "delete", state: current.status.code() });
             }
-            let before = crate::outbox::draft_stamps(tx, id)?;
+            let before = super::db::draft_stamps(tx, id)?;
             let ts = stamp(tx)?.to_string();
             tx.execute("UPDATE drafts SET deleted_hlc = ?1, updated_hlc = ?1 WHERE id = ?2", params![ts, id])?;
             record_field_stamp(tx, id, "deleted", &ts)?;
-            crate::outbox::enqueue_draft_write(tx, id, &["deleted"], &before)?;
+            super::db::enqueue_write(tx, id, &["deleted"], &before)?;
             Ok(())
         })
     }

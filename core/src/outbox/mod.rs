@@ -4,9 +4,11 @@
 //! once, so resending after a lost reply is always safe.
 //!
 //! A change the depot refuses is parked as "wedged" with its reason; it never blocks the
-//! changes behind it, and the user can retry it (a new counter, fresh stamps) or discard it.
+//! changes behind it, and the user can retry it (a new counter, fresh stamps) or discard it
+//! (`conflicts` does both, since undoing a change's local effects is its feature's business).
+//!
+//! A generic queue: it knows mutations, not features, and touches no table but `outbox`.
 
-use crate::drafts::DraftStatus;
 use crate::error::{Error, Result};
 use crate::storage::stamp;
 use crate::Store;
@@ -47,106 +49,19 @@ fn now_ms() -> i64 {
 
 /// Append a mutation (its counter is assigned here). Call inside the change's transaction.
 pub(crate) fn enqueue(tx: &Connection, mut m: Mutation) -> Result<u64> {
-    let counter: i64 =
-        tx.query_row("UPDATE sync_state SET next_counter = next_counter + 1 WHERE id = 1 RETURNING next_counter - 1", [], |r| {
-            r.get(0)
-        })?;
-    m.counter = counter as u64;
+    let counter = crate::account::db::take_counter(tx)?;
+    m.counter = counter;
     tx.execute(
         "INSERT INTO outbox (counter, kind, record_id, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![counter, m.kind, m.id, serde_json::to_string(&m).expect("mutations serialize"), now_ms()],
+        params![counter as i64, m.kind, m.id, serde_json::to_string(&m).expect("mutations serialize"), now_ms()],
     )?;
-    Ok(counter as u64)
-}
-
-fn mutation(kind: Kind, id: &str) -> Mutation {
-    Mutation {
-        counter: 0,
-        kind: kind.code().into(),
-        id: id.into(),
-        fields: None,
-        command: None,
-        entry: None,
-        extra: Extra::new(),
-    }
-}
-
-/// The stamps of a draft's fields now (taken before an edit: they are the edit's bases).
-pub(crate) fn draft_stamps(conn: &Connection, id: &str) -> Result<BTreeMap<String, Timestamp>> {
-    let mut s = conn.prepare_cached("SELECT field, hlc FROM field_versions WHERE record_kind = 'draft' AND record_id = ?1")?;
-    let rows = s.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let (f, h) = row?;
-        if let Ok(ts) = h.parse() {
-            out.insert(f, ts);
-        }
-    }
-    Ok(out)
-}
-
-/// A draft field's current value as it travels (the column's value in wire form).
-pub(crate) fn draft_field_value(conn: &Connection, id: &str, field: &str) -> Result<Option<serde_json::Value>> {
-    use serde_json::{json, Value};
-    let row: Option<(String, String, String, String, i64, i64, Option<String>, String)> = conn
-        .query_row(
-            "SELECT title, description, materials, category, price_minor, weekly_capacity, deleted_hlc, unknown_fields
-             FROM drafts WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
-        )
-        .optional()?;
-    let Some((title, description, materials, category, price, capacity, deleted, unknown)) = row else { return Ok(None) };
-    Ok(Some(match field {
-        "title" => json!(title),
-        "description" => json!(description),
-        "materials" => serde_json::from_str::<Value>(&materials).map_err(corrupt)?,
-        "category" => json!(category),
-        "price" => json!(price),
-        "weekly_capacity" => json!(capacity),
-        "deleted" => json!(deleted.is_some()),
-        // The ordered content hashes; a list pulled for a draft this phone holds no photo rows
-        // of (made on another phone) stays where the pull put it, with the unknown fields.
-        "photos" if !serde_json::from_str::<BTreeMap<String, Value>>(&unknown).is_ok_and(|u| u.contains_key("photos")) => {
-            json!(crate::drafts::photo_hashes(conn, id)?)
-        }
-        other => {
-            let unknown: BTreeMap<String, FieldWrite> = serde_json::from_str(&unknown).unwrap_or_default();
-            match unknown.get(other) {
-                Some(w) => w.value.clone(),
-                None => return Ok(None),
-            }
-        }
-    }))
-}
-
-/// Queue the write of some fields of a draft, after they changed in this transaction.
-pub(crate) fn enqueue_draft_write(
-    tx: &Connection,
-    id: &str,
-    fields: &[&str],
-    before: &BTreeMap<String, Timestamp>,
-) -> Result<()> {
-    let after = draft_stamps(tx, id)?;
-    let mut writes = BTreeMap::new();
-    for f in fields {
-        let (Some(value), Some(hlc)) = (draft_field_value(tx, id, f)?, after.get(*f)) else { continue };
-        let base = before.get(*f).filter(|b| *b < hlc).copied().into_iter().collect();
-        writes.insert(f.to_string(), FieldWrite { value, hlc: *hlc, base });
-    }
-    if writes.is_empty() {
-        return Ok(());
-    }
-    let mut m = mutation(Kind::Draft, id);
-    m.fields = Some(writes);
-    enqueue(tx, m)?;
-    Ok(())
+    Ok(counter)
 }
 
 /// Queue a workflow command, stamped now.
 pub(crate) fn enqueue_command(tx: &Connection, kind: Kind, id: &str, name: &str, args: Extra) -> Result<Timestamp> {
     let hlc = stamp(tx)?;
-    let mut m = mutation(kind, id);
+    let mut m = Mutation::new(kind, id);
     m.command = Some(CommandBody { name: name.into(), hlc, args });
     enqueue(tx, m)?;
     Ok(hlc)
@@ -154,7 +69,7 @@ pub(crate) fn enqueue_command(tx: &Connection, kind: Kind, id: &str, name: &str,
 
 /// Queue a ledger entry.
 pub(crate) fn enqueue_entry(tx: &Connection, entry: LedgerEntry) -> Result<()> {
-    let mut m = mutation(Kind::Stock, &entry.id.clone());
+    let mut m = Mutation::new(Kind::Stock, &entry.id.clone());
     m.entry = Some(entry);
     enqueue(tx, m)?;
     Ok(())
@@ -162,7 +77,7 @@ pub(crate) fn enqueue_entry(tx: &Connection, entry: LedgerEntry) -> Result<()> {
 
 /// Queue arbitrary field writes (conflict resolutions, documents this phone does not own).
 pub(crate) fn enqueue_fields(tx: &Connection, kind: Kind, id: &str, writes: BTreeMap<String, FieldWrite>) -> Result<()> {
-    let mut m = mutation(kind, id);
+    let mut m = Mutation::new(kind, id);
     m.fields = Some(writes);
     enqueue(tx, m)?;
     Ok(())
@@ -209,14 +124,12 @@ pub(crate) fn wedge(conn: &Connection, counter: u64, reason: &str) -> Result<u32
 }
 
 /// Pending items (not wedged).
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn pending_count(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", [], |r| r.get::<_, i64>(0))? as u32)
 }
 
 /// Record the depot's answers: applied items leave the outbox (returned, so the replica can
 /// bring its copy of the depot's state up to date), refused ones are wedged.
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
 pub(crate) fn acknowledge(tx: &Connection, settled: &[Settled]) -> Result<Vec<Mutation>> {
     let mut applied = vec![];
     for s in settled {
@@ -280,74 +193,62 @@ impl Store {
             Ok(out)
         })
     }
+}
 
-    /// Send a wedged change again: a new counter and fresh stamps (the refused counter is spent).
-    pub fn retry_outbox_item(&self, counter: u64) -> Result<()> {
-        self.write(|tx| {
-            let body: String = tx
-                .query_row("SELECT body FROM outbox WHERE counter = ?1 AND state = 'wedged'", [counter as i64], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "outbox item" })?;
-            let mut m: Mutation = serde_json::from_str(&body)
-                .map_err(|_| Error::InvalidState { kind: "outbox item", action: "retry", state: "unreadable" })?;
-            let hlc = stamp(tx)?;
-            if let Some(fields) = &mut m.fields {
-                for (name, w) in fields.iter_mut() {
-                    if m.kind == Kind::Draft.code() {
-                        tx.execute(
-                            "UPDATE field_versions SET hlc = ?1 WHERE record_kind = 'draft' AND record_id = ?2 AND field = ?3 AND hlc = ?4",
-                            params![hlc.to_string(), m.id, name, w.hlc.to_string()],
-                        )?;
-                    }
-                    w.hlc = hlc;
-                }
-            }
-            if let Some(c) = &mut m.command {
-                c.hlc = hlc;
-            }
-            if let Some(e) = &mut m.entry {
-                e.hlc = hlc;
-            }
-            tx.execute("DELETE FROM outbox WHERE counter = ?1", [counter as i64])?;
-            enqueue(tx, m)?;
-            Ok(())
-        })
-    }
+/// A wedged item's mutation: `Ok(None)` when its row cannot be read any more.
+pub(crate) fn wedged_item(conn: &Connection, counter: u64) -> Result<Option<Mutation>> {
+    let body: String = conn
+        .query_row("SELECT body FROM outbox WHERE counter = ?1 AND state = 'wedged'", [counter as i64], |r| r.get(0))
+        .optional()?
+        .ok_or(Error::NotFound { kind: "outbox item" })?;
+    Ok(serde_json::from_str(&body).ok())
+}
 
-    /// Give up a wedged change. Local records it touched are refreshed from the depot at the
-    /// next sync (the cursor restarts, and the discarded values lose their stamps).
-    pub fn discard_outbox_item(&self, counter: u64) -> Result<()> {
-        self.write(|tx| {
-            let body: String = tx
-                .query_row("SELECT body FROM outbox WHERE counter = ?1 AND state = 'wedged'", [counter as i64], |r| r.get(0))
-                .optional()?
-                .ok_or(Error::NotFound { kind: "outbox item" })?;
-            // An unreadable item is simply dropped.
-            let m: Mutation = match serde_json::from_str(&body) {
-                Ok(m) => m,
-                Err(_) => {
-                    tx.execute("DELETE FROM outbox WHERE counter = ?1", [counter as i64])?;
-                    return Ok(());
-                }
-            };
-            if let (Some(fields), true) = (&m.fields, m.kind == Kind::Draft.code()) {
-                for (name, w) in fields {
-                    tx.execute(
-                        "UPDATE field_versions SET hlc = ?1 WHERE record_kind = 'draft' AND record_id = ?2 AND field = ?3 AND hlc = ?4",
-                        params![Timestamp::default().to_string(), m.id, name, w.hlc.to_string()],
-                    )?;
-                }
-            }
-            if m.kind == Kind::Draft.code() && m.command.as_ref().is_some_and(|c| c.name == "submit") {
-                tx.execute(
-                    "UPDATE field_versions SET hlc = ?1 WHERE record_kind = 'draft' AND record_id = ?2 AND field = 'status'",
-                    params![Timestamp::default().to_string(), m.id],
-                )?;
-                tx.execute("UPDATE drafts SET status = ?1 WHERE id = ?2", params![DraftStatus::Draft.code(), m.id])?;
-            }
-            tx.execute("DELETE FROM outbox WHERE counter = ?1", [counter as i64])?;
-            tx.execute("UPDATE sync_state SET cursor = 0 WHERE id = 1", [])?;
-            Ok(())
-        })
+/// Remove an item (sent again under a new counter, or discarded).
+pub(crate) fn remove(conn: &Connection, counter: u64) -> Result<()> {
+    conn.execute("DELETE FROM outbox WHERE counter = ?1", [counter as i64])?;
+    Ok(())
+}
+
+/// Wedged items (refused by the depot), oldest first, with why; `None` for an unreadable row.
+pub(crate) fn wedged_items(conn: &Connection) -> Result<Vec<(u64, String, String, Option<Mutation>, Option<String>)>> {
+    let mut s =
+        conn.prepare("SELECT counter, kind, record_id, body, reason FROM outbox WHERE state = 'wedged' ORDER BY counter")?;
+    let rows = s.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })?;
+    let mut out = vec![];
+    for row in rows {
+        let (counter, kind, record_id, body, reason) = row?;
+        out.push((counter as u64, kind, record_id, serde_json::from_str(&body).ok(), reason));
     }
+    Ok(out)
+}
+
+/// Wedged items.
+pub(crate) fn wedged_count(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = 'wedged'", [], |r| r.get::<_, i64>(0))? as u32)
+}
+
+/// Items still waiting, and those refused for the clock, oldest first, with whether each was
+/// refused (the clock rebase queues them again with fresh stamps).
+pub(crate) fn pending_and_clock_refused(conn: &Connection) -> Result<Vec<(u64, Mutation, bool)>> {
+    let mut s = conn.prepare(
+        "SELECT counter, body, state = 'wedged' AND reason LIKE 'clock_ahead%' FROM outbox
+         WHERE state = 'pending' OR reason LIKE 'clock_ahead%' ORDER BY counter",
+    )?;
+    let rows = s.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+    let mut out = vec![];
+    for row in rows {
+        let (counter, body, wedged) = row?;
+        let m: Mutation = serde_json::from_str(&body).map_err(corrupt)?;
+        out.push((counter as u64, m, wedged));
+    }
+    Ok(out)
 }

@@ -3,7 +3,7 @@
 //! round trips and bytes on the wire (bodies plus request and status lines and headers; TCP/IP
 //! framing excluded) so the app can tell what a sync costs.
 
-use super::error::{SyncError, WireStats};
+use crate::account::{SyncError, WireStats};
 use fundi_sync::compression::{gunzip, gzip};
 use fundi_sync::limits::PHONE_INFLATED_MAX_BYTES as MAX_INFLATED;
 use fundi_sync::ApiErrorBody;

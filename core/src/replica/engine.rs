@@ -10,19 +10,20 @@
 
 use super::apply::{apply_page, settle_applied, Me};
 use super::client::Transport;
-use super::error::SyncError;
-use super::status::{device_id, Enrollment, SyncListener, SyncPhase, SyncReport};
+use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
+use crate::account::{self, SyncError};
 use crate::error::Result;
 use crate::outbox;
-use crate::storage::{load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
+use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
 use crate::Store;
 use fundi_sync::hlc::{wall_clock_ms, Timestamp};
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
 use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
 use fundi_sync::{EnrollDeviceReply, EnrollDeviceRequest, EnrollmentCode, EnrollmentRequest, RotatedToken};
 use fundi_sync::{PullResponse, PushResponse, Role};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
+/// What one sync works with, read once at its start.
 struct Session {
     url: String,
     token: String,
@@ -53,42 +54,33 @@ fn protocol_error(e: FoldError) -> crate::Error {
 impl Store {
     fn session(&self) -> Result<Session> {
         self.read(|c| {
-            let row: (Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, i64) = c.query_row(
-                "SELECT server_url, account_id, role, token, token_expires_ms, cursor FROM sync_state WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )?;
-            match row {
-                (Some(url), Some(account_id), Some(_role), Some(token), expires, cursor) => Ok(Session {
-                    url,
-                    token,
-                    expires: expires.unwrap_or(0),
-                    me: Me { account_id, device_id: device_id(c)? },
-                    cursor: cursor as u64,
-                }),
-                _ => Err(SyncError::NotEnrolled.into()),
-            }
+            let row = account::db::session(c)?;
+            Ok(Session {
+                url: row.url,
+                token: row.token,
+                expires: row.token_expires_ms,
+                me: Me { account_id: row.account_id, device_id: storage::device_id(c)? },
+                cursor: row.cursor,
+            })
         })
     }
 
     /// Exchange an enrollment code (from a mentor, staff or operations) for this phone's
     /// credential at the depot `server_url`. Retrying after a lost reply is safe.
     pub fn enroll_device(&self, server_url: &str, code: &str) -> Result<Enrollment> {
-        let device = self.read(device_id)?;
+        let device = self.read(|c| Ok(storage::device_id(c)?))?;
         let mut t = Transport::new(server_url)?;
         let request = EnrollDeviceRequest { code: code.trim().to_string(), device_id: device };
         let reply: EnrollDeviceReply = t.call("/v1/enroll", None, Some(&request))?;
         let (credential, server_time) = (reply.credential, reply.server_time);
         self.write(|tx| {
-            tx.execute(
-                "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, token = ?4, token_expires_ms = ?5, cursor = 0 WHERE id = 1",
-                params![
-                    server_url,
-                    credential.account_id,
-                    credential.role.code(),
-                    credential.token,
-                    credential.token_expires_ms as i64
-                ],
+            account::db::set_credential(
+                tx,
+                server_url,
+                &credential.account_id,
+                credential.role,
+                &credential.token,
+                credential.token_expires_ms,
             )?;
             learn_clock(tx, server_time)
         })?;
@@ -103,16 +95,7 @@ impl Store {
         let mut t = Transport::new(&s.url)?;
         let result = self.sync_with(&mut t, s, listener);
         let err_text = result.as_ref().err().map(|e| e.to_string());
-        let _ = self.write(|tx| {
-            match &err_text {
-                None => tx.execute(
-                    "UPDATE sync_state SET last_sync_ms = ?1, last_error = NULL WHERE id = 1",
-                    [wall_clock_ms() as i64],
-                )?,
-                Some(e) => tx.execute("UPDATE sync_state SET last_error = ?1 WHERE id = 1", [e])?,
-            };
-            Ok(())
-        });
+        let _ = self.write(|tx| account::db::record_sync_outcome(tx, err_text.as_deref(), wall_clock_ms()));
         result.map(|mut r| {
             r.wire = t.stats;
             r
@@ -129,13 +112,7 @@ impl Store {
         if phone::needs_new_token(s.expires.max(0) as u64, wall_clock_ms()) {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
             let r: RotatedToken = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
-            self.write(|tx| {
-                tx.execute(
-                    "UPDATE sync_state SET token = ?1, token_expires_ms = ?2 WHERE id = 1",
-                    params![r.token, r.token_expires_ms as i64],
-                )?;
-                Ok(())
-            })?;
+            self.write(|tx| account::db::set_token(tx, &r.token, r.token_expires_ms))?;
             s.token = r.token;
         }
         // Push, an outbox batch at a time; each batch is a round of the protocol's step machine.
@@ -188,12 +165,11 @@ impl Store {
             let after = pull.receive(&page).map_err(protocol_error)?;
             let applied = self.write(|tx| {
                 learn_clock(tx, page.server_time)?;
-                let current: i64 = tx.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| r.get(0))?;
-                if current as u64 != before {
+                if account::db::cursor(tx)? != before {
                     return Ok(false); // another sync got here first; its data is as new
                 }
                 apply_page(tx, &s.me, &page.changes)?;
-                tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [after as i64])?;
+                account::db::set_cursor(tx, after)?;
                 Ok(true)
             })?;
             if !applied {

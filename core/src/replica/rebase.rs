@@ -8,8 +8,8 @@
 //! This is the only case where the phone's clock goes back.
 
 use crate::error::Result;
-use crate::outbox;
 use crate::storage::{load_clock, physical_now, save_clock};
+use crate::{drafts, outbox};
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::phone;
 use fundi_sync::Mutation;
@@ -20,52 +20,23 @@ use rusqlite::Connection;
 pub(crate) fn rebase_future_stamps(conn: &Connection, server: Timestamp, limit: Timestamp) -> Result<usize> {
     let future = |t: &Timestamp| *t > limit;
     // Every future stamp held anywhere: outbox items, field stamps, draft stamps.
-    let mut items: Vec<(i64, Mutation, bool)> = vec![];
-    {
-        let mut s = conn.prepare("SELECT counter, body, state = 'wedged' AND reason LIKE 'clock_ahead%' FROM outbox WHERE state = 'pending' OR reason LIKE 'clock_ahead%' ORDER BY counter")?;
-        let rows = s.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
-        for row in rows {
-            let (counter, body, wedged) = row?;
-            let m: Mutation =
-                serde_json::from_str(&body).map_err(|_| crate::Error::Storage(crate::storage::StorageError::Corrupt))?;
-            if m.stamps().iter().any(future) || wedged {
-                items.push((counter, m, wedged));
-            }
-        }
-    }
-    let mut olds: Vec<Timestamp> = items.iter().flat_map(|(_, m, _)| m.stamps()).filter(future).collect();
-    let text_of = |sql: &str| -> Result<Vec<String>> {
-        let mut s = conn.prepare(sql)?;
-        let v = s.query_map([limit.to_string()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-        Ok(v)
-    };
-    for t in text_of("SELECT hlc FROM field_versions WHERE hlc > ?1")?
+    let items: Vec<(u64, Mutation, bool)> = outbox::pending_and_clock_refused(conn)?
         .into_iter()
-        .chain(text_of("SELECT created_hlc FROM drafts WHERE created_hlc > ?1")?)
-        .chain(text_of("SELECT updated_hlc FROM drafts WHERE updated_hlc > ?1")?)
-        .chain(text_of("SELECT deleted_hlc FROM drafts WHERE deleted_hlc > ?1")?)
-    {
-        if let Ok(ts) = t.parse() {
-            olds.push(ts);
-        }
-    }
+        .filter(|(_, m, wedged)| *wedged || m.stamps().iter().any(future))
+        .collect();
+    let mut olds: Vec<Timestamp> = items.iter().flat_map(|(_, m, _)| m.stamps()).filter(future).collect();
+    olds.extend(drafts::db::stamps_above(conn, limit)?);
     olds.sort();
     olds.dedup();
     // Bring the clock back to the depot's time, then give each old stamp a new one, in order.
     let node = load_clock(conn)?.node;
     let (map, clock) = phone::rebase_map(olds, server, node, physical_now(conn)?)?;
     save_clock(conn, &clock)?;
-    for (old, new) in &map {
-        let (o, n) = (old.to_string(), new.to_string());
-        conn.execute("UPDATE field_versions SET hlc = ?2 WHERE hlc = ?1", [&o, &n])?;
-        conn.execute("UPDATE drafts SET created_hlc = ?2 WHERE created_hlc = ?1", [&o, &n])?;
-        conn.execute("UPDATE drafts SET updated_hlc = ?2 WHERE updated_hlc = ?1", [&o, &n])?;
-        conn.execute("UPDATE drafts SET deleted_hlc = ?2 WHERE deleted_hlc = ?1", [&o, &n])?;
-    }
+    drafts::db::replace_stamps(conn, &map)?;
     // Queue the items again, in their order, with new counters (the old ones may have been
     // answered "clock_ahead" already, and an answer is final).
     for (counter, m, _) in items {
-        conn.execute("DELETE FROM outbox WHERE counter = ?1", [counter])?;
+        outbox::remove(conn, counter)?;
         outbox::enqueue(conn, phone::restamp(m, &map))?;
     }
     Ok(map.len())

@@ -2,13 +2,13 @@
 //! the sync status, this phone's device id and the clock checks tests make.
 
 use crate::error::Result;
-use crate::storage::{load_clock, set_clock_skew};
+use crate::storage::{self, load_clock, set_clock_skew};
 use crate::Store;
+use crate::{account, conflicts, outbox};
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::Role;
-use rusqlite::Connection;
 
-pub use super::error::WireStats;
+pub use crate::account::WireStats;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyncPhase {
@@ -52,28 +52,19 @@ pub struct Enrollment {
     pub role: Role,
 }
 
-pub(crate) fn device_id(conn: &Connection) -> Result<String> {
-    Ok(conn.query_row("SELECT device_id FROM device", [], |r| r.get(0))?)
-}
-
 impl Store {
     pub fn sync_status(&self) -> Result<SyncStatus> {
         self.read(|c| {
-            let (account_id, role, last_sync, last_error): (Option<String>, Option<String>, Option<i64>, Option<String>) = c
-                .query_row("SELECT account_id, role, last_sync_ms, last_error FROM sync_state WHERE id = 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?;
-            let count = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u32);
+            let (account_id, role, last_sync_ms, last_error) = account::db::status(c)?;
+            let wedged = outbox::wedged_count(c)?;
             Ok(SyncStatus {
                 enrolled: account_id.is_some(),
-                role: role.as_deref().and_then(Role::from_code),
+                role,
                 account_id,
-                pending: count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")?,
-                wedged: count("SELECT COUNT(*) FROM outbox WHERE state = 'wedged'")?,
-                conflicts: count(
-                    "SELECT (SELECT COUNT(*) FROM conflicts) + (SELECT COUNT(*) FROM outbox WHERE state = 'wedged')",
-                )?,
-                last_sync_ms: last_sync.map(|m| m as u64),
+                pending: outbox::pending_count(c)?,
+                wedged,
+                conflicts: conflicts::db::count(c)? + wedged,
+                last_sync_ms,
                 last_error,
             })
         })
@@ -81,7 +72,7 @@ impl Store {
 
     /// This phone's permanent device id (what a mentor or operations revoke when it is lost).
     pub fn device_id(&self) -> Result<String> {
-        self.read(device_id)
+        self.read(|c| Ok(storage::device_id(c)?))
     }
 
     /// Pretend this phone's wall clock is `ms` off (tests and demos of clock trouble).

@@ -17,6 +17,11 @@ pub(super) fn ensure_device(conn: &Connection) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// This phone's permanent device id (what a mentor or operations revoke when it is lost).
+pub fn device_id(conn: &Connection) -> Result<String, StorageError> {
+    Ok(conn.query_row("SELECT device_id FROM device", [], |r| r.get(0))?)
+}
+
 /// This phone's HLC node id.
 pub fn device_node(conn: &Connection) -> Result<u64, StorageError> {
     Ok(conn.query_row("SELECT node FROM device", [], |r| r.get::<_, i64>(0))? as u64)

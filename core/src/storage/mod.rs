@@ -8,12 +8,12 @@
 
 mod clock;
 mod error;
-mod field_versions;
 pub mod schema;
 
-pub use clock::{device_node, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset, set_clock_skew, stamp};
+pub use clock::{
+    device_id, device_node, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset, set_clock_skew, stamp,
+};
 pub use error::StorageError;
-pub(crate) use field_versions::record_field_stamp;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;

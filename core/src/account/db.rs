@@ -1,0 +1,106 @@
+//! The only SQL on `sync_state` (but its clock columns, which `storage::clock` reads).
+
+use super::SyncError;
+use crate::error::Result;
+use fundi_sync::Role;
+use rusqlite::{params, Connection};
+
+/// The depot session as stored: where, who, the credential and the feed cursor.
+pub(crate) struct SessionRow {
+    pub url: String,
+    pub account_id: String,
+    pub token: String,
+    pub token_expires_ms: i64,
+    pub cursor: u64,
+}
+
+/// The enrolled account and its role, or `NotEnrolled`.
+pub(crate) fn me(conn: &Connection) -> Result<(String, Role)> {
+    let (a, r): (Option<String>, Option<String>) =
+        conn.query_row("SELECT account_id, role FROM sync_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    match (a, r.as_deref().and_then(Role::from_code)) {
+        (Some(a), Some(r)) => Ok((a, r)),
+        _ => Err(SyncError::NotEnrolled.into()),
+    }
+}
+
+/// The session, or `NotEnrolled`.
+pub(crate) fn session(conn: &Connection) -> Result<SessionRow> {
+    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, i64);
+    let row: Row = conn.query_row(
+        "SELECT server_url, account_id, role, token, token_expires_ms, cursor FROM sync_state WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+    )?;
+    match row {
+        (Some(url), Some(account_id), Some(_role), Some(token), expires, cursor) => {
+            Ok(SessionRow { url, account_id, token, token_expires_ms: expires.unwrap_or(0), cursor: cursor as u64 })
+        }
+        _ => Err(SyncError::NotEnrolled.into()),
+    }
+}
+
+/// Store a new credential (enrollment): the feed restarts from the beginning.
+pub(crate) fn set_credential(
+    conn: &Connection,
+    url: &str,
+    account_id: &str,
+    role: Role,
+    token: &str,
+    expires_ms: u64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, token = ?4, token_expires_ms = ?5, cursor = 0 WHERE id = 1",
+        params![url, account_id, role.code(), token, expires_ms as i64],
+    )?;
+    Ok(())
+}
+
+/// Store a rotated token.
+pub(crate) fn set_token(conn: &Connection, token: &str, expires_ms: u64) -> Result<()> {
+    conn.execute("UPDATE sync_state SET token = ?1, token_expires_ms = ?2 WHERE id = 1", params![token, expires_ms as i64])?;
+    Ok(())
+}
+
+pub(crate) fn cursor(conn: &Connection) -> Result<u64> {
+    Ok(conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Move the feed cursor (in the transaction that applied the page).
+pub(crate) fn set_cursor(conn: &Connection, cursor: u64) -> Result<()> {
+    conn.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [cursor as i64])?;
+    Ok(())
+}
+
+/// Pull everything again at the next sync (after discarding local changes).
+pub(crate) fn restart_feed(conn: &Connection) -> Result<()> {
+    set_cursor(conn, 0)
+}
+
+/// Take the next mutation counter of this device (never reused).
+pub(crate) fn take_counter(conn: &Connection) -> Result<u64> {
+    let counter: i64 = conn.query_row(
+        "UPDATE sync_state SET next_counter = next_counter + 1 WHERE id = 1 RETURNING next_counter - 1",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(counter as u64)
+}
+
+/// Record how a sync ended: its time on success, or why it failed.
+pub(crate) fn record_sync_outcome(conn: &Connection, error: Option<&str>, now_ms: u64) -> Result<()> {
+    match error {
+        None => conn.execute("UPDATE sync_state SET last_sync_ms = ?1, last_error = NULL WHERE id = 1", [now_ms as i64])?,
+        Some(e) => conn.execute("UPDATE sync_state SET last_error = ?1 WHERE id = 1", [e])?,
+    };
+    Ok(())
+}
+
+/// The account, role, last sync time and last error, as stored (possibly not enrolled).
+pub(crate) fn status(conn: &Connection) -> Result<(Option<String>, Option<Role>, Option<u64>, Option<String>)> {
+    let (account_id, role, last_sync, last_error): (Option<String>, Option<String>, Option<i64>, Option<String>) = conn
+        .query_row("SELECT account_id, role, last_sync_ms, last_error FROM sync_state WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    Ok((account_id, role.as_deref().and_then(Role::from_code), last_sync.map(|m| m as u64), last_error))
+}

@@ -1,0 +1,120 @@
+//! Conflicts the user settles: a field's losing concurrent value (restore it, or keep the
+//! current one), a change of this phone's the depot refused (retry it with fresh stamps, or
+//! discard it), and a refusal of this account's other device (dismiss it). Nothing is ever
+//! dropped silently. `db.rs` is the only code touching the `conflicts` table.
+
+pub(crate) mod db;
+mod model;
+
+pub use model::ConflictItem;
+
+use crate::error::{Error, Result};
+use crate::storage::stamp;
+use crate::{account, drafts, outbox, Store};
+use fundi_sync::{DocState, FieldWrite, Kind};
+use std::collections::BTreeMap;
+
+fn corrupt<T>(_: T) -> Error {
+    Error::Storage(crate::storage::StorageError::Corrupt)
+}
+
+impl Store {
+    /// Every conflict to show: field conflicts and other devices' refusals, then this phone's
+    /// own refused changes (id `outbox:N`).
+    pub fn list_conflicts(&self) -> Result<Vec<ConflictItem>> {
+        self.read(|c| {
+            let mut out = db::list(c)?;
+            for (counter, kind, record_id, m, reason) in outbox::wedged_items(c)? {
+                let what = m.map_or_else(|| "unreadable".to_string(), |m| m.summary());
+                out.push(ConflictItem {
+                    id: format!("outbox:{counter}"),
+                    kind,
+                    record_id,
+                    field: None,
+                    value: Some(what),
+                    reason,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Settle a conflict. For a field: `restore` puts the losing value back, otherwise the
+    /// current value stays; either way a write naming both values goes to the depot, which
+    /// clears the conflict on every device. A refusal is dismissed.
+    pub fn resolve_conflict(&self, id: &str, restore: bool) -> Result<()> {
+        if let Some(counter) = id.strip_prefix("outbox:").and_then(|c| c.parse::<u64>().ok()) {
+            return if restore { self.retry_outbox_item(counter) } else { self.discard_outbox_item(counter) };
+        }
+        self.write(|tx| {
+            let row = db::get(tx, id)?.ok_or(Error::NotFound { kind: "conflict" })?;
+            if let (Some(field), Some(loser), Kind::Draft) = (row.field, row.loser, row.kind) {
+                let current_stamp = drafts::db::draft_stamps(tx, &row.record_id)?.get(&field).copied().unwrap_or_default();
+                let current_value = drafts::db::field_value(tx, &row.record_id, &field)?.unwrap_or(serde_json::Value::Null);
+                let mut doc = DocState::default();
+                doc.apply(&field, FieldWrite { value: current_value, hlc: current_stamp, base: vec![] }).map_err(corrupt)?;
+                doc.apply(&field, loser.clone()).map_err(corrupt)?;
+                let now = stamp(tx)?;
+                let write = doc.resolution(&field, loser.hlc, restore, now).ok_or(Error::NotFound { kind: "conflict" })?;
+                if restore {
+                    drafts::db::store_field_write(tx, &row.record_id, &field, &write)?;
+                } else {
+                    drafts::db::record_field_stamp(tx, &row.record_id, &field, &now.to_string())?;
+                }
+                let mut w = BTreeMap::new();
+                w.insert(field, write);
+                outbox::enqueue_fields(tx, Kind::Draft, &row.record_id, w)?;
+            }
+            db::remove(tx, id)
+        })
+    }
+
+    /// Send a wedged change again: a new counter and fresh stamps (the refused counter is spent).
+    pub fn retry_outbox_item(&self, counter: u64) -> Result<()> {
+        self.write(|tx| {
+            let mut m = outbox::wedged_item(tx, counter)?.ok_or(Error::InvalidState {
+                kind: "outbox item",
+                action: "retry",
+                state: "unreadable",
+            })?;
+            let hlc = stamp(tx)?;
+            if let Some(fields) = &mut m.fields {
+                for (name, w) in fields.iter_mut() {
+                    if m.kind == Kind::Draft.code() {
+                        drafts::db::restamp_field(tx, &m.id, name, Some(w.hlc), Some(hlc))?;
+                    }
+                    w.hlc = hlc;
+                }
+            }
+            if let Some(c) = &mut m.command {
+                c.hlc = hlc;
+            }
+            if let Some(e) = &mut m.entry {
+                e.hlc = hlc;
+            }
+            outbox::remove(tx, counter)?;
+            outbox::enqueue(tx, m)?;
+            Ok(())
+        })
+    }
+
+    /// Give up a wedged change. Local records it touched are refreshed from the depot at the
+    /// next sync (the feed restarts, and the discarded values lose their stamps).
+    pub fn discard_outbox_item(&self, counter: u64) -> Result<()> {
+        self.write(|tx| {
+            // An unreadable item is simply dropped.
+            if let Some(m) = outbox::wedged_item(tx, counter)? {
+                if m.kind == Kind::Draft.code() {
+                    for (name, w) in m.fields.iter().flatten() {
+                        drafts::db::restamp_field(tx, &m.id, name, Some(w.hlc), None)?;
+                    }
+                    if m.command.as_ref().is_some_and(|c| c.name == fundi_sync::DraftCommand::Submit.code()) {
+                        drafts::db::unsubmit(tx, &m.id)?;
+                    }
+                }
+            }
+            outbox::remove(tx, counter)?;
+            account::db::restart_feed(tx)
+        })
+    }
+}

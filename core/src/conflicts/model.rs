@@ -1,0 +1,16 @@
+//! A conflict as the UI shows it.
+
+/// A field's losing value (restore it or keep the current one), a change of this phone's that
+/// the depot refused (retry or discard it; id `outbox:N`), or one of this account's other
+/// device (dismiss it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConflictItem {
+    pub id: String,
+    pub kind: String,
+    pub record_id: String,
+    pub field: Option<String>,
+    /// The losing value (JSON text), or what the refused change asked for.
+    pub value: Option<String>,
+    /// Why the depot refused (refusals only).
+    pub reason: Option<String>,
+}

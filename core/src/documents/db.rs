@@ -1,0 +1,49 @@
+//! The only SQL on `remote_docs`: one JSON body per (kind, id), as the depot sent it.
+
+use crate::error::{Error, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+fn corrupt<T>(_: T) -> Error {
+    Error::Storage(crate::storage::StorageError::Corrupt)
+}
+
+/// Store a document's body (pulled, or changed here).
+pub(crate) fn put(conn: &Connection, kind: &str, id: &str, owner: Option<&str>, body: &Value) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO remote_docs (kind, id, owner, body) VALUES (?1, ?2, ?3, ?4)",
+        params![kind, id, owner, body.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Replace the body of a document already held (a write of this phone's, acknowledged).
+pub(crate) fn update(conn: &Connection, kind: &str, id: &str, body: &Value) -> Result<()> {
+    conn.execute("UPDATE remote_docs SET body = ?1 WHERE kind = ?2 AND id = ?3", params![body.to_string(), kind, id])?;
+    Ok(())
+}
+
+pub(crate) fn find(conn: &Connection, kind: &str, id: &str) -> Result<Option<Value>> {
+    let body: Option<String> =
+        conn.query_row("SELECT body FROM remote_docs WHERE kind = ?1 AND id = ?2", params![kind, id], |r| r.get(0)).optional()?;
+    body.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()
+}
+
+/// Every document of `kind`, by id.
+pub(crate) fn list(conn: &Connection, kind: &str) -> Result<Vec<(String, Value)>> {
+    let mut s = conn.prepare("SELECT id, body FROM remote_docs WHERE kind = ?1 ORDER BY id")?;
+    let rows: Vec<(String, String)> = s.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    rows.into_iter().map(|(id, b)| Ok((id, serde_json::from_str(&b).map_err(corrupt)?))).collect()
+}
+
+/// The title of a draft held for review, if any.
+pub(crate) fn draft_title(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT json_extract(body, '$.doc.fields.title.value') FROM remote_docs WHERE kind = 'draft' AND id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}

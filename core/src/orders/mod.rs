@@ -1,0 +1,95 @@
+//! Orders as this phone sees them: the depot's last state with this phone's pending commands
+//! replayed on top (optimistic), by the very transition table the depot validates with, and
+//! the commands the user issues (accept, decline, mark ready, receive, qc pass, ...).
+//! `db.rs` is the only code touching the `orders` table.
+
+pub(crate) mod db;
+mod model;
+
+pub use model::OrderView;
+
+use crate::error::{Error, Result};
+use crate::{account, outbox, Store};
+use fundi_sync::limits::COMMAND_REASON_MAX_CHARS;
+use fundi_sync::workflow::{order_step, OrderCommand, OrderStatus};
+use fundi_sync::{Extra, Kind, OrderBody, Relation, Role};
+use rusqlite::Connection;
+
+fn corrupt<T>(_: T) -> Error {
+    Error::Storage(crate::storage::StorageError::Corrupt)
+}
+
+/// The caller's relation to an order: its artisan, or not.
+fn relation(o: &OrderBody, account: &str) -> Relation {
+    if o.artisan_id.as_deref() == Some(account) {
+        Relation::Owner
+    } else {
+        Relation::Other
+    }
+}
+
+fn view(conn: &Connection, id: &str, o: OrderBody, account: &str, role: Role) -> Result<OrderView> {
+    let server_status = OrderStatus::from_code(&o.status).ok_or_else(|| corrupt(()))?;
+    let rel = relation(&o, account);
+    let mut status = server_status;
+    let mut pending_commands = vec![];
+    for c in outbox::pending_commands(conn, Kind::Order, id)? {
+        if let Some(cmd) = OrderCommand::from_code(&c.name) {
+            pending_commands.push(cmd);
+            // A command that no longer fits is left for the depot to refuse (and show as a conflict).
+            if let Ok(next) = order_step(status, cmd, role, rel) {
+                status = next;
+            }
+        }
+    }
+    Ok(OrderView {
+        id: id.to_string(),
+        status,
+        server_status,
+        pending_commands,
+        product: o.product,
+        quantity: o.quantity,
+        price_minor: o.price_minor,
+        artisan_id: o.artisan_id,
+        source: o.source,
+        external_ref: o.external_ref,
+        note: o.note,
+        updated_at_ms: o.updated_hlc.wall_ms,
+    })
+}
+
+impl Store {
+    /// Orders this phone sees, newest change first, in their optimistic state.
+    pub fn list_orders(&self) -> Result<Vec<OrderView>> {
+        self.read(|c| {
+            let (account, role) = account::db::me(c)?;
+            db::list(c)?.into_iter().map(|(id, o)| view(c, &id, o, &account, role)).collect()
+        })
+    }
+
+    pub fn get_order(&self, id: &str) -> Result<OrderView> {
+        self.read(|c| {
+            let (account, role) = account::db::me(c)?;
+            view(c, id, db::get(c, id)?, &account, role)
+        })
+    }
+
+    /// Queue an order command (accept, decline, mark ready, receive, qc pass, ...). Checked
+    /// here against the optimistic state with the depot's own table, so an impossible command
+    /// is refused at once; the depot checks again against its state when it arrives.
+    pub fn order_command(&self, id: &str, command: OrderCommand, reason: Option<String>) -> Result<OrderView> {
+        self.write(|tx| {
+            let (account, role) = account::db::me(tx)?;
+            let order = db::get(tx, id)?;
+            let rel = relation(&order, &account);
+            let current = view(tx, id, order.clone(), &account, role)?;
+            order_step(current.status, command, role, rel).map_err(Error::Rejected)?;
+            let mut args = Extra::new();
+            if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
+                args.insert("reason".into(), r.trim().chars().take(COMMAND_REASON_MAX_CHARS).collect::<String>().into());
+            }
+            outbox::enqueue_command(tx, Kind::Order, id, command.code(), args)?;
+            view(tx, id, order, &account, role)
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! Artisans' profiles (documents): this account's own, or a mentee's for a mentor, as last
+//! synced plus local edits, each field merged by its stamp. Held in `documents`.
+
+use crate::error::{Error, Result};
+use crate::storage::stamp;
+use crate::{account, documents, outbox, Store};
+use fundi_sync::access::may_write_field;
+use fundi_sync::fields::check_profile_field;
+use fundi_sync::{DocState, Extra, FieldWrite, Kind, ProfileBody, Relation, Role};
+use std::collections::BTreeMap;
+
+fn corrupt<T>(_: T) -> Error {
+    Error::Storage(crate::storage::StorageError::Corrupt)
+}
+
+impl Store {
+    /// A profile (this account's, or a mentee's for a mentor), as last synced plus local edits.
+    pub fn profile(&self, account_id: &str) -> Result<Option<ProfileBody>> {
+        self.read(|c| {
+            documents::db::find(c, Kind::Profile.code(), account_id)?
+                .map(|b| serde_json::from_value(b).map_err(corrupt))
+                .transpose()
+        })
+    }
+
+    /// Change one field of a profile (display_name, location, phone, or any other): the owner,
+    /// their mentor, or staff. Checked with the depot's own rules; shown at once; sent at the
+    /// next sync.
+    pub fn set_profile_field(&self, account_id: &str, field: &str, value: serde_json::Value) -> Result<()> {
+        self.write(|tx| {
+            let (me_id, role) = account::db::me(tx)?;
+            let rel = if account_id == me_id {
+                Relation::Owner
+            } else if role == Role::Mentor {
+                Relation::Mentor
+            } else {
+                Relation::Other
+            };
+            may_write_field(role, rel, Kind::Profile, None, field).map_err(Error::Rejected)?;
+            check_profile_field(field, &value).map_err(Error::Rejected)?;
+            let mut p: ProfileBody = match documents::db::find(tx, Kind::Profile.code(), account_id)? {
+                Some(b) => serde_json::from_value(b).map_err(corrupt)?,
+                None => ProfileBody { owner: account_id.to_string(), doc: DocState::default(), extra: Extra::new() },
+            };
+            let write = FieldWrite { value, hlc: stamp(tx)?, base: p.doc.stamp(field).into_iter().collect() };
+            p.doc.apply(field, write.clone()).map_err(corrupt)?;
+            let body = serde_json::to_value(&p).expect("json");
+            documents::db::put(tx, Kind::Profile.code(), account_id, Some(account_id), &body)?;
+            let mut w = BTreeMap::new();
+            w.insert(field.to_string(), write);
+            outbox::enqueue_fields(tx, Kind::Profile, account_id, w)
+        })
+    }
+}

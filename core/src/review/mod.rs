@@ -1,0 +1,107 @@
+//! Draft review, for mentors (their mentees' drafts) and depot staff (all): the drafts waiting
+//! for or past review with this phone's pending review commands replayed (optimistic), approve
+//! or ask for changes with a note, and the fields a reviewer writes (the note; staff the price).
+//! The drafts are held in `documents`.
+
+mod model;
+
+pub use model::ReviewDraft;
+
+use crate::error::{Error, Result};
+use crate::storage::stamp;
+use crate::{account, documents, outbox, Store};
+use fundi_sync::access::may_write_field;
+use fundi_sync::fields::{check_draft_field, DRAFT_REVIEW_NOTE};
+use fundi_sync::workflow::{draft_step, DraftCommand, DraftStatus};
+use fundi_sync::{DraftBody, Extra, FieldWrite, Kind, Relation, Role};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+fn corrupt<T>(_: T) -> Error {
+    Error::Storage(crate::storage::StorageError::Corrupt)
+}
+
+/// A reviewer's relation to a draft they hold: the mentor of its artisan, or staff.
+fn relation(role: Role) -> Relation {
+    if role == Role::Mentor {
+        Relation::Mentor
+    } else {
+        Relation::Other
+    }
+}
+
+/// A draft this phone reviews, as the depot last sent it.
+fn body(conn: &Connection, id: &str) -> Result<DraftBody> {
+    let body = documents::db::find(conn, Kind::Draft.code(), id)?.ok_or(Error::NotFound { kind: "draft" })?;
+    serde_json::from_value(body).map_err(corrupt)
+}
+
+fn write_field(tx: &Connection, id: &str, field: &str, write: FieldWrite) -> Result<()> {
+    let mut w = BTreeMap::new();
+    w.insert(field.to_string(), write);
+    outbox::enqueue_fields(tx, Kind::Draft, id, w)
+}
+
+impl Store {
+    /// Mentees' (or, for staff, all) drafts waiting for or past review, optimistic status.
+    pub fn list_review_drafts(&self) -> Result<Vec<ReviewDraft>> {
+        self.read(|c| {
+            let (_, role) = account::db::me(c)?;
+            let mut out = vec![];
+            for (id, body) in documents::db::list(c, Kind::Draft.code())? {
+                let d: DraftBody = serde_json::from_value(body).map_err(corrupt)?;
+                let mut status = DraftStatus::from_code(&d.status).ok_or_else(|| corrupt(()))?;
+                for cmd in outbox::pending_commands(c, Kind::Draft, &id)? {
+                    let next = DraftCommand::from_code(&cmd.name).and_then(|k| draft_step(status, k, role, relation(role)).ok());
+                    if let Some(next) = next {
+                        status = next;
+                    }
+                }
+                let title = d.doc.value("title").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                out.push(ReviewDraft { id, owner: d.owner, title, status });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Approve a draft or ask for changes (mentor of its artisan, or depot staff), with an
+    /// optional note the artisan sees.
+    pub fn review_draft(&self, id: &str, command: DraftCommand, note: Option<String>) -> Result<()> {
+        self.write(|tx| {
+            let (_, role) = account::db::me(tx)?;
+            let d = body(tx, id)?;
+            let status = DraftStatus::from_code(&d.status).ok_or_else(|| corrupt(()))?;
+            draft_step(status, command, role, relation(role)).map_err(Error::Rejected)?;
+            if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+                let value = serde_json::Value::from(note.trim());
+                check_draft_field(DRAFT_REVIEW_NOTE, &value).map_err(Error::Rejected)?;
+                let base = d.doc.stamp(DRAFT_REVIEW_NOTE).into_iter().collect();
+                write_field(tx, id, DRAFT_REVIEW_NOTE, FieldWrite { value, hlc: stamp(tx)?, base })?;
+            }
+            outbox::enqueue_command(tx, Kind::Draft, id, command.code(), Extra::new())?;
+            Ok(())
+        })
+    }
+
+    /// A draft this phone reviews (mentees', or all for staff), as the depot last sent it.
+    pub fn reviewed_draft(&self, id: &str) -> Result<DraftBody> {
+        self.read(|c| body(c, id))
+    }
+
+    /// Write one field of a draft this phone reviews (staff set prices; mentors and staff the
+    /// review note). Checked here with the depot's own field rules, then queued.
+    pub fn set_reviewed_draft_field(&self, id: &str, field: &str, value: serde_json::Value) -> Result<()> {
+        self.write(|tx| {
+            let (_, role) = account::db::me(tx)?;
+            let mut d = body(tx, id)?;
+            let status = DraftStatus::from_code(&d.status);
+            may_write_field(role, relation(role), Kind::Draft, status, field).map_err(Error::Rejected)?;
+            check_draft_field(field, &value).map_err(Error::Rejected)?;
+            let write = FieldWrite { value, hlc: stamp(tx)?, base: d.doc.stamp(field).into_iter().collect() };
+            // Optimistic: the local copy shows the new value at once.
+            d.doc.apply(field, write.clone()).map_err(corrupt)?;
+            documents::db::update(tx, Kind::Draft.code(), id, &serde_json::to_value(&d).expect("json"))?;
+            write_field(tx, id, field, write)
+        })
+    }
+}

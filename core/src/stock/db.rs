@@ -1,0 +1,32 @@
+//! The only SQL on `stock_entries`: the depot's ledger entries this phone holds.
+
+use crate::error::Result;
+use fundi_sync::StockBody;
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+
+/// Store an entry as the depot sent it (`body`, kept as sent, unknown fields included).
+pub(crate) fn put_pulled(conn: &Connection, id: &str, body: &StockBody, raw: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO stock_entries (id, product_id, delta, body) VALUES (?1, ?2, ?3, ?4)",
+        params![id, body.entry.product_id, body.entry.delta, raw],
+    )?;
+    Ok(())
+}
+
+/// Store this phone's own entry once the depot applied it (the depot's copy, if already
+/// pulled, stays).
+pub(crate) fn put_acknowledged(conn: &Connection, body: &StockBody) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO stock_entries (id, product_id, delta, body) VALUES (?1, ?2, ?3, ?4)",
+        params![body.entry.id, body.entry.product_id, body.entry.delta, serde_json::to_string(body).expect("entries serialize")],
+    )?;
+    Ok(())
+}
+
+/// The sum of the entries per product.
+pub(crate) fn sums(conn: &Connection) -> Result<BTreeMap<String, i64>> {
+    let mut s = conn.prepare("SELECT product_id, SUM(delta) FROM stock_entries GROUP BY product_id")?;
+    let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
