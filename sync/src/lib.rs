@@ -28,6 +28,7 @@ pub mod ledger;
 pub mod limits;
 pub mod money;
 pub mod phone;
+pub mod roles;
 pub mod wire;
 pub mod workflow;
 
@@ -37,7 +38,7 @@ pub mod testing;
 #[cfg(test)]
 mod convergence_tests;
 
-pub use access::{Relation, Role};
+pub use roles::{Relation, Role};
 pub use document::{DocState, FieldOutcome, FieldWrite};
 pub use ledger::{Ledger, LedgerEntry};
 pub use wire::*;

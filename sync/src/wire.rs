@@ -337,7 +337,7 @@ pub struct EnrollDeviceRequest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct DeviceCredential {
     pub account_id: String,
-    pub role: crate::access::Role,
+    pub role: crate::roles::Role,
     pub device_id: String,
     pub token: String,
     pub token_expires_ms: u64,
@@ -361,7 +361,7 @@ pub struct RotatedToken {
 /// `POST /v1/enrollments`: create an account and its first code.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct EnrollmentRequest {
-    pub role: crate::access::Role,
+    pub role: crate::roles::Role,
     pub name: String,
     /// For an artisan: the mentor who coaches them (a mentor enrolling sets themselves).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@
 //! conflict. The phone runs the same function to replay its pending commands over the last
 //! server state (the optimistic view).
 
-use super::access::{Relation, Role};
+use crate::roles::{Relation, Role};
 use super::wire::{RejectCode, Rejection};
 
 macro_rules! codes {

@@ -8,7 +8,6 @@
 //! plus a window of rows, whatever the camera's megapixels.
 
 use super::error::PhotoError;
-use super::ycc::Plane;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{Filter, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use std::sync::OnceLock;
@@ -116,9 +115,10 @@ pub fn resize(src: &RgbImage, w: u32, h: u32) -> Result<RgbImage, PhotoError> {
     Ok(RgbImage { width: w, height: h, data: resize_pixels(&src.data, src.width, src.height, w, h, PixelType::U8x3)? })
 }
 
-/// Resize one channel to exactly `(w, h)`.
-pub fn resize_plane(src: &Plane, w: u32, h: u32) -> Result<Plane, PhotoError> {
-    Ok(Plane { width: w, height: h, data: resize_pixels(&src.data, src.width, src.height, w, h, PixelType::U8)? })
+/// Resize one 8-bit channel of `sw` x `sh` samples to exactly `(w, h)` (the planes of
+/// `ycc::Ycc420` go through here).
+pub(super) fn resize_channel(src: &[u8], sw: u32, sh: u32, w: u32, h: u32) -> Result<Vec<u8>, PhotoError> {
+    resize_pixels(src, sw, sh, w, h, PixelType::U8)
 }
 
 /// Read every row of `src`, resized to exactly `(w, h)`, into one RGB image (tests, and the

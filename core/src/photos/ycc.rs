@@ -8,7 +8,7 @@
 //! EXIF orientation as it reads the rows.
 
 use super::error::PhotoError;
-use super::resize::{resize_plane, RgbImage};
+use super::resize::{resize_channel, RgbImage};
 
 /// One 8-bit channel, row after row, no padding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +19,11 @@ pub struct Plane {
 }
 
 impl Plane {
+    /// This channel resized to exactly `(w, h)`.
+    pub fn resized(&self, w: u32, h: u32) -> Result<Plane, PhotoError> {
+        Ok(Plane { width: w, height: h, data: resize_channel(&self.data, self.width, self.height, w, h)? })
+    }
+
     fn new(width: u32, height: u32) -> Result<Plane, PhotoError> {
         let len = width as usize * height as usize;
         let mut data = Vec::new();
@@ -70,9 +75,9 @@ impl Ycc420 {
     /// Resize every plane to fit a `(w, h)` image (the thumbnail).
     pub fn resized(&self, w: u32, h: u32) -> Result<Ycc420, PhotoError> {
         Ok(Ycc420 {
-            y: resize_plane(&self.y, w, h)?,
-            cb: resize_plane(&self.cb, w.div_ceil(2), h.div_ceil(2))?,
-            cr: resize_plane(&self.cr, w.div_ceil(2), h.div_ceil(2))?,
+            y: self.y.resized(w, h)?,
+            cb: self.cb.resized(w.div_ceil(2), h.div_ceil(2))?,
+            cr: self.cr.resized(w.div_ceil(2), h.div_ceil(2))?,
         })
     }
 }
