@@ -34,3 +34,13 @@ impl From<rusqlite::Error> for StorageError {
         }
     }
 }
+
+impl From<fundi_sqlite::Error> for StorageError {
+    fn from(e: fundi_sqlite::Error) -> Self {
+        match e {
+            fundi_sqlite::Error::NewerSchema { found, supported } => StorageError::NewerSchema { found, supported },
+            fundi_sqlite::Error::JournalMode(mode) => StorageError::Unsupported(format!("journal mode {mode}")),
+            fundi_sqlite::Error::Sqlite(e) => e.into(),
+        }
+    }
+}

@@ -278,16 +278,44 @@ async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {
 }
 
 /// Serve until Ctrl-C / SIGTERM. Prints `listening on ADDR` once bound (tests read it).
+/// Either signal stops it gracefully: no new connections, requests in flight are answered,
+/// then the caller drops the store, which closes its SQLite file cleanly.
 pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    // Handlers are installed before the address is announced: whoever reads it may signal at
+    // once, and a signal that arrives before its handler would kill the process outright.
+    let stop = shutdown_signal()?;
     println!("listening on {}", listener.local_addr()?);
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(db, max_body))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(listener, router(db, max_body)).with_graceful_shutdown(stop).await
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (service managers, `docker stop`, `kill`).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        // On stderr: stdout carries only the address line, and whoever read it may have closed it.
+        eprintln!("{name} received: finishing open requests, then stopping");
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No handler means no way to be asked to stop: serve until killed, never stop at once.
+            std::future::pending::<()>().await;
+        }
+        eprintln!("Ctrl-C received: finishing open requests, then stopping");
+    })
 }
 
 #[cfg(test)]

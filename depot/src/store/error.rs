@@ -55,6 +55,25 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+/// Only opening the store fails with `newer_schema` (before any route is served), so the code
+/// never reaches the wire and is not in the OpenAPI document.
+impl From<fundi_sqlite::Error> for ApiError {
+    fn from(e: fundi_sqlite::Error) -> Self {
+        match e {
+            fundi_sqlite::Error::NewerSchema { found, supported } => ApiError::new(
+                500,
+                "newer_schema",
+                format!(
+                    "the store was written by a newer fundi-depot (schema version {found}; this one supports up to {supported}); \
+                     it was left untouched: run the newer server on it"
+                ),
+            ),
+            fundi_sqlite::Error::Sqlite(e) => e.into(),
+            other => ApiError::internal(format!("storage: {other}")),
+        }
+    }
+}
+
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         use fundi_sync::RejectCode as C;

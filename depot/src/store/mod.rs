@@ -1,7 +1,8 @@
-//! The depot's embedded store: one SQLite file in the data directory (WAL), its numbered
-//! migrations, the server's hybrid logical clock, and the operations the HTTP layer and the
-//! command line share: `accounts` (enrollment, credentials), `push` (applying mutations),
-//! `pull` (the scoped change feed), `orders` (import, commands, what waits at the depot).
+//! The depot's embedded store: one SQLite file in the data directory (opened and migrated by
+//! `fundi-sqlite`, as the phone's is), its numbered migrations, the server's hybrid logical
+//! clock, and the operations the HTTP layer and the command line share: `accounts`
+//! (enrollment, credentials), `push` (applying mutations), `pull` (the scoped change feed),
+//! `orders` (import, commands, what waits at the depot).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -16,13 +17,19 @@ pub mod push;
 
 pub use error::ApiError;
 
+use fundi_sqlite::Migrations;
 use fundi_sync::depot::StoredRecord;
 use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
-use rusqlite::{params, Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+/// The store's numbered migrations (run by `fundi-sqlite`; never edit one that has shipped).
+const MIGRATIONS: Migrations<'static> = Migrations::new(&[include_str!("migrations/001_init.sql")]);
+
+/// The server holds its connection for its whole life; the command line, opened next to it,
+/// waits this long for the server's write transactions.
+const OPTIONS: fundi_sqlite::Options = fundi_sqlite::Options { busy_timeout: std::time::Duration::from_secs(10) };
 
 pub const DB_FILE: &str = "depot.db";
 
@@ -36,17 +43,14 @@ pub struct Db {
 pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
 
 impl Db {
-    /// Open (creating if needed) the store in `dir`.
+    /// Open (creating if needed) the store in `dir`. A store written by a newer server is
+    /// refused (`newer_schema`) and left as it is.
     pub fn open(dir: &Path) -> Result<Db, ApiError> {
         std::fs::create_dir_all(dir).map_err(|e| ApiError::internal(format!("data dir: {e}")))?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(dir.join(DB_FILE), flags)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
-        migrate(&conn)?;
-        let node: i64 = conn.query_row("SELECT node FROM meta", [], |r| r.get(0))?;
-        let mut clock = Hlc::new(node as u64);
+        let conn = fundi_sqlite::open(&dir.join(DB_FILE), &OPTIONS)?;
+        MIGRATIONS.migrate(&conn)?;
+        let node = ensure_meta(&conn)?;
+        let mut clock = Hlc::new(node);
         // The server's stamps only tell phones the time and stamp imported orders; the change
         // feed is ordered by `seq`, so starting from the wall clock after a restart is enough.
         clock.wall_ms = wall_clock_ms();
@@ -82,33 +86,20 @@ impl Db {
     }
 }
 
-fn migrate(conn: &Connection) -> Result<(), ApiError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let end = MIGRATIONS.len() as i64;
-    if found > end {
-        return Err(ApiError::internal(format!("store schema {found} is newer than this server ({end})")));
+/// The store's one `meta` row: the server's HLC node, chosen once, and the change feed's
+/// counter. Created after migrating rather than inside migration 001, so the migrations stay
+/// plain SQL; a kill between the two is repaired on the next open, and `OR IGNORE` lets the
+/// server and the command line race on a new store without either failing.
+fn ensure_meta(conn: &Connection) -> Result<u64, ApiError> {
+    use rusqlite::OptionalExtension;
+    let read = |conn: &Connection| conn.query_row("SELECT node FROM meta WHERE id = 1", [], |r| r.get::<_, i64>(0)).optional();
+    if let Some(node) = read(conn)? {
+        return Ok(node as u64);
     }
-    if found == end {
-        return Ok(());
-    }
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let r = (|| {
-        for sql in &MIGRATIONS[found as usize..] {
-            conn.execute_batch(sql)?;
-        }
-        if found == 0 {
-            let node = fundi_sync::hlc::random_node() as i64;
-            conn.execute("INSERT INTO meta (id, node, next_seq) VALUES (1, ?1, 1)", [node])?;
-        }
-        conn.pragma_update(None, "user_version", end)
-    })();
-    match r {
-        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e.into())
-        }
-    }
+    let node = fundi_sync::hlc::random_node() as i64;
+    conn.execute("INSERT OR IGNORE INTO meta (id, node, next_seq) VALUES (1, ?1, 1)", [node])?;
+    let node = read(conn)?.ok_or_else(|| ApiError::internal("store has no meta row"))?;
+    Ok(node as u64)
 }
 
 /// The next change-feed number (call inside the write transaction that changes the record).
@@ -171,4 +162,39 @@ pub fn random_secret() -> String {
 
 pub fn now_ms() -> u64 {
     wall_clock_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrading_from_every_version_equals_fresh() {
+        let fresh = fundi_sqlite::testing::assert_upgrades_equal_fresh(&MIGRATIONS);
+        assert!(fresh.iter().any(|l| l == "table records on records"), "{fresh:#?}");
+    }
+
+    #[test]
+    fn a_new_store_gets_its_meta_row_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Db::open(dir.path()).unwrap().clock.lock().unwrap().node;
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(db.clock.lock().unwrap().node, node, "the server keeps its HLC node across restarts");
+        let seq = db.write(|tx| next_seq(tx)).unwrap();
+        assert_eq!(seq, 1);
+    }
+
+    /// A store written by a newer server: refused with the typed code, and not changed.
+    #[test]
+    fn a_store_written_by_a_newer_server_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Db::open(dir.path()).unwrap());
+        let newer = MIGRATIONS.end_version() + 1;
+        Connection::open(dir.path().join(DB_FILE)).unwrap().pragma_update(None, "user_version", newer).unwrap();
+        let bytes = std::fs::read(dir.path().join(DB_FILE)).unwrap();
+        let err = Db::open(dir.path()).err().expect("a newer store must be refused");
+        assert_eq!((err.status, err.code), (500, "newer_schema"), "{err}");
+        assert!(err.detail.contains(&format!("version {newer}")), "{err}");
+        assert_eq!(std::fs::read(dir.path().join(DB_FILE)).unwrap(), bytes);
+    }
 }

@@ -77,6 +77,17 @@ impl Server {
         self.cli(&["import-orders", path.to_str().unwrap()])
     }
 
+    /// Send `signal` ("TERM", "INT", ...) to the server process with the system's `kill`.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill").arg(format!("-{signal}")).arg(self.child.id().to_string()).status().unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Wait up to `timeout` for the server process to exit; panics (and kills it) if it does not.
+    pub fn wait_exit(&mut self, timeout: std::time::Duration) -> std::process::ExitStatus {
+        wait_exit(&mut self.child, timeout)
+    }
+
     /// Raw HTTP with a bearer token.
     pub fn http(&self) -> reqwest::blocking::Client {
         reqwest::blocking::Client::new()
@@ -87,6 +98,22 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Wait up to `timeout` for `child` to exit; panics (after killing it) if it does not.
+pub fn wait_exit(child: &mut Child, timeout: std::time::Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the process did not exit within {timeout:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -1,0 +1,119 @@
+//! The server process's life around its store: it stops cleanly on SIGTERM (what service
+//! managers and `docker stop` send) as on Ctrl-C, keeping every acknowledged write, and it
+//! refuses a data directory written by a newer server without changing a byte of it.
+
+mod common;
+use common::{Server, BIN};
+use fundi_core::drafts::{Category, NewDraft};
+use rusqlite::Connection;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Generous for a loaded CI machine; a server that ignores the signal never exits at all.
+const PROMPTLY: Duration = Duration::from_secs(15);
+
+fn basket() -> NewDraft {
+    NewDraft {
+        title: "Kiondo".into(),
+        description: "Sisal basket".into(),
+        materials: vec!["sisal".into()],
+        category: Category::Baskets,
+        price_minor: 250_000,
+        weekly_capacity: 4,
+    }
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// A phone syncs a draft, the server gets `signal`, and must exit 0 with the draft stored, its
+/// file closed cleanly (SQLite removes the WAL file only when the last connection closes), and
+/// the store usable by the next process.
+fn stops_cleanly_on(signal: &str) {
+    let mut server = Server::start();
+    let (phone, _) = server.phone("artisan", "akinyi", None);
+    let draft = phone.create_draft(basket()).unwrap();
+    phone.sync_now(None).unwrap();
+
+    server.signal(signal);
+    let status = server.wait_exit(PROMPTLY);
+    assert_eq!(status.code(), Some(0), "SIG{signal} must stop the server gracefully, got {status}");
+
+    let db = server.data_dir().join("depot.db");
+    assert!(!server.data_dir().join("depot.db-wal").exists(), "the store was not closed cleanly");
+    let integrity: String = Connection::open(&db).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
+    let stored = count(&db, &format!("SELECT COUNT(*) FROM records WHERE kind = 'draft' AND id = '{}'", draft.id));
+    assert_eq!(stored, 1, "the synced draft survived the stop");
+    // The next process opens the same store (the command line goes through the same open).
+    server.account("mentor", "wanjiru", None);
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly_with_its_data_intact() {
+    stops_cleanly_on("TERM");
+}
+
+#[test]
+fn sigint_stops_the_server_the_same_way() {
+    stops_cleanly_on("INT");
+}
+
+/// What a data directory holds, byte for byte.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_data_dir_written_by_a_newer_server_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("depot");
+    let enroll = |name: &str| {
+        Command::new(BIN)
+            .args(["enroll", "--json", "--role", "artisan", "--name", name, "--data-dir"])
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    assert!(enroll("akinyi").status.success());
+    // A newer server would have migrated further; its version number is all this one sees.
+    let db = dir.join("depot.db");
+    let newer = {
+        let conn = Connection::open(&db).unwrap();
+        let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        conn.pragma_update(None, "user_version", current + 1).unwrap();
+        current + 1
+    };
+    let before = snapshot(&dir);
+
+    let mut serve = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = common::wait_exit(&mut serve, PROMPTLY);
+    let mut stderr = String::new();
+    serve.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(!status.success(), "a newer store must be refused");
+    assert!(stderr.contains("newer_schema") && stderr.contains(&format!("schema version {newer}")), "{stderr}");
+
+    // The command line opens the store the same way, and is refused the same way.
+    let out = enroll("baraka");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("newer_schema"));
+
+    assert_eq!(snapshot(&dir), before, "the data directory was changed");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts"), 1);
+    assert_eq!(count(&db, "PRAGMA user_version"), i64::from(newer));
+}

@@ -1,0 +1,108 @@
+//! Helpers for the tests of the crates that use this one. Not part of the app's API.
+
+use crate::{open_in_memory, user_version, Migrations, Options};
+use rusqlite::Connection;
+
+/// Every table (with its columns), index (with its keys), trigger and view, in a canonical
+/// order: two databases with equal lists have the same schema for every query the app runs.
+pub fn schema_of(conn: &Connection) -> Vec<String> {
+    let mut out = vec![];
+    let mut stmt = conn
+        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .unwrap();
+    let objects: Vec<(String, String, String, Option<String>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(|r| r.unwrap()).collect();
+    for (kind, name, table, sql) in objects {
+        out.push(format!("{kind} {name} on {table}"));
+        match kind.as_str() {
+            "table" => {
+                let mut cols = conn.prepare(&format!("PRAGMA table_xinfo(\"{name}\")")).unwrap();
+                let rows = cols
+                    .query_map([], |r| {
+                        Ok(format!(
+                            "  col {} {} notnull={} default={:?} pk={}",
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, Option<String>>(4)?,
+                            r.get::<_, i64>(5)?
+                        ))
+                    })
+                    .unwrap();
+                out.extend(rows.map(|r| r.unwrap()));
+            }
+            "index" => {
+                let mut cols = conn.prepare(&format!("PRAGMA index_xinfo(\"{name}\")")).unwrap();
+                let rows = cols
+                    .query_map([], |r| Ok(format!("  key {:?} desc={}", r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?)))
+                    .unwrap();
+                out.extend(rows.map(|r| r.unwrap()));
+            }
+            // Their behaviour is their SQL; no pragma describes them.
+            _ => out.extend(sql.map(|s| format!("  {s}"))),
+        }
+    }
+    out
+}
+
+/// Build every older version of the schema, upgrade each to the last one, and assert that the
+/// result equals a fresh database's schema. Returns the fresh schema for further checks.
+pub fn assert_upgrades_equal_fresh(migrations: &Migrations<'_>) -> Vec<String> {
+    let end = migrations.end_version();
+    let fresh = open_in_memory(&Options::default()).unwrap();
+    migrations.migrate(&fresh).unwrap();
+    assert_eq!(user_version(&fresh).unwrap(), end);
+    let fresh_schema = schema_of(&fresh);
+    assert!(end == 0 || !fresh_schema.is_empty(), "the migrations create nothing");
+    for start in 0..end {
+        let old = open_in_memory(&Options::default()).unwrap();
+        migrations.migrate_to(&old, start).unwrap();
+        assert_eq!(user_version(&old).unwrap(), start);
+        migrations.migrate(&old).unwrap();
+        assert_eq!(user_version(&old).unwrap(), end);
+        assert_eq!(schema_of(&old), fresh_schema, "upgrade from v{start} differs from a fresh schema");
+    }
+    fresh_schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(sql: &str) -> Vec<String> {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(sql).unwrap();
+        schema_of(&conn)
+    }
+
+    #[test]
+    fn the_upgrade_check_passes_over_a_sound_history() {
+        let steps = [
+            "CREATE TABLE a (x TEXT NOT NULL);",
+            "ALTER TABLE a ADD COLUMN y INTEGER DEFAULT 0; CREATE INDEX a_by_y ON a (y DESC);",
+            "CREATE TRIGGER a_ins AFTER INSERT ON a BEGIN UPDATE a SET y = 1 WHERE rowid = new.rowid; END;",
+        ];
+        let fresh = assert_upgrades_equal_fresh(&Migrations::new(&steps));
+        assert!(fresh.iter().any(|l| l == "trigger a_ins on a"), "{fresh:#?}");
+        assert!(assert_upgrades_equal_fresh(&Migrations::new(&[])).is_empty());
+    }
+
+    /// The comparison sees each difference an upgrade could leave behind.
+    #[test]
+    fn schema_of_sees_columns_keys_defaults_and_trigger_bodies() {
+        let base = schema("CREATE TABLE a (x TEXT NOT NULL, y INTEGER DEFAULT 0); CREATE INDEX a_y ON a (y);");
+        assert_eq!(base, schema("CREATE TABLE a (x TEXT NOT NULL, y INTEGER DEFAULT 0); CREATE INDEX a_y ON a (y);"));
+        for other in [
+            "CREATE TABLE a (x TEXT, y INTEGER DEFAULT 0); CREATE INDEX a_y ON a (y);",
+            "CREATE TABLE a (x TEXT NOT NULL, y INTEGER DEFAULT 1); CREATE INDEX a_y ON a (y);",
+            "CREATE TABLE a (x TEXT NOT NULL, y TEXT DEFAULT 0); CREATE INDEX a_y ON a (y);",
+            "CREATE TABLE a (x TEXT NOT NULL, y INTEGER DEFAULT 0); CREATE INDEX a_y ON a (y DESC);",
+            "CREATE TABLE a (x TEXT NOT NULL, y INTEGER DEFAULT 0); CREATE INDEX a_y ON a (x);",
+            "CREATE TABLE a (x TEXT NOT NULL, y INTEGER DEFAULT 0, z); CREATE INDEX a_y ON a (y);",
+        ] {
+            assert_ne!(schema(other), base, "{other}");
+        }
+        let trigger = |body: &str| schema(&format!("CREATE TABLE a (x); CREATE TRIGGER t AFTER INSERT ON a BEGIN {body}; END;"));
+        assert_ne!(trigger("DELETE FROM a WHERE x = 1"), trigger("DELETE FROM a WHERE x = 2"));
+    }
+}
