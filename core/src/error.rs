@@ -1,9 +1,9 @@
 //! The core's internal error. Each module has its own error enum; this one gathers them with
 //! `#[from]`, and the bindings turn it into the small public error the UI acts on.
 
-use fundi_sync::drafts::FieldError;
 use crate::photos::PhotoError;
 use crate::storage::StorageError;
+use fundi_sync::drafts::FieldError;
 use fundi_sync::hlc::ClockError;
 
 #[derive(Debug, thiserror::Error)]

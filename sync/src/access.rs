@@ -3,8 +3,8 @@
 //! its user may not do.
 
 use super::wire::{Kind, RejectCode, Rejection};
-use crate::workflow::DraftStatus;
 pub use crate::roles::{Relation, Role};
+use crate::workflow::DraftStatus;
 
 fn forbidden(what: &str) -> Rejection {
     Rejection::new(RejectCode::Forbidden, what.to_string())

@@ -38,8 +38,8 @@ pub mod testing;
 #[cfg(test)]
 mod convergence_tests;
 
-pub use roles::{Relation, Role};
 pub use document::{DocState, FieldOutcome, FieldWrite};
 pub use ledger::{Ledger, LedgerEntry};
+pub use roles::{Relation, Role};
 pub use wire::*;
 pub use workflow::{DraftCommand, DraftStatus, OrderCommand, OrderStatus};

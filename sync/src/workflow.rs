@@ -4,8 +4,8 @@
 //! conflict. The phone runs the same function to replay its pending commands over the last
 //! server state (the optimistic view).
 
-use crate::roles::{Relation, Role};
 use super::wire::{RejectCode, Rejection};
+use crate::roles::{Relation, Role};
 
 macro_rules! codes {
     ($name:ident { $($variant:ident => $code:literal),* $(,)? }) => {

@@ -29,7 +29,7 @@ pub fn device_node(conn: &Connection) -> Result<u64, StorageError> {
 
 /// Issue the next HLC stamp and persist the clock. Call inside the transaction that writes the
 /// change being stamped, so the stamp and the change commit (or vanish) together.
-pub fn stamp(conn: &Connection) -> crate::Result<Timestamp> {
+pub fn stamp(conn: &Connection) -> Result<Timestamp, StorageError> {
     stamp_at(conn, physical_now(conn)?)
 }
 
@@ -41,7 +41,7 @@ pub fn physical_now(conn: &Connection) -> Result<u64, StorageError> {
     Ok((wall_clock_ms() as i64).saturating_add(skew).saturating_add(offset).max(0) as u64)
 }
 
-pub(crate) fn stamp_at(conn: &Connection, physical_ms: u64) -> crate::Result<Timestamp> {
+pub(crate) fn stamp_at(conn: &Connection, physical_ms: u64) -> Result<Timestamp, StorageError> {
     let mut hlc = load_clock(conn)?;
     let ts = hlc.tick(physical_ms)?;
     save_clock(conn, &hlc)?;

@@ -20,6 +20,9 @@ pub enum StorageError {
     Unsupported(String),
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
+    /// The persisted clock cannot issue a stamp (its counter is exhausted for this millisecond).
+    #[error(transparent)]
+    Clock(#[from] fundi_sync::hlc::ClockError),
 }
 
 impl From<rusqlite::Error> for StorageError {
