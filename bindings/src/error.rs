@@ -1,21 +1,22 @@
 //! The one public error Kotlin catches. Its variants are what the UI acts on; the conversion
 //! from the core's internal error happens here and only here.
 
-use fundi_core::drafts::{DraftField, FieldError, Problem};
+use fundi_core::drafts::{DraftField, DraftStatus, FieldError, Problem};
 use fundi_core::photos::PhotoError;
 use fundi_core::replica::SyncError;
 use fundi_core::storage::StorageError;
-use fundi_core::Error as CoreError;
+use fundi_core::{Error as CoreError, NotAllowedReason};
 
-/// A field the UI should mark, and why (see `FieldProblem`).
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct FieldIssue {
-    pub field: DraftFieldName,
-    pub problem: FieldProblem,
+/// A field the UI should mark, and why.
+#[uniffi::remote(Record)]
+pub struct FieldError {
+    pub field: DraftField,
+    pub problem: Problem,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum DraftFieldName {
+/// The fields a validation error can point at, in the editor's order.
+#[uniffi::remote(Enum)]
+pub enum DraftField {
     Title,
     Description,
     Materials,
@@ -24,14 +25,31 @@ pub enum DraftFieldName {
     WeeklyCapacity,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum FieldProblem {
+#[uniffi::remote(Enum)]
+pub enum Problem {
     Required,
     TooLong { max: u32 },
     TooMany { max: u32 },
     TooSmall { min: i64 },
     TooLarge { max: i64 },
     InvalidCharacters,
+}
+
+/// Why an action is not allowed now, in terms the UI can explain.
+#[uniffi::remote(Enum)]
+pub enum NotAllowedReason {
+    /// The draft already holds `max` photos, the most it may hold.
+    DraftFull { max: u32 },
+    /// The draft cannot change in its status (sent for review, or approved).
+    NotEditable { status: DraftStatus },
+    /// The draft is approved, so in the catalog: it cannot be deleted from the phone.
+    InCatalog,
+    /// This account's role, or its relation to the record, does not allow the action.
+    WrongRole,
+    /// The record's workflow does not allow the action from its current state.
+    WrongState,
+    /// The field is locked in the record's current state (a submitted draft, an approved price).
+    Locked,
 }
 
 /// Why a photo was refused, in terms the UI can translate.
@@ -57,12 +75,13 @@ pub enum PhotoProblem {
 pub enum FundiError {
     /// Input the user can fix: show each issue next to its field.
     #[error("invalid input")]
-    InvalidInput { issues: Vec<FieldIssue> },
+    InvalidInput { issues: Vec<FieldError> },
     #[error("not found")]
     NotFound,
-    /// The action is not allowed in the record's current state (e.g. editing a submitted draft).
-    #[error("not allowed now: {detail}")]
-    NotAllowed { detail: String },
+    /// The action is not allowed now; `reason` says why (a full draft, a draft sent for review,
+    /// a role that may not act, ...).
+    #[error("not allowed now: {reason:?}")]
+    NotAllowed { reason: NotAllowedReason },
     /// The phone is out of space: ask the user to free some.
     #[error("storage full")]
     StorageFull,
@@ -85,14 +104,14 @@ pub enum FundiError {
     /// This phone is not enrolled with a depot yet.
     #[error("not enrolled")]
     NotEnrolled,
-    /// The sync rules refuse this command or edit now (`code`: forbidden, illegal_transition,
-    /// locked, invalid, ...).
+    /// The sync rules refuse this command or edit for another cause than role, state or lock
+    /// (those are `NotAllowed`): `code` is the rule's (invalid, ...).
     #[error("conflict: {code}: {detail}")]
     Conflict { code: String, detail: String },
     /// The depot refused a whole request or answered something this app cannot read.
     #[error("depot error {code}: {detail}")]
     Depot { code: String, detail: String },
-    /// The store was closed; open it again.
+    /// The database was closed (`FundiPhone.closeDatabase`); open the phone again.
     #[error("closed")]
     Closed,
     /// Anything else; `detail` is for logs and bug reports, never shown to users as is.
@@ -100,42 +119,10 @@ pub enum FundiError {
     Internal { detail: String },
 }
 
-impl From<DraftField> for DraftFieldName {
-    fn from(f: DraftField) -> Self {
-        match f {
-            DraftField::Title => DraftFieldName::Title,
-            DraftField::Description => DraftFieldName::Description,
-            DraftField::Materials => DraftFieldName::Materials,
-            DraftField::Category => DraftFieldName::Category,
-            DraftField::Price => DraftFieldName::Price,
-            DraftField::WeeklyCapacity => DraftFieldName::WeeklyCapacity,
-        }
-    }
-}
-
-impl From<Problem> for FieldProblem {
-    fn from(p: Problem) -> Self {
-        match p {
-            Problem::Required => FieldProblem::Required,
-            Problem::TooLong { max } => FieldProblem::TooLong { max },
-            Problem::TooMany { max } => FieldProblem::TooMany { max },
-            Problem::TooSmall { min } => FieldProblem::TooSmall { min },
-            Problem::TooLarge { max } => FieldProblem::TooLarge { max },
-            Problem::InvalidCharacters => FieldProblem::InvalidCharacters,
-        }
-    }
-}
-
-impl From<FieldError> for FieldIssue {
-    fn from(e: FieldError) -> Self {
-        FieldIssue { field: e.field.into(), problem: e.problem.into() }
-    }
-}
-
 /// One field's issue (from parsing what was typed into it).
 impl From<FieldError> for FundiError {
     fn from(e: FieldError) -> Self {
-        FundiError::InvalidInput { issues: vec![e.into()] }
+        FundiError::InvalidInput { issues: vec![e] }
     }
 }
 
@@ -143,10 +130,12 @@ impl From<FieldError> for FundiError {
 /// user content (titles, descriptions) is ever part of an error.
 impl From<CoreError> for FundiError {
     fn from(e: CoreError) -> Self {
+        if let Some(reason) = e.not_allowed_reason() {
+            return FundiError::NotAllowed { reason };
+        }
         match e {
-            CoreError::Invalid(issues) => FundiError::InvalidInput { issues: issues.into_iter().map(Into::into).collect() },
+            CoreError::Invalid(issues) => FundiError::InvalidInput { issues },
             CoreError::NotFound { .. } => FundiError::NotFound,
-            e @ CoreError::InvalidState { .. } => FundiError::NotAllowed { detail: e.to_string() },
             CoreError::Closed => FundiError::Closed,
             CoreError::Sync(e) => match e {
                 SyncError::Offline(detail) => FundiError::Offline { detail },

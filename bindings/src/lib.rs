@@ -1,20 +1,42 @@
 //! fundi-ffi: what Kotlin sees of fundi-core. Every function here converts its arguments, calls
 //! core once, and converts the result; logic found here belongs in core.
 //!
-//! Files: `error.rs` (the one public error), `drafts.rs` (draft records and the store object),
-//! `money.rs` (price formatting and parsing), `photos.rs` (the photo library and a draft's photos),
-//! `sync.rs` (enrollment, sync, orders, stock, conflicts).
+//! One handle: [`FundiPhone`] opens the phone's database once and hands out a service per
+//! feature ([`DraftService`], [`PhotoService`], [`SyncService`]), each holding the same
+//! `Arc<fundi_core::Store>`, so the file has one connection (the one-writer rule).
+//!
+//! Names are the core's: a type crossing the FFI unchanged is declared as a uniffi *remote*
+//! type (`#[uniffi::remote(...)]`: the core's own type, described again here because the core
+//! crates know nothing of uniffi; the compiler checks the description against the real type).
+//! Only where the shape must differ is there a separate type (`FundiError`, `PhotoProblem`,
+//! `ProfileRecord`, the objects and the listener).
+//!
+//! Files, one per feature: `phone.rs` (the handle), `error.rs` (the one public error and its
+//! reasons), `drafts.rs`, `photos.rs`, `money.rs`, `sync.rs` (enroll, sync, its state),
+//! `outbox.rs` (outbox and conflicts), `orders.rs`, `review.rs`, `stock.rs`, `profiles.rs`.
 
 uniffi::setup_scaffolding!("fundi");
 
 mod drafts;
 mod error;
 mod money;
+mod orders;
+mod outbox;
+mod phone;
 mod photos;
+mod profiles;
+mod review;
+mod stock;
 mod sync;
 
 pub use drafts::*;
 pub use error::*;
 pub use money::*;
+pub use orders::*;
+pub use outbox::*;
+pub use phone::*;
 pub use photos::*;
+pub use profiles::*;
+pub use review::*;
+pub use stock::*;
 pub use sync::*;

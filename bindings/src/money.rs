@@ -4,25 +4,17 @@ use crate::error::FundiError;
 use fundi_core::drafts::validate::parse_price_input;
 use fundi_core::money::{self, Language, Money};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum UiLanguage {
+/// The language a user reads the app in.
+#[uniffi::remote(Enum)]
+pub enum Language {
     English,
     Swahili,
 }
 
-impl From<UiLanguage> for Language {
-    fn from(l: UiLanguage) -> Self {
-        match l {
-            UiLanguage::English => Language::English,
-            UiLanguage::Swahili => Language::Swahili,
-        }
-    }
-}
-
 /// "KSh 1,250" for 125000 minor units.
 #[uniffi::export]
-pub fn format_kes(minor: i64, language: UiLanguage) -> String {
-    money::format_money(Money::kes_minor(minor), language.into())
+pub fn format_kes(minor: i64, language: Language) -> String {
+    money::format_money(Money::kes_minor(minor), language)
 }
 
 /// Minor units from what was typed into the price field, or the price field's issue.

@@ -1,10 +1,15 @@
 //! The core's internal error. Each module has its own error enum; this one gathers them with
 //! `#[from]`, and the bindings turn it into the small public error the UI acts on.
+//!
+//! A refusal the UI explains to the user carries a typed [`NotAllowedReason`] (a full draft, a
+//! draft sent for review, a role that may not act), never a sentence to parse.
 
 use crate::photos::PhotoError;
 use crate::storage::StorageError;
 use fundi_sync::drafts::FieldError;
 use fundi_sync::hlc::ClockError;
+use fundi_sync::workflow::DraftStatus;
+use fundi_sync::RejectCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -19,10 +24,9 @@ pub enum Error {
     Invalid(Vec<FieldError>),
     #[error("{kind} not found")]
     NotFound { kind: &'static str },
-    /// The record exists but is in a state where this action is not allowed
-    /// (e.g. editing a draft already submitted for review).
-    #[error("cannot {action} a {kind} that is {state}")]
-    InvalidState { kind: &'static str, action: &'static str, state: &'static str },
+    /// The record exists but this action is not allowed now, and the UI is told why.
+    #[error("not allowed: {0:?}")]
+    NotAllowed(NotAllowedReason),
     /// Syncing with the depot failed (offline, credential refused, ...).
     #[error(transparent)]
     Sync(#[from] SyncError),
@@ -32,6 +36,41 @@ pub enum Error {
     /// The store was closed; the handle can no longer be used.
     #[error("store is closed")]
     Closed,
+}
+
+/// Why an action is not allowed now, in terms the UI can explain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotAllowedReason {
+    /// The draft already holds `max` photos, the most it may hold.
+    DraftFull { max: u32 },
+    /// The draft cannot change in its status (sent for review, or approved).
+    NotEditable { status: DraftStatus },
+    /// The draft is approved, so in the catalog: it cannot be deleted from the phone.
+    InCatalog,
+    /// This account's role, or its relation to the record, does not allow the action.
+    WrongRole,
+    /// The record's workflow does not allow the action from its current state.
+    WrongState,
+    /// The field is locked in the record's current state (a submitted draft, an approved price).
+    Locked,
+}
+
+impl Error {
+    /// Why the action was not allowed, if that is what this error says: its own reason, or the
+    /// sync rules' refusal for a role, a state or a lock (other refusals, such as an invalid
+    /// value, are not about what is allowed and give `None`).
+    pub fn not_allowed_reason(&self) -> Option<NotAllowedReason> {
+        match self {
+            Error::NotAllowed(reason) => Some(*reason),
+            Error::Rejected(r) => match r.code {
+                RejectCode::Forbidden => Some(NotAllowedReason::WrongRole),
+                RejectCode::IllegalTransition => Some(NotAllowedReason::WrongState),
+                RejectCode::Locked => Some(NotAllowedReason::Locked),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 impl From<rusqlite::Error> for Error {
@@ -60,3 +99,21 @@ pub enum SyncError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundi_sync::Rejection;
+
+    #[test]
+    fn refusals_about_role_state_or_lock_are_not_allowed_with_their_reason() {
+        let refused = |code| Error::Rejected(Rejection::new(code, "detail")).not_allowed_reason();
+        assert_eq!(refused(RejectCode::Forbidden), Some(NotAllowedReason::WrongRole));
+        assert_eq!(refused(RejectCode::IllegalTransition), Some(NotAllowedReason::WrongState));
+        assert_eq!(refused(RejectCode::Locked), Some(NotAllowedReason::Locked));
+        assert_eq!(refused(RejectCode::Invalid), None);
+        let full = Error::NotAllowed(NotAllowedReason::DraftFull { max: 8 });
+        assert_eq!(full.not_allowed_reason(), Some(NotAllowedReason::DraftFull { max: 8 }));
+        assert_eq!(Error::Closed.not_allowed_reason(), None);
+    }
+}

@@ -31,7 +31,7 @@ pub mod stock;
 pub mod storage;
 pub mod store;
 
-pub use error::{Error, Result};
+pub use error::{Error, NotAllowedReason, Result};
 /// The protocol crate's value types, re-exported for the bindings and tests.
 pub use fundi_sync::{hlc, ids, money};
 pub use store::Store;

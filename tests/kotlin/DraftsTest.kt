@@ -8,16 +8,18 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
-import uniffi.fundi.DraftChanges
-import uniffi.fundi.DraftFieldName
-import uniffi.fundi.DraftState
-import uniffi.fundi.DraftStore
-import uniffi.fundi.FieldProblem
+import uniffi.fundi.Category
+import uniffi.fundi.DraftField
+import uniffi.fundi.DraftPatch
+import uniffi.fundi.DraftStatus
 import uniffi.fundi.FundiException
-import uniffi.fundi.NewDraftInput
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.FundiPhone
+import uniffi.fundi.Language
+import uniffi.fundi.NewDraft
+import uniffi.fundi.NotAllowedReason
+import uniffi.fundi.Problem
 import uniffi.fundi.formatKes
+import uniffi.fundi.isEditable
 import uniffi.fundi.parsePrice
 import uniffi.fundi.productCategories
 import java.io.File
@@ -39,31 +41,33 @@ class DraftsTest {
         dir.deleteRecursively()
     }
 
-    private fun basket(title: String = "Kiondo basket", priceMinor: Long = 250_000) = NewDraftInput(
+    private fun basket(title: String = "Kiondo basket", priceMinor: Long = 250_000) = NewDraft(
         title = title,
         description = "Sisal, natural dyes",
         materials = listOf("sisal", "leather"),
-        category = ProductCategory.BASKETS,
+        category = Category.BASKETS,
         priceMinor = priceMinor,
         weeklyCapacity = 4u,
     )
 
     @Test
     fun createEditListSubmitDelete() {
-        DraftStore.open(dbPath).use { store ->
+        FundiPhone.open(dbPath).use { phone ->
+            val store = phone.drafts()
             val a = store.createDraft(basket("First"))
             val b = store.createDraft(basket("Second"))
             assertEquals(listOf("Second", "First"), store.listDrafts().map { it.title })
 
-            val edited = store.updateDraft(a.id, DraftChanges(priceMinor = 300_000, materials = listOf("sisal")))
-            assertEquals(300_000, edited.priceMinor)
+            val edited = store.updateDraft(a.id, DraftPatch(priceMinor = 300_000, materials = listOf("sisal")))
+            assertEquals(300_000, edited.price.minor)
             assertEquals(listOf("sisal"), edited.materials)
             assertEquals("First", edited.title)
 
             val submitted = store.submitDraft(a.id)
-            assertEquals(DraftState.SUBMITTED, submitted.state)
-            assertFalse(submitted.editable)
-            expectThrows<FundiException.NotAllowed> { store.updateDraft(a.id, DraftChanges(title = "Changed")) }
+            assertEquals(DraftStatus.SUBMITTED, submitted.status)
+            assertFalse(isEditable(submitted.status))
+            val refused = expectThrows<FundiException.NotAllowed> { store.updateDraft(a.id, DraftPatch(title = "Changed")) }
+            assertEquals(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED), refused.reason)
 
             store.deleteDraft(b.id)
             expectThrows<FundiException.NotFound> { store.getDraft(b.id) }
@@ -73,26 +77,28 @@ class DraftsTest {
 
     @Test
     fun invalidDraftGivesFieldIssuesAndStoresNothing() {
-        DraftStore.open(dbPath).use { store ->
+        FundiPhone.open(dbPath).use { phone ->
+            val store = phone.drafts()
             val e = expectThrows<FundiException.InvalidInput> {
                 store.createDraft(basket(title = "  ", priceMinor = 0))
             }
-            assertEquals(listOf(DraftFieldName.TITLE, DraftFieldName.PRICE), e.issues.map { it.field })
-            assertEquals(FieldProblem.Required, e.issues[0].problem)
-            assertTrue(e.issues[1].problem is FieldProblem.TooSmall)
+            assertEquals(listOf(DraftField.TITLE, DraftField.PRICE), e.issues.map { it.field })
+            assertEquals(Problem.Required, e.issues[0].problem)
+            assertTrue(e.issues[1].problem is Problem.TooSmall)
             assertTrue(store.listDrafts().isEmpty())
         }
     }
 
     @Test
     fun everythingSurvivesAReopen() {
-        val id = DraftStore.open(dbPath).use { store ->
-            val d = store.createDraft(basket())
-            store.updateDraft(d.id, DraftChanges(title = "Kiondo, large"))
+        val id = FundiPhone.open(dbPath).use { phone ->
+            val d = phone.drafts().createDraft(basket())
+            phone.drafts().updateDraft(d.id, DraftPatch(title = "Kiondo, large"))
+            phone.closeDatabase()
             d.id
         }
-        DraftStore.open(dbPath).use { store ->
-            val again = store.getDraft(id)
+        FundiPhone.open(dbPath).use { phone ->
+            val again = phone.drafts().getDraft(id)
             assertEquals("Kiondo, large", again.title)
             assertEquals(listOf("sisal", "leather"), again.materials)
         }
@@ -100,33 +106,42 @@ class DraftsTest {
 
     @Test
     fun callAfterCloseIsATypedError() {
-        val store = DraftStore.open(dbPath)
-        store.closeDatabase()
+        val phone = FundiPhone.open(dbPath)
+        val store = phone.drafts()
+        phone.closeDatabase()
         expectThrows<FundiException.Closed> { store.listDrafts() }
         expectThrows<FundiException.Closed> { store.createDraft(basket()) }
+        expectThrows<FundiException.Closed> { phone.drafts().listDrafts() }
+        expectThrows<FundiException.Closed> { phone.sync().pendingCount() }
         store.close()
+        phone.close()
     }
 
     @Test
     fun corruptFileIsRefusedAndLeftUntouched() {
         val garbage = ByteArray(8192) { (it * 31 + 7).toByte() }
         File(dbPath).writeBytes(garbage)
-        expectThrows<FundiException.StorageCorrupt> { DraftStore.open(dbPath) }
+        expectThrows<FundiException.StorageCorrupt> { FundiPhone.open(dbPath) }
         assertTrue(File(dbPath).readBytes().contentEquals(garbage), "a corrupt file must never be wiped")
     }
 
     @Test
     fun fileFromANewerAppIsRefused() {
-        DraftStore.open(dbPath).use { it.createDraft(basket()) }
+        FundiPhone.open(dbPath).use { phone ->
+            phone.drafts().createDraft(basket())
+            // Now, not when the drafts service is collected: it shares the phone's connection.
+            phone.closeDatabase()
+        }
         // SQLite keeps PRAGMA user_version as a big-endian int at byte 60 of the header.
         RandomAccessFile(dbPath, "rw").use { f -> f.seek(60); f.writeInt(999) }
-        val e = expectThrows<FundiException.AppTooOld> { DraftStore.open(dbPath) }
+        val e = expectThrows<FundiException.AppTooOld> { FundiPhone.open(dbPath) }
         assertEquals(999u, e.found)
     }
 
     @Test
     fun unknownIdIsNotFound() {
-        DraftStore.open(dbPath).use { store ->
+        FundiPhone.open(dbPath).use { phone ->
+            val store = phone.drafts()
             expectThrows<FundiException.NotFound> { store.getDraft("not-an-id") }
             expectThrows<FundiException.NotFound> { store.deleteDraft("0193a6f2-7c1d-7abc-9def-0123456789ab") }
         }
@@ -134,11 +149,11 @@ class DraftsTest {
 
     @Test
     fun pricesAreFormattedAndParsedByTheCore() {
-        assertEquals("KSh 1,250", formatKes(125_000, UiLanguage.ENGLISH))
-        assertEquals("KSh 1,250.50", formatKes(125_050, UiLanguage.SWAHILI))
+        assertEquals("KSh 1,250", formatKes(125_000, Language.ENGLISH))
+        assertEquals("KSh 1,250.50", formatKes(125_050, Language.SWAHILI))
         assertEquals(125_050L, parsePrice("KSh 1,250.50"))
         val e = expectThrows<FundiException.InvalidInput> { parsePrice("abc") }
-        assertEquals(DraftFieldName.PRICE, e.issues.single().field)
+        assertEquals(DraftField.PRICE, e.issues.single().field)
         assertEquals(9, productCategories().size)
     }
 }

@@ -1,6 +1,7 @@
 // Kotlin-on-JVM tests of photos through the real libfundi_ffi.so: a camera-like fixture photo
 // prepared and attached to a draft, reordered and removed, and hostile files refused with a
-// typed exception (never a crash of the JVM, never a half-written file).
+// typed exception (never a crash of the JVM, never a half-written file); adds the core refuses
+// (a full draft, a submitted one) say why with a typed reason.
 package fundi.tests
 
 import org.junit.jupiter.api.AfterEach
@@ -9,14 +10,20 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
-import uniffi.fundi.DraftStore
+import uniffi.fundi.Category
+import uniffi.fundi.DraftService
+import uniffi.fundi.DraftStatus
 import uniffi.fundi.FundiException
-import uniffi.fundi.NewDraftInput
+import uniffi.fundi.FundiPhone
+import uniffi.fundi.NewDraft
+import uniffi.fundi.NotAllowedReason
 import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.PhotoProblem
-import uniffi.fundi.ProductCategory
+import uniffi.fundi.maxPhotosPerDraft
+import java.awt.image.BufferedImage
 import java.io.File
 import java.nio.file.Files
+import javax.imageio.ImageIO
 
 class PhotosTest {
     private lateinit var dir: File
@@ -44,12 +51,12 @@ class PhotosTest {
             ?: error("fixture $name not found above ${System.getProperty("user.dir")}")
     }
 
-    private fun draftIn(store: DraftStore) = store.createDraft(
-        NewDraftInput(
+    private fun draftIn(drafts: DraftService) = drafts.createDraft(
+        NewDraft(
             title = "Kiondo basket",
             description = "Sisal, natural dyes",
             materials = listOf("sisal"),
-            category = ProductCategory.BASKETS,
+            category = Category.BASKETS,
             priceMinor = 250_000,
             weeklyCapacity = 4u,
         ),
@@ -57,11 +64,11 @@ class PhotosTest {
 
     @Test
     fun aCameraPhotoIsPreparedAndAttachedToADraft() {
-        val library = PhotoLibrary.open(photosDir.path)
-        DraftStore.open(File(dir, "phone.db").path).use { store ->
-            val draft = draftIn(store)
+        FundiPhone.open(File(dir, "phone.db").path).use { phone ->
+            val photos = phone.photos(PhotoLibrary.open(photosDir.path))
+            val draft = draftIn(phone.drafts())
             val source = fixture("camera-portrait-orientation6.jpg")
-            val photo = store.addDraftPhoto(library, draft, source.path)
+            val photo = photos.addDraftPhoto(draft, source.path)
             // Stored sideways with EXIF orientation 6: comes out upright, 1600 px on the long edge.
             assertEquals(1067u, photo.width)
             assertEquals(1600u, photo.height)
@@ -71,15 +78,15 @@ class PhotosTest {
             assertEquals(photo.bytes, bytes.size.toULong())
             assertTrue(bytes.size < source.length() / 3, "the upload image is much smaller than the camera file")
             assertFalse(String(bytes, Charsets.ISO_8859_1).contains("FundiTestCam"), "camera metadata stripped")
-            assertTrue(File(photo.thumbnailPath).isFile)
+            assertTrue(File(photo.thumbPath).isFile)
 
-            val second = store.addDraftPhoto(library, draft, fixture("camera-flower-3mp.jpg").path)
+            val second = photos.addDraftPhoto(draft, fixture("camera-flower-3mp.jpg").path)
             assertFalse(second.primary)
-            val reordered = store.setPrimaryDraftPhoto(library, draft, second.hash)
+            val reordered = photos.setPrimaryDraftPhoto(draft, second.hash)
             assertEquals(listOf(second.hash, photo.hash), reordered.map { it.hash })
-            assertEquals(reordered, store.draftPhotos(library, draft))
+            assertEquals(reordered, photos.draftPhotos(draft))
 
-            val left = store.removeDraftPhoto(library, draft, second.hash)
+            val left = photos.removeDraftPhoto(draft, second.hash)
             assertEquals(listOf(photo.hash), left.map { it.hash })
             assertFalse(File(second.path).exists(), "a photo nothing refers to is deleted")
         }
@@ -87,9 +94,9 @@ class PhotosTest {
 
     @Test
     fun hostilePhotosAreTypedErrorsAndLeaveNothingBehind() {
-        val library = PhotoLibrary.open(photosDir.path)
-        DraftStore.open(File(dir, "phone.db").path).use { store ->
-            val draft = draftIn(store)
+        FundiPhone.open(File(dir, "phone.db").path).use { phone ->
+            val photos = phone.photos(PhotoLibrary.open(photosDir.path))
+            val draft = draftIn(phone.drafts())
             val cases = mapOf(
                 "hostile/bomb-60000x60000.jpg" to PhotoProblem.TOO_LARGE,
                 "hostile/truncated.jpg" to PhotoProblem.TRUNCATED,
@@ -98,15 +105,46 @@ class PhotosTest {
                 "hostile/corrupt.jpg" to PhotoProblem.DAMAGED,
             )
             for ((name, problem) in cases) {
-                val e = expectThrows<FundiException.InvalidPhoto> { store.addDraftPhoto(library, draft, fixture(name).path) }
+                val e = expectThrows<FundiException.InvalidPhoto> { photos.addDraftPhoto(draft, fixture(name).path) }
                 assertEquals(problem, e.reason, name)
             }
             val missing = expectThrows<FundiException.InvalidPhoto> {
-                store.addDraftPhoto(library, draft, File(dir, "no-such.jpg").path)
+                photos.addDraftPhoto(draft, File(dir, "no-such.jpg").path)
             }
             assertEquals(PhotoProblem.UNREADABLE, missing.reason)
-            assertEquals(emptyList<Any>(), store.draftPhotos(library, draft))
+            assertEquals(emptyList<Any>(), photos.draftPhotos(draft))
             assertEquals(emptyList<String>(), photosDir.list()!!.toList(), "nothing half-written")
+        }
+    }
+
+    /** A small JPEG whose pixels depend on `n` (the core keeps one copy of the same image). */
+    private fun distinctPhoto(n: Int): String {
+        val image = BufferedImage(96, 64, BufferedImage.TYPE_INT_RGB)
+        for (y in 0 until 64) for (x in 0 until 96) {
+            val v = (x * (n + 1)) % 256
+            image.setRGB(x, y, (v shl 16) or (v shl 8) or v)
+        }
+        val file = File(dir, "small-$n.jpg")
+        assertTrue(ImageIO.write(image, "jpg", file), "no JPEG writer")
+        return file.path
+    }
+
+    @Test
+    fun refusedAddsSayWhyWithATypedReason() {
+        FundiPhone.open(File(dir, "phone.db").path).use { phone ->
+            val photos = phone.photos(PhotoLibrary.open(photosDir.path))
+            val drafts = phone.drafts()
+            val max = maxPhotosPerDraft()
+            val full = draftIn(drafts)
+            for (n in 0 until max.toInt()) photos.addDraftPhoto(full, distinctPhoto(n))
+            assertEquals(max.toInt(), photos.draftPhotos(full).size)
+            val refused = expectThrows<FundiException.NotAllowed> { photos.addDraftPhoto(full, distinctPhoto(max.toInt())) }
+            assertEquals(NotAllowedReason.DraftFull(max), refused.reason)
+
+            val sent = draftIn(drafts)
+            drafts.submitDraft(sent)
+            val locked = expectThrows<FundiException.NotAllowed> { photos.addDraftPhoto(sent, distinctPhoto(0)) }
+            assertEquals(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED), locked.reason)
         }
     }
 }

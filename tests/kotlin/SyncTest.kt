@@ -1,5 +1,5 @@
 // Kotlin-on-JVM tests of the sync surface through the real libfundi_ffi.so: the outbox filled
-// by draft edits made through DraftStore on the same file, typed errors the UI acts on (not
+// by draft edits made through the same phone's drafts service, typed errors the UI acts on (not
 // enrolled, offline), and the listener interface Kotlin implements.
 package fundi.tests
 
@@ -10,14 +10,14 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
-import uniffi.fundi.DraftChanges
-import uniffi.fundi.DraftStore
+import uniffi.fundi.Category
+import uniffi.fundi.DraftPatch
 import uniffi.fundi.FundiException
-import uniffi.fundi.NewDraftInput
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.SyncProgressListener
-import uniffi.fundi.SyncStage
-import uniffi.fundi.SyncStore
+import uniffi.fundi.FundiPhone
+import uniffi.fundi.ItemState
+import uniffi.fundi.NewDraft
+import uniffi.fundi.SyncListener
+import uniffi.fundi.SyncPhase
 import java.io.File
 import java.nio.file.Files
 
@@ -36,73 +36,73 @@ class SyncTest {
         dir.deleteRecursively()
     }
 
-    private fun basket() = NewDraftInput(
+    private fun basket() = NewDraft(
         title = "Kiondo",
         description = "Sisal",
         materials = listOf("sisal"),
-        category = ProductCategory.BASKETS,
+        category = Category.BASKETS,
         priceMinor = 250_000,
         weeklyCapacity = 4u,
     )
 
     @Test
     fun draftEditsFillTheOutboxInOrder() {
-        DraftStore.open(dbPath).use { drafts ->
-            SyncStore.open(dbPath).use { sync ->
-                assertEquals(0u, sync.pendingCount())
-                val d = drafts.createDraft(basket())
-                drafts.updateDraft(d.id, DraftChanges(priceMinor = 260_000))
-                drafts.submitDraft(d.id)
-                assertEquals(3u, sync.pendingCount())
-                val items = sync.outbox()
-                assertEquals(listOf("draft", "draft", "draft"), items.map { it.kind })
-                assertTrue(items[1].summary.contains("price"))
-                assertEquals("submit", items[2].summary)
-                assertTrue(items.all { it.wedgedReason == null && it.recordId == d.id })
-                assertTrue(items.zipWithNext().all { (a, b) -> a.counter < b.counter })
-                val state = sync.state()
-                assertFalse(state.enrolled)
-                assertEquals(3u, state.pending)
-                assertEquals(0u, state.wedged)
-                assertNull(state.role)
-            }
+        FundiPhone.open(dbPath).use { phone ->
+            val drafts = phone.drafts()
+            val sync = phone.sync()
+            assertEquals(0u, sync.pendingCount())
+            val d = drafts.createDraft(basket())
+            drafts.updateDraft(d.id, DraftPatch(priceMinor = 260_000))
+            drafts.submitDraft(d.id)
+            assertEquals(3u, sync.pendingCount())
+            val items = sync.outboxItems()
+            assertEquals(listOf("draft", "draft", "draft"), items.map { it.kind })
+            assertTrue(items[1].summary.contains("price"))
+            assertEquals("submit", items[2].summary)
+            assertTrue(items.all { it.state == ItemState.Pending && it.recordId == d.id })
+            assertTrue(items.zipWithNext().all { (a, b) -> a.counter < b.counter })
+            val status = sync.syncStatus()
+            assertFalse(status.enrolled)
+            assertEquals(3u, status.pending)
+            assertEquals(0u, status.wedged)
+            assertNull(status.role)
         }
     }
 
     @Test
     fun syncingBeforeEnrollmentIsNotEnrolled() {
-        SyncStore.open(dbPath).use { sync ->
+        FundiPhone.open(dbPath).use { phone ->
+            val sync = phone.sync()
             expectThrows<FundiException.NotEnrolled> { sync.syncNow(null) }
-            expectThrows<FundiException.NotEnrolled> { sync.orders() }
-            assertTrue(sync.conflicts().isEmpty())
-            assertTrue(sync.stock().isEmpty())
-            expectThrows<FundiException.NotFound> { sync.retry(42u) }
+            expectThrows<FundiException.NotEnrolled> { sync.listOrders() }
+            assertTrue(sync.listConflicts().isEmpty())
+            assertTrue(sync.stockLevels().isEmpty())
+            expectThrows<FundiException.NotFound> { sync.retryOutboxItem(42u) }
         }
     }
 
     @Test
     fun anUnreachableDepotIsOfflineAndNothingIsLost() {
-        DraftStore.open(dbPath).use { drafts ->
-            SyncStore.open(dbPath).use { sync ->
-                drafts.createDraft(basket())
-                // Port 9 (discard) on loopback: nothing listens there.
-                expectThrows<FundiException.Offline> { sync.enroll("http://127.0.0.1:9", "AAAA-BBBB-CCCC") }
-                assertEquals(1u, sync.pendingCount())
-                assertFalse(sync.state().enrolled)
-            }
+        FundiPhone.open(dbPath).use { phone ->
+            val sync = phone.sync()
+            phone.drafts().createDraft(basket())
+            // Port 9 (discard) on loopback: nothing listens there.
+            expectThrows<FundiException.Offline> { sync.enrollDevice("http://127.0.0.1:9", "AAAA-BBBB-CCCC") }
+            assertEquals(1u, sync.pendingCount())
+            assertFalse(sync.syncStatus().enrolled)
         }
     }
 
     @Test
     fun kotlinImplementsTheProgressListener() {
-        val seen = mutableListOf<SyncStage>()
-        val listener = object : SyncProgressListener {
-            override fun onProgress(stage: SyncStage, done: UInt, total: UInt) {
-                seen.add(stage)
+        val seen = mutableListOf<SyncPhase>()
+        val listener = object : SyncListener {
+            override fun onProgress(phase: SyncPhase, done: UInt, total: UInt) {
+                seen.add(phase)
             }
         }
-        SyncStore.open(dbPath).use { sync ->
-            expectThrows<FundiException.NotEnrolled> { sync.syncNow(listener) }
+        FundiPhone.open(dbPath).use { phone ->
+            expectThrows<FundiException.NotEnrolled> { phone.sync().syncNow(listener) }
         }
         assertTrue(seen.isEmpty(), "no progress is reported for a sync that cannot start")
     }

@@ -72,11 +72,8 @@ impl Store {
     /// Send a wedged change again: a new counter and fresh stamps (the refused counter is spent).
     pub fn retry_outbox_item(&self, counter: u64) -> Result<()> {
         self.write(|tx| {
-            let mut m = outbox::wedged_item(tx, counter)?.ok_or(Error::InvalidState {
-                kind: "outbox item",
-                action: "retry",
-                state: "unreadable",
-            })?;
+            // An item this build cannot read cannot be sent again: it can only be discarded.
+            let mut m = outbox::wedged_item(tx, counter)?.ok_or(Error::Storage(crate::storage::StorageError::Corrupt))?;
             let hlc = stamp(tx)?;
             if let Some(fields) = &mut m.fields {
                 for (name, w) in fields.iter_mut() {

@@ -13,7 +13,7 @@
 //! file is missing; [`Store::collect_photo_garbage`] clears them. Both run under the library's
 //! gate, so an add and a removal of the same picture never interleave.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, NotAllowedReason, Result};
 use crate::photos::{self, Advice, PhotoLibrary, PrepareOptions, PreparedPhoto};
 use crate::storage::{stamp, StorageError};
 use crate::Store;
@@ -62,7 +62,7 @@ fn check_editable(conn: &Connection, draft_id: &str) -> Result<()> {
         conn.query_row("SELECT status FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL", [draft_id], |r| r.get(0)).optional()?;
     let status = DraftStatus::from_code(&status.ok_or(Error::NotFound { kind: KIND })?).ok_or_else(|| corrupt(()))?;
     if !status.is_editable() {
-        return Err(Error::InvalidState { kind: KIND, action: "change the photos of", state: status.code() });
+        return Err(Error::NotAllowed(NotAllowedReason::NotEditable { status }));
     }
     Ok(())
 }
@@ -177,7 +177,7 @@ impl Store {
             let mut list = photo_list(tx, draft_id)?;
             if !list.contains(&hash) {
                 if list.len() >= MAX_PHOTOS_PER_DRAFT {
-                    return Err(Error::InvalidState { kind: KIND, action: "add a photo to", state: "full" });
+                    return Err(Error::NotAllowed(NotAllowedReason::DraftFull { max: MAX_PHOTOS_PER_DRAFT as u32 }));
                 }
                 // Files first, flushed: the row below must never name a missing file.
                 lib.put(&prepared.upload.sha256, &prepared.upload.bytes)?;

@@ -7,7 +7,7 @@
 use super::model::Draft;
 use super::validate::{validate_new, validate_patch};
 use super::{Category, DraftField, DraftPatch, DraftStatus, NewDraft};
-use crate::error::{Error, Result};
+use crate::error::{Error, NotAllowedReason, Result};
 use crate::storage::{stamp, StorageError};
 use crate::Store;
 use fundi_sync::hlc::Timestamp;
@@ -108,7 +108,7 @@ impl Store {
         self.write(|tx| {
             let current = load(tx, id)?;
             if !current.status.is_editable() {
-                return Err(Error::InvalidState { kind: KIND, action: "edit", state: current.status.code() });
+                return Err(Error::NotAllowed(NotAllowedReason::NotEditable { status: current.status }));
             }
             let mut changes: Vec<(DraftField, &str, rusqlite::types::Value)> = vec![];
             use rusqlite::types::Value;
@@ -169,7 +169,7 @@ impl Store {
         self.write(|tx| {
             let current = load(tx, id)?;
             if current.status == DraftStatus::Approved {
-                return Err(Error::InvalidState { kind: KIND, action: "delete", state: current.status.code() });
+                return Err(Error::NotAllowed(NotAllowedReason::InCatalog));
             }
             let before = super::db::draft_stamps(tx, id)?;
             let ts = stamp(tx)?.to_string();
@@ -185,7 +185,7 @@ impl Store {
         self.write(|tx| {
             let current = load(tx, id)?;
             if !current.status.is_editable() {
-                return Err(Error::InvalidState { kind: KIND, action: "submit", state: current.status.code() });
+                return Err(Error::NotAllowed(NotAllowedReason::NotEditable { status: current.status }));
             }
             let ts = stamp(tx)?.to_string();
             tx.execute(
@@ -292,8 +292,9 @@ mod tests {
         let s = store.submit_draft(&d.id).unwrap();
         assert_eq!(s.status, DraftStatus::Submitted);
         let edit = DraftPatch { title: Some("New".into()), ..Default::default() };
-        assert!(matches!(store.update_draft(&d.id, edit), Err(Error::InvalidState { action: "edit", .. })));
-        assert!(matches!(store.submit_draft(&d.id), Err(Error::InvalidState { action: "submit", .. })));
+        let locked = NotAllowedReason::NotEditable { status: DraftStatus::Submitted };
+        assert!(matches!(store.update_draft(&d.id, edit), Err(Error::NotAllowed(r)) if r == locked));
+        assert!(matches!(store.submit_draft(&d.id), Err(Error::NotAllowed(r)) if r == locked));
     }
 
     #[test]

@@ -130,7 +130,8 @@ fn locked_missing_and_full_drafts_refuse_photos_and_store_nothing() {
     let store = Store::open_in_memory().unwrap();
     let id = draft(&store);
     store.submit_draft(&id).unwrap();
-    assert!(matches!(store.add_draft_photo(&lib, &id, &photo(1)), Err(Error::InvalidState { .. })));
+    let locked = NotAllowedReason::NotEditable { status: DraftStatus::Submitted };
+    assert!(matches!(store.add_draft_photo(&lib, &id, &photo(1)), Err(Error::NotAllowed(r)) if r == locked));
     assert!(matches!(store.add_draft_photo(&lib, "no-such-draft", &photo(1)), Err(Error::NotFound { .. })));
     assert_eq!(files_in(&lib), 0, "nothing written for a refused add");
 
@@ -138,7 +139,8 @@ fn locked_missing_and_full_drafts_refuse_photos_and_store_nothing() {
     for i in 0..MAX_PHOTOS_PER_DRAFT as u8 {
         store.add_draft_photo(&lib, &open, &photo(10 + i)).unwrap();
     }
-    assert!(matches!(store.add_draft_photo(&lib, &open, &photo(99)), Err(Error::InvalidState { state: "full", .. })));
+    let full = NotAllowedReason::DraftFull { max: MAX_PHOTOS_PER_DRAFT as u32 };
+    assert!(matches!(store.add_draft_photo(&lib, &open, &photo(99)), Err(Error::NotAllowed(r)) if r == full));
     assert_eq!(store.draft_photos(&lib, &open).unwrap().len(), MAX_PHOTOS_PER_DRAFT);
 }
 

@@ -32,9 +32,9 @@ import ke.fundi.app.logic.categoryKey
 import ke.fundi.app.logic.errorText
 import java.io.File
 import java.io.IOException
-import uniffi.fundi.DraftFieldName
+import uniffi.fundi.Category
+import uniffi.fundi.DraftField
 import uniffi.fundi.FundiException
-import uniffi.fundi.ProductCategory
 
 class DraftEditorActivity : Activity() {
 
@@ -48,7 +48,7 @@ class DraftEditorActivity : Activity() {
     private val app get() = application as FundiApp
     private var draftId: String? = null
     private var busy = false
-    private var categories = emptyList<ProductCategory>()
+    private var categories = emptyList<Category>()
     /** The draft and editability the photo section was last loaded for (reload on change). */
     private var photosShownFor: Pair<String?, Boolean>? = null
 
@@ -60,7 +60,7 @@ class DraftEditorActivity : Activity() {
     private lateinit var capacity: EditText
     private lateinit var note: TextView
     private lateinit var message: TextView
-    private lateinit var errorViews: Map<DraftFieldName, TextView>
+    private lateinit var errorViews: Map<DraftField, TextView>
     private lateinit var buttons: List<Button>
     private lateinit var addPhoto: Button
     private lateinit var photosList: LinearLayout
@@ -80,12 +80,12 @@ class DraftEditorActivity : Activity() {
         note = findViewById(R.id.editor_note)
         message = findViewById(R.id.editor_message)
         errorViews = mapOf(
-            DraftFieldName.TITLE to findViewById(R.id.error_title),
-            DraftFieldName.DESCRIPTION to findViewById(R.id.error_description),
-            DraftFieldName.MATERIALS to findViewById(R.id.error_materials),
-            DraftFieldName.CATEGORY to findViewById(R.id.error_category),
-            DraftFieldName.PRICE to findViewById(R.id.error_price),
-            DraftFieldName.WEEKLY_CAPACITY to findViewById(R.id.error_weekly_capacity),
+            DraftField.TITLE to findViewById(R.id.error_title),
+            DraftField.DESCRIPTION to findViewById(R.id.error_description),
+            DraftField.MATERIALS to findViewById(R.id.error_materials),
+            DraftField.CATEGORY to findViewById(R.id.error_category),
+            DraftField.PRICE to findViewById(R.id.error_price),
+            DraftField.WEEKLY_CAPACITY to findViewById(R.id.error_weekly_capacity),
         )
         val save = findViewById<Button>(R.id.action_save)
         val submit = findViewById<Button>(R.id.action_submit)
@@ -295,7 +295,7 @@ class DraftEditorActivity : Activity() {
         app.background(
             work = {
                 val state = try {
-                    work(DraftPhotosPresenter(app.drafts(), app.photoLibrary()))
+                    work(DraftPhotosPresenter(app.drafts(), app.photos()))
                 } catch (e: FundiException) {
                     // The database or the photo directory could not be opened at all.
                     PhotosState(canAdd = false, message = errorText(e))

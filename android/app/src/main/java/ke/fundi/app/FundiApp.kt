@@ -1,5 +1,6 @@
-// The process-wide objects: the one open database, the photo library and the background worker. Activities come
-// and go (rotation, the system killing them); these live as long as the process.
+// The process-wide objects: the phone's one open database and the services taken from it (drafts,
+// photos) and the background worker. Activities come and go (rotation, the system killing them);
+// these live as long as the process.
 package ke.fundi.app
 
 import android.app.Application
@@ -9,10 +10,12 @@ import java.io.File
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import ke.fundi.app.logic.uiLanguageFor
-import uniffi.fundi.DraftStore
+import uniffi.fundi.DraftService
 import uniffi.fundi.FundiException
+import uniffi.fundi.FundiPhone
+import uniffi.fundi.Language
 import uniffi.fundi.PhotoLibrary
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.PhotoService
 
 class FundiApp : Application() {
 
@@ -21,49 +24,66 @@ class FundiApp : Application() {
     private val main = Handler(Looper.getMainLooper())
 
     @Volatile
-    private var store: DraftStore? = null
+    private var phone: FundiPhone? = null
 
     /**
-     * The drafts database, opened on first use (on the worker thread). It lives in
-     * noBackupFilesDir: never copied by backups (see also the manifest's backup rules).
+     * The phone's database, opened once on first use (on the worker thread): every service
+     * below shares its one connection. It lives in noBackupFilesDir: never copied by backups
+     * (see also the manifest's backup rules).
      */
     @Throws(FundiException::class)
-    fun drafts(): DraftStore {
-        store?.let { return it }
+    fun phone(): FundiPhone {
+        phone?.let { return it }
         synchronized(this) {
-            store?.let { return it }
-            val opened = DraftStore.open(File(noBackupFilesDir, "fundi.db").path)
-            store = opened
+            phone?.let { return it }
+            val opened = FundiPhone.open(File(noBackupFilesDir, "fundi.db").path)
+            phone = opened
             return opened
         }
     }
 
     @Volatile
-    private var photos: PhotoLibrary? = null
+    private var drafts: DraftService? = null
+
+    /** The drafts service of [phone]. */
+    @Throws(FundiException::class)
+    fun drafts(): DraftService {
+        drafts?.let { return it }
+        synchronized(this) {
+            drafts?.let { return it }
+            val service = phone().drafts()
+            drafts = service
+            return service
+        }
+    }
+
+    @Volatile
+    private var photos: PhotoService? = null
 
     /**
-     * The directory of draft photos, opened on first use (on the worker thread). It lives in
-     * filesDir/photos: private to the app and excluded from backups like all its files.
+     * Draft photos: the photo directory (filesDir/photos: private to the app and excluded from
+     * backups like all its files) over [phone]'s database, opened on first use (on the worker
+     * thread).
      */
     @Throws(FundiException::class)
-    fun photoLibrary(): PhotoLibrary {
+    fun photos(): PhotoService {
         photos?.let { return it }
         synchronized(this) {
             photos?.let { return it }
-            val opened = PhotoLibrary.open(File(filesDir, "photos").path)
+            val service = phone().photos(PhotoLibrary.open(File(filesDir, "photos").path))
             try {
                 // Once per process: files of deleted drafts and of adds cut short by a kill.
-                drafts().collectPhotoGarbage(opened)
+                service.collectPhotoGarbage()
             } catch (e: FundiException) {
                 // Only housekeeping: the photos themselves are fine; the next start sweeps again.
             }
-            photos = opened
-            return opened
+            photos = service
+            return service
         }
     }
 
     /** The core's language for the current configuration. */
-    fun language(): UiLanguage {
+    fun language(): Language {
         val locales = resources.configuration.locales
         return uiLanguageFor(if (locales.isEmpty) "en" else locales.get(0).toLanguageTag())
     }

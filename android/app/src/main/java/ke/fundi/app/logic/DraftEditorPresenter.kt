@@ -3,24 +3,27 @@
 // database: call them from a background thread.
 package ke.fundi.app.logic
 
-import uniffi.fundi.DraftChanges
-import uniffi.fundi.DraftFieldName
-import uniffi.fundi.DraftFormInput
-import uniffi.fundi.DraftRecord
-import uniffi.fundi.DraftStoreInterface
+import uniffi.fundi.Category
+import uniffi.fundi.Draft
+import uniffi.fundi.DraftField
+import uniffi.fundi.DraftPatch
+import uniffi.fundi.DraftServiceInterface
 import uniffi.fundi.FundiException
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.Language
 import uniffi.fundi.formatKes
-import uniffi.fundi.readDraftForm
+import uniffi.fundi.isEditable
 import uniffi.fundi.productCategories
+import uniffi.fundi.readDraftForm
 
-/** The editor's fields as the user typed them. */
+/**
+ * The editor's fields as the user typed them, with a category always chosen (the core's
+ * `uniffi.fundi.DraftForm`, which this becomes, allows none).
+ */
 data class DraftForm(
     val title: String = "",
     val description: String = "",
     val materials: String = "",
-    val category: ProductCategory,
+    val category: Category,
     val price: String = "",
     val weeklyCapacity: String = "",
 )
@@ -35,22 +38,22 @@ data class EditorState(
     val form: DraftForm,
     val editable: Boolean = true,
     val state: StringKey? = null,
-    val fieldErrors: Map<DraftFieldName, UiText> = emptyMap(),
+    val fieldErrors: Map<DraftField, UiText> = emptyMap(),
     val message: UiText? = null,
     val notice: UiText? = null,
     val finished: Boolean = false,
     val pickPhoto: Boolean = false,
 )
 
-class DraftEditorPresenter(private val store: DraftStoreInterface, private val language: UiLanguage) {
+class DraftEditorPresenter(private val drafts: DraftServiceInterface, private val language: Language) {
 
     /** Categories in the order the core lists them (the spinner's order). */
-    val categories: List<ProductCategory> = productCategories()
+    val categories: List<Category> = productCategories()
 
     fun blank(): EditorState = EditorState(draftId = null, form = DraftForm(category = categories.first()))
 
     fun load(id: String): EditorState = try {
-        fromRecord(store.getDraft(id))
+        fromRecord(drafts.getDraft(id))
     } catch (e: FundiException) {
         blank().copy(draftId = id, editable = false, message = errorText(e))
     }
@@ -77,36 +80,36 @@ class DraftEditorPresenter(private val store: DraftStoreInterface, private val l
         val saved = write(id, form)
         val record = saved.record ?: return saved.rejected!!
         return try {
-            fromRecord(store.submitDraft(record.id)).copy(notice = UiText(StringKey.SUBMITTED), finished = true)
+            fromRecord(drafts.submitDraft(record.id)).copy(notice = UiText(StringKey.SUBMITTED), finished = true)
         } catch (e: FundiException) {
             fromRecord(record).copy(message = errorText(e))
         }
     }
 
     fun delete(id: String, form: DraftForm): EditorState = try {
-        store.deleteDraft(id)
+        drafts.deleteDraft(id)
         EditorState(draftId = null, form = form, notice = UiText(StringKey.DELETED), finished = true)
     } catch (e: FundiException) {
         EditorState(draftId = id, form = form, message = errorText(e))
     }
 
-    private class Written(val record: DraftRecord?, val rejected: EditorState?)
+    private class Written(val record: Draft?, val rejected: EditorState?)
 
     private fun write(id: String?, form: DraftForm): Written {
-        fun rejected(errors: Map<DraftFieldName, UiText>, message: UiText) =
+        fun rejected(errors: Map<DraftField, UiText>, message: UiText) =
             Written(null, EditorState(draftId = id, form = form, fieldErrors = errors, message = message))
 
         // The core reads the typed form and names every field it cannot accept, all at once.
         return try {
             val d = readDraftForm(
-                DraftFormInput(form.title, form.description, form.materials, form.category, form.price, form.weeklyCapacity),
+                uniffi.fundi.DraftForm(form.title, form.description, form.materials, form.category, form.price, form.weeklyCapacity),
             )
             val record = if (id == null) {
-                store.createDraft(d)
+                drafts.createDraft(d)
             } else {
-                store.updateDraft(
+                drafts.updateDraft(
                     id,
-                    DraftChanges(d.title, d.description, d.materials, d.category, d.priceMinor, d.weeklyCapacity),
+                    DraftPatch(d.title, d.description, d.materials, d.category, d.priceMinor, d.weeklyCapacity),
                 )
             }
             Written(record, null)
@@ -117,18 +120,21 @@ class DraftEditorPresenter(private val store: DraftStoreInterface, private val l
         }
     }
 
-    private fun fromRecord(r: DraftRecord) = EditorState(
-        draftId = r.id,
-        form = DraftForm(
-            title = r.title,
-            description = r.description,
-            materials = r.materials.joinToString(", "),
-            category = r.category,
-            price = formatKes(r.priceMinor, language),
-            weeklyCapacity = r.weeklyCapacity.toString(),
-        ),
-        editable = r.editable,
-        state = stateKey(r.state),
-        message = if (r.editable) null else UiText(StringKey.READ_ONLY_NOTE),
-    )
+    private fun fromRecord(r: Draft): EditorState {
+        val editable = isEditable(r.status)
+        return EditorState(
+            draftId = r.id,
+            form = DraftForm(
+                title = r.title,
+                description = r.description,
+                materials = r.materials.joinToString(", "),
+                category = r.category,
+                price = formatKes(r.price.minor, language),
+                weeklyCapacity = r.weeklyCapacity.toString(),
+            ),
+            editable = editable,
+            state = stateKey(r.status),
+            message = if (editable) null else UiText(StringKey.READ_ONLY_NOTE),
+        )
+    }
 }

@@ -1,10 +1,10 @@
 // State of the drafts list screen. Calls block on the database: call from a background thread.
 package ke.fundi.app.logic
 
-import uniffi.fundi.DraftRecord
-import uniffi.fundi.DraftStoreInterface
+import uniffi.fundi.Draft
+import uniffi.fundi.DraftServiceInterface
 import uniffi.fundi.FundiException
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.Language
 import uniffi.fundi.formatKes
 
 /** One row of the list, ready to bind: every text is either final or a key with arguments. */
@@ -23,18 +23,18 @@ data class DraftListState(val rows: List<DraftRow>, val message: UiText? = null)
     val isEmpty: Boolean get() = rows.isEmpty() && message == null
 }
 
-fun draftRow(record: DraftRecord, language: UiLanguage): DraftRow = DraftRow(
+fun draftRow(record: Draft, language: Language): DraftRow = DraftRow(
     id = record.id,
     title = record.title,
-    price = formatKes(record.priceMinor, language),
+    price = formatKes(record.price.minor, language),
     weeklyCapacity = UiText(StringKey.ROW_WEEKLY_CAPACITY, record.weeklyCapacity.toLong()),
     category = categoryKey(record.category),
-    state = stateKey(record.state),
+    state = stateKey(record.status),
 )
 
-class DraftListPresenter(private val store: DraftStoreInterface, private val language: UiLanguage) {
+class DraftListPresenter(private val drafts: DraftServiceInterface, private val language: Language) {
     fun load(): DraftListState = try {
-        DraftListState(store.listDrafts().map { draftRow(it, language) })
+        DraftListState(drafts.listDrafts().map { draftRow(it, language) })
     } catch (e: FundiException) {
         DraftListState(emptyList(), errorText(e))
     }

@@ -5,11 +5,12 @@
 // background thread.
 package ke.fundi.app.logic
 
-import uniffi.fundi.DraftPhotoRecord
-import uniffi.fundi.DraftStoreInterface
+import uniffi.fundi.Advice
+import uniffi.fundi.DraftPhoto
+import uniffi.fundi.DraftServiceInterface
 import uniffi.fundi.FundiException
-import uniffi.fundi.PhotoAdvice
-import uniffi.fundi.PhotoLibrary
+import uniffi.fundi.PhotoServiceInterface
+import uniffi.fundi.isEditable
 import uniffi.fundi.maxPhotosPerDraft
 
 /** One photo as the editor lists it. */
@@ -41,16 +42,16 @@ data class PhotosState(
 )
 
 /** The coaching line for one piece of the core's advice. */
-fun adviceText(advice: PhotoAdvice): UiText = UiText(
+fun adviceText(advice: Advice): UiText = UiText(
     when (advice) {
-        PhotoAdvice.BLURRY -> StringKey.ADVICE_BLURRY
-        PhotoAdvice.TOO_DARK -> StringKey.ADVICE_TOO_DARK
-        PhotoAdvice.OVEREXPOSED -> StringKey.ADVICE_OVEREXPOSED
-        PhotoAdvice.TOO_SMALL -> StringKey.ADVICE_TOO_SMALL
+        Advice.BLURRY -> StringKey.ADVICE_BLURRY
+        Advice.TOO_DARK -> StringKey.ADVICE_TOO_DARK
+        Advice.OVEREXPOSED -> StringKey.ADVICE_OVEREXPOSED
+        Advice.TOO_SMALL -> StringKey.ADVICE_TOO_SMALL
     },
 )
 
-class DraftPhotosPresenter(private val store: DraftStoreInterface, private val library: PhotoLibrary) {
+class DraftPhotosPresenter(private val drafts: DraftServiceInterface, private val photos: PhotoServiceInterface) {
 
     /** The section for a draft that is not saved yet: nothing to list, adding saves first. */
     fun unsaved(): PhotosState = PhotosState(hint = UiText(StringKey.PHOTOS_SAVE_FIRST))
@@ -59,7 +60,7 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
     fun load(id: String?, editable: Boolean): PhotosState {
         if (id == null) return unsaved()
         return try {
-            shown(store.draftPhotos(library, id), editable)
+            shown(photos.draftPhotos(id), editable)
         } catch (e: FundiException) {
             PhotosState(canAdd = false, message = errorText(e))
         }
@@ -72,10 +73,9 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
      */
     fun add(id: String, sourcePath: String): PhotosState {
         val added = try {
-            store.addDraftPhoto(library, id, sourcePath)
-        } catch (e: FundiException.NotAllowed) {
-            return refusedAdd(id)
+            photos.addDraftPhoto(id, sourcePath)
         } catch (e: FundiException) {
+            // A refusal says why (a full draft, one sent for review): errorText reads its reason.
             return reloadWith(id, errorText(e))
         }
         val state = load(id, editable = true)
@@ -92,53 +92,38 @@ class DraftPhotosPresenter(private val store: DraftStoreInterface, private val l
 
     /** Make the photo `hash` the main one (it moves to the front). */
     fun makePrimary(id: String, hash: String): PhotosState = change(id) {
-        store.setPrimaryDraftPhoto(library, id, hash)
+        photos.setPrimaryDraftPhoto(id, hash)
     }
 
     /** Take the photo `hash` off the draft; if it was the main one, the next takes its place. */
     fun remove(id: String, hash: String): PhotosState = change(id) {
-        store.removeDraftPhoto(library, id, hash)
+        photos.removeDraftPhoto(id, hash)
     }.let { if (it.message == null) it.copy(notice = UiText(StringKey.PHOTO_REMOVED)) else it }
 
-    private fun change(id: String, action: () -> List<DraftPhotoRecord>): PhotosState = try {
+    private fun change(id: String, action: () -> List<DraftPhoto>): PhotosState = try {
         shown(action(), editable = true)
     } catch (e: FundiException) {
         reloadWith(id, errorText(e))
     }
 
-    /**
-     * The core refuses an add in two cases: the draft can no longer change (it was sent for
-     * review), or it already holds the core's [maxPhotosPerDraft] photos.
-     */
-    private fun refusedAdd(id: String): PhotosState {
-        val editable = try {
-            store.getDraft(id).editable
-        } catch (e: FundiException) {
-            return PhotosState(canAdd = false, message = errorText(e))
-        }
-        val state = load(id, editable)
-        val full = editable && state.tiles.size >= maxPhotosPerDraft().toInt()
-        return state.copy(message = UiText(if (full) StringKey.PHOTOS_FULL else StringKey.ERROR_NOT_ALLOWED))
-    }
-
     /** After a failed change: the photos as they are now, and what went wrong. */
     private fun reloadWith(id: String, message: UiText): PhotosState {
         val editable = try {
-            store.getDraft(id).editable
+            isEditable(drafts.getDraft(id).status)
         } catch (e: FundiException) {
             return PhotosState(canAdd = false, message = message)
         }
         return load(id, editable).copy(message = message)
     }
 
-    private fun shown(photos: List<DraftPhotoRecord>, editable: Boolean): PhotosState {
+    private fun shown(photos: List<DraftPhoto>, editable: Boolean): PhotosState {
         val ordered = photos.sortedBy { it.position }
         val full = ordered.size >= maxPhotosPerDraft().toInt()
         return PhotosState(
             tiles = ordered.map {
                 PhotoTile(
                     hash = it.hash,
-                    thumbnailPath = it.thumbnailPath,
+                    thumbnailPath = it.thumbPath,
                     primary = it.primary,
                     advice = it.advice.map(::adviceText),
                     canMakePrimary = editable && !it.primary,

@@ -1,44 +1,46 @@
-// The mapping from what the core reports (FieldProblem per field, FundiException) to text keys.
+// The mapping from what the core reports (a Problem per field, FundiException and the reason
+// behind a NotAllowed) to text keys.
 // Only mapping lives here: which problems exist and their limits are decided in Rust.
 package ke.fundi.app.logic
 
-import uniffi.fundi.DraftFieldName
-import uniffi.fundi.DraftState
-import uniffi.fundi.FieldProblem
+import uniffi.fundi.Category
+import uniffi.fundi.DraftField
+import uniffi.fundi.DraftStatus
 import uniffi.fundi.FundiException
+import uniffi.fundi.Language
+import uniffi.fundi.NotAllowedReason
 import uniffi.fundi.PhotoProblem
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.Problem
 import uniffi.fundi.formatKes
 
 /** The part of an `error_<field>_<problem>` key that names the field. */
-private fun fieldPart(field: DraftFieldName): String = when (field) {
-    DraftFieldName.TITLE -> "TITLE"
-    DraftFieldName.DESCRIPTION -> "DESCRIPTION"
-    DraftFieldName.MATERIALS -> "MATERIALS"
-    DraftFieldName.CATEGORY -> "CATEGORY"
-    DraftFieldName.PRICE -> "PRICE"
-    DraftFieldName.WEEKLY_CAPACITY -> "CAPACITY"
+private fun fieldPart(field: DraftField): String = when (field) {
+    DraftField.TITLE -> "TITLE"
+    DraftField.DESCRIPTION -> "DESCRIPTION"
+    DraftField.MATERIALS -> "MATERIALS"
+    DraftField.CATEGORY -> "CATEGORY"
+    DraftField.PRICE -> "PRICE"
+    DraftField.WEEKLY_CAPACITY -> "CAPACITY"
 }
 
 /** The message for one problem with one field, in the user's language where it holds a price. */
-fun fieldProblemText(field: DraftFieldName, problem: FieldProblem, language: UiLanguage): UiText {
+fun fieldProblemText(field: DraftField, problem: Problem, language: Language): UiText {
     // A limit on the price is money: the core formats it. Other limits are plain counts.
-    fun limit(value: Long): Any = if (field == DraftFieldName.PRICE) formatKes(value, language) else value
+    fun limit(value: Long): Any = if (field == DraftField.PRICE) formatKes(value, language) else value
     val (problemPart, args) = when (problem) {
-        is FieldProblem.Required -> "REQUIRED" to emptyList()
-        is FieldProblem.TooLong -> "TOO_LONG" to listOf<Any>(problem.max.toLong())
-        is FieldProblem.TooMany -> "TOO_MANY" to listOf<Any>(problem.max.toLong())
-        is FieldProblem.TooSmall -> "TOO_SMALL" to listOf(limit(problem.min))
-        is FieldProblem.TooLarge -> "TOO_LARGE" to listOf(limit(problem.max))
-        is FieldProblem.InvalidCharacters -> "INVALID" to emptyList()
+        is Problem.Required -> "REQUIRED" to emptyList()
+        is Problem.TooLong -> "TOO_LONG" to listOf<Any>(problem.max.toLong())
+        is Problem.TooMany -> "TOO_MANY" to listOf<Any>(problem.max.toLong())
+        is Problem.TooSmall -> "TOO_SMALL" to listOf(limit(problem.min))
+        is Problem.TooLarge -> "TOO_LARGE" to listOf(limit(problem.max))
+        is Problem.InvalidCharacters -> "INVALID" to emptyList()
     }
     return UiText(StringKey.valueOf("ERROR_${fieldPart(field)}_$problemPart"), args)
 }
 
 /** One message per field (the first the core reported), for showing next to each field. */
-fun fieldErrors(e: FundiException.InvalidInput, language: UiLanguage): Map<DraftFieldName, UiText> {
-    val out = LinkedHashMap<DraftFieldName, UiText>()
+fun fieldErrors(e: FundiException.InvalidInput, language: Language): Map<DraftField, UiText> {
+    val out = LinkedHashMap<DraftField, UiText>()
     for (issue in e.issues) {
         if (issue.field !in out) out[issue.field] = fieldProblemText(issue.field, issue.problem, language)
     }
@@ -49,7 +51,7 @@ fun fieldErrors(e: FundiException.InvalidInput, language: UiLanguage): Map<Draft
 fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.InvalidInput -> UiText(StringKey.FIX_MARKED_FIELDS)
     is FundiException.NotFound -> UiText(StringKey.ERROR_NOT_FOUND)
-    is FundiException.NotAllowed -> UiText(StringKey.ERROR_NOT_ALLOWED)
+    is FundiException.NotAllowed -> notAllowedText(e.reason)
     is FundiException.StorageFull -> UiText(StringKey.ERROR_STORAGE_FULL)
     is FundiException.StorageCorrupt -> UiText(StringKey.ERROR_STORAGE_CORRUPT)
     is FundiException.AppTooOld -> UiText(StringKey.ERROR_APP_TOO_OLD, e.found.toLong(), e.supported.toLong())
@@ -63,6 +65,16 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.InvalidPhoto -> UiText(photoProblemKey(e.reason))
 }
 
+/** Why the core refused an action: a full draft says so; the rest is "not possible now". */
+fun notAllowedText(reason: NotAllowedReason): UiText = when (reason) {
+    is NotAllowedReason.DraftFull -> UiText(StringKey.PHOTOS_FULL)
+    is NotAllowedReason.NotEditable,
+    is NotAllowedReason.InCatalog,
+    is NotAllowedReason.WrongRole,
+    is NotAllowedReason.WrongState,
+    is NotAllowedReason.Locked -> UiText(StringKey.ERROR_NOT_ALLOWED)
+}
+
 fun photoProblemKey(problem: PhotoProblem): StringKey = when (problem) {
     PhotoProblem.EMPTY -> StringKey.ERROR_PHOTO_EMPTY
     PhotoProblem.NOT_AN_IMAGE -> StringKey.ERROR_PHOTO_NOT_AN_IMAGE
@@ -73,26 +85,26 @@ fun photoProblemKey(problem: PhotoProblem): StringKey = when (problem) {
     PhotoProblem.UNREADABLE -> StringKey.ERROR_PHOTO_UNREADABLE
 }
 
-fun stateKey(state: DraftState): StringKey = when (state) {
-    DraftState.DRAFT -> StringKey.STATE_DRAFT
-    DraftState.SUBMITTED -> StringKey.STATE_SUBMITTED
-    DraftState.CHANGES_REQUESTED -> StringKey.STATE_CHANGES_REQUESTED
-    DraftState.APPROVED -> StringKey.STATE_APPROVED
+fun stateKey(state: DraftStatus): StringKey = when (state) {
+    DraftStatus.DRAFT -> StringKey.STATE_DRAFT
+    DraftStatus.SUBMITTED -> StringKey.STATE_SUBMITTED
+    DraftStatus.CHANGES_REQUESTED -> StringKey.STATE_CHANGES_REQUESTED
+    DraftStatus.APPROVED -> StringKey.STATE_APPROVED
 }
 
-fun categoryKey(category: ProductCategory): StringKey = when (category) {
-    ProductCategory.JEWELRY -> StringKey.CATEGORY_JEWELRY
-    ProductCategory.TEXTILES -> StringKey.CATEGORY_TEXTILES
-    ProductCategory.BASKETS -> StringKey.CATEGORY_BASKETS
-    ProductCategory.HOME_DECOR -> StringKey.CATEGORY_HOME_DECOR
-    ProductCategory.CARVINGS -> StringKey.CATEGORY_CARVINGS
-    ProductCategory.POTTERY -> StringKey.CATEGORY_POTTERY
-    ProductCategory.LEATHER -> StringKey.CATEGORY_LEATHER
-    ProductCategory.BEADWORK -> StringKey.CATEGORY_BEADWORK
-    ProductCategory.OTHER -> StringKey.CATEGORY_OTHER
+fun categoryKey(category: Category): StringKey = when (category) {
+    Category.JEWELRY -> StringKey.CATEGORY_JEWELRY
+    Category.TEXTILES -> StringKey.CATEGORY_TEXTILES
+    Category.BASKETS -> StringKey.CATEGORY_BASKETS
+    Category.HOME_DECOR -> StringKey.CATEGORY_HOME_DECOR
+    Category.CARVINGS -> StringKey.CATEGORY_CARVINGS
+    Category.POTTERY -> StringKey.CATEGORY_POTTERY
+    Category.LEATHER -> StringKey.CATEGORY_LEATHER
+    Category.BEADWORK -> StringKey.CATEGORY_BEADWORK
+    Category.OTHER -> StringKey.CATEGORY_OTHER
 }
 
 /** The core's language for a BCP 47 language tag such as "sw-KE" or "en". */
-fun uiLanguageFor(languageTag: String): UiLanguage =
-    if (languageTag.lowercase().let { it == "sw" || it.startsWith("sw-") || it.startsWith("sw_") }) UiLanguage.SWAHILI
-    else UiLanguage.ENGLISH
+fun uiLanguageFor(languageTag: String): Language =
+    if (languageTag.lowercase().let { it == "sw" || it.startsWith("sw-") || it.startsWith("sw_") }) Language.SWAHILI
+    else Language.ENGLISH

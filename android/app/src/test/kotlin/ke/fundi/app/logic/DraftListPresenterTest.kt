@@ -5,30 +5,32 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import uniffi.fundi.NewDraftInput
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.Category
+import uniffi.fundi.Language
+import uniffi.fundi.NewDraft
 
 class DraftListPresenterTest {
 
     private fun input(title: String, priceMinor: Long) =
-        NewDraftInput(title, "", listOf("sisal"), ProductCategory.BASKETS, priceMinor, 4u)
+        NewDraft(title, "", listOf("sisal"), Category.BASKETS, priceMinor, 4u)
 
     @Test
     fun emptyDatabaseShowsTheEmptyState() {
-        val (store, _) = tempStore()
-        val state = DraftListPresenter(store, UiLanguage.ENGLISH).load()
+        val phone = tempPhone()
+        val drafts = phone.drafts
+        val state = DraftListPresenter(drafts, Language.ENGLISH).load()
         assertTrue(state.isEmpty)
         assertEquals(emptyList<DraftRow>(), state.rows)
-        store.closeDatabase()
+        phone.closeDatabase()
     }
 
     @Test
     fun rowsAreNewestFirstWithFormattedPrices() {
-        val (store, _) = tempStore()
-        val older = store.createDraft(input("Kiondo basket", 125_000))
-        val newer = store.createDraft(input("Beaded bracelet", 45_050))
-        val state = DraftListPresenter(store, UiLanguage.ENGLISH).load()
+        val phone = tempPhone()
+        val drafts = phone.drafts
+        val older = drafts.createDraft(input("Kiondo basket", 125_000))
+        val newer = drafts.createDraft(input("Beaded bracelet", 45_050))
+        val state = DraftListPresenter(drafts, Language.ENGLISH).load()
         assertFalse(state.isEmpty)
         assertEquals(listOf(newer.id, older.id), state.rows.map { it.id })
         val row = state.rows.last()
@@ -38,24 +40,26 @@ class DraftListPresenterTest {
         assertEquals(UiText(StringKey.ROW_WEEKLY_CAPACITY, 4L), row.weeklyCapacity)
         assertEquals(StringKey.CATEGORY_BASKETS, row.category)
         assertEquals(StringKey.STATE_DRAFT, row.state)
-        store.closeDatabase()
+        phone.closeDatabase()
     }
 
     @Test
     fun submittedDraftsShowTheirState() {
-        val (store, _) = tempStore()
-        val d = store.createDraft(input("Soapstone bowl", 90_000))
-        store.submitDraft(d.id)
-        val row = DraftListPresenter(store, UiLanguage.SWAHILI).load().rows.single()
+        val phone = tempPhone()
+        val drafts = phone.drafts
+        val d = drafts.createDraft(input("Soapstone bowl", 90_000))
+        drafts.submitDraft(d.id)
+        val row = DraftListPresenter(drafts, Language.SWAHILI).load().rows.single()
         assertEquals(StringKey.STATE_SUBMITTED, row.state)
-        store.closeDatabase()
+        phone.closeDatabase()
     }
 
     @Test
     fun aClosedStoreGivesAMessageNotACrash() {
-        val (store, _) = tempStore()
-        store.closeDatabase()
-        val state = DraftListPresenter(store, UiLanguage.ENGLISH).load()
+        val phone = tempPhone()
+        val drafts = phone.drafts
+        phone.closeDatabase()
+        val state = DraftListPresenter(drafts, Language.ENGLISH).load()
         assertEquals(UiText(StringKey.ERROR_CLOSED), state.message)
         assertFalse(state.isEmpty)
     }

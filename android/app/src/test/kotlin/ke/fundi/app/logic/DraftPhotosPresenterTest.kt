@@ -13,13 +13,11 @@ import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import uniffi.fundi.Advice
+import uniffi.fundi.Category
+import uniffi.fundi.DraftField
+import uniffi.fundi.Language
 import uniffi.fundi.maxPhotosPerDraft
-import uniffi.fundi.DraftFieldName
-import uniffi.fundi.DraftStore
-import uniffi.fundi.PhotoAdvice
-import uniffi.fundi.PhotoLibrary
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.UiLanguage
 
 class DraftPhotosPresenterTest {
 
@@ -27,18 +25,20 @@ class DraftPhotosPresenterTest {
         title = "Kiondo basket",
         description = "Woven sisal with leather straps",
         materials = "sisal, leather",
-        category = ProductCategory.BASKETS,
+        category = Category.BASKETS,
         price = "1,250",
         weeklyCapacity = "4",
     )
 
-    private class Fixture(val store: DraftStore, val dir: Path) {
-        val library: PhotoLibrary = PhotoLibrary.open(dir.resolve("photos").toString())
-        val photos = DraftPhotosPresenter(store, library)
-        val editor = DraftEditorPresenter(store, UiLanguage.ENGLISH)
+    private class Fixture(val phone: TestPhone) {
+        val drafts = phone.drafts
+        val dir: Path = phone.dir
+        val service = phone.photos()
+        val photos = DraftPhotosPresenter(drafts, service)
+        val editor = DraftEditorPresenter(drafts, Language.ENGLISH)
     }
 
-    private fun fixture(): Fixture = tempStore().let { (store, dir) -> Fixture(store, dir) }
+    private fun fixture(): Fixture = Fixture(tempPhone())
 
     /** A camera-like JPEG: `luma(x, y)` gives each pixel's grey level. */
     private fun jpeg(dir: Path, name: String, width: Int, height: Int, luma: (Int, Int) -> Int): String {
@@ -74,8 +74,8 @@ class DraftPhotosPresenterTest {
         val refused = f.editor.saveForPhoto(good.copy(title = ""))
         assertFalse(refused.pickPhoto)
         assertNull(refused.draftId)
-        assertEquals(UiText(StringKey.ERROR_TITLE_REQUIRED), refused.fieldErrors[DraftFieldName.TITLE])
-        assertEquals(0, f.store.listDrafts().size)
+        assertEquals(UiText(StringKey.ERROR_TITLE_REQUIRED), refused.fieldErrors[DraftField.TITLE])
+        assertEquals(0, f.drafts.listDrafts().size)
 
         val saved = f.editor.saveForPhoto(good)
         assertTrue(saved.pickPhoto)
@@ -86,7 +86,7 @@ class DraftPhotosPresenterTest {
         assertEquals(UiText(StringKey.PHOTOS_EMPTY), empty.hint)
         assertTrue(empty.canAdd)
         assertFalse(f.editor.save(id, good).pickPhoto, "a plain save never opens the picker")
-        f.store.closeDatabase()
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -112,7 +112,7 @@ class DraftPhotosPresenterTest {
         assertEquals(expected, reopened.tiles.single().advice)
         assertTrue(reopened.coaching.isEmpty())
         assertNull(reopened.notice)
-        f.store.closeDatabase()
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -125,14 +125,14 @@ class DraftPhotosPresenterTest {
         assertEquals(emptyList<UiText>(), added.tiles.single().advice)
         assertEquals(UiText(StringKey.PHOTO_ADDED), added.notice)
         assertEquals(UiText(StringKey.PHOTOS_MAIN_HINT), added.hint)
-        f.store.closeDatabase()
+        f.phone.closeDatabase()
     }
 
     @Test
     fun everyPieceOfAdviceHasItsOwnLine() {
-        val keys = PhotoAdvice.values().map { adviceText(it).key }
-        assertEquals(PhotoAdvice.values().size, keys.toSet().size)
-        assertEquals(StringKey.ADVICE_OVEREXPOSED, adviceText(PhotoAdvice.OVEREXPOSED).key)
+        val keys = Advice.values().map { adviceText(it).key }
+        assertEquals(Advice.values().size, keys.toSet().size)
+        assertEquals(StringKey.ADVICE_OVEREXPOSED, adviceText(Advice.OVEREXPOSED).key)
         assertTrue(keys.all { it.resName.startsWith("advice_") })
     }
 
@@ -152,8 +152,8 @@ class DraftPhotosPresenterTest {
         assertNull(changed.message)
         assertEquals(listOf(hashes[2], hashes[0], hashes[1]), changed.tiles.map { it.hash })
         assertEquals(listOf(true, false, false), changed.tiles.map { it.primary })
-        assertEquals(hashes[2], f.store.draftPhotos(f.library, id).first { it.primary }.hash)
-        f.store.closeDatabase()
+        assertEquals(hashes[2], f.service.draftPhotos(id).first { it.primary }.hash)
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -178,7 +178,7 @@ class DraftPhotosPresenterTest {
         assertEquals(UiText(StringKey.ERROR_NOT_FOUND), again.message)
         assertNull(again.notice)
         assertTrue(again.canAdd)
-        f.store.closeDatabase()
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -203,8 +203,8 @@ class DraftPhotosPresenterTest {
         assertTrue(refused.coaching.isEmpty())
         // After a removal, adding is offered again.
         assertTrue(f.photos.remove(id, refused.tiles.last().hash).canAdd)
-        assertEquals(limit - 1, f.store.draftPhotos(f.library, id).size)
-        f.store.closeDatabase()
+        assertEquals(limit - 1, f.service.draftPhotos(id).size)
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -212,7 +212,7 @@ class DraftPhotosPresenterTest {
         val f = fixture()
         val id = f.editor.save(null, good).draftId!!
         val hash = f.photos.add(id, distinctPhoto(f.dir, 1)).tiles.single().hash
-        f.store.submitDraft(id)
+        f.drafts.submitDraft(id)
 
         val shown = f.photos.load(id, editable = false)
         assertFalse(shown.canAdd)
@@ -228,8 +228,8 @@ class DraftPhotosPresenterTest {
 
         val removed = f.photos.remove(id, hash)
         assertEquals(UiText(StringKey.ERROR_NOT_ALLOWED), removed.message)
-        assertEquals(listOf(hash), f.store.draftPhotos(f.library, id).map { it.hash })
-        f.store.closeDatabase()
+        assertEquals(listOf(hash), f.service.draftPhotos(id).map { it.hash })
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -247,8 +247,8 @@ class DraftPhotosPresenterTest {
 
         val empty = f.dir.resolve("empty.jpg").also { Files.write(it, ByteArray(0)) }
         assertEquals(UiText(StringKey.ERROR_PHOTO_EMPTY), f.photos.add(id, empty.toString()).message)
-        assertEquals(1, f.store.draftPhotos(f.library, id).size)
-        f.store.closeDatabase()
+        assertEquals(1, f.service.draftPhotos(id).size)
+        f.phone.closeDatabase()
     }
 
     @Test
@@ -260,18 +260,18 @@ class DraftPhotosPresenterTest {
         assertEquals(UiText(StringKey.ERROR_STORAGE_FULL), full.message)
         assertEquals(1, full.tiles.size)
         assertEquals(UiText(StringKey.ERROR_PHOTO_UNREADABLE), f.photos.copyFailed(id, outOfSpace = false).message)
-        f.store.closeDatabase()
+        f.phone.closeDatabase()
     }
 
     @Test
     fun aDeletedDraftHasNoPhotoSection() {
         val f = fixture()
         val id = f.editor.save(null, good).draftId!!
-        f.store.deleteDraft(id)
+        f.drafts.deleteDraft(id)
         val gone = f.photos.load(id, editable = true)
         assertEquals(UiText(StringKey.ERROR_NOT_FOUND), gone.message)
         assertFalse(gone.canAdd)
         assertEquals(UiText(StringKey.ERROR_NOT_FOUND), f.photos.add(id, distinctPhoto(f.dir, 1)).message)
-        f.store.closeDatabase()
+        f.phone.closeDatabase()
     }
 }

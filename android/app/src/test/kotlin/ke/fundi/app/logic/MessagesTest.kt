@@ -1,32 +1,33 @@
-// From the core's FieldProblem and FundiException to string keys and arguments.
+// From the core's Problem and FundiException to string keys and arguments.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import uniffi.fundi.DraftFieldName
-import uniffi.fundi.DraftState
-import uniffi.fundi.FieldIssue
-import uniffi.fundi.FieldProblem
+import uniffi.fundi.Category
+import uniffi.fundi.DraftField
+import uniffi.fundi.DraftStatus
+import uniffi.fundi.FieldError
 import uniffi.fundi.FundiException
-import uniffi.fundi.ProductCategory
-import uniffi.fundi.UiLanguage
+import uniffi.fundi.Language
+import uniffi.fundi.NotAllowedReason
+import uniffi.fundi.Problem
 import uniffi.fundi.formatKes
 import uniffi.fundi.parsePrice
 
 class MessagesTest {
     private val problems = listOf(
-        FieldProblem.Required, FieldProblem.TooLong(80u), FieldProblem.TooMany(20u),
-        FieldProblem.TooSmall(1), FieldProblem.TooLarge(1000), FieldProblem.InvalidCharacters,
+        Problem.Required, Problem.TooLong(80u), Problem.TooMany(20u),
+        Problem.TooSmall(1), Problem.TooLarge(1000), Problem.InvalidCharacters,
     )
 
     @Test
     fun everyFieldAndProblemHasItsOwnKey() {
         val keys = mutableSetOf<StringKey>()
-        for (field in DraftFieldName.values()) for (problem in problems) {
-            keys += fieldProblemText(field, problem, UiLanguage.ENGLISH).key
+        for (field in DraftField.values()) for (problem in problems) {
+            keys += fieldProblemText(field, problem, Language.ENGLISH).key
         }
-        assertEquals(DraftFieldName.values().size * problems.size, keys.size)
+        assertEquals(DraftField.values().size * problems.size, keys.size)
         assertTrue(keys.all { it.resName.startsWith("error_") })
     }
 
@@ -34,46 +35,46 @@ class MessagesTest {
     fun limitsBecomeArguments() {
         assertEquals(
             UiText(StringKey.ERROR_TITLE_TOO_LONG, 80L),
-            fieldProblemText(DraftFieldName.TITLE, FieldProblem.TooLong(80u), UiLanguage.ENGLISH),
+            fieldProblemText(DraftField.TITLE, Problem.TooLong(80u), Language.ENGLISH),
         )
         assertEquals(
             UiText(StringKey.ERROR_CAPACITY_TOO_LARGE, 1000L),
-            fieldProblemText(DraftFieldName.WEEKLY_CAPACITY, FieldProblem.TooLarge(1000), UiLanguage.SWAHILI),
+            fieldProblemText(DraftField.WEEKLY_CAPACITY, Problem.TooLarge(1000), Language.SWAHILI),
         )
         assertEquals(
             UiText(StringKey.ERROR_MATERIALS_TOO_MANY, 20L),
-            fieldProblemText(DraftFieldName.MATERIALS, FieldProblem.TooMany(20u), UiLanguage.ENGLISH),
+            fieldProblemText(DraftField.MATERIALS, Problem.TooMany(20u), Language.ENGLISH),
         )
-        assertEquals(UiText(StringKey.ERROR_PRICE_INVALID), fieldProblemText(DraftFieldName.PRICE, FieldProblem.InvalidCharacters, UiLanguage.ENGLISH))
+        assertEquals(UiText(StringKey.ERROR_PRICE_INVALID), fieldProblemText(DraftField.PRICE, Problem.InvalidCharacters, Language.ENGLISH))
     }
 
     @Test
     fun priceLimitsAreFormattedByTheCore() {
-        val text = fieldProblemText(DraftFieldName.PRICE, FieldProblem.TooLarge(100_000_000), UiLanguage.ENGLISH)
+        val text = fieldProblemText(DraftField.PRICE, Problem.TooLarge(100_000_000), Language.ENGLISH)
         assertEquals(StringKey.ERROR_PRICE_TOO_LARGE, text.key)
-        assertEquals(listOf<Any>(formatKes(100_000_000, UiLanguage.ENGLISH)), text.args)
+        assertEquals(listOf<Any>(formatKes(100_000_000, Language.ENGLISH)), text.args)
         assertEquals("KSh 1,000,000", text.args.single())
     }
 
     @Test
     fun parsePriceRejectionMapsToThePriceField() {
         val e = runCatching { parsePrice("abc") }.exceptionOrNull() as FundiException.InvalidInput
-        assertEquals(mapOf(DraftFieldName.PRICE to UiText(StringKey.ERROR_PRICE_INVALID)), fieldErrors(e, UiLanguage.ENGLISH))
+        assertEquals(mapOf(DraftField.PRICE to UiText(StringKey.ERROR_PRICE_INVALID)), fieldErrors(e, Language.ENGLISH))
         val empty = runCatching { parsePrice("  ") }.exceptionOrNull() as FundiException.InvalidInput
-        assertEquals(StringKey.ERROR_PRICE_REQUIRED, fieldErrors(empty, UiLanguage.ENGLISH).getValue(DraftFieldName.PRICE).key)
+        assertEquals(StringKey.ERROR_PRICE_REQUIRED, fieldErrors(empty, Language.ENGLISH).getValue(DraftField.PRICE).key)
     }
 
     @Test
     fun theFirstIssueOfAFieldWins() {
         val e = FundiException.InvalidInput(listOf(
-            FieldIssue(DraftFieldName.TITLE, FieldProblem.Required),
-            FieldIssue(DraftFieldName.TITLE, FieldProblem.InvalidCharacters),
-            FieldIssue(DraftFieldName.PRICE, FieldProblem.TooSmall(100)),
+            FieldError(DraftField.TITLE, Problem.Required),
+            FieldError(DraftField.TITLE, Problem.InvalidCharacters),
+            FieldError(DraftField.PRICE, Problem.TooSmall(100)),
         ))
-        val errors = fieldErrors(e, UiLanguage.ENGLISH)
-        assertEquals(listOf(DraftFieldName.TITLE, DraftFieldName.PRICE), errors.keys.toList())
-        assertEquals(StringKey.ERROR_TITLE_REQUIRED, errors.getValue(DraftFieldName.TITLE).key)
-        assertEquals(UiText(StringKey.ERROR_PRICE_TOO_SMALL, "KSh 1"), errors.getValue(DraftFieldName.PRICE))
+        val errors = fieldErrors(e, Language.ENGLISH)
+        assertEquals(listOf(DraftField.TITLE, DraftField.PRICE), errors.keys.toList())
+        assertEquals(StringKey.ERROR_TITLE_REQUIRED, errors.getValue(DraftField.TITLE).key)
+        assertEquals(UiText(StringKey.ERROR_PRICE_TOO_SMALL, "KSh 1"), errors.getValue(DraftField.PRICE))
     }
 
     @Test
@@ -81,7 +82,8 @@ class MessagesTest {
         val cases = mapOf(
             FundiException.InvalidInput(emptyList()) to UiText(StringKey.FIX_MARKED_FIELDS),
             FundiException.NotFound() to UiText(StringKey.ERROR_NOT_FOUND),
-            FundiException.NotAllowed("submitted") to UiText(StringKey.ERROR_NOT_ALLOWED),
+            FundiException.NotAllowed(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED)) to UiText(StringKey.ERROR_NOT_ALLOWED),
+            FundiException.NotAllowed(NotAllowedReason.DraftFull(8u)) to UiText(StringKey.PHOTOS_FULL),
             FundiException.StorageFull() to UiText(StringKey.ERROR_STORAGE_FULL),
             FundiException.StorageCorrupt() to UiText(StringKey.ERROR_STORAGE_CORRUPT),
             FundiException.AppTooOld(7u, 3u) to UiText(StringKey.ERROR_APP_TOO_OLD, 7L, 3L),
@@ -92,18 +94,29 @@ class MessagesTest {
     }
 
     @Test
+    fun everyRefusalReasonHasAMessage() {
+        val reasons = listOf(
+            NotAllowedReason.DraftFull(8u), NotAllowedReason.NotEditable(DraftStatus.APPROVED), NotAllowedReason.InCatalog,
+            NotAllowedReason.WrongRole, NotAllowedReason.WrongState, NotAllowedReason.Locked,
+        )
+        val keys = reasons.associateWith { notAllowedText(it).key }
+        assertEquals(StringKey.PHOTOS_FULL, keys.getValue(NotAllowedReason.DraftFull(8u)))
+        assertEquals(setOf(StringKey.ERROR_NOT_ALLOWED), (keys - NotAllowedReason.DraftFull(8u)).values.toSet())
+    }
+
+    @Test
     fun statesAndCategoriesHaveDistinctLabels() {
-        assertEquals(DraftState.values().size, DraftState.values().map(::stateKey).toSet().size)
-        assertEquals(ProductCategory.values().size, ProductCategory.values().map(::categoryKey).toSet().size)
-        assertEquals(StringKey.CATEGORY_HOME_DECOR, categoryKey(ProductCategory.HOME_DECOR))
-        assertEquals(StringKey.STATE_SUBMITTED, stateKey(DraftState.SUBMITTED))
+        assertEquals(DraftStatus.values().size, DraftStatus.values().map(::stateKey).toSet().size)
+        assertEquals(Category.values().size, Category.values().map(::categoryKey).toSet().size)
+        assertEquals(StringKey.CATEGORY_HOME_DECOR, categoryKey(Category.HOME_DECOR))
+        assertEquals(StringKey.STATE_SUBMITTED, stateKey(DraftStatus.SUBMITTED))
     }
 
     @Test
     fun languageTags() {
-        assertEquals(UiLanguage.SWAHILI, uiLanguageFor("sw"))
-        assertEquals(UiLanguage.SWAHILI, uiLanguageFor("sw-KE"))
-        assertEquals(UiLanguage.ENGLISH, uiLanguageFor("en-KE"))
-        assertEquals(UiLanguage.ENGLISH, uiLanguageFor("swh"))
+        assertEquals(Language.SWAHILI, uiLanguageFor("sw"))
+        assertEquals(Language.SWAHILI, uiLanguageFor("sw-KE"))
+        assertEquals(Language.ENGLISH, uiLanguageFor("en-KE"))
+        assertEquals(Language.ENGLISH, uiLanguageFor("swh"))
     }
 }

@@ -1,11 +1,25 @@
-// A fresh drafts database in a temporary directory for each test, over the real Rust core.
+// A fresh phone database in a temporary directory for each test, over the real Rust core.
 package ke.fundi.app.logic
 
 import java.nio.file.Files
 import java.nio.file.Path
-import uniffi.fundi.DraftStore
+import uniffi.fundi.DraftService
+import uniffi.fundi.FundiPhone
+import uniffi.fundi.PhotoLibrary
+import uniffi.fundi.PhotoService
 
-fun tempStore(): Pair<DraftStore, Path> {
+/** A phone over a fresh database: its drafts service, its directory, and the phone itself. */
+class TestPhone(val phone: FundiPhone, val dir: Path) {
+    val drafts: DraftService = phone.drafts()
+
+    /** The draft photos service, its photo library in this phone's directory. */
+    fun photos(): PhotoService = phone.photos(PhotoLibrary.open(dir.resolve("photos").toString()))
+
+    /** Close the phone's database (for every service taken from it). */
+    fun closeDatabase() = phone.closeDatabase()
+}
+
+fun tempPhone(): TestPhone {
     val dir = Files.createTempDirectory("fundi-android-test")
-    return DraftStore.open(dir.resolve("drafts.db").toString()) to dir
+    return TestPhone(FundiPhone.open(dir.resolve("phone.db").toString()), dir)
 }

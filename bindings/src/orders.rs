@@ -1,0 +1,72 @@
+//! Orders across the FFI: the depot's orders this phone sees, in their optimistic status, and
+//! the commands the phone sends (checked by the core against the depot's transition table).
+
+use crate::error::FundiError;
+use crate::sync::SyncService;
+use fundi_core::replica::OrderView;
+use fundi_sync::{OrderCommand, OrderStatus};
+
+#[uniffi::remote(Enum)]
+pub enum OrderStatus {
+    New,
+    Assigned,
+    Accepted,
+    Declined,
+    InProduction,
+    ReadyForPickup,
+    Received,
+    QcPassed,
+    QcFailed,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+#[uniffi::remote(Enum)]
+pub enum OrderCommand {
+    Assign,
+    Accept,
+    Decline,
+    StartProduction,
+    MarkReady,
+    Receive,
+    QcPass,
+    QcFail,
+    Rework,
+    Ship,
+    Deliver,
+    Cancel,
+}
+
+#[uniffi::remote(Record)]
+pub struct OrderView {
+    pub id: String,
+    /// The status to show: the depot's, with this phone's pending commands applied.
+    pub status: OrderStatus,
+    /// The depot's last known status.
+    pub server_status: OrderStatus,
+    /// Commands sent from here and not yet answered.
+    pub pending_commands: Vec<OrderCommand>,
+    pub product: String,
+    pub quantity: u32,
+    pub price_minor: i64,
+    pub artisan_id: Option<String>,
+    pub source: String,
+    pub external_ref: String,
+    pub note: Option<String>,
+    pub updated_at_ms: u64,
+}
+
+#[uniffi::export]
+impl SyncService {
+    /// Orders this phone sees, newest change first.
+    pub fn list_orders(&self) -> Result<Vec<OrderView>, FundiError> {
+        Ok(self.inner.list_orders()?)
+    }
+
+    /// Queue a command (accept, decline, mark ready, receive, qc pass, ...) with an optional
+    /// reason; a command the rules refuse now is `NotAllowed` (wrong role or state).
+    pub fn order_command(&self, id: String, command: OrderCommand, reason: Option<String>) -> Result<OrderView, FundiError> {
+        Ok(self.inner.order_command(&id, command, reason)?)
+    }
+}

@@ -1,0 +1,34 @@
+//! Profiles across the FFI. The core keeps a profile as a document of stamped fields; Kotlin
+//! sees its text fields (`ProfileRecord`, a different shape from the core's `ProfileBody`).
+
+use crate::error::FundiError;
+use crate::sync::SyncService;
+use fundi_sync::ProfileBody;
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ProfileRecord {
+    pub account_id: String,
+    pub display_name: Option<String>,
+    pub location: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl ProfileRecord {
+    fn new(account_id: String, profile: ProfileBody) -> Self {
+        let text = |field: &str| profile.doc.value(field).and_then(|v| v.as_str()).map(String::from);
+        ProfileRecord { display_name: text("display_name"), location: text("location"), phone: text("phone"), account_id }
+    }
+}
+
+#[uniffi::export]
+impl SyncService {
+    /// A profile's text fields (own, or a mentee's for a mentor), null if never synced or set.
+    pub fn profile(&self, account_id: String) -> Result<Option<ProfileRecord>, FundiError> {
+        Ok(self.inner.profile(&account_id)?.map(|p| ProfileRecord::new(account_id, p)))
+    }
+
+    /// Set one text field of a profile (`display_name`, `location`, `phone`).
+    pub fn set_profile_text(&self, account_id: String, field: String, value: String) -> Result<(), FundiError> {
+        Ok(self.inner.set_profile_field(&account_id, &field, value.into())?)
+    }
+}
