@@ -3,20 +3,9 @@
 //! converge; an order goes from assigned to delivered across several syncs; stock adds up.
 
 mod common;
-use common::Server;
-use fundi_core::drafts::{Category, DraftPatch, DraftStatus, NewDraft};
+use common::{basket, Server};
+use fundi_core::drafts::{DraftPatch, DraftStatus};
 use fundi_sync::workflow::{DraftCommand, OrderCommand, OrderStatus};
-
-fn basket() -> NewDraft {
-    NewDraft {
-        title: "Kiondo".into(),
-        description: "Sisal basket".into(),
-        materials: vec!["sisal".into()],
-        category: Category::Baskets,
-        price_minor: 250_000,
-        weekly_capacity: 4,
-    }
-}
 
 #[test]
 fn order_flow_from_assigned_to_delivered_across_syncs() {

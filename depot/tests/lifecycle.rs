@@ -3,8 +3,7 @@
 //! refuses a data directory written by a newer server without changing a byte of it.
 
 mod common;
-use common::{Server, BIN};
-use fundi_core::drafts::{Category, NewDraft};
+use common::{basket, Server, BIN};
 use rusqlite::Connection;
 use std::io::Read;
 use std::path::Path;
@@ -13,17 +12,6 @@ use std::time::Duration;
 
 /// Generous for a loaded CI machine; a server that ignores the signal never exits at all.
 const PROMPTLY: Duration = Duration::from_secs(15);
-
-fn basket() -> NewDraft {
-    NewDraft {
-        title: "Kiondo".into(),
-        description: "Sisal basket".into(),
-        materials: vec!["sisal".into()],
-        category: Category::Baskets,
-        price_minor: 250_000,
-        weekly_capacity: 4,
-    }
-}
 
 fn count(db: &Path, sql: &str) -> i64 {
     Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()

@@ -24,16 +24,13 @@ impl Store {
     pub fn list_conflicts(&self) -> Result<Vec<ConflictItem>> {
         self.read(|c| {
             let mut out = db::list(c)?;
-            for (counter, kind, record_id, m, reason) in outbox::wedged_items(c)? {
-                let what = m.map_or_else(|| "unreadable".to_string(), |m| m.summary());
-                out.push(ConflictItem {
-                    id: format!("outbox:{counter}"),
-                    kind,
-                    record_id,
-                    field: None,
-                    value: Some(what),
-                    reason,
-                });
+            for item in outbox::items(c, true)? {
+                let reason = match item.state {
+                    outbox::ItemState::Wedged { reason } => Some(reason),
+                    outbox::ItemState::Pending => None,
+                };
+                let (id, kind, record_id) = (format!("outbox:{}", item.counter), item.kind, item.record_id);
+                out.push(ConflictItem { id, kind, record_id, field: None, value: Some(item.summary), reason });
             }
             Ok(out)
         })

@@ -159,40 +159,32 @@ impl Store {
 
     /// The outbox, oldest first.
     pub fn outbox_items(&self) -> Result<Vec<OutboxItem>> {
-        self.read(|c| {
-            let mut s =
-                c.prepare("SELECT counter, kind, record_id, body, state, reason, attempts FROM outbox ORDER BY counter")?;
-            let rows = s.query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, i64>(6)?,
-                ))
-            })?;
-            let mut out = vec![];
-            for row in rows {
-                let (counter, kind, record_id, body, state, reason, attempts) = row?;
-                let summary = serde_json::from_str::<Mutation>(&body).map_or_else(|_| "unreadable".to_string(), |m| m.summary());
-                out.push(OutboxItem {
-                    counter: counter as u64,
-                    kind,
-                    record_id,
-                    summary,
-                    state: if state == "wedged" {
-                        ItemState::Wedged { reason: reason.unwrap_or_default() }
-                    } else {
-                        ItemState::Pending
-                    },
-                    attempts: attempts as u32,
-                });
-            }
-            Ok(out)
-        })
+        self.read(|c| items(c, false))
     }
+}
+
+/// The items, oldest first, or only the wedged ones. An unreadable row shows as "unreadable".
+pub(crate) fn items(conn: &Connection, only_wedged: bool) -> Result<Vec<OutboxItem>> {
+    let filter = if only_wedged { "WHERE state = 'wedged'" } else { "" };
+    let sql = format!("SELECT counter, kind, record_id, body, state, reason, attempts FROM outbox {filter} ORDER BY counter");
+    let mut s = conn.prepare(&sql)?;
+    let rows = s.query_map([], |r| {
+        let body: String = r.get(3)?;
+        let state: String = r.get(4)?;
+        Ok(OutboxItem {
+            counter: r.get::<_, i64>(0)? as u64,
+            kind: r.get(1)?,
+            record_id: r.get(2)?,
+            summary: serde_json::from_str::<Mutation>(&body).map_or_else(|_| "unreadable".to_string(), |m| m.summary()),
+            state: if state == "wedged" {
+                ItemState::Wedged { reason: r.get::<_, Option<String>>(5)?.unwrap_or_default() }
+            } else {
+                ItemState::Pending
+            },
+            attempts: r.get::<_, i64>(6)? as u32,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A wedged item's mutation: `Ok(None)` when its row cannot be read any more.
@@ -208,27 +200,6 @@ pub(crate) fn wedged_item(conn: &Connection, counter: u64) -> Result<Option<Muta
 pub(crate) fn remove(conn: &Connection, counter: u64) -> Result<()> {
     conn.execute("DELETE FROM outbox WHERE counter = ?1", [counter as i64])?;
     Ok(())
-}
-
-/// Wedged items (refused by the depot), oldest first, with why; `None` for an unreadable row.
-pub(crate) fn wedged_items(conn: &Connection) -> Result<Vec<(u64, String, String, Option<Mutation>, Option<String>)>> {
-    let mut s =
-        conn.prepare("SELECT counter, kind, record_id, body, reason FROM outbox WHERE state = 'wedged' ORDER BY counter")?;
-    let rows = s.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-        ))
-    })?;
-    let mut out = vec![];
-    for row in rows {
-        let (counter, kind, record_id, body, reason) = row?;
-        out.push((counter as u64, kind, record_id, serde_json::from_str(&body).ok(), reason));
-    }
-    Ok(out)
 }
 
 /// Wedged items.

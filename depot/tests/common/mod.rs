@@ -117,6 +117,18 @@ pub fn wait_exit(child: &mut Child, timeout: std::time::Duration) -> std::proces
     }
 }
 
+/// A valid draft as an artisan types it.
+pub fn basket() -> fundi_core::drafts::NewDraft {
+    fundi_core::drafts::NewDraft {
+        title: "Kiondo".into(),
+        description: "Sisal basket".into(),
+        materials: vec!["sisal".into()],
+        category: fundi_core::drafts::Category::Baskets,
+        price_minor: 250_000,
+        weekly_capacity: 4,
+    }
+}
+
 pub fn uuid_like() -> String {
     fundi_sync::ids::new_id()
 }
