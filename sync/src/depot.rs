@@ -10,9 +10,10 @@ use crate::document::{DocState, FieldOutcome};
 use crate::fields::{check_draft_field, check_profile_field};
 use crate::hlc::Timestamp;
 use crate::ids;
-use crate::limits::{CLOCK_AHEAD_MAX_MS, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX};
+use crate::limits::{BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, COUNTER_MAX, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX};
 use crate::wire::{
-    CommandBody, Kind, LedgerEntry, Mutation, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody, PROTOCOL_VERSION,
+    CommandBody, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody,
+    PROTOCOL_VERSION,
 };
 use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
 use serde_json::{json, Value};
@@ -86,7 +87,7 @@ pub enum BatchRefusal {
     WrongDevice,
     #[error("at most {PUSH_BATCH_MAX} mutations per push")]
     TooLarge,
-    #[error("counters must be positive and increasing")]
+    #[error("counters must be positive, increasing and at most {COUNTER_MAX}")]
     BadCounters,
 }
 
@@ -101,13 +102,25 @@ pub fn check_push(req: &PushRequest, device_id: &str) -> Result<(), BatchRefusal
     if req.mutations.len() > PUSH_BATCH_MAX {
         return Err(BatchRefusal::TooLarge);
     }
-    if req.mutations.windows(2).any(|w| w[0].counter >= w[1].counter) || req.mutations.iter().any(|m| m.counter == 0) {
+    if req.mutations.windows(2).any(|w| w[0].counter >= w[1].counter)
+        || req.mutations.iter().any(|m| m.counter == 0 || m.counter > COUNTER_MAX)
+    {
         return Err(BatchRefusal::BadCounters);
     }
     Ok(())
 }
 
-/// Whether any stamp of `m` lies further ahead of the depot's wall clock than the bound.
+/// The answer to a replayed counter (at or below the device's last): the stored one, or, when
+/// it was pruned, a typed refusal; never "applied", which the depot cannot know any more.
+pub fn replay_answer(counter: u64, stored: Option<MutationResult>) -> MutationResult {
+    stored.unwrap_or_else(|| MutationResult {
+        counter,
+        rejected: Some(Rejection::new(RejectCode::TooOldToReplay, "this change's answer is no longer kept")),
+    })
+}
+
+/// Whether any stamp of `m` lies further ahead of the depot's wall clock than the bound. The
+/// wall clock is the depot machine's own, never the HLC that phones' stamps move forward.
 pub fn clock_ahead(m: &Mutation, depot_wall_ms: u64) -> bool {
     let bound = depot_wall_ms.saturating_add(CLOCK_AHEAD_MAX_MS);
     m.stamps().iter().any(|t| t.wall_ms > bound)
@@ -211,6 +224,9 @@ where
                 None => DocState::default(),
             };
             let mut clean = true;
+            if fields.values().any(|w| w.base.len() > BASE_STAMPS_MAX) {
+                return Err(rej(RejectCode::Invalid, "a write names at most 8 replaced stamps").into());
+            }
             for (name, write) in fields {
                 match kind {
                     Kind::Draft => check_draft_field(name, &write.value)?,
@@ -416,6 +432,26 @@ mod tests {
         assert_eq!(check_push(&req(1, DEVICE, &[0]), DEVICE), Err(BatchRefusal::BadCounters));
         let big: Vec<u64> = (1..=PUSH_BATCH_MAX as u64 + 1).collect();
         assert_eq!(check_push(&req(1, DEVICE, &big), DEVICE), Err(BatchRefusal::TooLarge));
+    }
+
+    #[test]
+    fn counters_beyond_the_signed_range_and_too_many_bases_are_refused() {
+        let mut m = write("title", json!("x"), NOW);
+        m.counter = COUNTER_MAX + 1;
+        let req = PushRequest { protocol: 1, device_id: DEVICE.into(), cursor: 0, mutations: vec![m], extra: Extra::new() };
+        assert_eq!(check_push(&req, DEVICE), Err(BatchRefusal::BadCounters));
+        let mut m = write("title", json!("x"), NOW);
+        m.fields.as_mut().unwrap().get_mut("title").unwrap().base = (0..=BASE_STAMPS_MAX as u64).map(|i| ts(i + 1)).collect();
+        assert_eq!(code(decide(&facts(), &who(ARTISAN, Role::Artisan), DEVICE, 0, &m, NOW)), RejectCode::Invalid);
+    }
+
+    #[test]
+    fn a_replay_whose_answer_was_pruned_is_refused_never_applied() {
+        let kept = MutationResult { counter: 3, rejected: None };
+        assert_eq!(replay_answer(3, Some(kept.clone())), kept);
+        let pruned = replay_answer(4, None);
+        assert_eq!(pruned.counter, 4);
+        assert_eq!(pruned.rejected.map(|r| r.code), Some(RejectCode::TooOldToReplay));
     }
 
     #[test]

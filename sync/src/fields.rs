@@ -7,7 +7,8 @@ use crate::drafts::rules::validate_patch;
 use crate::drafts::{Category, DraftField, DraftPatch};
 use crate::hash::is_content_hash;
 use crate::limits::{
-    FIELD_NAME_MAX_BYTES, FIELD_VALUE_MAX_BYTES, PHOTOS_PER_DRAFT_MAX, PROFILE_TEXT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS,
+    FIELD_NAME_MAX_BYTES, FIELD_VALUE_MAX_BYTES, FIELD_VALUE_MAX_DEPTH, PHOTOS_PER_DRAFT_MAX, PROFILE_TEXT_MAX_CHARS,
+    REVIEW_NOTE_MAX_CHARS,
 };
 use crate::wire::{RejectCode, Rejection};
 use serde_json::Value;
@@ -33,10 +34,22 @@ pub fn check_field_name(name: &str) -> Result<(), Rejection> {
 }
 
 fn check_size(v: &Value) -> Result<(), Rejection> {
+    if depth(v) > FIELD_VALUE_MAX_DEPTH {
+        return Err(invalid(format!("values nest at most {FIELD_VALUE_MAX_DEPTH} levels")));
+    }
     if v.to_string().len() > FIELD_VALUE_MAX_BYTES {
         return Err(invalid("value too large"));
     }
     Ok(())
+}
+
+/// How deep a value nests: 0 for a scalar, 1 for a flat list or object, ...
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// Check one write of draft field `name`.
@@ -181,6 +194,15 @@ mod tests {
         assert!(check_profile_field("owner", &json!("x")).is_err());
         assert!(check_profile_field("display_name", &json!("a".repeat(PROFILE_TEXT_MAX_CHARS + 1))).is_err());
         assert!(check_profile_field("display_name", &json!("Wanjiku")).is_ok());
+    }
+
+    #[test]
+    fn values_nest_at_most_the_limit() {
+        let nested = |levels: usize| (0..levels).fold(json!(1), |v, _| json!([v]));
+        assert!(check_draft_field("future_field", &nested(FIELD_VALUE_MAX_DEPTH)).is_ok());
+        assert!(check_draft_field("future_field", &nested(FIELD_VALUE_MAX_DEPTH + 1)).is_err());
+        assert!(check_profile_field("future_field", &nested(122)).is_err());
+        assert_eq!(depth(&json!({"a": [1, {"b": []}]})), 4);
     }
 
     fn long_value() -> String {

@@ -32,6 +32,11 @@ pub const FIELD_VALUE_MAX_BYTES: usize = 8 * 1024;
 pub const FIELDS_PER_DOCUMENT_MAX: usize = 64;
 /// Field names: 1 to this many of `a-z`, `0-9`, `_`.
 pub const FIELD_NAME_MAX_BYTES: usize = 48;
+/// How deep a field's value may nest (lists and objects): a page of records must stay well
+/// inside every phone's JSON recursion limit.
+pub const FIELD_VALUE_MAX_DEPTH: usize = 8;
+/// Stamps one field write may name as replaced (an edit names one, a conflict resolution two).
+pub const BASE_STAMPS_MAX: usize = 8;
 
 // Ledgers.
 /// Most any single stock movement may move (guards against a slipped finger adding a million).
@@ -52,6 +57,8 @@ pub const PULL_PAGE_MAX: usize = 1000;
 pub const PULL_PAGE_ASKED: usize = 500;
 /// Answers the depot keeps per device, counted back from its last counter.
 pub const PUSH_RESULTS_KEPT: u64 = 5_000;
+/// The greatest mutation counter (the depot stores counters as SQLite's signed 64-bit integers).
+pub const COUNTER_MAX: u64 = i64::MAX as u64;
 
 // Clocks.
 /// How far ahead of the depot's wall clock a stamp may be (the depot refuses stamps beyond it).

@@ -5,6 +5,7 @@
 //! never failing the batch around it.
 
 use crate::hlc::Timestamp;
+use crate::limits::FIELD_NAME_MAX_BYTES;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -130,7 +131,10 @@ impl Mutation {
     /// entry"): shown in the outbox and in a refusal's conflict record.
     pub fn summary(&self) -> String {
         match self.op() {
-            Ok(Op::Fields(f)) => format!("edit {}", f.keys().take(8).cloned().collect::<Vec<_>>().join(", ")),
+            Ok(Op::Fields(f)) => {
+                let names: Vec<String> = f.keys().take(8).map(|k| k.chars().take(FIELD_NAME_MAX_BYTES).collect()).collect();
+                format!("edit {}", names.join(", "))
+            }
             Ok(Op::Command(c)) => c.name.chars().take(32).collect(),
             Ok(Op::Entry(_)) => "stock entry".into(),
             Err(_) => "malformed".into(),
@@ -186,6 +190,9 @@ pub enum RejectCode {
     Malformed,
     /// A ledger entry id reused with different content.
     IdReused,
+    /// A replay of a counter whose answer the depot no longer keeps: it was applied or refused
+    /// long ago, and the phone cannot learn which (it parks the item; the user decides).
+    TooOldToReplay,
     /// The record is locked for this field (a submitted draft, an approved price).
     Locked,
     /// A code from a newer server.
@@ -204,6 +211,7 @@ impl RejectCode {
             RejectCode::UnsupportedKind => "unsupported_kind",
             RejectCode::Malformed => "malformed",
             RejectCode::IdReused => "id_reused",
+            RejectCode::TooOldToReplay => "too_old_to_replay",
             RejectCode::Locked => "locked",
             RejectCode::Unknown => "unknown",
         }
@@ -410,6 +418,18 @@ mod tests {
         assert_eq!(m(r#"{"counter":1,"kind":"spaceship","id":"x"}"#).kind().unwrap_err().code, RejectCode::UnsupportedKind);
         assert_eq!(m(r#"{"counter":1,"kind":"rejection","id":"x"}"#).kind().unwrap_err().code, RejectCode::UnsupportedKind);
         assert_eq!(m(r#"{"counter":1,"kind":"stock","id":"x"}"#).kind().unwrap(), Kind::Stock);
+    }
+
+    #[test]
+    fn a_summary_names_at_most_eight_fields_each_cut_to_the_name_limit() {
+        let long = "a".repeat(1 << 20);
+        let mut fields = BTreeMap::new();
+        for i in 0..20 {
+            fields.insert(format!("{long}{i:02}"), FieldWrite { value: 1.into(), hlc: Timestamp::default(), base: vec![] });
+        }
+        let m = Mutation { fields: Some(fields), ..Mutation::new(Kind::Draft, "x") };
+        let summary = m.summary();
+        assert!(summary.len() <= "edit ".len() + 8 * (FIELD_NAME_MAX_BYTES + 2), "{} bytes", summary.len());
     }
 
     #[test]

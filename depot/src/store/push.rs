@@ -59,7 +59,9 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
     let device = caller.device_id.as_deref().ok_or_else(ApiError::unauthorized)?;
     check_push(req, device)?;
     let who = protocol_caller(caller);
-    let depot_wall_ms = db.now().wall_ms;
+    // The bound on stamps is measured against this machine's wall clock, which phones never
+    // move; the depot's HLC is pushed forward by every stamp it accepts and would drift.
+    let depot_wall_ms = fundi_sync::hlc::wall_clock_ms();
     let results = db.write(|tx| {
         let mut last: i64 = tx.query_row("SELECT last_counter FROM devices WHERE device_id = ?1", [device], |r| r.get(0))?;
         let mut results = Vec::with_capacity(req.mutations.len());
@@ -73,10 +75,7 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                         |r| r.get(0),
                     )
                     .optional()?;
-                let r = stored
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .unwrap_or(MutationResult { counter: m.counter, rejected: None });
-                results.push(r);
+                results.push(depot::replay_answer(m.counter, stored.and_then(|s| serde_json::from_str(&s).ok())));
                 continue;
             }
             tx.execute_batch("SAVEPOINT m")?;

@@ -54,8 +54,7 @@ impl MemDepot {
         for m in &req.mutations {
             let last = self.last_counter.get(&device).copied().unwrap_or(0);
             if m.counter <= last {
-                let stored = self.answers.get(&(device.clone(), m.counter)).cloned();
-                results.push(stored.unwrap_or(MutationResult { counter: m.counter, rejected: None }));
+                results.push(crate::depot::replay_answer(m.counter, self.answers.get(&(device.clone(), m.counter)).cloned()));
                 continue;
             }
             let result = match decide(self, caller, &device, req.cursor, m, DEPOT_NOW) {

@@ -1,0 +1,71 @@
+//! The bounds a phone cannot push past, tried against a real depot as a hostile or buggy phone
+//! would: the clock bound stays tied to the depot's wall clock however far accepted stamps
+//! push its HLC, counters past the signed 64-bit range are refused whole, values that nest too
+//! deep and writes naming too many replaced stamps are refused one by one.
+
+mod common;
+use common::{stamp_in, Server};
+use serde_json::json;
+
+const MINUTE: i64 = 60 * 1000;
+
+#[test]
+fn accepted_stamps_never_move_the_clock_bound() {
+    let s = Server::start();
+    let a = s.device("artisan", "a", None);
+    let draft = common::uuid_like();
+    // A ratchet: each write stamped 4.5 minutes after the time the depot last announced. Were
+    // the bound measured against the depot's HLC, which observes every accepted stamp, the
+    // announced time would climb by 4.5 minutes a push, and so would what is accepted.
+    let mut announced: u64 = fundi_sync::hlc::wall_clock_ms();
+    let mut accepted_ahead_ms = 0i64;
+    for (counter, i) in (1u64..).zip(0..30) {
+        let hlc = fundi_sync::hlc::Timestamp { wall_ms: announced + 4 * MINUTE as u64 + MINUTE as u64 / 2, counter: 0, node: 7 };
+        let m = json!({"counter": counter, "kind": "draft", "id": draft, "fields": {"title": {"value": format!("T{i}"), "hlc": hlc.to_string()}}});
+        let (status, v) = s.req(Some(&a), "/v1/sync/push", Some(json!({"protocol": 1, "device_id": a.device, "mutations": [m]})));
+        assert_eq!(status, 200, "{v}");
+        if v["results"][0]["rejected"].is_null() {
+            accepted_ahead_ms = accepted_ahead_ms.max(hlc.wall_ms as i64 - fundi_sync::hlc::wall_clock_ms() as i64);
+        }
+        announced = v["server_time"].as_str().unwrap().parse::<fundi_sync::hlc::Timestamp>().unwrap().wall_ms;
+    }
+    assert!(accepted_ahead_ms <= 5 * MINUTE, "a stamp {} minutes ahead was accepted", accepted_ahead_ms / MINUTE);
+    a.counter.set(30);
+    // 2.5 hours ahead is still 2.5 hours ahead of the depot's wall clock.
+    let far = json!({"kind": "draft", "id": draft, "fields": {"title": {"value": "Future", "hlc": stamp_in(150 * MINUTE)}}});
+    assert_eq!(s.push(&a, vec![far]), vec![Some("clock_ahead".to_string())]);
+}
+
+#[test]
+fn a_counter_past_the_signed_range_is_refused_whole() {
+    let s = Server::start();
+    let a = s.device("artisan", "a", None);
+    let draft = common::uuid_like();
+    let m = json!({"counter": (i64::MAX as u64) + 1, "kind": "draft", "id": draft, "fields": {"title": {"value": "X", "hlc": stamp_in(0)}}});
+    let (status, v) = s.req(Some(&a), "/v1/sync/push", Some(json!({"protocol": 1, "device_id": a.device, "mutations": [m]})));
+    assert_eq!((status, v["error"].as_str()), (400, Some("malformed")), "{v}");
+    // The next honest push is applied: nothing was taken as applied.
+    let ok = json!({"kind": "draft", "id": draft, "fields": {"title": {"value": "Y", "hlc": stamp_in(0)}}});
+    assert_eq!(s.push(&a, vec![ok]), vec![None]);
+}
+
+#[test]
+fn deep_values_and_long_base_lists_are_refused_one_mutation_at_a_time() {
+    let s = Server::start();
+    let a = s.device("artisan", "a", None);
+    let draft = common::uuid_like();
+    let deep = (0..122).fold(json!(1), |v, _| json!([v]));
+    let bases: Vec<String> = (1..=9).map(|i| stamp_in(-i * MINUTE)).collect();
+    let results = s.push(
+        &a,
+        vec![
+            json!({"kind": "draft", "id": draft, "fields": {"future_field": {"value": deep, "hlc": stamp_in(0)}}}),
+            json!({"kind": "draft", "id": draft, "fields": {"title": {"value": "B", "hlc": stamp_in(0), "base": bases}}}),
+            json!({"kind": "draft", "id": draft, "fields": {"title": {"value": "Fine", "hlc": stamp_in(0)}}}),
+        ],
+    );
+    assert_eq!(results, vec![Some("invalid".to_string()), Some("invalid".to_string()), None]);
+    let changes = s.pull_all(&a);
+    let stored = changes.iter().find(|c| c["kind"] == "draft").expect("the valid write is stored");
+    assert!(stored["body"]["doc"]["fields"].get("future_field").is_none(), "the deep value was not stored");
+}
