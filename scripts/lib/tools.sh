@@ -57,23 +57,43 @@ build_ffi_and_generate() {
   export FFI_LIB_DIR
 }
 
+# junit_counts LOG CLASSES_DIR EXIT_CODE : print "PASSED FAILED" read from a JUnit 5 console
+# log. Counts as failed every aborted test, every failed container, and every compiled *Test
+# class that did not run (a class whose initialisation throws would otherwise drop out of the
+# count silently); a non-zero exit with nothing counted failed is one failure.
+junit_counts() {
+  local log=$1 classes=$2 rc=$3 passed failed aborted broken classes_run classes_built missing
+  _junit() { grep -oE "\[ *[0-9]+ $1" "$log" | grep -oE '[0-9]+' | head -1; }
+  passed=$(_junit 'tests successful'); passed=${passed:-0}
+  failed=$(_junit 'tests failed'); failed=${failed:-0}
+  aborted=$(_junit 'tests aborted'); aborted=${aborted:-0}
+  broken=$(_junit 'containers failed'); broken=${broken:-0}
+  # Containers run: the engine itself, then one per test class.
+  classes_run=$(_junit 'containers successful'); classes_run=$(( ${classes_run:-1} - 1 ))
+  classes_built=$(find "$classes" -name '*Test.class' ! -name '*$*' | wc -l)
+  missing=$(( classes_built > classes_run ? classes_built - classes_run : 0 ))
+  if [ "$missing" != 0 ]; then echo "junit: $missing of $classes_built test classes did not load or run" >&2; fi
+  failed=$(( failed + aborted + broken + missing ))
+  if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+  echo "$passed $failed"
+}
+
 # run_junit CLASSES_DIR LABEL : run every JUnit 5 test found in CLASSES_DIR and print
-# "LABEL: N passed, N failed". Fails if a test failed or none ran.
+# "LABEL: N passed, N failed" (counted by junit_counts). Fails if a test failed or none ran.
 run_junit() {
-  local classes=$1 label=$2 log
+  local classes=$1 label=$2 log rc passed failed
   log=$(mktemp)
   set +e
   java -Djna.library.path="$FFI_LIB_DIR" -jar "$JUNIT_CONSOLE" \
     --class-path "$classes:$JVM_TEST_CP:$KOTLIN_HOME/lib/kotlin-stdlib.jar" \
     --scan-class-path "$classes" --disable-banner --details=tree >"$log" 2>&1
+  rc=$?
   set -e
-  local passed failed
-  passed=$(grep -oE '\[ *[0-9]+ tests successful' "$log" | grep -oE '[0-9]+' || echo 0)
-  failed=$(grep -oE '\[ *[0-9]+ tests failed' "$log" | grep -oE '[0-9]+' || echo 0)
-  if [ "${failed:-0}" != 0 ] || [ "${passed:-0}" = 0 ]; then cat "$log"; fi
+  read -r passed failed < <(junit_counts "$log" "$classes" "$rc")
+  if [ "$failed" != 0 ] || [ "$passed" = 0 ]; then cat "$log"; fi
   rm -f "$log"
-  echo "$label: ${passed:-0} passed, ${failed:-0} failed"
-  [ "${failed:-0}" = 0 ] && [ "${passed:-0}" != 0 ]
+  echo "$label: $passed passed, $failed failed"
+  [ "$failed" = 0 ] && [ "$passed" != 0 ]
 }
 
 # ensure_rust_gates : rustfmt and clippy, the gates of scripts/test-all (rustup components).
