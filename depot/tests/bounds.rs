@@ -69,3 +69,28 @@ fn deep_values_and_long_base_lists_are_refused_one_mutation_at_a_time() {
     let stored = changes.iter().find(|c| c["kind"] == "draft").expect("the valid write is stored");
     assert!(stored["body"]["doc"]["fields"].get("future_field").is_none(), "the deep value was not stored");
 }
+
+#[test]
+fn a_cursor_past_the_head_is_refused_and_the_phone_pulls_again_from_the_start() {
+    let s = Server::start();
+    let a = s.device("artisan", "raw", None);
+    let (status, v) = s.req(Some(&a), "/v1/sync/pull?cursor=1000000&limit=10", None);
+    assert_eq!((status, v["error"].as_str()), (409, Some("cursor_ahead")), "{v}");
+
+    // A phone whose stored cursor is past the depot's head (the depot's data was restored from
+    // an older copy) must still receive what is assigned to it.
+    let (phone, artisan_id) = s.phone("artisan", "akinyi", None);
+    phone.sync_now(None).unwrap();
+    let path = s.dir.path().join("akinyi.db");
+    phone.close().unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute("UPDATE sync_state SET cursor = 1000000 WHERE id = 1", []).unwrap();
+    drop(raw);
+    s.import_csv(&format!(
+        "source,external_ref,product,quantity,price_minor,artisan_id\nshop,R-1,Kiondo,1,250000,{artisan_id}\n"
+    ));
+    let phone = fundi_core::Store::open(&path).unwrap();
+    phone.sync_now(None).unwrap();
+    let orders = phone.list_orders().unwrap();
+    assert_eq!(orders.len(), 1, "the order assigned after the restore reaches the phone");
+}

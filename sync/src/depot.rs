@@ -10,7 +10,10 @@ use crate::document::{DocState, FieldOutcome};
 use crate::fields::{check_draft_field, check_profile_field};
 use crate::hlc::Timestamp;
 use crate::ids;
-use crate::limits::{BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, COUNTER_MAX, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX};
+use crate::limits::{
+    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, CONFLICTS_PER_FIELD_MAX, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX,
+    PUSH_BATCH_MAX,
+};
 use crate::wire::{
     CommandBody, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody,
     PROTOCOL_VERSION,
@@ -235,12 +238,20 @@ where
                 may_write_field(caller.role, rel, kind, status, name)?;
                 let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
                 clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
+                if doc.conflicts.get(name.as_str()).is_some_and(|c| c.len() > CONFLICTS_PER_FIELD_MAX) {
+                    return Err(
+                        rej(RejectCode::Invalid, "too many unresolved conflicts on this field: resolve them first").into()
+                    );
+                }
             }
             if doc.fields.len() > FIELDS_PER_DOCUMENT_MAX {
                 return Err(rej(RejectCode::Invalid, "too many fields").into());
             }
             body["doc"] = serde_json::to_value(doc.for_phone()).expect("documents serialize");
             let state = serde_json::to_value(&doc).expect("documents serialize");
+            if state.to_string().len() > DOCUMENT_MAX_BYTES {
+                return Err(rej(RejectCode::Invalid, "the document would grow past its size limit").into());
+            }
             Ok(Some(Decision {
                 kind,
                 id: m.id.clone(),
@@ -443,6 +454,37 @@ mod tests {
         let mut m = write("title", json!("x"), NOW);
         m.fields.as_mut().unwrap().get_mut("title").unwrap().base = (0..=BASE_STAMPS_MAX as u64).map(|i| ts(i + 1)).collect();
         assert_eq!(code(decide(&facts(), &who(ARTISAN, Role::Artisan), DEVICE, 0, &m, NOW)), RejectCode::Invalid);
+    }
+
+    #[test]
+    fn a_field_keeps_a_bounded_number_of_conflicts_and_a_document_a_bounded_size() {
+        let mut f = facts();
+        let me = who(ARTISAN, Role::Artisan);
+        let d = decide(&f, &me, DEVICE, 0, &write("title", json!("newest"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        // Each older write of the same field loses and is kept as a conflict, up to the limit.
+        for i in 0..CONFLICTS_PER_FIELD_MAX as u64 {
+            let d = decide(&f, &me, DEVICE, 0, &write("title", json!(format!("old {i}")), NOW - 1000 + i), NOW).unwrap().unwrap();
+            store(&mut f, d, 2 + i);
+        }
+        let one_more = write("title", json!("one too many"), NOW - 2000);
+        assert_eq!(code(decide(&f, &me, DEVICE, 0, &one_more, NOW)), RejectCode::Invalid);
+        // Many fields of maximal size: the document stops growing at its limit.
+        let big = json!("x".repeat(crate::limits::FIELD_VALUE_MAX_BYTES - 16));
+        let mut refused = false;
+        for i in 0..FIELDS_PER_DOCUMENT_MAX as u64 {
+            match decide(&f, &me, DEVICE, 0, &write(&format!("extra_{i}"), big.clone(), NOW + i), NOW) {
+                Ok(Some(d)) => store(&mut f, d, 100 + i),
+                other => {
+                    assert_eq!(code(other), RejectCode::Invalid);
+                    refused = true;
+                    break;
+                }
+            }
+        }
+        assert!(refused, "a document cannot grow past DOCUMENT_MAX_BYTES");
+        let stored = &f.records[&(Kind::Draft, DRAFT.to_string())];
+        assert!(stored.state.as_ref().unwrap().to_string().len() <= DOCUMENT_MAX_BYTES);
     }
 
     #[test]

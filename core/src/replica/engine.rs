@@ -158,9 +158,21 @@ impl Store {
         }
         // Pull until the feed is drained.
         let mut pull = PullRound::new(s.cursor);
+        let mut restarted = false;
         while let Some(query) = pull.next_query() {
             progress(SyncPhase::Pulling, report.pulled, 0);
-            let page: PullResponse = t.call(&query.path(), Some(&s.token), None::<&()>)?;
+            let page: PullResponse = match t.call(&query.path(), Some(&s.token), None::<&()>) {
+                Ok(page) => page,
+                // The depot never gave out this cursor (its data was restored from an older
+                // copy): pull everything again, once, rather than miss what lies before it.
+                Err(SyncError::Server { code, .. }) if code == "cursor_ahead" && !restarted => {
+                    restarted = true;
+                    self.write(|tx| account::db::restart_feed(tx))?;
+                    pull = PullRound::new(0);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let before = pull.cursor();
             let after = pull.receive(&page).map_err(protocol_error)?;
             let applied = self.write(|tx| {

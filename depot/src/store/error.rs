@@ -38,6 +38,10 @@ impl ApiError {
     pub fn conflict(d: impl Into<String>) -> Self {
         Self::new(409, "conflict", d)
     }
+    /// A pull cursor past the depot's head (the phone pulls again from 0).
+    pub fn cursor_ahead(d: impl Into<String>) -> Self {
+        Self::new(409, "cursor_ahead", d)
+    }
     pub fn too_large(d: impl Into<String>) -> Self {
         Self::new(413, "too_large", d)
     }

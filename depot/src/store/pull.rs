@@ -25,6 +25,12 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
          ORDER BY seq LIMIT ?4"
     );
     let (changes, last_seq, more, head) = db.read(|tx| {
+        let head: i64 = tx.query_row("SELECT next_seq - 1 FROM meta", [], |r| r.get(0))?;
+        if cursor > head.max(0) as u64 {
+            // A cursor this depot never gave out (its data was restored from an older copy):
+            // answering from it would hide every change up to it, so the phone is told to start over.
+            return Err(ApiError::cursor_ahead(format!("cursor {cursor} is past this depot's head {head}: pull from 0")));
+        }
         let mut stmt = tx.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![cursor as i64, caller.account_id, device, limit as i64], |r| {
             Ok((
@@ -47,7 +53,6 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
                 changes.push(Change { kind, id, body });
             }
         }
-        let head: i64 = tx.query_row("SELECT next_seq - 1 FROM meta", [], |r| r.get(0))?;
         Ok((changes, last_seq, n == limit, head))
     })?;
     // With no more pages, everything up to the head was either sent or not for this caller.
