@@ -94,3 +94,48 @@ fn a_cursor_past_the_head_is_refused_and_the_phone_pulls_again_from_the_start() 
     let orders = phone.list_orders().unwrap();
     assert_eq!(orders.len(), 1, "the order assigned after the restore reaches the phone");
 }
+
+#[test]
+fn wrong_enrollment_codes_are_rate_limited_per_address() {
+    let s = Server::start();
+    let (_, good_code) = s.account("artisan", "wanjiru", None);
+    let enroll = |code: &str| {
+        let (status, v) = s.req(None, "/v1/enroll", Some(json!({"code": code, "device_id": common::uuid_like()})));
+        (status, v["error"].as_str().map(String::from))
+    };
+    let allowance = fundi_sync::limits::ENROLLMENT_FAILURES_PER_MINUTE;
+    for i in 0..allowance {
+        assert_eq!(enroll(&format!("WRONG-{i:04}-CODE")), (401, Some("unauthorized".into())));
+    }
+    // Past the allowance, even the right code waits: guessing cannot go on at full speed.
+    assert_eq!(enroll("WRONG-9999-CODE"), (429, Some("rate_limited".into())));
+    assert_eq!(enroll(&good_code), (429, Some("rate_limited".into())));
+}
+
+#[test]
+fn token_rotations_are_rate_limited_per_device() {
+    let s = Server::start();
+    let mut a = s.device("artisan", "a", None);
+    for _ in 0..fundi_sync::limits::TOKEN_ROTATIONS_PER_MINUTE {
+        let (status, v) = s.req(Some(&a), "/v1/token", Some(json!({})));
+        assert_eq!(status, 200, "{v}");
+        a.token = v["token"].as_str().unwrap().to_string();
+    }
+    let (status, v) = s.req(Some(&a), "/v1/token", Some(json!({})));
+    assert_eq!((status, v["error"].as_str()), (429, Some("rate_limited")), "{v}");
+}
+
+#[test]
+fn a_wrong_method_and_an_unreadable_path_get_the_typed_json_error() {
+    let s = Server::start();
+    let a = s.device("artisan", "a", None);
+    let r = s.http().delete(format!("{}/v1/sync/push", s.url)).bearer_auth(&a.token).send().unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).expect("a JSON body");
+    assert_eq!(v["error"], "method_not_allowed");
+    // %FF is not UTF-8: the path parameter cannot be read.
+    let r = s.http().post(format!("{}/v1/devices/%FF%FE/revoke", s.url)).bearer_auth(&a.token).body("{}").send().unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).expect("a JSON body");
+    assert_eq!(v["error"], "malformed");
+}

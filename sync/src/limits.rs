@@ -78,6 +78,10 @@ pub const ENROLLMENT_CODE_TTL_MS: u64 = 7 * 24 * 3600 * 1000;
 pub const ENROLLMENT_RETRY_WINDOW_MS: u64 = 15 * 60 * 1000;
 /// Lifetime of a device credential by default (rotation renews it).
 pub const TOKEN_TTL_MS: u64 = 30 * 24 * 3600 * 1000;
+/// Wrong enrollment codes accepted per client address per minute (then `rate_limited`).
+pub const ENROLLMENT_FAILURES_PER_MINUTE: u32 = 10;
+/// Token rotations per device per minute (a phone rotates once a week).
+pub const TOKEN_ROTATIONS_PER_MINUTE: u32 = 6;
 /// The phone renews its credential when it has less than this left.
 pub const TOKEN_RENEW_BEFORE_MS: u64 = 7 * 24 * 3600 * 1000;
 

@@ -5,6 +5,7 @@
 //! server state (the optimistic view).
 
 use super::wire::{RejectCode, Rejection};
+use crate::limits::COMMAND_REASON_MAX_CHARS;
 use crate::roles::{Relation, Role};
 
 macro_rules! codes {
@@ -206,8 +207,19 @@ pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, 
             order.artisan_id = Some(a.to_string());
         }
     }
-    if let Some(reason) = c.args.get("reason").and_then(|v| v.as_str()) {
-        order.note = Some(reason.chars().take(500).collect());
+    // Only the commands that say why (decline, a failed check, cancel) set the order's note;
+    // a reason sent with any other command is ignored, so it cannot overwrite the note.
+    if OrderCommand::from_code(&c.name).is_some_and(OrderCommand::takes_reason) {
+        if let Some(reason) = c.args.get("reason").and_then(|v| v.as_str()) {
+            order.note = Some(reason.chars().take(COMMAND_REASON_MAX_CHARS).collect());
+        }
+    }
+}
+
+impl OrderCommand {
+    /// Whether the command carries a reason the order keeps as its note.
+    pub fn takes_reason(self) -> bool {
+        matches!(self, OrderCommand::Decline | OrderCommand::QcFail | OrderCommand::Cancel)
     }
 }
 
@@ -229,6 +241,31 @@ pub fn order_is_final(s: OrderStatus) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_command_that_says_why_sets_the_note() {
+        use crate::wire::{CommandBody, Extra, OrderBody};
+        let mut order = OrderBody {
+            status: "assigned".into(),
+            artisan_id: None,
+            product: "Kiondo".into(),
+            quantity: 1,
+            price_minor: 1,
+            source: "shop".into(),
+            external_ref: "A".into(),
+            updated_hlc: Default::default(),
+            note: Some("deliver by Friday".into()),
+            extra: Extra::new(),
+        };
+        let with_reason = |name: &str| {
+            let args = [("reason".to_string(), serde_json::json!("overwritten?"))].into_iter().collect();
+            CommandBody { name: name.into(), hlc: Default::default(), args }
+        };
+        apply_order_command(&mut order, OrderStatus::Accepted, &with_reason("accept"));
+        assert_eq!(order.note.as_deref(), Some("deliver by Friday"));
+        apply_order_command(&mut order, OrderStatus::Cancelled, &with_reason("cancel"));
+        assert_eq!(order.note.as_deref(), Some("overwritten?"));
+    }
 
     const RELS: [Relation; 3] = [Relation::Owner, Relation::Mentor, Relation::Other];
 

@@ -4,21 +4,27 @@
 //! The API is described by `openapi.json`, served at `/openapi.json`.
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
-use crate::store::{orders, pull, push, ApiError, Db};
+use crate::store::{now_ms, orders, pull, push, ApiError, Db};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use fundi_sync::compression::{gunzip, gzip, InflateError, GZIP_ABOVE_BYTES as GZIP_MIN};
-use fundi_sync::{ApiErrorBody, Extra, PushRequest, PROTOCOL_VERSION};
+use fundi_sync::limits::{ENROLLMENT_FAILURES_PER_MINUTE, TOKEN_ROTATIONS_PER_MINUTE};
+use fundi_sync::{ApiErrorBody, EnrollDeviceReply, EnrollDeviceRequest, Extra, PushRequest, PROTOCOL_VERSION};
+use rate::RateLimiter;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+mod rate;
+
 pub const OPENAPI: &str = include_str!("openapi.json");
+const MINUTE_MS: u64 = 60_000;
 /// Largest request body on the wire, by default.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Largest request body once decompressed.
@@ -27,6 +33,8 @@ pub const MAX_INFLATED: usize = fundi_sync::limits::DEPOT_INFLATED_MAX_BYTES;
 #[derive(Clone)]
 pub struct App {
     pub db: Arc<Db>,
+    enroll_failures: Arc<RateLimiter>,
+    token_rotations: Arc<RateLimiter>,
 }
 
 pub fn router(db: Arc<Db>, max_body: usize) -> Router {
@@ -45,8 +53,32 @@ pub fn router(db: Arc<Db>, max_body: usize) -> Router {
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
         .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
+        .method_not_allowed_fallback(|| async { error_response(ApiError::method_not_allowed(), None) })
+        // Whatever answered an error without the typed JSON body (an extractor's rejection of a
+        // path that is not UTF-8, say) gets it here, so every failure reads the same way.
+        .layer(axum::middleware::map_response(typed_error_body))
         .layer(DefaultBodyLimit::max(max_body))
-        .with_state(App { db })
+        .with_state(App {
+            db,
+            enroll_failures: Arc::new(RateLimiter::new(ENROLLMENT_FAILURES_PER_MINUTE, MINUTE_MS)),
+            token_rotations: Arc::new(RateLimiter::new(TOKEN_ROTATIONS_PER_MINUTE, MINUTE_MS)),
+        })
+}
+
+async fn typed_error_body(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let e = match status {
+        StatusCode::NOT_FOUND => ApiError::not_found("no such endpoint"),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large("request body too large"),
+        s if s.is_client_error() => ApiError::malformed(format!("the request could not be read ({})", s.as_u16())),
+        _ => ApiError::internal("the server failed"),
+    };
+    error_response(e, None)
 }
 
 fn error_response(e: ApiError, gzip: Option<&HeaderMap>) -> Response {
@@ -141,37 +173,39 @@ async fn health(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, false, |db, _| Ok(Health { protocol: PROTOCOL_VERSION, server_time: db.now() })).await
 }
 
-#[derive(Deserialize)]
-struct EnrollDevice {
-    code: String,
-    device_id: String,
-}
-
-#[derive(Serialize)]
-struct Enrolled {
-    #[serde(flatten)]
-    credential: accounts::DeviceCredential,
-    server_time: fundi_sync::hlc::Timestamp,
-}
-
-async fn enroll_device(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: Result<EnrollDevice, _> = parse_body(&headers, body);
+async fn enroll_device(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let req: Result<EnrollDeviceRequest, _> = parse_body(&headers, body);
+    let limiter = app.enroll_failures.clone();
     run(app, headers, false, move |db, _| {
+        // Wrong codes are counted per client address: guessing codes stops at the allowance.
+        let key = client.ip().to_string();
+        limiter.check(&key, now_ms())?;
         let req = req?;
-        if req.code.len() > 64 {
-            return Err(ApiError::unauthorized());
+        let credential = if req.code.len() > 64 {
+            Err(ApiError::unauthorized())
+        } else {
+            db.write(|tx| accounts::exchange_code(tx, &req.code, &req.device_id, db.token_ttl_ms))
+        };
+        if matches!(&credential, Err(e) if e.status == 401) {
+            limiter.count(&key, now_ms());
         }
-        let ttl = db.token_ttl_ms;
-        let credential = db.write(|tx| accounts::exchange_code(tx, &req.code, &req.device_id, ttl))?;
-        Ok(Enrolled { credential, server_time: db.now() })
+        Ok(EnrollDeviceReply { credential: credential?, server_time: db.now() })
     })
     .await
 }
 
 async fn rotate_token(State(app): State<App>, headers: HeaderMap) -> Response {
-    run(app, headers, true, |db, caller| {
-        let ttl = db.token_ttl_ms;
-        db.write(|tx| accounts::rotate(tx, &caller, ttl))
+    let limiter = app.token_rotations.clone();
+    run(app, headers, true, move |db, caller| {
+        let key = caller.device_id.clone().unwrap_or_default();
+        limiter.check(&key, now_ms())?;
+        limiter.count(&key, now_ms());
+        db.write(|tx| accounts::rotate(tx, &caller, db.token_ttl_ms))
     })
     .await
 }
@@ -288,7 +322,9 @@ pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize) -> std::io::Resul
     println!("listening on {}", listener.local_addr()?);
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(db, max_body)).with_graceful_shutdown(stop).await
+    // With each request's client address (the enrollment rate limit counts per address).
+    let app = router(db, max_body).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(stop).await
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (service managers, `docker stop`, `kill`).

@@ -42,6 +42,13 @@ impl ApiError {
     pub fn cursor_ahead(d: impl Into<String>) -> Self {
         Self::new(409, "cursor_ahead", d)
     }
+    pub fn method_not_allowed() -> Self {
+        Self::new(405, "method_not_allowed", "this endpoint does not take that method")
+    }
+    /// Too many attempts from one client or device: try again after the window.
+    pub fn rate_limited(d: impl Into<String>) -> Self {
+        Self::new(429, "rate_limited", d)
+    }
     pub fn too_large(d: impl Into<String>) -> Self {
         Self::new(413, "too_large", d)
     }
