@@ -3,6 +3,9 @@
 //! Prints wall time, round trips and bytes on the wire for a fresh phone's first sync, a no-op
 //! sync and incremental syncs of 100 changed records, and the pushes per second the depot
 //! sustains with 50 phones syncing at once. Run: `cargo bench -p fundi-depot --bench sync`.
+//! Bytes are counted at the socket: each measured phone talks to the depot through a loopback
+//! proxy that counts what crosses it both ways (HTTP request and status lines, headers, bodies,
+//! chunk framing), not estimated by the phone.
 //! Figures are measured, never asserted: targets are printed next to them.
 
 #[path = "../tests/common/mod.rs"]
@@ -13,7 +16,9 @@ use fundi_core::drafts::DraftPatch;
 use fundi_core::replica::SyncReport;
 use fundi_core::Store;
 use serde_json::json;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,12 +26,70 @@ const ARTISANS: usize = 500;
 const PRODUCTS_PER_ARTISAN: usize = 4;
 const ORDERS: usize = 10_000;
 
-fn row(name: &str, ms: f64, r: &SyncReport, records: u32, target: &str) {
-    let bytes = r.wire.bytes_sent + r.wire.bytes_received;
-    let per = if records > 0 { format!("{:.0}", bytes as f64 / records as f64) } else { "-".into() };
+/// A loopback TCP proxy to the depot that counts the bytes crossing it in each direction.
+struct CountingProxy {
+    url: String,
+    sent: Arc<AtomicU64>,
+    received: Arc<AtomicU64>,
+}
+
+impl CountingProxy {
+    fn start(depot_url: &str) -> CountingProxy {
+        let target = depot_url.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (sent, received) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let (up, down) = (sent.clone(), received.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), up.clone());
+                pipe(server, client, down.clone());
+            }
+        });
+        CountingProxy { url, sent, received }
+    }
+
+    fn totals(&self) -> (u64, u64) {
+        (self.sent.load(Ordering::SeqCst), self.received.load(Ordering::SeqCst))
+    }
+}
+
+/// Copy `from` to `to` on a thread, counting every byte.
+fn pipe(mut from: TcpStream, mut to: TcpStream, count: Arc<AtomicU64>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    count.fetch_add(n as u64, Ordering::SeqCst);
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Write);
+    });
+}
+
+/// Sync `phone` (which talks through `proxy`) and print its row, bytes as counted at the socket.
+fn measured(name: &str, phone: &Store, proxy: &CountingProxy, records: impl Fn(&SyncReport) -> u32, target: &str) {
+    let before = proxy.totals();
+    let t = Instant::now();
+    let r = phone.sync_now(None).unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    // The proxy's threads may still be copying the last answer's final bytes.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let after = proxy.totals();
+    let (sent, received) = (after.0 - before.0, after.1 - before.1);
+    let records = records(&r);
+    let per = if records > 0 { format!("{:.0}", (sent + received) as f64 / records as f64) } else { "-".into() };
     println!(
-        "| {name:<44} | {ms:>9.1} | {:>5} | {:>9} | {:>10} | {:>7} | {per:>8} | {target}",
-        r.wire.round_trips, r.wire.bytes_sent, r.wire.bytes_received, records
+        "| {name:<44} | {ms:>9.1} | {:>5} | {sent:>9} | {received:>10} | {records:>7} | {per:>8} | {target}",
+        r.wire.round_trips
     );
 }
 
@@ -89,32 +152,25 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     // A fresh phone of artisan 0 (a replacement phone): it sees its own share.
+    let phone_link = CountingProxy::start(&server.url);
     let phone = Store::open(dir.path().join("artisan.db")).unwrap();
-    phone.enroll_device(&server.url, &new_code(&server, &ops, &artisans[0].account)).unwrap();
-    let t = Instant::now();
-    let r = phone.sync_now(None).unwrap();
-    row("artisan first sync (own share)", t.elapsed().as_secs_f64() * 1e3, &r, r.pulled, "");
-
-    let t = Instant::now();
-    let r = phone.sync_now(None).unwrap();
-    row("no-op sync", t.elapsed().as_secs_f64() * 1e3, &r, 0, "1 trip, < 1024 B");
+    phone.enroll_device(&phone_link.url, &new_code(&server, &ops, &artisans[0].account)).unwrap();
+    measured("artisan first sync (own share)", &phone, &phone_link, |r| r.pulled, "");
+    measured("no-op sync", &phone, &phone_link, |_| 0, "1 trip, < 1024 B");
 
     // Depot staff's laptop: a fresh first sync of the whole depot.
     let (_, staff_code) = server.account("staff", "staff", None);
+    let staff_link = CountingProxy::start(&server.url);
     let staff = Store::open(dir.path().join("staff.db")).unwrap();
-    staff.enroll_device(&server.url, &staff_code).unwrap();
-    let t = Instant::now();
-    let r = staff.sync_now(None).unwrap();
-    row("staff first sync (whole depot)", t.elapsed().as_secs_f64() * 1e3, &r, r.pulled, "");
+    staff.enroll_device(&staff_link.url, &staff_code).unwrap();
+    measured("staff first sync (whole depot)", &staff, &staff_link, |r| r.pulled, "");
 
     // 100 records changed on a phone, pushed (prices of 100 products set by staff).
     let drafts: Vec<String> = staff.list_review_drafts().unwrap().into_iter().take(100).map(|d| d.id).collect();
     for (i, id) in drafts.iter().enumerate() {
         staff.set_reviewed_draft_field(id, "price", json!(200_000 + i as i64)).unwrap();
     }
-    let t = Instant::now();
-    let r = staff.sync_now(None).unwrap();
-    row("incremental: 100 records pushed", t.elapsed().as_secs_f64() * 1e3, &r, r.pushed, "<= 2 trips, < 200 B/record");
+    measured("incremental: 100 records pushed", &staff, &staff_link, |r| r.pushed, "<= 2 trips, < 200 B/record");
 
     // 100 records changed at the depot, pulled (100 orders cancelled by operations).
     let orders: Vec<String> = staff.list_orders().unwrap().into_iter().take(100).map(|o| o.id).collect();
@@ -126,9 +182,7 @@ fn main() {
         );
         assert_eq!(st, 200);
     }
-    let t = Instant::now();
-    let r = staff.sync_now(None).unwrap();
-    row("incremental: 100 records pulled", t.elapsed().as_secs_f64() * 1e3, &r, r.pulled, "<= 2 trips, < 200 B/record");
+    measured("incremental: 100 records pulled", &staff, &staff_link, |r| r.pulled, "<= 2 trips, < 200 B/record");
 
     // An artisan's 100 own edits (25 to each of 4 products), pushed.
     let mine = phone.list_drafts().unwrap();
@@ -136,9 +190,7 @@ fn main() {
         let d = &mine[k % mine.len()];
         phone.update_draft(&d.id, DraftPatch { price_minor: Some(300_000 + k as i64), ..Default::default() }).unwrap();
     }
-    let t = Instant::now();
-    let r = phone.sync_now(None).unwrap();
-    row("incremental: 100 artisan edits pushed", t.elapsed().as_secs_f64() * 1e3, &r, r.pushed, "<= 2 trips, < 200 B/record");
+    measured("incremental: 100 artisan edits pushed", &phone, &phone_link, |r| r.pushed, "<= 2 trips, < 200 B/record");
 
     // 50 phones at once.
     let phones: Vec<Arc<Store>> = (1..=50)
