@@ -1,6 +1,7 @@
 //! Shared by the integration tests: a real `fundi-depot serve` process on a loopback port with
 //! its own data directory, accounts made with the real `enroll` subcommand, and phones that are
-//! real fundi-core stores in their own SQLite files, enrolled over HTTP.
+//! real fundi-core stores in their own SQLite files, enrolled over HTTP; raw-HTTP devices for
+//! crafted requests, and a read-only look at the depot's SQLite file (to prove what was stored).
 #![allow(dead_code)]
 
 use fundi_core::Store;
@@ -214,6 +215,11 @@ pub fn field_write(id: &str, kind: &str, field: &str, value: serde_json::Value) 
     serde_json::json!({"kind": kind, "id": id, "fields": {field: {"value": value, "hlc": stamp_in(0)}}})
 }
 
+/// A field write with a given stamp (e.g. an older, concurrent one).
+pub fn field_write_at(id: &str, kind: &str, field: &str, value: serde_json::Value, hlc: String) -> serde_json::Value {
+    serde_json::json!({"kind": kind, "id": id, "fields": {field: {"value": value, "hlc": hlc}}})
+}
+
 pub fn command(kind: &str, id: &str, name: &str) -> serde_json::Value {
     serde_json::json!({"kind": kind, "id": id, "command": {"name": name, "hlc": stamp_in(0)}})
 }
@@ -221,4 +227,65 @@ pub fn command(kind: &str, id: &str, name: &str) -> serde_json::Value {
 pub fn stock_entry(product: &str, delta: i64) -> serde_json::Value {
     let id = uuid_like();
     serde_json::json!({"kind": "stock", "id": id, "entry": {"id": id, "product_id": product, "delta": delta, "reason": "received", "hlc": stamp_in(0)}})
+}
+
+/// One row of the depot's `records` table: (kind, id, owner, seq, body, state).
+pub type RecordRow = (String, String, Option<String>, i64, String, Option<String>);
+
+impl Server {
+    /// A read-only connection to the running depot's SQLite file (WAL: it sees every committed
+    /// transaction, so what a request stored is visible once its answer arrived).
+    pub fn db(&self) -> rusqlite::Connection {
+        let path = self.data_dir().join("depot.db");
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+    }
+
+    /// Every stored record, in feed order, exactly as stored.
+    pub fn records(&self) -> Vec<RecordRow> {
+        let db = self.db();
+        let mut s = db.prepare("SELECT kind, id, owner, seq, body, state FROM records ORDER BY seq").unwrap();
+        let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// The change feed's next number (moves with every stored change).
+    pub fn next_seq(&self) -> i64 {
+        self.db().query_row("SELECT next_seq FROM meta", [], |r| r.get(0)).unwrap()
+    }
+
+    /// Another device of an existing account, enrolled with a replacement code that `ops`
+    /// (an operations device) asks for over HTTP.
+    pub fn another_device(&self, ops: &Dev, account: &str) -> Dev {
+        let (s, v) = self.req(Some(ops), &format!("/v1/accounts/{account}/codes"), Some(serde_json::json!({})));
+        assert_eq!(s, 200, "{v}");
+        self.enroll_code(v["code"].as_str().unwrap())
+    }
+
+    /// Exchange an enrollment code for a new device.
+    pub fn enroll_code(&self, code: &str) -> Dev {
+        let device = uuid_like();
+        let (s, v) = self.req(None, "/v1/enroll", Some(serde_json::json!({"code": code, "device_id": device})));
+        assert_eq!(s, 200, "{v}");
+        Dev {
+            account: v["account_id"].as_str().unwrap().into(),
+            device,
+            token: v["token"].as_str().unwrap().into(),
+            counter: Default::default(),
+        }
+    }
+
+    /// Push one batch whose mutations already carry their counters; the raw (status, body).
+    pub fn push_raw(&self, dev: &Dev, mutations: Vec<serde_json::Value>) -> (u16, serde_json::Value) {
+        self.req(
+            Some(dev),
+            "/v1/sync/push",
+            Some(serde_json::json!({"protocol": 1, "device_id": dev.device, "mutations": mutations})),
+        )
+    }
+}
+
+/// `m` with its counter set.
+pub fn numbered(mut m: serde_json::Value, counter: u64) -> serde_json::Value {
+    m["counter"] = counter.into();
+    m
 }

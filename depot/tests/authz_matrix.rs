@@ -1,0 +1,955 @@
+//! The authorization matrix of the depot's HTTP API, generated from one table ([`rows`]): for
+//! each route, cases that name who is allowed, run by every caller — the owner artisan, another
+//! artisan, the owner's mentor, another mentor, staff, operations, no credential, and a revoked
+//! operations device. The routes are read from the router's source and from `openapi.json`, and
+//! `every_route_has_allowed_and_refused_rows` fails when a route has no rows, so a new route
+//! cannot be added without them. Expectations are written from the design, not read from the
+//! server's code. An allowed call must have its effect (each row checks it); a refused one must
+//! leave accounts, codes, devices and records exactly as they were.
+
+mod common;
+use common::{command, field_write, numbered, stock_entry, Dev, Server};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// Artisan a1, whose records the rows act on.
+    Owner,
+    /// Artisan b1, another mentor's mentee.
+    OtherArtisan,
+    /// a1's mentor.
+    Mentor,
+    /// b1's mentor.
+    OtherMentor,
+    Staff,
+    Operations,
+    /// No credential at all.
+    Anonymous,
+    /// An operations device that was revoked: the strongest role, with a dead credential.
+    Revoked,
+}
+use Who::*;
+
+const EVERYONE: &[Who] = &[Owner, OtherArtisan, Mentor, OtherMentor, Staff, Operations, Anonymous, Revoked];
+const ENROLLED: &[Who] = &[Owner, OtherArtisan, Mentor, OtherMentor, Staff, Operations];
+const NOBODY: &[Who] = &[];
+/// How an enrolled caller without the right is refused: a record they may not read does not
+/// exist for them (not_found), anything else is forbidden.
+const ROLE: &[&str] = &["forbidden", "not_found"];
+
+struct World {
+    s: Server,
+    a1: Dev,
+    b1: Dev,
+    ma: Dev,
+    mb: Dev,
+    staff: Dev,
+    ops: Dev,
+    revoked: Dev,
+    /// a1's draft, never submitted (so its owner may always write it); the product of stock.
+    draft_a: String,
+}
+
+fn world() -> World {
+    let s = Server::start();
+    let ma = s.device("mentor", "ma", None);
+    let mb = s.device("mentor", "mb", None);
+    let a1 = s.device("artisan", "a1", Some(&ma.account));
+    let b1 = s.device("artisan", "b1", Some(&mb.account));
+    let staff = s.device("staff", "staff", None);
+    let ops = s.device("operations", "ops", None);
+    let revoked = s.device("operations", "gone", None);
+    let (st, v) = s.req(Some(&ops), &format!("/v1/devices/{}/revoke", revoked.device), Some(json!({})));
+    assert_eq!(st, 200, "{v}");
+    let draft_a = common::uuid_like();
+    assert_eq!(s.push(&a1, vec![field_write(&draft_a, "draft", "title", json!("A's basket"))]), vec![None]);
+    let draft_b = common::uuid_like();
+    assert_eq!(s.push(&b1, vec![field_write(&draft_b, "draft", "title", json!("B's bowl"))]), vec![None]);
+    assert_eq!(s.push(&a1, vec![field_write(&a1.account, "profile", "display_name", json!("A"))]), vec![None]);
+    assert_eq!(s.push(&staff, vec![stock_entry(&draft_a, 2), stock_entry(&draft_b, 3)]), vec![None, None]);
+    World { s, a1, b1, ma, mb, staff, ops, revoked, draft_a }
+}
+
+impl World {
+    fn dev(&self, who: Who) -> Option<&Dev> {
+        match who {
+            Owner => Some(&self.a1),
+            OtherArtisan => Some(&self.b1),
+            Mentor => Some(&self.ma),
+            OtherMentor => Some(&self.mb),
+            Staff => Some(&self.staff),
+            Operations => Some(&self.ops),
+            Anonymous => None,
+            Revoked => Some(&self.revoked),
+        }
+    }
+
+    fn http(&self, who: Who, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.s.req(self.dev(who), path, body)
+    }
+
+    /// One mutation pushed by `who` (numbered after its device's last counter).
+    fn push(&self, who: Who, m: Value) -> Seen {
+        let Some(d) = self.dev(who) else {
+            let body = json!({"protocol": 1, "device_id": common::uuid_like(), "mutations": [numbered(m, 1)]});
+            let (s, v) = self.s.req(None, "/v1/sync/push", Some(body));
+            return seen(s, &v);
+        };
+        let counter = d.counter.get() + 1;
+        let (s, v) = self.s.push_raw(d, vec![numbered(m, counter)]);
+        if s != 200 {
+            return seen(s, &v);
+        }
+        d.counter.set(counter);
+        match v["results"][0]["rejected"]["code"].as_str() {
+            None => Seen::Allowed,
+            Some(code) => Seen::Refused(200, code.into()),
+        }
+    }
+
+    /// A record's body as stored.
+    fn body(&self, kind: &str, id: &str) -> Value {
+        let row = self.s.records().into_iter().find(|r| r.0 == kind && r.1 == id);
+        serde_json::from_str(&row.unwrap_or_else(|| panic!("no {kind} {id}")).4).unwrap()
+    }
+
+    fn owner(&self, kind: &str, id: &str) -> Option<String> {
+        self.s.records().into_iter().find(|r| r.0 == kind && r.1 == id).unwrap().2
+    }
+
+    /// A new draft of a1's, submitted for review when `submitted`.
+    fn fresh_draft(&self, submitted: bool) -> String {
+        let id = common::uuid_like();
+        let mut ms = vec![field_write(&id, "draft", "title", json!("fresh"))];
+        if submitted {
+            ms.push(command("draft", &id, "submit"));
+        }
+        assert!(self.s.push(&self.a1, ms).iter().all(Option::is_none));
+        id
+    }
+
+    /// A new order assigned to a1, brought along the happy path by `steps` of a1's commands.
+    fn fresh_order(&self, steps: &[&str]) -> String {
+        let o = json!({"source": "shop", "external_ref": common::uuid_like(), "product": "P", "quantity": 1, "price_minor": 100, "artisan_id": self.a1.account});
+        let (s, v) = self.s.req(Some(&self.ops), "/v1/orders", Some(json!({"orders": [o]})));
+        assert_eq!(s, 200, "{v}");
+        let id = v["created"][0].as_str().unwrap().to_string();
+        if !steps.is_empty() {
+            let ms = steps.iter().map(|c| command("order", &id, c)).collect();
+            assert!(self.s.push(&self.a1, ms).iter().all(Option::is_none));
+        }
+        id
+    }
+
+    fn ready_order(&self) -> String {
+        self.fresh_order(&["accept", "start_production", "mark_ready"])
+    }
+
+    /// An order that passed the depot's check (staff received and passed it over HTTP).
+    fn passed_order(&self) -> String {
+        let id = self.ready_order();
+        for c in ["receive", "qc_pass"] {
+            let (s, v) = self.s.req(Some(&self.staff), &format!("/v1/orders/{id}/commands"), Some(json!({"command": c})));
+            assert_eq!(s, 200, "{v}");
+        }
+        id
+    }
+}
+
+/// What a call did: allowed, or refused with (HTTP status, error code). A push's refused
+/// mutation is (200, its rejection code).
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Allowed,
+    Refused(u16, String),
+}
+
+fn seen(status: u16, v: &Value) -> Seen {
+    if status == 200 {
+        Seen::Allowed
+    } else {
+        Seen::Refused(status, v["error"].as_str().unwrap_or("(no code)").into())
+    }
+}
+
+/// What a row's setup prepared for one call: a record or code, and maybe a device.
+#[derive(Default)]
+struct Fx {
+    id: String,
+    dev: Option<Dev>,
+}
+
+struct Row {
+    /// `METHOD /path`, as in `openapi.json`.
+    route: &'static str,
+    case: &'static str,
+    allowed: &'static [Who],
+    /// The codes a refused enrolled caller may get (no credential and a revoked one always get
+    /// 401 `unauthorized` / `revoked` on an authenticated route).
+    refusals: &'static [&'static str],
+    setup: fn(&World) -> Fx,
+    call: fn(&World, Who, &Fx) -> Seen,
+}
+
+fn nothing(_: &World) -> Fx {
+    Fx::default()
+}
+
+fn marker(who: Who) -> String {
+    format!("by {who:?} {}", common::uuid_like())
+}
+
+/// An account's (role, mentor) as stored.
+fn account_row(w: &World, id: &str) -> (String, Option<String>) {
+    w.s.db().query_row("SELECT role, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+}
+
+/// Create an account of `role` (with `mentor`) as `who`; allowed, it exists as asked.
+fn enroll_as(w: &World, who: Who, role: &str, mentor: Option<&str>) -> Seen {
+    let mut body = json!({"role": role, "name": "New person"});
+    if let Some(m) = mentor {
+        body["mentor_id"] = json!(m);
+    }
+    let (s, v) = w.http(who, "/v1/enrollments", Some(body));
+    if s == 200 {
+        // A mentor's new artisan is their own mentee; others' get the mentor they named.
+        let expected_mentor = match who {
+            Mentor | OtherMentor => Some(w.dev(who).unwrap().account.clone()),
+            _ => mentor.map(String::from),
+        };
+        assert_eq!(account_row(w, v["account_id"].as_str().unwrap()), (role.to_string(), expected_mentor));
+    }
+    seen(s, &v)
+}
+
+/// A replacement code for `target` asked by `who`; allowed, it enrolls a device of `target`.
+fn code_for(w: &World, who: Who, target: &str) -> Seen {
+    let (s, v) = w.http(who, &format!("/v1/accounts/{target}/codes"), Some(json!({})));
+    if s == 200 {
+        let d = w.s.enroll_code(v["code"].as_str().unwrap());
+        let (st, me) = w.s.req(Some(&d), "/v1/me", None);
+        assert_eq!((st, me["id"].as_str()), (200, Some(target)), "the code is for {target}");
+    }
+    seen(s, &v)
+}
+
+/// Revoke `fx.dev` as `who`: allowed, it is refused from then on; refused, it still works.
+fn revoke(w: &World, who: Who, fx: &Fx) -> Seen {
+    let target = fx.dev.as_ref().unwrap();
+    let (s, v) = w.http(who, &format!("/v1/devices/{}/revoke", target.device), Some(json!({})));
+    let (st, me) = w.s.req(Some(target), "/v1/me", None);
+    if s == 200 {
+        assert_eq!((st, me["error"].as_str()), (401, Some("revoked")));
+    } else {
+        assert_eq!(st, 200, "a refused revocation leaves the device working: {me}");
+    }
+    seen(s, &v)
+}
+
+/// Write `field` of a1's document `kind`/`id`; allowed, the stored value is the one written.
+fn write_a1(w: &World, who: Who, kind: &str, id: &str, field: &str) -> Seen {
+    let value = marker(who);
+    let r = w.push(who, field_write(id, kind, field, json!(value)));
+    if r == Seen::Allowed {
+        assert_eq!(w.body(kind, id)["doc"]["fields"][field]["value"], json!(value));
+        assert_eq!(w.owner(kind, id).as_deref(), Some(w.a1.account.as_str()), "the owner never changes");
+    }
+    r
+}
+
+/// A draft command on a fresh draft; allowed, the draft is in `to`.
+fn draft_command(w: &World, who: Who, fx: &Fx, name: &str, to: &str) -> Seen {
+    let r = w.push(who, command("draft", &fx.id, name));
+    if r == Seen::Allowed {
+        assert_eq!(w.body("draft", &fx.id)["status"], to);
+    }
+    r
+}
+
+/// An order command pushed by a phone; allowed, the order is in `to`.
+fn order_push(w: &World, who: Who, fx: &Fx, name: &str, to: &str) -> Seen {
+    let r = w.push(who, command("order", &fx.id, name));
+    if r == Seen::Allowed {
+        assert_eq!(w.body("order", &fx.id)["status"], to);
+    }
+    r
+}
+
+/// An order command over the operations API; allowed, the answer and the store say `to`.
+fn order_api(w: &World, who: Who, id: &str, c: Value, to: &str) -> Seen {
+    let (s, v) = w.http(who, &format!("/v1/orders/{id}/commands"), Some(c));
+    if s == 200 {
+        assert_eq!(v["status"], to, "{v}");
+        assert_eq!(w.body("order", id)["status"], to);
+    }
+    seen(s, &v)
+}
+
+/// The change feed from the start, as `who`: exactly the records the design lets them read.
+fn pull_scope(w: &World, who: Who, _: &Fx) -> Seen {
+    let (s, v) = w.http(who, "/v1/sync/pull?cursor=0&limit=1000", None);
+    if s != 200 {
+        return seen(s, &v);
+    }
+    assert_eq!(v["more"], false, "the test world fits one page");
+    let changes = v["changes"].as_array().unwrap();
+    let got: BTreeSet<(String, String)> =
+        changes.iter().map(|c| (c["kind"].as_str().unwrap().into(), c["id"].as_str().unwrap().into())).collect();
+    let me = w.dev(who).unwrap().account.clone();
+    let db = w.s.db();
+    let mut q = db.prepare("SELECT id FROM accounts WHERE mentor_id = ?1").unwrap();
+    let mentees: BTreeSet<String> = q.query_map([&me], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let expected: BTreeSet<(String, String)> =
+        w.s.records()
+            .into_iter()
+            .filter(|(kind, _, owner, ..)| {
+                let owner = owner.clone().unwrap_or_default();
+                if kind == "rejection" {
+                    return owner == me; // refusals go to their sender alone
+                }
+                match who {
+                    Owner | OtherArtisan => owner == me,
+                    Mentor | OtherMentor => mentees.contains(&owner),
+                    _ => true,
+                }
+            })
+            .map(|(kind, id, ..)| (kind, id))
+            .collect();
+    assert_eq!(got, expected, "{who:?} sees exactly what they may read");
+    if matches!(who, Owner | OtherArtisan) {
+        // Read from the bodies themselves: an artisan never sees another's record.
+        for c in changes.iter().filter(|c| c["kind"] != "rejection") {
+            let named = c["body"]["owner"].as_str().or(c["body"]["artisan_id"].as_str());
+            assert_eq!(named, Some(me.as_str()), "{who:?} must not see {c}");
+        }
+    }
+    seen(s, &v)
+}
+
+fn rows() -> Vec<Row> {
+    vec![
+        // Public routes: the credential, if any, is not looked at.
+        Row {
+            route: "GET /openapi.json",
+            case: "read the API document",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/openapi.json", None);
+                assert_eq!(v["openapi"], "3.1.0");
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "GET /v1/health",
+            case: "protocol and server time",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/health", None);
+                assert_eq!(v["protocol"], 1);
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/enroll",
+            case: "exchange a fresh code",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: |w| {
+                let (s, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(json!({"role": "artisan", "name": "n"})));
+                assert_eq!(s, 200);
+                Fx { id: v["code"].as_str().unwrap().into(), dev: None }
+            },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, "/v1/enroll", Some(json!({"code": fx.id, "device_id": common::uuid_like()})));
+                assert_eq!(v["role"], "artisan", "{v}");
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/enroll",
+            case: "exchange a used code on another device",
+            allowed: NOBODY,
+            refusals: &["conflict"],
+            setup: |w| {
+                let (_, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(json!({"role": "operations", "name": "n"})));
+                let code = v["code"].as_str().unwrap().to_string();
+                w.s.enroll_code(&code);
+                Fx { id: code, dev: None }
+            },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, "/v1/enroll", Some(json!({"code": fx.id, "device_id": common::uuid_like()})));
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/enroll",
+            case: "exchange a made-up code",
+            allowed: NOBODY,
+            refusals: &["unauthorized"],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/enroll", Some(json!({"code": "ABCD-EFGH-JKLM", "device_id": common::uuid_like()})));
+                seen(s, &v)
+            },
+        },
+        // Identity.
+        Row {
+            route: "POST /v1/token",
+            case: "rotate one's own token",
+            allowed: ENROLLED,
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/token", Some(json!({})));
+                if s == 200 {
+                    assert_ne!(v["token"].as_str(), Some(w.dev(who).unwrap().token.as_str()));
+                    assert_eq!(w.http(who, "/v1/me", None).0, 200, "the current token works until the new one is used");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "GET /v1/me",
+            case: "read one's own account",
+            allowed: ENROLLED,
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/me", None);
+                if s == 200 {
+                    assert_eq!(v["id"].as_str(), Some(w.dev(who).unwrap().account.as_str()));
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "an artisan",
+            allowed: &[Mentor, OtherMentor, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| enroll_as(w, who, "artisan", None),
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "an artisan of b1's mentor",
+            allowed: &[OtherMentor, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| enroll_as(w, who, "artisan", Some(&w.mb.account.clone())),
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "a mentor",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| enroll_as(w, who, "mentor", None),
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "a staff member",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| enroll_as(w, who, "staff", None),
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "an operations account",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| enroll_as(w, who, "operations", None),
+        },
+        Row {
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for artisan a1",
+            allowed: &[Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| code_for(w, who, &w.a1.account),
+        },
+        Row {
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for artisan b1",
+            allowed: &[OtherMentor, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| code_for(w, who, &w.b1.account),
+        },
+        Row {
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for a mentor",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| code_for(w, who, &w.ma.account),
+        },
+        Row {
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for a staff account",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| code_for(w, who, &w.staff.account),
+        },
+        Row {
+            // A code for an operations account is that account's power: only operations.
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for an operations account",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| code_for(w, who, &w.ops.account),
+        },
+        Row {
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for one's own account",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let me = w.dev(who).unwrap_or(&w.a1).account.clone();
+                code_for(w, who, &me)
+            },
+        },
+        Row {
+            route: "POST /v1/accounts/{account_id}/codes",
+            case: "for an unknown account",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: nothing,
+            call: |w, who, _| code_for(w, who, &common::uuid_like()),
+        },
+        Row {
+            route: "POST /v1/devices/{device_id}/revoke",
+            case: "another device of a1's",
+            allowed: &[Owner, Mentor, Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: String::new(), dev: Some(w.s.another_device(&w.ops, &w.a1.account)) },
+            call: revoke,
+        },
+        Row {
+            route: "POST /v1/devices/{device_id}/revoke",
+            case: "another device of the staff account",
+            allowed: &[Staff, Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: String::new(), dev: Some(w.s.another_device(&w.ops, &w.staff.account)) },
+            call: revoke,
+        },
+        Row {
+            route: "POST /v1/devices/{device_id}/revoke",
+            case: "another device of the operations account",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: String::new(), dev: Some(w.s.another_device(&w.ops, &w.ops.account)) },
+            call: revoke,
+        },
+        Row {
+            route: "POST /v1/devices/{device_id}/revoke",
+            case: "an unknown device",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, &format!("/v1/devices/{}/revoke", common::uuid_like()), Some(json!({})));
+                seen(s, &v)
+            },
+        },
+        // Push: ownership of a1's records, one mutation at a time.
+        Row {
+            route: "POST /v1/sync/push",
+            case: "write the title of a1's draft",
+            allowed: &[Owner, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| write_a1(w, who, "draft", &w.draft_a.clone(), "title"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "write the review note of a1's draft",
+            allowed: &[Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| write_a1(w, who, "draft", &w.draft_a.clone(), "review_note"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "write a newer app's field of a1's draft",
+            allowed: &[Owner, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| write_a1(w, who, "draft", &w.draft_a.clone(), "x_future"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "write a1's profile",
+            allowed: &[Owner, Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| write_a1(w, who, "profile", &w.a1.account.clone(), "display_name"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "create a new draft",
+            allowed: &[Owner, OtherArtisan],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let id = common::uuid_like();
+                let r = w.push(who, field_write(&id, "draft", "title", json!("new")));
+                if r == Seen::Allowed {
+                    assert_eq!(w.owner("draft", &id), Some(w.dev(who).unwrap().account.clone()), "a draft is its writer's");
+                }
+                r
+            },
+        },
+        Row {
+            // A profile is created by its first write; only those who may write it may create it.
+            route: "POST /v1/sync/push",
+            case: "create the profile of a new mentee of a1's mentor",
+            allowed: &[Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: |w| {
+                let body = json!({"role": "artisan", "name": "New mentee", "mentor_id": w.ma.account});
+                let (s, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(body));
+                assert_eq!(s, 200, "{v}");
+                Fx { id: v["account_id"].as_str().unwrap().into(), dev: None }
+            },
+            call: |w, who, fx| {
+                let r = w.push(who, field_write(&fx.id, "profile", "display_name", json!("Wanjiru")));
+                if r == Seen::Allowed {
+                    assert_eq!(w.owner("profile", &fx.id).as_deref(), Some(fx.id.as_str()), "a profile is its artisan's");
+                }
+                r
+            },
+        },
+        Row {
+            // An order changes only by its workflow's commands: nobody rewrites its fields
+            // (its status, its artisan) through a document write.
+            route: "POST /v1/sync/push",
+            case: "write the fields of a1's order",
+            allowed: NOBODY,
+            refusals: &["forbidden", "not_found", "malformed"],
+            setup: |w| Fx { id: w.fresh_order(&[]), dev: None },
+            call: |w, who, fx| {
+                let m = json!({"kind": "order", "id": fx.id, "fields": {
+                    "status": {"value": "delivered", "hlc": common::stamp_in(0)},
+                    "artisan_id": {"value": w.b1.account, "hlc": common::stamp_in(0)},
+                }});
+                w.push(who, m)
+            },
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "record stock of a1's product",
+            allowed: &[Staff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let e = stock_entry(&w.draft_a, 1);
+                let id = e["id"].as_str().unwrap().to_string();
+                let r = w.push(who, e);
+                if r == Seen::Allowed {
+                    assert_eq!(w.owner("stock", &id), Some(w.a1.account.clone()), "stock is the product owner's");
+                }
+                r
+            },
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "submit a1's draft",
+            allowed: &[Owner],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_draft(false), dev: None },
+            call: |w, who, fx| draft_command(w, who, fx, "submit", "submitted"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "approve a1's submitted draft",
+            allowed: &[Mentor, Staff],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_draft(true), dev: None },
+            call: |w, who, fx| draft_command(w, who, fx, "approve", "approved"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "request changes to a1's submitted draft",
+            allowed: &[Mentor, Staff],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_draft(true), dev: None },
+            call: |w, who, fx| draft_command(w, who, fx, "request_changes", "changes_requested"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "accept a1's assigned order",
+            allowed: &[Owner],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_order(&[]), dev: None },
+            call: |w, who, fx| order_push(w, who, fx, "accept", "accepted"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "decline a1's assigned order",
+            allowed: &[Owner],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_order(&[]), dev: None },
+            call: |w, who, fx| order_push(w, who, fx, "decline", "declined"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "cancel a1's order",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_order(&[]), dev: None },
+            call: |w, who, fx| order_push(w, who, fx, "cancel", "cancelled"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "receive a1's ready order",
+            allowed: &[Staff],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.ready_order(), dev: None },
+            call: |w, who, fx| order_push(w, who, fx, "receive", "received"),
+        },
+        Row {
+            route: "POST /v1/sync/push",
+            case: "a batch signed as another device",
+            allowed: NOBODY,
+            refusals: &["forbidden"],
+            setup: nothing,
+            call: |w, who, _| {
+                let other = if who == Owner { &w.b1.device } else { &w.a1.device };
+                let m = numbered(field_write(&common::uuid_like(), "draft", "title", json!("x")), 1);
+                let (s, v) = w.http(who, "/v1/sync/push", Some(json!({"protocol": 1, "device_id": other, "mutations": [m]})));
+                seen(s, &v)
+            },
+        },
+        // Operations' routes.
+        Row {
+            route: "POST /v1/orders",
+            case: "import an order",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let o = json!({"source": "shop", "external_ref": common::uuid_like(), "product": "P", "quantity": 1, "price_minor": 100, "artisan_id": w.b1.account});
+                let (s, v) = w.http(who, "/v1/orders", Some(json!({"orders": [o]})));
+                if s == 200 {
+                    let id = v["created"][0].as_str().unwrap();
+                    assert_eq!(w.owner("order", id), Some(w.b1.account.clone()));
+                    assert_eq!(w.body("order", id)["status"], "assigned");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/orders/{order_id}/commands",
+            case: "cancel an assigned order",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_order(&[]), dev: None },
+            call: |w, who, fx| {
+                order_api(w, who, &fx.id, json!({"command": "cancel", "args": {"reason": "shop refund"}}), "cancelled")
+            },
+        },
+        Row {
+            route: "POST /v1/orders/{order_id}/commands",
+            case: "receive a ready order",
+            allowed: &[Staff],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.ready_order(), dev: None },
+            call: |w, who, fx| order_api(w, who, &fx.id, json!({"command": "receive"}), "received"),
+        },
+        Row {
+            route: "POST /v1/orders/{order_id}/commands",
+            case: "ship a passed order",
+            allowed: &[Staff, Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.passed_order(), dev: None },
+            call: |w, who, fx| order_api(w, who, &fx.id, json!({"command": "ship"}), "shipped"),
+        },
+        Row {
+            route: "POST /v1/orders/{order_id}/commands",
+            case: "reassign an order a1 declined to b1",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_order(&["decline"]), dev: None },
+            call: |w, who, fx| {
+                let c = json!({"command": "assign", "args": {"artisan_id": w.b1.account}});
+                let r = order_api(w, who, &fx.id, c, "assigned");
+                if r == Seen::Allowed {
+                    assert_eq!(w.owner("order", &fx.id), Some(w.b1.account.clone()));
+                    assert_eq!(w.body("order", &fx.id)["artisan_id"].as_str(), Some(w.b1.account.as_str()));
+                    // The order is b1's now: a1 can no longer act on it, b1 can.
+                    assert_eq!(w.push(Owner, command("order", &fx.id, "accept")), Seen::Refused(200, "not_found".into()));
+                    assert_eq!(w.push(OtherArtisan, command("order", &fx.id, "accept")), Seen::Allowed);
+                }
+                r
+            },
+        },
+        Row {
+            // Phones send their commands through sync; no role accepts on an artisan's behalf.
+            route: "POST /v1/orders/{order_id}/commands",
+            case: "accept over the operations API",
+            allowed: NOBODY,
+            refusals: ROLE,
+            setup: |w| Fx { id: w.fresh_order(&[]), dev: None },
+            call: |w, who, fx| order_api(w, who, &fx.id, json!({"command": "accept"}), "accepted"),
+        },
+        Row {
+            route: "POST /v1/orders/{order_id}/commands",
+            case: "an unknown order",
+            allowed: NOBODY,
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| order_api(w, who, &common::uuid_like(), json!({"command": "cancel"}), "cancelled"),
+        },
+        Row {
+            route: "GET /v1/depot",
+            case: "what waits at the depot",
+            allowed: &[Staff, Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.ready_order(), dev: None },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, "/v1/depot", None);
+                if s == 200 {
+                    assert!(v["waiting"].as_array().unwrap().iter().any(|o| o["id"] == fx.id.as_str()), "{v}");
+                    assert!(v["stock"][&w.draft_a].as_i64().unwrap() >= 2, "{v}");
+                }
+                seen(s, &v)
+            },
+        },
+        // Last, so the feed holds everything the rows above stored (refusals included).
+        Row {
+            route: "GET /v1/sync/pull",
+            case: "the change feed from the start",
+            allowed: ENROLLED,
+            refusals: ROLE,
+            setup: nothing,
+            call: pull_scope,
+        },
+    ]
+}
+
+/// What a refused call must leave as it was: accounts, codes, devices (and whether revoked),
+/// order references and every record but the refusals (which go to the sender by design).
+fn snapshot(s: &Server) -> Vec<String> {
+    let db = s.db();
+    let mut out = vec![];
+    for sql in [
+        "SELECT id, role, name, mentor_id FROM accounts ORDER BY id",
+        "SELECT code_hash, account_id, used_by FROM enrollment_codes ORDER BY code_hash",
+        "SELECT device_id, account_id, revoked_ms IS NOT NULL FROM devices ORDER BY device_id",
+        "SELECT source, external_ref, order_id FROM order_refs ORDER BY source, external_ref",
+        "SELECT kind, id, owner, seq, body, state FROM records WHERE kind != 'rejection' ORDER BY seq",
+    ] {
+        let mut q = db.prepare(sql).unwrap();
+        let n = q.column_count();
+        let rows = q
+            .query_map([], |r| {
+                (0..n).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap();
+        out.extend(rows.map(|r| r.unwrap().join("|")));
+    }
+    out
+}
+
+/// `METHOD /path` of every route the router serves, read from its source.
+fn router_routes() -> BTreeSet<String> {
+    let source = include_str!("../src/http/mod.rs");
+    source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(".route(\""))
+        .map(|l| {
+            let (path, rest) = l.split_once('"').unwrap();
+            let method = rest.trim_start_matches(", ").split('(').next().unwrap().to_uppercase();
+            format!("{method} {path}")
+        })
+        .collect()
+}
+
+/// `METHOD /path` of every operation in `openapi.json`, and whether it needs no credential.
+fn documented_routes() -> Vec<(String, bool)> {
+    let doc: Value = serde_json::from_str(include_str!("../src/http/openapi.json")).unwrap();
+    let mut out = vec![];
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let public = op["security"].as_array().is_some_and(Vec::is_empty);
+            out.push((format!("{} {path}", method.to_uppercase()), public));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_route_has_allowed_and_refused_rows() {
+    let documented = documented_routes();
+    let doc_set: BTreeSet<String> = documented.iter().map(|(r, _)| r.clone()).collect();
+    assert_eq!(router_routes(), doc_set, "the router and openapi.json name the same routes and methods");
+    let rows = rows();
+    let in_rows: BTreeSet<String> = rows.iter().map(|r| r.route.to_string()).collect();
+    assert_eq!(in_rows, doc_set, "every route has rows in the matrix, and every row a route");
+    // Reading the API document and the server's health has nothing to refuse.
+    let nothing_to_refuse = ["GET /openapi.json", "GET /v1/health"];
+    for (route, public) in &documented {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.route == route.as_str()).collect();
+        assert!(mine.iter().any(|r| !r.allowed.is_empty()), "{route}: no row allows anyone");
+        if !nothing_to_refuse.contains(&route.as_str()) {
+            assert!(mine.iter().any(|r| r.allowed.len() < EVERYONE.len()), "{route}: no row refuses anyone");
+        }
+        if !public {
+            for r in &mine {
+                assert!(
+                    !r.allowed.contains(&Anonymous) && !r.allowed.contains(&Revoked),
+                    "{route} ({}): a credential is needed",
+                    r.case
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_route_by_every_caller() {
+    let w = world();
+    let public: BTreeSet<String> = documented_routes().into_iter().filter(|(_, p)| *p).map(|(r, _)| r).collect();
+    let mut failures = vec![];
+    let (mut allowed_n, mut refused_n) = (0, 0);
+    for row in rows() {
+        for &who in EVERYONE {
+            let fx = (row.setup)(&w);
+            let before = snapshot(&w.s);
+            let got = (row.call)(&w, who, &fx);
+            let what = format!("{} ({}) by {who:?}", row.route, row.case);
+            match (got, row.allowed.contains(&who)) {
+                (Seen::Allowed, true) => allowed_n += 1,
+                (Seen::Allowed, false) => failures.push(format!("{what}: must be refused, was allowed")),
+                (Seen::Refused(s, code), true) => failures.push(format!("{what}: must be allowed, got {s} {code}")),
+                (Seen::Refused(s, code), false) => {
+                    refused_n += 1;
+                    let fine = match who {
+                        Anonymous if !public.contains(row.route) => (s, code.as_str()) == (401, "unauthorized"),
+                        Revoked if !public.contains(row.route) => (s, code.as_str()) == (401, "revoked"),
+                        _ => row.refusals.contains(&code.as_str()),
+                    };
+                    if !fine {
+                        failures.push(format!("{what}: refused with {s} {code}, expected one of {:?}", row.refusals));
+                    }
+                    if snapshot(&w.s) != before {
+                        failures.push(format!("{what}: refused, yet something was stored"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(allowed_n > 60 && refused_n > 200, "{allowed_n} allowed, {refused_n} refused");
+}
