@@ -48,7 +48,11 @@ impl Store {
         let conn = guard.as_mut().ok_or(Error::Closed)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
+        // Kill tests die here on purpose (see `fundi_sqlite::crash_point`): every statement of
+        // the transaction run, nothing committed; then committed, the caller not yet told.
+        fundi_sqlite::crash_point("store:before_commit");
         tx.commit()?;
+        fundi_sqlite::crash_point("store:after_commit");
         Ok(value)
     }
 }

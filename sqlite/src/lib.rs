@@ -10,11 +10,15 @@
 //!   pending ones applied in one transaction, and a typed [`Error::NewerSchema`] for a file
 //!   written by a newer build (refused and left untouched).
 //! - [`testing`]: the upgrade-equals-fresh check each crate runs over its own migrations.
+//! - [`crash_point()`]: named places where a kill test makes the process die on purpose (armed by
+//!   an environment variable; a no-op otherwise).
 
+pub mod crash_point;
 mod error;
 mod migrations;
 pub mod testing;
 
+pub use crash_point::crash_point;
 pub use error::Error;
 pub use migrations::{user_version, Migrations};
 

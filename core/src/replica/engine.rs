@@ -7,6 +7,9 @@
 //! each batch, bisecting one the depot cannot read; [`PullRound`] walks the feed; the clock is
 //! learnt by `phone::learn_clock`); this engine is the adapter that does the SQL and the HTTP
 //! around them.
+//!
+//! Kill tests arm the crash points between the steps (`fundi_sqlite::crash_point`): an answer
+//! received but not stored, stored; a page received but not applied, applied.
 
 use super::apply::{apply_page, settle_applied, Me};
 use super::client::Transport;
@@ -16,6 +19,7 @@ use crate::error::Result;
 use crate::outbox;
 use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
 use crate::Store;
+use fundi_sqlite::crash_point;
 use fundi_sync::hlc::{wall_clock_ms, Timestamp};
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
 use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
@@ -136,6 +140,7 @@ impl Store {
                     Err(SyncError::Server { status: 400 | 413, code, detail }) => PushAnswer::RefusedWhole { code, detail },
                     Err(e) => return Err(e.into()),
                 };
+                crash_point("sync:push_answered");
                 let folded = round.receive(answer).map_err(protocol_error)?;
                 settled += folded.settled.len();
                 let (applied, refused) = self.write(|tx| {
@@ -149,6 +154,7 @@ impl Store {
                     }
                     Ok((applied.len() as u32, (folded.settled.len() - applied.len()) as u32))
                 })?;
+                crash_point("sync:push_stored");
                 report.pushed += applied;
                 report.refused += refused;
             }
@@ -173,6 +179,7 @@ impl Store {
                 }
                 Err(e) => return Err(e.into()),
             };
+            crash_point("sync:pull_received");
             let before = pull.cursor();
             let after = pull.receive(&page).map_err(protocol_error)?;
             let applied = self.write(|tx| {
@@ -184,6 +191,7 @@ impl Store {
                 account::db::set_cursor(tx, after)?;
                 Ok(true)
             })?;
+            crash_point("sync:pull_applied");
             if !applied {
                 pull.stop();
                 break;

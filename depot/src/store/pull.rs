@@ -55,6 +55,8 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
         }
         Ok((changes, last_seq, n == limit, head))
     })?;
+    // A kill test's moment (`fundi_sqlite::crash_point`): the page read, the reply not written.
+    fundi_sqlite::crash_point("pull:read");
     // With no more pages, everything up to the head was either sent or not for this caller.
     let cursor = if more { last_seq } else { head.max(cursor as i64) };
     Ok(PullResponse {

@@ -5,9 +5,13 @@
 //! replayed after a lost reply gets the very same answers and changes nothing. One refused
 //! mutation never blocks the rest: its refusal is stored, returned, and put in the sender's
 //! change feed as a conflict record.
+//!
+//! Kill tests arm crash points (`fundi_sqlite::crash_point`) before the transaction, after each
+//! mutation's effects inside it, and after the commit before the reply.
 
 use super::accounts::Caller;
 use super::{get_record, put_record, ApiError, Db};
+use fundi_sqlite::crash_point;
 use fundi_sync::depot::{
     self, check_push, decide, decide_order_command, AccountFacts, BatchRefusal, DepotFacts, Refusal, StoredRecord,
 };
@@ -62,6 +66,7 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
     // The bound on stamps is measured against this machine's wall clock, which phones never
     // move; the depot's HLC is pushed forward by every stamp it accepts and would drift.
     let depot_wall_ms = fundi_sync::hlc::wall_clock_ms();
+    crash_point("push:before_tx");
     let results = db.write(|tx| {
         let mut last: i64 = tx.query_row("SELECT last_counter FROM devices WHERE device_id = ?1", [device], |r| r.get(0))?;
         let mut results = Vec::with_capacity(req.mutations.len());
@@ -118,6 +123,8 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
             )?;
             results.push(result);
             last = counter;
+            // A kill test's moment: this mutation's effects written, the batch not committed.
+            crash_point("push:decided");
         }
         tx.execute("UPDATE devices SET last_counter = ?1 WHERE device_id = ?2", params![last, device])?;
         tx.execute(
@@ -126,6 +133,8 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
         )?;
         Ok(results)
     })?;
+    // Committed, the reply not yet written: the phone will resend this batch.
+    crash_point("push:committed");
     Ok(PushResponse { protocol: PROTOCOL_VERSION, results, server_time: db.now(), extra: Extra::new() })
 }
 

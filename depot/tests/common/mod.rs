@@ -289,3 +289,47 @@ pub fn numbered(mut m: serde_json::Value, counter: u64) -> serde_json::Value {
     m["counter"] = counter.into();
     m
 }
+
+/// Restarting on the same data directory and address, for the kill tests (`depot_kills.rs`).
+impl Server {
+    /// SIGKILL the server if it still runs, then start a new `fundi-depot serve` on the same
+    /// data directory and address (phones keep their URL), with `env` added to its environment
+    /// (e.g. a crash point armed). Retries while the port is not yet free again.
+    pub fn restart(&mut self, env: &[(&str, &str)]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let addr = self.url.trim_start_matches("http://").to_string();
+        for attempt in 0..50 {
+            let mut child = Command::new(BIN)
+                .args(["serve", "--listen", &addr, "--data-dir"])
+                .arg(self.data_dir())
+                .env_remove(fundi_sqlite::crash_point::ENV_AT)
+                .env_remove(fundi_sqlite::crash_point::ENV_AFTER)
+                .envs(env.iter().copied())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("restart fundi-depot serve");
+            let mut line = String::new();
+            BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+            if line.starts_with("listening on ") {
+                self.child = child;
+                return;
+            }
+            let _ = child.wait();
+            assert!(attempt < 49, "the depot did not restart on {addr}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Whether the server process has exited (e.g. killed itself at an armed crash point).
+    pub fn is_dead(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// `PRAGMA integrity_check` of the depot's database (read next to the running server).
+    pub fn integrity(&self) -> String {
+        let conn = rusqlite::Connection::open(self.data_dir().join("depot.db")).unwrap();
+        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+    }
+}
