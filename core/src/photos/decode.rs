@@ -423,6 +423,11 @@ fn open_png<'r, R: BufRead + Seek + 'r>(r: R) -> Result<Opened<'r>, PhotoError> 
     };
     check_size(width, height, if interlaced { MAX_INTERLACED_PNG_PIXELS } else { MAX_PIXELS })?;
     let mut reader = decoder.read_info().map_err(png_error)?;
+    // png 0.18.1 panics expanding a palette whose length is not a multiple of 3 (found by the
+    // photo_decode fuzz target; image-rs/image-png#694): refuse it as damaged first.
+    if reader.info().palette.as_ref().is_some_and(|p| p.len() % 3 != 0) {
+        return Err(PhotoError::Corrupt("PNG palette length is not a multiple of 3".into()));
+    }
     let exif = reader.info().exif_metadata.as_deref().map(read_orientation).unwrap_or(ExifOrientation::Absent);
     let channels = reader.output_color_type().0.samples();
     let line_size = reader.output_line_size(width).ok_or(PhotoError::TooLarge { width, height })?;

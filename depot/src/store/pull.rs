@@ -10,6 +10,12 @@ use fundi_sync::{Change, Extra, PullResponse, Role, PROTOCOL_VERSION};
 use rusqlite::params;
 
 pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullResponse, ApiError> {
+    // Feed positions are SQLite's signed 64-bit integers, so a larger cursor was never handed
+    // out; cast, it would wrap negative and answer a page whose cursor went back (found by the
+    // pull_query fuzz target's oracle).
+    if cursor > i64::MAX as u64 {
+        return Err(ApiError::malformed("cursor must be at most 2^63 - 1"));
+    }
     let limit = limit.clamp(1, MAX_PAGE);
     // A fresh start (cursor 0) gets everything back, its own changes included: the phone may
     // have been restored or may have discarded local changes.

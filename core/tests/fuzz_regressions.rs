@@ -1,0 +1,50 @@
+//! Inputs the fuzz targets (`fuzz/`, run by `scripts/fuzz`) crashed on, kept in the normal
+//! suite: every file under `fixtures/fuzz/photo_decode/crashes/` goes through the photo
+//! pipeline and must come out as a typed error or a photo, never an internal error (a caught
+//! panic). The seeds beside them (small JPEGs and PNGs of each kind) go through it too.
+
+use fundi_core::photos::{prepare_bytes, PhotoError, PrepareOptions};
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn fixtures(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/fuzz").join(target)
+}
+
+#[test]
+fn no_photo_input_the_fuzzer_kept_ends_in_an_internal_error() {
+    let inputs = files(&fixtures("photo_decode"));
+    assert!(inputs.iter().any(|p| p.starts_with(fixtures("photo_decode/crashes"))), "the crash inputs are missing");
+    for path in inputs {
+        let bytes = std::fs::read(&path).unwrap();
+        if let Err(PhotoError::Internal(e)) = prepare_bytes(&bytes, &PrepareOptions::default()) {
+            panic!("{}: internal error (a caught panic): {e}", path.display());
+        }
+    }
+}
+
+/// png 0.18.1 panics expanding a palette whose length is not a multiple of 3
+/// (image-rs/image-png#694); the decoder refuses such a file as damaged first. The fuzzer's
+/// own input (`png-palette-49-bytes-as-found.png`) has chunk checksums that only a fuzzing
+/// build of png ignores; this one is the same file with valid checksums.
+#[test]
+fn a_png_palette_of_a_length_not_a_multiple_of_3_is_corrupt() {
+    let bytes = std::fs::read(fixtures("photo_decode/crashes/png-palette-49-bytes.png")).unwrap();
+    match prepare_bytes(&bytes, &PrepareOptions::default()) {
+        Err(PhotoError::Corrupt(_)) => {}
+        other => panic!("expected Corrupt, got {:?}", other.map(|p| p.report)),
+    }
+}

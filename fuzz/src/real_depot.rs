@@ -1,0 +1,124 @@
+//! A real depot: its SQLite store in a temporary directory, one enrolled device per role (the
+//! device ids of [`crate::facts::device_of`]), and its axum router called in-process.
+
+use crate::facts::device_of;
+use crate::http;
+use crate::store::accounts::{self, Caller, NewEnrollment};
+use crate::store::{orders, push, Db, DEFAULT_TOKEN_TTL_MS};
+use axum::body::Body;
+use axum::Router;
+use fundi_sync::hlc::{wall_clock_ms, Timestamp};
+use fundi_sync::Role;
+use std::sync::{Arc, OnceLock};
+use tower::ServiceExt;
+
+pub struct Device {
+    pub account_id: String,
+    pub device_id: String,
+    pub token: String,
+}
+
+pub struct RealDepot {
+    pub db: Arc<Db>,
+    rt: tokio::runtime::Runtime,
+    router: Router,
+    devices: Vec<(Role, Device)>,
+    _dir: tempfile::TempDir,
+}
+
+/// One depot per fuzzing process (its state grows with the run, as a real depot's does).
+pub fn shared() -> &'static RealDepot {
+    static DEPOT: OnceLock<RealDepot> = OnceLock::new();
+    DEPOT.get_or_init(RealDepot::new)
+}
+
+/// An answer: status and body.
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The error code of a non-2xx answer (every one has an `ApiErrorBody`).
+    pub fn code(&self) -> String {
+        let v: serde_json::Value = serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("status {} without a JSON error body ({e}): {:?}", self.status, self.body));
+        v["error"].as_str().unwrap_or_else(|| panic!("error body without a code: {v}")).to_string()
+    }
+}
+
+impl RealDepot {
+    pub fn new() -> RealDepot {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Arc::new(Db::open(&dir.path().join("depot")).expect("open the depot store"));
+        let operator = Caller::local_operator();
+        let mut devices = vec![];
+        let mut mentor = None;
+        for role in [Role::Mentor, Role::Artisan, Role::Staff, Role::Operations] {
+            let request = NewEnrollment { role, name: format!("Fuzz {}", role.code()), mentor_id: mentor.clone() };
+            let code = db.write(|tx| accounts::enroll(tx, &operator, request)).expect("enroll");
+            let device_id = device_of(role).to_string();
+            let cred =
+                db.write(|tx| accounts::exchange_code(tx, &code.code, &device_id, DEFAULT_TOKEN_TTL_MS)).expect("exchange code");
+            if role == Role::Mentor {
+                mentor = Some(cred.account_id.clone());
+            }
+            devices.push((role, Device { account_id: cred.account_id, device_id, token: cred.token }));
+        }
+        // Something in the change feed: a draft of the artisan's, and two orders (one hers).
+        let artisan = &devices.iter().find(|(r, _)| *r == Role::Artisan).expect("artisan").1;
+        let caller =
+            Caller { account_id: artisan.account_id.clone(), role: Role::Artisan, device_id: Some(artisan.device_id.clone()) };
+        let push: fundi_sync::PushRequest =
+            serde_json::from_value(serde_json::json!({"protocol": 1, "device_id": artisan.device_id,
+            "mutations": [{"counter": 1, "kind": "draft", "id": crate::facts::DRAFT, "fields": {
+                "title": {"value": "Kikapu", "hlc": Timestamp { wall_ms: wall_clock_ms() - 60_000, counter: 0, node: 7 }},
+                "price": {"value": 150_000, "hlc": Timestamp { wall_ms: wall_clock_ms() - 60_000, counter: 0, node: 7 }}}}]}))
+            .expect("a push");
+        let answer = push::push(&db, &caller, &push).expect("push the seed draft");
+        assert!(answer.results.iter().all(|r| r.rejected.is_none()), "{answer:?}");
+        let new_order = |r: &str, artisan_id: Option<String>| orders::NewOrder {
+            source: "shop".into(),
+            external_ref: r.into(),
+            product: "Kiondo".into(),
+            quantity: 2,
+            price_minor: 150_000,
+            artisan_id,
+        };
+        let list = [new_order("S-1", Some(artisan.account_id.clone())), new_order("S-2", None)];
+        orders::import(&db, &operator, &list).expect("import the seed orders");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let router = http::router(db.clone(), http::MAX_BODY);
+        RealDepot { db, rt, router, devices, _dir: dir }
+    }
+
+    pub fn device(&self, role: Role) -> &Device {
+        &self.devices.iter().find(|(r, _)| *r == role).expect("a device per role").1
+    }
+
+    /// One request through the depot's router. `None`: `uri` is not a valid request target
+    /// (the HTTP layer refuses it before any route sees it).
+    pub fn call(&self, method: &str, uri: &str, token: Option<&str>, gzip: bool, body: Vec<u8>) -> Option<Answer> {
+        let mut req = axum::http::Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        if gzip {
+            req = req.header("content-encoding", "gzip");
+        }
+        let req = req.header("content-type", "application/json").body(Body::from(body)).ok()?;
+        let router = self.router.clone();
+        Some(self.rt.block_on(async move {
+            let resp = router.oneshot(req).await.expect("the router is infallible");
+            let status = resp.status().as_u16();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("a body in memory").to_vec();
+            Answer { status, body }
+        }))
+    }
+}
+
+impl Default for RealDepot {
+    fn default() -> Self {
+        RealDepot::new()
+    }
+}
