@@ -3,6 +3,7 @@
 
 use crate::error::FundiError;
 use crate::sync::SyncService;
+use fundi_sync::fields::{PROFILE_DISPLAY_NAME, PROFILE_LOCATION, PROFILE_PHONE};
 use fundi_sync::ProfileBody;
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -15,8 +16,13 @@ pub struct ProfileRecord {
 
 impl ProfileRecord {
     fn new(account_id: String, profile: ProfileBody) -> Self {
-        let text = |field: &str| profile.doc.value(field).and_then(|v| v.as_str()).map(String::from);
-        ProfileRecord { display_name: text("display_name"), location: text("location"), phone: text("phone"), account_id }
+        let text = |field| profile.text(field).map(String::from);
+        ProfileRecord {
+            display_name: text(PROFILE_DISPLAY_NAME),
+            location: text(PROFILE_LOCATION),
+            phone: text(PROFILE_PHONE),
+            account_id,
+        }
     }
 }
 

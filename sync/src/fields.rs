@@ -98,6 +98,12 @@ pub fn check_photo_list(v: &Value) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// The profile fields that hold text the UI shows and edits.
+pub const PROFILE_DISPLAY_NAME: &str = "display_name";
+pub const PROFILE_LOCATION: &str = "location";
+pub const PROFILE_PHONE: &str = "phone";
+pub const PROFILE_TEXT_FIELDS: [&str; 3] = [PROFILE_DISPLAY_NAME, PROFILE_LOCATION, PROFILE_PHONE];
+
 /// Check one write of profile field `name`.
 pub fn check_profile_field(name: &str, v: &Value) -> Result<(), Rejection> {
     check_field_name(name)?;
@@ -105,7 +111,7 @@ pub fn check_profile_field(name: &str, v: &Value) -> Result<(), Rejection> {
     if name == "owner" {
         return Err(invalid("reserved field name"));
     }
-    if matches!(name, "display_name" | "location" | "phone") {
+    if PROFILE_TEXT_FIELDS.contains(&name) {
         let s = v.as_str().ok_or_else(|| invalid("expected text"))?;
         if s.chars().count() > PROFILE_TEXT_MAX_CHARS || s.chars().any(char::is_control) {
             return Err(invalid("text too long or with control characters"));

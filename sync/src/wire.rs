@@ -291,6 +291,13 @@ pub struct ProfileBody {
     pub extra: Extra,
 }
 
+impl ProfileBody {
+    /// A text field's current value (`None` if never set, or not text).
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.doc.value(field).and_then(|v| v.as_str())
+    }
+}
+
 /// An order as the server holds it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct OrderBody {
