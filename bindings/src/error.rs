@@ -104,6 +104,11 @@ pub enum FundiError {
     /// This phone is not enrolled with a depot yet.
     #[error("not enrolled")]
     NotEnrolled,
+    /// The depot presented another key than the one this phone enrolled with: someone may be
+    /// between the phone and the depot. Never retry around it; if the depot really changed its
+    /// key, the phone must enroll again with a new code. Nothing was sent.
+    #[error("depot identity changed")]
+    DepotIdentityChanged,
     /// The sync rules refuse this command or edit for another cause than role, state or lock
     /// (those are `NotAllowed`): `code` is the rule's (invalid, ...).
     #[error("conflict: {code}: {detail}")]
@@ -143,6 +148,8 @@ impl From<CoreError> for FundiError {
                 SyncError::NotEnrolled => FundiError::NotEnrolled,
                 SyncError::Server { code, detail, .. } => FundiError::Depot { code, detail },
                 SyncError::Protocol(detail) => FundiError::Depot { code: "protocol".into(), detail },
+                SyncError::DepotIdentityChanged { .. } => FundiError::DepotIdentityChanged,
+                SyncError::InsecureUrl(detail) => FundiError::Depot { code: "https_required".into(), detail },
             },
             CoreError::Rejected(r) => FundiError::Conflict { code: r.code.code().to_string(), detail: r.detail },
             CoreError::Storage(StorageError::Full) => FundiError::StorageFull,

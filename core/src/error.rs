@@ -96,6 +96,15 @@ pub enum SyncError {
     /// The depot's answer could not be understood.
     #[error("bad answer from the depot: {0}")]
     Protocol(String),
+    /// The depot presented another key than the one pinned at enrollment (or, while
+    /// enrolling, the exchange did not reach the key this connection saw): someone may stand
+    /// between the phone and the depot. Never retried around; if the depot really changed its
+    /// key, enroll again with a new code. Nothing was sent after the key was seen.
+    #[error("the depot's identity changed (pinned {pinned}, presented {presented})")]
+    DepotIdentityChanged { pinned: String, presented: String },
+    /// The depot address is not `https://`: the phone never talks to a depot in clear.
+    #[error("the depot address must start with https:// ({0})")]
+    InsecureUrl(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -3,9 +3,11 @@
 //! Prints wall time, round trips and bytes on the wire for a fresh phone's first sync, a no-op
 //! sync and incremental syncs of 100 changed records, and the pushes per second the depot
 //! sustains with 50 phones syncing at once. Run: `cargo bench -p fundi-depot --bench sync`.
-//! Bytes are counted at the socket: each measured phone talks to the depot through a loopback
-//! proxy that counts what crosses it both ways (HTTP request and status lines, headers, bodies,
-//! chunk framing), not estimated by the phone.
+//! Everything runs over TLS, as phones do (ADR 0011). Bytes are counted at the socket: each
+//! measured phone talks to the depot through a loopback TCP proxy that counts what crosses it
+//! both ways (TLS records and handshakes included) and the TCP connections opened, not
+//! estimated by the phone. The no-op sync is measured twice, side by side: with a full TLS
+//! handshake (sessions forgotten first, as after the app's process was killed) and resumed.
 //! Figures are measured, never asserted: targets are printed next to them.
 
 #[path = "../tests/common/mod.rs"]
@@ -31,28 +33,31 @@ struct CountingProxy {
     url: String,
     sent: Arc<AtomicU64>,
     received: Arc<AtomicU64>,
+    connections: Arc<AtomicU64>,
 }
 
 impl CountingProxy {
     fn start(depot_url: &str) -> CountingProxy {
-        let target = depot_url.trim_start_matches("http://").to_string();
+        let target = depot_url.trim_start_matches("https://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let url = format!("https://{}", listener.local_addr().unwrap());
         let (sent, received) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-        let (up, down) = (sent.clone(), received.clone());
+        let connections = Arc::new(AtomicU64::new(0));
+        let (up, down, opened) = (sent.clone(), received.clone(), connections.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
+                opened.fetch_add(1, Ordering::SeqCst);
                 let Ok(server) = TcpStream::connect(&target) else { continue };
                 pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), up.clone());
                 pipe(server, client, down.clone());
             }
         });
-        CountingProxy { url, sent, received }
+        CountingProxy { url, sent, received, connections }
     }
 
-    fn totals(&self) -> (u64, u64) {
-        (self.sent.load(Ordering::SeqCst), self.received.load(Ordering::SeqCst))
+    fn totals(&self) -> (u64, u64, u64) {
+        (self.sent.load(Ordering::SeqCst), self.received.load(Ordering::SeqCst), self.connections.load(Ordering::SeqCst))
     }
 }
 
@@ -84,11 +89,11 @@ fn measured(name: &str, phone: &Store, proxy: &CountingProxy, records: impl Fn(&
     // The proxy's threads may still be copying the last answer's final bytes.
     std::thread::sleep(std::time::Duration::from_millis(50));
     let after = proxy.totals();
-    let (sent, received) = (after.0 - before.0, after.1 - before.1);
+    let (sent, received, conns) = (after.0 - before.0, after.1 - before.1, after.2 - before.2);
     let records = records(&r);
     let per = if records > 0 { format!("{:.0}", (sent + received) as f64 / records as f64) } else { "-".into() };
     println!(
-        "| {name:<44} | {ms:>9.1} | {:>5} | {sent:>9} | {received:>10} | {records:>7} | {per:>8} | {target}",
+        "| {name:<44} | {ms:>9.1} | {:>5} | {conns:>5} | {sent:>9} | {received:>10} | {records:>7} | {per:>8} | {target}",
         r.wire.round_trips
     );
 }
@@ -108,7 +113,7 @@ fn main() {
         let (st, v) = server.req(Some(&ops), "/v1/enrollments", Some(json!({"role": "artisan", "name": format!("Artisan {i}")})));
         assert_eq!(st, 200);
         let device = common::uuid_like();
-        let (st, e) = server.req(None, "/v1/enroll", Some(json!({"code": v["code"], "device_id": device})));
+        let (st, e) = server.enroll_raw(v["code"].as_str().unwrap(), &device);
         assert_eq!(st, 200);
         let dev = Dev {
             account: v["account_id"].as_str().unwrap().into(),
@@ -147,8 +152,8 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     println!();
-    println!("| scenario                                     |   wall ms | trips |  sent (B) |  recvd (B) | records | B/record | target");
-    println!("|----------------------------------------------|-----------|-------|-----------|------------|---------|----------|-------");
+    println!("| scenario                                     |   wall ms | trips | conns |  sent (B) |  recvd (B) | records | B/record | target");
+    println!("|----------------------------------------------|-----------|-------|-------|-----------|------------|---------|----------|-------");
 
     let dir = tempfile::tempdir().unwrap();
     // A fresh phone of artisan 0 (a replacement phone): it sees its own share.
@@ -156,7 +161,9 @@ fn main() {
     let phone = Store::open(dir.path().join("artisan.db")).unwrap();
     phone.enroll_device(&phone_link.url, &new_code(&server, &ops, &artisans[0].account)).unwrap();
     measured("artisan first sync (own share)", &phone, &phone_link, |r| r.pulled, "");
-    measured("no-op sync", &phone, &phone_link, |_| 0, "1 trip, < 1024 B");
+    fundi_core::replica::pinning::forget_sessions();
+    measured("no-op sync, full TLS handshake", &phone, &phone_link, |_| 0, "1 trip, 1 connection");
+    measured("no-op sync, TLS session resumed", &phone, &phone_link, |_| 0, "1 trip, 1 connection");
 
     // Depot staff's laptop: a fresh first sync of the whole depot.
     let (_, staff_code) = server.account("staff", "staff", None);

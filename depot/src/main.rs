@@ -20,6 +20,8 @@ struct Args {
 enum Command {
     /// Run the sync server on a data directory (the main job).
     Serve(cli::serve::ServeArgs),
+    /// Show the depot's TLS key, prepare the next one, or switch to it.
+    TlsKey(cli::tls_key::TlsKeyArgs),
     /// Create an account and print its one-time enrollment code.
     Enroll(cli::enroll::EnrollArgs),
     /// Import incoming orders from a CSV or JSON file.
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Serve(a) => cli::serve::run(a),
+        Command::TlsKey(a) => cli::tls_key::run(a),
         Command::Enroll(a) => cli::enroll::run(a),
         Command::ImportOrders(a) => cli::import_orders::run(a),
         Command::Assign(a) => cli::assign::run(a),

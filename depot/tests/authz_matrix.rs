@@ -355,7 +355,7 @@ fn rows() -> Vec<Row> {
             },
         },
         Row {
-            route: "POST /v1/enroll",
+            route: "POST /v1/enroll/finish",
             case: "exchange a fresh code",
             allowed: EVERYONE,
             refusals: &[],
@@ -364,14 +364,14 @@ fn rows() -> Vec<Row> {
                 assert_eq!(s, 200);
                 Fx { id: v["code"].as_str().unwrap().into(), dev: None }
             },
-            call: |w, who, fx| {
-                let (s, v) = w.http(who, "/v1/enroll", Some(json!({"code": fx.id, "device_id": common::uuid_like()})));
+            call: |w, _, fx| {
+                let (s, v) = w.s.enroll_raw(&fx.id, &common::uuid_like());
                 assert_eq!(v["role"], "artisan", "{v}");
                 seen(s, &v)
             },
         },
         Row {
-            route: "POST /v1/enroll",
+            route: "POST /v1/enroll/finish",
             case: "exchange a used code on another device",
             allowed: NOBODY,
             refusals: &["conflict"],
@@ -381,19 +381,35 @@ fn rows() -> Vec<Row> {
                 w.s.enroll_code(&code);
                 Fx { id: code, dev: None }
             },
-            call: |w, who, fx| {
-                let (s, v) = w.http(who, "/v1/enroll", Some(json!({"code": fx.id, "device_id": common::uuid_like()})));
+            call: |w, _, fx| {
+                let (s, v) = w.s.enroll_raw(&fx.id, &common::uuid_like());
                 seen(s, &v)
             },
         },
         Row {
-            route: "POST /v1/enroll",
-            case: "exchange a made-up code",
+            route: "POST /v1/enroll/start",
+            case: "start with an issued code",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: |w| {
+                let (s, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(json!({"role": "artisan", "name": "n"})));
+                assert_eq!(s, 200);
+                Fx { id: v["code"].as_str().unwrap().into(), dev: None }
+            },
+            call: |w, _, fx| {
+                let (_, start) = fundi_sync::enrollment::PhoneEnrollment::start(&fx.id).unwrap();
+                let (s, v) = w.s.req(None, "/v1/enroll/start", Some(serde_json::to_value(start).unwrap()));
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/enroll/start",
+            case: "start with a made-up code",
             allowed: NOBODY,
             refusals: &["unauthorized"],
             setup: nothing,
-            call: |w, who, _| {
-                let (s, v) = w.http(who, "/v1/enroll", Some(json!({"code": "ABCD-EFGH-JKLM", "device_id": common::uuid_like()})));
+            call: |w, _, _| {
+                let (s, v) = w.s.enroll_raw("ZZZZ-ZZZZ-ZZZZ", &common::uuid_like());
                 seen(s, &v)
             },
         },

@@ -64,7 +64,7 @@ fn bad_payloads_get_typed_errors_and_store_nothing() {
     assert_eq!(record_count(&s, &ops), before, "no bad payload stored anything");
     assert_eq!(s.push(&a, vec![]), Vec::<Option<String>>::new());
     // Malformed bodies on the other endpoints too.
-    for path in ["/v1/enroll", "/v1/enrollments", "/v1/orders"] {
+    for path in ["/v1/enroll/start", "/v1/enroll/finish", "/v1/enrollments", "/v1/orders"] {
         let (st, v) = raw(&s, &ops, path, b"[1,2".to_vec(), false);
         assert_eq!((st, v["error"].as_str()), (400, Some("malformed")), "{path}");
     }
@@ -163,13 +163,15 @@ fn bad_expired_and_revoked_credentials() {
     // An enrollment code works once (a lost reply may be retried by the same device only).
     let (_, code) = s.account("artisan", "b", None);
     let device = common::uuid_like();
-    let enroll = |device: &str| s.req(None, "/v1/enroll", Some(json!({"code": code, "device_id": device})));
+    let enroll = |device: &str| s.enroll_raw(&code, device);
     assert_eq!(enroll(&device).0, 200);
     let retry = enroll(&device);
     assert_eq!(retry.0, 200, "the same phone retrying after a lost reply");
     let (st, v) = enroll(&common::uuid_like());
     assert_eq!((st, v["error"].as_str()), (409, Some("conflict")), "another phone cannot reuse the code");
-    let (st, v) = s.req(None, "/v1/enroll", Some(json!({"code": "AAAA-BBBB-CCCC", "device_id": common::uuid_like()})));
+    // A wrong code whose first group names a real one fails the key exchange.
+    let wrong = format!("{}-0000-0000", &code[..4]);
+    let (st, v) = s.enroll_raw(&wrong, &common::uuid_like());
     assert_eq!((st, v["error"].as_str()), (401, Some("unauthorized")));
     // Rotation: the new token works, and the old one until the new one is first used.
     let old = Dev {

@@ -168,7 +168,7 @@ fn profiles_sync_and_fields_from_a_newer_app_come_back_unchanged() {
     let ops = server.device("operations", "ops", None);
     let (_, v) = server.req(Some(&ops), &format!("/v1/accounts/{artisan_id}/codes"), Some(serde_json::json!({})));
     let device = common::uuid_like();
-    let (_, e) = server.req(None, "/v1/enroll", Some(serde_json::json!({"code": v["code"], "device_id": device})));
+    let (_, e) = server.enroll_raw(v["code"].as_str().unwrap(), &device);
     let newer = common::Dev {
         account: artisan_id.clone(),
         device,

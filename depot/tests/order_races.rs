@@ -277,7 +277,7 @@ fn concurrent_http_commands_on_one_order_answer_as_one_serial_order() {
     ];
     // One client per racing slot for the whole test: connections stay open between rounds, so
     // the barrier releases requests, not TCP handshakes.
-    let clients: Vec<reqwest::blocking::Client> = (0..3).map(|_| reqwest::blocking::Client::new()).collect();
+    let clients: Vec<reqwest::blocking::Client> = (0..3).map(|_| common::raw_client()).collect();
     let rounds = 12;
     let mut winners = std::collections::BTreeMap::<String, usize>::new();
     for round in 0..rounds * scenarios.len() {

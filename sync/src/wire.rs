@@ -341,13 +341,6 @@ pub struct RejectionBody {
 // Enrollment and credentials. A request type is named for what it asks, a reply for what it
 // gives; the phone and the depot use these very types.
 
-/// `POST /v1/enroll`: a phone exchanges a one-time code for its credential.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct EnrollDeviceRequest {
-    pub code: String,
-    pub device_id: String,
-}
-
 /// A device's credential, as issued at enrollment.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct DeviceCredential {
@@ -358,12 +351,14 @@ pub struct DeviceCredential {
     pub token_expires_ms: u64,
 }
 
-/// The answer to `POST /v1/enroll`: the credential and the depot's clock.
+/// The answer to `POST /v1/enroll/finish` (the exchange is in [`crate::enrollment`]): the
+/// credential, the depot's clock, and its proof that it holds the key the phone's connection saw.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct EnrollDeviceReply {
     #[serde(flatten)]
     pub credential: DeviceCredential,
     pub server_time: Timestamp,
+    pub depot_proof: String,
 }
 
 /// The answer to `POST /v1/token`: the next token (the current one works until it is used).

@@ -87,7 +87,10 @@ class SyncTest {
             val sync = phone.sync()
             phone.drafts().createDraft(basket())
             // Port 9 (discard) on loopback: nothing listens there.
-            expectThrows<FundiException.Offline> { sync.enrollDevice("http://127.0.0.1:9", "AAAA-BBBB-CCCC") }
+            expectThrows<FundiException.Offline> { sync.enrollDevice("https://127.0.0.1:9", "AAAA-BBBB-CCCC") }
+            // A depot address in clear is refused before any connection (the phone speaks TLS only).
+            val plain = expectThrows<FundiException.Depot> { sync.enrollDevice("http://127.0.0.1:9", "AAAA-BBBB-CCCC") }
+            assertEquals("https_required", plain.code)
             assertEquals(1u, sync.pendingCount())
             assertFalse(sync.syncStatus().enrolled)
         }

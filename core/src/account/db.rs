@@ -2,7 +2,8 @@
 
 use super::SyncError;
 use crate::error::Result;
-use fundi_sync::Role;
+use fundi_sync::identity::KeyFingerprint;
+use fundi_sync::{DeviceCredential, Role};
 use rusqlite::{params, Connection};
 
 /// The depot session as stored: where, who, the credential and the feed cursor.
@@ -12,6 +13,10 @@ pub(crate) struct SessionRow {
     pub token: String,
     pub token_expires_ms: i64,
     pub cursor: u64,
+    /// The depot's pinned key, and the next one it announced.
+    pub depot_key: KeyFingerprint,
+    pub depot_cert: Vec<u8>,
+    pub depot_next_key: Option<KeyFingerprint>,
 }
 
 /// The enrolled account and its role, or `NotEnrolled`.
@@ -24,34 +29,66 @@ pub(crate) fn me(conn: &Connection) -> Result<(String, Role)> {
     }
 }
 
-/// The session, or `NotEnrolled`.
+/// The session, or `NotEnrolled` (also for a phone enrolled before keys were pinned: it must
+/// enroll again, over TLS).
 pub(crate) fn session(conn: &Connection) -> Result<SessionRow> {
-    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, i64);
+    type Key = (Option<String>, Option<Vec<u8>>, Option<String>);
+    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, i64, Key);
     let row: Row = conn.query_row(
-        "SELECT server_url, account_id, role, token, token_expires_ms, cursor FROM sync_state WHERE id = 1",
+        "SELECT server_url, account_id, role, token, token_expires_ms, cursor, depot_key, depot_cert, depot_next_key
+         FROM sync_state WHERE id = 1",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, (r.get(6)?, r.get(7)?, r.get(8)?))),
     )?;
+    let key = |k: Option<String>| k.and_then(|k| KeyFingerprint::try_from(k).ok());
     match row {
-        (Some(url), Some(account_id), Some(_role), Some(token), expires, cursor) => {
-            Ok(SessionRow { url, account_id, token, token_expires_ms: expires.unwrap_or(0), cursor: cursor as u64 })
+        (Some(url), Some(account_id), Some(_role), Some(token), expires, cursor, (Some(depot_key), Some(cert), next)) => {
+            Ok(SessionRow {
+                url,
+                account_id,
+                token,
+                token_expires_ms: expires.unwrap_or(0),
+                cursor: cursor as u64,
+                depot_key: key(Some(depot_key)).ok_or(SyncError::NotEnrolled)?,
+                depot_cert: cert,
+                depot_next_key: key(next),
+            })
         }
         _ => Err(SyncError::NotEnrolled.into()),
     }
 }
 
-/// Store a new credential (enrollment): the feed restarts from the beginning.
-pub(crate) fn set_credential(
-    conn: &Connection,
-    url: &str,
-    account_id: &str,
-    role: Role,
-    token: &str,
-    expires_ms: u64,
-) -> Result<()> {
+/// Remember the next key the depot announced (checked against its current one).
+pub(crate) fn set_next_depot_key(conn: &Connection, next: &KeyFingerprint) -> Result<()> {
+    conn.execute("UPDATE sync_state SET depot_next_key = ?1 WHERE id = 1", [next.as_hex()])?;
+    Ok(())
+}
+
+/// The depot now serves its announced key (with this certificate): pin it, and only it.
+pub(crate) fn promote_next_depot_key(conn: &Connection, cert: &[u8]) -> Result<()> {
     conn.execute(
-        "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, token = ?4, token_expires_ms = ?5, cursor = 0 WHERE id = 1",
-        params![url, account_id, role.code(), token, expires_ms as i64],
+        "UPDATE sync_state SET depot_key = depot_next_key, depot_cert = ?1, depot_next_key = NULL
+         WHERE id = 1 AND depot_next_key IS NOT NULL",
+        [cert],
+    )?;
+    Ok(())
+}
+
+/// The depot a credential was issued by: its address and the key pinned for it (with the
+/// key's certificate).
+pub(crate) struct PinnedDepot<'a> {
+    pub url: &'a str,
+    pub key: &'a KeyFingerprint,
+    pub cert: &'a [u8],
+}
+
+/// Store a new credential (enrollment): the feed restarts from the beginning.
+pub(crate) fn set_credential(conn: &Connection, depot: PinnedDepot<'_>, c: &DeviceCredential) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, token = ?4, token_expires_ms = ?5, cursor = 0,
+                depot_key = ?6, depot_cert = ?7, depot_next_key = NULL
+         WHERE id = 1",
+        params![depot.url, c.account_id, c.role.code(), c.token, c.token_expires_ms as i64, depot.key.as_hex(), depot.cert],
     )?;
     Ok(())
 }

@@ -1,14 +1,19 @@
-//! HTTP transport to the depot (reqwest, blocking, rustls: no OpenSSL on the phone). It gzips
-//! large request bodies, asks for gzipped answers and inflates them itself (bounded), and counts
-//! round trips and bytes on the wire (bodies plus request and status lines and headers; TCP/IP
-//! framing excluded) so the app can tell what a sync costs.
+//! HTTPS transport to the depot (reqwest, blocking, rustls: no OpenSSL on the phone), trusting
+//! only the depot's pinned key (`pinning`). One transport keeps one connection for a whole sync,
+//! and TLS sessions are resumed between syncs. It gzips large request bodies, asks for gzipped
+//! answers and inflates them itself (bounded), and counts round trips and bytes (bodies plus
+//! request and status lines and headers; TLS and TCP/IP framing excluded) so the app can tell
+//! what a sync costs. It notes a next key the depot announces, once its signature checks.
 
+use super::pinning::{client_config, pin_mismatch, PinVerifier, Seen, Trust};
 use crate::account::{SyncError, WireStats};
 use fundi_sync::compression::{gunzip, gzip};
+use fundi_sync::identity::{KeyAnnouncement, KeyFingerprint, NEXT_KEY_HEADER};
 use fundi_sync::limits::PHONE_INFLATED_MAX_BYTES as MAX_INFLATED;
 use fundi_sync::ApiErrorBody;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Request bodies above this are gzipped.
@@ -17,6 +22,10 @@ const GZIP_REQUEST_ABOVE: usize = fundi_sync::compression::GZIP_ABOVE_BYTES;
 pub struct Transport {
     http: reqwest::blocking::Client,
     base: String,
+    trust: Trust,
+    verifier: Arc<PinVerifier>,
+    /// A next key the depot announced on this transport, signed by the key it presented.
+    pub announced: Option<KeyFingerprint>,
     pub stats: WireStats,
 }
 
@@ -25,13 +34,55 @@ fn header_bytes(h: &reqwest::header::HeaderMap) -> u64 {
 }
 
 impl Transport {
-    pub fn new(base: &str) -> Result<Transport, SyncError> {
+    /// A transport to the depot at `base` (an `https://` address) that trusts what `trust` says.
+    pub fn new(base: &str, trust: Trust) -> Result<Transport, SyncError> {
+        if !base.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+            return Err(SyncError::InsecureUrl(base.chars().take(100).collect()));
+        }
+        let (tls, verifier) = client_config(trust.clone()).map_err(|e| SyncError::Protocol(e.to_string()))?;
         let http = reqwest::blocking::Client::builder()
+            .use_preconfigured_tls(tls)
+            .https_only(true)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
+            // One connection for the whole sync: idle between requests, never dropped.
+            .pool_max_idle_per_host(1)
             .build()
             .map_err(|e| SyncError::Offline(e.to_string()))?;
-        Ok(Transport { http, base: base.trim_end_matches('/').to_string(), stats: WireStats::default() })
+        let base = base.trim_end_matches('/').to_string();
+        Ok(Transport { http, base, trust, verifier, announced: None, stats: WireStats::default() })
+    }
+
+    /// What the last full handshake under this transport's trust saw (the key, for
+    /// enrollment to bind and pin, and to notice the depot switched to its next key).
+    pub fn seen(&self) -> Seen {
+        self.verifier.seen()
+    }
+
+    /// A failed request: a refused key is the depot's identity changing, not "offline".
+    fn send_failed(&self, e: reqwest::Error) -> SyncError {
+        match (&self.trust, pin_mismatch(&e)) {
+            (Trust::Pinned { current, .. }, Some(presented)) => {
+                SyncError::DepotIdentityChanged { pinned: current.to_string(), presented: presented.to_string() }
+            }
+            _ => SyncError::Offline(e.to_string()),
+        }
+    }
+
+    /// Note a next key the depot announced, if the key of this connection signed it.
+    fn note_announcement(&mut self, headers: &reqwest::header::HeaderMap) {
+        let Trust::Pinned { current, cert, next } = &self.trust else { return };
+        let Some(a) = headers.get(NEXT_KEY_HEADER).and_then(|v| v.to_str().ok()).and_then(KeyAnnouncement::parse) else {
+            return;
+        };
+        if &a.next == current || next.as_ref() == Some(&a.next) || self.announced.as_ref() == Some(&a.next) {
+            return;
+        }
+        // Only the pinned key may announce its successor. The announcement is checked against
+        // the pinned certificate, not the connection's: a resumed session shows none.
+        if a.is_signed_by(cert) {
+            self.announced = Some(a.next);
+        }
     }
 
     /// One request. `body`: JSON to send (POST); `None` makes a GET.
@@ -67,7 +118,8 @@ impl Transport {
             (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
         self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
         self.stats.round_trips += 1;
-        let resp = self.http.execute(req).map_err(|e| SyncError::Offline(e.to_string()))?;
+        let resp = self.http.execute(req).map_err(|e| self.send_failed(e))?;
+        self.note_announcement(resp.headers());
         let status = resp.status().as_u16();
         let gz = resp.headers().get("content-encoding").is_some_and(|v| v == "gzip");
         self.stats.bytes_received += 17 + header_bytes(resp.headers());

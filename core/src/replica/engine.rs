@@ -13,6 +13,7 @@
 
 use super::apply::{apply_page, settle_applied, Me};
 use super::client::Transport;
+use super::pinning::Trust;
 use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
 use crate::account::{self, SyncError};
 use crate::error::Result;
@@ -20,10 +21,12 @@ use crate::outbox;
 use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
 use crate::Store;
 use fundi_sqlite::crash_point;
+use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::hlc::{wall_clock_ms, Timestamp};
+use fundi_sync::identity::KeyFingerprint;
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
 use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
-use fundi_sync::{EnrollDeviceReply, EnrollDeviceRequest, EnrollmentCode, EnrollmentRequest, RotatedToken};
+use fundi_sync::{EnrollDeviceReply, EnrollmentCode, EnrollmentRequest, RotatedToken};
 use fundi_sync::{PullResponse, PushResponse, Role};
 use rusqlite::Connection;
 
@@ -34,6 +37,8 @@ struct Session {
     expires: i64,
     me: Me,
     cursor: u64,
+    trust: Trust,
+    next_key: Option<KeyFingerprint>,
 }
 
 /// Learn the depot's clock (the protocol's [`phone::learn_clock`]): the offset that brings this
@@ -65,27 +70,68 @@ impl Store {
                 expires: row.token_expires_ms,
                 me: Me { account_id: row.account_id, device_id: storage::device_id(c)? },
                 cursor: row.cursor,
+                trust: Trust::Pinned { current: row.depot_key, cert: row.depot_cert, next: row.depot_next_key.clone() },
+                next_key: row.depot_next_key,
             })
         })
     }
 
+    /// A transport to the enrolled depot, trusting only its pinned key.
+    fn transport(s: &Session) -> Result<Transport> {
+        Ok(Transport::new(&s.url, s.trust.clone())?)
+    }
+
+    /// What a sync's connections taught about the depot's key: a next key announced (and signed
+    /// by the pinned one) is remembered; the next key presented means the depot switched to it.
+    fn learn_depot_key(&self, next_key: Option<&KeyFingerprint>, t: &Transport) -> Result<()> {
+        let seen = t.seen();
+        self.write(|tx| {
+            if let (Some(next), Some(key), Some(cert)) = (next_key, &seen.key, &seen.cert) {
+                if key == next {
+                    account::db::promote_next_depot_key(tx, cert)?;
+                    return Ok(());
+                }
+            }
+            if let Some(next) = &t.announced {
+                account::db::set_next_depot_key(tx, next)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Exchange an enrollment code (from a mentor, staff or operations) for this phone's
-    /// credential at the depot `server_url`. Retrying after a lost reply is safe.
+    /// credential at the depot `server_url` (`https://`), and pin the depot's key. The code never
+    /// crosses the wire: it is the password of a key exchange bound to the key this connection
+    /// saw (`fundi_sync::enrollment`), so enrolling through an impostor fails with
+    /// `DepotIdentityChanged` and stores nothing. Retrying after a lost reply is safe.
     pub fn enroll_device(&self, server_url: &str, code: &str) -> Result<Enrollment> {
         let device = self.read(|c| Ok(storage::device_id(c)?))?;
-        let mut t = Transport::new(server_url)?;
-        let request = EnrollDeviceRequest { code: code.trim().to_string(), device_id: device };
-        let reply: EnrollDeviceReply = t.call("/v1/enroll", None, Some(&request))?;
+        // A code that is not one is refused here, as the depot would refuse it.
+        let (exchange, start) =
+            PhoneEnrollment::start(code).map_err(|_| SyncError::Unauthorized { code: "unauthorized".into() })?;
+        let mut t = Transport::new(server_url, Trust::Enrolling)?;
+        let reply: EnrollStartReply = t.call("/v1/enroll/start", None, Some(&start))?;
+        let seen = t.seen();
+        let (Some(key), Some(cert)) = (seen.key, seen.cert) else {
+            return Err(SyncError::Protocol("no certificate was presented".into()).into());
+        };
+        let changed = |presented: &KeyFingerprint| SyncError::DepotIdentityChanged {
+            pinned: key.to_string(),
+            presented: presented.to_string(),
+        };
+        let (proof, finish) = exchange.finish(&reply, &key, &device).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let reply: EnrollDeviceReply = t.call("/v1/enroll/finish", None, Some(&finish)).map_err(|e| match e {
+            SyncError::Server { code, .. } if code == "depot_identity_changed" => changed(&key),
+            other => other,
+        })?;
+        // Both requests must have gone over the connection whose key the exchange was bound to.
+        if let Some(other) = t.seen().key.filter(|k| k != &key) {
+            return Err(changed(&other).into());
+        }
+        proof.check_depot_proof(&reply.depot_proof).map_err(|_| changed(&key))?;
         let (credential, server_time) = (reply.credential, reply.server_time);
         self.write(|tx| {
-            account::db::set_credential(
-                tx,
-                server_url,
-                &credential.account_id,
-                credential.role,
-                &credential.token,
-                credential.token_expires_ms,
-            )?;
+            account::db::set_credential(tx, account::db::PinnedDepot { url: server_url, key: &key, cert: &cert }, &credential)?;
             learn_clock(tx, server_time)
         })?;
         Ok(Enrollment { account_id: credential.account_id, role: credential.role })
@@ -96,8 +142,12 @@ impl Store {
     /// page is applied only if no other sync moved the cursor meanwhile).
     pub fn sync_now(&self, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
         let s = self.session()?;
-        let mut t = Transport::new(&s.url)?;
+        let mut t = Self::transport(&s)?;
+        let next_key = s.next_key.clone();
         let result = self.sync_with(&mut t, s, listener);
+        // Even a sync that failed half way may have met the depot's next key.
+        let learnt = self.learn_depot_key(next_key.as_ref(), &t);
+        let result = result.and_then(|r| learnt.map(|_| r));
         let err_text = result.as_ref().err().map(|e| e.to_string());
         let _ = self.write(|tx| account::db::record_sync_outcome(tx, err_text.as_deref(), wall_clock_ms()));
         result.map(|mut r| {
@@ -206,7 +256,7 @@ impl Store {
     /// mentee's phone, staff an artisan's, operations anyone's. Needs the network.
     pub fn create_enrollment(&self, role: Role, name: &str) -> Result<EnrollmentCode> {
         let s = self.session()?;
-        let mut t = Transport::new(&s.url)?;
+        let mut t = Self::transport(&s)?;
         let request = EnrollmentRequest { role, name: name.to_string(), mentor_id: None };
         Ok(t.call("/v1/enrollments", Some(&s.token), Some(&request))?)
     }
@@ -214,7 +264,7 @@ impl Store {
     /// Revoke a lost phone (its owner's, a mentee's, or any for operations). Needs the network.
     pub fn revoke_device(&self, device_id: &str) -> Result<()> {
         let s = self.session()?;
-        let mut t = Transport::new(&s.url)?;
+        let mut t = Self::transport(&s)?;
         let _: serde_json::Value =
             t.call(&format!("/v1/devices/{device_id}/revoke"), Some(&s.token), Some(&serde_json::json!({})))?;
         Ok(())

@@ -16,6 +16,8 @@ mod apply;
 pub mod client;
 #[cfg(feature = "http")]
 mod engine;
+#[cfg(feature = "http")]
+pub mod pinning;
 mod rebase;
 mod status;
 

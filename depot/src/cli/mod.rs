@@ -7,3 +7,4 @@ pub mod list_depot;
 pub mod prepare_photos;
 pub mod seed;
 pub mod serve;
+pub mod tls_key;

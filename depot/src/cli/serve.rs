@@ -1,6 +1,8 @@
-//! `fundi-depot serve`: the sync server on a data directory (created on first start, no setup).
+//! `fundi-depot serve`: the sync server on a data directory (created on first start, no setup),
+//! over TLS with the depot's own key (made on first start) unless told otherwise.
 
 use crate::http;
+use crate::http::tls::{DepotKey, Slot};
 use crate::store::Db;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +21,16 @@ pub struct ServeArgs {
     /// Lifetime of device credentials in seconds (rotation renews them).
     #[arg(long, default_value_t = crate::store::DEFAULT_TOKEN_TTL_MS / 1000)]
     token_ttl_secs: u64,
+    /// A PEM certificate (chain) to serve instead of the depot's own self-signed one (e.g. a
+    /// public certificate for a central server). Needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP, without TLS: for development only (phones refuse it).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    insecure_http: bool,
     /// Largest request body accepted on the wire, in KiB.
     #[arg(long, default_value_t = http::MAX_BODY / 1024)]
     max_body_kib: usize,
@@ -30,7 +42,16 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.demo {
         crate::cli::seed::seed_demo(&db)?;
     }
+    let security = if args.insecure_http {
+        http::Security::Plain
+    } else {
+        let key = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => DepotKey::load(cert, key)?,
+            _ => DepotKey::current(&args.data_dir)?,
+        };
+        http::Security::Tls { key, next: DepotKey::in_slot(&args.data_dir, Slot::Next)? }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(http::serve(Arc::new(db), &args.listen, args.max_body_kib.saturating_mul(1024)))?;
+    rt.block_on(http::serve(Arc::new(db), &args.listen, args.max_body_kib.saturating_mul(1024), security))?;
     Ok(())
 }

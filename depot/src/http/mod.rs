@@ -7,21 +7,24 @@ use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::{now_ms, orders, pull, push, ApiError, Db};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use fundi_sync::compression::{gunzip, gzip, InflateError, GZIP_ABOVE_BYTES as GZIP_MIN};
+use fundi_sync::identity::{KeyFingerprint, NEXT_KEY_HEADER};
 use fundi_sync::limits::{ENROLLMENT_FAILURES_PER_MINUTE, TOKEN_ROTATIONS_PER_MINUTE};
-use fundi_sync::{ApiErrorBody, EnrollDeviceReply, EnrollDeviceRequest, Extra, PushRequest, PROTOCOL_VERSION};
+use fundi_sync::{ApiErrorBody, Extra, PushRequest, PROTOCOL_VERSION};
 use rate::RateLimiter;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::sync::Arc;
+use tls::{DepotKey, PeerAddr};
 
+mod enroll;
 mod rate;
+pub mod tls;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 const MINUTE_MS: u64 = 60_000;
@@ -35,13 +38,33 @@ pub struct App {
     pub db: Arc<Db>,
     enroll_failures: Arc<RateLimiter>,
     token_rotations: Arc<RateLimiter>,
+    enroll_sessions: Arc<enroll::Sessions>,
+    /// The fingerprint of the key this depot serves (what enrollment binds phones to).
+    identity: KeyFingerprint,
 }
 
-pub fn router(db: Arc<Db>, max_body: usize) -> Router {
+/// Who the depot is on the wire: the key phones enroll against, and the announcement of its
+/// next key (signed by this one) that every answer carries while there is one.
+#[derive(Clone)]
+pub struct Identity {
+    pub fingerprint: KeyFingerprint,
+    pub next_key: Option<String>,
+}
+
+impl Identity {
+    /// A depot served without TLS (the development flag): enrollment is bound to no key.
+    pub fn plain() -> Identity {
+        Identity { fingerprint: KeyFingerprint::of_spki(b""), next_key: None }
+    }
+}
+
+pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
+    let announce = identity.next_key.and_then(|h| HeaderValue::from_str(&h).ok());
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
-        .route("/v1/enroll", post(enroll_device))
+        .route("/v1/enroll/start", post(enroll::start))
+        .route("/v1/enroll/finish", post(enroll::finish))
         .route("/v1/token", post(rotate_token))
         .route("/v1/me", get(me))
         .route("/v1/enrollments", post(create_enrollment))
@@ -57,11 +80,22 @@ pub fn router(db: Arc<Db>, max_body: usize) -> Router {
         // Whatever answered an error without the typed JSON body (an extractor's rejection of a
         // path that is not UTF-8, say) gets it here, so every failure reads the same way.
         .layer(axum::middleware::map_response(typed_error_body))
+        .layer(axum::middleware::map_response(move |mut resp: Response| {
+            let announce = announce.clone();
+            async move {
+                if let Some(v) = announce {
+                    resp.headers_mut().insert(NEXT_KEY_HEADER, v);
+                }
+                resp
+            }
+        }))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(App {
             db,
             enroll_failures: Arc::new(RateLimiter::new(ENROLLMENT_FAILURES_PER_MINUTE, MINUTE_MS)),
             token_rotations: Arc::new(RateLimiter::new(TOKEN_ROTATIONS_PER_MINUTE, MINUTE_MS)),
+            enroll_sessions: Default::default(),
+            identity: identity.fingerprint,
         })
 }
 
@@ -106,7 +140,7 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T, req: Option<&Heade
 }
 
 /// The request body as a typed value: size-checked, gunzipped if needed, parsed.
-fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+pub(crate) fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large("request body too large")
@@ -134,7 +168,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Authenticate (when `authed`) and run `f` on a blocking thread; answer with its JSON or error.
-async fn run<T, F>(app: App, headers: HeaderMap, authed: bool, f: F) -> Response
+pub(crate) async fn run<T, F>(app: App, headers: HeaderMap, authed: bool, f: F) -> Response
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&Db, Caller) -> Result<T, ApiError> + Send + 'static,
@@ -171,32 +205,6 @@ struct Health {
 
 async fn health(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, false, |db, _| Ok(Health { protocol: PROTOCOL_VERSION, server_time: db.now() })).await
-}
-
-async fn enroll_device(
-    State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let req: Result<EnrollDeviceRequest, _> = parse_body(&headers, body);
-    let limiter = app.enroll_failures.clone();
-    run(app, headers, false, move |db, _| {
-        // Wrong codes are counted per client address: guessing codes stops at the allowance.
-        let key = client.ip().to_string();
-        limiter.check(&key, now_ms())?;
-        let req = req?;
-        let credential = if req.code.len() > 64 {
-            Err(ApiError::unauthorized())
-        } else {
-            db.write(|tx| accounts::exchange_code(tx, &req.code, &req.device_id, db.token_ttl_ms))
-        };
-        if matches!(&credential, Err(e) if e.status == 401) {
-            limiter.count(&key, now_ms());
-        }
-        Ok(EnrollDeviceReply { credential: credential?, server_time: db.now() })
-    })
-    .await
 }
 
 async fn rotate_token(State(app): State<App>, headers: HeaderMap) -> Response {
@@ -311,20 +319,54 @@ async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, true, |db, caller| orders::depot_report(db, &caller)).await
 }
 
-/// Serve until Ctrl-C / SIGTERM. Prints `listening on ADDR` once bound (tests read it).
+/// How the depot is reached: over TLS with its key (and the next one, to announce), or, with the
+/// development flag only, in plain HTTP.
+pub enum Security {
+    Tls { key: DepotKey, next: Option<DepotKey> },
+    Plain,
+}
+
+/// Serve until Ctrl-C / SIGTERM. Prints `listening on https://ADDR` once bound (tests read
+/// it), then the key's fingerprint.
 /// Either signal stops it gracefully: no new connections, requests in flight are answered,
 /// then the caller drops the store, which closes its SQLite file cleanly.
-pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize, security: Security) -> Result<(), Box<dyn std::error::Error>> {
+    let tcp = tokio::net::TcpListener::bind(listen).await?;
     // Handlers are installed before the address is announced: whoever reads it may signal at
     // once, and a signal that arrives before its handler would kill the process outright.
     let stop = shutdown_signal()?;
-    println!("listening on {}", listener.local_addr()?);
+    let addr = tcp.local_addr()?;
+    match security {
+        Security::Tls { key, next } => {
+            let next_key = match &next {
+                Some(n) => Some(key.announce(&n.fingerprint)?.to_header()),
+                None => None,
+            };
+            let app = router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key });
+            let listener = tls::TlsListener::new(tcp, key.server_config()?)?;
+            say(&format!("listening on https://{addr}"));
+            say(&format!("depot key {} (sha256 {})", key.fingerprint.short(), key.fingerprint));
+            if let Some(n) = &next {
+                say(&format!("announcing next key {} (sha256 {})", n.fingerprint.short(), n.fingerprint));
+            }
+            axum::serve(listener, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
+        }
+        Security::Plain => {
+            let app = router(db, max_body, Identity::plain());
+            say(&format!("listening on http://{addr}"));
+            say("plain HTTP: for development only; phones refuse it");
+            axum::serve(tcp, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A line on stdout, flushed. Whoever started the server may have stopped reading (tests read
+/// the first lines only): a closed stdout must not stop the server.
+fn say(line: &str) {
     use std::io::Write as _;
-    let _ = std::io::stdout().flush();
-    // With each request's client address (the enrollment rate limit counts per address).
-    let app = router(db, max_body).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(stop).await
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (service managers, `docker stop`, `kill`).

@@ -2,7 +2,7 @@
 //! rotating tokens that survive a lost reply, revocation, and the caller's relation to a record.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
-use fundi_sync::ids;
+use fundi_sync::{enrollment, ids};
 use fundi_sync::{Relation, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -103,33 +103,49 @@ pub fn replacement_code(conn: &Connection, caller: &Caller, account_id: &str) ->
 }
 
 fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
-    let code = random_secret()[..12].to_uppercase();
-    let code = format!("{}-{}-{}", &code[0..4], &code[4..8], &code[8..12]);
-    let expires_ms = now_ms() + CODE_TTL_MS;
+    let now = now_ms();
+    // The first group names the code in clear: it must be unique among codes still usable.
+    let code = loop {
+        let code = random_secret()[..enrollment::CODE_LEN].to_uppercase();
+        let clash: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM enrollment_codes WHERE code_id = ?1 AND used_ms IS NULL AND expires_ms >= ?2",
+            params![enrollment::code_id(&code), now as i64],
+            |r| r.get(0),
+        )?;
+        if clash == 0 {
+            break code;
+        }
+    };
+    let expires_ms = now + CODE_TTL_MS;
     conn.execute(
-        "INSERT INTO enrollment_codes (code_hash, account_id, issued_by, expires_ms) VALUES (?1, ?2, ?3, ?4)",
-        params![sha256_hex(&normalize_code(&code)), account_id, caller.account_id, expires_ms as i64],
+        "INSERT INTO enrollment_codes (code_hash, code_id, account_id, issued_by, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![enrollment::code_secret(&code), enrollment::code_id(&code), account_id, caller.account_id, expires_ms as i64],
     )?;
-    Ok(Enrollment { account_id: account_id.to_string(), code, expires_ms })
+    Ok(Enrollment { account_id: account_id.to_string(), code: enrollment::format_code(&code), expires_ms })
 }
 
-fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+/// The stored secret of the code a phone names (the newest, if a name was reused after its
+/// code expired or was used); `None` if no code has that name.
+pub fn code_secret(conn: &Connection, code_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row("SELECT code_hash FROM enrollment_codes WHERE code_id = ?1 ORDER BY expires_ms DESC LIMIT 1", [code_id], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
-/// Exchange an enrollment code for a device credential. Once only, except that the same phone
-/// may retry for a while when the reply was lost (it gets a fresh token; the first is void).
-pub fn exchange_code(conn: &Connection, code: &str, device_id: &str, ttl_ms: u64) -> Result<DeviceCredential, ApiError> {
+/// Exchange an enrollment code (named by its stored secret, once the key exchange proved the
+/// phone knows it) for a device credential. Once only, except that the same phone may retry for
+/// a while when the reply was lost (it gets a fresh token; the first is void).
+pub fn exchange_code(conn: &Connection, secret: &str, device_id: &str, ttl_ms: u64) -> Result<DeviceCredential, ApiError> {
     if !ids::is_valid_id(device_id) {
         return Err(ApiError::invalid("device_id must be a UUID"));
     }
     let now = now_ms();
     let row: Option<(String, i64, Option<i64>, Option<String>)> = conn
-        .query_row(
-            "SELECT account_id, expires_ms, used_ms, used_by FROM enrollment_codes WHERE code_hash = ?1",
-            [sha256_hex(&normalize_code(code))],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .query_row("SELECT account_id, expires_ms, used_ms, used_by FROM enrollment_codes WHERE code_hash = ?1", [secret], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     let Some((account_id, expires_ms, used_ms, used_by)) = row else {
         return Err(ApiError::unauthorized());
@@ -160,7 +176,7 @@ pub fn exchange_code(conn: &Connection, code: &str, device_id: &str, ttl_ms: u64
         )?;
         conn.execute(
             "UPDATE enrollment_codes SET used_ms = ?1, used_by = ?2 WHERE code_hash = ?3",
-            params![now as i64, device_id, sha256_hex(&normalize_code(code))],
+            params![now as i64, device_id, secret],
         )?;
     }
     let account = get_account(conn, &account_id)?.ok_or_else(|| ApiError::internal("code without account"))?;

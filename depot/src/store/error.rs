@@ -42,6 +42,15 @@ impl ApiError {
     pub fn cursor_ahead(d: impl Into<String>) -> Self {
         Self::new(409, "cursor_ahead", d)
     }
+    /// The enrollment exchange was made through another key than this depot's: something sits
+    /// between the phone and the depot (no credential is issued).
+    pub fn depot_identity_changed() -> Self {
+        Self::new(403, "depot_identity_changed", "the phone's connection did not reach this depot's key")
+    }
+    /// Too many enrollments half done at once: try again in a minute.
+    pub fn busy(d: impl Into<String>) -> Self {
+        Self::new(503, "busy", d)
+    }
     pub fn method_not_allowed() -> Self {
         Self::new(405, "method_not_allowed", "this endpoint does not take that method")
     }

@@ -25,7 +25,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The store's numbered migrations (run by `fundi-sqlite`; never edit one that has shipped).
-const MIGRATIONS: Migrations<'static> = Migrations::new(&[include_str!("migrations/001_init.sql")]);
+const MIGRATIONS: Migrations<'static> =
+    Migrations::new(&[include_str!("migrations/001_init.sql"), include_str!("migrations/002_code_ids.sql")]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
 /// waits this long for the server's write transactions.

@@ -1,10 +1,13 @@
 //! Shared by the integration tests: a real `fundi-depot serve` process on a loopback port with
 //! its own data directory, accounts made with the real `enroll` subcommand, and phones that are
-//! real fundi-core stores in their own SQLite files, enrolled over HTTP; raw-HTTP devices for
+//! real fundi-core stores in their own SQLite files, enrolled over HTTPS with the depot's key
+//! pinned (the depot makes its own key in its data directory); raw-HTTPS devices for
 //! crafted requests, and a read-only look at the depot's SQLite file (to prove what was stored).
 #![allow(dead_code)]
 
 use fundi_core::Store;
+use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
+use fundi_sync::identity::KeyFingerprint;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,6 +18,31 @@ pub struct Server {
     pub child: Child,
     pub url: String,
     pub dir: tempfile::TempDir,
+    /// The fingerprint of the key the depot serves (printed by `serve`).
+    pub key: KeyFingerprint,
+    client: reqwest::blocking::Client,
+}
+
+/// Read `serve`'s first two lines: `listening on https://ADDR` and `depot key SHORT (sha256 HEX)`.
+/// (`serve` ignores a closed stdout, so the rest may go unread.)
+fn read_banner(child: &mut Child) -> Option<(String, KeyFingerprint)> {
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).ok()?;
+    let url = first.trim().strip_prefix("listening on ")?.to_string();
+    out.read_line(&mut second).ok()?;
+    if url.starts_with("http://") {
+        // `--insecure-http`: enrollment is bound to no key (the depot's `Identity::plain`).
+        return Some((url, KeyFingerprint::of_spki(b"")));
+    }
+    let hex = second.trim().rsplit_once("sha256 ")?.1.trim_end_matches(')');
+    Some((url, KeyFingerprint::try_from(hex.to_string()).ok()?))
+}
+
+/// A raw HTTPS client for crafted requests. It is not a phone: it trusts any certificate (the
+/// phones' pinning is tested in `tls.rs`), so the tests here are about what the depot does.
+pub fn raw_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
 }
 
 impl Server {
@@ -32,10 +60,8 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start fundi-depot serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        Server { url: format!("http://{addr}"), child, dir }
+        let (url, key) = read_banner(&mut child).expect("serve prints its address and key");
+        Server { url, child, dir, key, client: raw_client() }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -89,9 +115,26 @@ impl Server {
         wait_exit(&mut self.child, timeout)
     }
 
-    /// Raw HTTP with a bearer token.
+    /// Raw HTTPS (one client per server, so connections are reused).
     pub fn http(&self) -> reqwest::blocking::Client {
-        reqwest::blocking::Client::new()
+        self.client.clone()
+    }
+
+    /// The phone's enrollment exchange done by hand (`fundi_sync::enrollment`), bound to the
+    /// key this depot serves: (status, body) of the finish request, or of the start request if
+    /// that one failed. A code that is not one is still sent, named by its first characters.
+    pub fn enroll_raw(&self, code: &str, device: &str) -> (u16, serde_json::Value) {
+        let Ok((exchange, start)) = PhoneEnrollment::start(code) else {
+            let id: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).take(4).collect();
+            return self.req(None, "/v1/enroll/start", Some(serde_json::json!({"code_id": id, "spake": "00".repeat(33)})));
+        };
+        let (s, v) = self.req(None, "/v1/enroll/start", Some(serde_json::to_value(&start).unwrap()));
+        if s != 200 {
+            return (s, v);
+        }
+        let reply: EnrollStartReply = serde_json::from_value(v).unwrap();
+        let (_, finish) = exchange.finish(&reply, &self.key, device).unwrap();
+        self.req(None, "/v1/enroll/finish", Some(serde_json::to_value(&finish).unwrap()))
     }
 }
 
@@ -150,15 +193,8 @@ impl Server {
     pub fn device(&self, role: &str, name: &str, mentor: Option<&str>) -> Dev {
         let (account, code) = self.account(role, name, mentor);
         let device = uuid_like();
-        let r = self
-            .http()
-            .post(format!("{}/v1/enroll", self.url))
-            .header("content-type", "application/json")
-            .body(serde_json::json!({"code": code, "device_id": device}).to_string())
-            .send()
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).unwrap();
+        let (s, v) = self.enroll_raw(&code, &device);
+        assert_eq!(s, 200, "{v}");
         Dev { account, device, token: v["token"].as_str().unwrap().into(), counter: std::cell::Cell::new(0) }
     }
 
@@ -264,7 +300,7 @@ impl Server {
     /// Exchange an enrollment code for a new device.
     pub fn enroll_code(&self, code: &str) -> Dev {
         let device = uuid_like();
-        let (s, v) = self.req(None, "/v1/enroll", Some(serde_json::json!({"code": code, "device_id": device})));
+        let (s, v) = self.enroll_raw(code, &device);
         assert_eq!(s, 200, "{v}");
         Dev {
             account: v["account_id"].as_str().unwrap().into(),
@@ -293,12 +329,13 @@ pub fn numbered(mut m: serde_json::Value, counter: u64) -> serde_json::Value {
 /// Restarting on the same data directory and address, for the kill tests (`depot_kills.rs`).
 impl Server {
     /// SIGKILL the server if it still runs, then start a new `fundi-depot serve` on the same
-    /// data directory and address (phones keep their URL), with `env` added to its environment
+    /// data directory and address (phones keep their URL; `key` is what it now serves), with
+    /// `env` added to its environment
     /// (e.g. a crash point armed). Retries while the port is not yet free again.
     pub fn restart(&mut self, env: &[(&str, &str)]) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let addr = self.url.trim_start_matches("http://").to_string();
+        let addr = self.url.trim_start_matches("https://").to_string();
         for attempt in 0..50 {
             let mut child = Command::new(BIN)
                 .args(["serve", "--listen", &addr, "--data-dir"])
@@ -310,9 +347,9 @@ impl Server {
                 .stderr(Stdio::inherit())
                 .spawn()
                 .expect("restart fundi-depot serve");
-            let mut line = String::new();
-            BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-            if line.starts_with("listening on ") {
+            if let Some((_, key)) = read_banner(&mut child) {
+                // The key survives a restart, unless `tls-key switch` replaced it.
+                self.key = key;
                 self.child = child;
                 return;
             }

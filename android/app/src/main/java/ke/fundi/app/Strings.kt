@@ -72,6 +72,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_OFFLINE -> R.string.error_offline
     StringKey.ERROR_UNAUTHORIZED -> R.string.error_unauthorized
     StringKey.ERROR_NOT_ENROLLED -> R.string.error_not_enrolled
+    StringKey.ERROR_DEPOT_IDENTITY_CHANGED -> R.string.error_depot_identity_changed
     StringKey.ERROR_CONFLICT -> R.string.error_conflict
     StringKey.ERROR_DEPOT -> R.string.error_depot
     StringKey.ERROR_PHOTO_EMPTY -> R.string.error_photo_empty

@@ -60,6 +60,7 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.Offline -> UiText(StringKey.ERROR_OFFLINE)
     is FundiException.Unauthorized -> UiText(StringKey.ERROR_UNAUTHORIZED)
     is FundiException.NotEnrolled -> UiText(StringKey.ERROR_NOT_ENROLLED)
+    is FundiException.DepotIdentityChanged -> UiText(StringKey.ERROR_DEPOT_IDENTITY_CHANGED)
     is FundiException.Conflict -> UiText(StringKey.ERROR_CONFLICT)
     is FundiException.Depot -> UiText(StringKey.ERROR_DEPOT)
     is FundiException.InvalidPhoto -> UiText(photoProblemKey(e.reason))
