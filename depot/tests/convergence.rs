@@ -562,7 +562,7 @@ fn real_phones_and_a_real_depot_converge_on_random_histories() {
     }
 }
 
-/// Found by the random histories (seed 7001): one device of an artisan submits a draft while
+/// Found by the random histories: one device of an artisan submits a draft while
 /// the other, not yet synced, deletes it. The depot refuses the delete (the draft is locked
 /// for review); its user discards the refused change, and the draft must come back on that
 /// device, as the depot holds it, although the depot never held a `deleted` field to send.
@@ -591,7 +591,7 @@ fn a_discarded_delete_brings_the_draft_back() {
     assert_eq!(two.store.list_drafts().unwrap().len(), 1);
 }
 
-/// Found by the random histories (seed 7000): a reviewer's phone listed, and opened, drafts
+/// Found by the random histories: a reviewer's phone listed, and opened, drafts
 /// their artisan had deleted.
 #[test]
 fn a_deleted_draft_leaves_the_reviewers_phones() {
