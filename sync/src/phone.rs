@@ -346,7 +346,9 @@ pub fn settle_document(
     for (name, w) in fields.into_iter().flatten() {
         let _ = doc.apply(name, w.clone());
     }
-    body["doc"] = serde_json::to_value(&doc)?;
+    // In the form the depot sends documents in: without the replaced stamps, which only the
+    // depot keeps (a pull would bring the copy back to this form anyway).
+    body["doc"] = serde_json::to_value(doc.for_phone())?;
     let status = body.get("status").and_then(|s| s.as_str()).and_then(DraftStatus::from_code);
     if let (Some(c), Some(status)) = (command, status) {
         if let Some(to) = DraftCommand::from_code(&c.name).and_then(|k| draft_target(status, k)) {

@@ -55,8 +55,9 @@ pub(crate) fn restamp_field(
     old: Option<Timestamp>,
     new: Option<Timestamp>,
 ) -> Result<()> {
+    let discarded = new.is_none();
     let new = new.unwrap_or_default().to_string();
-    match old {
+    let moved = match old {
         Some(old) => conn.execute(
             "UPDATE field_versions SET hlc = ?1 WHERE record_kind = 'draft' AND record_id = ?2 AND field = ?3 AND hlc = ?4",
             params![new, id, field, old.to_string()],
@@ -66,6 +67,11 @@ pub(crate) fn restamp_field(
             params![new, id, field],
         )?,
     };
+    if discarded && moved > 0 && field == DRAFT_DELETED {
+        // A discarded delete: the draft is back. The depot may never have held a `deleted`
+        // field for it, so no pull would bring it back; if it holds one, the pull applies it.
+        conn.execute("UPDATE drafts SET deleted_hlc = NULL WHERE id = ?1", [id])?;
+    }
     Ok(())
 }
 

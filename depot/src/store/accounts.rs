@@ -57,8 +57,9 @@ pub fn relation(conn: &Connection, caller: &Caller, owner: Option<&str>) -> Resu
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
 /// staff enroll artisans; operations enroll anyone.
 pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
+    // The limit counts the name as sent, as the API document states it; it is stored trimmed.
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > ACCOUNT_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty() || req.name.chars().count() > ACCOUNT_NAME_MAX_CHARS || req.name.chars().any(char::is_control) {
         return Err(ApiError::invalid(format!("name must be 1 to {ACCOUNT_NAME_MAX_CHARS} printable characters")));
     }
     let mentor_id = match (caller.role, req.role) {

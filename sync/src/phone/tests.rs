@@ -555,6 +555,12 @@ fn an_acknowledged_review_moves_a_reviewed_draft() {
     settle_document(&mut body, Some(&fields), Some(&approve)).unwrap();
     assert_eq!(body["status"], "approved");
     assert_eq!(body["doc"]["fields"]["review_note"]["value"], "Nzuri");
+    // An edit that replaces the note leaves the copy in the form the depot sends: no replaced stamps.
+    let mut edit = BTreeMap::new();
+    edit.insert("review_note".to_string(), FieldWrite { base: vec![ts(3, 2)], ..fw("Nzuri sana", ts(5, 2)) });
+    settle_document(&mut body, Some(&edit), None).unwrap();
+    assert_eq!(body["doc"]["fields"]["review_note"]["value"], "Nzuri sana");
+    assert!(body["doc"].get("replaced").is_none(), "{body}");
 }
 
 #[test]
