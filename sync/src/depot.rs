@@ -137,6 +137,28 @@ fn not_found() -> Rejection {
     rej(RejectCode::NotFound, "no such record")
 }
 
+/// The blobs a stored record refers to (content hashes): a draft's photo list, its current
+/// value and every value kept as a conflict (a losing list may still be chosen back). The depot
+/// takes uploads of these bytes and serves them, by who may write or read the record (ADR 0012).
+pub fn blob_refs(kind: Kind, body: &Value) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    if kind != Kind::Draft {
+        return out;
+    }
+    let doc = &body["doc"];
+    let field = crate::fields::DRAFT_PHOTOS;
+    let current = std::iter::once(&doc["fields"][field]["value"]);
+    let losers = doc["conflicts"][field].as_object().into_iter().flat_map(|c| c.values().map(|w| &w["value"]));
+    for list in current.chain(losers) {
+        for h in list.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if crate::hash::is_content_hash(h) {
+                out.insert(h.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The caller's relation to the artisan who owns a record.
 pub fn relation<F: DepotFacts>(facts: &F, caller: &Caller, owner: Option<&str>) -> Result<Relation, F::Error> {
     let Some(owner) = owner else { return Ok(Relation::Other) };
@@ -622,5 +644,20 @@ mod tests {
         assert_eq!(code(decide(&f, &who(OTHER, Role::Artisan), DEVICE, 0, &accept, NOW)), RejectCode::NotFound);
         let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &accept, NOW).unwrap().unwrap();
         assert_eq!(d.body["status"], "accepted");
+    }
+
+    #[test]
+    fn a_drafts_blobs_are_its_photo_lists_current_and_conflicting() {
+        let (a, b, c) = (crate::hash::sha256_hex(b"a"), crate::hash::sha256_hex(b"b"), crate::hash::sha256_hex(b"c"));
+        let body = json!({"status": "draft", "doc": {
+            "fields": {"photos": {"value": [a, b], "hlc": "x"}, "title": {"value": c, "hlc": "x"}},
+            "conflicts": {"photos": {"s1": {"value": [b, c], "hlc": "y"}}, "title": {"s2": {"value": [a], "hlc": "y"}}},
+        }});
+        let refs: Vec<String> = blob_refs(Kind::Draft, &body).into_iter().collect();
+        let mut expected = vec![a.clone(), b.clone(), c.clone()];
+        expected.sort();
+        assert_eq!(refs, expected);
+        assert!(blob_refs(Kind::Profile, &body).is_empty(), "only drafts carry photos");
+        assert!(blob_refs(Kind::Draft, &json!({"status": "draft"})).is_empty());
     }
 }
