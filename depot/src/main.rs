@@ -30,6 +30,8 @@ enum Command {
     Assign(cli::assign::AssignArgs),
     /// List what waits at the depot, orders to assign, and stock.
     ListDepot(cli::list_depot::ListDepotArgs),
+    /// List, verify (rehash) and reclaim the blob store: photos and unfinished uploads.
+    Blobs(cli::blobs::BlobsArgs),
     /// Create, edit, submit and list catalog drafts on a local phone database (the embedded default).
     Demo(cli::demo::DemoArgs),
     /// Prepare camera photos as the phone does (upright, no metadata, 1600 px + thumbnail, coached) into a directory; prints JSON.
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::ImportOrders(a) => cli::import_orders::run(a),
         Command::Assign(a) => cli::assign::run(a),
         Command::ListDepot(a) => cli::list_depot::run(a),
+        Command::Blobs(a) => cli::blobs::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::PreparePhotos(a) => cli::prepare_photos::run(a),
     };

@@ -2,7 +2,8 @@
 //! `fundi-sqlite`, as the phone's is), its numbered migrations, the server's hybrid logical
 //! clock, and the operations the HTTP layer and the command line share: `accounts`
 //! (enrollment, credentials), `push` (applying mutations), `pull` (the scoped change feed),
-//! `orders` (import, commands, what waits at the depot).
+//! `orders` (import, commands, what waits at the depot), `uploads` (tus uploads of blobs and who
+//! may read them) over `blobs` (the content-addressed files).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -10,10 +11,12 @@
 //! waits on the busy timeout).
 
 pub mod accounts;
+pub mod blobs;
 pub mod error;
 pub mod orders;
 pub mod pull;
 pub mod push;
+pub mod uploads;
 
 pub use error::ApiError;
 
@@ -25,8 +28,11 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The store's numbered migrations (run by `fundi-sqlite`; never edit one that has shipped).
-const MIGRATIONS: Migrations<'static> =
-    Migrations::new(&[include_str!("migrations/001_init.sql"), include_str!("migrations/002_code_ids.sql")]);
+const MIGRATIONS: Migrations<'static> = Migrations::new(&[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_code_ids.sql"),
+    include_str!("migrations/003_uploads.sql"),
+]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
 /// waits this long for the server's write transactions.
@@ -39,6 +45,9 @@ pub struct Db {
     clock: Mutex<Hlc>,
     /// Lifetime of a device credential (rotation renews it).
     pub token_ttl_ms: u64,
+    /// The blob files beside the database.
+    pub blobs: blobs::BlobDir,
+    pub uploads: uploads::UploadPolicy,
 }
 
 pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
@@ -55,7 +64,13 @@ impl Db {
         // The server's stamps only tell phones the time and stamp imported orders; the change
         // feed is ordered by `seq`, so starting from the wall clock after a restart is enough.
         clock.wall_ms = wall_clock_ms();
-        Ok(Db { conn: Mutex::new(conn), clock: Mutex::new(clock), token_ttl_ms: DEFAULT_TOKEN_TTL_MS })
+        Ok(Db {
+            conn: Mutex::new(conn),
+            clock: Mutex::new(clock),
+            token_ttl_ms: DEFAULT_TOKEN_TTL_MS,
+            blobs: blobs::BlobDir::new(dir),
+            uploads: Default::default(),
+        })
     }
 
     /// Run `f` in an immediate transaction, committed only if it succeeds.
@@ -109,7 +124,8 @@ pub fn next_seq(tx: &Connection) -> Result<i64, ApiError> {
     Ok(seq)
 }
 
-/// Insert or replace a record, moving it to the head of the change feed.
+/// Insert or replace a record, moving it to the head of the change feed (and keep the blobs it
+/// refers to in `blob_refs`).
 pub fn put_record(
     tx: &Connection,
     kind: &str,
@@ -126,6 +142,7 @@ pub fn put_record(
            last_device = excluded.last_device, body = excluded.body, state = excluded.state",
         params![kind, id, owner, seq, last_device, body.to_string(), state.map(|s| s.to_string())],
     )?;
+    uploads::set_refs(tx, kind, id, body)?;
     Ok(seq)
 }
 
