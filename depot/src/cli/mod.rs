@@ -5,5 +5,7 @@ pub mod enroll;
 pub mod import_orders;
 pub mod list_depot;
 pub mod prepare_photos;
+pub mod prune;
 pub mod seed;
 pub mod serve;
+pub mod set_mentor;

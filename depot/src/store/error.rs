@@ -42,6 +42,11 @@ impl ApiError {
     pub fn cursor_ahead(d: impl Into<String>) -> Self {
         Self::new(409, "cursor_ahead", d)
     }
+    /// A pull cursor from before the depot pruned tombstones the phone had not seen: it pulls
+    /// everything again from 0 and removes what did not come back (ADR 0011).
+    pub fn cursor_expired(d: impl Into<String>) -> Self {
+        Self::new(409, "cursor_expired", d)
+    }
     pub fn method_not_allowed() -> Self {
         Self::new(405, "method_not_allowed", "this endpoint does not take that method")
     }
@@ -90,7 +95,7 @@ impl From<Rejection> for ApiError {
         use fundi_sync::RejectCode as C;
         match r.code {
             C::Forbidden => ApiError::forbidden(r.detail),
-            C::NotFound => ApiError::not_found(r.detail),
+            C::NotFound | C::Gone => ApiError::not_found(r.detail),
             C::IllegalTransition | C::Locked | C::IdReused => ApiError::conflict(r.detail),
             C::Malformed | C::UnsupportedKind => ApiError::malformed(r.detail),
             _ => ApiError::invalid(r.detail),
