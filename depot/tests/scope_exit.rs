@@ -6,11 +6,12 @@
 //!   gains them, and back again;
 //! - a phone away longer than the retention horizon: the depot pruned the deletions it never
 //!   saw, so it is told `cursor_expired`, pulls everything again and sweeps; deleted drafts do
-//!   not come back by any path, and its own unsynced edits are kept and pushed.
+//!   not come back by any path, and its own unsynced edits are kept and pushed; a re-sync
+//!   killed half-way resumes at the next sync and sweeps at its end.
 
 mod common;
 use common::{basket, Dev, Server};
-use fundi_core::drafts::DraftPatch;
+use fundi_core::drafts::{DraftPatch, NewDraft};
 use fundi_core::{Error, Store};
 use fundi_sync::workflow::{OrderCommand, OrderStatus};
 use serde_json::{json, Value};
@@ -111,6 +112,13 @@ fn an_order_reassigned_away_leaves_the_old_phone_and_comes_back_whole() {
     assert_eq!(stored(&s, "order", &moved).unwrap().1["status"], "accepted");
     assert_eq!(a.get_order(&moved).unwrap().status, OrderStatus::Accepted);
     assert!(refused_item(&a, &moved).is_none());
+
+    // Away and back while A is offline: one page holds both the exit and the order's return,
+    // and the order must end on her phone.
+    s.cli(&["assign", &stays, &b_id]);
+    s.cli(&["assign", &stays, &a_id]);
+    a.sync_now(None).unwrap();
+    assert_eq!(order_ids(&a), sorted(vec![moved.clone(), stays.clone()]));
 }
 
 #[test]
@@ -121,7 +129,7 @@ fn a_mentee_moved_to_another_mentor_leaves_the_old_mentors_phone_and_reaches_the
     let (x, x_id) = s.phone("artisan", "akinyi", Some(&m1_id));
     let (y, _) = s.phone("artisan", "baraka", Some(&m1_id));
     let d1 = x.create_draft(basket()).unwrap();
-    let d2 = x.create_draft(fundi_core::drafts::NewDraft { title: "Mkeka".into(), ..basket() }).unwrap();
+    let d2 = x.create_draft(NewDraft { title: "Mkeka".into(), ..basket() }).unwrap();
     x.submit_draft(&d1.id).unwrap();
     x.set_profile_field(&x_id, "display_name", json!("Akinyi")).unwrap();
     let dy = y.create_draft(basket()).unwrap();
@@ -183,8 +191,8 @@ fn a_phone_away_past_the_retention_horizon_resyncs_without_resurrecting_deleted_
     let q = second_phone(&s, &ops, &me, "akinyi-second");
     let (_, other) = s.phone("artisan", "baraka", None);
     let gone1 = p.create_draft(basket()).unwrap();
-    let gone2 = p.create_draft(fundi_core::drafts::NewDraft { title: "Mkeka".into(), ..basket() }).unwrap();
-    let kept = p.create_draft(fundi_core::drafts::NewDraft { title: "Kikapu".into(), ..basket() }).unwrap();
+    let gone2 = p.create_draft(NewDraft { title: "Mkeka".into(), ..basket() }).unwrap();
+    let kept = p.create_draft(NewDraft { title: "Kikapu".into(), ..basket() }).unwrap();
     s.import_csv(&format!("source,external_ref,product,quantity,price_minor,artisan_id\nshop,R-1,Kiondo,1,150000,{me}\n"));
     p.sync_now(None).unwrap();
     q.sync_now(None).unwrap();
@@ -198,7 +206,7 @@ fn a_phone_away_past_the_retention_horizon_resyncs_without_resurrecting_deleted_
     let title = |t: &str| DraftPatch { title: Some(t.into()), ..Default::default() };
     p.update_draft(&kept.id, title("Kikapu kipya")).unwrap();
     p.update_draft(&gone1.id, title("Kiondo, edited while away")).unwrap();
-    let fresh = p.create_draft(fundi_core::drafts::NewDraft { title: "Chungu".into(), ..basket() }).unwrap();
+    let fresh = p.create_draft(NewDraft { title: "Chungu".into(), ..basket() }).unwrap();
     // Meanwhile her other phone deletes two drafts, and the order is given to someone else.
     q.delete_draft(&gone1.id).unwrap();
     q.delete_draft(&gone2.id).unwrap();
@@ -274,4 +282,93 @@ fn a_full_pull_sends_the_devices_own_clean_writes_after_the_first_page() {
     assert!(ids(&normal).is_empty(), "a clean write of its own is not echoed: {normal}");
     let (_, full) = s.req(Some(&a), &format!("/v1/sync/pull?cursor={cursor}&full=1"), None);
     assert_eq!(ids(&full), [draft]);
+}
+
+/// In the child process of the kill test: one sync, killed by the armed crash point. Does
+/// nothing in a normal test run.
+#[test]
+fn phone_process() {
+    let Ok(db) = std::env::var("FUNDI_SCOPE_PHONE_DB") else { return };
+    let _ = Store::open(&db).unwrap().sync_now(None);
+}
+
+#[test]
+fn a_full_resync_killed_half_way_resumes_at_the_next_sync_and_sweeps_at_its_end() {
+    use fundi_sqlite::crash_point::{ENV_AFTER, ENV_AT};
+    let s = Server::start();
+    let ops = s.device("operations", "ops", None);
+    let (p, me) = s.phone("artisan", "akinyi", None);
+    let q = second_phone(&s, &ops, &me, "akinyi-second");
+    let gone = p.create_draft(basket()).unwrap();
+    p.sync_now(None).unwrap();
+    // More than a page of orders, then a draft P writes cleanly itself: the depot does not send
+    // it back to P after a first page, unless asked for everything.
+    let n = fundi_sync::limits::PULL_PAGE_ASKED + 50;
+    let csv: String = (0..n).map(|i| format!("shop,R-{i},Item {i},1,1000,{me}\n")).collect();
+    s.import_csv(&format!("source,external_ref,product,quantity,price_minor,artisan_id\n{csv}"));
+    p.sync_now(None).unwrap();
+    let late = p.create_draft(NewDraft { title: "Chungu".into(), ..basket() }).unwrap();
+    p.sync_now(None).unwrap();
+    q.sync_now(None).unwrap();
+    q.delete_draft(&gone.id).unwrap();
+    q.sync_now(None).unwrap();
+    s.cli(&["prune", "--tombstone-retention-days", "0"]);
+    drop(p);
+
+    // P syncs in a child process that dies right after the re-sync's first page is applied.
+    let db = common::db_path(s.dir.path(), "akinyi");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "phone_process", "--test-threads", "1", "--quiet"])
+        .env("FUNDI_SCOPE_PHONE_DB", &db)
+        .env(ENV_AT, "sync:pull_applied")
+        .env(ENV_AFTER, "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the phone was killed at the crash point");
+    let count = |sql: &str| -> i64 { rusqlite::Connection::open(&db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert!(count("SELECT COUNT(*) FROM sweep_marks") > 0, "the marks outlive the kill");
+    assert!(count("SELECT cursor FROM sync_state") > 0, "one page was applied");
+
+    // The app starts again: its next sync resumes the re-sync and sweeps at its end.
+    let p = Store::open(&db).unwrap();
+    p.sync_now(None).unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM sweep_marks"), 0);
+    assert!(matches!(p.get_draft(&gone.id), Err(Error::NotFound { .. })), "the deleted draft is swept");
+    assert_eq!(p.get_draft(&late.id).unwrap().title, "Chungu", "its own clean write came back in a later page, and stays");
+    assert_eq!(p.list_orders().unwrap().len(), n);
+    assert_eq!(p.list_drafts().unwrap().len(), 1);
+}
+
+/// The depot's half of an expiry: the full re-sync that follows is answered page after page
+/// although its cursor lies below the pruned position, until something newer is pruned.
+#[test]
+fn a_full_resync_goes_on_past_the_prune_it_was_told_of_and_starts_over_after_a_newer_one() {
+    let s = Server::start();
+    let ops = s.device("operations", "ops", None);
+    let a = s.device("artisan", "a", None);
+    let other = s.another_device(&ops, &a.account);
+    let (d1, d2, d3) = (common::uuid_like(), common::uuid_like(), common::uuid_like());
+    let title = |d: &str| common::field_write(d, "draft", "title", json!("Kiondo"));
+    assert_eq!(s.push(&a, vec![title(&d1), title(&d2), title(&d3)]), [None, None, None]);
+    let (_, v) = s.req(Some(&a), "/v1/sync/pull?cursor=0", None);
+    let old = v["cursor"].as_u64().unwrap();
+    let delete = |d: &str| common::field_write(d, "draft", "deleted", json!(true));
+    assert_eq!(s.push(&other, vec![delete(&d1)]), [None]);
+    s.cli(&["prune", "--tombstone-retention-days", "0"]);
+    let pull = |q: &str| s.req(Some(&a), &format!("/v1/sync/pull?{q}"), None);
+    assert_eq!(pull(&format!("cursor={old}")).1["error"], "cursor_expired");
+    // The re-sync, one record a page: its second page lies below the pruned position.
+    let (st, first) = pull("cursor=0&limit=1&full=1");
+    assert_eq!((st, first["more"].as_bool()), (200, Some(true)), "{first}");
+    let c1 = first["cursor"].as_u64().unwrap();
+    assert!(c1 < old, "the test needs a page below the pruned position");
+    assert_eq!(pull(&format!("cursor={c1}&limit=1&full=1")).0, 200);
+    assert_eq!(pull(&format!("cursor={c1}&limit=1")).1["error"], "cursor_expired", "only a full pull goes on");
+    // Another deletion is pruned meanwhile: the re-sync must start over.
+    assert_eq!(s.push(&other, vec![delete(&d2)]), [None]);
+    s.cli(&["prune", "--tombstone-retention-days", "0"]);
+    assert_eq!(pull(&format!("cursor={c1}&limit=1&full=1")).1["error"], "cursor_expired");
+    assert_eq!(pull("cursor=0&limit=1000&full=1").0, 200);
 }

@@ -6,13 +6,15 @@
 //!
 //! The caller's scope exits (records that left its scope, `scope::`) are paged with the records
 //! in one seq order. A cursor below the greatest pruned position (`retention::`) is answered
-//! `cursor_expired`: something that phone had not seen is gone.
+//! `cursor_expired`: something that phone had not seen is gone. The position told is kept per
+//! device (`resync_floor`): the full re-sync that follows is answered page after page unless
+//! something newer is pruned meanwhile (then it starts over).
 
 use super::accounts::Caller;
 use super::{ApiError, Db};
 use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
 use fundi_sync::{Change, Extra, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 /// One entry of a page, before it is sorted into changes and exits.
 enum Entry {
@@ -43,7 +45,8 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
          WHERE seq > ?1 AND {scope} AND (kind != 'rejection' OR owner = ?2)
          ORDER BY seq LIMIT ?4"
     );
-    let (changes, exits, last_seq, more, head) = db.read(|tx| {
+    // Err(pruned position): the cursor expired.
+    let page = db.read(|tx| {
         let (head, pruned): (i64, i64) = tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if cursor > head.max(0) as u64 {
             // A cursor this depot never gave out (its data was restored from an older copy):
@@ -51,9 +54,15 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
             return Err(ApiError::cursor_ahead(format!("cursor {cursor} is past this depot's head {head}: pull from 0")));
         }
         if cursor > 0 && (cursor as i64) < pruned {
-            return Err(ApiError::cursor_expired(format!(
-                "records after cursor {cursor} were pruned (up to {pruned}): pull everything again from 0"
-            )));
+            // A full re-sync's later pages lie below the pruned position too: they go on as
+            // long as nothing was pruned since this device was told to start over.
+            let floor: i64 = tx
+                .query_row("SELECT resync_floor FROM devices WHERE device_id = ?1", [&caller.device_id], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            if !full || pruned > floor {
+                return Ok(Err(pruned));
+            }
         }
         // Up to `limit` of each, merged by seq; the page takes the first `limit`.
         let mut entries: Vec<(i64, Entry)> = vec![];
@@ -98,8 +107,22 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
                 Entry::Echo => {}
             }
         }
-        Ok((changes, exits, last_seq, n == limit, head))
+        Ok(Ok((changes, exits, last_seq, n == limit, head)))
     })?;
+    let (changes, exits, last_seq, more, head) = match page {
+        Ok(page) => page,
+        Err(pruned) => {
+            if let Some(device) = &caller.device_id {
+                db.write(|tx| {
+                    tx.execute("UPDATE devices SET resync_floor = ?1 WHERE device_id = ?2", params![pruned, device])?;
+                    Ok(())
+                })?;
+            }
+            return Err(ApiError::cursor_expired(format!(
+                "records after cursor {cursor} were pruned (up to {pruned}): pull everything again from 0 with full=1"
+            )));
+        }
+    };
     // A kill test's moment (`fundi_sqlite::crash_point`): the page read, the reply not written.
     fundi_sqlite::crash_point("pull:read");
     // With no more pages, everything up to the head was either sent or not for this caller.

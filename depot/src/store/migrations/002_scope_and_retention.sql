@@ -30,3 +30,7 @@ CREATE TABLE pruned_records (
 -- The greatest feed position pruned so far: a phone whose cursor is below it missed something
 -- that is gone, and must pull everything again (`cursor_expired`).
 ALTER TABLE meta ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0;
+
+-- The pruned position last reported to each device with `cursor_expired`: its full re-sync
+-- (`full=1`) then goes on past older prunes, and starts over only after a newer one.
+ALTER TABLE devices ADD COLUMN resync_floor INTEGER NOT NULL DEFAULT 0;
