@@ -301,18 +301,18 @@ fn a_full_resync_killed_half_way_resumes_at_the_next_sync_and_sweeps_at_its_end(
     let q = second_phone(&s, &ops, &me, "akinyi-second");
     let gone = p.create_draft(basket()).unwrap();
     p.sync_now(None).unwrap();
-    // More than a page of orders, then a draft P writes cleanly itself: the depot does not send
-    // it back to P after a first page, unless asked for everything.
-    let n = fundi_sync::limits::PULL_PAGE_ASKED + 50;
-    let csv: String = (0..n).map(|i| format!("shop,R-{i},Item {i},1,1000,{me}\n")).collect();
-    s.import_csv(&format!("source,external_ref,product,quantity,price_minor,artisan_id\n{csv}"));
-    p.sync_now(None).unwrap();
-    let late = p.create_draft(NewDraft { title: "Chungu".into(), ..basket() }).unwrap();
-    p.sync_now(None).unwrap();
+    // P is away. Its other phone deletes the draft; then more than a page of orders arrives
+    // after the deletion, so the re-sync's second page starts past the pruned position.
     q.sync_now(None).unwrap();
     q.delete_draft(&gone.id).unwrap();
     q.sync_now(None).unwrap();
+    let n = fundi_sync::limits::PULL_PAGE_ASKED + 50;
+    let csv: String = (0..n).map(|i| format!("shop,R-{i},Item {i},1,1000,{me}\n")).collect();
+    s.import_csv(&format!("source,external_ref,product,quantity,price_minor,artisan_id\n{csv}"));
     s.cli(&["prune", "--tombstone-retention-days", "0"]);
+    // A draft P makes while away: pushed cleanly first thing, so the depot would not send it
+    // back to P after a first page unless asked for everything.
+    let late = p.create_draft(NewDraft { title: "Chungu".into(), ..basket() }).unwrap();
     drop(p);
 
     // P syncs in a child process that dies right after the re-sync's first page is applied.
@@ -329,7 +329,9 @@ fn a_full_resync_killed_half_way_resumes_at_the_next_sync_and_sweeps_at_its_end(
     assert!(!status.success(), "the phone was killed at the crash point");
     let count = |sql: &str| -> i64 { rusqlite::Connection::open(&db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap() };
     assert!(count("SELECT COUNT(*) FROM sweep_marks") > 0, "the marks outlive the kill");
-    assert!(count("SELECT cursor FROM sync_state") > 0, "one page was applied");
+    let pruned: i64 = s.db().query_row("SELECT pruned_seq FROM meta", [], |r| r.get(0)).unwrap();
+    assert!(count("SELECT cursor FROM sync_state") > pruned, "one page was applied, past the pruned position");
+    assert!(stored(&s, "draft", &late.id).is_some(), "the push went first");
 
     // The app starts again: its next sync resumes the re-sync and sweeps at its end.
     let p = Store::open(&db).unwrap();

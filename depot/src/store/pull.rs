@@ -33,7 +33,8 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
     }
     let limit = limit.clamp(1, MAX_PAGE);
     // A fresh start (cursor 0) gets everything back, its own changes included: the phone may
-    // have been restored or may have discarded local changes.
+    // have been restored or may have discarded local changes. So does every page of a full
+    // re-sync: the phone sweeps what it is not sent.
     let device = if cursor == 0 || full { String::new() } else { caller.device_id.clone().unwrap_or_default() };
     let scope = match caller.role {
         Role::Artisan => "owner = ?2",
