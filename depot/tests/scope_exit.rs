@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 fn second_phone(s: &Server, ops: &Dev, account: &str, name: &str) -> Store {
     let (st, v) = s.req(Some(ops), &format!("/v1/accounts/{account}/codes"), Some(json!({})));
     assert_eq!(st, 200, "{v}");
-    let store = Store::open(&common::db_path(s.dir.path(), name)).unwrap();
+    let store = Store::open(common::db_path(s.dir.path(), name)).unwrap();
     store.enroll_device(&s.url, v["code"].as_str().unwrap()).unwrap();
     store
 }
@@ -73,9 +73,9 @@ fn an_order_reassigned_away_leaves_the_old_phone_and_comes_back_whole() {
     a.sync_now(None).unwrap();
     b.sync_now(None).unwrap();
 
-    assert_eq!(order_ids(&a), [stays.clone()], "the order left A's phone");
+    assert_eq!(order_ids(&a), [stays.as_str()], "the order left A's phone");
     assert!(matches!(a.get_order(&moved), Err(Error::NotFound { .. })));
-    assert_eq!(order_ids(&b), [moved.clone()], "and reached B's");
+    assert_eq!(order_ids(&b), [moved.as_str()], "and reached B's");
     assert_eq!(b.get_order(&moved).unwrap().status, OrderStatus::Assigned);
     // What A sees: her accept, refused, saying why; nothing was dropped silently.
     let item = refused_item(&a, &moved).expect("the accept is shown as refused");
@@ -83,7 +83,7 @@ fn an_order_reassigned_away_leaves_the_old_phone_and_comes_back_whole() {
     assert!(item.reason.as_deref().unwrap().starts_with("left_scope:"), "{item:?}");
     // The refused accept does not bring the order back, at this sync or the next.
     a.sync_now(None).unwrap();
-    assert_eq!(order_ids(&a), [stays.clone()]);
+    assert_eq!(order_ids(&a), [stays.as_str()]);
     let (owner, body) = stored(&s, "order", &moved).unwrap();
     assert_eq!((owner.as_deref(), body["status"].as_str()), (Some(b_id.as_str()), Some("assigned")));
     let exits: i64 = s.db().query_row("SELECT COUNT(*) FROM scope_exits WHERE account_id = ?1", [&a_id], |r| r.get(0)).unwrap();
@@ -149,7 +149,7 @@ fn a_mentee_moved_to_another_mentor_leaves_the_old_mentors_phone_and_reaches_the
     for p in [&m1, &m2, &x] {
         p.sync_now(None).unwrap();
     }
-    assert_eq!(review_ids(&m1), [dy.id.clone()], "M1 keeps his other mentee's draft only");
+    assert_eq!(review_ids(&m1), [dy.id.as_str()], "M1 keeps his other mentee's draft only");
     assert!(m1.profile(&x_id).unwrap().is_none());
     assert!(order_ids(&m1).is_empty());
     assert!(matches!(m1.reviewed_draft(&d1.id), Err(Error::NotFound { .. })));
@@ -180,7 +180,7 @@ fn a_mentee_moved_to_another_mentor_leaves_the_old_mentors_phone_and_reaches_the
     // Without a mentor: M1 loses her again.
     s.cli(&["set-mentor", &x_id, "--no-mentor"]);
     m1.sync_now(None).unwrap();
-    assert_eq!(review_ids(&m1), [dy.id.clone()]);
+    assert_eq!(review_ids(&m1), [dy.id.as_str()]);
 }
 
 #[test]
@@ -229,9 +229,8 @@ fn a_phone_away_past_the_retention_horizon_resyncs_without_resurrecting_deleted_
         assert!(matches!(p.get_draft(d), Err(Error::NotFound { .. })));
     }
     let local = rusqlite::Connection::open(common::db_path(s.dir.path(), "akinyi")).unwrap();
-    let rows: i64 = local
-        .query_row("SELECT COUNT(*) FROM drafts WHERE id IN (?1, ?2)", [&gone1.id, &gone2.id], |r| r.get(0))
-        .unwrap();
+    let rows: i64 =
+        local.query_row("SELECT COUNT(*) FROM drafts WHERE id IN (?1, ?2)", [&gone1.id, &gone2.id], |r| r.get(0)).unwrap();
     assert_eq!(rows, 0, "removed, not even kept as tombstones");
     let marks: i64 = local.query_row("SELECT COUNT(*) FROM sweep_marks", [], |r| r.get(0)).unwrap();
     assert_eq!(marks, 0, "the re-sync finished");
@@ -277,7 +276,9 @@ fn a_full_pull_sends_the_devices_own_clean_writes_after_the_first_page() {
             "mutations": [common::numbered(common::field_write(&draft, "draft", "title", json!("Kiondo")), 2)]})),
     );
     assert_eq!(st, 200, "{r}");
-    let ids = |v: &Value| -> Vec<String> { v["changes"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().into()).collect() };
+    let ids = |v: &Value| -> Vec<String> {
+        v["changes"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().into()).collect()
+    };
     let (_, normal) = s.req(Some(&a), &format!("/v1/sync/pull?cursor={cursor}"), None);
     assert!(ids(&normal).is_empty(), "a clean write of its own is not echoed: {normal}");
     let (_, full) = s.req(Some(&a), &format!("/v1/sync/pull?cursor={cursor}&full=1"), None);

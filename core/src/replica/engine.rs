@@ -16,9 +16,9 @@
 //! received but not stored, stored; a page received but not applied, applied.
 
 use super::apply::{apply_page, settle_applied, settle_refused, Me};
-use super::sweep;
 use super::client::Transport;
 use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
+use super::sweep;
 use crate::account::{self, SyncError};
 use crate::error::Result;
 use crate::outbox;

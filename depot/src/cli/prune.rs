@@ -24,7 +24,10 @@ pub fn run(args: PruneArgs) -> Result<(), Box<dyn std::error::Error>> {
     if args.json {
         println!("{}", serde_json::to_string(&p)?);
     } else {
-        println!("pruned {} deleted drafts and {} scope exits; cursors below {} are expired", p.tombstones, p.exits, p.pruned_seq);
+        println!(
+            "pruned {} deleted drafts and {} scope exits; cursors below {} are expired",
+            p.tombstones, p.exits, p.pruned_seq
+        );
     }
     Ok(())
 }

@@ -21,8 +21,7 @@ pub struct SetMentorArgs {
 
 pub fn run(args: SetMentorArgs) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::open(&args.data_dir)?;
-    let moved =
-        db.write(|tx| accounts::set_mentor(tx, &Caller::local_operator(), &args.artisan_id, args.mentor.as_deref()))?;
+    let moved = db.write(|tx| accounts::set_mentor(tx, &Caller::local_operator(), &args.artisan_id, args.mentor.as_deref()))?;
     let to = args.mentor.as_deref().unwrap_or("no mentor");
     println!("artisan {} now has {to} ({} scope exits, {} records re-sent)", args.artisan_id, moved.exits, moved.restamped);
     Ok(())

@@ -28,10 +28,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The store's numbered migrations (run by `fundi-sqlite`; never edit one that has shipped).
-const MIGRATIONS: Migrations<'static> = Migrations::new(&[
-    include_str!("migrations/001_init.sql"),
-    include_str!("migrations/002_scope_and_retention.sql"),
-]);
+const MIGRATIONS: Migrations<'static> =
+    Migrations::new(&[include_str!("migrations/001_init.sql"), include_str!("migrations/002_scope_and_retention.sql")]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
 /// waits this long for the server's write transactions.

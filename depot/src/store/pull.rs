@@ -48,7 +48,8 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
     );
     // Err(pruned position): the cursor expired.
     let page = db.read(|tx| {
-        let (head, pruned): (i64, i64) = tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (head, pruned): (i64, i64) =
+            tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if cursor > head.max(0) as u64 {
             // A cursor this depot never gave out (its data was restored from an older copy):
             // answering from it would hide every change up to it, so the phone is told to start over.
@@ -86,9 +87,8 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
                 entries.push((seq, Entry::Change(Change { kind, id, body })));
             }
         }
-        let mut stmt = tx.prepare_cached(
-            "SELECT kind, id, seq FROM scope_exits WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
+        let mut stmt =
+            tx.prepare_cached("SELECT kind, id, seq FROM scope_exits WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
         let rows = stmt.query_map(params![caller.account_id, cursor as i64, limit as i64], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
         })?;

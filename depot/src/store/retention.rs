@@ -37,7 +37,8 @@ pub fn prune(db: &Db, retention_ms: u64, now_ms: u64) -> Result<Pruned, ApiError
         let old_drafts: Vec<(String, Option<String>, i64, String)> = {
             let mut stmt =
                 tx.prepare("SELECT id, owner, seq, body FROM records WHERE kind = ?1 AND changed_ms < ?2 ORDER BY seq")?;
-            let rows = stmt.query_map(params![Kind::Draft.code(), horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let rows =
+                stmt.query_map(params![Kind::Draft.code(), horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             rows.collect::<Result<_, _>>()?
         };
         for (id, owner, seq, body) in old_drafts {

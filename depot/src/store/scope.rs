@@ -63,9 +63,8 @@ pub fn mentor_changed(tx: &Connection, artisan: &str, old: Option<&str>, new: Op
     };
     let change = scope_change(&with(old), &with(new));
     let mut stmt = tx.prepare("SELECT kind, id FROM records WHERE owner = ?1 AND kind != ?2 ORDER BY seq")?;
-    let records: Vec<(String, String)> = stmt
-        .query_map(params![artisan, Kind::Rejection.code()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let records: Vec<(String, String)> =
+        stmt.query_map(params![artisan, Kind::Rejection.code()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     let mut done = MentorMove::default();
     for (kind, id) in &records {
         for account in &change.lost {

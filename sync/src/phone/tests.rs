@@ -111,9 +111,12 @@ impl MemDepot {
             .filter(|(_, r)| r.seq > q.cursor && (caller.role != Role::Artisan || r.owner.as_deref() == Some(&caller.account_id)))
             .map(|((k, id), r)| (r.seq, Ok(Change { kind: k.code().into(), id: id.clone(), body: r.body.clone() })))
             .collect();
-        rows.extend(self.exits.iter().filter(|(seq, to, _, _)| *seq > q.cursor && *to == caller.account_id).map(
-            |(seq, _, k, id)| (*seq, Err(ScopeExit { kind: k.code().into(), id: id.clone(), extra: Extra::new() })),
-        ));
+        rows.extend(
+            self.exits
+                .iter()
+                .filter(|(seq, to, _, _)| *seq > q.cursor && *to == caller.account_id)
+                .map(|(seq, _, k, id)| (*seq, Err(ScopeExit { kind: k.code().into(), id: id.clone(), extra: Extra::new() }))),
+        );
         rows.sort_by_key(|(seq, _)| *seq);
         let more = rows.len() > q.limit;
         rows.truncate(q.limit);
@@ -526,7 +529,8 @@ fn phones_applying_exits_before_changes_end_with_exactly_their_scope() {
             depot.put(Kind::Order, o, Some(owner.into()), json!({"artisan_id": owner}), None, None);
         }
         // Each phone: its cursor and what it holds.
-        let mut phones: BTreeMap<&str, (u64, BTreeMap<String, Value>)> = artisans.iter().map(|a| (*a, Default::default())).collect();
+        let mut phones: BTreeMap<&str, (u64, BTreeMap<String, Value>)> =
+            artisans.iter().map(|a| (*a, Default::default())).collect();
         let pull_all = |depot: &MemDepot, rng: &mut SeededRng, who: &str, phone: &mut (u64, BTreeMap<String, Value>)| {
             let caller = Caller { account_id: who.into(), role: Role::Artisan };
             let mut round = PullRound::new(phone.0);
