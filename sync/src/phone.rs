@@ -248,8 +248,9 @@ impl PullRound {
     }
 
     /// The depot answered `cursor_expired`: start over from 0 as a full re-sync (the caller
-    /// marks what it holds and stores cursor 0 in one transaction). Once per round: a second
-    /// expiry means the depot prunes faster than the phone pulls, and the sync fails instead.
+    /// has marked what it holds and stored cursor 0, in one transaction). Once per round: a
+    /// second expiry means something was pruned during the re-sync; this sync then ends with
+    /// the error, and the next one starts over from the stored cursor 0.
     pub fn restart_full(&mut self) -> Result<(), FoldError> {
         if self.restarted {
             return Err(FoldError::ExpiredAgain);

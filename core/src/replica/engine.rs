@@ -186,12 +186,14 @@ impl Store {
                 }
                 // The depot pruned deletions this phone never saw: mark what it holds, pull
                 // everything again, and sweep what does not come back.
+                // Marked and restarted first: a second expiry in one sync ends it with an
+                // error, and the next sync starts over from there.
                 Err(SyncError::Server { code, .. }) if code == "cursor_expired" => {
-                    pull.restart_full().map_err(protocol_error)?;
                     self.write(|tx| {
                         sweep::mark(tx)?;
                         account::db::restart_feed(tx)
                     })?;
+                    pull.restart_full().map_err(protocol_error)?;
                     continue;
                 }
                 Err(e) => return Err(e.into()),
