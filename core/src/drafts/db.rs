@@ -156,6 +156,22 @@ pub(crate) fn exists(conn: &Connection, id: &str) -> Result<bool> {
     Ok(conn.query_row("SELECT COUNT(*) FROM drafts WHERE id = ?1", [id], |r| r.get::<_, i64>(0))? > 0)
 }
 
+/// The ids of every draft of this phone's account, live or deleted.
+pub(crate) fn ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare("SELECT id FROM drafts")?;
+    let ids = s.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Forget a draft entirely: its row, its field stamps and its photo list (the photo files go
+/// with the next garbage collection). For a draft the depot no longer keeps.
+pub(crate) fn remove(conn: &Connection, id: &str) -> Result<()> {
+    super::photos::unlink_draft(conn, id)?;
+    conn.execute("DELETE FROM field_versions WHERE record_kind = ?1 AND record_id = ?2", params![KIND, id])?;
+    conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+    Ok(())
+}
+
 /// A row for a draft made on another phone of this account (or before a reinstall), filled
 /// in field by field by [`store_field_write`].
 pub(crate) fn insert_pulled(conn: &Connection, id: &str, created: Timestamp) -> Result<()> {

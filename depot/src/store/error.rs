@@ -51,6 +51,11 @@ impl ApiError {
     pub fn busy(d: impl Into<String>) -> Self {
         Self::new(503, "busy", d)
     }
+    /// A pull cursor from before the depot pruned tombstones the phone had not seen: it pulls
+    /// everything again from 0 and removes what did not come back (ADR 0012).
+    pub fn cursor_expired(d: impl Into<String>) -> Self {
+        Self::new(409, "cursor_expired", d)
+    }
     pub fn method_not_allowed() -> Self {
         Self::new(405, "method_not_allowed", "this endpoint does not take that method")
     }
@@ -99,7 +104,7 @@ impl From<Rejection> for ApiError {
         use fundi_sync::RejectCode as C;
         match r.code {
             C::Forbidden => ApiError::forbidden(r.detail),
-            C::NotFound => ApiError::not_found(r.detail),
+            C::NotFound | C::Gone => ApiError::not_found(r.detail),
             C::IllegalTransition | C::Locked | C::IdReused => ApiError::conflict(r.detail),
             C::Malformed | C::UnsupportedKind => ApiError::malformed(r.detail),
             _ => ApiError::invalid(r.detail),
