@@ -1,4 +1,14 @@
 //! Helpers for the tests of the crates that use this one. Not part of the app's API.
+//!
+//! - [`schema_of`], [`assert_upgrades_equal_fresh`]: the upgrade-equals-fresh check.
+//! - `fault_vfs` (feature `testing`): fail the n-th write or fsync of a database with a full
+//!   disk's or a failing disk's error, over `vfs_shim`, the wrapper VFS the kill tests' crash
+//!   VFS uses too.
+
+#[cfg(any(test, feature = "testing"))]
+pub mod fault_vfs;
+#[cfg(any(test, feature = "testing"))]
+pub mod vfs_shim;
 
 use crate::{open_in_memory, user_version, Migrations, Options};
 use rusqlite::Connection;
