@@ -16,6 +16,7 @@
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
 use fundi_core::storage::{schema::END_VERSION, StorageError};
 use fundi_core::{Error, Store};
+use fundi_sqlite::testing::contents_of;
 use fundi_sqlite::testing::fault_vfs::{self, Fault, Plan};
 use fundi_sync::Mutation;
 use rusqlite::Connection;
@@ -27,27 +28,8 @@ use std::path::{Path, PathBuf};
 /// that fails the n-th write once.
 const WRITE_FAULTS: [fn(u64) -> Plan; 2] = [Plan::disk_full, Plan::io_error];
 
-/// Every row of every table, as text: "left exactly as it was" is equality of two of these.
+/// Every row of every table: "left exactly as it was" is equality of two of these.
 type Dump = BTreeMap<String, Vec<String>>;
-
-fn dump(conn: &Connection) -> Dump {
-    let mut s = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").unwrap();
-    let tables: Vec<String> = s.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    tables
-        .into_iter()
-        .map(|t| {
-            let mut s = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
-            let width = s.column_count();
-            let mut rows: Vec<String> = s
-                .query_map([], |r| (0..width).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect::<Result<Vec<_>, _>>())
-                .unwrap()
-                .map(|r| format!("{:?}", r.unwrap()))
-                .collect();
-            rows.sort();
-            (t, rows)
-        })
-        .collect()
-}
 
 /// Check the file with a connection of its own (opened while no fault is armed) and return
 /// its content.
@@ -56,7 +38,7 @@ fn check_file(path: &Path, ctx: &str) -> Dump {
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok", "{ctx}");
     check_drafts_match_outbox(&conn, ctx);
-    dump(&conn)
+    contents_of(&conn)
 }
 
 /// Each draft is exactly what its outbox mutations say (nothing is ever acknowledged here:
@@ -330,7 +312,7 @@ fn closing_on_a_full_or_failing_disk_loses_nothing() {
             phone.store.create_draft(basket(&format!("Before closing {}", phone.seq))).unwrap();
             let plan = fault(n);
             let ctx = format!("close, {plan:?}");
-            let before_close = dump(&Connection::open(&phone.path).unwrap());
+            let before_close = contents_of(&Connection::open(&phone.path).unwrap());
             let armed = fault_vfs::arm(&phone.path, plan);
             let result = phone.store.close();
             let fired = armed.fired();

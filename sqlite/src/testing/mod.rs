@@ -1,6 +1,7 @@
 //! Helpers for the tests of the crates that use this one. Not part of the app's API.
 //!
 //! - [`schema_of`], [`assert_upgrades_equal_fresh`]: the upgrade-equals-fresh check.
+//! - [`contents_of`]: every row of every table, to tell that a failed write left a file as it was.
 //! - `fault_vfs` (feature `testing`): fail the n-th write or fsync of a database with a full
 //!   disk's or a failing disk's error, over `vfs_shim`, the wrapper VFS the kill tests' crash
 //!   VFS uses too.
@@ -11,7 +12,9 @@ pub mod fault_vfs;
 pub mod vfs_shim;
 
 use crate::{open_in_memory, user_version, Migrations, Options};
+use rusqlite::types::Value;
 use rusqlite::Connection;
+use std::collections::BTreeMap;
 
 /// Every table (with its columns), index (with its keys), trigger and view, in a canonical
 /// order: two databases with equal lists have the same schema for every query the app runs.
@@ -55,6 +58,23 @@ pub fn schema_of(conn: &Connection) -> Vec<String> {
     out
 }
 
+/// Every row of every table, as text, rows sorted: two files with equal contents hold the same
+/// data ("a write that failed left the file exactly as it was" is such an equality).
+pub fn contents_of(conn: &Connection) -> BTreeMap<String, Vec<String>> {
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").unwrap();
+    let tables: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut out = BTreeMap::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let width = stmt.column_count();
+        let rows = stmt.query_map([], |r| (0..width).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()).unwrap();
+        let mut rows: Vec<String> = rows.map(|r| format!("{:?}", r.unwrap())).collect();
+        rows.sort();
+        out.insert(table, rows);
+    }
+    out
+}
+
 /// Build every older version of the schema, upgrade each to the last one, and assert that the
 /// result equals a fresh database's schema. Returns the fresh schema for further checks.
 pub fn assert_upgrades_equal_fresh(migrations: &Migrations<'_>) -> Vec<String> {
@@ -83,6 +103,21 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(sql).unwrap();
         schema_of(&conn)
+    }
+
+    #[test]
+    fn contents_of_sees_every_row_and_value() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE a (x, y); CREATE TABLE b (z); INSERT INTO a VALUES (1, 'one'), (2, NULL);").unwrap();
+        let base = contents_of(&conn);
+        assert_eq!(base.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(base["a"].len(), 2);
+        conn.execute("UPDATE a SET y = 'two' WHERE x = 2", []).unwrap();
+        assert_ne!(contents_of(&conn), base);
+        conn.execute("UPDATE a SET y = NULL WHERE x = 2", []).unwrap();
+        assert_eq!(contents_of(&conn), base);
+        conn.execute("INSERT INTO b VALUES (X'00')", []).unwrap();
+        assert_ne!(contents_of(&conn), base);
     }
 
     #[test]
