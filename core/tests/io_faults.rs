@@ -16,8 +16,8 @@
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
 use fundi_core::storage::{schema::END_VERSION, StorageError};
 use fundi_core::{Error, Store};
-use fundi_sqlite::testing::contents_of;
 use fundi_sqlite::testing::fault_vfs::{self, Fault, Plan};
+use fundi_sqlite::testing::{contents_diff, contents_of};
 use fundi_sync::Mutation;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -30,6 +30,12 @@ const WRITE_FAULTS: [fn(u64) -> Plan; 2] = [Plan::disk_full, Plan::io_error];
 
 /// Every row of every table: "left exactly as it was" is equality of two of these.
 type Dump = BTreeMap<String, Vec<String>>;
+
+/// Fails with the rows that differ, unless `after` equals `before`.
+fn assert_same(before: &Dump, after: &Dump, what: &str) {
+    let diff = contents_diff(before, after);
+    assert!(diff.is_empty(), "{what}:\n{diff}");
+}
 
 /// Check the file with a connection of its own (opened while no fault is armed) and return
 /// its content.
@@ -209,7 +215,7 @@ impl Phone {
                 expect_typed(&result, plan, &ctx);
                 match outbox_len(&after) - outbox_len(&before) {
                     0 => {
-                        assert_eq!(after, before, "{ctx}: a change that did not land left part of itself");
+                        assert_same(&before, &after, &format!("{ctx}: a change that did not land left part of itself"));
                         // Space is back: the same handle makes the change.
                         op(&self.store, &arg).unwrap_or_else(|e| panic!("{ctx}: once the fault is gone: {e}"));
                         let redone = check_file(&self.path, &format!("{ctx}, done again"));
@@ -321,7 +327,7 @@ fn closing_on_a_full_or_failing_disk_loses_nothing() {
                 assert!(matches!(e, Error::Storage(StorageError::Full | StorageError::Io(_))), "{ctx}: {e:?}");
             }
             phone.store = Store::open(&phone.path).unwrap_or_else(|e| panic!("{ctx}: reopening: {e}"));
-            assert_eq!(check_file(&phone.path, &ctx), before_close, "{ctx}: closing changed or lost data");
+            assert_same(&before_close, &check_file(&phone.path, &ctx), &format!("{ctx}: closing changed or lost data"));
             if !fired {
                 break;
             }

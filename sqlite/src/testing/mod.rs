@@ -1,7 +1,8 @@
 //! Helpers for the tests of the crates that use this one. Not part of the app's API.
 //!
 //! - [`schema_of`], [`assert_upgrades_equal_fresh`]: the upgrade-equals-fresh check.
-//! - [`contents_of`]: every row of every table, to tell that a failed write left a file as it was.
+//! - [`contents_of`], [`contents_diff`]: every row of every table, and what differs between two
+//!   such snapshots (to tell that a failed write left a file as it was, and say what it left).
 //! - `fault_vfs` (feature `testing`): fail the n-th write or fsync of a database with a full
 //!   disk's or a failing disk's error, over `vfs_shim`, the wrapper VFS the kill tests' crash
 //!   VFS uses too.
@@ -75,6 +76,24 @@ pub fn contents_of(conn: &Connection) -> BTreeMap<String, Vec<String>> {
     out
 }
 
+/// The rows that differ between two [`contents_of`] snapshots, one line each (`table: - row`
+/// for a row only in `before`, `table: + row` for one only in `after`); empty when equal.
+pub fn contents_diff(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Vec<String>>) -> String {
+    let none = Vec::new();
+    let mut out = String::new();
+    let tables: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for table in tables {
+        let (b, a) = (before.get(table).unwrap_or(&none), after.get(table).unwrap_or(&none));
+        for row in b.iter().filter(|r| !a.contains(r)) {
+            out.push_str(&format!("{table}: - {row}\n"));
+        }
+        for row in a.iter().filter(|r| !b.contains(r)) {
+            out.push_str(&format!("{table}: + {row}\n"));
+        }
+    }
+    out
+}
+
 /// Build every older version of the schema, upgrade each to the last one, and assert that the
 /// result equals a fresh database's schema. Returns the fresh schema for further checks.
 pub fn assert_upgrades_equal_fresh(migrations: &Migrations<'_>) -> Vec<String> {
@@ -118,6 +137,8 @@ mod tests {
         assert_eq!(contents_of(&conn), base);
         conn.execute("INSERT INTO b VALUES (X'00')", []).unwrap();
         assert_ne!(contents_of(&conn), base);
+        assert_eq!(contents_diff(&base, &contents_of(&conn)), "b: + [Blob([0])]\n");
+        assert_eq!(contents_diff(&base, &base), "");
     }
 
     #[test]
