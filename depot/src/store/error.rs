@@ -72,11 +72,25 @@ impl ApiError {
     pub fn internal(d: impl Into<String>) -> Self {
         Self::new(500, "internal", d)
     }
+    /// The depot's disk is full (`SQLITE_FULL`): the request's transaction was rolled back;
+    /// send it again once space is freed.
+    pub fn storage_full(d: impl Into<String>) -> Self {
+        Self::new(507, "storage_full", d)
+    }
+    /// The depot's disk failed a read, write or sync (`SQLITE_IOERR`): the request's
+    /// transaction was rolled back; send it again later.
+    pub fn storage_error(d: impl Into<String>) -> Self {
+        Self::new(500, "storage_error", d)
+    }
 }
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("storage: {e}"))
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => ApiError::storage_full(format!("the depot's disk is full: {e}")),
+            Some(rusqlite::ErrorCode::SystemIoFailure) => ApiError::storage_error(format!("the depot's disk failed: {e}")),
+            _ => ApiError::internal(format!("storage: {e}")),
+        }
     }
 }
 
