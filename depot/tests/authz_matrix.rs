@@ -404,9 +404,9 @@ fn rows() -> Vec<Row> {
         },
         Row {
             route: "POST /v1/enroll/start",
-            case: "start with a made-up code",
+            case: "start with a code that cannot be one",
             allowed: NOBODY,
-            refusals: &["unauthorized"],
+            refusals: &["malformed"],
             setup: nothing,
             call: |w, _, _| {
                 let (s, v) = w.s.enroll_raw("ZZZZ-ZZZZ-ZZZZ", &common::uuid_like());

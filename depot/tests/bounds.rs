@@ -107,11 +107,12 @@ fn wrong_enrollment_codes_are_rate_limited_per_address() {
     for i in 0..allowance {
         // Alternately a code no one issued (refused at the start) and the real code's name with
         // a wrong secret (refused when the key exchange is checked): both count.
-        let wrong = if i % 2 == 0 { format!("WRONG-{i:04}-CODE") } else { format!("{}-{i:04}-0000", &good_code[..4]) };
+        let other_id = (u16::from_str_radix(&good_code[..4], 16).unwrap() as u32 + 1 + i) % 0x10000;
+        let wrong = if i % 2 == 0 { format!("{other_id:04X}-0000-0000") } else { format!("{}-{i:04}-0000", &good_code[..4]) };
         assert_eq!(enroll(&wrong), (401, Some("unauthorized".into())), "{wrong}");
     }
     // Past the allowance, even the right code waits: guessing cannot go on at full speed.
-    assert_eq!(enroll("WRONG-9999-CODE"), (429, Some("rate_limited".into())));
+    assert_eq!(enroll("FFFF-9999-0000"), (429, Some("rate_limited".into())));
     assert_eq!(enroll(&good_code), (429, Some("rate_limited".into())));
 }
 

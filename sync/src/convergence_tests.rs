@@ -1,30 +1,78 @@
-//! The convergence property: 10,000 random histories across 3 replicas that edit the same
-//! documents and ledger with skewed clocks, exchanging their changes in random order, with
-//! duplicates and retries. After everything is delivered every replica must hold the same state
-//! (compared by a hash of its serialized form, and structurally), and applying every change a
-//! second time must change nothing. A seeded generator keeps failures reproducible: the failing
-//! seed is printed.
+//! The convergence property, on random histories of three replicas (an artisan's, a staff
+//! member's and an operations phone) with skewed clocks that jump back, exchanging their changes
+//! in random order with duplicates, lost replies and retries:
+//!
+//! - documents: field writes, conflict resolutions and deletes, sent peer to peer;
+//! - ledger entries, sent peer to peer;
+//! - order commands, pushed to a depot that decides each once, in arrival order, with the
+//!   protocol's own step (`depot::decide_order_command`), and broadcasts every new order state
+//!   with its feed position; a lost reply makes the phone push the same commands again.
+//!
+//! After everything is delivered, every replica must hold the same state (compared structurally),
+//! applying every message again must change nothing, and the state must be the one an oracle
+//! computes straight from the list of writes, without the merge code:
+//!
+//! - per field, the value held is the write with the greatest stamp among all writes of that
+//!   field; the conflicts held are exactly the other writes no write names in its base;
+//! - deletes: a delete is a write of the field `deleted` = `true` (`fields::DRAFT_DELETED`; the
+//!   phone's `delete_draft` sends exactly that), merged per field like any other. A record is
+//!   gone iff the winner of its `deleted` field is `true`: edits of other fields, concurrent
+//!   with or after the delete, win their own fields but do not bring the record back; only a
+//!   `deleted: false` with a greater stamp does (the wire allows it, though this app's editor
+//!   never sends one; a few histories do);
+//! - ledgers: every replica holds every entry made, once; a balance is the sum of its entries;
+//! - orders: the depot's accepted commands, in its order, form a path of the transition table
+//!   from the order's first state to its last; every command sent is decided exactly once
+//!   (applied or refused with a reason, never silently dropped, never twice); every replica's
+//!   copy, and its optimistic view, equal the depot's record.
+//!
+//! Two runs: many short histories (odd interleavings) and fewer long ones (hundreds of
+//! messages each). A seeded generator keeps failures reproducible: the failing seed is printed.
 
-use super::document::{DocState, FieldWrite};
-use super::ledger::{Ledger, LedgerEntry};
-use super::wire::Extra;
+use crate::depot::{decide_order_command, AccountFacts, Caller, DepotFacts, Refusal, StoredRecord};
+use crate::document::{DocState, FieldWrite};
+use crate::fields::DRAFT_DELETED;
 use crate::hlc::{Hlc, Timestamp};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
-
+use crate::ledger::{Ledger, LedgerEntry};
+use crate::roles::{Relation, Role};
 use crate::testing::SeededRng as Rng;
+use crate::wire::{CommandBody, Extra, Kind, OrderBody, RejectCode};
+use crate::workflow::{order_step, OrderCommand, OrderStatus, ORDER_TRANSITIONS};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
+/// What travels to a replica: a field write or a ledger entry (from another replica), or an
+/// order's state at the depot with its feed position.
 #[derive(Clone, Debug)]
 enum Msg {
     Field { doc: u8, field: &'static str, write: FieldWrite },
     Entry(LedgerEntry),
+    Order { order: u8, seq: u64, body: OrderBody },
+}
+
+/// A command waiting in a replica's outbox: (counter, order, command).
+type Pending = (u64, u8, CommandBody);
+
+const ACCOUNTS: [(&str, Role); 3] = [("artisan", Role::Artisan), ("staff", Role::Staff), ("ops", Role::Operations)];
+const FIELDS: [&str; 4] = ["title", "price", "description", DRAFT_DELETED];
+const DOCS: u8 = 2;
+const ORDERS: u8 = 3;
+
+fn order_id(n: u8) -> String {
+    format!("order-{n}")
 }
 
 #[derive(Clone)]
 struct Replica {
+    account: &'static str,
+    role: Role,
     docs: BTreeMap<u8, DocState>,
     ledger: Ledger,
+    /// The depot's last state of each order, with its feed position (the greatest seen wins).
+    orders: BTreeMap<u8, (u64, OrderBody)>,
+    /// This replica's commands the depot has not answered yet, in counter order.
+    pending: Vec<Pending>,
+    counter: u64,
     clock: Hlc,
     /// This replica's wall clock, skewed and sometimes set backwards.
     wall: u64,
@@ -42,41 +90,267 @@ impl Replica {
                 let _ = self.clock.observe(e.hlc, self.wall, u64::MAX);
                 self.ledger.append(e.clone()).expect("honest entries are valid");
             }
+            Msg::Order { order, seq, body } => {
+                let _ = self.clock.observe(body.updated_hlc, self.wall, u64::MAX);
+                if self.orders.get(order).is_none_or(|(s, _)| s < seq) {
+                    self.orders.insert(*order, (*seq, body.clone()));
+                }
+            }
         }
     }
 
-    fn state_hash(&self) -> u64 {
-        let mut h = DefaultHasher::new();
-        serde_json::to_string(&self.docs).unwrap().hash(&mut h);
-        for e in self.ledger.entries.values() {
-            serde_json::to_string(e).unwrap().hash(&mut h);
+    fn gone(&self, doc: u8) -> bool {
+        self.docs.get(&doc).and_then(|d| d.value(DRAFT_DELETED)) == Some(&json!(true))
+    }
+
+    fn relation(&self, o: &OrderBody) -> Relation {
+        if o.artisan_id.as_deref() == Some(self.account) {
+            Relation::Owner
+        } else {
+            Relation::Other
         }
-        h.finish()
+    }
+
+    /// The order as this phone shows it: the depot's state with its pending commands replayed
+    /// by the transition table (a command that no longer fits is left for the depot to refuse).
+    fn order_view(&self, order: u8) -> OrderStatus {
+        let body = &self.orders[&order].1;
+        let mut status = OrderStatus::from_code(&body.status).expect("a known status");
+        for (_, o, c) in &self.pending {
+            if *o == order {
+                let cmd = OrderCommand::from_code(&c.name).expect("a known command");
+                if let Ok(next) = order_step(status, cmd, self.role, self.relation(body)) {
+                    status = next;
+                }
+            }
+        }
+        status
+    }
+
+    /// Whether two replicas hold the same state: documents (values, conflicts, replaced
+    /// stamps), ledger and orders.
+    fn same_state(&self, other: &Replica) -> bool {
+        self.docs == other.docs && self.ledger == other.ledger && self.orders == other.orders
     }
 }
 
-const FIELDS: [&str; 3] = ["title", "price", "description"];
+/// One decision of the depot on an order command, as logged for the oracle.
+struct Decided {
+    order: u8,
+    from: OrderStatus,
+    command: OrderCommand,
+    hlc: Timestamp,
+    /// `None`: applied (the order's new status is the record's); `Some`: refused, with why.
+    refused: Option<RejectCode>,
+    to: OrderStatus,
+}
 
-/// Run one history; returns (messages generated, conflicts at the end) or the divergence.
-fn history(seed: u64) -> Result<(usize, usize), String> {
+/// The depot, for orders only: records, the accounts, each replica's last counter and answers.
+struct Depot {
+    orders: BTreeMap<String, StoredRecord>,
+    accounts: BTreeMap<String, AccountFacts>,
+    seq: u64,
+    last: [u64; 3],
+    answers: BTreeMap<(usize, u64), Option<RejectCode>>,
+    log: Vec<Decided>,
+    /// Every order state broadcast (for the re-application check).
+    sent: Vec<Msg>,
+}
+
+impl DepotFacts for Depot {
+    type Error = String;
+    fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, String> {
+        Ok(if kind == Kind::Order { self.orders.get(id).cloned() } else { None })
+    }
+    fn account(&self, id: &str) -> Result<Option<AccountFacts>, String> {
+        Ok(self.accounts.get(id).cloned())
+    }
+}
+
+impl Depot {
+    /// Decide a pushed batch of replica `r`'s commands in counter order; a counter already
+    /// decided gets its stored answer. New order states go to every replica's inbox.
+    fn push(&mut self, r: usize, batch: &[Pending], reps: &mut [Replica], rng: &mut Rng) -> Vec<(u64, Option<RejectCode>)> {
+        let (account, role) = ACCOUNTS[r];
+        let caller = Caller { account_id: account.into(), role };
+        let mut out = vec![];
+        for (counter, order, c) in batch {
+            if *counter <= self.last[r] {
+                out.push((*counter, self.answers[&(r, *counter)]));
+                continue;
+            }
+            let id = order_id(*order);
+            let stored = self.orders[&id].clone();
+            let from = OrderStatus::from_code(stored.body["status"].as_str().unwrap()).unwrap();
+            let command = OrderCommand::from_code(&c.name).unwrap();
+            let answer = match decide_order_command(self, &caller, &id, stored, c, false) {
+                Ok(d) => {
+                    self.seq += 1;
+                    let to = OrderStatus::from_code(d.body["status"].as_str().unwrap()).unwrap();
+                    let body: OrderBody = serde_json::from_value(d.body.clone()).unwrap();
+                    let msg = Msg::Order { order: *order, seq: self.seq, body };
+                    for rep in reps.iter_mut() {
+                        let copies = if rng.chance(20) { 2 } else { 1 };
+                        for _ in 0..copies {
+                            rep.inbox.push(msg.clone());
+                        }
+                    }
+                    self.sent.push(msg);
+                    let rec = StoredRecord { owner: d.owner, body: d.body, state: None, seq: self.seq, last_device: None };
+                    self.orders.insert(id, rec);
+                    self.log.push(Decided { order: *order, from, command, hlc: c.hlc, refused: None, to });
+                    None
+                }
+                Err(Refusal::Refused(rej)) => {
+                    self.log.push(Decided { order: *order, from, command, hlc: c.hlc, refused: Some(rej.code), to: from });
+                    Some(rej.code)
+                }
+                Err(Refusal::Failed(e)) => panic!("the depot failed: {e}"),
+            };
+            self.answers.insert((r, *counter), answer);
+            self.last[r] = *counter;
+            out.push((*counter, answer));
+        }
+        out
+    }
+}
+
+fn new_order(n: u8, hlc: Timestamp) -> OrderBody {
+    // Order 0 waits for operations to assign it; the others are assigned to the artisan already.
+    OrderBody {
+        status: if n == 0 { "new" } else { "assigned" }.into(),
+        artisan_id: (n != 0).then(|| "artisan".to_string()),
+        product: "Kiondo".into(),
+        quantity: 1,
+        price_minor: 150_000,
+        source: "shop".into(),
+        external_ref: format!("S-{n}"),
+        updated_hlc: hlc,
+        note: None,
+        extra: Extra::new(),
+    }
+}
+
+/// A replica's push: its pending commands in counter order; the reply is lost now and then.
+fn push(r: usize, reps: &mut [Replica], depot: &mut Depot, rng: &mut Rng, lose_reply: bool) {
+    if reps[r].pending.is_empty() {
+        return;
+    }
+    let batch = reps[r].pending.clone();
+    let answers = depot.push(r, &batch, reps, rng);
+    if !lose_reply {
+        let answered: BTreeSet<u64> = answers.iter().map(|(c, _)| *c).collect();
+        reps[r].pending.retain(|(c, _, _)| !answered.contains(c));
+    }
+}
+
+/// A command this replica would send: one its optimistic view allows, or now and then any
+/// command at all (a phone holding a stale copy, or an old build): the depot refuses those.
+fn pick_command(rep: &Replica, order: u8, rng: &mut Rng) -> Option<OrderCommand> {
+    if rng.chance(15) {
+        return Some(OrderCommand::ALL[rng.below(OrderCommand::ALL.len() as u64) as usize]);
+    }
+    let status = rep.order_view(order);
+    let rel = rep.relation(&rep.orders[&order].1);
+    // Cancelling ends an order's story: operations do it rarely, so long histories keep orders moving.
+    let cancel = rng.chance(5);
+    let allowed: Vec<OrderCommand> = OrderCommand::ALL
+        .iter()
+        .copied()
+        .filter(|c| order_step(status, *c, rep.role, rel).is_ok() && (*c != OrderCommand::Cancel || cancel))
+        .collect();
+    (!allowed.is_empty()).then(|| allowed[rng.below(allowed.len() as u64) as usize])
+}
+
+/// A field write of `doc` by replica `r`, or `None` when it would not write (the record is gone
+/// on this replica: its editor no longer shows it).
+fn field_write(rep: &mut Replica, doc: u8, rng: &mut Rng, hlc: Timestamp) -> Option<Msg> {
+    let gone = rep.gone(doc);
+    let state = rep.docs.entry(doc).or_default();
+    let field = if gone {
+        // Only an undelete touches a record that is gone here, and only rarely.
+        if !rng.chance(5) {
+            return None;
+        }
+        DRAFT_DELETED
+    } else if rng.chance(10) {
+        DRAFT_DELETED
+    } else {
+        FIELDS[rng.below(3) as usize]
+    };
+    let conflict = state.conflicts.get(field).and_then(|c| c.keys().next().copied());
+    let write = match conflict {
+        Some(c) if rng.chance(50) => state.resolution(field, c, rng.chance(50), hlc).unwrap(),
+        _ => FieldWrite {
+            value: if field == DRAFT_DELETED { json!(!gone) } else { json!(rng.below(1000)) },
+            hlc,
+            base: state.stamp(field).into_iter().collect(),
+        },
+    };
+    Some(Msg::Field { doc, field, write })
+}
+
+/// What one history produced, for the test to check the generator really exercised things.
+#[derive(Default)]
+struct Outcome {
+    messages: usize,
+    conflicts: usize,
+    deleted: usize,
+    applied_commands: usize,
+    refused_commands: usize,
+}
+
+/// Run one history of `steps` steps; returns what it produced, or the divergence.
+fn history(seed: u64, steps: u64) -> Result<Outcome, String> {
     let mut rng = Rng(seed);
-    let mut reps: Vec<Replica> = (0..3)
-        .map(|i| Replica {
+    let start = 1_000_000 + rng.below(10_000);
+    let mut reps: Vec<Replica> = ACCOUNTS
+        .iter()
+        .enumerate()
+        .map(|(i, (account, role))| Replica {
+            account,
+            role: *role,
             docs: BTreeMap::new(),
             ledger: Ledger::default(),
+            orders: BTreeMap::new(),
+            pending: vec![],
+            counter: 0,
             clock: Hlc::new(i as u64 + 1),
-            wall: 1_000_000 + rng.below(10_000),
+            wall: start + rng.below(10_000),
             inbox: vec![],
         })
         .collect();
+    let mut depot = Depot {
+        orders: BTreeMap::new(),
+        accounts: ACCOUNTS.iter().map(|(a, role)| (a.to_string(), AccountFacts { role: *role, mentor_id: None })).collect(),
+        seq: 0,
+        last: [0; 3],
+        answers: BTreeMap::new(),
+        log: vec![],
+        sent: vec![],
+    };
+    let mut first_orders = BTreeMap::new();
+    for n in 0..ORDERS {
+        depot.seq += 1;
+        let body = new_order(n, Timestamp { wall_ms: start, counter: 0, node: 99 });
+        first_orders.insert(n, body.clone());
+        let owner = body.artisan_id.clone();
+        let rec =
+            StoredRecord { owner, body: serde_json::to_value(&body).unwrap(), state: None, seq: depot.seq, last_device: None };
+        depot.orders.insert(order_id(n), rec);
+        for rep in reps.iter_mut() {
+            rep.orders.insert(n, (depot.seq, body.clone()));
+        }
+    }
     let mut all: Vec<Msg> = vec![];
+    let mut commands_sent = 0usize;
     let mut entry_no = 0u32;
-    let steps = 6 + rng.below(14);
     for _ in 0..steps {
         let r = rng.below(3) as usize;
         // Each replica's wall clock moves on, sometimes jumps backwards.
         reps[r].wall = if rng.chance(10) { reps[r].wall.saturating_sub(rng.below(5_000)) } else { reps[r].wall + rng.below(50) };
-        if rng.chance(55) {
+        let roll = rng.below(100);
+        if roll < 50 {
             // A local batch of 1..3 edits, sent to the others.
             let mut batch = vec![];
             for _ in 0..1 + rng.below(3) {
@@ -85,31 +359,22 @@ fn history(seed: u64) -> Result<(usize, usize), String> {
                 let msg = if rng.chance(20) {
                     entry_no += 1;
                     let id = format!("e{}-{}", r, entry_no);
-                    Msg::Entry(LedgerEntry {
+                    Some(Msg::Entry(LedgerEntry {
                         id,
                         product_id: format!("p{}", rng.below(2)),
                         delta: rng.below(9) as i64 - 4 + if rng.chance(50) { 10 } else { -10 },
                         reason: "count".into(),
                         hlc,
                         extra: Extra::new(),
-                    })
+                    }))
                 } else {
-                    let doc = rng.below(2) as u8;
-                    let field = FIELDS[rng.below(3) as usize];
-                    let state = reps[r].docs.entry(doc).or_default();
-                    let conflict = state.conflicts.get(field).and_then(|c| c.keys().next().copied());
-                    let write = match conflict {
-                        Some(c) if rng.chance(50) => state.resolution(field, c, rng.chance(50), hlc).unwrap(),
-                        _ => FieldWrite {
-                            value: serde_json::json!(rng.below(1000)),
-                            hlc,
-                            base: state.stamp(field).into_iter().collect(),
-                        },
-                    };
-                    Msg::Field { doc, field, write }
+                    let doc = rng.below(DOCS as u64) as u8;
+                    field_write(&mut reps[r], doc, &mut rng, hlc)
                 };
-                reps[r].apply(&msg);
-                batch.push(msg);
+                if let Some(msg) = msg {
+                    reps[r].apply(&msg);
+                    batch.push(msg);
+                }
             }
             for (other, rep) in reps.iter_mut().enumerate() {
                 if other != r {
@@ -120,17 +385,41 @@ fn history(seed: u64) -> Result<(usize, usize), String> {
                 }
             }
             all.extend(batch);
-        } else {
+        } else if roll < 62 {
+            // An order command, queued in the outbox.
+            let order = rng.below(ORDERS as u64) as u8;
+            if let Some(cmd) = pick_command(&reps[r], order, &mut rng) {
+                let mut args = Extra::new();
+                if cmd == OrderCommand::Assign {
+                    // Now and then to someone who is not an artisan: refused as invalid.
+                    args.insert("artisan_id".into(), json!(if rng.chance(10) { "staff" } else { "artisan" }));
+                }
+                if cmd.takes_reason() {
+                    args.insert("reason".into(), json!(format!("reason {}", rng.below(100))));
+                }
+                let wall = reps[r].wall;
+                let hlc = reps[r].clock.tick(wall).unwrap();
+                reps[r].counter += 1;
+                let counter = reps[r].counter;
+                reps[r].pending.push((counter, order, CommandBody { name: cmd.code().into(), hlc, args }));
+                commands_sent += 1;
+            }
+        } else if roll < 72 {
+            // A push of the outbox's commands; one reply in five is lost (sent again later).
+            let lose = rng.chance(20);
+            push(r, &mut reps, &mut depot, &mut rng, lose);
+        } else if !reps[r].inbox.is_empty() {
             // Deliver one pending message, picked at random (reordering); sometimes keep it
             // queued too (a lost acknowledgement makes the sender retry).
-            if !reps[r].inbox.is_empty() {
-                let i = rng.below(reps[r].inbox.len() as u64) as usize;
-                let m = if rng.chance(15) { reps[r].inbox[i].clone() } else { reps[r].inbox.swap_remove(i) };
-                reps[r].apply(&m);
-            }
+            let i = rng.below(reps[r].inbox.len() as u64) as usize;
+            let m = if rng.chance(15) { reps[r].inbox[i].clone() } else { reps[r].inbox.swap_remove(i) };
+            reps[r].apply(&m);
         }
     }
-    // Deliver everything left, in random order.
+    // Every outbox pushed until answered, then everything left delivered, in random order.
+    for r in 0..reps.len() {
+        push(r, &mut reps, &mut depot, &mut rng, false);
+    }
     for rep in reps.iter_mut() {
         while !rep.inbox.is_empty() {
             let i = rng.below(rep.inbox.len() as u64) as usize;
@@ -138,42 +427,175 @@ fn history(seed: u64) -> Result<(usize, usize), String> {
             rep.apply(&m);
         }
     }
-    let hashes: Vec<u64> = reps.iter().map(Replica::state_hash).collect();
-    if hashes[0] != hashes[1] || hashes[1] != hashes[2] {
-        return Err(format!("seed {seed}: state hashes differ: {hashes:?}"));
-    }
-    if reps[0].docs != reps[1].docs || reps[1].docs != reps[2].docs || reps[0].ledger != reps[2].ledger {
-        return Err(format!("seed {seed}: states differ with equal hashes"));
+
+    let fail = |what: String| Err(format!("seed {seed}: {what}"));
+    if let Some(r) = reps.iter().find(|r| !r.same_state(&reps[0])) {
+        return fail(format!("{} and {} hold different states", r.account, reps[0].account));
     }
     // Everything applied a second time, in reverse order: no change.
     let mut again = reps[0].clone();
-    for m in all.iter().rev() {
+    for m in all.iter().chain(&depot.sent).rev() {
         again.apply(m);
     }
-    if again.state_hash() != hashes[0] {
-        return Err(format!("seed {seed}: re-applying the history changed the state"));
+    if !again.same_state(&reps[0]) {
+        return fail("re-applying the history changed the state".into());
     }
-    // Ledger sums are the sums of all entries made.
-    let made: i64 = all.iter().filter_map(|m| if let Msg::Entry(e) = m { Some(e.delta) } else { None }).sum();
-    if reps[0].ledger.balance("p0") + reps[0].ledger.balance("p1") != made {
-        return Err(format!("seed {seed}: stock does not add up"));
+
+    // The oracle for documents, from the list of writes alone.
+    let mut writes: BTreeMap<(u8, &str), Vec<&FieldWrite>> = BTreeMap::new();
+    for m in &all {
+        if let Msg::Field { doc, field, write } = m {
+            writes.entry((*doc, *field)).or_default().push(write);
+        }
     }
-    let conflicts = reps[0].docs.values().map(|d| d.conflict_list().len()).sum();
-    Ok((all.len(), conflicts))
+    let rep = &reps[0];
+    let mut deleted = 0;
+    for doc in 0..DOCS {
+        let held = rep.docs.get(&doc).cloned().unwrap_or_default();
+        let fields_written: BTreeSet<&str> = writes.keys().filter(|(d, _)| *d == doc).map(|(_, f)| *f).collect();
+        let fields_held: BTreeSet<&str> = held.fields.keys().map(String::as_str).collect();
+        if fields_written != fields_held {
+            return fail(format!("doc {doc} holds fields {fields_held:?}, written were {fields_written:?}"));
+        }
+        for field in fields_written {
+            let ws = &writes[&(doc, field)];
+            let winner = ws.iter().max_by_key(|w| w.hlc).unwrap();
+            if held.fields.get(field) != Some(*winner) {
+                return fail(format!(
+                    "doc {doc} {field}: holds {:?}, the greatest stamp wrote {:?}",
+                    held.fields.get(field).map(|w| (&w.value, w.hlc)),
+                    (&winner.value, winner.hlc)
+                ));
+            }
+            let named: BTreeSet<Timestamp> = ws.iter().flat_map(|w| w.base.iter().copied()).collect();
+            let losers: BTreeSet<Timestamp> =
+                ws.iter().map(|w| w.hlc).filter(|t| *t != winner.hlc && !named.contains(t)).collect();
+            let kept: BTreeSet<Timestamp> = held.conflicts.get(field).map(|c| c.keys().copied().collect()).unwrap_or_default();
+            if kept != losers {
+                return fail(format!("doc {doc} {field}: conflicts kept {kept:?}, unseen overwritten writes {losers:?}"));
+            }
+        }
+        let gone = writes.get(&(doc, DRAFT_DELETED)).and_then(|ws| ws.iter().max_by_key(|w| w.hlc)).map(|w| &w.value)
+            == Some(&json!(true));
+        if reps.iter().any(|r| r.gone(doc) != gone) {
+            return fail(format!("doc {doc}: gone by its greatest-stamp delete is {gone}, not so on every replica"));
+        }
+        deleted += gone as usize;
+    }
+
+    // Ledgers: every entry made, once; each balance its entries' sum.
+    let made: BTreeMap<&str, &LedgerEntry> =
+        all.iter().filter_map(|m| if let Msg::Entry(e) = m { Some((e.id.as_str(), e)) } else { None }).collect();
+    for r in &reps {
+        if r.ledger.entries.len() != made.len() || made.values().any(|e| r.ledger.entries.get(&e.id) != Some(*e)) {
+            return fail("a ledger lacks an entry made, or holds another".into());
+        }
+        for p in ["p0", "p1"] {
+            let sum: i64 = made.values().filter(|e| e.product_id == p).map(|e| e.delta).sum();
+            if r.ledger.balance(p) != sum {
+                return fail(format!("stock of {p} is {}, its entries sum to {sum}", r.ledger.balance(p)));
+            }
+        }
+    }
+
+    // Orders: every command decided once; the accepted ones a path of the table; every copy
+    // and every optimistic view the depot's record.
+    if depot.log.len() != commands_sent || depot.answers.len() != commands_sent {
+        return fail(format!("{commands_sent} commands sent, {} decided, {} answers", depot.log.len(), depot.answers.len()));
+    }
+    if let Some(r) = reps.iter().find(|r| !r.pending.is_empty()) {
+        return fail(format!("{} still has commands pending", r.account));
+    }
+    let mut outcome = Outcome { messages: all.len() + commands_sent, deleted, ..Outcome::default() };
+    for n in 0..ORDERS {
+        let mut status = OrderStatus::from_code(&first_orders[&n].status).unwrap();
+        let mut last_hlc = first_orders[&n].updated_hlc;
+        for d in depot.log.iter().filter(|d| d.order == n) {
+            if d.from != status {
+                return fail(format!("order {n}: a command was decided against {:?}, the order was {status:?}", d.from));
+            }
+            match d.refused {
+                None => {
+                    let in_table =
+                        ORDER_TRANSITIONS.iter().any(|t| t.command == d.command && t.from.contains(&d.from) && t.to == d.to);
+                    if !in_table {
+                        return fail(format!("order {n}: {:?} took it from {:?} to {:?}", d.command, d.from, d.to));
+                    }
+                    status = d.to;
+                    last_hlc = last_hlc.max(d.hlc);
+                    outcome.applied_commands += 1;
+                }
+                Some(code) => {
+                    let legal = ORDER_TRANSITIONS.iter().any(|t| t.command == d.command && t.from.contains(&d.from));
+                    let why_ok = match code {
+                        RejectCode::IllegalTransition => !legal,
+                        RejectCode::Forbidden | RejectCode::Invalid => true,
+                        _ => false,
+                    };
+                    if !why_ok {
+                        return fail(format!("order {n}: {:?} from {:?} refused as {code:?}", d.command, d.from));
+                    }
+                    outcome.refused_commands += 1;
+                }
+            }
+        }
+        let depot_body: OrderBody = serde_json::from_value(depot.orders[&order_id(n)].body.clone()).unwrap();
+        if depot_body.status != status.code() || depot_body.updated_hlc != last_hlc {
+            return fail(format!("order {n}: the depot holds {depot_body:?}, its log leads to {status:?} at {last_hlc}"));
+        }
+        for r in &reps {
+            if r.orders[&n].1 != depot_body || r.order_view(n) != status {
+                return fail(format!("order {n}: {} shows {:?}, the depot holds {depot_body:?}", r.account, r.orders[&n]));
+            }
+        }
+    }
+    outcome.conflicts = rep.docs.values().map(|d| d.conflict_list().len()).sum();
+    Ok(outcome)
+}
+
+/// Run `histories` histories of `min_steps..min_steps + spread` steps from `first_seed`, and
+/// check the generator really produced what the test is about.
+fn run(first_seed: u64, histories: u64, min_steps: u64, spread: u64) -> Outcome {
+    let mut total = Outcome::default();
+    let (mut with_conflicts, mut with_deletes) = (0, 0);
+    for seed in first_seed..first_seed + histories {
+        let steps = min_steps + Rng(seed ^ 0x5eed).below(spread);
+        let o = history(seed, steps).unwrap_or_else(|e| panic!("{e}"));
+        total.messages += o.messages;
+        total.applied_commands += o.applied_commands;
+        total.refused_commands += o.refused_commands;
+        with_conflicts += (o.conflicts > 0) as usize;
+        with_deletes += (o.deleted > 0) as usize;
+    }
+    // Concurrent edits, deletes, and both outcomes of order commands, or the test proves nothing.
+    let h = histories as usize;
+    eprintln!(
+        "{h} histories: {} messages, {with_conflicts} with conflicts, {with_deletes} with a record gone, {} commands applied, {} refused",
+        total.messages, total.applied_commands, total.refused_commands
+    );
+    assert!(with_conflicts > h / 10, "only {with_conflicts} of {h} histories ended with a conflict");
+    assert!(with_deletes > h / 10, "only {with_deletes} of {h} histories ended with a record gone");
+    assert!(
+        total.applied_commands > h / 2 && total.refused_commands > h / 8,
+        "commands too few: {} applied, {} refused",
+        total.applied_commands,
+        total.refused_commands
+    );
+    total
 }
 
 #[test]
-fn ten_thousand_random_histories_converge() {
-    let mut messages = 0;
-    let mut with_conflicts = 0;
-    for seed in 0..10_000u64 {
-        let (m, c) = history(seed).unwrap_or_else(|e| panic!("{e}"));
-        messages += m;
-        with_conflicts += (c > 0) as usize;
-    }
-    // The generator must actually produce concurrent edits, or the test proves nothing.
-    assert!(with_conflicts > 1_000, "only {with_conflicts} histories ended with a conflict");
-    assert!(messages > 50_000);
+fn ten_thousand_short_random_histories_converge() {
+    let total = run(0, 10_000, 6, 14);
+    assert!(total.messages > 50_000);
+}
+
+#[test]
+fn long_random_histories_of_hundreds_of_messages_converge() {
+    let histories = 1_000;
+    let total = run(1_000_000, histories, 320, 160);
+    let per_history = total.messages / histories as usize;
+    assert!(per_history > 200, "{per_history} messages per history");
 }
 
 #[test]
@@ -182,4 +604,16 @@ fn a_timestamp_sorts_the_same_in_text_and_in_the_merge() {
     let a = Timestamp { wall_ms: 5, counter: 1, node: 2 };
     let b = Timestamp { wall_ms: 5, counter: 2, node: 1 };
     assert!(a < b && a.to_string() < b.to_string());
+}
+
+/// The oracle's "gone" is the protocol's: a later edit of another field leaves a record gone.
+#[test]
+fn an_edit_after_a_delete_does_not_bring_the_record_back() {
+    let t = |ms| Timestamp { wall_ms: ms, counter: 0, node: 1 };
+    let mut d = DocState::default();
+    d.apply("title", FieldWrite { value: json!("a"), hlc: t(1), base: vec![] }).unwrap();
+    d.apply(DRAFT_DELETED, FieldWrite { value: json!(true), hlc: t(2), base: vec![] }).unwrap();
+    d.apply("title", FieldWrite { value: json!("b"), hlc: t(3), base: vec![t(1)] }).unwrap();
+    assert_eq!(d.value(DRAFT_DELETED), Some(&Value::Bool(true)));
+    assert_eq!(d.value("title"), Some(&json!("b")));
 }

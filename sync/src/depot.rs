@@ -4,6 +4,10 @@
 //! [`decide`], and writes the [`Decision`] with the answer and the device's counter in one
 //! transaction. Nothing here reads a clock, a file or a socket: the depot's wall clock comes in
 //! as an argument, so tests run every rule in memory (see `tests` and `phone::tests`).
+//!
+//! Scope (ADR 0012): [`viewers`] says which accounts see a record because of who owns it, and
+//! [`scope_change`] who stops and who starts seeing it when that changes; [`is_tombstone`]
+//! says which records the depot may prune after its retention horizon.
 
 use crate::access::{may_append_stock, may_read, may_write_field, Relation, Role};
 use crate::document::{DocState, FieldOutcome};
@@ -20,6 +24,7 @@ use crate::wire::{
 };
 use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// Who is calling, as the depot authenticated them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +58,11 @@ pub trait DepotFacts {
     type Error;
     fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, Self::Error>;
     fn account(&self, id: &str) -> Result<Option<AccountFacts>, Self::Error>;
+    /// Whether the record was deleted and its tombstone pruned (it may never exist again). A
+    /// depot that never prunes answers no.
+    fn pruned(&self, _kind: Kind, _id: &str) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
 }
 
 /// What to store for an applied mutation: the record's new state, moved to the feed's head.
@@ -184,6 +194,10 @@ where
         return Err(rej(RejectCode::Malformed, "record ids are UUIDs").into());
     }
     let existing = facts.record(kind, &m.id).map_err(Refusal::Failed)?;
+    // A write to a deleted record whose tombstone was pruned would create it again.
+    if existing.is_none() && facts.pruned(kind, &m.id).map_err(Refusal::Failed)? {
+        return Err(rej(RejectCode::Gone, "this record was deleted").into());
+    }
     // The phone already holds the state this change builds on (it pulled it, or the latest
     // change was its own clean one): do not echo the result back.
     let seen_before = existing.as_ref().is_none_or(|r| r.seq <= cursor || r.last_device.as_deref() == Some(device_id));
@@ -353,6 +367,39 @@ pub fn stamps_to_observe(m: &Mutation) -> Vec<Timestamp> {
     m.stamps()
 }
 
+/// Whether a stored record is a tombstone, which the depot may prune once it is older than its
+/// retention horizon: a draft whose `deleted` field is true. (A cancelled order is a state the
+/// artisan is shown, not a deletion.)
+pub fn is_tombstone(kind: Kind, body: &Value) -> bool {
+    kind == Kind::Draft && body["doc"]["fields"][crate::fields::DRAFT_DELETED]["value"] == json!(true)
+}
+
+/// The accounts that see a record of artisan `owner` because of who they are: the artisan and
+/// her mentor. Staff and operations see every record, so they never enter or leave a scope; a
+/// record with no owner (an unassigned order) is theirs alone.
+pub fn viewers<F: DepotFacts>(facts: &F, owner: Option<&str>) -> Result<BTreeSet<String>, F::Error> {
+    let Some(owner) = owner else { return Ok(BTreeSet::new()) };
+    let mut out = BTreeSet::from([owner.to_string()]);
+    if let Some(mentor) = facts.account(owner)?.and_then(|a| a.mentor_id) {
+        out.insert(mentor);
+    }
+    Ok(out)
+}
+
+/// Who stops and who starts seeing a record when its viewers go from `before` to `after`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScopeChange {
+    /// Each gets a scope exit: its phones remove the record.
+    pub lost: Vec<String>,
+    /// Each must receive the record although its cursor may be past the record's place in the
+    /// feed: the record moves to the feed's head.
+    pub gained: Vec<String>,
+}
+
+pub fn scope_change(before: &BTreeSet<String>, after: &BTreeSet<String>) -> ScopeChange {
+    ScopeChange { lost: before.difference(after).cloned().collect(), gained: after.difference(before).cloned().collect() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +418,7 @@ mod tests {
     struct Facts {
         records: BTreeMap<(Kind, String), StoredRecord>,
         accounts: BTreeMap<String, AccountFacts>,
+        pruned: BTreeSet<(Kind, String)>,
     }
 
     impl DepotFacts for Facts {
@@ -380,6 +428,9 @@ mod tests {
         }
         fn account(&self, id: &str) -> Result<Option<AccountFacts>, String> {
             Ok(self.accounts.get(id).cloned())
+        }
+        fn pruned(&self, kind: Kind, id: &str) -> Result<bool, String> {
+            Ok(self.pruned.contains(&(kind, id.to_string())))
         }
     }
 
@@ -622,5 +673,48 @@ mod tests {
         assert_eq!(code(decide(&f, &who(OTHER, Role::Artisan), DEVICE, 0, &accept, NOW)), RejectCode::NotFound);
         let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &accept, NOW).unwrap().unwrap();
         assert_eq!(d.body["status"], "accepted");
+    }
+
+    #[test]
+    fn a_write_to_a_pruned_record_is_refused_gone_and_creates_nothing() {
+        let mut f = facts();
+        let me = who(ARTISAN, Role::Artisan);
+        let d = decide(&f, &me, DEVICE, 0, &write("deleted", json!(true), NOW), NOW).unwrap().unwrap();
+        assert!(is_tombstone(Kind::Draft, &d.body));
+        // The depot prunes the tombstone: the record is no more, its id is remembered.
+        f.pruned.insert((Kind::Draft, DRAFT.to_string()));
+        let late_edit = write("title", json!("edited offline"), NOW - 60_000);
+        assert_eq!(code(decide(&f, &me, DEVICE, 0, &late_edit, NOW)), RejectCode::Gone);
+        // Another id is still a new draft.
+        let other = Mutation { id: "01900000-0000-7000-8000-000000000002".into(), ..late_edit };
+        assert!(decide(&f, &me, DEVICE, 0, &other, NOW).unwrap().is_some());
+    }
+
+    #[test]
+    fn only_a_deleted_draft_is_a_tombstone() {
+        let body = |deleted: Value| json!({"owner": ARTISAN, "status": "draft", "doc": {"fields": {"deleted": {"value": deleted, "hlc": ts(1)}}}});
+        assert!(is_tombstone(Kind::Draft, &body(json!(true))));
+        assert!(!is_tombstone(Kind::Draft, &body(json!(false))), "undeleted");
+        assert!(!is_tombstone(Kind::Draft, &json!({"owner": ARTISAN, "status": "draft", "doc": {}})));
+        assert!(!is_tombstone(Kind::Profile, &body(json!(true))), "profiles are never deleted");
+        assert!(!is_tombstone(Kind::Order, &json!({"status": "cancelled"})), "a cancelled order is shown, not deleted");
+    }
+
+    #[test]
+    fn a_reassigned_record_leaves_its_artisan_and_her_mentor_unless_he_mentors_both() {
+        let mut f = facts();
+        let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+        assert_eq!(viewers(&f, Some(ARTISAN)).unwrap(), set(&[ARTISAN, MENTOR]));
+        assert_eq!(viewers(&f, None).unwrap(), set(&[]), "unassigned: staff and operations only");
+        // From a mentee of MENTOR to an artisan without a mentor.
+        let change = scope_change(&viewers(&f, Some(ARTISAN)).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
+        assert_eq!(change, ScopeChange { lost: vec![ARTISAN.into(), MENTOR.into()], gained: vec![OTHER.into()] });
+        // Between two mentees of the same mentor: he keeps it.
+        f.accounts.get_mut(OTHER).unwrap().mentor_id = Some(MENTOR.into());
+        let change = scope_change(&viewers(&f, Some(ARTISAN)).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
+        assert_eq!(change, ScopeChange { lost: vec![ARTISAN.into()], gained: vec![OTHER.into()] });
+        // First assignment of an order: nobody loses it.
+        let change = scope_change(&viewers(&f, None).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
+        assert!(change.lost.is_empty());
     }
 }

@@ -195,6 +195,9 @@ pub enum RejectCode {
     TooOldToReplay,
     /// The record is locked for this field (a submitted draft, an approved price).
     Locked,
+    /// The record was deleted and the depot no longer keeps it (its tombstone was pruned): it
+    /// can never be written again (ADR 0012).
+    Gone,
     /// A code from a newer server.
     #[serde(other)]
     Unknown,
@@ -213,6 +216,7 @@ impl RejectCode {
             RejectCode::IdReused => "id_reused",
             RejectCode::TooOldToReplay => "too_old_to_replay",
             RejectCode::Locked => "locked",
+            RejectCode::Gone => "gone",
             RejectCode::Unknown => "unknown",
         }
     }
@@ -259,10 +263,25 @@ pub struct Change {
     pub body: serde_json::Value,
 }
 
+/// A record that left the caller's scope (an order reassigned to another artisan, an artisan
+/// moved to another mentor): the phone removes its copy (ADR 0012).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ScopeExit {
+    pub kind: String,
+    pub id: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct PullResponse {
     pub protocol: u32,
     pub changes: Vec<Change>,
+    /// Records that left the caller's scope, in this page's part of the feed. Omitted when
+    /// empty; a phone that does not know the field ignores it (it keeps the stale copies).
+    /// Apply them before `changes`: a record in both came back after it left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exits: Vec<ScopeExit>,
     /// Pass back as `cursor` to get what changed after this page.
     pub cursor: u64,
     /// More pages wait: pull again at once.
@@ -411,6 +430,34 @@ mod tests {
         assert_eq!(back["future"], orig["future"]);
         assert_eq!(back["mutations"][0]["hint"], "new");
         assert_eq!(back["mutations"][0]["fields"]["title"]["value"], "Kikapu");
+    }
+
+    #[test]
+    fn scope_exits_are_omitted_when_empty_and_an_older_reader_keeps_them_aside() {
+        let page = PullResponse {
+            protocol: 1,
+            changes: vec![],
+            exits: vec![],
+            cursor: 4,
+            more: false,
+            server_time: Timestamp::default(),
+            extra: Extra::new(),
+        };
+        let text = serde_json::to_string(&page).unwrap();
+        assert!(!text.contains("exits"), "{text}");
+        let with = r#"{"protocol":1,"changes":[],"exits":[{"kind":"order","id":"o1"}],"cursor":9,"more":false,"server_time":"0000000003e80000000000000000000001"}"#;
+        let read: PullResponse = serde_json::from_str(with).unwrap();
+        assert_eq!(read.exits, vec![ScopeExit { kind: "order".into(), id: "o1".into(), extra: Extra::new() }]);
+        // A reader of the page as it was before exits existed: the field lands in its bag.
+        #[derive(Deserialize)]
+        struct OlderPage {
+            changes: Vec<Change>,
+            #[serde(flatten)]
+            extra: Extra,
+        }
+        let old: OlderPage = serde_json::from_str(with).unwrap();
+        assert!(old.changes.is_empty());
+        assert_eq!(old.extra["exits"][0]["id"], "o1");
     }
 
     #[test]

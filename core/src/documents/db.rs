@@ -29,6 +29,19 @@ pub(crate) fn find(conn: &Connection, kind: &str, id: &str) -> Result<Option<Val
     body.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()
 }
 
+/// Forget a document (it left this phone's scope).
+pub(crate) fn remove(conn: &Connection, kind: &str, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM remote_docs WHERE kind = ?1 AND id = ?2", params![kind, id])?;
+    Ok(())
+}
+
+/// (kind, id) of every document held (all come from the depot).
+pub(crate) fn keys(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut s = conn.prepare("SELECT kind, id FROM remote_docs")?;
+    let keys = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
+    Ok(keys)
+}
+
 /// Every document of `kind`, by id.
 pub(crate) fn list(conn: &Connection, kind: &str) -> Result<Vec<(String, Value)>> {
     let mut s = conn.prepare("SELECT id, body FROM remote_docs WHERE kind = ?1 ORDER BY id")?;

@@ -55,8 +55,9 @@ pub(crate) fn restamp_field(
     old: Option<Timestamp>,
     new: Option<Timestamp>,
 ) -> Result<()> {
+    let discarded = new.is_none();
     let new = new.unwrap_or_default().to_string();
-    match old {
+    let moved = match old {
         Some(old) => conn.execute(
             "UPDATE field_versions SET hlc = ?1 WHERE record_kind = 'draft' AND record_id = ?2 AND field = ?3 AND hlc = ?4",
             params![new, id, field, old.to_string()],
@@ -66,6 +67,11 @@ pub(crate) fn restamp_field(
             params![new, id, field],
         )?,
     };
+    if discarded && moved > 0 && field == DRAFT_DELETED {
+        // A discarded delete: the draft is back. The depot may never have held a `deleted`
+        // field for it, so no pull would bring it back; if it holds one, the pull applies it.
+        conn.execute("UPDATE drafts SET deleted_hlc = NULL WHERE id = ?1", [id])?;
+    }
     Ok(())
 }
 
@@ -148,6 +154,22 @@ fn column_value(field: &str, v: &Value) -> Option<(&'static str, rusqlite::types
 /// Whether the draft has a row (live or deleted).
 pub(crate) fn exists(conn: &Connection, id: &str) -> Result<bool> {
     Ok(conn.query_row("SELECT COUNT(*) FROM drafts WHERE id = ?1", [id], |r| r.get::<_, i64>(0))? > 0)
+}
+
+/// The ids of every draft of this phone's account, live or deleted.
+pub(crate) fn ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare("SELECT id FROM drafts")?;
+    let ids = s.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Forget a draft entirely: its row, its field stamps and its photo list (the photo files go
+/// with the next garbage collection). For a draft the depot no longer keeps.
+pub(crate) fn remove(conn: &Connection, id: &str) -> Result<()> {
+    super::photos::unlink_draft(conn, id)?;
+    conn.execute("DELETE FROM field_versions WHERE record_kind = ?1 AND record_id = ?2", params![KIND, id])?;
+    conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+    Ok(())
 }
 
 /// A row for a draft made on another phone of this account (or before a reinstall), filled

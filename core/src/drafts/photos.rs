@@ -130,6 +130,13 @@ fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<
     Ok(out)
 }
 
+/// Take every photo off a draft that is being forgotten (`db::remove`); the files go with the
+/// next garbage collection if nothing else refers to them.
+pub(crate) fn unlink_draft(conn: &Connection, draft_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM draft_photos WHERE draft_id = ?1", [draft_id])?;
+    Ok(())
+}
+
 /// Delete photo rows no live draft refers to (and the lists of deleted drafts). Returns the
 /// file hashes that no remaining row names, to delete once this transaction has committed.
 fn sweep(conn: &Connection) -> Result<(u32, Vec<String>)> {

@@ -28,6 +28,19 @@ pub(crate) fn get(conn: &Connection, id: &str) -> Result<OrderBody> {
     find(conn, id)?.ok_or(Error::NotFound { kind: "order" })
 }
 
+/// Forget an order (it left this phone's scope).
+pub(crate) fn remove(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM orders WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// The ids of every order held (all come from the depot).
+pub(crate) fn ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare("SELECT id FROM orders")?;
+    let ids = s.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// Every order, newest change first.
 pub(crate) fn list(conn: &Connection) -> Result<Vec<(String, OrderBody)>> {
     let mut s = conn.prepare("SELECT id, body FROM orders ORDER BY json_extract(body, '$.updated_hlc') DESC, id")?;

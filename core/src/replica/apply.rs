@@ -3,12 +3,17 @@
 //! (`fundi_sync::phone::decide_pulled_field`): for each field the greater stamp wins, so a local
 //! edit not yet pushed stays on screen and the depot's newer values come in. Status follows the
 //! depot unless a command on it is still pending here. Everything else is stored as sent.
+//!
+//! A record that leaves this phone (a scope exit in the page, a push refused `gone`, a record a
+//! full re-sync did not bring back) goes through [`leave`]: removed by the feature that holds
+//! it, its outbox items parked as refused with the reason, by `fundi_sync::phone::leave_action`
+//! (ADR 0012).
 
 use crate::account::SyncError;
 use crate::error::{Error, Result};
 use crate::{conflicts, documents, drafts, orders, outbox, stock};
-use fundi_sync::phone::{self, PulledField};
-use fundi_sync::{Change, DraftBody, FieldWrite, Kind, Mutation, OrderBody, RejectionBody, StockBody};
+use fundi_sync::phone::{self, LeaveAction, Leaving, PulledField, Settled};
+use fundi_sync::{DraftBody, FieldWrite, Kind, Mutation, OrderBody, PullResponse, RejectCode, RejectionBody, StockBody};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -25,8 +30,16 @@ fn stored_corrupt<T>(_: T) -> Error {
     Error::Storage(crate::storage::StorageError::Corrupt)
 }
 
-pub(crate) fn apply_page(tx: &Connection, me: &Me, changes: &[Change]) -> Result<()> {
-    for c in changes {
+/// Apply one pulled page: its scope exits first, then its changes (a record in both came back
+/// after it left). In a full re-sync (`sweeping`), every record received is unmarked.
+pub(crate) fn apply_page(tx: &Connection, me: &Me, page: &PullResponse, sweeping: bool) -> Result<()> {
+    for e in &page.exits {
+        leave(tx, &e.kind, &e.id, Leaving::ScopeExit)?;
+    }
+    for c in &page.changes {
+        if sweeping {
+            super::sweep::unmark(tx, &c.kind, &c.id)?;
+        }
         match Kind::from_code(&c.kind) {
             Some(Kind::Draft) => {
                 let body: DraftBody = serde_json::from_value(c.body.clone()).map_err(unreadable)?;
@@ -55,6 +68,44 @@ pub(crate) fn apply_page(tx: &Connection, me: &Me, changes: &[Change]) -> Result
             _ => {
                 let owner = c.body.get("owner").and_then(Value::as_str);
                 documents::db::put(tx, &c.kind, &c.id, owner, &c.body)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A record leaves this phone, for the reason `why`. Returns whether it was removed (it stays
+/// when a full re-sync missed it but this phone has unsynced work on it).
+pub(crate) fn leave(tx: &Connection, kind: &str, id: &str, why: Leaving) -> Result<bool> {
+    let has_items = outbox::has_items(tx, kind, id)?;
+    if phone::leave_action(why, has_items) == LeaveAction::KeepUnsynced {
+        return Ok(false);
+    }
+    match Kind::from_code(kind) {
+        Some(Kind::Order) => orders::db::remove(tx, id)?,
+        Some(Kind::Stock) => stock::db::remove(tx, id)?,
+        // This device's refusals are its outbox items; other devices' are dismissed by the user.
+        Some(Kind::Rejection) => return Ok(false),
+        Some(Kind::Draft) if drafts::db::exists(tx, id)? => {
+            drafts::db::remove(tx, id)?;
+            conflicts::db::replace_for_draft(tx, id, [])?;
+        }
+        // Others' drafts, profiles, and kinds from a newer depot (kept as documents).
+        _ => documents::db::remove(tx, kind, id)?,
+    }
+    outbox::park_record(tx, kind, id, why.reason())?;
+    Ok(true)
+}
+
+/// After the depot's answers are stored: a record refused as `gone` (deleted, and no longer
+/// kept by the depot) leaves this phone.
+pub(crate) fn settle_refused(tx: &Connection, settled: &[Settled]) -> Result<()> {
+    for s in settled {
+        if let Settled::Refused { counter, rejection: Some(r), .. } = s {
+            if r.code == RejectCode::Gone {
+                if let Some((kind, id)) = outbox::record_of(tx, *counter)? {
+                    leave(tx, &kind, &id, Leaving::Gone)?;
+                }
             }
         }
     }

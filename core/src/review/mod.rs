@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::storage::stamp;
 use crate::{account, documents, outbox, Store};
 use fundi_sync::access::may_write_field;
-use fundi_sync::fields::{check_draft_field, DRAFT_REVIEW_NOTE};
+use fundi_sync::fields::{check_draft_field, DRAFT_DELETED, DRAFT_REVIEW_NOTE};
 use fundi_sync::workflow::{draft_step, DraftCommand, DraftStatus};
 use fundi_sync::{DraftBody, Extra, FieldWrite, Kind, Relation, Role};
 use rusqlite::Connection;
@@ -30,10 +30,19 @@ fn relation(role: Role) -> Relation {
     }
 }
 
-/// A draft this phone reviews, as the depot last sent it.
+/// Whether its artisan deleted the draft (the winner of its `deleted` field is `true`).
+fn is_deleted(d: &DraftBody) -> bool {
+    d.doc.value(DRAFT_DELETED) == Some(&serde_json::Value::Bool(true))
+}
+
+/// A draft this phone reviews, as the depot last sent it. A deleted draft is gone here too.
 fn body(conn: &Connection, id: &str) -> Result<DraftBody> {
     let body = documents::db::find(conn, Kind::Draft.code(), id)?.ok_or(Error::NotFound { kind: "draft" })?;
-    serde_json::from_value(body).map_err(corrupt)
+    let d: DraftBody = serde_json::from_value(body).map_err(corrupt)?;
+    if is_deleted(&d) {
+        return Err(Error::NotFound { kind: "draft" });
+    }
+    Ok(d)
 }
 
 fn write_field(tx: &Connection, id: &str, field: &str, write: FieldWrite) -> Result<()> {
@@ -44,12 +53,16 @@ fn write_field(tx: &Connection, id: &str, field: &str, write: FieldWrite) -> Res
 
 impl Store {
     /// Mentees' (or, for staff, all) drafts waiting for or past review, optimistic status.
+    /// Drafts their artisan deleted are not listed.
     pub fn list_review_drafts(&self) -> Result<Vec<ReviewDraft>> {
         self.read(|c| {
             let (_, role) = account::db::me(c)?;
             let mut out = vec![];
             for (id, body) in documents::db::list(c, Kind::Draft.code())? {
                 let d: DraftBody = serde_json::from_value(body).map_err(corrupt)?;
+                if is_deleted(&d) {
+                    continue;
+                }
                 let mut status = DraftStatus::from_code(&d.status).ok_or_else(|| corrupt(()))?;
                 for cmd in outbox::pending_commands(c, Kind::Draft, &id)? {
                     let next = DraftCommand::from_code(&cmd.name).and_then(|k| draft_step(status, k, role, relation(role)).ok());

@@ -17,6 +17,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/003_photos.sql"),
     include_str!("migrations/004_sync.sql"),
     include_str!("migrations/005_depot_key.sql"),
+    include_str!("migrations/006_sweep.sql"),
 ]);
 
 /// The schema version this build writes.

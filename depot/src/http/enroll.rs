@@ -68,7 +68,8 @@ pub async fn start(
             ApiError::unauthorized()
         };
         if req.code_id.len() != CODE_ID_LEN || !req.code_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()) {
-            return Err(unknown());
+            // Never a code's name: nothing to guess, so not counted.
+            return Err(ApiError::malformed("code_id is the code's first group: four characters 0-9, A-F"));
         }
         let secret = db.read(|tx| accounts::code_secret(tx, &req.code_id))?.ok_or_else(unknown)?;
         let (shared, spake) = enrollment::depot_start(&secret, &req).map_err(|e| ApiError::malformed(e.to_string()))?;

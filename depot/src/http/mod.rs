@@ -269,6 +269,8 @@ fn query_u64(q: &Option<String>, key: &str) -> Result<Option<u64>, ApiError> {
 async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let params = query_u64(&q, "cursor").and_then(|c| Ok((c.unwrap_or(0), query_u64(&q, "limit")?.unwrap_or(500))));
     let version = query_u64(&q, "protocol");
+    // `full=1`: a phone re-syncing from 0 after `cursor_expired` wants its own writes too.
+    let full = query_u64(&q, "full");
     run(app, headers, true, move |db, caller| {
         if let Some(v) = version? {
             if v == 0 || v > PROTOCOL_VERSION as u64 {
@@ -276,7 +278,7 @@ async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQ
             }
         }
         let (cursor, limit) = params?;
-        pull::pull(db, &caller, cursor, limit as usize)
+        pull::pull(db, &caller, cursor, limit as usize, full? == Some(1))
     })
     .await
 }

@@ -1,5 +1,6 @@
 //! Identity: accounts with roles, enrollment codes exchanged once for a device credential,
-//! rotating tokens that survive a lost reply, revocation, and the caller's relation to a record.
+//! rotating tokens that survive a lost reply, revocation, the caller's relation to a record,
+//! and moving an artisan to another mentor.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
 use fundi_sync::{enrollment, ids};
@@ -57,8 +58,9 @@ pub fn relation(conn: &Connection, caller: &Caller, owner: Option<&str>) -> Resu
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
 /// staff enroll artisans; operations enroll anyone.
 pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
+    // The limit counts the name as sent, as the API document states it; it is stored trimmed.
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > ACCOUNT_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+    if name.is_empty() || req.name.chars().count() > ACCOUNT_NAME_MAX_CHARS || req.name.chars().any(char::is_control) {
         return Err(ApiError::invalid(format!("name must be 1 to {ACCOUNT_NAME_MAX_CHARS} printable characters")));
     }
     let mentor_id = match (caller.role, req.role) {
@@ -240,6 +242,36 @@ pub fn revoke(conn: &Connection, caller: &Caller, device_id: &str) -> Result<(),
     }
     conn.execute("UPDATE devices SET revoked_ms = ?1 WHERE device_id = ?2", params![now_ms() as i64, device_id])?;
     Ok(())
+}
+
+/// Move artisan `artisan_id` to mentor `mentor_id` (or leave her without one). Operations only,
+/// as assigning orders is. The old mentor's phones lose her records at their next sync, the
+/// new mentor's receive them (`scope::mentor_changed`); nothing else about them changes.
+pub fn set_mentor(
+    conn: &Connection,
+    caller: &Caller,
+    artisan_id: &str,
+    mentor_id: Option<&str>,
+) -> Result<super::scope::MentorMove, ApiError> {
+    if caller.role != Role::Operations {
+        return Err(ApiError::forbidden("only operations move an artisan to another mentor"));
+    }
+    let artisan = match get_account(conn, artisan_id)? {
+        Some(a) if a.role == Role::Artisan => a,
+        Some(_) => return Err(ApiError::invalid("only artisans have mentors")),
+        None => return Err(ApiError::not_found("no such account")),
+    };
+    if let Some(m) = mentor_id {
+        match get_account(conn, m)? {
+            Some(a) if a.role == Role::Mentor => {}
+            _ => return Err(ApiError::invalid("mentor_id is not a mentor")),
+        }
+    }
+    if artisan.mentor_id.as_deref() == mentor_id {
+        return Ok(Default::default());
+    }
+    conn.execute("UPDATE accounts SET mentor_id = ?1 WHERE id = ?2", params![mentor_id, artisan_id])?;
+    super::scope::mentor_changed(conn, artisan_id, artisan.mentor_id.as_deref(), mentor_id)
 }
 
 /// Accounts of one role, for the command line.

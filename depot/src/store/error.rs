@@ -51,6 +51,11 @@ impl ApiError {
     pub fn busy(d: impl Into<String>) -> Self {
         Self::new(503, "busy", d)
     }
+    /// A pull cursor from before the depot pruned tombstones the phone had not seen: it pulls
+    /// everything again from 0 and removes what did not come back (ADR 0012).
+    pub fn cursor_expired(d: impl Into<String>) -> Self {
+        Self::new(409, "cursor_expired", d)
+    }
     pub fn method_not_allowed() -> Self {
         Self::new(405, "method_not_allowed", "this endpoint does not take that method")
     }
@@ -67,11 +72,25 @@ impl ApiError {
     pub fn internal(d: impl Into<String>) -> Self {
         Self::new(500, "internal", d)
     }
+    /// The depot's disk is full (`SQLITE_FULL`): the request's transaction was rolled back;
+    /// send it again once space is freed.
+    pub fn storage_full(d: impl Into<String>) -> Self {
+        Self::new(507, "storage_full", d)
+    }
+    /// The depot's disk failed a read, write or sync (`SQLITE_IOERR`): the request's
+    /// transaction was rolled back; send it again later.
+    pub fn storage_error(d: impl Into<String>) -> Self {
+        Self::new(500, "storage_error", d)
+    }
 }
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("storage: {e}"))
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => ApiError::storage_full(format!("the depot's disk is full: {e}")),
+            Some(rusqlite::ErrorCode::SystemIoFailure) => ApiError::storage_error(format!("the depot's disk failed: {e}")),
+            _ => ApiError::internal(format!("storage: {e}")),
+        }
     }
 }
 
@@ -99,7 +118,7 @@ impl From<Rejection> for ApiError {
         use fundi_sync::RejectCode as C;
         match r.code {
             C::Forbidden => ApiError::forbidden(r.detail),
-            C::NotFound => ApiError::not_found(r.detail),
+            C::NotFound | C::Gone => ApiError::not_found(r.detail),
             C::IllegalTransition | C::Locked | C::IdReused => ApiError::conflict(r.detail),
             C::Malformed | C::UnsupportedKind => ApiError::malformed(r.detail),
             _ => ApiError::invalid(r.detail),

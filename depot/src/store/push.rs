@@ -36,6 +36,9 @@ impl DepotFacts for SqlFacts<'_> {
             .optional()?;
         Ok(row.map(|(role, mentor_id)| AccountFacts { role: Role::from_code(&role).unwrap_or(Role::Artisan), mentor_id }))
     }
+    fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
+        super::retention::is_pruned(self.0, kind, id)
+    }
 }
 
 impl From<String> for ApiError {

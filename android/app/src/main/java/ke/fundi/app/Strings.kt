@@ -65,6 +65,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_NOT_FOUND -> R.string.error_not_found
     StringKey.ERROR_NOT_ALLOWED -> R.string.error_not_allowed
     StringKey.ERROR_STORAGE_FULL -> R.string.error_storage_full
+    StringKey.ERROR_STORAGE_FAILED -> R.string.error_storage_failed
     StringKey.ERROR_STORAGE_CORRUPT -> R.string.error_storage_corrupt
     StringKey.ERROR_APP_TOO_OLD -> R.string.error_app_too_old
     StringKey.ERROR_CLOSED -> R.string.error_closed

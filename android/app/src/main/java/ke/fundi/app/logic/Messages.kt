@@ -53,6 +53,7 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.NotFound -> UiText(StringKey.ERROR_NOT_FOUND)
     is FundiException.NotAllowed -> notAllowedText(e.reason)
     is FundiException.StorageFull -> UiText(StringKey.ERROR_STORAGE_FULL)
+    is FundiException.StorageFailed -> UiText(StringKey.ERROR_STORAGE_FAILED)
     is FundiException.StorageCorrupt -> UiText(StringKey.ERROR_STORAGE_CORRUPT)
     is FundiException.AppTooOld -> UiText(StringKey.ERROR_APP_TOO_OLD, e.found.toLong(), e.supported.toLong())
     is FundiException.Closed -> UiText(StringKey.ERROR_CLOSED)

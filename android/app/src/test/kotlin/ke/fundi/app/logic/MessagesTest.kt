@@ -85,6 +85,7 @@ class MessagesTest {
             FundiException.NotAllowed(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED)) to UiText(StringKey.ERROR_NOT_ALLOWED),
             FundiException.NotAllowed(NotAllowedReason.DraftFull(8u)) to UiText(StringKey.PHOTOS_FULL),
             FundiException.StorageFull() to UiText(StringKey.ERROR_STORAGE_FULL),
+            FundiException.StorageFailed("disk I/O error") to UiText(StringKey.ERROR_STORAGE_FAILED),
             FundiException.StorageCorrupt() to UiText(StringKey.ERROR_STORAGE_CORRUPT),
             FundiException.AppTooOld(7u, 3u) to UiText(StringKey.ERROR_APP_TOO_OLD, 7L, 3L),
             FundiException.Closed() to UiText(StringKey.ERROR_CLOSED),
