@@ -1,8 +1,9 @@
 //! Pull pages applied to a real phone store (`fundi_core::Store`, in memory) through its public
-//! API: the phone enrolls with a fake depot on loopback, pulls a first page of sound records
-//! (its own draft, an order assigned to it, another artisan's draft, a stock entry), makes local
-//! changes that stay pending, then syncs against the pages the fuzzer gives (`apply_page`, the
-//! merge with pending writes and commands, the clock lesson, the cursor). Then:
+//! API: the phone enrolls with a fake depot on loopback (HTTPS, the real enrollment exchange,
+//! the depot's key pinned), pulls a first page of sound records (its own draft, an order
+//! assigned to it, another artisan's draft, a stock entry), makes local changes that stay
+//! pending, then syncs against the pages the fuzzer gives (`apply_page`, the merge with pending
+//! writes and commands, the clock lesson, the cursor). Then:
 //! - nothing panics, and the store's views answer (a value or a typed error);
 //! - the same pages again change nothing (a restarted feed sends records the phone holds).
 //!
@@ -74,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
     let depot = fake_depot::shared();
     let store = Store::open_in_memory().expect("open");
     depot.set(vec![base_page()], 0, false);
-    store.enroll_device(&depot.url, "FUZZ-CODE-0001").expect("enroll with the fake depot");
+    store.enroll_device(&depot.url, fake_depot::CODE).expect("enroll with the fake depot");
     store.sync_now(None).expect("the first page is sound");
     if flags & 1 != 0 {
         store.update_draft(DRAFT, DraftPatch { title: Some("Kikapu kipya".into()), ..DraftPatch::default() }).expect("edit");

@@ -8,8 +8,8 @@
 //!   decisions stored the way the depot stores them (through their JSON text).
 //! - [`real_depot`]: a real depot store in a temporary directory with one enrolled device per
 //!   role, its axum router driven in-process (no sockets).
-//! - [`fake_depot`]: a loopback HTTP server that answers a real phone store's sync with pages
-//!   given by the fuzzer.
+//! - [`fake_depot`]: a loopback HTTPS server (its own self-signed key) that enrolls a real phone
+//!   store through the real key exchange and answers its sync with pages given by the fuzzer.
 //!
 //! [`DepotFacts`]: fundi_sync::depot::DepotFacts
 
