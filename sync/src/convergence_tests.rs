@@ -100,11 +100,7 @@ fn history(seed: u64) -> Result<(usize, usize), String> {
                     let conflict = state.conflicts.get(field).and_then(|c| c.keys().next().copied());
                     let write = match conflict {
                         Some(c) if rng.chance(50) => state.resolution(field, c, rng.chance(50), hlc).unwrap(),
-                        _ => FieldWrite {
-                            value: serde_json::json!(rng.below(1000)),
-                            hlc,
-                            base: state.stamp(field).into_iter().collect(),
-                        },
+                        _ => FieldWrite::new(serde_json::json!(rng.below(1000)), hlc, state.stamp(field).into_iter().collect()),
                     };
                     Msg::Field { doc, field, write }
                 };

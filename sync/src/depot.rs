@@ -15,8 +15,8 @@ use crate::limits::{
     PUSH_BATCH_MAX,
 };
 use crate::wire::{
-    CommandBody, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody,
-    PROTOCOL_VERSION,
+    CommandBody, Extra, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection,
+    StockBody, PROTOCOL_VERSION,
 };
 use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
 use serde_json::{json, Value};
@@ -344,7 +344,8 @@ where
     }
     let product = facts.record(Kind::Draft, &e.product_id).map_err(Refusal::Failed)?.ok_or_else(not_found)?;
     let owner = product.owner.unwrap_or_default();
-    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone() }).expect("entries serialize");
+    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone(), extra: Extra::new() })
+        .expect("entries serialize");
     Ok(Some(Decision { kind: Kind::Stock, id: id.to_string(), owner: Some(owner), body, state: None, echo_to_sender: true }))
 }
 
@@ -397,7 +398,7 @@ mod tests {
 
     fn write(field: &str, value: Value, ms: u64) -> Mutation {
         let mut fields = BTreeMap::new();
-        fields.insert(field.to_string(), FieldWrite { value, hlc: ts(ms), base: vec![] });
+        fields.insert(field.to_string(), FieldWrite::new(value, ts(ms), vec![]));
         Mutation {
             counter: 1,
             kind: "draft".into(),
@@ -601,11 +602,8 @@ mod tests {
         let stored =
             StoredRecord { owner: None, body: serde_json::to_value(&order).unwrap(), state: None, seq: 1, last_device: None };
         let ops = who("ops", Role::Operations);
-        let assign = |to: &str| CommandBody {
-            name: "assign".into(),
-            hlc: ts(NOW),
-            args: [("artisan_id".to_string(), json!(to))].into_iter().collect(),
-        };
+        let assign =
+            |to: &str| CommandBody::new("assign", ts(NOW), [("artisan_id".to_string(), json!(to))].into_iter().collect());
         assert_eq!(code(decide_order_command(&f, &ops, id, stored.clone(), &assign(MENTOR), false)), RejectCode::Invalid);
         let d = decide_order_command(&f, &ops, id, stored, &assign(ARTISAN), false).unwrap();
         assert_eq!(d.owner.as_deref(), Some(ARTISAN));
@@ -615,7 +613,7 @@ mod tests {
             kind: "order".into(),
             id: id.into(),
             fields: None,
-            command: Some(CommandBody { name: "accept".into(), hlc: ts(NOW), args: Extra::new() }),
+            command: Some(CommandBody::new("accept", ts(NOW), Extra::new())),
             entry: None,
             extra: Extra::new(),
         };

@@ -13,6 +13,7 @@
 //! `docs/adr/0009-merge-rules.md`.
 
 use crate::hlc::Timestamp;
+use crate::wire::Extra;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,6 +25,17 @@ pub struct FieldWrite {
     /// Stamps this write knowingly replaces (empty for a new field).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub base: Vec<Timestamp>,
+    /// Members of the write this build does not know (a newer app's): kept wherever the write
+    /// is stored and sent on with it, unchanged.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl FieldWrite {
+    /// A write made by this build: `value` at `hlc`, knowingly replacing `base`.
+    pub fn new(value: serde_json::Value, hlc: Timestamp, base: Vec<Timestamp>) -> FieldWrite {
+        FieldWrite { value, hlc, base, extra: Extra::new() }
+    }
 }
 
 /// What applying one write did.
@@ -50,6 +62,9 @@ pub struct DocState {
     /// needed by phones, which receive already-merged states.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub replaced: BTreeMap<String, BTreeSet<Timestamp>>,
+    /// Members of the document this build does not know (a newer depot's), kept unchanged.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// Why a write cannot be applied at all.
@@ -126,17 +141,23 @@ impl DocState {
 
     /// The write that settles a conflict: `restore` puts the losing value back, otherwise the
     /// current value is kept. Either way both stamps go into the base, so the conflict is gone
-    /// on every replica that sees the write.
+    /// on every replica that sees the write. The kept value travels with the members it came
+    /// with (a newer app's), unchanged.
     pub fn resolution(&self, field: &str, conflict: Timestamp, restore: bool, hlc: Timestamp) -> Option<FieldWrite> {
         let current = self.fields.get(field)?;
         let loser = self.conflicts.get(field)?.get(&conflict)?;
-        let value = if restore { loser.value.clone() } else { current.value.clone() };
-        Some(FieldWrite { value, hlc, base: vec![current.hlc, loser.hlc] })
+        let kept = if restore { loser } else { current };
+        Some(FieldWrite { value: kept.value.clone(), hlc, base: vec![current.hlc, loser.hlc], extra: kept.extra.clone() })
     }
 
     /// The state as phones receive it (without the replaced-stamps bookkeeping).
     pub fn for_phone(&self) -> DocState {
-        DocState { fields: self.fields.clone(), conflicts: self.conflicts.clone(), replaced: BTreeMap::new() }
+        DocState {
+            fields: self.fields.clone(),
+            conflicts: self.conflicts.clone(),
+            replaced: BTreeMap::new(),
+            extra: self.extra.clone(),
+        }
     }
 }
 
@@ -149,7 +170,7 @@ mod tests {
         Timestamp { wall_ms: ms, counter: 0, node }
     }
     fn w(v: &str, hlc: Timestamp, base: &[Timestamp]) -> FieldWrite {
-        FieldWrite { value: json!(v), hlc, base: base.to_vec() }
+        FieldWrite::new(json!(v), hlc, base.to_vec())
     }
 
     #[test]
@@ -197,6 +218,23 @@ mod tests {
         other.apply("t", fix).unwrap();
         assert_eq!(d, other);
         assert!(d.resolution("t", ts(5, 2), true, ts(10, 1)).is_none(), "nothing left to resolve");
+    }
+
+    #[test]
+    fn a_writes_unknown_members_stay_with_it_through_the_merge_and_a_resolution() {
+        let mut newer = w("x", ts(5, 2), &[]);
+        newer.extra.insert("x_lang".into(), json!("sw"));
+        let mut older = w("y", ts(4, 3), &[]);
+        older.extra.insert("x_lang".into(), json!("en"));
+        let mut d = DocState::default();
+        d.extra.insert("x_schema".into(), json!(2));
+        d.apply("t", older.clone()).unwrap();
+        d.apply("t", newer.clone()).unwrap();
+        let phone = d.for_phone();
+        assert_eq!((&phone.fields["t"], &phone.conflicts["t"][&older.hlc]), (&newer, &older));
+        assert_eq!(phone.extra["x_schema"], 2);
+        assert_eq!(d.resolution("t", older.hlc, false, ts(9, 1)).unwrap().extra, newer.extra, "the kept value's members");
+        assert_eq!(d.resolution("t", older.hlc, true, ts(9, 1)).unwrap().extra, older.extra, "the restored value's members");
     }
 
     #[test]

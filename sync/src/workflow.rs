@@ -259,7 +259,7 @@ mod tests {
         };
         let with_reason = |name: &str| {
             let args = [("reason".to_string(), serde_json::json!("overwritten?"))].into_iter().collect();
-            CommandBody { name: name.into(), hlc: Default::default(), args }
+            CommandBody::new(name, Default::default(), args)
         };
         apply_order_command(&mut order, OrderStatus::Accepted, &with_reason("accept"));
         assert_eq!(order.note.as_deref(), Some("deliver by Friday"));

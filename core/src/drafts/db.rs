@@ -10,7 +10,7 @@ use crate::storage::StorageError;
 use fundi_sync::drafts::Category;
 use fundi_sync::fields::{DRAFT_DELETED, DRAFT_PHOTOS};
 use fundi_sync::hlc::Timestamp;
-use fundi_sync::{FieldWrite, Kind, Mutation};
+use fundi_sync::{Extra, FieldWrite, Kind, Mutation};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -21,15 +21,44 @@ fn corrupt<T>(_: T) -> Error {
     Error::Storage(StorageError::Corrupt)
 }
 
-/// Record that `field` of draft `id` was last written at `hlc` (text form). The one writer of
-/// `field_versions`.
+/// Record that `field` of draft `id` was last written at `hlc` (text form), by a write without
+/// members this build does not know (set them after with [`record_field_members`]). With it,
+/// the one writer of `field_versions`.
 pub(crate) fn record_field_stamp(conn: &Connection, id: &str, field: &str, hlc: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc",
+         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc, extra = NULL",
         params![KIND, id, field, hlc],
     )?;
     Ok(())
+}
+
+/// Keep the members a newer app put on the field's current write, to send them on with it.
+pub(crate) fn record_field_members(conn: &Connection, id: &str, field: &str, extra: &Extra) -> Result<()> {
+    let text = (!extra.is_empty()).then(|| serde_json::to_string(extra).expect("json"));
+    conn.execute(
+        "UPDATE field_versions SET extra = ?1 WHERE record_kind = ?2 AND record_id = ?3 AND field = ?4",
+        params![text, KIND, id, field],
+    )?;
+    Ok(())
+}
+
+/// A draft field's current write as this phone holds it: its value in wire form, its stamp and
+/// the members a newer app put on it (what a conflict's resolution sends on).
+pub(crate) fn field_write(conn: &Connection, id: &str, field: &str) -> Result<Option<FieldWrite>> {
+    let row: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT hlc, extra FROM field_versions WHERE record_kind = ?1 AND record_id = ?2 AND field = ?3",
+            params![KIND, id, field],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (Some(value), Some((hlc, extra))) = (field_value(conn, id, field)?, row) else { return Ok(None) };
+    let extra = match extra {
+        Some(text) => serde_json::from_str(&text).map_err(corrupt)?,
+        None => Extra::new(),
+    };
+    Ok(Some(FieldWrite { value, hlc: hlc.parse().map_err(corrupt)?, base: vec![], extra }))
 }
 
 /// The stamps of a draft's fields now (taken before an edit: they are the edit's bases).
@@ -120,7 +149,7 @@ pub(crate) fn enqueue_write(tx: &Connection, id: &str, fields: &[&str], before: 
     for f in fields {
         let (Some(value), Some(hlc)) = (field_value(tx, id, f)?, after.get(*f)) else { continue };
         let base = before.get(*f).filter(|b| *b < hlc).copied().into_iter().collect();
-        writes.insert(f.to_string(), FieldWrite { value, hlc: *hlc, base });
+        writes.insert(f.to_string(), FieldWrite::new(value, *hlc, base));
     }
     if writes.is_empty() {
         return Ok(());
@@ -162,8 +191,8 @@ pub(crate) fn insert_pulled(conn: &Connection, id: &str, created: Timestamp) -> 
 }
 
 /// Store one field write of one of this phone's own drafts (pulled from the depot, or a
-/// restored conflict value), with its stamp. Fields this build does not know are kept as they
-/// came, and sent back unchanged.
+/// restored conflict value), with its stamp and the members a newer app put on it. Fields this
+/// build does not know are kept as they came, and sent back unchanged.
 pub(crate) fn store_field_write(tx: &Connection, id: &str, field: &str, w: &FieldWrite) -> Result<()> {
     let hlc = w.hlc.to_string();
     if field == DRAFT_DELETED {
@@ -181,6 +210,7 @@ pub(crate) fn store_field_write(tx: &Connection, id: &str, field: &str, w: &Fiel
         )?;
     }
     record_field_stamp(tx, id, field, &hlc)?;
+    record_field_members(tx, id, field, &w.extra)?;
     tx.execute("UPDATE drafts SET updated_hlc = max(updated_hlc, ?1) WHERE id = ?2", params![hlc, id])?;
     Ok(())
 }

@@ -42,7 +42,7 @@ impl Store {
                 Some(b) => serde_json::from_value(b).map_err(corrupt)?,
                 None => ProfileBody { owner: account_id.to_string(), doc: DocState::default(), extra: Extra::new() },
             };
-            let write = FieldWrite { value, hlc: stamp(tx)?, base: p.doc.stamp(field).into_iter().collect() };
+            let write = FieldWrite::new(value, stamp(tx)?, p.doc.stamp(field).into_iter().collect());
             p.doc.apply(field, write.clone()).map_err(corrupt)?;
             let body = serde_json::to_value(&p).expect("json");
             documents::db::put(tx, Kind::Profile.code(), account_id, Some(account_id), &body)?;

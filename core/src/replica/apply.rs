@@ -73,7 +73,7 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
         let local_write = match local.get(field) {
             Some(hlc) => {
                 let value = drafts::db::field_value(tx, id, field)?.unwrap_or(Value::Null);
-                Some(FieldWrite { value, hlc: *hlc, base: vec![] })
+                Some(FieldWrite::new(value, *hlc, vec![]))
             }
             None => None,
         };
@@ -97,7 +97,7 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
 pub(crate) fn settle_applied(tx: &Connection, m: &Mutation) -> Result<()> {
     match (Kind::from_code(&m.kind), &m.command, &m.entry) {
         (Some(Kind::Stock), _, Some(e)) => {
-            stock::db::put_acknowledged(tx, &StockBody { owner: String::new(), entry: e.clone() })?;
+            stock::db::put_acknowledged(tx, &StockBody { owner: String::new(), entry: e.clone(), extra: Default::default() })?;
         }
         (Some(Kind::Order), Some(c), _) => {
             if let Some(mut order) = orders::db::find(tx, &m.id)? {

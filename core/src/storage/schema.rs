@@ -16,6 +16,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/002_field_versions.sql"),
     include_str!("migrations/003_photos.sql"),
     include_str!("migrations/004_sync.sql"),
+    include_str!("migrations/005_field_members.sql"),
 ]);
 
 /// The schema version this build writes.
