@@ -18,7 +18,9 @@ use crate::wire::{
     CommandBody, Extra, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection,
     StockBody, PROTOCOL_VERSION,
 };
-use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
+use crate::workflow::{
+    apply_order_command, assigned_artisan, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus,
+};
 use serde_json::{json, Value};
 
 /// Who is calling, as the depot authenticated them.
@@ -303,13 +305,10 @@ where
     let cmd = OrderCommand::from_code(&c.name).ok_or_else(|| rej(RejectCode::Malformed, "unknown command"))?;
     let from = OrderStatus::from_code(&order.status).ok_or_else(|| internal("status"))?;
     let to = order_step(from, cmd, caller.role, rel)?;
+    cmd.check_args(&c.args)?;
     let mut owner = stored.owner;
     if cmd == OrderCommand::Assign {
-        let artisan = c
-            .args
-            .get("artisan_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| rej(RejectCode::Invalid, "assign needs artisan_id"))?;
+        let artisan = assigned_artisan(&c.args).unwrap_or_default();
         match facts.account(artisan).map_err(Refusal::Failed)? {
             Some(a) if a.role == Role::Artisan => {}
             _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),
