@@ -11,8 +11,7 @@ use crate::fields::{check_draft_field, check_profile_field};
 use crate::hlc::Timestamp;
 use crate::ids;
 use crate::limits::{
-    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, CONFLICTS_PER_FIELD_MAX, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX,
-    PUSH_BATCH_MAX,
+    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX,
 };
 use crate::wire::{
     CommandBody, Extra, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection,
@@ -240,11 +239,6 @@ where
                 may_write_field(caller.role, rel, kind, status, name)?;
                 let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
                 clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
-                if doc.conflicts.get(name.as_str()).is_some_and(|c| c.len() > CONFLICTS_PER_FIELD_MAX) {
-                    return Err(
-                        rej(RejectCode::Invalid, "too many unresolved conflicts on this field: resolve them first").into()
-                    );
-                }
             }
             if doc.fields.len() > FIELDS_PER_DOCUMENT_MAX {
                 return Err(rej(RejectCode::Invalid, "too many fields").into());
@@ -462,13 +456,20 @@ mod tests {
         let me = who(ARTISAN, Role::Artisan);
         let d = decide(&f, &me, DEVICE, 0, &write("title", json!("newest"), NOW), NOW).unwrap().unwrap();
         store(&mut f, d, 1);
-        // Each older write of the same field loses and is kept as a conflict, up to the limit.
-        for i in 0..CONFLICTS_PER_FIELD_MAX as u64 {
+        // Each older write of the same field loses and is kept as a conflict, up to the limit;
+        // past it the oldest are folded away, counted, and no write is refused.
+        let keep = crate::limits::CONFLICTS_PER_FIELD_MAX as u64;
+        for i in 0..keep + 12 {
             let d = decide(&f, &me, DEVICE, 0, &write("title", json!(format!("old {i}")), NOW - 1000 + i), NOW).unwrap().unwrap();
             store(&mut f, d, 2 + i);
         }
-        let one_more = write("title", json!("one too many"), NOW - 2000);
-        assert_eq!(code(decide(&f, &me, DEVICE, 0, &one_more, NOW)), RejectCode::Invalid);
+        let one_more = write("title", json!("older still"), NOW - 2000);
+        let d = decide(&f, &me, DEVICE, 0, &one_more, NOW).unwrap().unwrap();
+        assert!(!d.echo_to_sender, "its sender learns it was folded away");
+        let doc: DocState = serde_json::from_value(d.body["doc"].clone()).unwrap();
+        assert_eq!((doc.conflicts["title"].len(), doc.folded_count("title")), (8, 13));
+        assert_eq!(doc.conflicts["title"].keys().next(), Some(&ts(NOW - 1000 + 12)), "the newest eight kept");
+        store(&mut f, d, 50);
         // Many fields of maximal size: the document stops growing at its limit.
         let big = json!("x".repeat(crate::limits::FIELD_VALUE_MAX_BYTES - 16));
         let mut refused = false;

@@ -1,7 +1,8 @@
 //! Conflicts the user settles: a field's losing concurrent value (restore it, or keep the
 //! current one), a change of this phone's the depot refused (retry it with fresh stamps, or
 //! discard it), and a refusal of this account's other device (dismiss it). Nothing is ever
-//! dropped silently. `db.rs` is the only code touching the `conflicts` table.
+//! dropped silently: when a field gathered more concurrent values than it keeps, its conflicts
+//! say how many older ones were folded away. `db.rs` is the only code touching the `conflicts` table.
 
 pub(crate) mod db;
 mod model;
@@ -30,7 +31,7 @@ impl Store {
                     outbox::ItemState::Pending => None,
                 };
                 let (id, kind, record_id) = (format!("outbox:{}", item.counter), item.kind, item.record_id);
-                out.push(ConflictItem { id, kind, record_id, field: None, value: Some(item.summary), reason });
+                out.push(ConflictItem { id, kind, record_id, field: None, value: Some(item.summary), reason, folded: 0 });
             }
             Ok(out)
         })

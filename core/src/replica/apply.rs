@@ -93,8 +93,8 @@ fn merge_own_draft(tx: &Connection, id: &str, body: &DraftBody) -> Result<()> {
     if let Some(status) = phone::pulled_review_status(&body.status, pending) {
         drafts::db::set_status(tx, id, status)?;
     }
-    // Conflicts: exactly the depot's list for this draft.
-    conflicts::db::replace_for_draft(tx, id, body.doc.conflict_list())
+    // Conflicts: exactly the depot's list for this draft, with what it folded away.
+    conflicts::db::replace_for_draft(tx, id, &body.doc)
 }
 
 /// Bring the copy of the depot's state up to date with a mutation the depot just applied. The

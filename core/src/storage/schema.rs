@@ -18,6 +18,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/004_sync.sql"),
     include_str!("migrations/005_field_members.sql"),
     include_str!("migrations/006_needs_newer_app.sql"),
+    include_str!("migrations/007_folded_conflicts.sql"),
 ]);
 
 /// The schema version this build writes.
