@@ -15,14 +15,15 @@ use crate::fields::{check_draft_field, check_profile_field};
 use crate::hlc::Timestamp;
 use crate::ids;
 use crate::limits::{
-    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, CONFLICTS_PER_FIELD_MAX, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX,
-    PUSH_BATCH_MAX,
+    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX,
 };
 use crate::wire::{
-    CommandBody, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody,
-    PROTOCOL_VERSION,
+    CommandBody, Extra, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection,
+    StockBody, PROTOCOL_VERSION,
 };
-use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
+use crate::workflow::{
+    apply_order_command, assigned_artisan, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -252,11 +253,6 @@ where
                 may_write_field(caller.role, rel, kind, status, name)?;
                 let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
                 clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
-                if doc.conflicts.get(name.as_str()).is_some_and(|c| c.len() > CONFLICTS_PER_FIELD_MAX) {
-                    return Err(
-                        rej(RejectCode::Invalid, "too many unresolved conflicts on this field: resolve them first").into()
-                    );
-                }
             }
             if doc.fields.len() > FIELDS_PER_DOCUMENT_MAX {
                 return Err(rej(RejectCode::Invalid, "too many fields").into());
@@ -317,13 +313,10 @@ where
     let cmd = OrderCommand::from_code(&c.name).ok_or_else(|| rej(RejectCode::Malformed, "unknown command"))?;
     let from = OrderStatus::from_code(&order.status).ok_or_else(|| internal("status"))?;
     let to = order_step(from, cmd, caller.role, rel)?;
+    cmd.check_args(&c.args)?;
     let mut owner = stored.owner;
     if cmd == OrderCommand::Assign {
-        let artisan = c
-            .args
-            .get("artisan_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| rej(RejectCode::Invalid, "assign needs artisan_id"))?;
+        let artisan = assigned_artisan(&c.args).unwrap_or_default();
         match facts.account(artisan).map_err(Refusal::Failed)? {
             Some(a) if a.role == Role::Artisan => {}
             _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),
@@ -358,7 +351,8 @@ where
     }
     let product = facts.record(Kind::Draft, &e.product_id).map_err(Refusal::Failed)?.ok_or_else(not_found)?;
     let owner = product.owner.unwrap_or_default();
-    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone() }).expect("entries serialize");
+    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone(), extra: Extra::new() })
+        .expect("entries serialize");
     Ok(Some(Decision { kind: Kind::Stock, id: id.to_string(), owner: Some(owner), body, state: None, echo_to_sender: true }))
 }
 
@@ -448,7 +442,7 @@ mod tests {
 
     fn write(field: &str, value: Value, ms: u64) -> Mutation {
         let mut fields = BTreeMap::new();
-        fields.insert(field.to_string(), FieldWrite { value, hlc: ts(ms), base: vec![] });
+        fields.insert(field.to_string(), FieldWrite::new(value, ts(ms), vec![]));
         Mutation {
             counter: 1,
             kind: "draft".into(),
@@ -513,13 +507,20 @@ mod tests {
         let me = who(ARTISAN, Role::Artisan);
         let d = decide(&f, &me, DEVICE, 0, &write("title", json!("newest"), NOW), NOW).unwrap().unwrap();
         store(&mut f, d, 1);
-        // Each older write of the same field loses and is kept as a conflict, up to the limit.
-        for i in 0..CONFLICTS_PER_FIELD_MAX as u64 {
+        // Each older write of the same field loses and is kept as a conflict, up to the limit;
+        // past it the oldest are folded away, counted, and no write is refused.
+        let keep = crate::limits::CONFLICTS_PER_FIELD_MAX as u64;
+        for i in 0..keep + 12 {
             let d = decide(&f, &me, DEVICE, 0, &write("title", json!(format!("old {i}")), NOW - 1000 + i), NOW).unwrap().unwrap();
             store(&mut f, d, 2 + i);
         }
-        let one_more = write("title", json!("one too many"), NOW - 2000);
-        assert_eq!(code(decide(&f, &me, DEVICE, 0, &one_more, NOW)), RejectCode::Invalid);
+        let one_more = write("title", json!("older still"), NOW - 2000);
+        let d = decide(&f, &me, DEVICE, 0, &one_more, NOW).unwrap().unwrap();
+        assert!(!d.echo_to_sender, "its sender learns it was folded away");
+        let doc: DocState = serde_json::from_value(d.body["doc"].clone()).unwrap();
+        assert_eq!((doc.conflicts["title"].len(), doc.folded_count("title")), (8, 13));
+        assert_eq!(doc.conflicts["title"].keys().next(), Some(&ts(NOW - 1000 + 12)), "the newest eight kept");
+        store(&mut f, d, 50);
         // Many fields of maximal size: the document stops growing at its limit.
         let big = json!("x".repeat(crate::limits::FIELD_VALUE_MAX_BYTES - 16));
         let mut refused = false;
@@ -652,11 +653,8 @@ mod tests {
         let stored =
             StoredRecord { owner: None, body: serde_json::to_value(&order).unwrap(), state: None, seq: 1, last_device: None };
         let ops = who("ops", Role::Operations);
-        let assign = |to: &str| CommandBody {
-            name: "assign".into(),
-            hlc: ts(NOW),
-            args: [("artisan_id".to_string(), json!(to))].into_iter().collect(),
-        };
+        let assign =
+            |to: &str| CommandBody::new("assign", ts(NOW), [("artisan_id".to_string(), json!(to))].into_iter().collect());
         assert_eq!(code(decide_order_command(&f, &ops, id, stored.clone(), &assign(MENTOR), false)), RejectCode::Invalid);
         let d = decide_order_command(&f, &ops, id, stored, &assign(ARTISAN), false).unwrap();
         assert_eq!(d.owner.as_deref(), Some(ARTISAN));
@@ -666,7 +664,7 @@ mod tests {
             kind: "order".into(),
             id: id.into(),
             fields: None,
-            command: Some(CommandBody { name: "accept".into(), hlc: ts(NOW), args: Extra::new() }),
+            command: Some(CommandBody::new("accept", ts(NOW), Extra::new())),
             entry: None,
             extra: Extra::new(),
         };

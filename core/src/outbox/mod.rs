@@ -62,7 +62,7 @@ pub(crate) fn enqueue(tx: &Connection, mut m: Mutation) -> Result<u64> {
 pub(crate) fn enqueue_command(tx: &Connection, kind: Kind, id: &str, name: &str, args: Extra) -> Result<Timestamp> {
     let hlc = stamp(tx)?;
     let mut m = Mutation::new(kind, id);
-    m.command = Some(CommandBody { name: name.into(), hlc, args });
+    m.command = Some(CommandBody::new(name, hlc, args));
     enqueue(tx, m)?;
     Ok(hlc)
 }

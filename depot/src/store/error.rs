@@ -35,6 +35,8 @@ impl ApiError {
     pub fn not_found(d: impl Into<String>) -> Self {
         Self::new(404, "not_found", d)
     }
+    /// The request clashes with what the depot holds and is not a sync rule's refusal (an
+    /// enrollment code already used, a device already enrolled).
     pub fn conflict(d: impl Into<String>) -> Self {
         Self::new(409, "conflict", d)
     }
@@ -113,15 +115,37 @@ impl From<fundi_sqlite::Error> for ApiError {
     }
 }
 
+/// A sync rule's refusal over HTTP (the operations API runs the same rules as a push): the very
+/// code a push answers for it, so one refusal has one code whichever way it came, at the HTTP
+/// status that fits it (409 for a clash with the record's state).
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         use fundi_sync::RejectCode as C;
-        match r.code {
-            C::Forbidden => ApiError::forbidden(r.detail),
-            C::NotFound | C::Gone => ApiError::not_found(r.detail),
-            C::IllegalTransition | C::Locked | C::IdReused => ApiError::conflict(r.detail),
-            C::Malformed | C::UnsupportedKind => ApiError::malformed(r.detail),
-            _ => ApiError::invalid(r.detail),
+        let status = match r.code {
+            C::Forbidden => 403,
+            C::NotFound | C::Gone => 404,
+            C::IllegalTransition | C::Locked | C::IdReused => 409,
+            C::Malformed | C::UnsupportedKind => 400,
+            C::Invalid | C::ClockAhead | C::TooOldToReplay | C::Unknown => 422,
+        };
+        ApiError::new(status, r.code.code(), r.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundi_sync::RejectCode;
+
+    /// Every refusal a depot makes answers over HTTP with the code a push answers with.
+    #[test]
+    fn a_refusal_has_the_same_code_over_http_as_in_a_push() {
+        for code in RejectCode::DEPOT_REFUSALS {
+            let e = ApiError::from(Rejection::new(code, "why"));
+            assert_eq!((e.code, e.detail.as_str()), (code.code(), "why"), "{code:?}");
+        }
+        for code in [RejectCode::IllegalTransition, RejectCode::Locked, RejectCode::IdReused] {
+            assert_eq!(ApiError::from(Rejection::new(code, "")).status, 409, "{code:?}");
         }
     }
 }

@@ -178,7 +178,7 @@ fn depot() -> MemDepot {
 /// A write of `field` of draft `n`, counter `counter`, stamped at `ms`.
 fn write(counter: u64, n: u64, field: &str, value: Value, ms: u64) -> Mutation {
     let mut fields = BTreeMap::new();
-    fields.insert(field.to_string(), FieldWrite { value, hlc: ts(ms, 1), base: vec![] });
+    fields.insert(field.to_string(), FieldWrite::new(value, ts(ms, 1), vec![]));
     Mutation {
         counter,
         kind: "draft".into(),
@@ -569,7 +569,7 @@ fn phones_applying_exits_before_changes_end_with_exactly_their_scope() {
 }
 
 fn fw(v: &str, hlc: Timestamp) -> FieldWrite {
-    FieldWrite { value: json!(v), hlc, base: vec![] }
+    FieldWrite::new(json!(v), hlc, vec![])
 }
 
 #[test]
@@ -680,10 +680,10 @@ fn order(status: &str) -> OrderBody {
 #[test]
 fn an_acknowledged_order_command_moves_the_local_copy_by_the_same_table() {
     let mut o = order("assigned");
-    let accept = CommandBody { name: "accept".into(), hlc: ts(7, 1), args: Extra::new() };
+    let accept = CommandBody::new("accept", ts(7, 1), Extra::new());
     assert!(settle_order(&mut o, &accept));
     assert_eq!((o.status.as_str(), o.updated_hlc), ("accepted", ts(7, 1)));
-    let ship = CommandBody { name: "ship".into(), hlc: ts(8, 1), args: Extra::new() };
+    let ship = CommandBody::new("ship", ts(8, 1), Extra::new());
     assert!(!settle_order(&mut o, &ship), "not allowed from accepted: unchanged");
     assert_eq!(o.status, "accepted");
 }
@@ -693,7 +693,7 @@ fn an_acknowledged_review_moves_a_reviewed_draft() {
     let mut body = json!({"owner": OTHER, "status": "submitted", "doc": {"fields": {}}});
     let mut fields = BTreeMap::new();
     fields.insert("review_note".to_string(), fw("Nzuri", ts(3, 2)));
-    let approve = CommandBody { name: "approve".into(), hlc: ts(4, 2), args: Extra::new() };
+    let approve = CommandBody::new("approve", ts(4, 2), Extra::new());
     settle_document(&mut body, Some(&fields), Some(&approve)).unwrap();
     assert_eq!(body["status"], "approved");
     assert_eq!(body["doc"]["fields"]["review_note"]["value"], "Nzuri");

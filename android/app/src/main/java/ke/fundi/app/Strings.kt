@@ -93,6 +93,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ADVICE_TOO_DARK -> R.string.advice_too_dark
     StringKey.ADVICE_OVEREXPOSED -> R.string.advice_overexposed
     StringKey.ADVICE_TOO_SMALL -> R.string.advice_too_small
+    StringKey.CONFLICTS_FOLDED -> R.string.conflicts_folded
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

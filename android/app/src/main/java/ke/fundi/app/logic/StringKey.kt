@@ -100,7 +100,9 @@ enum class StringKey {
     ADVICE_BLURRY,
     ADVICE_TOO_DARK,
     ADVICE_OVEREXPOSED,
-    ADVICE_TOO_SMALL;
+    ADVICE_TOO_SMALL,
+
+    CONFLICTS_FOLDED;
 
     val resName: String get() = name.lowercase()
 }

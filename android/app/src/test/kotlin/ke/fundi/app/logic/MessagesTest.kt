@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.fundi.Category
+import uniffi.fundi.ConflictItem
 import uniffi.fundi.DraftField
 import uniffi.fundi.DraftStatus
 import uniffi.fundi.FieldError
@@ -119,5 +120,12 @@ class MessagesTest {
         assertEquals(Language.SWAHILI, uiLanguageFor("sw-KE"))
         assertEquals(Language.ENGLISH, uiLanguageFor("en-KE"))
         assertEquals(Language.ENGLISH, uiLanguageFor("swh"))
+    }
+
+    @Test
+    fun aFieldThatKeptFewerVersionsSaysHowManyWereNotKept() {
+        fun item(folded: UInt) = ConflictItem("draft:d:title:1", "draft", "d", "title", "\"Kikapu\"", null, folded)
+        assertEquals(UiText(StringKey.CONFLICTS_FOLDED, 12L), foldedConflictsText(item(12u)))
+        assertEquals(null, foldedConflictsText(item(0u)))
     }
 }
