@@ -85,6 +85,10 @@ pub enum FundiError {
     /// The phone is out of space: ask the user to free some.
     #[error("storage full")]
     StorageFull,
+    /// The phone's storage failed to read or write (an I/O error): nothing of the change was
+    /// kept; try again, and restart the phone if it keeps happening. `detail` is for logs.
+    #[error("storage failed: {detail}")]
+    StorageFailed { detail: String },
     /// The database file is damaged or not a database. It was left untouched.
     #[error("storage corrupt")]
     StorageCorrupt,
@@ -153,6 +157,7 @@ impl From<CoreError> for FundiError {
             },
             CoreError::Rejected(r) => FundiError::Conflict { code: r.code.code().to_string(), detail: r.detail },
             CoreError::Storage(StorageError::Full) => FundiError::StorageFull,
+            CoreError::Storage(StorageError::Io(detail)) => FundiError::StorageFailed { detail },
             CoreError::Storage(StorageError::Corrupt) => FundiError::StorageCorrupt,
             CoreError::Storage(StorageError::NewerSchema { found, supported }) => FundiError::AppTooOld { found, supported },
             CoreError::Photo(e) => e.into(),
@@ -175,5 +180,19 @@ impl From<PhotoError> for FundiError {
             PhotoError::Unreadable(_) => invalid(PhotoProblem::Unreadable),
             other @ (PhotoError::Io(_) | PhotoError::Internal(_)) => FundiError::Internal { detail: other.to_string() },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full disk and a failing one stay apart: the UI asks to free space for one, to try
+    /// again for the other.
+    #[test]
+    fn a_full_disk_and_a_failing_one_are_told_apart() {
+        assert!(matches!(FundiError::from(CoreError::Storage(StorageError::Full)), FundiError::StorageFull));
+        let failed = FundiError::from(CoreError::Storage(StorageError::Io("disk I/O error".into())));
+        assert!(matches!(&failed, FundiError::StorageFailed { detail } if detail == "disk I/O error"), "{failed:?}");
     }
 }

@@ -60,6 +60,9 @@ pub struct SyncStatus {
     pub pending: u32,
     pub wedged: u32,
     pub conflicts: u32,
+    /// Records kept but not shown because this app version cannot show them (sent by a newer
+    /// app or depot): "update the app to see N more".
+    pub needs_newer_app: u32,
     pub last_sync_ms: Option<u64>,
     /// Why the last sync failed, if it did (cleared by the next success).
     pub last_error: Option<String>,

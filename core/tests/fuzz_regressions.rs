@@ -1,10 +1,20 @@
 //! Inputs the fuzz targets (`fuzz/`, run by `scripts/fuzz`) crashed on, kept in the normal
 //! suite: every file under `fixtures/fuzz/photo_decode/crashes/` goes through the photo
 //! pipeline and must come out as a typed error or a photo, never an internal error (a caught
-//! panic). The seeds beside them (small JPEGs and PNGs of each kind) go through it too.
+//! panic). The seeds beside them (small JPEGs and PNGs of each kind) go through it too. Every
+//! input kept for `pull_page_apply` goes through that target's own harness (its file, included
+//! here), with the strict views on.
 
 use fundi_core::photos::{prepare_bytes, PhotoError, PrepareOptions};
 use std::path::{Path, PathBuf};
+
+/// The fuzz crate's fake depot and `pull_page_apply` harness, compiled here from their files.
+#[allow(dead_code)]
+#[path = "../../fuzz/src/fake_depot.rs"]
+mod fake_depot;
+#[allow(dead_code)]
+#[path = "../../fuzz/src/pull_page.rs"]
+mod pull_page;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![];
@@ -47,4 +57,26 @@ fn a_png_palette_of_a_length_not_a_multiple_of_3_is_corrupt() {
         Err(PhotoError::Corrupt(_)) => {}
         other => panic!("expected Corrupt, got {:?}", other.map(|p| p.report)),
     }
+}
+
+/// Every kept `pull_page_apply` input (the seeds, and the records that once made a whole view
+/// fail: an order in a status this build does not know, an own draft whose `materials` are not
+/// all text), through the fuzz target's harness with the strict views on: after a sync that
+/// succeeded, every view reads.
+#[test]
+fn no_kept_pull_page_leaves_a_view_that_does_not_read() {
+    let inputs = files(&fixtures("pull_page_apply"));
+    for name in ["order-status-unknown", "draft-materials-not-text"] {
+        assert!(inputs.iter().any(|p| p.ends_with(name)), "{name} is missing");
+    }
+    let depot = fake_depot::FakeDepot::start();
+    let mut failed = vec![];
+    for path in inputs {
+        let bytes = std::fs::read(&path).unwrap();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pull_page::run(&depot, &bytes, true)));
+        if run.is_err() {
+            failed.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert!(failed.is_empty(), "the harness failed on {failed:?} (see the panics above)");
 }

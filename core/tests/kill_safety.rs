@@ -54,157 +54,44 @@ impl Row {
     }
 }
 
-/// A kill-test VFS: the platform's default VFS with a crash point before each write and fsync
-/// and halfway through each write. It counts them so the parent can aim.
+/// A kill-test VFS: the platform's default VFS (through `fundi_sqlite`'s test shim) with a
+/// crash point before each write and fsync and halfway through each write. It counts them so
+/// the parent can aim.
 mod crash_vfs {
     use fundi_sqlite::crash_point;
-    use rusqlite::ffi;
-    use std::ffi::{c_int, c_void};
-    use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+    use fundi_sqlite::testing::vfs_shim::{self, Interpose};
+    use std::ffi::c_int;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     pub static WRITES: AtomicU64 = AtomicU64::new(0);
     pub static SYNCS: AtomicU64 = AtomicU64::new(0);
-    static REAL: AtomicPtr<ffi::sqlite3_vfs> = AtomicPtr::new(std::ptr::null_mut());
 
-    /// Our file handle: SQLite's header, then the real VFS's file in the same allocation.
-    #[repr(C)]
-    struct File {
-        base: ffi::sqlite3_file,
-        real: *mut ffi::sqlite3_file,
-    }
+    struct Crash;
 
-    /// Register the shim as the default VFS (once per process, before any database is opened).
-    pub fn register() {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| unsafe {
-            let real = ffi::sqlite3_vfs_find(std::ptr::null());
-            assert!(!real.is_null());
-            REAL.store(real, Ordering::SeqCst);
-            // The other methods (delete, access, full path, ...) are the real VFS's; the Unix
-            // ones do not depend on which VFS struct they are called through.
-            let mut vfs = *real;
-            vfs.zName = c"fundi-crash".as_ptr();
-            vfs.szOsFile = (*real).szOsFile + std::mem::size_of::<File>() as c_int;
-            vfs.pNext = std::ptr::null_mut();
-            vfs.xOpen = Some(open);
-            assert_eq!(ffi::sqlite3_vfs_register(Box::leak(Box::new(vfs)), 1), ffi::SQLITE_OK);
-        });
-    }
-
-    unsafe fn real(f: *mut ffi::sqlite3_file) -> *mut ffi::sqlite3_file {
-        (*(f as *mut File)).real
-    }
-
-    unsafe fn methods(f: *mut ffi::sqlite3_file) -> &'static ffi::sqlite3_io_methods {
-        &*(*real(f)).pMethods
-    }
-
-    unsafe extern "C" fn open(
-        _: *mut ffi::sqlite3_vfs,
-        name: ffi::sqlite3_filename,
-        file: *mut ffi::sqlite3_file,
-        flags: c_int,
-        out_flags: *mut c_int,
-    ) -> c_int {
-        let real_vfs = REAL.load(Ordering::SeqCst);
-        let ours = file as *mut File;
-        let inner = (file as *mut u8).add(std::mem::size_of::<File>()) as *mut ffi::sqlite3_file;
-        (*inner).pMethods = std::ptr::null();
-        (*ours).real = inner;
-        let rc = ((*real_vfs).xOpen.unwrap())(real_vfs, name, inner, flags, out_flags);
-        // SQLite closes a file whose methods are set, even after a failed open.
-        (*ours).base.pMethods = if (*inner).pMethods.is_null() { std::ptr::null() } else { &METHODS };
-        rc
-    }
-
-    unsafe extern "C" fn close(f: *mut ffi::sqlite3_file) -> c_int {
-        (methods(f).xClose.unwrap())(real(f))
-    }
-    unsafe extern "C" fn read(f: *mut ffi::sqlite3_file, buf: *mut c_void, n: c_int, off: i64) -> c_int {
-        (methods(f).xRead.unwrap())(real(f), buf, n, off)
-    }
-    unsafe extern "C" fn write(f: *mut ffi::sqlite3_file, buf: *const c_void, n: c_int, off: i64) -> c_int {
-        WRITES.fetch_add(1, Ordering::SeqCst);
-        crash_point("io:write");
-        let w = methods(f).xWrite.unwrap();
-        let half = n / 2;
-        let rc = w(real(f), buf, half, off);
-        if rc != ffi::SQLITE_OK {
-            return rc;
+    impl Interpose for Crash {
+        fn write(&self, _: Option<&str>, data: &[u8], offset: i64, write: &mut dyn FnMut(&[u8], i64) -> c_int) -> c_int {
+            WRITES.fetch_add(1, Ordering::SeqCst);
+            crash_point("io:write");
+            let (first, second) = data.split_at(data.len() / 2);
+            let rc = write(first, offset);
+            if rc != rusqlite::ffi::SQLITE_OK {
+                return rc;
+            }
+            crash_point("io:torn_write");
+            write(second, offset + first.len() as i64)
         }
-        crash_point("io:torn_write");
-        w(real(f), (buf as *const u8).add(half as usize) as *const c_void, n - half, off + half as i64)
-    }
-    unsafe extern "C" fn truncate(f: *mut ffi::sqlite3_file, size: i64) -> c_int {
-        (methods(f).xTruncate.unwrap())(real(f), size)
-    }
-    unsafe extern "C" fn sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-        SYNCS.fetch_add(1, Ordering::SeqCst);
-        crash_point("io:sync");
-        (methods(f).xSync.unwrap())(real(f), flags)
-    }
-    unsafe extern "C" fn file_size(f: *mut ffi::sqlite3_file, out: *mut i64) -> c_int {
-        (methods(f).xFileSize.unwrap())(real(f), out)
-    }
-    unsafe extern "C" fn lock(f: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-        (methods(f).xLock.unwrap())(real(f), level)
-    }
-    unsafe extern "C" fn unlock(f: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-        (methods(f).xUnlock.unwrap())(real(f), level)
-    }
-    unsafe extern "C" fn check_reserved(f: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
-        (methods(f).xCheckReservedLock.unwrap())(real(f), out)
-    }
-    unsafe extern "C" fn file_control(f: *mut ffi::sqlite3_file, op: c_int, arg: *mut c_void) -> c_int {
-        (methods(f).xFileControl.unwrap())(real(f), op, arg)
-    }
-    unsafe extern "C" fn sector_size(f: *mut ffi::sqlite3_file) -> c_int {
-        (methods(f).xSectorSize.unwrap())(real(f))
-    }
-    unsafe extern "C" fn device_characteristics(f: *mut ffi::sqlite3_file) -> c_int {
-        (methods(f).xDeviceCharacteristics.unwrap())(real(f))
-    }
-    unsafe extern "C" fn shm_map(
-        f: *mut ffi::sqlite3_file,
-        pg: c_int,
-        size: c_int,
-        extend: c_int,
-        out: *mut *mut c_void,
-    ) -> c_int {
-        (methods(f).xShmMap.unwrap())(real(f), pg, size, extend, out)
-    }
-    unsafe extern "C" fn shm_lock(f: *mut ffi::sqlite3_file, offset: c_int, n: c_int, flags: c_int) -> c_int {
-        (methods(f).xShmLock.unwrap())(real(f), offset, n, flags)
-    }
-    unsafe extern "C" fn shm_barrier(f: *mut ffi::sqlite3_file) {
-        (methods(f).xShmBarrier.unwrap())(real(f))
-    }
-    unsafe extern "C" fn shm_unmap(f: *mut ffi::sqlite3_file, delete: c_int) -> c_int {
-        (methods(f).xShmUnmap.unwrap())(real(f), delete)
+
+        fn sync(&self, _: Option<&str>, sync: &mut dyn FnMut() -> c_int) -> c_int {
+            SYNCS.fetch_add(1, Ordering::SeqCst);
+            crash_point("io:sync");
+            sync()
+        }
     }
 
-    /// Version 2: shared memory (WAL) forwarded; no memory-mapped reads (off by default anyway).
-    static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
-        iVersion: 2,
-        xClose: Some(close),
-        xRead: Some(read),
-        xWrite: Some(write),
-        xTruncate: Some(truncate),
-        xSync: Some(sync),
-        xFileSize: Some(file_size),
-        xLock: Some(lock),
-        xUnlock: Some(unlock),
-        xCheckReservedLock: Some(check_reserved),
-        xFileControl: Some(file_control),
-        xSectorSize: Some(sector_size),
-        xDeviceCharacteristics: Some(device_characteristics),
-        xShmMap: Some(shm_map),
-        xShmLock: Some(shm_lock),
-        xShmBarrier: Some(shm_barrier),
-        xShmUnmap: Some(shm_unmap),
-        xFetch: None,
-        xUnfetch: None,
-    };
+    /// Register the shim as the default VFS (before any database is opened).
+    pub fn register() {
+        vfs_shim::register_default(&Crash);
+    }
 }
 
 /// The child: `OPS` seeded edits on the file, each announced with `@will` before it starts and

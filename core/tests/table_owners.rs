@@ -24,6 +24,7 @@ fn owners() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("stock_entries", vec!["stock/db.rs"]),
         ("remote_docs", vec!["documents/db.rs"]),
         ("conflicts", vec!["conflicts/db.rs"]),
+        ("sweep_marks", vec!["replica/sweep.rs"]),
     ])
 }
 

@@ -28,6 +28,10 @@ enum Command {
     ImportOrders(cli::import_orders::ImportOrdersArgs),
     /// Assign an order to an artisan.
     Assign(cli::assign::AssignArgs),
+    /// Move an artisan to another mentor (or to none).
+    SetMentor(cli::set_mentor::SetMentorArgs),
+    /// Remove deleted drafts and scope exits older than the retention horizon now.
+    Prune(cli::prune::PruneArgs),
     /// List what waits at the depot, orders to assign, and stock.
     ListDepot(cli::list_depot::ListDepotArgs),
     /// List, verify (rehash) and reclaim the blob store: photos and unfinished uploads.
@@ -46,6 +50,8 @@ fn main() -> ExitCode {
         Command::Enroll(a) => cli::enroll::run(a),
         Command::ImportOrders(a) => cli::import_orders::run(a),
         Command::Assign(a) => cli::assign::run(a),
+        Command::SetMentor(a) => cli::set_mentor::run(a),
+        Command::Prune(a) => cli::prune::run(a),
         Command::ListDepot(a) => cli::list_depot::run(a),
         Command::Blobs(a) => cli::blobs::run(a),
         Command::Demo(a) => cli::demo::run(a),

@@ -251,6 +251,13 @@ struct Row {
     call: fn(&World, Who, &Fx) -> Seen,
 }
 
+/// A fresh enrollment code for a new artisan account, issued by operations.
+fn artisan_code(w: &World) -> Fx {
+    let (s, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(json!({"role": "artisan", "name": "n"})));
+    assert_eq!(s, 200);
+    Fx { id: v["code"].as_str().unwrap().into(), dev: None }
+}
+
 fn nothing(_: &World) -> Fx {
     Fx::default()
 }
@@ -418,11 +425,7 @@ fn rows() -> Vec<Row> {
             case: "exchange a fresh code",
             allowed: EVERYONE,
             refusals: &[],
-            setup: |w| {
-                let (s, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(json!({"role": "artisan", "name": "n"})));
-                assert_eq!(s, 200);
-                Fx { id: v["code"].as_str().unwrap().into(), dev: None }
-            },
+            setup: artisan_code,
             call: |w, _, fx| {
                 let (s, v) = w.s.enroll_raw(&fx.id, &common::uuid_like());
                 assert_eq!(v["role"], "artisan", "{v}");
@@ -450,11 +453,7 @@ fn rows() -> Vec<Row> {
             case: "start with an issued code",
             allowed: EVERYONE,
             refusals: &[],
-            setup: |w| {
-                let (s, v) = w.s.req(Some(&w.ops), "/v1/enrollments", Some(json!({"role": "artisan", "name": "n"})));
-                assert_eq!(s, 200);
-                Fx { id: v["code"].as_str().unwrap().into(), dev: None }
-            },
+            setup: artisan_code,
             call: |w, _, fx| {
                 let (_, start) = fundi_sync::enrollment::PhoneEnrollment::start(&fx.id).unwrap();
                 let (s, v) = w.s.req(None, "/v1/enroll/start", Some(serde_json::to_value(start).unwrap()));
@@ -463,9 +462,9 @@ fn rows() -> Vec<Row> {
         },
         Row {
             route: "POST /v1/enroll/start",
-            case: "start with a made-up code",
+            case: "start with a code that cannot be one",
             allowed: NOBODY,
-            refusals: &["unauthorized"],
+            refusals: &["malformed"],
             setup: nothing,
             call: |w, _, _| {
                 let (s, v) = w.s.enroll_raw("ZZZZ-ZZZZ-ZZZZ", &common::uuid_like());

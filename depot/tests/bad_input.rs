@@ -207,3 +207,26 @@ fn bad_expired_and_revoked_credentials() {
     let (st, v) = s.req(Some(&ops), "/v1/sync/pull", None);
     assert_eq!((st, v["error"].as_str()), (401, Some("token_expired")));
 }
+
+/// An assignment that names no artisan, from an operations device: refused `invalid` on its
+/// own, over the push (the rest of its batch applied) and over the operations API, and the
+/// order stays as it was. (The phone refuses it before queueing it: core's
+/// `orders::tests::an_assignment_without_an_artisan_is_refused_before_it_is_queued`.)
+#[test]
+fn an_assignment_without_an_artisan_is_refused_alone() {
+    let s = Server::start();
+    let ops = s.device("operations", "ops", None);
+    s.import_csv("source,external_ref,product,quantity,price_minor,artisan_id\nshop,R-1,P,1,100,\nshop,R-2,P,1,100,\n");
+    let orders: Vec<Value> = s.pull_all(&ops).into_iter().filter(|c| c["kind"] == "order").collect();
+    let id = |r: &str| orders.iter().find(|o| o["body"]["external_ref"] == r).unwrap()["id"].as_str().unwrap().to_string();
+    let (first, second) = (id("R-1"), id("R-2"));
+    let mut empty = command("order", &first, "assign");
+    empty["command"]["args"] = json!({"artisan_id": ""});
+    let results = s.push(&ops, vec![command("order", &first, "assign"), empty, command("order", &second, "cancel")]);
+    assert_eq!(results, [Some("invalid".to_string()), Some("invalid".to_string()), None], "refused one by one");
+    let (st, v) = s.req(Some(&ops), &format!("/v1/orders/{first}/commands"), Some(json!({"command": "assign"})));
+    assert_eq!((st, v["error"].as_str()), (422, Some("invalid")), "{v}");
+    let now: Vec<Value> = s.pull_all(&ops).into_iter().filter(|c| c["kind"] == "order").collect();
+    let status = |id: &str| now.iter().find(|o| o["id"] == id).unwrap()["body"]["status"].clone();
+    assert_eq!((status(&first), status(&second)), (json!("new"), json!("cancelled")));
+}

@@ -1,7 +1,8 @@
 //! The bounds a phone cannot push past, tried against a real depot as a hostile or buggy phone
 //! would: the clock bound stays tied to the depot's wall clock however far accepted stamps
 //! push its HLC, counters past the signed 64-bit range are refused whole, values that nest too
-//! deep and writes naming too many replaced stamps are refused one by one.
+//! deep and writes naming too many replaced stamps are refused one by one. Conflicts past a
+//! field's bound are folded, never refused, the same way whatever the order they come in.
 
 mod common;
 use common::{stamp_in, Server};
@@ -107,11 +108,12 @@ fn wrong_enrollment_codes_are_rate_limited_per_address() {
     for i in 0..allowance {
         // Alternately a code no one issued (refused at the start) and the real code's name with
         // a wrong secret (refused when the key exchange is checked): both count.
-        let wrong = if i % 2 == 0 { format!("WRONG-{i:04}-CODE") } else { format!("{}-{i:04}-0000", &good_code[..4]) };
+        let other_id = (u16::from_str_radix(&good_code[..4], 16).unwrap() as u32 + 1 + i) % 0x10000;
+        let wrong = if i % 2 == 0 { format!("{other_id:04X}-0000-0000") } else { format!("{}-{i:04}-0000", &good_code[..4]) };
         assert_eq!(enroll(&wrong), (401, Some("unauthorized".into())), "{wrong}");
     }
     // Past the allowance, even the right code waits: guessing cannot go on at full speed.
-    assert_eq!(enroll("WRONG-9999-CODE"), (429, Some("rate_limited".into())));
+    assert_eq!(enroll("FFFF-9999-0000"), (429, Some("rate_limited".into())));
     assert_eq!(enroll(&good_code), (429, Some("rate_limited".into())));
 }
 
@@ -141,4 +143,48 @@ fn a_wrong_method_and_an_unreadable_path_get_the_typed_json_error() {
     assert_eq!(r.status().as_u16(), 400);
     let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).expect("a JSON body");
     assert_eq!(v["error"], "malformed");
+}
+
+/// 20 concurrent older writes of one field, after its current value: no push is refused, and two
+/// depots given them in different orders (one push oldest first; three pushes newest first)
+/// hold the same state: the 8 newest kept as conflicts, 12 folded and counted. A phone shows the
+/// 8 with the count.
+#[test]
+fn conflicts_past_a_fields_bound_are_folded_the_same_in_any_order_and_shown_with_their_count() {
+    let draft = common::uuid_like();
+    let now = fundi_sync::hlc::wall_clock_ms();
+    let at = |ms: u64, node: u64| fundi_sync::hlc::Timestamp { wall_ms: ms, counter: 0, node }.to_string();
+    let write =
+        |value: String, hlc: String| json!({"kind": "draft", "id": draft, "fields": {"title": {"value": value, "hlc": hlc}}});
+    let current = write("Kiondo".into(), at(now, 1));
+    let older: Vec<serde_json::Value> = (1..=20).map(|i| write(format!("old {i}"), at(now - 60_000 + i * 1000, 2))).collect();
+
+    let first = Server::start();
+    let ops = first.device("operations", "ops", None);
+    let (phone, me) = first.phone("artisan", "akinyi", None);
+    let raw = first.another_device(&ops, &me);
+    assert_eq!(first.push(&raw, vec![current.clone()]), [None]);
+    assert_eq!(first.push(&raw, older.clone()), vec![None; 20], "no write refused");
+
+    let second = Server::start();
+    let other = second.device("artisan", "wanjiru", None);
+    assert_eq!(second.push(&other, vec![current]), [None]);
+    let newest_first: Vec<serde_json::Value> = older.into_iter().rev().collect();
+    for chunk in newest_first.chunks(7) {
+        assert_eq!(second.push(&other, chunk.to_vec()), vec![None; chunk.len()], "no write refused");
+    }
+
+    let doc = |s: &Server, dev: &common::Dev| {
+        s.pull_all(dev).into_iter().find(|c| c["id"] == draft.as_str()).unwrap()["body"]["doc"].clone()
+    };
+    let (a, b) = (doc(&first, &raw), doc(&second, &other));
+    assert_eq!(a, b, "the same state whatever the order");
+    let kept: Vec<&str> = a["conflicts"]["title"].as_object().unwrap().values().map(|w| w["value"].as_str().unwrap()).collect();
+    assert_eq!(kept, (13..=20).map(|i| format!("old {i}")).collect::<Vec<_>>());
+    assert_eq!(a["folded"]["title"].as_array().map(Vec::len), Some(12));
+
+    phone.sync_now(None).unwrap();
+    let shown: Vec<_> = phone.list_conflicts().unwrap().into_iter().filter(|c| c.field.as_deref() == Some("title")).collect();
+    assert_eq!(shown.len(), 8);
+    assert!(shown.iter().all(|c| c.folded == 12), "{shown:?}");
 }

@@ -1349,7 +1349,7 @@ impl World {
                 }
             }
             // tus: a fresh photo of the artisan's, an upload of one made for the request, the
-            // chunk's offset, length and checksum as they must be (ADR 0012).
+            // chunk's offset, length and checksum as they must be (ADR 0013).
             "POST /v1/uploads" => {
                 let (hash, text) = self.fresh_blobs.pop().expect("enough fresh photos");
                 req["header"]["Upload-Length"] = json!(text.len());

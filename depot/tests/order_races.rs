@@ -193,8 +193,8 @@ fn ready(devs: &[&Dev], order: &str, x: &Sender) -> Ready {
     ("/v1/sync/push".into(), d.token.clone(), serde_json::json!({"protocol": 1, "device_id": d.device, "mutations": [m]}))
 }
 
-/// Send and read the answer: `None` applied, `Some(code)` refused. The operations API answers an
-/// illegal transition with 409 `conflict` ("cannot …"); it is reported as the push's code.
+/// Send and read the answer: `None` applied, `Some(code)` refused. The operations API answers a
+/// refusal with the push's own code (an illegal transition: 409 `illegal_transition`).
 fn send(client: &reqwest::blocking::Client, url: &str, (path, token, body): &Ready) -> Option<String> {
     let r = client
         .post(format!("{url}{path}"))
@@ -208,9 +208,7 @@ fn send(client: &reqwest::blocking::Client, url: &str, (path, token, body): &Rea
     match (status, path.ends_with("/push")) {
         (200, true) => v["results"][0]["rejected"]["code"].as_str().map(String::from),
         (200, false) => None,
-        (409, false) if v["error"] == "conflict" && v["detail"].as_str().is_some_and(|d| d.starts_with("cannot")) => {
-            Some("illegal_transition".into())
-        }
+        (409, false) if v["error"] == "illegal_transition" => Some("illegal_transition".into()),
         _ => Some(format!("unexpected {status} {v}")),
     }
 }
@@ -336,4 +334,17 @@ fn concurrent_http_commands_on_one_order_answer_as_one_serial_order() {
     }
     // Which sender won how often (shown with --nocapture; the interleaving is the machine's).
     eprintln!("{winners:#?}");
+}
+
+/// The same refusal over both paths: a command the order's state does not allow answers
+/// `illegal_transition` in a push and over the operations API (409), never a generic code.
+#[test]
+fn a_command_the_orders_state_refuses_has_one_code_whichever_way_it_comes() {
+    let s = Server::start();
+    let ops = s.device("operations", "ops", None);
+    s.import_csv("source,external_ref,product,quantity,price_minor,artisan_id\nshop,R-1,P,1,100,\n");
+    let order = s.pull_all(&ops).into_iter().find(|c| c["kind"] == "order").unwrap()["id"].as_str().unwrap().to_string();
+    let (st, v) = s.req(Some(&ops), &format!("/v1/orders/{order}/commands"), Some(serde_json::json!({"command": "ship"})));
+    assert_eq!((st, v["error"].as_str()), (409, Some("illegal_transition")), "{v}");
+    assert_eq!(s.push(&ops, vec![common::command("order", &order, "ship")]), [Some("illegal_transition".to_string())]);
 }

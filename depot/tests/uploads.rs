@@ -1,4 +1,4 @@
-//! Uploads over tus 1.0 and the blob store, against a real depot process over TLS (ADR 0012):
+//! Uploads over tus 1.0 and the blob store, against a real depot process over TLS (ADR 0013):
 //! a photo in checksummed chunks, resumed after a cut from the offset the depot gives; the same
 //! photo from two artisans stored once, and a held blob never sent again; forged uploads refused
 //! with typed errors and leaving nothing behind; quotas; an expired partial upload reclaimed;

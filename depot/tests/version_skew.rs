@@ -3,7 +3,8 @@
 //! other phones byte for byte; a mutation of an unknown kind or with an unknown command is
 //! refused alone, the rest of its batch applied; a newer protocol number is refused whole with
 //! a typed error. A real phone keeps the document fields it does not know and, when it writes
-//! one back (settling a conflict on it), sends the value it was given, unchanged.
+//! one back (settling a conflict on it), sends the value it was given, unchanged; and so for the
+//! members a newer app puts on a field's write, on fields it knows and fields it does not.
 
 mod common;
 use common::{basket, field_write, numbered, stamp_in, Server};
@@ -48,8 +49,7 @@ fn a_newer_phones_fields_pass_through_and_its_new_kinds_and_version_are_refused_
         "x_battery": 0.42,
         "mutations": [
             // Unknown fields on the mutation, in the document and inside a field's write, all
-            // accepted. (The member inside the field's write is not kept: the protocol's
-            // `FieldWrite` has no `extra`; left to the protocol crate's owners.)
+            // accepted.
             {"counter": 1, "kind": "draft", "id": draft, "x_origin": {"screen": "camera"}, "fields": {
                 "title": {"value": "Kiondo", "hlc": t},
                 "x_dye": {"value": v, "hlc": t, "x_author": "app v9"},
@@ -81,6 +81,7 @@ fn a_newer_phones_fields_pass_through_and_its_new_kinds_and_version_are_refused_
     let pulled: Value = serde_json::from_str(&raw).unwrap();
     let doc = &pulled["changes"].as_array().unwrap().iter().find(|c| c["id"] == draft.as_str()).unwrap()["body"]["doc"];
     assert_eq!((&doc["fields"]["x_dye"]["value"], &doc["fields"]["x_dye"]["hlc"]), (&v, &json!(t)));
+    assert_eq!(doc["fields"]["x_dye"]["x_author"], "app v9", "the member inside the field's write is kept");
     assert_eq!(doc["fields"]["title"]["value"], "Kiondo", "the rest of the batch applied");
     assert_eq!(depot_field(&s, "profile", &newer.account, "x_pronouns").0, json!({"sw": "yeye", "en": "she/her"}));
     let order_now = s.pull_all(&staff).into_iter().find(|c| c["id"] == order.as_str()).unwrap();
@@ -171,4 +172,92 @@ fn a_real_phone_keeps_fields_it_does_not_know_and_sends_them_back_unchanged() {
     assert!(doc["conflicts"].get("x_dye").is_none(), "settled for every device: {doc}");
     let kept: FieldWrite = serde_json::from_value(doc["fields"]["x_dye"].clone()).unwrap();
     assert_eq!(kept.value, v);
+}
+
+/// The newer app's members on one field write, as it sent them: on a known field (`title`) and
+/// on one this build does not know (`x_dye`).
+fn members(field: &str, lang: &str) -> Value {
+    match field {
+        "title" => json!({"x_lang": lang, "x_meta": future_value()}),
+        _ => json!({"x_author": format!("app v9 ({lang})")}),
+    }
+}
+
+/// `{"value": .., "hlc": .., <members>}`: a field write of the newer app.
+fn newer_write(field: &str, value: &str, hlc: &str, lang: &str) -> Value {
+    let mut w = members(field, lang);
+    w["value"] = json!(value);
+    w["hlc"] = json!(hlc);
+    w
+}
+
+/// Each member of `expected` is in the write `w` with the very same JSON text.
+fn has_members(w: &Value, expected: &Value) -> bool {
+    expected.as_object().unwrap().iter().all(|(k, v)| w.get(k).map(Value::to_string) == Some(v.to_string()))
+}
+
+#[test]
+fn a_newer_phones_members_on_a_field_write_reach_a_phone_of_this_version_and_come_back_unchanged() {
+    let s = Server::start();
+    let ops = s.device("operations", "ops", None);
+    let staff = s.device("staff", "staff", None);
+    let (phone, me) = s.phone("artisan", "akinyi", None);
+    let d = phone.create_draft(basket()).unwrap();
+    phone.sync_now(None).unwrap();
+    let newer = s.another_device(&ops, &me);
+    let doc_at_depot =
+        |who: &common::Dev| s.pull_all(who).into_iter().find(|c| c["id"] == d.id.as_str()).unwrap()["body"]["doc"].clone();
+    let t = stamp_in(0);
+    let mut title = newer_write("title", "Kiondo", &t, "sw");
+    title["base"] = json!([doc_at_depot(&newer)["fields"]["title"]["hlc"]]);
+    let fields = json!({"title": title, "x_dye": newer_write("x_dye", "indigo", &t, "sw")});
+    assert_eq!(s.push(&newer, vec![json!({"kind": "draft", "id": d.id, "fields": fields})]), [None]);
+
+    // The depot sends the members on, byte for byte.
+    let feed = s
+        .http()
+        .get(format!("{}/v1/sync/pull?cursor=0&limit=1000", s.url))
+        .bearer_auth(&staff.token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(feed.contains(&format!("\"x_meta\":{}", future_value())), "{feed}");
+    for field in ["title", "x_dye"] {
+        assert!(has_members(&doc_at_depot(&staff)["fields"][field], &members(field, "sw")), "{field}");
+    }
+
+    // The phone of this version takes them in, writes another field and syncs: the depot still
+    // holds the members (a write of one field does not lose another's).
+    phone.sync_now(None).unwrap();
+    phone
+        .update_draft(&d.id, fundi_core::drafts::DraftPatch { description: Some("Kubwa".into()), ..Default::default() })
+        .unwrap();
+    phone.sync_now(None).unwrap();
+    for field in ["title", "x_dye"] {
+        assert!(has_members(&doc_at_depot(&staff)["fields"][field], &members(field, "sw")), "{field}");
+    }
+
+    // Older concurrent writes of both fields by the newer phone, with members of their own, lose
+    // at the depot and become conflicts on this phone. It keeps the current title and restores
+    // the older dye: each resolution sends the kept value on with the members it came with.
+    let older = stamp_in(-60_000);
+    let fields =
+        json!({"title": newer_write("title", "Kiondo old", &older, "en"), "x_dye": newer_write("x_dye", "madder", &older, "en")});
+    assert_eq!(s.push(&newer, vec![json!({"kind": "draft", "id": d.id, "fields": fields})]), [None]);
+    phone.sync_now(None).unwrap();
+    let conflicts = phone.list_conflicts().unwrap();
+    for (field, restore) in [("title", false), ("x_dye", true)] {
+        let c = conflicts.iter().find(|c| c.field.as_deref() == Some(field)).expect("the losing write shows as a conflict");
+        phone.resolve_conflict(&c.id, restore).unwrap();
+    }
+    let r = phone.sync_now(None).unwrap();
+    assert_eq!((r.pushed, r.refused), (2, 0), "{r:?}");
+    let doc = doc_at_depot(&newer);
+    assert!(doc["conflicts"].as_object().is_none_or(|c| c.is_empty()), "settled: {doc}");
+    let (title, dye) = (&doc["fields"]["title"], &doc["fields"]["x_dye"]);
+    assert_eq!((&title["value"], &dye["value"]), (&json!("Kiondo"), &json!("madder")));
+    assert_ne!(title["hlc"], json!(t), "written again, by the phone of this version");
+    assert!(has_members(title, &members("title", "sw")), "the kept title's members came back: {title}");
+    assert!(has_members(dye, &members("x_dye", "en")), "the restored dye's members came back: {dye}");
 }

@@ -98,8 +98,10 @@ fn check_decision(d: &Decision, m: &Mutation) {
 }
 
 /// The writes of a batch merged in its order and in reverse give one state per record (the
-/// merge depends on the set of writes only). Two different writes under one stamp are left
-/// out: no honest clock mints them.
+/// merge depends on the set of writes only), each order taken causally: a write after the
+/// writes of its field that its base names, as the depot receives them (the fold of conflicts
+/// past a field's bound relies on it, see `fundi_sync::document`). Two different writes under
+/// one stamp are left out: no honest clock mints them.
 fn converges(mutations: &[Mutation]) {
     let mut writes: BTreeMap<(&str, &str), Vec<&FieldWrite>> = BTreeMap::new();
     for m in mutations {
@@ -127,8 +129,42 @@ fn converges(mutations: &[Mutation]) {
             }
             doc
         };
-        let forward = merge(&mut writes.iter());
-        let backward = merge(&mut writes.iter().rev());
+        let forward = causal(writes.iter().copied());
+        let backward = causal(writes.iter().rev().copied());
+        let (forward, backward) = (merge(&mut forward.iter()), merge(&mut backward.iter()));
         assert_eq!(forward, backward, "the merge depends on the order of the writes");
     }
+}
+
+/// `order` rearranged so that each write comes after the writes of its field that its base
+/// names, otherwise as given (Kahn's algorithm, earliest first; bases are older than their
+/// write, so there is no cycle).
+fn causal<'a>(order: impl Iterator<Item = (&'a str, &'a FieldWrite)>) -> Vec<(&'a str, &'a FieldWrite)> {
+    let order: Vec<(&str, &FieldWrite)> = order.collect();
+    let mut at: BTreeMap<(&str, fundi_sync::hlc::Timestamp), Vec<usize>> = BTreeMap::new();
+    for (i, (name, w)) in order.iter().enumerate() {
+        at.entry((name, w.hlc)).or_default().push(i);
+    }
+    let mut waits_for = vec![0usize; order.len()];
+    let mut unblocks: Vec<Vec<usize>> = vec![vec![]; order.len()];
+    for (i, (name, w)) in order.iter().enumerate() {
+        for b in &w.base {
+            for &j in at.get(&(*name, *b)).into_iter().flatten() {
+                waits_for[i] += 1;
+                unblocks[j].push(i);
+            }
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> = (0..order.len()).filter(|i| waits_for[*i] == 0).collect();
+    let mut out = Vec::with_capacity(order.len());
+    while let Some(i) = ready.pop_first() {
+        out.push(order[i]);
+        for &k in &unblocks[i] {
+            waits_for[k] -= 1;
+            if waits_for[k] == 0 {
+                ready.insert(k);
+            }
+        }
+    }
+    out
 }

@@ -73,12 +73,8 @@ impl MemFacts {
         let mut m = Mutation::new(Kind::Draft, DRAFT);
         m.counter = 1;
         let fields = [("title", json!("Kikapu")), ("price", json!(150_000)), ("category", json!("baskets"))];
-        m.fields = Some(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), FieldWrite { value: v, hlc: stamp(NOW - 60_000), base: vec![] }))
-                .collect(),
-        );
+        m.fields =
+            Some(fields.into_iter().map(|(k, v)| (k.to_string(), FieldWrite::new(v, stamp(NOW - 60_000), vec![]))).collect());
         let me = Caller { account_id: ARTISAN.into(), role: Role::Artisan };
         let d = decide(&f, &me, device_of(Role::Artisan), 0, &m, NOW).expect("the seed draft is valid").expect("stored");
         f.store(d, device_of(Role::Artisan));

@@ -8,8 +8,10 @@
 //!   decisions stored the way the depot stores them (through their JSON text).
 //! - [`real_depot`]: a real depot store in a temporary directory with one enrolled device per
 //!   role, its axum router driven in-process (no sockets).
-//! - [`fake_depot`]: a loopback HTTP server that answers a real phone store's sync with pages
-//!   given by the fuzzer.
+//! - [`fake_depot`]: a loopback HTTPS server (its own self-signed key) that enrolls a real phone
+//!   store through the real key exchange and answers its sync with pages given by the fuzzer.
+//! - [`pull_page`]: the `pull_page_apply` harness (with [`fake_depot`], also compiled into
+//!   core's regression tests, which replay the kept inputs with the strict views on).
 //!
 //! [`DepotFacts`]: fundi_sync::depot::DepotFacts
 
@@ -23,4 +25,5 @@ pub mod http;
 
 pub mod facts;
 pub mod fake_depot;
+pub mod pull_page;
 pub mod real_depot;

@@ -1,14 +1,21 @@
 //! A real depot: its SQLite store in a temporary directory, one enrolled device per role (the
-//! device ids of [`crate::facts::device_of`]), and its axum router called in-process.
+//! device ids of [`crate::facts::device_of`]), and its axum router called in-process. There is
+//! no socket, so no TLS: the router is given a fixed key fingerprint ([`fingerprint`]) to bind
+//! enrollments to, and each request carries the client address the depot's listener would have
+//! put in it (`ConnectInfo<PeerAddr>`: the enrollment handlers count wrong codes per address).
 
 use crate::facts::device_of;
-use crate::http;
+use crate::http::{self, tls::PeerAddr, Identity};
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::{orders, push, Db, DEFAULT_TOKEN_TTL_MS};
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::Router;
+use fundi_sync::enrollment::{code_id, code_secret, normalize_code};
 use fundi_sync::hlc::{wall_clock_ms, Timestamp};
+use fundi_sync::identity::KeyFingerprint;
 use fundi_sync::Role;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use tower::ServiceExt;
 
@@ -23,8 +30,18 @@ pub struct RealDepot {
     rt: tokio::runtime::Runtime,
     router: Router,
     devices: Vec<(Role, Device)>,
+    /// The public names (first groups) of the codes the setup used.
+    pub setup_code_ids: Vec<String>,
     _dir: tempfile::TempDir,
 }
+
+/// The fingerprint of the key this depot "serves" (what its enrollments are bound to).
+pub fn fingerprint() -> KeyFingerprint {
+    KeyFingerprint::of_spki(b"fuzz depot")
+}
+
+/// The client address of requests that do not say otherwise.
+pub const LOOPBACK: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 40000);
 
 /// One depot per fuzzing process (its state grows with the run, as a real depot's does).
 pub fn shared() -> &'static RealDepot {
@@ -53,13 +70,18 @@ impl RealDepot {
         let db = Arc::new(Db::open(&dir.path().join("depot")).expect("open the depot store"));
         let operator = Caller::local_operator();
         let mut devices = vec![];
+        let mut setup_code_ids = vec![];
         let mut mentor = None;
         for role in [Role::Mentor, Role::Artisan, Role::Staff, Role::Operations] {
             let request = NewEnrollment { role, name: format!("Fuzz {}", role.code()), mentor_id: mentor.clone() };
             let code = db.write(|tx| accounts::enroll(tx, &operator, request)).expect("enroll");
             let device_id = device_of(role).to_string();
+            // What the depot's enrollment handler does once the key exchange proved the code.
+            let normalized = normalize_code(&code.code).expect("the depot issues well-formed codes");
+            setup_code_ids.push(code_id(&normalized).to_string());
+            let secret = code_secret(&normalized);
             let cred =
-                db.write(|tx| accounts::exchange_code(tx, &code.code, &device_id, DEFAULT_TOKEN_TTL_MS)).expect("exchange code");
+                db.write(|tx| accounts::exchange_code(tx, &secret, &device_id, DEFAULT_TOKEN_TTL_MS)).expect("exchange code");
             if role == Role::Mentor {
                 mentor = Some(cred.account_id.clone());
             }
@@ -88,18 +110,43 @@ impl RealDepot {
         let list = [new_order("S-1", Some(artisan.account_id.clone())), new_order("S-2", None)];
         orders::import(&db, &operator, &list).expect("import the seed orders");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let router = http::router(db.clone(), http::MAX_BODY);
-        RealDepot { db, rt, router, devices, _dir: dir }
+        let router = http::router(db.clone(), http::MAX_BODY, Identity { fingerprint: fingerprint(), next_key: None });
+        RealDepot { db, rt, router, devices, setup_code_ids, _dir: dir }
+    }
+
+    /// Use up `code` if it is still unused (with a device of its own), as the depot's
+    /// enrollment handler would. A harness's chore, not a check: every live code's public name
+    /// (16 bits) is unique, and the depot looks for a free one until it finds one, so a long
+    /// run that left every code it issued unused would end with the depot looking forever.
+    pub fn retire_code(&self, code: &str) {
+        let Ok(normalized) = normalize_code(code) else { return };
+        let secret = code_secret(&normalized);
+        let device = fundi_sync::ids::new_id();
+        let _ = self.db.write(|tx| accounts::exchange_code(tx, &secret, &device, DEFAULT_TOKEN_TTL_MS));
     }
 
     pub fn device(&self, role: Role) -> &Device {
         &self.devices.iter().find(|(r, _)| *r == role).expect("a device per role").1
     }
 
-    /// One request through the depot's router. `None`: `uri` is not a valid request target
-    /// (the HTTP layer refuses it before any route sees it).
+    /// One request through the depot's router, from [`LOOPBACK`]. `None`: `uri` is not a valid
+    /// request target (the HTTP layer refuses it before any route sees it).
     pub fn call(&self, method: &str, uri: &str, token: Option<&str>, gzip: bool, body: Vec<u8>) -> Option<Answer> {
-        let mut req = axum::http::Request::builder().method(method).uri(uri);
+        self.call_from(LOOPBACK, method, uri, token, gzip, body)
+    }
+
+    /// One request through the depot's router from the client address `peer`.
+    pub fn call_from(
+        &self,
+        peer: SocketAddr,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        gzip: bool,
+        body: Vec<u8>,
+    ) -> Option<Answer> {
+        // What `into_make_service_with_connect_info::<PeerAddr>` puts in every request.
+        let mut req = axum::http::Request::builder().method(method).uri(uri).extension(ConnectInfo(PeerAddr(peer)));
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }

@@ -9,7 +9,10 @@
 //! - [`Migrations`]: numbered SQL migrations, the version kept in `PRAGMA user_version`, all
 //!   pending ones applied in one transaction, and a typed [`Error::NewerSchema`] for a file
 //!   written by a newer build (refused and left untouched).
-//! - [`testing`]: the upgrade-equals-fresh check each crate runs over its own migrations.
+//! - [`testing`]: the upgrade-equals-fresh check each crate runs over its own migrations, and
+//!   (feature `testing`, for tests only) the fault VFS that fails the n-th write or fsync of a
+//!   database with a full disk's or a failing disk's error, over the VFS shim the kill tests'
+//!   crash VFS also uses.
 //! - [`crash_point()`]: named places where a kill test makes the process die on purpose (armed by
 //!   an environment variable; a no-op otherwise).
 
@@ -62,12 +65,27 @@ pub fn configure(conn: &Connection, options: &Options) -> Result<(), Error> {
     // The first statement that reads the file header: a non-database fails here with NOTADB.
     // SQLite answers with the mode it actually set, which is not WAL on media that cannot hold
     // the shared-memory file; running in another mode would quietly change the crash guarantees.
-    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    let mode = journal_mode_wal(conn)?;
     if mode != "wal" && mode != "memory" {
         return Err(Error::JournalMode(mode));
     }
     conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
     Ok(())
+}
+
+/// `PRAGMA journal_mode=WAL`, run to its end. On a new file the switch is a write transaction
+/// that commits when the statement ends, after it has answered "wal": read only its row (as
+/// `query_row` does) and a failed commit (a full disk) is lost in the statement's reset,
+/// leaving the connection in the rollback-journal mode while the answer said WAL.
+fn journal_mode_wal(conn: &Connection) -> Result<String, Error> {
+    let mut stmt = conn.prepare("PRAGMA journal_mode=WAL")?;
+    let mut rows = stmt.query([])?;
+    let mode: String = match rows.next()? {
+        Some(row) => row.get(0)?,
+        None => return Err(Error::JournalMode(String::new())),
+    };
+    while rows.next()?.is_some() {}
+    Ok(mode)
 }
 
 #[cfg(test)]
@@ -102,6 +120,27 @@ mod tests {
         assert_eq!(pragma(&conn, "synchronous"), "1");
         assert_eq!(pragma(&conn, "foreign_keys"), "1");
         assert_eq!(pragma(&conn, "busy_timeout"), "5000");
+    }
+
+    /// Switching a new file to WAL writes it: a failure there is an error of `open`, not a
+    /// connection left in another journal mode behind an answer that said WAL.
+    #[test]
+    fn a_write_failing_while_a_new_file_switches_to_wal_fails_the_open() {
+        use crate::testing::fault_vfs::{self, Plan};
+        let dir = tempfile::tempdir().unwrap();
+        for n in 1..=3 {
+            let path = dir.path().join(format!("new-{n}.db"));
+            let armed = fault_vfs::arm(&path, Plan::io_error(n));
+            let result = open(&path, &Options::default());
+            assert!(armed.fired());
+            drop(armed);
+            match result {
+                Err(Error::Sqlite(e)) => assert_eq!(e.sqlite_error_code(), Some(ErrorCode::SystemIoFailure), "{n}: {e}"),
+                Err(e) => panic!("{n}: {e:?}"),
+                Ok(conn) => panic!("{n}: opened in journal mode {}", pragma(&conn, "journal_mode")),
+            }
+            assert_eq!(pragma(&open(&path, &Options::default()).unwrap(), "journal_mode"), "wal");
+        }
     }
 
     #[test]

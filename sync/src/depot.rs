@@ -4,6 +4,10 @@
 //! [`decide`], and writes the [`Decision`] with the answer and the device's counter in one
 //! transaction. Nothing here reads a clock, a file or a socket: the depot's wall clock comes in
 //! as an argument, so tests run every rule in memory (see `tests` and `phone::tests`).
+//!
+//! Scope (ADR 0012): [`viewers`] says which accounts see a record because of who owns it, and
+//! [`scope_change`] who stops and who starts seeing it when that changes; [`is_tombstone`]
+//! says which records the depot may prune after its retention horizon.
 
 use crate::access::{may_append_stock, may_read, may_write_field, Relation, Role};
 use crate::document::{DocState, FieldOutcome};
@@ -11,15 +15,17 @@ use crate::fields::{check_draft_field, check_profile_field};
 use crate::hlc::Timestamp;
 use crate::ids;
 use crate::limits::{
-    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, CONFLICTS_PER_FIELD_MAX, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX,
-    PUSH_BATCH_MAX,
+    BASE_STAMPS_MAX, CLOCK_AHEAD_MAX_MS, COUNTER_MAX, DOCUMENT_MAX_BYTES, FIELDS_PER_DOCUMENT_MAX, PUSH_BATCH_MAX,
 };
 use crate::wire::{
-    CommandBody, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection, StockBody,
-    PROTOCOL_VERSION,
+    CommandBody, Extra, Kind, LedgerEntry, Mutation, MutationResult, Op, OrderBody, PushRequest, RejectCode, Rejection,
+    StockBody, PROTOCOL_VERSION,
 };
-use crate::workflow::{apply_order_command, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus};
+use crate::workflow::{
+    apply_order_command, assigned_artisan, draft_step, order_step, DraftCommand, DraftStatus, OrderCommand, OrderStatus,
+};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// Who is calling, as the depot authenticated them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +59,11 @@ pub trait DepotFacts {
     type Error;
     fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, Self::Error>;
     fn account(&self, id: &str) -> Result<Option<AccountFacts>, Self::Error>;
+    /// Whether the record was deleted and its tombstone pruned (it may never exist again). A
+    /// depot that never prunes answers no.
+    fn pruned(&self, _kind: Kind, _id: &str) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
 }
 
 /// What to store for an applied mutation: the record's new state, moved to the feed's head.
@@ -139,7 +150,7 @@ fn not_found() -> Rejection {
 
 /// The blobs a stored record refers to (content hashes): a draft's photo list, its current
 /// value and every value kept as a conflict (a losing list may still be chosen back). The depot
-/// takes uploads of these bytes and serves them, by who may write or read the record (ADR 0012).
+/// takes uploads of these bytes and serves them, by who may write or read the record (ADR 0013).
 pub fn blob_refs(kind: Kind, body: &Value) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
     if kind != Kind::Draft {
@@ -206,6 +217,10 @@ where
         return Err(rej(RejectCode::Malformed, "record ids are UUIDs").into());
     }
     let existing = facts.record(kind, &m.id).map_err(Refusal::Failed)?;
+    // A write to a deleted record whose tombstone was pruned would create it again.
+    if existing.is_none() && facts.pruned(kind, &m.id).map_err(Refusal::Failed)? {
+        return Err(rej(RejectCode::Gone, "this record was deleted").into());
+    }
     // The phone already holds the state this change builds on (it pulled it, or the latest
     // change was its own clean one): do not echo the result back.
     let seen_before = existing.as_ref().is_none_or(|r| r.seq <= cursor || r.last_device.as_deref() == Some(device_id));
@@ -260,11 +275,6 @@ where
                 may_write_field(caller.role, rel, kind, status, name)?;
                 let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
                 clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
-                if doc.conflicts.get(name.as_str()).is_some_and(|c| c.len() > CONFLICTS_PER_FIELD_MAX) {
-                    return Err(
-                        rej(RejectCode::Invalid, "too many unresolved conflicts on this field: resolve them first").into()
-                    );
-                }
             }
             if doc.fields.len() > FIELDS_PER_DOCUMENT_MAX {
                 return Err(rej(RejectCode::Invalid, "too many fields").into());
@@ -325,13 +335,10 @@ where
     let cmd = OrderCommand::from_code(&c.name).ok_or_else(|| rej(RejectCode::Malformed, "unknown command"))?;
     let from = OrderStatus::from_code(&order.status).ok_or_else(|| internal("status"))?;
     let to = order_step(from, cmd, caller.role, rel)?;
+    cmd.check_args(&c.args)?;
     let mut owner = stored.owner;
     if cmd == OrderCommand::Assign {
-        let artisan = c
-            .args
-            .get("artisan_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| rej(RejectCode::Invalid, "assign needs artisan_id"))?;
+        let artisan = assigned_artisan(&c.args).unwrap_or_default();
         match facts.account(artisan).map_err(Refusal::Failed)? {
             Some(a) if a.role == Role::Artisan => {}
             _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),
@@ -366,13 +373,47 @@ where
     }
     let product = facts.record(Kind::Draft, &e.product_id).map_err(Refusal::Failed)?.ok_or_else(not_found)?;
     let owner = product.owner.unwrap_or_default();
-    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone() }).expect("entries serialize");
+    let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone(), extra: Extra::new() })
+        .expect("entries serialize");
     Ok(Some(Decision { kind: Kind::Stock, id: id.to_string(), owner: Some(owner), body, state: None, echo_to_sender: true }))
 }
 
 /// The stamps of an applied mutation the depot's clock observes (so its later stamps sort after).
 pub fn stamps_to_observe(m: &Mutation) -> Vec<Timestamp> {
     m.stamps()
+}
+
+/// Whether a stored record is a tombstone, which the depot may prune once it is older than its
+/// retention horizon: a draft whose `deleted` field is true. (A cancelled order is a state the
+/// artisan is shown, not a deletion.)
+pub fn is_tombstone(kind: Kind, body: &Value) -> bool {
+    kind == Kind::Draft && body["doc"]["fields"][crate::fields::DRAFT_DELETED]["value"] == json!(true)
+}
+
+/// The accounts that see a record of artisan `owner` because of who they are: the artisan and
+/// her mentor. Staff and operations see every record, so they never enter or leave a scope; a
+/// record with no owner (an unassigned order) is theirs alone.
+pub fn viewers<F: DepotFacts>(facts: &F, owner: Option<&str>) -> Result<BTreeSet<String>, F::Error> {
+    let Some(owner) = owner else { return Ok(BTreeSet::new()) };
+    let mut out = BTreeSet::from([owner.to_string()]);
+    if let Some(mentor) = facts.account(owner)?.and_then(|a| a.mentor_id) {
+        out.insert(mentor);
+    }
+    Ok(out)
+}
+
+/// Who stops and who starts seeing a record when its viewers go from `before` to `after`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScopeChange {
+    /// Each gets a scope exit: its phones remove the record.
+    pub lost: Vec<String>,
+    /// Each must receive the record although its cursor may be past the record's place in the
+    /// feed: the record moves to the feed's head.
+    pub gained: Vec<String>,
+}
+
+pub fn scope_change(before: &BTreeSet<String>, after: &BTreeSet<String>) -> ScopeChange {
+    ScopeChange { lost: before.difference(after).cloned().collect(), gained: after.difference(before).cloned().collect() }
 }
 
 #[cfg(test)]
@@ -393,6 +434,7 @@ mod tests {
     struct Facts {
         records: BTreeMap<(Kind, String), StoredRecord>,
         accounts: BTreeMap<String, AccountFacts>,
+        pruned: BTreeSet<(Kind, String)>,
     }
 
     impl DepotFacts for Facts {
@@ -402,6 +444,9 @@ mod tests {
         }
         fn account(&self, id: &str) -> Result<Option<AccountFacts>, String> {
             Ok(self.accounts.get(id).cloned())
+        }
+        fn pruned(&self, kind: Kind, id: &str) -> Result<bool, String> {
+            Ok(self.pruned.contains(&(kind, id.to_string())))
         }
     }
 
@@ -419,7 +464,7 @@ mod tests {
 
     fn write(field: &str, value: Value, ms: u64) -> Mutation {
         let mut fields = BTreeMap::new();
-        fields.insert(field.to_string(), FieldWrite { value, hlc: ts(ms), base: vec![] });
+        fields.insert(field.to_string(), FieldWrite::new(value, ts(ms), vec![]));
         Mutation {
             counter: 1,
             kind: "draft".into(),
@@ -484,13 +529,20 @@ mod tests {
         let me = who(ARTISAN, Role::Artisan);
         let d = decide(&f, &me, DEVICE, 0, &write("title", json!("newest"), NOW), NOW).unwrap().unwrap();
         store(&mut f, d, 1);
-        // Each older write of the same field loses and is kept as a conflict, up to the limit.
-        for i in 0..CONFLICTS_PER_FIELD_MAX as u64 {
+        // Each older write of the same field loses and is kept as a conflict, up to the limit;
+        // past it the oldest are folded away, counted, and no write is refused.
+        let keep = crate::limits::CONFLICTS_PER_FIELD_MAX as u64;
+        for i in 0..keep + 12 {
             let d = decide(&f, &me, DEVICE, 0, &write("title", json!(format!("old {i}")), NOW - 1000 + i), NOW).unwrap().unwrap();
             store(&mut f, d, 2 + i);
         }
-        let one_more = write("title", json!("one too many"), NOW - 2000);
-        assert_eq!(code(decide(&f, &me, DEVICE, 0, &one_more, NOW)), RejectCode::Invalid);
+        let one_more = write("title", json!("older still"), NOW - 2000);
+        let d = decide(&f, &me, DEVICE, 0, &one_more, NOW).unwrap().unwrap();
+        assert!(!d.echo_to_sender, "its sender learns it was folded away");
+        let doc: DocState = serde_json::from_value(d.body["doc"].clone()).unwrap();
+        assert_eq!((doc.conflicts["title"].len(), doc.folded_count("title")), (8, 13));
+        assert_eq!(doc.conflicts["title"].keys().next(), Some(&ts(NOW - 1000 + 12)), "the newest eight kept");
+        store(&mut f, d, 50);
         // Many fields of maximal size: the document stops growing at its limit.
         let big = json!("x".repeat(crate::limits::FIELD_VALUE_MAX_BYTES - 16));
         let mut refused = false;
@@ -623,11 +675,8 @@ mod tests {
         let stored =
             StoredRecord { owner: None, body: serde_json::to_value(&order).unwrap(), state: None, seq: 1, last_device: None };
         let ops = who("ops", Role::Operations);
-        let assign = |to: &str| CommandBody {
-            name: "assign".into(),
-            hlc: ts(NOW),
-            args: [("artisan_id".to_string(), json!(to))].into_iter().collect(),
-        };
+        let assign =
+            |to: &str| CommandBody::new("assign", ts(NOW), [("artisan_id".to_string(), json!(to))].into_iter().collect());
         assert_eq!(code(decide_order_command(&f, &ops, id, stored.clone(), &assign(MENTOR), false)), RejectCode::Invalid);
         let d = decide_order_command(&f, &ops, id, stored, &assign(ARTISAN), false).unwrap();
         assert_eq!(d.owner.as_deref(), Some(ARTISAN));
@@ -637,7 +686,7 @@ mod tests {
             kind: "order".into(),
             id: id.into(),
             fields: None,
-            command: Some(CommandBody { name: "accept".into(), hlc: ts(NOW), args: Extra::new() }),
+            command: Some(CommandBody::new("accept", ts(NOW), Extra::new())),
             entry: None,
             extra: Extra::new(),
         };
@@ -659,5 +708,48 @@ mod tests {
         assert_eq!(refs, expected);
         assert!(blob_refs(Kind::Profile, &body).is_empty(), "only drafts carry photos");
         assert!(blob_refs(Kind::Draft, &json!({"status": "draft"})).is_empty());
+    }
+
+    #[test]
+    fn a_write_to_a_pruned_record_is_refused_gone_and_creates_nothing() {
+        let mut f = facts();
+        let me = who(ARTISAN, Role::Artisan);
+        let d = decide(&f, &me, DEVICE, 0, &write("deleted", json!(true), NOW), NOW).unwrap().unwrap();
+        assert!(is_tombstone(Kind::Draft, &d.body));
+        // The depot prunes the tombstone: the record is no more, its id is remembered.
+        f.pruned.insert((Kind::Draft, DRAFT.to_string()));
+        let late_edit = write("title", json!("edited offline"), NOW - 60_000);
+        assert_eq!(code(decide(&f, &me, DEVICE, 0, &late_edit, NOW)), RejectCode::Gone);
+        // Another id is still a new draft.
+        let other = Mutation { id: "01900000-0000-7000-8000-000000000002".into(), ..late_edit };
+        assert!(decide(&f, &me, DEVICE, 0, &other, NOW).unwrap().is_some());
+    }
+
+    #[test]
+    fn only_a_deleted_draft_is_a_tombstone() {
+        let body = |deleted: Value| json!({"owner": ARTISAN, "status": "draft", "doc": {"fields": {"deleted": {"value": deleted, "hlc": ts(1)}}}});
+        assert!(is_tombstone(Kind::Draft, &body(json!(true))));
+        assert!(!is_tombstone(Kind::Draft, &body(json!(false))), "undeleted");
+        assert!(!is_tombstone(Kind::Draft, &json!({"owner": ARTISAN, "status": "draft", "doc": {}})));
+        assert!(!is_tombstone(Kind::Profile, &body(json!(true))), "profiles are never deleted");
+        assert!(!is_tombstone(Kind::Order, &json!({"status": "cancelled"})), "a cancelled order is shown, not deleted");
+    }
+
+    #[test]
+    fn a_reassigned_record_leaves_its_artisan_and_her_mentor_unless_he_mentors_both() {
+        let mut f = facts();
+        let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+        assert_eq!(viewers(&f, Some(ARTISAN)).unwrap(), set(&[ARTISAN, MENTOR]));
+        assert_eq!(viewers(&f, None).unwrap(), set(&[]), "unassigned: staff and operations only");
+        // From a mentee of MENTOR to an artisan without a mentor.
+        let change = scope_change(&viewers(&f, Some(ARTISAN)).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
+        assert_eq!(change, ScopeChange { lost: vec![ARTISAN.into(), MENTOR.into()], gained: vec![OTHER.into()] });
+        // Between two mentees of the same mentor: he keeps it.
+        f.accounts.get_mut(OTHER).unwrap().mentor_id = Some(MENTOR.into());
+        let change = scope_change(&viewers(&f, Some(ARTISAN)).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
+        assert_eq!(change, ScopeChange { lost: vec![ARTISAN.into()], gained: vec![OTHER.into()] });
+        // First assignment of an order: nobody loses it.
+        let change = scope_change(&viewers(&f, None).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
+        assert!(change.lost.is_empty());
     }
 }

@@ -37,9 +37,10 @@ pub const FIELD_NAME_MAX_BYTES: usize = 48;
 pub const FIELD_VALUE_MAX_DEPTH: usize = 8;
 /// Stamps one field write may name as replaced (an edit names one, a conflict resolution two).
 pub const BASE_STAMPS_MAX: usize = 8;
-/// Unresolved losing values kept per field: a write that would keep more is refused (the
-/// writer's phone parks it, visible, until the conflicts are resolved), so a field cannot grow
-/// without bound by being written again and again with older stamps.
+/// Unresolved losing values kept per field: the oldest beyond it are folded away (their values
+/// dropped, their number shown as "N older versions not kept"; `document` says which, the same
+/// on every replica), so a field's values cannot grow without bound by being written again and
+/// again with older stamps, and no write is refused for it.
 pub const CONFLICTS_PER_FIELD_MAX: usize = 8;
 /// Largest merge state of one document, as the depot stores it (values, conflicts and the
 /// stamps they replaced): bounds what one write costs and what every reader downloads.

@@ -6,7 +6,11 @@
 //!   left pending). A batch the depot refuses as a whole (it cannot read it, or it is too big)
 //!   is bisected until the one mutation at fault is found and parked, so one bad item never
 //!   blocks the queue.
-//! - [`PullRound`]: the change feed, page by page, with its cursor never moving back.
+//! - [`PullRound`]: the change feed, page by page, with its cursor never moving back; after
+//!   the depot says the cursor expired (its tombstones were pruned), a full re-sync from 0
+//!   that ends in a sweep of what did not come back (ADR 0012).
+//! - [`leave_action`]: what the phone does with a record that leaves it (a scope exit, a
+//!   record refused as `gone`, one the full re-sync did not bring back).
 //! - [`decide_pulled_field`], [`pulled_review_status`]: a pulled change against this phone's
 //!   pending local writes (the very merge rule the depot runs).
 //! - [`learn_clock`], [`rebase_map`], [`restamp`]: what the depot's clock teaches, and the
@@ -76,6 +80,8 @@ pub enum FoldError {
     CursorWentBack { from: u64, to: u64 },
     #[error("a pull page of {0} changes is larger than the protocol allows")]
     PageTooLarge(usize),
+    #[error("the depot said the cursor expired twice in one sync")]
+    ExpiredAgain,
 }
 
 /// One outbox batch on its way to the depot. Make it with the pending mutations in counter
@@ -167,10 +173,17 @@ impl PushRound {
 }
 
 /// The change feed, page by page.
+///
+/// A *full* round re-syncs from 0 after the depot answered `cursor_expired`: it asks for
+/// every record in scope (`full=1`: the device's own clean writes too), and once its last page
+/// is in, [`PullRound::sweep_due`] says the phone removes what it held and did not get back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PullRound {
     cursor: u64,
     done: bool,
+    full: bool,
+    /// Whether this round has already started over after an expiry.
+    restarted: bool,
 }
 
 /// What to ask the depot for next.
@@ -179,46 +192,125 @@ pub struct PullQuery {
     pub cursor: u64,
     pub limit: usize,
     pub protocol: u32,
+    /// Part of a full re-sync: do not skip the device's own clean writes.
+    pub full: bool,
 }
 
 impl PullQuery {
     /// The request's path and query string.
     pub fn path(&self) -> String {
-        format!("/v1/sync/pull?cursor={}&limit={}&protocol={}", self.cursor, self.limit, self.protocol)
+        let full = if self.full { "&full=1" } else { "" };
+        format!("/v1/sync/pull?cursor={}&limit={}&protocol={}{full}", self.cursor, self.limit, self.protocol)
     }
 }
 
 impl PullRound {
     pub fn new(cursor: u64) -> PullRound {
-        PullRound { cursor, done: false }
+        PullRound { cursor, done: false, full: false, restarted: false }
+    }
+
+    /// A full re-sync, started or resumed at `cursor` (its marks are still on the phone).
+    pub fn full(cursor: u64) -> PullRound {
+        PullRound { full: true, ..PullRound::new(cursor) }
     }
 
     pub fn cursor(&self) -> u64 {
         self.cursor
     }
 
-    /// The next page to ask for, or `None` when the feed is drained.
-    pub fn next_query(&self) -> Option<PullQuery> {
-        (!self.done).then_some(PullQuery { cursor: self.cursor, limit: PULL_PAGE_ASKED, protocol: PROTOCOL_VERSION })
+    pub fn is_full(&self) -> bool {
+        self.full
     }
 
-    /// Check a page and move the cursor past it. The caller applies `page.changes` and stores
-    /// the returned cursor in the same transaction.
+    /// The next page to ask for, or `None` when the feed is drained.
+    pub fn next_query(&self) -> Option<PullQuery> {
+        (!self.done).then_some(PullQuery {
+            cursor: self.cursor,
+            limit: PULL_PAGE_ASKED,
+            protocol: PROTOCOL_VERSION,
+            full: self.full,
+        })
+    }
+
+    /// Check a page and move the cursor past it. The caller applies the page (exits first,
+    /// then changes) and stores the returned cursor in the same transaction.
     pub fn receive(&mut self, page: &PullResponse) -> Result<u64, FoldError> {
         if page.cursor < self.cursor {
             return Err(FoldError::CursorWentBack { from: self.cursor, to: page.cursor });
         }
-        if page.changes.len() > PULL_PAGE_MAX {
-            return Err(FoldError::PageTooLarge(page.changes.len()));
+        let entries = page.changes.len() + page.exits.len();
+        if entries > PULL_PAGE_MAX {
+            return Err(FoldError::PageTooLarge(entries));
         }
         self.cursor = page.cursor;
         self.done = !page.more;
         Ok(self.cursor)
     }
 
+    /// The depot answered `cursor_expired`: start over from 0 as a full re-sync (the caller
+    /// has marked what it holds and stored cursor 0, in one transaction). Once per round: a
+    /// second expiry means something was pruned during the re-sync; this sync then ends with
+    /// the error, and the next one starts over from the stored cursor 0.
+    pub fn restart_full(&mut self) -> Result<(), FoldError> {
+        if self.restarted {
+            return Err(FoldError::ExpiredAgain);
+        }
+        *self = PullRound { restarted: true, ..PullRound::full(0) };
+        Ok(())
+    }
+
+    /// Whether the page just received ended a full re-sync: remove, in the page's own
+    /// transaction, every marked record it did not bring back.
+    pub fn sweep_due(&self) -> bool {
+        self.full && self.done
+    }
+
     /// Stop here (another sync moved the stored cursor meanwhile; its data is as new).
     pub fn stop(&mut self) {
         self.done = true;
+    }
+}
+
+/// Why a record leaves this phone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leaving {
+    /// The depot's feed says the account no longer sees it (reassigned, mentee moved).
+    ScopeExit,
+    /// A push to it was refused `gone`: it was deleted and the depot no longer keeps it.
+    Gone,
+    /// A full re-sync ended without it: deleted or out of scope while the phone was away.
+    MissingFromFullFeed,
+}
+
+impl Leaving {
+    /// The reason given to the outbox items on the record, parked as refused (shown in the
+    /// conflicts list, where the user discards them or, if the record came back, retries).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Leaving::ScopeExit | Leaving::MissingFromFullFeed => {
+                "left_scope: this record is no longer shared with this phone (reassigned, moved to another mentor, or deleted)"
+            }
+            Leaving::Gone => "gone: this record was deleted",
+        }
+    }
+}
+
+/// What the phone does with a record that leaves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveAction {
+    /// Remove the local copy; park the record's outbox items with [`Leaving::reason`].
+    Remove,
+    /// Keep it: it has outbox items, this phone's unsynced work, whose push decides its fate.
+    KeepUnsynced,
+}
+
+/// A scope exit and a `gone` refusal are the depot's word on that very record: it goes. A
+/// record the full re-sync did not bring back goes too, unless it has outbox items (pending or
+/// refused): an artisan's unsynced work is never removed silently.
+pub fn leave_action(why: Leaving, has_outbox_items: bool) -> LeaveAction {
+    match why {
+        Leaving::MissingFromFullFeed if has_outbox_items => LeaveAction::KeepUnsynced,
+        _ => LeaveAction::Remove,
     }
 }
 

@@ -1,4 +1,4 @@
-//! Resumable uploads as both sides write them (ADR 0012): tus 1.0 with the creation, checksum,
+//! Resumable uploads as both sides write them (ADR 0013): tus 1.0 with the creation, checksum,
 //! expiration and termination extensions, each upload bound at creation to the SHA-256 of the
 //! blob it carries. Header names, the `Upload-Metadata` pair that carries the hash, the
 //! per-chunk `Upload-Checksum`, and the strict number form of `Upload-Offset` and

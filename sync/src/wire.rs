@@ -1,8 +1,11 @@
-//! Wire types of protocol version [`PROTOCOL_VERSION`]. Every struct keeps the fields it does not
-//! know in `extra` (`#[serde(flatten)]`), so a record written by a newer app passes through an
-//! older phone or server and comes back unchanged. Kinds and commands travel as strings and are
-//! parsed per mutation: one mutation of a kind this build does not know is rejected on its own,
-//! never failing the batch around it.
+//! Wire types of protocol version [`PROTOCOL_VERSION`]. Every struct that is stored and sent on
+//! (requests, mutations, field writes, commands, documents, orders, ledger entries, stock
+//! bodies) keeps the members it does not know in `extra` (`#[serde(flatten)]`), so a record
+//! written by a newer app passes through an older phone or server and comes back unchanged
+//! (`tests::unknown_members_of_everything_stored_and_sent_on_survive_a_round_trip`). Answers
+//! (`MutationResult`, `Rejection`, `Change`, `RejectionBody`) are read and acted on, never sent
+//! on. Kinds and commands travel as strings and are parsed per mutation: one mutation of a kind
+//! this build does not know is rejected on its own, never failing the batch around it.
 
 use crate::hlc::Timestamp;
 use crate::limits::FIELD_NAME_MAX_BYTES;
@@ -69,6 +72,15 @@ pub struct CommandBody {
     /// Command arguments: `artisan_id` for assign, `reason` for decline, qc_fail and cancel.
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub args: Extra,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl CommandBody {
+    /// A command made by this build.
+    pub fn new(name: &str, hlc: Timestamp, args: Extra) -> CommandBody {
+        CommandBody { name: name.to_string(), hlc, args, extra: Extra::new() }
+    }
 }
 
 /// One change a phone made, numbered by its device's counter. Exactly one of `fields`,
@@ -195,12 +207,31 @@ pub enum RejectCode {
     TooOldToReplay,
     /// The record is locked for this field (a submitted draft, an approved price).
     Locked,
+    /// The record was deleted and the depot no longer keeps it (its tombstone was pruned): it
+    /// can never be written again (ADR 0012).
+    Gone,
     /// A code from a newer server.
     #[serde(other)]
     Unknown,
 }
 
 impl RejectCode {
+    /// Every code a depot refuses with (all but `Unknown`, which only a phone reads, from a
+    /// newer depot).
+    pub const DEPOT_REFUSALS: [RejectCode; 11] = [
+        RejectCode::Forbidden,
+        RejectCode::NotFound,
+        RejectCode::IllegalTransition,
+        RejectCode::Invalid,
+        RejectCode::ClockAhead,
+        RejectCode::UnsupportedKind,
+        RejectCode::Malformed,
+        RejectCode::IdReused,
+        RejectCode::TooOldToReplay,
+        RejectCode::Locked,
+        RejectCode::Gone,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             RejectCode::Forbidden => "forbidden",
@@ -213,6 +244,7 @@ impl RejectCode {
             RejectCode::IdReused => "id_reused",
             RejectCode::TooOldToReplay => "too_old_to_replay",
             RejectCode::Locked => "locked",
+            RejectCode::Gone => "gone",
             RejectCode::Unknown => "unknown",
         }
     }
@@ -259,10 +291,25 @@ pub struct Change {
     pub body: serde_json::Value,
 }
 
+/// A record that left the caller's scope (an order reassigned to another artisan, an artisan
+/// moved to another mentor): the phone removes its copy (ADR 0012).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ScopeExit {
+    pub kind: String,
+    pub id: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct PullResponse {
     pub protocol: u32,
     pub changes: Vec<Change>,
+    /// Records that left the caller's scope, in this page's part of the feed. Omitted when
+    /// empty; a phone that does not know the field ignores it (it keeps the stale copies).
+    /// Apply them before `changes`: a record in both came back after it left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exits: Vec<ScopeExit>,
     /// Pass back as `cursor` to get what changed after this page.
     pub cursor: u64,
     /// More pages wait: pull again at once.
@@ -324,6 +371,8 @@ pub struct OrderBody {
 pub struct StockBody {
     pub owner: String,
     pub entry: LedgerEntry,
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// A refused mutation, sent back to the account that pushed it.
@@ -413,6 +462,66 @@ mod tests {
         assert_eq!(back["mutations"][0]["fields"]["title"]["value"], "Kikapu");
     }
 
+    /// Parse `text` as `T` and write it again: the same JSON, every unknown member in place.
+    fn round_trips<T: serde::de::DeserializeOwned + Serialize>(text: &str) {
+        let orig: serde_json::Value = serde_json::from_str(text).unwrap();
+        let back = serde_json::to_value(serde_json::from_str::<T>(text).unwrap()).unwrap();
+        assert_eq!(back, orig, "{}", std::any::type_name::<T>());
+    }
+
+    #[test]
+    fn unknown_members_of_everything_stored_and_sent_on_survive_a_round_trip() {
+        let t = r#""0000000003e80000000000000000000001""#;
+        let u = r#""0000000003e70000000000000000000002""#;
+        let write = format!(r#"{{"value":{{"a":[1,-2,2.5]}},"hlc":{t},"base":[{u}],"x_lang":"sw","x_n":18446744073709551615}}"#);
+        round_trips::<FieldWrite>(&write);
+        let push = format!(
+            r#"{{"protocol":1,"device_id":"d","cursor":3,"x_battery":0.5,"mutations":[
+            {{"counter":1,"kind":"draft","id":"r","fields":{{"title":{write}}},"x_origin":"camera"}},
+            {{"counter":2,"kind":"order","id":"o","command":{{"name":"accept","hlc":{t},"args":{{"x_eta":4}},"x_why":"fast"}}}},
+            {{"counter":3,"kind":"stock","id":"s","entry":{{"id":"s","product_id":"p","delta":2,"reason":"received","hlc":{t},"x_bin":"A4"}}}}]}}"#
+        );
+        round_trips::<PushRequest>(&push);
+        let doc = format!(r#"{{"fields":{{"title":{write}}},"conflicts":{{"title":{{{u}:{write}}}}},"x_schema":2}}"#);
+        round_trips::<DocState>(&doc);
+        round_trips::<DraftBody>(&format!(r#"{{"owner":"a","status":"draft","doc":{doc},"x_tags":["new"]}}"#));
+        round_trips::<ProfileBody>(&format!(r#"{{"owner":"a","doc":{doc},"x_verified":true}}"#));
+        round_trips::<OrderBody>(&format!(
+            r#"{{"status":"new","artisan_id":null,"product":"P","quantity":1,"price_minor":5,"source":"shop","external_ref":"R","updated_hlc":{t},"x_rush":true}}"#
+        ));
+        round_trips::<StockBody>(&format!(
+            r#"{{"owner":"a","entry":{{"id":"s","product_id":"p","delta":-1,"reason":"sold","hlc":{t},"x_bin":"A4"}},"x_depot":"Kisumu"}}"#
+        ));
+    }
+
+    #[test]
+    fn scope_exits_are_omitted_when_empty_and_an_older_reader_keeps_them_aside() {
+        let page = PullResponse {
+            protocol: 1,
+            changes: vec![],
+            exits: vec![],
+            cursor: 4,
+            more: false,
+            server_time: Timestamp::default(),
+            extra: Extra::new(),
+        };
+        let text = serde_json::to_string(&page).unwrap();
+        assert!(!text.contains("exits"), "{text}");
+        let with = r#"{"protocol":1,"changes":[],"exits":[{"kind":"order","id":"o1"}],"cursor":9,"more":false,"server_time":"0000000003e80000000000000000000001"}"#;
+        let read: PullResponse = serde_json::from_str(with).unwrap();
+        assert_eq!(read.exits, vec![ScopeExit { kind: "order".into(), id: "o1".into(), extra: Extra::new() }]);
+        // A reader of the page as it was before exits existed: the field lands in its bag.
+        #[derive(Deserialize)]
+        struct OlderPage {
+            changes: Vec<Change>,
+            #[serde(flatten)]
+            extra: Extra,
+        }
+        let old: OlderPage = serde_json::from_str(with).unwrap();
+        assert!(old.changes.is_empty());
+        assert_eq!(old.extra["exits"][0]["id"], "o1");
+    }
+
     #[test]
     fn a_mutation_sets_exactly_one_operation_and_a_known_kind() {
         let m = |s: &str| serde_json::from_str::<Mutation>(s).unwrap();
@@ -427,7 +536,7 @@ mod tests {
         let long = "a".repeat(1 << 20);
         let mut fields = BTreeMap::new();
         for i in 0..20 {
-            fields.insert(format!("{long}{i:02}"), FieldWrite { value: 1.into(), hlc: Timestamp::default(), base: vec![] });
+            fields.insert(format!("{long}{i:02}"), FieldWrite::new(1.into(), Timestamp::default(), vec![]));
         }
         let m = Mutation { fields: Some(fields), ..Mutation::new(Kind::Draft, "x") };
         let summary = m.summary();

@@ -4,7 +4,7 @@
 //! conflict. The phone runs the same function to replay its pending commands over the last
 //! server state (the optimistic view).
 
-use super::wire::{RejectCode, Rejection};
+use super::wire::{Extra, RejectCode, Rejection};
 use crate::limits::COMMAND_REASON_MAX_CHARS;
 use crate::roles::{Relation, Role};
 
@@ -203,7 +203,7 @@ pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, 
     order.updated_hlc = order.updated_hlc.max(c.hlc);
     // Only an assignment names the artisan; the argument is ignored on any other command.
     if c.name == OrderCommand::Assign.code() {
-        if let Some(a) = c.args.get("artisan_id").and_then(|v| v.as_str()) {
+        if let Some(a) = assigned_artisan(&c.args) {
             order.artisan_id = Some(a.to_string());
         }
     }
@@ -221,6 +221,21 @@ impl OrderCommand {
     pub fn takes_reason(self) -> bool {
         matches!(self, OrderCommand::Decline | OrderCommand::QcFail | OrderCommand::Cancel)
     }
+
+    /// Whether `args` hold what the command needs: an assignment names the artisan. Checked
+    /// where a command is queued (the phone) and where it is applied (the depot), after the
+    /// transition table allowed it; a command without refused `Invalid`, on its own.
+    pub fn check_args(self, args: &Extra) -> Result<(), Rejection> {
+        if self == OrderCommand::Assign && assigned_artisan(args).is_none() {
+            return Err(Rejection::new(RejectCode::Invalid, "assign needs artisan_id"));
+        }
+        Ok(())
+    }
+}
+
+/// The artisan an assignment's arguments name (`artisan_id`: non-empty text), if any.
+pub fn assigned_artisan(args: &Extra) -> Option<&str> {
+    args.get("artisan_id").and_then(|v| v.as_str()).filter(|a| !a.is_empty())
 }
 
 /// Where `command` leads from `from`, whoever issues it (for replaying acknowledged commands).
@@ -259,7 +274,7 @@ mod tests {
         };
         let with_reason = |name: &str| {
             let args = [("reason".to_string(), serde_json::json!("overwritten?"))].into_iter().collect();
-            CommandBody { name: name.into(), hlc: Default::default(), args }
+            CommandBody::new(name, Default::default(), args)
         };
         apply_order_command(&mut order, OrderStatus::Accepted, &with_reason("accept"));
         assert_eq!(order.note.as_deref(), Some("deliver by Friday"));
@@ -309,6 +324,20 @@ mod tests {
         }
         assert!(allowed > 20);
         assert!(order_is_final(O::Delivered) && order_is_final(O::Cancelled) && !order_is_final(O::Shipped));
+    }
+
+    #[test]
+    fn an_assignment_names_its_artisan_and_no_other_command_needs_an_argument() {
+        let args = |v: serde_json::Value| -> Extra { serde_json::from_value(v).unwrap() };
+        for bad in
+            [args(serde_json::json!({})), args(serde_json::json!({"artisan_id": ""})), args(serde_json::json!({"artisan_id": 7}))]
+        {
+            assert_eq!(OrderCommand::Assign.check_args(&bad).unwrap_err().code, RejectCode::Invalid, "{bad:?}");
+        }
+        assert_eq!(OrderCommand::Assign.check_args(&args(serde_json::json!({"artisan_id": "a1"}))), Ok(()));
+        for &c in OrderCommand::ALL.iter().filter(|c| **c != OrderCommand::Assign) {
+            assert_eq!(c.check_args(&Extra::new()), Ok(()), "{c:?}");
+        }
     }
 
     #[test]

@@ -141,3 +141,18 @@ pub(crate) fn status(conn: &Connection) -> Result<(Option<String>, Option<Role>,
         })?;
     Ok((account_id, role.as_deref().and_then(Role::from_code), last_sync.map(|m| m as u64), last_error))
 }
+
+/// A credential as if enrolled with a depot at a made-up address, for unit tests that need an
+/// account and a role but no depot.
+#[cfg(test)]
+pub(crate) fn enroll_for_test(conn: &Connection, account_id: &str, role: fundi_sync::roles::Role) -> Result<()> {
+    let key = KeyFingerprint::of_spki(b"test");
+    let credential = DeviceCredential {
+        account_id: account_id.into(),
+        role,
+        device_id: "d".into(),
+        token: "t".into(),
+        token_expires_ms: u64::MAX / 2,
+    };
+    set_credential(conn, PinnedDepot { url: "https://depot", key: &key, cert: b"" }, &credential)
+}

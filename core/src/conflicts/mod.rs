@@ -1,7 +1,8 @@
 //! Conflicts the user settles: a field's losing concurrent value (restore it, or keep the
 //! current one), a change of this phone's the depot refused (retry it with fresh stamps, or
 //! discard it), and a refusal of this account's other device (dismiss it). Nothing is ever
-//! dropped silently. `db.rs` is the only code touching the `conflicts` table.
+//! dropped silently: when a field gathered more concurrent values than it keeps, its conflicts
+//! say how many older ones were folded away. `db.rs` is the only code touching the `conflicts` table.
 
 pub(crate) mod db;
 mod model;
@@ -30,7 +31,7 @@ impl Store {
                     outbox::ItemState::Pending => None,
                 };
                 let (id, kind, record_id) = (format!("outbox:{}", item.counter), item.kind, item.record_id);
-                out.push(ConflictItem { id, kind, record_id, field: None, value: Some(item.summary), reason });
+                out.push(ConflictItem { id, kind, record_id, field: None, value: Some(item.summary), reason, folded: 0 });
             }
             Ok(out)
         })
@@ -46,10 +47,12 @@ impl Store {
         self.write(|tx| {
             let row = db::get(tx, id)?.ok_or(Error::NotFound { kind: "conflict" })?;
             if let (Some(field), Some(loser), Kind::Draft) = (row.field, row.loser, row.kind) {
-                let current_stamp = drafts::db::draft_stamps(tx, &row.record_id)?.get(&field).copied().unwrap_or_default();
-                let current_value = drafts::db::field_value(tx, &row.record_id, &field)?.unwrap_or(serde_json::Value::Null);
+                // The current write as held here, with the members a newer app put on it: the
+                // resolution sends the kept value on with them.
+                let current = drafts::db::field_write(tx, &row.record_id, &field)?
+                    .unwrap_or_else(|| FieldWrite::new(serde_json::Value::Null, Default::default(), vec![]));
                 let mut doc = DocState::default();
-                doc.apply(&field, FieldWrite { value: current_value, hlc: current_stamp, base: vec![] }).map_err(corrupt)?;
+                doc.apply(&field, current).map_err(corrupt)?;
                 doc.apply(&field, loser.clone()).map_err(corrupt)?;
                 let now = stamp(tx)?;
                 let write = doc.resolution(&field, loser.hlc, restore, now).ok_or(Error::NotFound { kind: "conflict" })?;
@@ -57,6 +60,7 @@ impl Store {
                     drafts::db::store_field_write(tx, &row.record_id, &field, &write)?;
                 } else {
                     drafts::db::record_field_stamp(tx, &row.record_id, &field, &now.to_string())?;
+                    drafts::db::record_field_members(tx, &row.record_id, &field, &write.extra)?;
                 }
                 let mut w = BTreeMap::new();
                 w.insert(field, write);

@@ -13,4 +13,7 @@ pub struct ConflictItem {
     pub value: Option<String>,
     /// Why the depot refused (refusals only).
     pub reason: Option<String>,
+    /// For a field's losing value: how many older concurrent values of the field were not kept
+    /// (a field keeps at most 8; the UI says "N older versions not kept"). 0 otherwise.
+    pub folded: u32,
 }

@@ -10,7 +10,7 @@ use crate::storage::StorageError;
 use fundi_sync::drafts::Category;
 use fundi_sync::fields::{DRAFT_DELETED, DRAFT_PHOTOS};
 use fundi_sync::hlc::Timestamp;
-use fundi_sync::{FieldWrite, Kind, Mutation};
+use fundi_sync::{Extra, FieldWrite, Kind, Mutation};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -21,15 +21,44 @@ fn corrupt<T>(_: T) -> Error {
     Error::Storage(StorageError::Corrupt)
 }
 
-/// Record that `field` of draft `id` was last written at `hlc` (text form). The one writer of
-/// `field_versions`.
+/// Record that `field` of draft `id` was last written at `hlc` (text form), by a write without
+/// members this build does not know (set them after with [`record_field_members`]). With it,
+/// the one writer of `field_versions`.
 pub(crate) fn record_field_stamp(conn: &Connection, id: &str, field: &str, hlc: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc",
+         ON CONFLICT (record_kind, record_id, field) DO UPDATE SET hlc = excluded.hlc, extra = NULL",
         params![KIND, id, field, hlc],
     )?;
     Ok(())
+}
+
+/// Keep the members a newer app put on the field's current write, to send them on with it.
+pub(crate) fn record_field_members(conn: &Connection, id: &str, field: &str, extra: &Extra) -> Result<()> {
+    let text = (!extra.is_empty()).then(|| serde_json::to_string(extra).expect("json"));
+    conn.execute(
+        "UPDATE field_versions SET extra = ?1 WHERE record_kind = ?2 AND record_id = ?3 AND field = ?4",
+        params![text, KIND, id, field],
+    )?;
+    Ok(())
+}
+
+/// A draft field's current write as this phone holds it: its value in wire form, its stamp and
+/// the members a newer app put on it (what a conflict's resolution sends on).
+pub(crate) fn field_write(conn: &Connection, id: &str, field: &str) -> Result<Option<FieldWrite>> {
+    let row: Option<(String, Option<String>)> = conn
+        .query_row(
+            "SELECT hlc, extra FROM field_versions WHERE record_kind = ?1 AND record_id = ?2 AND field = ?3",
+            params![KIND, id, field],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (Some(value), Some((hlc, extra))) = (field_value(conn, id, field)?, row) else { return Ok(None) };
+    let extra = match extra {
+        Some(text) => serde_json::from_str(&text).map_err(corrupt)?,
+        None => Extra::new(),
+    };
+    Ok(Some(FieldWrite { value, hlc: hlc.parse().map_err(corrupt)?, base: vec![], extra }))
 }
 
 /// The stamps of a draft's fields now (taken before an edit: they are the edit's bases).
@@ -82,7 +111,11 @@ pub(crate) fn unsubmit(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// A draft field's current value as it travels (the column's value in wire form).
+/// The synced fields that live in a column of `drafts` (see [`column_value`]).
+const COLUMN_FIELDS: [&str; 6] = ["title", "description", "materials", "category", "price", "weekly_capacity"];
+
+/// A draft field's current value as it travels (the column's value in wire form; for a known
+/// field whose value this build cannot hold in its column, the value as it came).
 pub(crate) fn field_value(conn: &Connection, id: &str, field: &str) -> Result<Option<Value>> {
     type Row = (String, String, String, String, i64, i64, Option<String>, String);
     let row: Option<Row> = conn
@@ -94,6 +127,12 @@ pub(crate) fn field_value(conn: &Connection, id: &str, field: &str) -> Result<Op
         )
         .optional()?;
     let Some((title, description, materials, category, price, capacity, deleted, unknown)) = row else { return Ok(None) };
+    if COLUMN_FIELDS.contains(&field) {
+        let held: BTreeMap<String, FieldWrite> = serde_json::from_str(&unknown).unwrap_or_default();
+        if let Some(w) = held.get(field) {
+            return Ok(Some(w.value.clone()));
+        }
+    }
     Ok(Some(match field {
         "title" => json!(title),
         "description" => json!(description),
@@ -126,7 +165,7 @@ pub(crate) fn enqueue_write(tx: &Connection, id: &str, fields: &[&str], before: 
     for f in fields {
         let (Some(value), Some(hlc)) = (field_value(tx, id, f)?, after.get(*f)) else { continue };
         let base = before.get(*f).filter(|b| *b < hlc).copied().into_iter().collect();
-        writes.insert(f.to_string(), FieldWrite { value, hlc: *hlc, base });
+        writes.insert(f.to_string(), FieldWrite::new(value, *hlc, base));
     }
     if writes.is_empty() {
         return Ok(());
@@ -137,13 +176,19 @@ pub(crate) fn enqueue_write(tx: &Connection, id: &str, fields: &[&str], before: 
     Ok(())
 }
 
-/// The drafts-table column a synced field lives in, and its value in column form.
+/// The drafts-table column a synced field lives in, and its value in column form; `None` for a
+/// field without a column, and for a value this build cannot read back from it (a newer app's:
+/// a list of materials that are not all text, a category it does not know, a number out of
+/// range, ...).
 fn column_value(field: &str, v: &Value) -> Option<(&'static str, rusqlite::types::Value)> {
     use rusqlite::types::Value as V;
     Some(match field {
         "title" => ("title", V::Text(v.as_str()?.to_string())),
         "description" => ("description", V::Text(v.as_str()?.to_string())),
-        "materials" => ("materials", V::Text(serde_json::to_string(v.as_array()?).ok()?)),
+        "materials" => {
+            let list = v.as_array().filter(|l| l.iter().all(Value::is_string))?;
+            ("materials", V::Text(serde_json::to_string(list).ok()?))
+        }
         "category" => ("category", V::Text(Category::from_code(v.as_str()?)?.code().to_string())),
         "price" => ("price_minor", V::Integer(v.as_i64()?)),
         "weekly_capacity" => ("weekly_capacity", V::Integer(v.as_u64().filter(|n| *n <= u32::MAX as u64)? as i64)),
@@ -154,6 +199,22 @@ fn column_value(field: &str, v: &Value) -> Option<(&'static str, rusqlite::types
 /// Whether the draft has a row (live or deleted).
 pub(crate) fn exists(conn: &Connection, id: &str) -> Result<bool> {
     Ok(conn.query_row("SELECT COUNT(*) FROM drafts WHERE id = ?1", [id], |r| r.get::<_, i64>(0))? > 0)
+}
+
+/// The ids of every draft of this phone's account, live or deleted.
+pub(crate) fn ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare("SELECT id FROM drafts")?;
+    let ids = s.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Forget a draft entirely: its row, its field stamps and its photo list (the photo files go
+/// with the next garbage collection). For a draft the depot no longer keeps.
+pub(crate) fn remove(conn: &Connection, id: &str) -> Result<()> {
+    super::photos::unlink_draft(conn, id)?;
+    conn.execute("DELETE FROM field_versions WHERE record_kind = ?1 AND record_id = ?2", params![KIND, id])?;
+    conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
+    Ok(())
 }
 
 /// A row for a draft made on another phone of this account (or before a reinstall), filled
@@ -168,27 +229,45 @@ pub(crate) fn insert_pulled(conn: &Connection, id: &str, created: Timestamp) -> 
 }
 
 /// Store one field write of one of this phone's own drafts (pulled from the depot, or a
-/// restored conflict value), with its stamp. Fields this build does not know are kept as they
-/// came, and sent back unchanged.
+/// restored conflict value), with its stamp and the members a newer app put on it. Fields this
+/// build does not know are kept as they came, and sent back unchanged. So is a value of a known
+/// field that this build cannot hold in its column: decided here, as it arrives, the draft is
+/// then held for a newer app (left out of the views, counted by the sync status) until a value
+/// it can hold comes.
 pub(crate) fn store_field_write(tx: &Connection, id: &str, field: &str, w: &FieldWrite) -> Result<()> {
     let hlc = w.hlc.to_string();
     if field == DRAFT_DELETED {
         let deleted = w.value.as_bool().unwrap_or(false);
         tx.execute("UPDATE drafts SET deleted_hlc = ?1 WHERE id = ?2", params![deleted.then_some(&hlc), id])?;
-    } else if let Some((column, value)) = column_value(field, &w.value) {
-        tx.execute(&format!("UPDATE drafts SET {column} = ?1 WHERE id = ?2"), params![value, id])?;
     } else {
         let json: String = tx.query_row("SELECT unknown_fields FROM drafts WHERE id = ?1", [id], |r| r.get(0))?;
         let mut unknown: BTreeMap<String, FieldWrite> = serde_json::from_str(&json).unwrap_or_default();
-        unknown.insert(field.to_string(), w.clone());
+        match column_value(field, &w.value) {
+            Some((column, value)) => {
+                tx.execute(&format!("UPDATE drafts SET {column} = ?1 WHERE id = ?2"), params![value, id])?;
+                unknown.remove(field);
+            }
+            None => {
+                unknown.insert(field.to_string(), w.clone());
+            }
+        }
+        let held = unknown.keys().any(|k| COLUMN_FIELDS.contains(&k.as_str()));
         tx.execute(
-            "UPDATE drafts SET unknown_fields = ?1 WHERE id = ?2",
-            params![serde_json::to_string(&unknown).expect("json"), id],
+            "UPDATE drafts SET unknown_fields = ?1, needs_newer_app = ?2 WHERE id = ?3",
+            params![serde_json::to_string(&unknown).expect("json"), held, id],
         )?;
     }
     record_field_stamp(tx, id, field, &hlc)?;
+    record_field_members(tx, id, field, &w.extra)?;
     tx.execute("UPDATE drafts SET updated_hlc = max(updated_hlc, ?1) WHERE id = ?2", params![hlc, id])?;
     Ok(())
+}
+
+/// Own drafts held for a newer app (not deleted).
+pub(crate) fn held_count(conn: &Connection) -> Result<u32> {
+    let n: i64 =
+        conn.query_row("SELECT COUNT(*) FROM drafts WHERE needs_newer_app = 1 AND deleted_hlc IS NULL", [], |r| r.get(0))?;
+    Ok(n as u32)
 }
 
 /// Set the review status (the depot's, once no command of this phone's is in flight).

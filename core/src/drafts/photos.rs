@@ -56,10 +56,13 @@ fn corrupt<T>(_: T) -> Error {
     Error::Storage(StorageError::Corrupt)
 }
 
-/// The draft must exist, not be deleted, and still be editable.
+/// The draft must exist, not be deleted nor held for a newer app, and still be editable.
 fn check_editable(conn: &Connection, draft_id: &str) -> Result<()> {
-    let status: Option<String> =
-        conn.query_row("SELECT status FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL", [draft_id], |r| r.get(0)).optional()?;
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL AND needs_newer_app = 0", [draft_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
     let status = DraftStatus::from_code(&status.ok_or(Error::NotFound { kind: KIND })?).ok_or_else(|| corrupt(()))?;
     if !status.is_editable() {
         return Err(Error::NotAllowed(NotAllowedReason::NotEditable { status }));
@@ -128,6 +131,13 @@ fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<
         });
     }
     Ok(out)
+}
+
+/// Take every photo off a draft that is being forgotten (`db::remove`); the files go with the
+/// next garbage collection if nothing else refers to them.
+pub(crate) fn unlink_draft(conn: &Connection, draft_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM draft_photos WHERE draft_id = ?1", [draft_id])?;
+    Ok(())
 }
 
 /// Delete photo rows no live draft refers to (and the lists of deleted drafts). Returns the

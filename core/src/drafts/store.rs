@@ -52,8 +52,9 @@ fn from_row(row: &Row<'_>) -> Result<Draft> {
     })
 }
 
+/// A live draft this build can show (one held for a newer app is not found, as in the list).
 fn load(conn: &Connection, id: &str) -> Result<Draft> {
-    let sql = format!("SELECT {COLUMNS} FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL");
+    let sql = format!("SELECT {COLUMNS} FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL AND needs_newer_app = 0");
     conn.query_row(&sql, [id], |row| Ok(from_row(row))).optional()?.ok_or(Error::NotFound { kind: KIND })?
 }
 
@@ -153,10 +154,13 @@ impl Store {
         self.read(|conn| load(conn, id))
     }
 
-    /// All live drafts, newest first (by creation).
+    /// All live drafts, newest first (by creation); those held for a newer app (a value of
+    /// theirs this build cannot show) are left out and counted by the sync status.
     pub fn list_drafts(&self) -> Result<Vec<Draft>> {
         self.read(|conn| {
-            let sql = format!("SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL ORDER BY created_hlc DESC, id DESC");
+            let sql = format!(
+                "SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL AND needs_newer_app = 0 ORDER BY created_hlc DESC, id DESC"
+            );
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], |row| Ok(from_row(row)))?;
             rows.map(|r| r?).collect()

@@ -75,8 +75,11 @@ impl Store {
     }
 
     /// Queue an order command (accept, decline, mark ready, receive, qc pass, ...). Checked
-    /// here against the optimistic state with the depot's own table, so an impossible command
-    /// is refused at once; the depot checks again against its state when it arrives.
+    /// here against the optimistic state with the depot's own table, and its arguments with the
+    /// depot's own check, so an impossible command is refused at once (typed: `Rejected`, with
+    /// the code the depot would answer); the depot checks again against its state when it
+    /// arrives. An assignment needs the artisan it names, which this call cannot pass: it is
+    /// refused `Invalid` here rather than by the depot after the next sync.
     pub fn order_command(&self, id: &str, command: OrderCommand, reason: Option<String>) -> Result<OrderView> {
         self.write(|tx| {
             let (account, role) = account::db::me(tx)?;
@@ -88,8 +91,49 @@ impl Store {
             if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
                 args.insert("reason".into(), r.trim().chars().take(COMMAND_REASON_MAX_CHARS).collect::<String>().into());
             }
+            command.check_args(&args).map_err(Error::Rejected)?;
             outbox::enqueue_command(tx, Kind::Order, id, command.code(), args)?;
             view(tx, id, order, &account, role)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundi_sync::RejectCode;
+
+    /// An operations account queues an assignment of a new order: refused at once, typed, with
+    /// nothing queued (the depot would refuse it for want of an artisan).
+    #[test]
+    fn an_assignment_without_an_artisan_is_refused_before_it_is_queued() {
+        let store = Store::open_in_memory().unwrap();
+        let order = OrderBody {
+            status: OrderStatus::New.code().into(),
+            artisan_id: None,
+            product: "Kiondo".into(),
+            quantity: 1,
+            price_minor: 100,
+            source: "shop".into(),
+            external_ref: "S-1".into(),
+            updated_hlc: Default::default(),
+            note: None,
+            extra: Extra::new(),
+        };
+        let id = "01900000-0000-7000-8000-000000000050";
+        store
+            .write(|tx| {
+                account::db::enroll_for_test(tx, "ops", Role::Operations)?;
+                db::put(tx, id, &order)
+            })
+            .unwrap();
+        match store.order_command(id, OrderCommand::Assign, None) {
+            Err(Error::Rejected(r)) => assert_eq!(r.code, RejectCode::Invalid),
+            other => panic!("expected Rejected(invalid), got {other:?}"),
+        }
+        assert_eq!(store.pending_count().unwrap(), 0, "nothing queued");
+        assert_eq!(store.get_order(id).unwrap().status, OrderStatus::New);
+        // The same account's other commands still go.
+        assert_eq!(store.order_command(id, OrderCommand::Cancel, None).unwrap().status, OrderStatus::Cancelled);
     }
 }

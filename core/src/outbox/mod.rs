@@ -62,7 +62,7 @@ pub(crate) fn enqueue(tx: &Connection, mut m: Mutation) -> Result<u64> {
 pub(crate) fn enqueue_command(tx: &Connection, kind: Kind, id: &str, name: &str, args: Extra) -> Result<Timestamp> {
     let hlc = stamp(tx)?;
     let mut m = Mutation::new(kind, id);
-    m.command = Some(CommandBody { name: name.into(), hlc, args });
+    m.command = Some(CommandBody::new(name, hlc, args));
     enqueue(tx, m)?;
     Ok(hlc)
 }
@@ -121,6 +121,29 @@ pub(crate) fn wedge(conn: &Connection, counter: u64, reason: &str) -> Result<u32
         "UPDATE outbox SET state = 'wedged', reason = ?1, attempts = attempts + 1 WHERE counter = ?2",
         params![reason, counter as i64],
     )? as u32)
+}
+
+/// Whether any item (pending or wedged) concerns record (`kind`, `id`).
+pub(crate) fn has_items(conn: &Connection, kind: &str, id: &str) -> Result<bool> {
+    let n: i64 =
+        conn.query_row("SELECT COUNT(*) FROM outbox WHERE kind = ?1 AND record_id = ?2", params![kind, id], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
+/// Park every item on record (`kind`, `id`), pending or already refused, as refused with
+/// `reason` (the record left this phone). Nothing is dropped: the user sees them as conflicts.
+pub(crate) fn park_record(conn: &Connection, kind: &str, id: &str, reason: &str) -> Result<u32> {
+    Ok(conn.execute(
+        "UPDATE outbox SET state = 'wedged', reason = ?1 WHERE kind = ?2 AND record_id = ?3",
+        params![reason, kind, id],
+    )? as u32)
+}
+
+/// The record an item concerns: (kind, id).
+pub(crate) fn record_of(conn: &Connection, counter: u64) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row("SELECT kind, record_id FROM outbox WHERE counter = ?1", [counter as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 /// Pending items (not wedged).

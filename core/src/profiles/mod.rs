@@ -38,14 +38,18 @@ impl Store {
             };
             may_write_field(role, rel, Kind::Profile, None, field).map_err(Error::Rejected)?;
             check_profile_field(field, &value).map_err(Error::Rejected)?;
+            // One held for a newer app is not shown, so not changed either (nor replaced).
+            if documents::db::is_held(tx, Kind::Profile.code(), account_id)? {
+                return Err(Error::NotFound { kind: "profile" });
+            }
             let mut p: ProfileBody = match documents::db::find(tx, Kind::Profile.code(), account_id)? {
                 Some(b) => serde_json::from_value(b).map_err(corrupt)?,
                 None => ProfileBody { owner: account_id.to_string(), doc: DocState::default(), extra: Extra::new() },
             };
-            let write = FieldWrite { value, hlc: stamp(tx)?, base: p.doc.stamp(field).into_iter().collect() };
+            let write = FieldWrite::new(value, stamp(tx)?, p.doc.stamp(field).into_iter().collect());
             p.doc.apply(field, write.clone()).map_err(corrupt)?;
             let body = serde_json::to_value(&p).expect("json");
-            documents::db::put(tx, Kind::Profile.code(), account_id, Some(account_id), &body)?;
+            documents::db::put(tx, Kind::Profile.code(), account_id, Some(account_id), &body, false)?;
             let mut w = BTreeMap::new();
             w.insert(field.to_string(), write);
             outbox::enqueue_fields(tx, Kind::Profile, account_id, w)

@@ -3,6 +3,10 @@
 //! in the outbox and are resent (the depot applies each counter once), and a pulled page and
 //! its cursor commit together.
 //!
+//! When the depot answers `cursor_expired` (it pruned deletions this phone never saw), the pull
+//! starts over from 0 as a full re-sync: what the phone holds is marked, and what the feed does
+//! not send again is swept with its last page (`sweep`, ADR 0012).
+//!
 //! The protocol's steps are pure and live in `fundi_sync::phone` ([`PushRound`] plans and folds
 //! each batch, bisecting one the depot cannot read; [`PullRound`] walks the feed; the clock is
 //! learnt by `phone::learn_clock`); this engine is the adapter that does the SQL and the HTTP
@@ -11,10 +15,11 @@
 //! Kill tests arm the crash points between the steps (`fundi_sqlite::crash_point`): an answer
 //! received but not stored, stored; a page received but not applied, applied.
 
-use super::apply::{apply_page, settle_applied, Me};
+use super::apply::{apply_page, settle_applied, settle_refused, Me};
 use super::client::Transport;
 use super::pinning::Trust;
 use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
+use super::sweep;
 use crate::account::{self, SyncError};
 use crate::error::Result;
 use crate::outbox;
@@ -198,6 +203,7 @@ impl Store {
                     for m in &applied {
                         settle_applied(tx, m)?;
                     }
+                    settle_refused(tx, &folded.settled)?;
                     // After the answers: items refused for the clock are re-stamped here.
                     if let Some(time) = folded.server_time {
                         learn_clock(tx, time)?;
@@ -212,8 +218,8 @@ impl Store {
                 break;
             }
         }
-        // Pull until the feed is drained.
-        let mut pull = PullRound::new(s.cursor);
+        // Pull until the feed is drained; a full re-sync left unfinished is resumed.
+        let mut pull = if self.read(sweep::in_progress)? { PullRound::full(s.cursor) } else { PullRound::new(s.cursor) };
         let mut restarted = false;
         while let Some(query) = pull.next_query() {
             progress(SyncPhase::Pulling, report.pulled, 0);
@@ -224,7 +230,20 @@ impl Store {
                 Err(SyncError::Server { code, .. }) if code == "cursor_ahead" && !restarted => {
                     restarted = true;
                     self.write(|tx| account::db::restart_feed(tx))?;
-                    pull = PullRound::new(0);
+                    // A full re-sync under way stays one: its marks must all be answered.
+                    pull = if pull.is_full() { PullRound::full(0) } else { PullRound::new(0) };
+                    continue;
+                }
+                // The depot pruned deletions this phone never saw: mark what it holds, pull
+                // everything again, and sweep what does not come back.
+                // Marked and restarted first: a second expiry in one sync ends it with an
+                // error, and the next sync starts over from there.
+                Err(SyncError::Server { code, .. }) if code == "cursor_expired" => {
+                    self.write(|tx| {
+                        sweep::mark(tx)?;
+                        account::db::restart_feed(tx)
+                    })?;
+                    pull.restart_full().map_err(protocol_error)?;
                     continue;
                 }
                 Err(e) => return Err(e.into()),
@@ -237,7 +256,10 @@ impl Store {
                 if account::db::cursor(tx)? != before {
                     return Ok(false); // another sync got here first; its data is as new
                 }
-                apply_page(tx, &s.me, &page.changes)?;
+                apply_page(tx, &s.me, &page, pull.is_full())?;
+                if pull.sweep_due() {
+                    sweep::sweep(tx)?;
+                }
                 account::db::set_cursor(tx, after)?;
                 Ok(true)
             })?;

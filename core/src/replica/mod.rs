@@ -7,7 +7,9 @@
 //! - `engine` (feature `http`): enroll, sync now (push then pull over `fundi_sync::phone`'s
 //!   steps), the clock learnt from the depot.
 //! - `rebase`: re-stamping edits made while the clock ran ahead (never accepted anywhere).
-//! - `apply`: pulled records into SQLite, merged by the same pure rules the depot runs.
+//! - `apply`: pulled records into SQLite, merged by the same pure rules the depot runs; a
+//!   record that leaves the phone (scope exit, `gone`, swept) through its feature.
+//! - `sweep`: the marks of a full re-sync after an expired cursor, and the sweep at its end.
 //!
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
@@ -20,6 +22,7 @@ mod engine;
 pub mod pinning;
 mod rebase;
 mod status;
+mod sweep;
 
 pub use crate::account::{SyncError, WireStats};
 pub use status::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};

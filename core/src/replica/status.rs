@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::storage::{self, load_clock, set_clock_skew};
 use crate::Store;
-use crate::{account, conflicts, outbox};
+use crate::{account, conflicts, documents, drafts, orders, outbox};
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::Role;
 
@@ -41,6 +41,10 @@ pub struct SyncStatus {
     pub pending: u32,
     pub wedged: u32,
     pub conflicts: u32,
+    /// Records kept but not shown because this build cannot show them (a newer app's or
+    /// depot's: an order in an unknown status, a draft value it cannot hold, a kind it does not
+    /// know): "update the app to see N more".
+    pub needs_newer_app: u32,
     pub last_sync_ms: Option<u64>,
     /// Why the last sync failed, if it did (cleared by the next success).
     pub last_error: Option<String>,
@@ -64,6 +68,7 @@ impl Store {
                 pending: outbox::pending_count(c)?,
                 wedged,
                 conflicts: conflicts::db::count(c)? + wedged,
+                needs_newer_app: orders::db::held_count(c)? + drafts::db::held_count(c)? + documents::db::held_count(c)?,
                 last_sync_ms,
                 last_error,
             })

@@ -89,7 +89,7 @@ impl Store {
                 let value = serde_json::Value::from(note.trim());
                 check_draft_field(DRAFT_REVIEW_NOTE, &value).map_err(Error::Rejected)?;
                 let base = d.doc.stamp(DRAFT_REVIEW_NOTE).into_iter().collect();
-                write_field(tx, id, DRAFT_REVIEW_NOTE, FieldWrite { value, hlc: stamp(tx)?, base })?;
+                write_field(tx, id, DRAFT_REVIEW_NOTE, FieldWrite::new(value, stamp(tx)?, base))?;
             }
             outbox::enqueue_command(tx, Kind::Draft, id, command.code(), Extra::new())?;
             Ok(())
@@ -110,7 +110,7 @@ impl Store {
             let status = DraftStatus::from_code(&d.status);
             may_write_field(role, relation(role), Kind::Draft, status, field).map_err(Error::Rejected)?;
             check_draft_field(field, &value).map_err(Error::Rejected)?;
-            let write = FieldWrite { value, hlc: stamp(tx)?, base: d.doc.stamp(field).into_iter().collect() };
+            let write = FieldWrite::new(value, stamp(tx)?, d.doc.stamp(field).into_iter().collect());
             // Optimistic: the local copy shows the new value at once.
             d.doc.apply(field, write.clone()).map_err(corrupt)?;
             documents::db::update(tx, Kind::Draft.code(), id, &serde_json::to_value(&d).expect("json"))?;

@@ -24,6 +24,19 @@ pub(crate) fn put_acknowledged(conn: &Connection, body: &StockBody) -> Result<()
     Ok(())
 }
 
+/// Forget an entry (its product left this phone's scope).
+pub(crate) fn remove(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM stock_entries WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// The ids of every entry held (pulled, or this phone's own once the depot applied it).
+pub(crate) fn ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare("SELECT id FROM stock_entries")?;
+    let ids = s.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// The sum of the entries per product.
 pub(crate) fn sums(conn: &Connection) -> Result<BTreeMap<String, i64>> {
     let mut s = conn.prepare("SELECT product_id, SUM(delta) FROM stock_entries GROUP BY product_id")?;

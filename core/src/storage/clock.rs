@@ -5,15 +5,21 @@ use super::StorageError;
 use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Create the device row on first open: a permanent device id and its 64-bit HLC node.
+/// Create the device row on first open: a permanent device id and its 64-bit HLC node, with
+/// the clock's row. Both in one transaction: a write failing between them (a full disk) must
+/// not leave a device without the clock row every later stamp reads. The clock row is also
+/// checked on its own, which repairs a file where a build that wrote them apart was stopped
+/// between the two.
 pub(super) fn ensure_device(conn: &Connection) -> Result<(), StorageError> {
-    let exists: Option<i64> = conn.query_row("SELECT id FROM device", [], |r| r.get(0)).optional()?;
+    let tx = conn.unchecked_transaction()?;
+    let exists: Option<i64> = tx.query_row("SELECT id FROM device", [], |r| r.get(0)).optional()?;
     if exists.is_none() {
         let id = uuid::Uuid::new_v4();
         let node = fundi_sync::hlc::random_node() as i64;
-        conn.execute("INSERT INTO device (id, device_id, node) VALUES (1, ?1, ?2)", params![id.hyphenated().to_string(), node])?;
-        conn.execute("INSERT OR IGNORE INTO hlc_state (id, wall_ms, counter) VALUES (1, 0, 0)", [])?;
+        tx.execute("INSERT INTO device (id, device_id, node) VALUES (1, ?1, ?2)", params![id.hyphenated().to_string(), node])?;
     }
+    tx.execute("INSERT OR IGNORE INTO hlc_state (id, wall_ms, counter) VALUES (1, 0, 0)", [])?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -99,5 +105,18 @@ mod tests {
         let second = stamp_at(&conn, 1_000).unwrap();
         assert!(second > first, "{second} must follow {first} after reopen with an earlier wall clock");
         assert_eq!(second.node, first.node, "the device identity is permanent");
+    }
+
+    /// A device row without the clock's (a build that wrote them in two transactions, stopped
+    /// between them by a full disk): opening adds the clock row, and stamps work again.
+    #[test]
+    fn a_device_without_its_clock_row_is_repaired_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("phone.db");
+        let node = device_node(&crate::storage::open(&path).unwrap()).unwrap();
+        Connection::open(&path).unwrap().execute("DELETE FROM hlc_state", []).unwrap();
+        let conn = crate::storage::open(&path).unwrap();
+        assert_eq!(device_node(&conn).unwrap(), node, "the device identity is kept");
+        assert!(stamp(&conn).is_ok());
     }
 }

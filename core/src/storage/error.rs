@@ -4,9 +4,14 @@ use rusqlite::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    /// The device is out of space. Nothing was written.
+    /// The device is out of space (`SQLITE_FULL`). Nothing of the change was kept; it can
+    /// be done again once space is freed.
     #[error("storage is full")]
     Full,
+    /// The device failed to read, write or sync the file (`SQLITE_IOERR`). Nothing of the
+    /// change was kept; trying again may work.
+    #[error("storage failed: {0}")]
+    Io(String),
     /// The file is not a Fundi database, or it is damaged. It is left untouched.
     #[error("database file is corrupt or not a database")]
     Corrupt,
@@ -29,6 +34,7 @@ impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => StorageError::Full,
+            Some(ErrorCode::SystemIoFailure) => StorageError::Io(e.to_string()),
             Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => StorageError::Corrupt,
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::ReadOnly) | Some(ErrorCode::PermissionDenied) => {
                 StorageError::CannotOpen(e.to_string())

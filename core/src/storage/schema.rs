@@ -17,6 +17,10 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/003_photos.sql"),
     include_str!("migrations/004_sync.sql"),
     include_str!("migrations/005_depot_key.sql"),
+    include_str!("migrations/006_sweep.sql"),
+    include_str!("migrations/007_field_members.sql"),
+    include_str!("migrations/008_needs_newer_app.sql"),
+    include_str!("migrations/009_folded_conflicts.sql"),
 ]);
 
 /// The schema version this build writes.
@@ -65,6 +69,40 @@ mod tests {
         let stamps: i64 =
             conn.query_row("SELECT COUNT(*) FROM field_versions WHERE record_id='d1' AND hlc='b'", [], |r| r.get(0)).unwrap();
         assert_eq!(stamps, 7);
+    }
+
+    /// Records a phone of version 5 stored although it could not show them: after the upgrade
+    /// they are held for a newer app (and the materials this build cannot hold in their column
+    /// moved, with their stamp, to where it keeps such values).
+    #[test]
+    fn records_stored_at_v7_that_this_build_cannot_show_are_held_after_the_upgrade() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate_to(&conn, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO drafts (id, title, description, materials, category, price_minor, currency, weekly_capacity, status,
+                                 created_hlc, updated_hlc)
+             VALUES ('ok', 'T', '', '[\"sisal\"]', 'baskets', 100, 'KES', 1, 'draft', 'a', 'b'),
+                    ('bad', 'T', '', '[1,2]', 'baskets', 100, 'KES', 1, 'draft', 'a', 'b');
+             INSERT INTO field_versions (record_kind, record_id, field, hlc) VALUES ('draft', 'bad', 'materials', 'm');
+             INSERT INTO orders (id, status, body) VALUES ('o1', 'assigned', '{}'), ('o2', 'on_hold', '{}');
+             INSERT INTO remote_docs (kind, id, body) VALUES ('draft', 'r1', '{\"status\":\"submitted\",\"doc\":{}}'),
+                 ('draft', 'r2', '{\"status\":\"in_translation\",\"doc\":{}}'), ('invoice', 'i', '{}');",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let held = |table: &str| -> Vec<String> {
+            let sql = format!("SELECT id FROM {table} WHERE needs_newer_app = 1 ORDER BY id");
+            let mut s = conn.prepare(&sql).unwrap();
+            let rows = s.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        assert_eq!(held("drafts"), ["bad"]);
+        assert_eq!(held("orders"), ["o2"]);
+        assert_eq!(held("remote_docs"), ["i", "r2"]);
+        let (materials, unknown): (String, String) = conn
+            .query_row("SELECT materials, unknown_fields FROM drafts WHERE id = 'bad'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((materials.as_str(), unknown.as_str()), ("[]", r#"{"materials":{"value":[1,2],"hlc":"m"}}"#));
     }
 
     /// The real migration 002 failing halfway (its table already exists) after 001's data is in.

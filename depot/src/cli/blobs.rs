@@ -1,4 +1,4 @@
-//! `fundi-depot blobs`: the blob store of a data directory (ADR 0012). `list` shows the blobs
+//! `fundi-depot blobs`: the blob store of a data directory (ADR 0013). `list` shows the blobs
 //! (with how many records refer to each), the uploads and the blobs records refer to that have
 //! not arrived; `verify` rehashes every blob and fails on one whose bytes no longer match its
 //! name; `reclaim` removes expired uploads and stray upload files (and, when asked, blobs no

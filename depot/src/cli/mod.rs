@@ -6,6 +6,8 @@ pub mod enroll;
 pub mod import_orders;
 pub mod list_depot;
 pub mod prepare_photos;
+pub mod prune;
 pub mod seed;
 pub mod serve;
+pub mod set_mentor;
 pub mod tls_key;

@@ -1,13 +1,19 @@
 //! `fundi-depot serve`: the sync server on a data directory (created on first start, no setup),
-//! over TLS with the depot's own key (made on first start) unless told otherwise.
+//! over TLS with the depot's own key (made on first start) unless told otherwise. It prunes
+//! tombstones older than the retention horizon at start and every hour (ADR 0012).
 
 use crate::http;
 use crate::http::tls::{DepotKey, Slot};
+use crate::store::retention::{self, DAY_MS, DEFAULT_RETENTION_DAYS};
 use crate::store::uploads::{self, UploadPolicy};
-use crate::store::Db;
+use crate::store::{now_ms, Db};
 use fundi_sync::limits::{UPLOAD_DEPOT_QUOTA_BYTES, UPLOAD_DEVICE_QUOTA_BYTES, UPLOAD_EXPIRY_MS};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the running server prunes.
+const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -47,6 +53,21 @@ pub struct ServeArgs {
     /// upload's own length instead).
     #[arg(long, default_value_t = http::MAX_BODY / 1024)]
     max_body_kib: usize,
+    /// Keep deleted drafts and scope exits this many days; a phone away longer re-syncs in full.
+    #[arg(long, default_value_t = DEFAULT_RETENTION_DAYS)]
+    tombstone_retention_days: u64,
+}
+
+/// Prune once; a failure is reported and the server goes on (the next run retries).
+fn prune(db: &Db, retention_ms: u64) {
+    match retention::prune(db, retention_ms, now_ms()) {
+        Ok(p) if p.tombstones + p.exits > 0 => {
+            // On stderr: stdout carries only the address line.
+            eprintln!("pruned {} tombstones and {} scope exits (feed pruned up to {})", p.tombstones, p.exits, p.pruned_seq)
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("pruning tombstones failed: {e}"),
+    }
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -74,7 +95,25 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         };
         http::Security::Tls { key, next: DepotKey::in_slot(&args.data_dir, Slot::Next)? }
     };
+    let retention_ms = args.tombstone_retention_days.saturating_mul(DAY_MS);
+    prune(&db, retention_ms);
+    let db = Arc::new(db);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(http::serve(Arc::new(db), &args.listen, args.max_body_kib.saturating_mul(1024), security))?;
+    rt.block_on(async {
+        let pruning = db.clone();
+        let pruner = tokio::spawn(async move {
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_EVERY, PRUNE_EVERY);
+            loop {
+                every.tick().await;
+                let db = pruning.clone();
+                let _ = tokio::task::spawn_blocking(move || prune(&db, retention_ms)).await;
+            }
+        });
+        let served = http::serve(db, &args.listen, args.max_body_kib.saturating_mul(1024), security).await;
+        // Its handle on the store goes with it, so the store closes when the server stops.
+        pruner.abort();
+        let _ = pruner.await;
+        served
+    })?;
     Ok(())
 }

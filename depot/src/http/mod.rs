@@ -289,6 +289,8 @@ fn query_u64(q: &Option<String>, key: &str) -> Result<Option<u64>, ApiError> {
 async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let params = query_u64(&q, "cursor").and_then(|c| Ok((c.unwrap_or(0), query_u64(&q, "limit")?.unwrap_or(500))));
     let version = query_u64(&q, "protocol");
+    // `full=1`: a phone re-syncing from 0 after `cursor_expired` wants its own writes too.
+    let full = query_u64(&q, "full");
     run(app, headers, true, move |db, caller| {
         if let Some(v) = version? {
             if v == 0 || v > PROTOCOL_VERSION as u64 {
@@ -296,7 +298,7 @@ async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQ
             }
         }
         let (cursor, limit) = params?;
-        pull::pull(db, &caller, cursor, limit as usize)
+        pull::pull(db, &caller, cursor, limit as usize, full? == Some(1))
     })
     .await
 }
@@ -434,6 +436,28 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::ApiError;
+    use fundi_sync::{RejectCode, Rejection};
+
+    /// The OpenAPI document's error codes are exactly those the depot answers with: every
+    /// code an `ApiError` is made with (read from `store/error.rs`; `newer_schema` never reaches
+    /// the wire), and the code of every refusal of the sync rules.
+    #[test]
+    fn the_openapi_document_lists_every_error_code_the_depot_answers_with() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap();
+        let listed: std::collections::BTreeSet<&str> =
+            doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        let source = include_str!("../store/error.rs");
+        let mut answered: std::collections::BTreeSet<&str> = source
+            .split("Self::new(")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').nth(1))
+            .filter(|code| *code != "newer_schema")
+            .collect();
+        answered.extend(RejectCode::DEPOT_REFUSALS.map(|c| ApiError::from(Rejection::new(c, "")).code));
+        assert_eq!(listed, answered);
+    }
+
     /// Every route the router serves is in the OpenAPI document, and nothing else is.
     #[test]
     fn the_openapi_document_describes_every_route() {

@@ -1,4 +1,4 @@
-//! Uploads over tus 1.0 under `/v1/uploads` and blobs under `/v1/blobs/{sha256}` (ADR 0012):
+//! Uploads over tus 1.0 under `/v1/uploads` and blobs under `/v1/blobs/{sha256}` (ADR 0013):
 //! the tus headers, a PATCH body streamed into a chunk file (bounded by what the upload still
 //! lacks, given up after a minute of silence), and for blobs ranges, strong ETags and
 //! `If-None-Match`. Who may do what, and the files, are `store::uploads` and `store::blobs`.

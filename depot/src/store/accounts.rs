@@ -1,5 +1,6 @@
 //! Identity: accounts with roles, enrollment codes exchanged once for a device credential,
-//! rotating tokens that survive a lost reply, revocation, and the caller's relation to a record.
+//! rotating tokens that survive a lost reply, revocation, the caller's relation to a record,
+//! and moving an artisan to another mentor.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
 use fundi_sync::{enrollment, ids};
@@ -103,9 +104,15 @@ pub fn replacement_code(conn: &Connection, caller: &Caller, account_id: &str) ->
     issue_code(conn, caller, account_id)
 }
 
+/// How many fresh codes `issue_code` draws before it gives up on finding a free name.
+const CODE_NAME_TRIES: u32 = 32;
+
 fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
     let now = now_ms();
-    // The first group names the code in clear: it must be unique among codes still usable.
+    // The first group names the code in clear: it must be unique among codes still usable. Its
+    // 16 bits leave room for far more live codes than a depot hands out in a week, but the tries
+    // are bounded, so a store crowded with codes answers `busy` instead of looping under the lock.
+    let mut tries = 0;
     let code = loop {
         let code = random_secret()[..enrollment::CODE_LEN].to_uppercase();
         let clash: i64 = conn.query_row(
@@ -115,6 +122,10 @@ fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<En
         )?;
         if clash == 0 {
             break code;
+        }
+        tries += 1;
+        if tries >= CODE_NAME_TRIES {
+            return Err(ApiError::busy("too many enrollment codes are waiting to be used: let some expire or use them"));
         }
     };
     let expires_ms = now + CODE_TTL_MS;
@@ -243,9 +254,69 @@ pub fn revoke(conn: &Connection, caller: &Caller, device_id: &str) -> Result<(),
     Ok(())
 }
 
+/// Move artisan `artisan_id` to mentor `mentor_id` (or leave her without one). Operations only,
+/// as assigning orders is. The old mentor's phones lose her records at their next sync, the
+/// new mentor's receive them (`scope::mentor_changed`); nothing else about them changes.
+pub fn set_mentor(
+    conn: &Connection,
+    caller: &Caller,
+    artisan_id: &str,
+    mentor_id: Option<&str>,
+) -> Result<super::scope::MentorMove, ApiError> {
+    if caller.role != Role::Operations {
+        return Err(ApiError::forbidden("only operations move an artisan to another mentor"));
+    }
+    let artisan = match get_account(conn, artisan_id)? {
+        Some(a) if a.role == Role::Artisan => a,
+        Some(_) => return Err(ApiError::invalid("only artisans have mentors")),
+        None => return Err(ApiError::not_found("no such account")),
+    };
+    if let Some(m) = mentor_id {
+        match get_account(conn, m)? {
+            Some(a) if a.role == Role::Mentor => {}
+            _ => return Err(ApiError::invalid("mentor_id is not a mentor")),
+        }
+    }
+    if artisan.mentor_id.as_deref() == mentor_id {
+        return Ok(Default::default());
+    }
+    conn.execute("UPDATE accounts SET mentor_id = ?1 WHERE id = ?2", params![mentor_id, artisan_id])?;
+    super::scope::mentor_changed(conn, artisan_id, artisan.mentor_id.as_deref(), mentor_id)
+}
+
 /// Accounts of one role, for the command line.
 pub fn list_accounts(conn: &Connection) -> Result<Vec<Account>, ApiError> {
     let mut s = conn.prepare("SELECT id FROM accounts ORDER BY created_ms, id")?;
     let ids: Vec<String> = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     ids.iter().filter_map(|id| get_account(conn, id).transpose()).collect()
+}
+
+#[cfg(test)]
+mod code_name_tests {
+    use super::*;
+
+    /// With every code name taken by a live code, issuing answers `busy` instead of looping.
+    #[test]
+    fn a_store_full_of_live_codes_answers_busy_rather_than_looping() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::Db::open(dir.path()).unwrap();
+        let ops = Caller::local_operator();
+        let account = db
+            .write(|tx| enroll(tx, &ops, NewEnrollment { role: Role::Artisan, name: "n".into(), mentor_id: None }))
+            .unwrap()
+            .account_id;
+        let far = (now_ms() + 3_600_000) as i64;
+        db.write(|tx| {
+            for name in 0..=0xFFFFu32 {
+                tx.execute(
+                    "INSERT INTO enrollment_codes (code_hash, code_id, account_id, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+                    params![format!("filler{name}"), format!("{name:04X}"), account, far],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let e = db.write(|tx| replacement_code(tx, &ops, &account)).unwrap_err();
+        assert_eq!((e.status, e.code), (503, "busy"));
+    }
 }

@@ -1,4 +1,4 @@
-//! The depot's blob files (ADR 0012). Finished blobs are content-addressed:
+//! The depot's blob files (ADR 0013). Finished blobs are content-addressed:
 //! `<data-dir>/blobs/ab/abcdef…` (the first two hex digits name the folder). An unfinished
 //! upload's bytes are in `<data-dir>/uploads/<id>`; a PATCH receives its chunk into
 //! `<data-dir>/uploads/<id>.<random>.chunk`, and only a chunk received whole (and matching its

@@ -35,6 +35,8 @@ impl ApiError {
     pub fn not_found(d: impl Into<String>) -> Self {
         Self::new(404, "not_found", d)
     }
+    /// The request clashes with what the depot holds and is not a sync rule's refusal (an
+    /// enrollment code already used, a device already enrolled).
     pub fn conflict(d: impl Into<String>) -> Self {
         Self::new(409, "conflict", d)
     }
@@ -51,6 +53,11 @@ impl ApiError {
     pub fn busy(d: impl Into<String>) -> Self {
         Self::new(503, "busy", d)
     }
+    /// A pull cursor from before the depot pruned tombstones the phone had not seen: it pulls
+    /// everything again from 0 and removes what did not come back (ADR 0012).
+    pub fn cursor_expired(d: impl Into<String>) -> Self {
+        Self::new(409, "cursor_expired", d)
+    }
     pub fn method_not_allowed() -> Self {
         Self::new(405, "method_not_allowed", "this endpoint does not take that method")
     }
@@ -64,7 +71,7 @@ impl ApiError {
     pub fn invalid(d: impl Into<String>) -> Self {
         Self::new(422, "invalid", d)
     }
-    // Uploads (tus, ADR 0012).
+    // Uploads (tus, ADR 0013).
     /// A request in another tus version than 1.0.0 (or in none): 412, as tus says.
     pub fn tus_version() -> Self {
         Self::new(412, "unsupported_version", "this depot speaks tus 1.0.0 (Tus-Resumable: 1.0.0)")
@@ -104,11 +111,25 @@ impl ApiError {
     pub fn internal(d: impl Into<String>) -> Self {
         Self::new(500, "internal", d)
     }
+    /// The depot's disk is full (`SQLITE_FULL`): the request's transaction was rolled back;
+    /// send it again once space is freed.
+    pub fn storage_full(d: impl Into<String>) -> Self {
+        Self::new(507, "storage_full", d)
+    }
+    /// The depot's disk failed a read, write or sync (`SQLITE_IOERR`): the request's
+    /// transaction was rolled back; send it again later.
+    pub fn storage_error(d: impl Into<String>) -> Self {
+        Self::new(500, "storage_error", d)
+    }
 }
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("storage: {e}"))
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => ApiError::storage_full(format!("the depot's disk is full: {e}")),
+            Some(rusqlite::ErrorCode::SystemIoFailure) => ApiError::storage_error(format!("the depot's disk failed: {e}")),
+            _ => ApiError::internal(format!("storage: {e}")),
+        }
     }
 }
 
@@ -131,15 +152,37 @@ impl From<fundi_sqlite::Error> for ApiError {
     }
 }
 
+/// A sync rule's refusal over HTTP (the operations API runs the same rules as a push): the very
+/// code a push answers for it, so one refusal has one code whichever way it came, at the HTTP
+/// status that fits it (409 for a clash with the record's state).
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         use fundi_sync::RejectCode as C;
-        match r.code {
-            C::Forbidden => ApiError::forbidden(r.detail),
-            C::NotFound => ApiError::not_found(r.detail),
-            C::IllegalTransition | C::Locked | C::IdReused => ApiError::conflict(r.detail),
-            C::Malformed | C::UnsupportedKind => ApiError::malformed(r.detail),
-            _ => ApiError::invalid(r.detail),
+        let status = match r.code {
+            C::Forbidden => 403,
+            C::NotFound | C::Gone => 404,
+            C::IllegalTransition | C::Locked | C::IdReused => 409,
+            C::Malformed | C::UnsupportedKind => 400,
+            C::Invalid | C::ClockAhead | C::TooOldToReplay | C::Unknown => 422,
+        };
+        ApiError::new(status, r.code.code(), r.detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundi_sync::RejectCode;
+
+    /// Every refusal a depot makes answers over HTTP with the code a push answers with.
+    #[test]
+    fn a_refusal_has_the_same_code_over_http_as_in_a_push() {
+        for code in RejectCode::DEPOT_REFUSALS {
+            let e = ApiError::from(Rejection::new(code, "why"));
+            assert_eq!((e.code, e.detail.as_str()), (code.code(), "why"), "{code:?}");
+        }
+        for code in [RejectCode::IllegalTransition, RejectCode::Locked, RejectCode::IdReused] {
+            assert_eq!(ApiError::from(Rejection::new(code, "")).status, 409, "{code:?}");
         }
     }
 }

@@ -2,8 +2,10 @@
 //! `fundi-sqlite`, as the phone's is), its numbered migrations, the server's hybrid logical
 //! clock, and the operations the HTTP layer and the command line share: `accounts`
 //! (enrollment, credentials), `push` (applying mutations), `pull` (the scoped change feed),
-//! `orders` (import, commands, what waits at the depot), `uploads` (tus uploads of blobs and who
-//! may read them) over `blobs` (the content-addressed files).
+//! `orders` (import, commands, what waits at the depot), `scope` (the feed entries written when
+//! a record leaves or enters an account's scope), `retention` (pruning old tombstones),
+//! `uploads` (tus uploads of blobs and who may read them) over `blobs` (the content-addressed
+//! files).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -16,6 +18,8 @@ pub mod error;
 pub mod orders;
 pub mod pull;
 pub mod push;
+pub mod retention;
+pub mod scope;
 pub mod uploads;
 
 pub use error::ApiError;
@@ -31,7 +35,8 @@ use std::sync::Mutex;
 const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_code_ids.sql"),
-    include_str!("migrations/003_uploads.sql"),
+    include_str!("migrations/003_scope_and_retention.sql"),
+    include_str!("migrations/004_uploads.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
@@ -125,7 +130,8 @@ pub fn next_seq(tx: &Connection) -> Result<i64, ApiError> {
 }
 
 /// Insert or replace a record, moving it to the head of the change feed (and keep the blobs it
-/// refers to in `blob_refs`).
+/// refers to in `blob_refs`). When its owner changes, the accounts that lose it get a scope exit
+/// first (`scope::owner_changed`).
 pub fn put_record(
     tx: &Connection,
     kind: &str,
@@ -135,12 +141,19 @@ pub fn put_record(
     body: &serde_json::Value,
     state: Option<&serde_json::Value>,
 ) -> Result<i64, ApiError> {
+    use rusqlite::OptionalExtension;
+    let old_owner: Option<Option<String>> =
+        tx.query_row("SELECT owner FROM records WHERE kind = ?1 AND id = ?2", params![kind, id], |r| r.get(0)).optional()?;
+    if let Some(old) = old_owner.filter(|old| old.as_deref() != owner) {
+        scope::owner_changed(tx, kind, id, old.as_deref(), owner)?;
+    }
     let seq = next_seq(tx)?;
     tx.execute(
-        "INSERT INTO records (kind, id, owner, seq, last_device, body, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO records (kind, id, owner, seq, last_device, body, state, changed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (kind, id) DO UPDATE SET owner = excluded.owner, seq = excluded.seq,
-           last_device = excluded.last_device, body = excluded.body, state = excluded.state",
-        params![kind, id, owner, seq, last_device, body.to_string(), state.map(|s| s.to_string())],
+           last_device = excluded.last_device, body = excluded.body, state = excluded.state,
+           changed_ms = excluded.changed_ms",
+        params![kind, id, owner, seq, last_device, body.to_string(), state.map(|s| s.to_string()), now_ms() as i64],
     )?;
     uploads::set_refs(tx, kind, id, body)?;
     Ok(seq)

@@ -1,15 +1,30 @@
 //! Pull: the change feed since a cursor, scoped to what the caller may see, one page at a time.
 //! An artisan sees their own records; a mentor also their mentees'; staff and operations the
 //! whole depot. Refusals go only to the account that pushed the refused mutation. A record whose
-//! latest change came cleanly from the calling device is not sent back to it.
+//! latest change came cleanly from the calling device is not sent back to it, unless the phone
+//! asks for everything (`full`: it re-syncs from 0 and must see every record it still holds).
+//!
+//! The caller's scope exits (records that left its scope, `scope::`) are paged with the records
+//! in one seq order. A cursor below the greatest pruned position (`retention::`) is answered
+//! `cursor_expired`: something that phone had not seen is gone. The position told is kept per
+//! device (`resync_floor`): the full re-sync that follows is answered page after page unless
+//! something newer is pruned meanwhile (then it starts over).
 
 use super::accounts::Caller;
 use super::{ApiError, Db};
 use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
-use fundi_sync::{Change, Extra, PullResponse, Role, PROTOCOL_VERSION};
-use rusqlite::params;
+use fundi_sync::{Change, Extra, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
+use rusqlite::{params, OptionalExtension};
 
-pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullResponse, ApiError> {
+/// One entry of a page, before it is sorted into changes and exits.
+enum Entry {
+    Change(Change),
+    /// A record the caller's own device wrote last, cleanly: it holds it already.
+    Echo,
+    Exit(ScopeExit),
+}
+
+pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> Result<PullResponse, ApiError> {
     // Feed positions are SQLite's signed 64-bit integers, so a larger cursor was never handed
     // out; cast, it would wrap negative and answer a page whose cursor went back (found by the
     // pull_query fuzz target's oracle).
@@ -18,8 +33,9 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
     }
     let limit = limit.clamp(1, MAX_PAGE);
     // A fresh start (cursor 0) gets everything back, its own changes included: the phone may
-    // have been restored or may have discarded local changes.
-    let device = if cursor == 0 { String::new() } else { caller.device_id.clone().unwrap_or_default() };
+    // have been restored or may have discarded local changes. So does every page of a full
+    // re-sync: the phone sweeps what it is not sent.
+    let device = if cursor == 0 || full { String::new() } else { caller.device_id.clone().unwrap_or_default() };
     let scope = match caller.role {
         Role::Artisan => "owner = ?2",
         Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",
@@ -30,13 +46,28 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
          WHERE seq > ?1 AND {scope} AND (kind != 'rejection' OR owner = ?2)
          ORDER BY seq LIMIT ?4"
     );
-    let (changes, last_seq, more, head) = db.read(|tx| {
-        let head: i64 = tx.query_row("SELECT next_seq - 1 FROM meta", [], |r| r.get(0))?;
+    // Err(pruned position): the cursor expired.
+    let page = db.read(|tx| {
+        let (head, pruned): (i64, i64) =
+            tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if cursor > head.max(0) as u64 {
             // A cursor this depot never gave out (its data was restored from an older copy):
             // answering from it would hide every change up to it, so the phone is told to start over.
             return Err(ApiError::cursor_ahead(format!("cursor {cursor} is past this depot's head {head}: pull from 0")));
         }
+        if cursor > 0 && (cursor as i64) < pruned {
+            // A full re-sync's later pages lie below the pruned position too: they go on as
+            // long as nothing was pruned since this device was told to start over.
+            let floor: i64 = tx
+                .query_row("SELECT resync_floor FROM devices WHERE device_id = ?1", [&caller.device_id], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            if !full || pruned > floor {
+                return Ok(Err(pruned));
+            }
+        }
+        // Up to `limit` of each, merged by seq; the page takes the first `limit`.
+        let mut entries: Vec<(i64, Entry)> = vec![];
         let mut stmt = tx.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![cursor as i64, caller.account_id, device, limit as i64], |r| {
             Ok((
@@ -47,20 +78,52 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
                 r.get::<_, bool>(4)?,
             ))
         })?;
-        let mut changes = vec![];
-        let mut last_seq = cursor as i64;
-        let mut n = 0;
         for row in rows {
             let (kind, id, body, seq, echo) = row?;
-            n += 1;
-            last_seq = seq;
-            if !echo {
+            if echo {
+                entries.push((seq, Entry::Echo));
+            } else {
                 let body = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
-                changes.push(Change { kind, id, body });
+                entries.push((seq, Entry::Change(Change { kind, id, body })));
             }
         }
-        Ok((changes, last_seq, n == limit, head))
+        let mut stmt =
+            tx.prepare_cached("SELECT kind, id, seq FROM scope_exits WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
+        let rows = stmt.query_map(params![caller.account_id, cursor as i64, limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        for row in rows {
+            let (kind, id, seq) = row?;
+            entries.push((seq, Entry::Exit(ScopeExit { kind, id, extra: Extra::new() })));
+        }
+        entries.sort_by_key(|(seq, _)| *seq);
+        entries.truncate(limit);
+        let n = entries.len();
+        let last_seq = entries.last().map_or(cursor as i64, |(seq, _)| *seq);
+        let (mut changes, mut exits) = (vec![], vec![]);
+        for (_, e) in entries {
+            match e {
+                Entry::Change(c) => changes.push(c),
+                Entry::Exit(x) => exits.push(x),
+                Entry::Echo => {}
+            }
+        }
+        Ok(Ok((changes, exits, last_seq, n == limit, head)))
     })?;
+    let (changes, exits, last_seq, more, head) = match page {
+        Ok(page) => page,
+        Err(pruned) => {
+            if let Some(device) = &caller.device_id {
+                db.write(|tx| {
+                    tx.execute("UPDATE devices SET resync_floor = ?1 WHERE device_id = ?2", params![pruned, device])?;
+                    Ok(())
+                })?;
+            }
+            return Err(ApiError::cursor_expired(format!(
+                "records after cursor {cursor} were pruned (up to {pruned}): pull everything again from 0 with full=1"
+            )));
+        }
+    };
     // A kill test's moment (`fundi_sqlite::crash_point`): the page read, the reply not written.
     fundi_sqlite::crash_point("pull:read");
     // With no more pages, everything up to the head was either sent or not for this caller.
@@ -68,6 +131,7 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullR
     Ok(PullResponse {
         protocol: PROTOCOL_VERSION,
         changes,
+        exits,
         cursor: cursor as u64,
         more,
         server_time: db.now(),

@@ -36,6 +36,9 @@ impl DepotFacts for SqlFacts<'_> {
             .optional()?;
         Ok(row.map(|(role, mentor_id)| AccountFacts { role: Role::from_code(&role).unwrap_or(Role::Artisan), mentor_id }))
     }
+    fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
+        super::retention::is_pruned(self.0, kind, id)
+    }
 }
 
 impl From<String> for ApiError {
@@ -148,7 +151,7 @@ pub fn order_command_api(db: &Db, caller: &Caller, id: &str, name: &str, args: E
         if !fundi_sync::access::may_read(caller.role, rel) {
             return Err(ApiError::not_found("no such order"));
         }
-        let c = CommandBody { name: name.to_string(), hlc: db.now(), args };
+        let c = CommandBody::new(name, db.now(), args);
         let d = match decide_order_command(&facts, &who, id, stored, &c, false) {
             Ok(d) => d,
             Err(Refusal::Refused(r)) => return Err(r.into()),

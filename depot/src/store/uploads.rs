@@ -1,4 +1,4 @@
-//! Uploads and blobs in the store (ADR 0012): who may upload or read a blob (through the
+//! Uploads and blobs in the store (ADR 0013): who may upload or read a blob (through the
 //! records that refer to it, `blob_refs`), an upload bound at creation to its blob's SHA-256
 //! and length, quotas on the bytes of unfinished uploads, chunks appended at the stored offset,
 //! a finished upload checked against its hash and stored content-addressed (or discarded),

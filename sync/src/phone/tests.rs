@@ -4,8 +4,9 @@
 
 use super::*;
 use crate::access::Role;
-use crate::depot::{check_push, decide, AccountFacts, Caller, DepotFacts, Refusal, StoredRecord};
-use crate::wire::{Change, Kind, LedgerEntry, MutationResult, RejectCode, RejectionBody};
+use crate::depot::{check_push, decide, scope_change, viewers, AccountFacts, Caller, DepotFacts, Refusal, StoredRecord};
+use crate::testing::SeededRng;
+use crate::wire::{Change, Kind, LedgerEntry, MutationResult, RejectCode, RejectionBody, ScopeExit};
 use serde_json::{json, Value};
 
 const DEPOT_NOW: u64 = 1_800_000_000_000;
@@ -22,6 +23,8 @@ struct MemDepot {
     unreadable: BTreeSet<u64>,
     /// Requests received (to count round trips).
     requests: usize,
+    /// Scope exits: (seq, account, kind, id).
+    exits: Vec<(u64, String, Kind, String)>,
 }
 
 impl DepotFacts for MemDepot {
@@ -98,20 +101,50 @@ impl MemDepot {
         })
     }
 
-    /// Everything after `cursor` the caller owns, `limit` at a time.
+    /// Everything after `cursor` the caller owns, and the caller's scope exits, in one seq
+    /// order, `limit` at a time.
     fn pull(&self, caller: &Caller, q: &PullQuery) -> PullResponse {
-        let mut rows: Vec<(&(Kind, String), &StoredRecord)> = self
+        // (seq, Ok(change) | Err(exit))
+        let mut rows: Vec<(u64, Result<Change, ScopeExit>)> = self
             .records
             .iter()
             .filter(|(_, r)| r.seq > q.cursor && (caller.role != Role::Artisan || r.owner.as_deref() == Some(&caller.account_id)))
+            .map(|((k, id), r)| (r.seq, Ok(Change { kind: k.code().into(), id: id.clone(), body: r.body.clone() })))
             .collect();
-        rows.sort_by_key(|(_, r)| r.seq);
+        rows.extend(
+            self.exits
+                .iter()
+                .filter(|(seq, to, _, _)| *seq > q.cursor && *to == caller.account_id)
+                .map(|(seq, _, k, id)| (*seq, Err(ScopeExit { kind: k.code().into(), id: id.clone(), extra: Extra::new() }))),
+        );
+        rows.sort_by_key(|(seq, _)| *seq);
         let more = rows.len() > q.limit;
         rows.truncate(q.limit);
-        let cursor = if more { rows.last().map_or(q.cursor, |(_, r)| r.seq) } else { self.seq.max(q.cursor) };
-        let changes =
-            rows.iter().map(|((k, id), r)| Change { kind: k.code().into(), id: id.clone(), body: r.body.clone() }).collect();
-        PullResponse { protocol: PROTOCOL_VERSION, changes, cursor, more, server_time: server_time(), extra: Extra::new() }
+        let cursor = if more { rows.last().map_or(q.cursor, |(seq, _)| *seq) } else { self.seq.max(q.cursor) };
+        let (mut changes, mut exits) = (vec![], vec![]);
+        for (_, row) in rows {
+            match row {
+                Ok(c) => changes.push(c),
+                Err(e) => exits.push(e),
+            }
+        }
+        PullResponse { protocol: PROTOCOL_VERSION, changes, exits, cursor, more, server_time: server_time(), extra: Extra::new() }
+    }
+
+    /// Give a record to another artisan, as the depot's store does: an exit for every account
+    /// that loses it, then the record at the feed's head.
+    fn reassign(&mut self, kind: Kind, id: &str, to: &str) {
+        let old = self.records[&(kind, id.to_string())].clone();
+        let before = viewers(self, old.owner.as_deref()).unwrap();
+        let change = scope_change(&before, &viewers(self, Some(to)).unwrap());
+        for account in change.lost {
+            self.seq += 1;
+            self.exits.push((self.seq, account, kind, id.to_string()));
+        }
+        let mut body = old.body;
+        body["artisan_id"] = json!(to);
+        body["version"] = json!(self.seq);
+        self.put(kind, id, Some(to.to_string()), body, None, None);
     }
 }
 
@@ -145,7 +178,7 @@ fn depot() -> MemDepot {
 /// A write of `field` of draft `n`, counter `counter`, stamped at `ms`.
 fn write(counter: u64, n: u64, field: &str, value: Value, ms: u64) -> Mutation {
     let mut fields = BTreeMap::new();
-    fields.insert(field.to_string(), FieldWrite { value, hlc: ts(ms, 1), base: vec![] });
+    fields.insert(field.to_string(), FieldWrite::new(value, ts(ms, 1), vec![]));
     Mutation {
         counter,
         kind: "draft".into(),
@@ -375,7 +408,7 @@ fn a_stamp_too_far_ahead_is_refused_for_the_clock() {
 
 fn page(cursor: u64, more: bool, n: usize) -> PullResponse {
     let changes = (0..n).map(|i| Change { kind: "draft".into(), id: format!("{i}"), body: json!({}) }).collect();
-    PullResponse { protocol: 1, changes, cursor, more, server_time: server_time(), extra: Extra::new() }
+    PullResponse { protocol: 1, changes, exits: vec![], cursor, more, server_time: server_time(), extra: Extra::new() }
 }
 
 #[test]
@@ -426,8 +459,117 @@ fn stopping_a_pull_ends_it() {
     assert_eq!(pull.next_query(), None);
 }
 
+#[test]
+fn an_expired_cursor_restarts_the_round_from_zero_in_full_once() {
+    let mut pull = PullRound::new(40);
+    assert!(!pull.next_query().unwrap().full);
+    pull.restart_full().unwrap();
+    let q = pull.next_query().unwrap();
+    assert_eq!((q.cursor, q.full), (0, true));
+    assert_eq!(q.path(), format!("/v1/sync/pull?cursor=0&limit={PULL_PAGE_ASKED}&protocol=1&full=1"));
+    assert_eq!(pull.restart_full(), Err(FoldError::ExpiredAgain), "a second expiry in one sync is an error, not a loop");
+    // A resumed full round (marks left by an interrupted one) may start over once.
+    let mut resumed = PullRound::full(17);
+    assert!(resumed.next_query().unwrap().full);
+    assert_eq!(resumed.restart_full(), Ok(()));
+    assert_eq!(resumed.cursor(), 0);
+}
+
+#[test]
+fn a_full_round_sweeps_with_its_last_page_and_a_normal_round_never() {
+    let mut full = PullRound::full(0);
+    full.receive(&page(5, true, 3)).unwrap();
+    assert!(!full.sweep_due(), "not before the feed is drained");
+    full.receive(&page(9, false, 3)).unwrap();
+    assert!(full.sweep_due());
+    let mut normal = PullRound::new(0);
+    normal.receive(&page(9, false, 3)).unwrap();
+    assert!(!normal.sweep_due());
+}
+
+#[test]
+fn a_pages_exits_count_against_its_size_limit() {
+    let mut p = page(5, true, PULL_PAGE_MAX);
+    p.exits.push(ScopeExit { kind: "order".into(), id: draft_id(1), extra: Extra::new() });
+    assert_eq!(PullRound::new(0).receive(&p), Err(FoldError::PageTooLarge(PULL_PAGE_MAX + 1)));
+}
+
+#[test]
+fn a_leaving_record_goes_unless_a_full_resync_finds_unsynced_work_on_it() {
+    use LeaveAction::*;
+    for items in [false, true] {
+        assert_eq!(leave_action(Leaving::ScopeExit, items), Remove, "the depot's word on that very record");
+        assert_eq!(leave_action(Leaving::Gone, items), Remove);
+    }
+    assert_eq!(leave_action(Leaving::MissingFromFullFeed, false), Remove);
+    assert_eq!(leave_action(Leaving::MissingFromFullFeed, true), KeepUnsynced);
+    assert!(Leaving::Gone.reason().starts_with("gone:"));
+    assert!(Leaving::ScopeExit.reason().starts_with("left_scope:"));
+}
+
+/// Orders handed around three artisans (two mentored by one mentor) while their phones pull
+/// at random moments with tiny pages: applying each page's exits before its changes, every
+/// phone ends holding exactly the records in its scope, each at its latest state.
+#[test]
+fn phones_applying_exits_before_changes_end_with_exactly_their_scope() {
+    const A: &str = "a0000000-0000-7000-8000-00000000000a";
+    const B: &str = "a0000000-0000-7000-8000-00000000000b";
+    const C: &str = "a0000000-0000-7000-8000-00000000000c";
+    const M: &str = "a0000000-0000-7000-8000-00000000000d";
+    for seed in 0..200 {
+        let mut rng = SeededRng(seed);
+        let mut depot = MemDepot::default();
+        for (id, mentor) in [(A, Some(M)), (B, Some(M)), (C, None)] {
+            depot.accounts.insert(id.into(), AccountFacts { role: Role::Artisan, mentor_id: mentor.map(String::from) });
+        }
+        let artisans = [A, B, C];
+        let orders: Vec<String> = (1..=4).map(draft_id).collect();
+        for o in &orders {
+            let owner = artisans[rng.below(3) as usize];
+            depot.put(Kind::Order, o, Some(owner.into()), json!({"artisan_id": owner}), None, None);
+        }
+        // Each phone: its cursor and what it holds.
+        let mut phones: BTreeMap<&str, (u64, BTreeMap<String, Value>)> =
+            artisans.iter().map(|a| (*a, Default::default())).collect();
+        let pull_all = |depot: &MemDepot, rng: &mut SeededRng, who: &str, phone: &mut (u64, BTreeMap<String, Value>)| {
+            let caller = Caller { account_id: who.into(), role: Role::Artisan };
+            let mut round = PullRound::new(phone.0);
+            while let Some(mut q) = round.next_query() {
+                q.limit = 1 + rng.below(3) as usize;
+                let p = depot.pull(&caller, &q);
+                phone.0 = round.receive(&p).unwrap();
+                for e in &p.exits {
+                    phone.1.remove(&e.id);
+                }
+                for c in &p.changes {
+                    phone.1.insert(c.id.clone(), c.body.clone());
+                }
+            }
+        };
+        for _ in 0..30 {
+            if rng.chance(50) {
+                let o = &orders[rng.below(4) as usize];
+                depot.reassign(Kind::Order, o, artisans[rng.below(3) as usize]);
+            } else {
+                let who = artisans[rng.below(3) as usize];
+                pull_all(&depot, &mut rng, who, phones.get_mut(who).unwrap());
+            }
+        }
+        for who in artisans {
+            pull_all(&depot, &mut rng, who, phones.get_mut(who).unwrap());
+            let scope: BTreeMap<String, Value> = depot
+                .records
+                .iter()
+                .filter(|(_, r)| r.owner.as_deref() == Some(who))
+                .map(|((_, id), r)| (id.clone(), r.body.clone()))
+                .collect();
+            assert_eq!(phones[who].1, scope, "seed {seed}: {who}'s phone");
+        }
+    }
+}
+
 fn fw(v: &str, hlc: Timestamp) -> FieldWrite {
-    FieldWrite { value: json!(v), hlc, base: vec![] }
+    FieldWrite::new(json!(v), hlc, vec![])
 }
 
 #[test]
@@ -538,10 +680,10 @@ fn order(status: &str) -> OrderBody {
 #[test]
 fn an_acknowledged_order_command_moves_the_local_copy_by_the_same_table() {
     let mut o = order("assigned");
-    let accept = CommandBody { name: "accept".into(), hlc: ts(7, 1), args: Extra::new() };
+    let accept = CommandBody::new("accept", ts(7, 1), Extra::new());
     assert!(settle_order(&mut o, &accept));
     assert_eq!((o.status.as_str(), o.updated_hlc), ("accepted", ts(7, 1)));
-    let ship = CommandBody { name: "ship".into(), hlc: ts(8, 1), args: Extra::new() };
+    let ship = CommandBody::new("ship", ts(8, 1), Extra::new());
     assert!(!settle_order(&mut o, &ship), "not allowed from accepted: unchanged");
     assert_eq!(o.status, "accepted");
 }
@@ -551,7 +693,7 @@ fn an_acknowledged_review_moves_a_reviewed_draft() {
     let mut body = json!({"owner": OTHER, "status": "submitted", "doc": {"fields": {}}});
     let mut fields = BTreeMap::new();
     fields.insert("review_note".to_string(), fw("Nzuri", ts(3, 2)));
-    let approve = CommandBody { name: "approve".into(), hlc: ts(4, 2), args: Extra::new() };
+    let approve = CommandBody::new("approve", ts(4, 2), Extra::new());
     settle_document(&mut body, Some(&fields), Some(&approve)).unwrap();
     assert_eq!(body["status"], "approved");
     assert_eq!(body["doc"]["fields"]["review_note"]["value"], "Nzuri");

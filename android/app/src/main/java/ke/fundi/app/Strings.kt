@@ -65,6 +65,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_NOT_FOUND -> R.string.error_not_found
     StringKey.ERROR_NOT_ALLOWED -> R.string.error_not_allowed
     StringKey.ERROR_STORAGE_FULL -> R.string.error_storage_full
+    StringKey.ERROR_STORAGE_FAILED -> R.string.error_storage_failed
     StringKey.ERROR_STORAGE_CORRUPT -> R.string.error_storage_corrupt
     StringKey.ERROR_APP_TOO_OLD -> R.string.error_app_too_old
     StringKey.ERROR_CLOSED -> R.string.error_closed
@@ -92,6 +93,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ADVICE_TOO_DARK -> R.string.advice_too_dark
     StringKey.ADVICE_OVEREXPOSED -> R.string.advice_overexposed
     StringKey.ADVICE_TOO_SMALL -> R.string.advice_too_small
+    StringKey.CONFLICTS_FOLDED -> R.string.conflicts_folded
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

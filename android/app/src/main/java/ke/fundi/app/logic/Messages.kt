@@ -1,9 +1,10 @@
-// The mapping from what the core reports (a Problem per field, FundiException and the reason
-// behind a NotAllowed) to text keys.
+// The mapping from what the core reports (a Problem per field, FundiException, the reason
+// behind a NotAllowed, the older versions a conflict's field did not keep) to text keys.
 // Only mapping lives here: which problems exist and their limits are decided in Rust.
 package ke.fundi.app.logic
 
 import uniffi.fundi.Category
+import uniffi.fundi.ConflictItem
 import uniffi.fundi.DraftField
 import uniffi.fundi.DraftStatus
 import uniffi.fundi.FundiException
@@ -53,6 +54,7 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.NotFound -> UiText(StringKey.ERROR_NOT_FOUND)
     is FundiException.NotAllowed -> notAllowedText(e.reason)
     is FundiException.StorageFull -> UiText(StringKey.ERROR_STORAGE_FULL)
+    is FundiException.StorageFailed -> UiText(StringKey.ERROR_STORAGE_FAILED)
     is FundiException.StorageCorrupt -> UiText(StringKey.ERROR_STORAGE_CORRUPT)
     is FundiException.AppTooOld -> UiText(StringKey.ERROR_APP_TOO_OLD, e.found.toLong(), e.supported.toLong())
     is FundiException.Closed -> UiText(StringKey.ERROR_CLOSED)
@@ -65,6 +67,13 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.Depot -> UiText(StringKey.ERROR_DEPOT)
     is FundiException.InvalidPhoto -> UiText(photoProblemKey(e.reason))
 }
+
+/**
+ * Beside a field's conflicts: how many older versions of the field the depot did not keep (a
+ * field keeps at most 8 concurrent values), or null when it kept them all.
+ */
+fun foldedConflictsText(item: ConflictItem): UiText? =
+    if (item.folded == 0u) null else UiText(StringKey.CONFLICTS_FOLDED, item.folded.toLong())
 
 /** Why the core refused an action: a full draft says so; the rest is "not possible now". */
 fun notAllowedText(reason: NotAllowedReason): UiText = when (reason) {

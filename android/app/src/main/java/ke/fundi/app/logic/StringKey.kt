@@ -72,6 +72,7 @@ enum class StringKey {
     ERROR_NOT_FOUND,
     ERROR_NOT_ALLOWED,
     ERROR_STORAGE_FULL,
+    ERROR_STORAGE_FAILED,
     ERROR_STORAGE_CORRUPT,
     ERROR_APP_TOO_OLD,
     ERROR_CLOSED,
@@ -99,7 +100,9 @@ enum class StringKey {
     ADVICE_BLURRY,
     ADVICE_TOO_DARK,
     ADVICE_OVEREXPOSED,
-    ADVICE_TOO_SMALL;
+    ADVICE_TOO_SMALL,
+
+    CONFLICTS_FOLDED;
 
     val resName: String get() = name.lowercase()
 }

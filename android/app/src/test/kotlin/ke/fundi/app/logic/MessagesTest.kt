@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.fundi.Category
+import uniffi.fundi.ConflictItem
 import uniffi.fundi.DraftField
 import uniffi.fundi.DraftStatus
 import uniffi.fundi.FieldError
@@ -85,6 +86,7 @@ class MessagesTest {
             FundiException.NotAllowed(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED)) to UiText(StringKey.ERROR_NOT_ALLOWED),
             FundiException.NotAllowed(NotAllowedReason.DraftFull(8u)) to UiText(StringKey.PHOTOS_FULL),
             FundiException.StorageFull() to UiText(StringKey.ERROR_STORAGE_FULL),
+            FundiException.StorageFailed("disk I/O error") to UiText(StringKey.ERROR_STORAGE_FAILED),
             FundiException.StorageCorrupt() to UiText(StringKey.ERROR_STORAGE_CORRUPT),
             FundiException.AppTooOld(7u, 3u) to UiText(StringKey.ERROR_APP_TOO_OLD, 7L, 3L),
             FundiException.Closed() to UiText(StringKey.ERROR_CLOSED),
@@ -118,5 +120,12 @@ class MessagesTest {
         assertEquals(Language.SWAHILI, uiLanguageFor("sw-KE"))
         assertEquals(Language.ENGLISH, uiLanguageFor("en-KE"))
         assertEquals(Language.ENGLISH, uiLanguageFor("swh"))
+    }
+
+    @Test
+    fun aFieldThatKeptFewerVersionsSaysHowManyWereNotKept() {
+        fun item(folded: UInt) = ConflictItem("draft:d:title:1", "draft", "d", "title", "\"Kikapu\"", null, folded)
+        assertEquals(UiText(StringKey.CONFLICTS_FOLDED, 12L), foldedConflictsText(item(12u)))
+        assertEquals(null, foldedConflictsText(item(0u)))
     }
 }

@@ -43,6 +43,7 @@ class StringResourcesTest {
             UiText(StringKey.ERROR_APP_TOO_OLD, 7L, 3L),
             UiText(StringKey.ERROR_PRICE_TOO_SMALL, "KSh 1"),
             UiText(StringKey.ERROR_TITLE_TOO_LONG, 80L),
+            UiText(StringKey.CONFLICTS_FOLDED, 12L),
         )
         for (t in samples) {
             val formatted = String.format(en.getValue(t.key.resName), *t.args.toTypedArray())

@@ -1,4 +1,4 @@
--- 003: resumable uploads of blobs (photos) and the records that refer to each blob (ADR 0012).
+-- 004: resumable uploads of blobs (photos) and the records that refer to each blob (ADR 0013).
 
 -- Which records refer to which blob (content hash), kept by `put_record` with every write of a
 -- record: who may upload a blob and who may read it follow from these records.

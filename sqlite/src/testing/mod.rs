@@ -1,7 +1,21 @@
 //! Helpers for the tests of the crates that use this one. Not part of the app's API.
+//!
+//! - [`schema_of`], [`assert_upgrades_equal_fresh`]: the upgrade-equals-fresh check.
+//! - [`contents_of`], [`contents_diff`]: every row of every table, and what differs between two
+//!   such snapshots (to tell that a failed write left a file as it was, and say what it left).
+//! - `fault_vfs` (feature `testing`): fail the n-th write or fsync of a database with a full
+//!   disk's or a failing disk's error, over `vfs_shim`, the wrapper VFS the kill tests' crash
+//!   VFS uses too.
+
+#[cfg(any(test, feature = "testing"))]
+pub mod fault_vfs;
+#[cfg(any(test, feature = "testing"))]
+pub mod vfs_shim;
 
 use crate::{open_in_memory, user_version, Migrations, Options};
+use rusqlite::types::Value;
 use rusqlite::Connection;
+use std::collections::BTreeMap;
 
 /// Every table (with its columns), index (with its keys), trigger and view, in a canonical
 /// order: two databases with equal lists have the same schema for every query the app runs.
@@ -45,6 +59,41 @@ pub fn schema_of(conn: &Connection) -> Vec<String> {
     out
 }
 
+/// Every row of every table, as text, rows sorted: two files with equal contents hold the same
+/// data ("a write that failed left the file exactly as it was" is such an equality).
+pub fn contents_of(conn: &Connection) -> BTreeMap<String, Vec<String>> {
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").unwrap();
+    let tables: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut out = BTreeMap::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let width = stmt.column_count();
+        let rows = stmt.query_map([], |r| (0..width).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()).unwrap();
+        let mut rows: Vec<String> = rows.map(|r| format!("{:?}", r.unwrap())).collect();
+        rows.sort();
+        out.insert(table, rows);
+    }
+    out
+}
+
+/// The rows that differ between two [`contents_of`] snapshots, one line each (`table: - row`
+/// for a row only in `before`, `table: + row` for one only in `after`); empty when equal.
+pub fn contents_diff(before: &BTreeMap<String, Vec<String>>, after: &BTreeMap<String, Vec<String>>) -> String {
+    let none = Vec::new();
+    let mut out = String::new();
+    let tables: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for table in tables {
+        let (b, a) = (before.get(table).unwrap_or(&none), after.get(table).unwrap_or(&none));
+        for row in b.iter().filter(|r| !a.contains(r)) {
+            out.push_str(&format!("{table}: - {row}\n"));
+        }
+        for row in a.iter().filter(|r| !b.contains(r)) {
+            out.push_str(&format!("{table}: + {row}\n"));
+        }
+    }
+    out
+}
+
 /// Build every older version of the schema, upgrade each to the last one, and assert that the
 /// result equals a fresh database's schema. Returns the fresh schema for further checks.
 pub fn assert_upgrades_equal_fresh(migrations: &Migrations<'_>) -> Vec<String> {
@@ -73,6 +122,23 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(sql).unwrap();
         schema_of(&conn)
+    }
+
+    #[test]
+    fn contents_of_sees_every_row_and_value() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE a (x, y); CREATE TABLE b (z); INSERT INTO a VALUES (1, 'one'), (2, NULL);").unwrap();
+        let base = contents_of(&conn);
+        assert_eq!(base.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(base["a"].len(), 2);
+        conn.execute("UPDATE a SET y = 'two' WHERE x = 2", []).unwrap();
+        assert_ne!(contents_of(&conn), base);
+        conn.execute("UPDATE a SET y = NULL WHERE x = 2", []).unwrap();
+        assert_eq!(contents_of(&conn), base);
+        conn.execute("INSERT INTO b VALUES (X'00')", []).unwrap();
+        assert_ne!(contents_of(&conn), base);
+        assert_eq!(contents_diff(&base, &contents_of(&conn)), "b: + [Blob([0])]\n");
+        assert_eq!(contents_diff(&base, &base), "");
     }
 
     #[test]
