@@ -57,8 +57,11 @@ pub enum NotAllowedReason {
 pub enum PhotoProblem {
     /// The file is empty.
     Empty,
-    /// Not a JPEG or PNG ("choose a photo").
+    /// Not an image the app reads: JPEG, PNG, WebP, GIF or BMP ("choose a photo").
     NotAnImage,
+    /// A HEIC/HEIF photo: the app asks for it as JPEG (the camera's "Most compatible" setting,
+    /// or share it as JPEG).
+    Heic,
     /// Far larger than any camera photo (or a decompression bomb).
     TooLarge,
     /// The file was cut short (an interrupted copy).
@@ -177,6 +180,7 @@ impl From<PhotoError> for FundiError {
             PhotoError::Truncated => invalid(PhotoProblem::Truncated),
             PhotoError::Corrupt(_) => invalid(PhotoProblem::Damaged),
             PhotoError::Unsupported(_) => invalid(PhotoProblem::Unsupported),
+            PhotoError::Heic => invalid(PhotoProblem::Heic),
             PhotoError::Unreadable(_) => invalid(PhotoProblem::Unreadable),
             other @ (PhotoError::Io(_) | PhotoError::Internal(_)) => FundiError::Internal { detail: other.to_string() },
         }

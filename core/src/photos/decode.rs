@@ -30,6 +30,9 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 pub const MAX_PROGRESSIVE_PIXELS: u64 = 24_000_000;
 /// Interlaced PNGs must be decoded whole (4 bytes per pixel).
 pub const MAX_INTERLACED_PNG_PIXELS: u64 = 16_000_000;
+/// WebP, GIF and BMP go through the `image` crate's decoders, which fill a whole frame (up to
+/// 4 bytes per pixel): the same ceiling as an interlaced PNG.
+pub const MAX_WHOLE_FRAME_PIXELS: u64 = MAX_INTERLACED_PNG_PIXELS;
 /// A progressive JPEG with thousands of tiny scans costs a full pass each (a known
 /// denial-of-service); libjpeg-turbo's tools stop at 500 too.
 pub const MAX_SCANS: u32 = 500;
@@ -42,6 +45,10 @@ pub const DCT_SCALE_MARGIN: f64 = 1.25;
 pub enum Format {
     Jpeg,
     Png,
+    /// Gallery images, decoded whole by the `image` crate (a GIF's first frame only).
+    WebP,
+    Gif,
+    Bmp,
 }
 
 /// An image ready to be read row by row, and what its header said.
@@ -74,15 +81,30 @@ pub fn dct_scale(long_edge: u32, target: u32) -> u8 {
 
 /// Recognise the format and open a row reader sized for an output of `target` px long edge.
 pub fn open<'r, R: BufRead + Seek + 'r>(mut r: R, target: u32) -> Result<Opened<'r>, PhotoError> {
-    let mut magic = [0u8; 8];
+    let mut magic = [0u8; 12];
     let n = read_up_to(&mut r, &mut magic)?;
     r.seek(SeekFrom::Start(0))?;
     match &magic[..n] {
         [] => Err(PhotoError::Empty),
         [0xFF, 0xD8, 0xFF, ..] => open_jpeg(r, target),
-        b"\x89PNG\r\n\x1a\n" => open_png(r),
+        [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', ..] => open_png(r),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P'] => open_whole(r, Format::WebP),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => open_whole(r, Format::Gif),
+        [b'B', b'M', ..] => open_whole(r, Format::Bmp),
+        [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] if is_heif_brand(brand) => Err(PhotoError::Heic),
         _ => Err(PhotoError::NotAnImage),
     }
+}
+
+/// The major brands of an ISO-BMFF `ftyp` box that mean a HEIF still image: HEIC (HEVC-coded,
+/// what iPhones and many Android cameras write), the generic HEIF brands, and AVIF (its AV1
+/// cousin). None can be decoded here without a video codec, so they are refused with a typed
+/// error that tells the artisan how to send the photo as JPEG instead.
+fn is_heif_brand(brand: &[u8]) -> bool {
+    matches!(
+        brand,
+        b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"hevm" | b"hevs" | b"mif1" | b"msf1" | b"avif" | b"avis"
+    )
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -446,6 +468,90 @@ fn open_png<'r, R: BufRead + Seek + 'r>(r: R) -> Result<Opened<'r>, PhotoError> 
         source_height: height,
         scale_eighths: 8,
         exif,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebP, GIF (first frame), BMP: through the `image` crate, whole frames
+
+/// A whole decoded frame handed out row by row (8-bit grey, grey+alpha, RGB or RGBA).
+struct FrameRows {
+    frame: Vec<u8>,
+    width: u32,
+    height: u32,
+    channels: usize,
+    next: usize,
+}
+
+impl RowSource for FrameRows {
+    fn width(&self) -> u32 {
+        self.width
+    }
+    fn height(&self) -> u32 {
+        self.height
+    }
+    fn read_rows(&mut self, buf: &mut [u8]) -> Result<(), PhotoError> {
+        let w = self.width as usize;
+        let line_len = w * self.channels;
+        for out in buf.chunks_exact_mut(w * 3) {
+            let line = self.frame.get(self.next * line_len..(self.next + 1) * line_len).ok_or(PhotoError::Truncated)?;
+            to_rgb(line, self.channels, out);
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+fn image_error(e: image::ImageError) -> PhotoError {
+    use image::ImageError as E;
+    match e {
+        E::IoError(e) => eof_is_truncation(e),
+        E::Limits(_) => PhotoError::TooLarge { width: 0, height: 0 },
+        E::Unsupported(u) => PhotoError::Unsupported(u.to_string()),
+        // The decoders' messages describe the format's structure, never pixel or text content.
+        E::Decoding(d) => PhotoError::Corrupt(d.to_string()),
+        other => PhotoError::Corrupt(other.to_string()),
+    }
+}
+
+/// Open a WebP, GIF or BMP: the header is read first and its size checked against
+/// [`MAX_WHOLE_FRAME_PIXELS`] before a single pixel is decoded, then the first frame is decoded
+/// whole (these decoders have no row-by-row interface) under an allocation limit of that frame.
+fn open_whole<'r, R: BufRead + Seek + 'r>(r: R, format: Format) -> Result<Opened<'r>, PhotoError> {
+    use image::codecs::{bmp::BmpDecoder, gif::GifDecoder, webp::WebPDecoder};
+    use image::ImageDecoder;
+    let mut decoder: Box<dyn ImageDecoder + 'r> = match format {
+        Format::WebP => Box::new(WebPDecoder::new(r).map_err(image_error)?),
+        Format::Gif => Box::new(GifDecoder::new(r).map_err(image_error)?),
+        Format::Bmp => Box::new(BmpDecoder::new(r).map_err(image_error)?),
+        Format::Jpeg | Format::Png => return Err(PhotoError::Internal("open_whole: not a whole-frame format".into())),
+    };
+    let (width, height) = decoder.dimensions();
+    check_size(width, height, MAX_WHOLE_FRAME_PIXELS)?;
+    let color = decoder.color_type();
+    let channels = color.channel_count() as usize;
+    if color.bytes_per_pixel() as usize != channels {
+        return Err(PhotoError::Unsupported(format!("{color:?} pixels")));
+    }
+    let size = decoder.total_bytes();
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    // The frame itself, and as much again for a decoder's own buffers (a GIF's first frame
+    // may be smaller than its canvas, a WebP's alpha plane is separate).
+    limits.max_alloc = Some(2 * size + (1 << 20));
+    decoder.set_limits(limits).map_err(image_error)?;
+    let mut frame = Vec::new();
+    frame.try_reserve_exact(size as usize).map_err(|_| PhotoError::TooLarge { width, height })?;
+    frame.resize(size as usize, 0);
+    decoder.read_image_boxed(&mut frame).map_err(image_error)?;
+    Ok(Opened {
+        rows: Box::new(FrameRows { frame, width, height, channels, next: 0 }),
+        format,
+        source_width: width,
+        source_height: height,
+        scale_eighths: 8,
+        exif: ExifOrientation::Absent,
     })
 }
 

@@ -8,9 +8,15 @@ pub enum PhotoError {
     /// The file holds no bytes at all.
     #[error("the file is empty")]
     Empty,
-    /// Neither a JPEG nor a PNG (a video, a PDF, random bytes...).
-    #[error("not a JPEG or PNG image")]
+    /// Not an image this app reads (JPEG, PNG, WebP, GIF, BMP): a video, a PDF, random bytes...
+    #[error("not a JPEG, PNG, WebP, GIF or BMP image")]
     NotAnImage,
+    /// A HEIC/HEIF (or AVIF) photo, which needs a video codec this app does not carry. The
+    /// artisan can send it as JPEG: on an iPhone, Settings > Camera > Formats > "Most
+    /// Compatible"; on Android, the camera's HEIF/"high efficiency" option off; or share it from
+    /// the gallery as JPEG.
+    #[error("HEIC photo: send it as JPEG instead (camera setting \"Most Compatible\", or share it as JPEG)")]
+    Heic,
     /// The header claims more pixels than a phone can safely decode (a decompression bomb,
     /// or a panorama far beyond what a product photo needs).
     #[error("image too large: {width}x{height} pixels")]

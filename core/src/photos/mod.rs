@@ -7,6 +7,7 @@
 //! - `resize`: Lanczos3, strip by strip, so the decoded image is never held whole;
 //! - `ycc`: the reduced photo as YCbCr 4:2:0 planes, built from the resized strips;
 //! - `orient`: EXIF orientation, applied as the encoder reads the planes;
+//! - `quality`: the upload's JPEG quality, chosen per photo from its luma blocks' activity;
 //! - `encode`: mozjpeg, fed the planes raw, metadata-free;
 //! - `coach`: blurry / too dark / overexposed / too small;
 //! - `blobs`: [`PhotoLibrary`], the files directory where photos live under their SHA-256,
@@ -21,6 +22,7 @@ mod decode;
 mod encode;
 mod error;
 mod orient;
+mod quality;
 mod resize;
 mod ycc;
 
@@ -30,6 +32,7 @@ pub use decode::{dct_scale, Format, MAX_PIXELS};
 pub use encode::EncodeSettings;
 pub use error::PhotoError;
 pub use orient::{ExifOrientation, Orientation};
+pub use quality::{activity_shares, quality_for, MAX_QUALITY, MIN_QUALITY};
 pub use resize::{fit_within, RgbImage};
 pub use ycc::{Plane, Ycc420};
 
@@ -49,8 +52,21 @@ pub struct PrepareOptions {
     pub max_edge: u32,
     /// Long edge of the thumbnail.
     pub thumb_edge: u32,
-    pub upload: EncodeSettings,
+    /// JPEG quality of the upload image.
+    pub upload_quality: Quality,
+    /// Trellis quantisation for the upload image.
+    pub upload_trellis: bool,
     pub thumbnail: EncodeSettings,
+}
+
+/// How the upload's JPEG quality is set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Quality {
+    /// Chosen for each photo from its luma (`quality.rs`): smooth gradients and dense texture
+    /// get more bytes, moderate detail (which masks quantisation) fewer.
+    PerPhoto,
+    /// This quality for every photo (sweeps, the benchmark's calibration).
+    Fixed(f32),
 }
 
 impl Default for PrepareOptions {
@@ -58,9 +74,10 @@ impl Default for PrepareOptions {
         PrepareOptions {
             max_edge: 1600,
             thumb_edge: 320,
-            // Without trellis, quality 74 gives the bytes trellis gave at 78 for 40% fewer
-            // instructions, and keeps SSIMULACRA2 >= 70 on every benchmark photo. See the ADR.
-            upload: EncodeSettings { quality: 74.0, trellis: false },
+            upload_quality: Quality::PerPhoto,
+            // Trellis gave the bytes and SSIMULACRA2 of 4 more quality points for 40% more
+            // instructions. See the ADR.
+            upload_trellis: false,
             // A thumbnail is 4% of the upload's pixels: trellis costs little there and the
             // catalog lists download many of them.
             thumbnail: EncodeSettings { quality: 70.0, trellis: true },
@@ -97,6 +114,8 @@ pub struct PrepareReport {
     /// M of the M/8 DCT scale (8 = decoded at full size).
     pub scale_eighths: u8,
     pub exif: ExifOrientation,
+    /// The upload quality used (chosen per photo unless fixed by the options).
+    pub upload_quality: f32,
     /// Wall time of the whole preparation, and of its stages.
     pub elapsed_ms: u64,
     pub decode_resize_ms: u64,
@@ -158,8 +177,12 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
     let thumb = reduced.resized(thw, thh)?;
     let decoded_at = Instant::now();
     let coaching = coach::assess(&reduced.y, sw, sh);
+    let quality = match opts.upload_quality {
+        Quality::PerPhoto => quality::quality_for(quality::activity_shares(&reduced.y)),
+        Quality::Fixed(q) => q,
+    };
     let coached_at = Instant::now();
-    let upload = encoded(&reduced, orientation, opts.upload)?;
+    let upload = encoded(&reduced, orientation, EncodeSettings { quality, trellis: opts.upload_trellis })?;
     drop(reduced);
     let thumbnail = encoded(&thumb, orientation, opts.thumbnail)?;
     Ok(PreparedPhoto {
@@ -174,6 +197,7 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
             decoded_height: dh,
             scale_eighths: opened.scale_eighths,
             exif: opened.exif,
+            upload_quality: quality,
             elapsed_ms: started.elapsed().as_millis() as u64,
             decode_resize_ms: (decoded_at - started).as_millis() as u64,
             coach_ms: (coached_at - decoded_at).as_millis() as u64,

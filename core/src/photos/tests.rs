@@ -367,3 +367,191 @@ fn tiny_and_thin_photos_in_every_orientation_come_out_whole() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The per-photo quality
+
+/// SSIMULACRA2 of `jpeg` against `reference` (the metric the benchmark uses; a dev-dependency
+/// only: the phone never runs it).
+fn ssimulacra2_of(reference: &RgbImage, jpeg: &[u8]) -> f64 {
+    let decoded = decode_full(jpeg).unwrap();
+    assert_eq!((decoded.width, decoded.height), (reference.width, reference.height));
+    let linear = |img: &RgbImage| {
+        let px = img.data.chunks_exact(3).map(|p| [p[0] as f32 / 255.0, p[1] as f32 / 255.0, p[2] as f32 / 255.0]).collect();
+        ssimulacra2::Rgb::new(
+            px,
+            img.width as usize,
+            img.height as usize,
+            ssimulacra2::TransferCharacteristic::SRGB,
+            ssimulacra2::ColorPrimaries::BT709,
+        )
+        .unwrap()
+    };
+    ssimulacra2::compute_frame_ssimulacra2(linear(reference), linear(&decoded)).unwrap()
+}
+
+/// The benchmark's reference: the original decoded whole, upright, resized with Lanczos3 to the
+/// upload's size (no DCT scaling).
+fn reference_of(src: &[u8], max_edge: u32) -> RgbImage {
+    let full = decode_full(src).unwrap();
+    let (w, h) = fit_within(full.width, full.height, max_edge);
+    resize::resize(&full, w, h).unwrap()
+}
+
+#[test]
+fn every_camera_fixture_uploads_at_ssimulacra2_72_or_more() {
+    let opts = PrepareOptions::default();
+    for name in ["camera-flower-3mp.jpg", "camera-portrait-orientation6.jpg", "camera-12mp-baseline.jpg"] {
+        let src = std::fs::read(fixture(name)).unwrap();
+        let p = prepare_bytes(&src, &opts).unwrap();
+        let score = ssimulacra2_of(&reference_of(&src, opts.max_edge), &p.upload.bytes);
+        assert!(score >= 72.0, "{name}: SSIMULACRA2 {score:.1} at quality {}", p.report.upload_quality);
+    }
+}
+
+#[test]
+fn a_plain_photo_gets_fewer_bytes_than_the_quality_the_hardest_fixture_needs() {
+    // The flower's moderate detail masks quantisation; the 12 MP landscape's gentle sky does not.
+    let flower = prepare_file(&fixture("camera-flower-3mp.jpg"), &PrepareOptions::default()).unwrap();
+    let landscape = prepare_file(&fixture("camera-12mp-baseline.jpg"), &PrepareOptions::default()).unwrap();
+    assert!(
+        flower.report.upload_quality < landscape.report.upload_quality,
+        "{} vs {}",
+        flower.report.upload_quality,
+        landscape.report.upload_quality
+    );
+    let at_max = prepare_file(
+        &fixture("camera-flower-3mp.jpg"),
+        &PrepareOptions { upload_quality: Quality::Fixed(MAX_QUALITY), ..PrepareOptions::default() },
+    )
+    .unwrap();
+    assert!(
+        flower.upload.bytes.len() * 3 < at_max.upload.bytes.len() * 2,
+        "{} vs {}",
+        flower.upload.bytes.len(),
+        at_max.upload.bytes.len()
+    );
+}
+
+#[test]
+fn a_fixed_quality_is_used_as_given() {
+    let src = jpeg(&card(640, 480));
+    let opts = PrepareOptions { upload_quality: Quality::Fixed(50.0), ..PrepareOptions::default() };
+    let p = prepare_bytes(&src, &opts).unwrap();
+    assert_eq!(p.report.upload_quality, 50.0);
+    let auto = prepare_bytes(&src, &PrepareOptions::default()).unwrap();
+    assert!(auto.report.upload_quality >= MIN_QUALITY && auto.upload.bytes.len() > p.upload.bytes.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gallery formats: WebP, GIF (first frame), BMP; HEIC refused
+
+fn encoded_with_image_crate(img: &RgbImage, format: Format) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = vec![];
+    let (w, h) = (img.width, img.height);
+    match format {
+        Format::WebP => image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+            .write_image(&img.data, w, h, image::ExtendedColorType::Rgb8)
+            .unwrap(),
+        Format::Bmp => {
+            image::codecs::bmp::BmpEncoder::new(&mut out).write_image(&img.data, w, h, image::ExtendedColorType::Rgb8).unwrap()
+        }
+        Format::Gif => {
+            // Two frames: the photo, then a plain blue one that must not be the one used.
+            let rgba = |f: &dyn Fn(&[u8]) -> [u8; 4]| {
+                image::RgbaImage::from_raw(w, h, img.data.chunks_exact(3).flat_map(f).collect()).unwrap()
+            };
+            let frames = [rgba(&|p| [p[0], p[1], p[2], 255]), rgba(&|_| [0, 0, 255, 255])];
+            let mut enc = image::codecs::gif::GifEncoder::new_with_speed(&mut out, 30);
+            enc.encode_frames(frames.into_iter().map(image::Frame::new)).unwrap();
+        }
+        Format::Jpeg | Format::Png => unreachable!(),
+    }
+    out
+}
+
+#[test]
+fn webp_gif_and_bmp_gallery_images_are_prepared() {
+    // Plain red on the left, plain green on the right: colours survive each decoder.
+    let (w, h) = (720u32, 480u32);
+    let data = (0..h).flat_map(|_| (0..w).flat_map(|x| if x < w / 2 { [200, 30, 30] } else { [30, 160, 40] })).collect();
+    let img = RgbImage { width: w, height: h, data };
+    for format in [Format::WebP, Format::Gif, Format::Bmp] {
+        let src = encoded_with_image_crate(&img, format);
+        let p = prepare_bytes(&src, &PrepareOptions::default()).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        assert_eq!(p.report.format, format);
+        assert_eq!((p.upload.width, p.upload.height), (w, h), "{format:?}");
+        let back = decode_full(&p.upload.bytes).unwrap();
+        let at = |x: u32, y: u32| &back.data[((y * w + x) * 3) as usize..((y * w + x) * 3 + 3) as usize];
+        let near = |a: &[u8], b: [u8; 3]| a.iter().zip(b).all(|(&x, y)| x.abs_diff(y) <= 12);
+        // GIF's palette may move a colour a little; the second (blue) frame must not show.
+        assert!(near(at(100, 240), [200, 30, 30]), "{format:?} left {:?}", at(100, 240));
+        assert!(near(at(600, 240), [30, 160, 40]), "{format:?} right {:?}", at(600, 240));
+    }
+}
+
+#[test]
+fn gallery_image_headers_claiming_too_many_pixels_are_refused_before_decoding() {
+    // BMP: file header and a BITMAPINFOHEADER for 60000 x 60000 at 24 bits, and no pixels.
+    let mut bmp = b"BM".to_vec();
+    bmp.extend_from_slice(&(54u32 + 16).to_le_bytes());
+    bmp.extend_from_slice(&0u32.to_le_bytes());
+    bmp.extend_from_slice(&54u32.to_le_bytes());
+    for v in [40u32, 60000, 60000] {
+        bmp.extend_from_slice(&v.to_le_bytes());
+    }
+    bmp.extend_from_slice(&1u16.to_le_bytes());
+    bmp.extend_from_slice(&24u16.to_le_bytes());
+    bmp.extend_from_slice(&[0; 24]);
+    bmp.extend_from_slice(&[0; 16]);
+    assert!(matches!(expect_err(&bmp), PhotoError::TooLarge { width: 60000, height: 60000 }), "{:?}", expect_err(&bmp));
+    // GIF: a 65535 x 65535 screen and frame, with an empty image.
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00]);
+    gif.extend_from_slice(&[0x2C, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x02, 0x00, 0x3B]);
+    assert!(matches!(expect_err(&gif), PhotoError::TooLarge { width: 65535, height: 65535 }), "{:?}", expect_err(&gif));
+    // WebP (lossless): a real 16 x 16 file whose header is made to say 8000 x 8000 (the
+    // 14-bit sizes minus one after the 0x2F signature at byte 20).
+    let mut webp = encoded_with_image_crate(&card(16, 16), Format::WebP);
+    assert_eq!(&webp[12..16], b"VP8L");
+    let bits = u32::from_le_bytes(webp[21..25].try_into().unwrap()) & !((1 << 28) - 1) | 7999 | (7999 << 14);
+    webp[21..25].copy_from_slice(&bits.to_le_bytes());
+    assert!(matches!(expect_err(&webp), PhotoError::TooLarge { width: 8000, height: 8000 }), "{:?}", expect_err(&webp));
+}
+
+#[test]
+fn damaged_gallery_images_are_typed_errors_at_every_cut() {
+    let img = card(160, 120);
+    for format in [Format::WebP, Format::Gif, Format::Bmp] {
+        let src = encoded_with_image_crate(&img, format);
+        for len in (1..src.len()).step_by(src.len() / 97 + 1) {
+            match prepare_bytes(&src[..len], &PrepareOptions::default()) {
+                Err(PhotoError::Internal(e)) => panic!("{format:?} cut at {len}: internal error {e}"),
+                Err(_) => {}
+                // A GIF cut after its first frame is still a whole first frame.
+                Ok(_) => assert_eq!(format, Format::Gif, "{format:?} cut at {len} of {} accepted", src.len()),
+            }
+        }
+    }
+}
+
+#[test]
+fn heic_is_refused_with_a_message_that_says_to_send_jpeg() {
+    for brand in [b"heic", b"heix", b"mif1", b"avif"] {
+        let mut heic = vec![0, 0, 0, 0x18];
+        heic.extend_from_slice(b"ftyp");
+        heic.extend_from_slice(brand);
+        heic.extend_from_slice(&[0, 0, 0, 0]);
+        heic.extend_from_slice(b"mif1heic");
+        heic.extend_from_slice(&[0; 64]);
+        let err = expect_err(&heic);
+        assert!(matches!(err, PhotoError::Heic), "{:?}", err);
+        assert!(err.to_string().contains("JPEG"), "{err}");
+    }
+    // An MP4 video (brand isom) is not a photo at all.
+    let mut mp4 = vec![0, 0, 0, 0x18];
+    mp4.extend_from_slice(b"ftypisom");
+    mp4.extend_from_slice(&[0; 64]);
+    assert!(matches!(expect_err(&mp4), PhotoError::NotAnImage));
+}

@@ -7,7 +7,7 @@
 //! the exit status is non-zero if any failed.
 
 use fundi_core::photos::{
-    prepare_file, Advice, EncodeSettings, ExifOrientation, PhotoError, PhotoLibrary, PrepareOptions, PreparedPhoto,
+    prepare_file, Advice, ExifOrientation, PhotoError, PhotoLibrary, PrepareOptions, PreparedPhoto, Quality,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -26,9 +26,9 @@ pub struct PrepareArgs {
     /// Long edge of the thumbnail, in pixels.
     #[arg(long, default_value_t = 320)]
     thumb_edge: u32,
-    /// JPEG quality of the upload image (mozjpeg scale).
-    #[arg(long, default_value_t = PrepareOptions::default().upload.quality)]
-    quality: f32,
+    /// JPEG quality of the upload image (mozjpeg scale); chosen per photo when left out.
+    #[arg(long)]
+    quality: Option<f32>,
 }
 
 fn inputs(args: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
@@ -61,6 +61,7 @@ fn error_kind(e: &PhotoError) -> &'static str {
         PhotoError::Truncated => "truncated",
         PhotoError::Corrupt(_) => "corrupt",
         PhotoError::Unsupported(_) => "unsupported",
+        PhotoError::Heic => "heic",
         PhotoError::Unreadable(_) => "unreadable",
         PhotoError::Io(_) => "io",
         PhotoError::Internal(_) => "internal",
@@ -89,6 +90,7 @@ fn describe(source: &Path, lib: &PhotoLibrary, p: &PreparedPhoto) -> Result<Valu
         "thumbnail": {"path": thumb_path.display().to_string(), "sha256": p.thumbnail.sha256, "size": [p.thumbnail.width, p.thumbnail.height], "bytes": p.thumbnail.bytes.len()},
         "advice": p.coaching.advice.iter().map(|a: &Advice| a.code()).collect::<Vec<_>>(),
         "measures": {"sharpness": p.coaching.sharpness, "mean_luma": p.coaching.mean_luma, "clipped_share": p.coaching.clipped_share},
+        "upload_quality": r.upload_quality,
         "elapsed_ms": r.elapsed_ms,
     }))
 }
@@ -97,7 +99,7 @@ pub fn run(args: PrepareArgs) -> Result<(), Box<dyn std::error::Error>> {
     let opts = PrepareOptions {
         max_edge: args.max_edge,
         thumb_edge: args.thumb_edge,
-        upload: EncodeSettings { quality: args.quality, ..PrepareOptions::default().upload },
+        upload_quality: args.quality.map_or(Quality::PerPhoto, Quality::Fixed),
         ..Default::default()
     };
     let lib = PhotoLibrary::open(&args.out)?;

@@ -82,6 +82,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ERROR_PHOTO_TRUNCATED -> R.string.error_photo_truncated
     StringKey.ERROR_PHOTO_DAMAGED -> R.string.error_photo_damaged
     StringKey.ERROR_PHOTO_UNSUPPORTED -> R.string.error_photo_unsupported
+    StringKey.ERROR_PHOTO_HEIC -> R.string.error_photo_heic
     StringKey.ERROR_PHOTO_UNREADABLE -> R.string.error_photo_unreadable
     StringKey.PHOTOS_SAVE_FIRST -> R.string.photos_save_first
     StringKey.PHOTOS_EMPTY -> R.string.photos_empty

@@ -92,6 +92,7 @@ fun photoProblemKey(problem: PhotoProblem): StringKey = when (problem) {
     PhotoProblem.TRUNCATED -> StringKey.ERROR_PHOTO_TRUNCATED
     PhotoProblem.DAMAGED -> StringKey.ERROR_PHOTO_DAMAGED
     PhotoProblem.UNSUPPORTED -> StringKey.ERROR_PHOTO_UNSUPPORTED
+    PhotoProblem.HEIC -> StringKey.ERROR_PHOTO_HEIC
     PhotoProblem.UNREADABLE -> StringKey.ERROR_PHOTO_UNREADABLE
 }
 
