@@ -248,6 +248,13 @@ impl RejectCode {
             RejectCode::Unknown => "unknown",
         }
     }
+
+    /// The code at the head of a refusal as a phone keeps it (`Rejection`'s text, "code:
+    /// detail"), `Unknown` for any other text (a newer depot's code, a whole request refused).
+    pub fn of_reason(reason: &str) -> RejectCode {
+        let head = reason.split(':').next().unwrap_or_default().trim();
+        RejectCode::DEPOT_REFUSALS.into_iter().find(|c| c.code() == head).unwrap_or(RejectCode::Unknown)
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -447,6 +454,16 @@ pub struct ApiErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_refusal_gives_back_its_code() {
+        for code in RejectCode::DEPOT_REFUSALS {
+            let kept = Rejection::new(code, "some detail: with a colon").to_string();
+            assert_eq!(RejectCode::of_reason(&kept), code, "{kept}");
+        }
+        assert_eq!(RejectCode::of_reason("too_large: 2 MiB"), RejectCode::Unknown);
+        assert_eq!(RejectCode::of_reason(""), RejectCode::Unknown);
+    }
 
     #[test]
     fn unknown_fields_survive_a_round_trip_at_every_level() {

@@ -213,6 +213,9 @@ impl Store {
                 crash_point("sync:push_stored");
                 report.pushed += applied;
                 report.refused += refused;
+                // Again once answered, so a progress bar moves as items settle, not only
+                // before each request.
+                progress(SyncPhase::Pushing, report.pushed + report.refused, total);
             }
             if !full || settled == 0 {
                 break;

@@ -30,4 +30,4 @@ pub use status::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};
 pub use crate::conflicts::ConflictItem;
 pub use crate::orders::OrderView;
 pub use crate::review::ReviewDraft;
-pub use crate::stock::StockLevel;
+pub use crate::stock::{StockLevel, StockMovement};
