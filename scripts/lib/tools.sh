@@ -47,12 +47,18 @@ ensure_jvm_test_deps() {
 
 # build_ffi_and_generate OUT_DIR : build fundi-ffi and generate its Kotlin from that exact .so.
 # Sets FFI_LIB_DIR (the directory holding libfundi_ffi.so).
+# The generator is the pinned `uniffi-bindgen` of the workspace crate uniffi-bindgen/ (not part
+# of the cdylib), and it reads cargo's own unstripped host build of the library in
+# $CARGO_TARGET_DIR/debug. `--workspace` builds both in one cargo run, so uniffi is compiled
+# once with the features of both (a separate `-p` run would compile it a second time).
 build_ffi_and_generate() {
   local out=$1
   (cd "$FUNDI_ROOT" && cargo build --quiet --workspace)
   FFI_LIB_DIR=$CARGO_TARGET_DIR/debug
+  local bindgen=$FFI_LIB_DIR/uniffi-bindgen
+  [ -x "$bindgen" ] || { echo "no $bindgen: is uniffi-bindgen/ a workspace member?" >&2; return 1; }
   rm -rf "$out"; mkdir -p "$out"
-  "$FFI_LIB_DIR/uniffi-bindgen" generate "$FFI_LIB_DIR/libfundi_ffi.so" \
+  "$bindgen" generate "$FFI_LIB_DIR/libfundi_ffi.so" \
     --language kotlin --no-format --out-dir "$out" >/dev/null
   export FFI_LIB_DIR
 }
