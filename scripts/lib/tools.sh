@@ -7,6 +7,10 @@
 FUNDI_ROOT=${FUNDI_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FUNDI_TOOLS=${FUNDI_TOOLS:-$FUNDI_ROOT/.tools}
 KOTLIN_VERSION=2.4.20
+# The Kotlin language and API version of the Android app: the major.minor of the Kotlin Gradle
+# plugin in android/build.gradle.kts (scripts/android/check compiles the app's Kotlin with
+# -language-version/-api-version this, and its check g fails if the two part).
+KOTLIN_ANDROID_LANGUAGE=2.3
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FUNDI_ROOT/target}
 
 _apt_updated=0
