@@ -18,7 +18,8 @@ parents; sizes through @dimen/ values of res/values*/):
      never be decorative. An image whose description is set in code is accepted when the app's
      Kotlin (KOTLIN_DIR) assigns `contentDescription` on the view found by its id.
   3. labels: a TextView placed right before a text field or Spinner (the label a sighted user
-     reads) must say labelFor="@id/<that input>"; every labelFor must name an id of the layout.
+     reads) must say labelFor="@id/<that input>", unless it starts out gone (an error or a
+     message, shown later); every labelFor must name an id of the layout.
 Prints one line per problem and exits 1 if there is any; else a "note:" line with the counts.
 """
 import os
@@ -176,8 +177,11 @@ def check_layout(path, res, code_described, counts):
                 target = ref_name(label_for, "id")
                 if target not in ids:
                     problems.append("%s: labelFor=\"%s\" names no view of this layout" % (where(child), label_for))
-            if local(child.tag) in INPUTS and i > 0 and local(children[i - 1].tag) == "TextView":
-                label, input_id = children[i - 1], ref_name(child.get(A + "id"), "id")
+            before = children[i - 1] if i > 0 else None
+            # A TextView gone until there is something to say (an error, a message) is no label.
+            if (local(child.tag) in INPUTS and before is not None and local(before.tag) == "TextView"
+                    and attrs_of(before).get("visibility") != "gone"):
+                label, input_id = before, ref_name(child.get(A + "id"), "id")
                 target = ref_name(label.get(A + "labelFor"), "id")
                 if input_id is None:
                     problems.append("%s: an input without an id cannot be labelled (labelFor) by the TextView before it" % where(child))
