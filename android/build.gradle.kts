@@ -1,4 +1,4 @@
-// Versions of the Gradle plugins, applied in app/build.gradle.kts (why these: docs/adr/0013).
+// Versions of the Gradle plugins, applied in app/build.gradle.kts (why these: docs/adr/0014).
 //   Android Gradle plugin 8.13.2: needs Gradle 8.13 (gradle/wrapper), JDK 17, SDK Build Tools
 //     35; compiles for API levels up to 36; the first 8.x whose R8 reads Kotlin 2.3 metadata.
 //   Kotlin plugin 2.3.21: the app's Kotlin language and API version is its major.minor, 2.3.

@@ -1,5 +1,5 @@
 // The app module, joined to the Rust workspace one directory up by two kinds of task, one of
-// each per variant (the reasons are in docs/adr/0013-android-gradle-build.md):
+// each per variant (the reasons are in docs/adr/0014-android-gradle-build.md):
 //   uniffiBindgen<Variant>  builds the *host* libfundi_ffi (cargo's own unstripped build in
 //                           $CARGO_TARGET_DIR/debug) and the workspace's pinned uniffi-bindgen,
 //                           and generates the Kotlin bindings from that library; registered as
