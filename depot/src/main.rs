@@ -34,6 +34,8 @@ enum Command {
     Prune(cli::prune::PruneArgs),
     /// List what waits at the depot, orders to assign, and stock.
     ListDepot(cli::list_depot::ListDepotArgs),
+    /// List, verify (rehash) and reclaim the blob store: photos and unfinished uploads.
+    Blobs(cli::blobs::BlobsArgs),
     /// Create, edit, submit and list catalog drafts on a local phone database (the embedded default).
     Demo(cli::demo::DemoArgs),
     /// Prepare camera photos as the phone does (upright, no metadata, 1600 px + thumbnail, coached) into a directory; prints JSON.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::SetMentor(a) => cli::set_mentor::run(a),
         Command::Prune(a) => cli::prune::run(a),
         Command::ListDepot(a) => cli::list_depot::run(a),
+        Command::Blobs(a) => cli::blobs::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::PreparePhotos(a) => cli::prepare_photos::run(a),
     };

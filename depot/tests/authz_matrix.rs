@@ -5,7 +5,7 @@
 //! `every_route_has_allowed_and_refused_rows` fails when a route has no rows, so a new route
 //! cannot be added without them. Expectations are written from the design, not read from the
 //! server's code. An allowed call must have its effect (each row checks it); a refused one must
-//! leave accounts, codes, devices and records exactly as they were.
+//! leave accounts, codes, devices, records, uploads and blob files exactly as they were.
 
 mod common;
 use common::{command, field_write, numbered, stock_entry, Dev, Server};
@@ -142,6 +142,28 @@ impl World {
         id
     }
 
+    /// A new photo named by a new draft of a1's (`id`: its hash), uploaded by a1 when
+    /// `uploaded`, and then dropped from the draft when `dropped`.
+    fn photo(&self, uploaded: bool, dropped: bool) -> Fx {
+        let bytes = fresh_photo();
+        let draft = self.s.photo_draft(&self.a1, &[&bytes]);
+        if uploaded {
+            let loc = self.s.tus_start(&self.a1, &bytes);
+            assert_eq!(self.s.tus_send(&self.a1, &loc, &bytes, 0, PHOTO_LEN).status, 204);
+        }
+        if dropped {
+            self.s.set_photos(&self.a1, &draft, &[]);
+        }
+        Fx { id: common::sha(&bytes), dev: None }
+    }
+
+    /// An upload a1 started (nothing sent yet): its location.
+    fn upload(&self) -> Fx {
+        let bytes = fresh_photo();
+        self.s.photo_draft(&self.a1, &[&bytes]);
+        Fx { id: self.s.tus_start(&self.a1, &bytes), dev: None }
+    }
+
     fn ready_order(&self) -> String {
         self.fresh_order(&["accept", "start_production", "mark_ready"])
     }
@@ -155,6 +177,43 @@ impl World {
         }
         id
     }
+}
+
+const PHOTO_LEN: usize = 2000;
+
+/// Bytes no other photo has.
+fn fresh_photo() -> Vec<u8> {
+    let id = common::uuid_like().replace('-', "");
+    common::photo(u64::from_str_radix(&id[16..], 16).unwrap(), PHOTO_LEN)
+}
+
+/// A raw answer as a row sees it: allowed with `ok`, else refused with its typed code.
+fn answered(a: &common::Answer, ok: u16) -> Seen {
+    if a.status == ok {
+        Seen::Allowed
+    } else {
+        let (status, code) = a.refusal();
+        Seen::Refused(status, code)
+    }
+}
+
+/// Create an upload of the photo `fx.id` as `who`; allowed, it is stored as the caller's.
+fn create_upload(w: &World, who: Who, fx: &Fx) -> Seen {
+    let a = w.s.tus_create(w.dev(who), &fx.id, PHOTO_LEN as u64);
+    if a.status == 201 {
+        let device = w.dev(who).unwrap().device.clone();
+        assert!(w.s.uploads().iter().any(|u| u.1 == device && u.2 == fx.id), "{who:?}'s upload is stored");
+    }
+    answered(&a, 201)
+}
+
+/// Read the blob `fx.id` as `who`; allowed, its bytes hash to its name.
+fn read_blob(w: &World, who: Who, fx: &Fx) -> Seen {
+    let a = w.s.send(w.dev(who), "GET", &format!("/v1/blobs/{}", fx.id), &[], None);
+    if a.status == 200 {
+        assert_eq!(common::sha(&a.body), fx.id);
+    }
+    answered(&a, 200)
 }
 
 /// What a call did: allowed, or refused with (HTTP status, error code). A push's refused
@@ -841,6 +900,101 @@ fn rows() -> Vec<Row> {
                 seen(s, &v)
             },
         },
+        // Uploads (tus) and blobs: an upload is for whoever may write the draft naming the photo,
+        // and is the creating device's alone; a blob is for whoever may read such a draft.
+        Row {
+            route: "OPTIONS /v1/uploads",
+            case: "what the tus server supports",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| {
+                let a = w.s.send(w.dev(who), "OPTIONS", "/v1/uploads", &[], None);
+                assert_eq!(a.header("tus-extension").as_deref(), Some("creation,checksum,expiration,termination"));
+                answered(&a, 204)
+            },
+        },
+        Row {
+            route: "POST /v1/uploads",
+            case: "a photo of a1's draft",
+            allowed: &[Owner, Staff, Operations],
+            refusals: ROLE,
+            setup: |w| w.photo(false, false),
+            call: create_upload,
+        },
+        Row {
+            route: "POST /v1/uploads",
+            case: "a photo the depot holds",
+            allowed: NOBODY,
+            refusals: &["already_stored", "forbidden", "not_found"],
+            setup: |w| w.photo(true, false),
+            call: create_upload,
+        },
+        Row {
+            route: "POST /v1/uploads",
+            case: "a blob no record names",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: |_| Fx { id: common::sha(&fresh_photo()), dev: None },
+            call: create_upload,
+        },
+        Row {
+            route: "HEAD /v1/uploads/{upload_id}",
+            case: "a1's upload",
+            allowed: &[Owner],
+            refusals: &["not_found"],
+            setup: |w| w.upload(),
+            call: |w, who, fx| {
+                let a = w.s.tus_head(w.dev(who), &fx.id);
+                if a.status == 200 {
+                    assert_eq!((a.offset(), a.header("upload-length")), (Some(0), Some(PHOTO_LEN.to_string())));
+                }
+                answered(&a, 200)
+            },
+        },
+        Row {
+            route: "PATCH /v1/uploads/{upload_id}",
+            case: "a chunk of a1's upload",
+            allowed: &[Owner],
+            refusals: &["not_found"],
+            setup: |w| w.upload(),
+            call: |w, who, fx| {
+                let a = w.s.tus_patch(w.dev(who), &fx.id, 0, &[7u8; 100], true);
+                if a.status == 204 {
+                    assert_eq!(w.s.tus_head(Some(&w.a1), &fx.id).offset(), Some(100));
+                }
+                answered(&a, 204)
+            },
+        },
+        Row {
+            route: "DELETE /v1/uploads/{upload_id}",
+            case: "a1's upload",
+            allowed: &[Owner],
+            refusals: &["not_found"],
+            setup: |w| w.upload(),
+            call: |w, who, fx| {
+                let a = w.s.tus_delete(w.dev(who), &fx.id);
+                let after = w.s.tus_head(Some(&w.a1), &fx.id).status;
+                assert_eq!(after, if a.status == 204 { 404 } else { 200 }, "terminated, or left as it was");
+                answered(&a, 204)
+            },
+        },
+        Row {
+            route: "GET /v1/blobs/{sha256}",
+            case: "a photo of a1's draft",
+            allowed: &[Owner, Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: |w| w.photo(true, false),
+            call: read_blob,
+        },
+        Row {
+            route: "GET /v1/blobs/{sha256}",
+            case: "a photo no record names any more",
+            allowed: NOBODY,
+            refusals: ROLE,
+            setup: |w| w.photo(true, true),
+            call: read_blob,
+        },
         // Last, so the feed holds everything the rows above stored (refusals included).
         Row {
             route: "GET /v1/sync/pull",
@@ -864,6 +1018,8 @@ fn snapshot(s: &Server) -> Vec<String> {
         "SELECT device_id, account_id, revoked_ms IS NOT NULL FROM devices ORDER BY device_id",
         "SELECT source, external_ref, order_id FROM order_refs ORDER BY source, external_ref",
         "SELECT kind, id, owner, seq, body, state FROM records WHERE kind != 'rejection' ORDER BY seq",
+        "SELECT id, device_id, sha256, length, received, expires_ms, finished_ms FROM uploads ORDER BY id",
+        "SELECT sha256, kind, id FROM blob_refs ORDER BY sha256, kind, id",
     ] {
         let mut q = db.prepare(sql).unwrap();
         let n = q.column_count();
@@ -874,6 +1030,9 @@ fn snapshot(s: &Server) -> Vec<String> {
             .unwrap();
         out.extend(rows.map(|r| r.unwrap().join("|")));
     }
+    // And the blob store's files.
+    out.extend(s.files("uploads").into_iter().map(|f| format!("uploads/{f}")));
+    out.extend(s.files("blobs").into_iter().map(|f| format!("blobs/{f}")));
     out
 }
 
@@ -912,8 +1071,8 @@ fn every_route_has_allowed_and_refused_rows() {
     let rows = rows();
     let in_rows: BTreeSet<String> = rows.iter().map(|r| r.route.to_string()).collect();
     assert_eq!(in_rows, doc_set, "every route has rows in the matrix, and every row a route");
-    // Reading the API document and the server's health has nothing to refuse.
-    let nothing_to_refuse = ["GET /openapi.json", "GET /v1/health"];
+    // Reading the API document, the server's health and its tus capabilities has nothing to refuse.
+    let nothing_to_refuse = ["GET /openapi.json", "GET /v1/health", "OPTIONS /v1/uploads"];
     for (route, public) in &documented {
         let mine: Vec<&Row> = rows.iter().filter(|r| r.route == route.as_str()).collect();
         assert!(mine.iter().any(|r| !r.allowed.is_empty()), "{route}: no row allows anyone");

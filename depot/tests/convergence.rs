@@ -220,7 +220,7 @@ fn ops_command(server: &Server, ops: &Dev, orders: &[String], artisan: &str, rng
     match status {
         200 => Some((order.clone(), serde_json::from_value(v).unwrap())),
         409 => {
-            assert_eq!(v["error"], "conflict", "{v}");
+            assert_eq!(v["error"], "illegal_transition", "{v}");
             None
         }
         _ => panic!("operations' {command:?}: {status} {v}"),

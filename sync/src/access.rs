@@ -58,6 +58,14 @@ pub fn may_write_field(
     }
 }
 
+/// Whether the caller may upload the bytes of a blob that a record owned by an artisan refers
+/// to: whoever may write that record's photo list, the review lock aside (the photos of a draft
+/// submitted for review are still on their way). The owner and depot-wide roles; never a mentor,
+/// who writes only the review note.
+pub fn may_upload(role: Role, relation: Relation) -> bool {
+    may_write_field(role, relation, Kind::Draft, None, crate::fields::DRAFT_PHOTOS).is_ok()
+}
+
 /// Whether the caller may append stock entries (depot staff count stock; operations correct it).
 pub fn may_append_stock(role: Role) -> Result<(), Rejection> {
     if role.is_depot_wide() {
@@ -87,6 +95,16 @@ mod tests {
         assert!(ok(Role::Staff, Relation::Other, Some(Approved), "price"));
         assert!(ok(Role::Operations, Relation::Other, Some(Approved), "price"));
         assert!(may_write_field(Role::Artisan, Relation::Owner, Kind::Order, None, "x").is_err());
+    }
+
+    #[test]
+    fn uploading_is_for_who_writes_the_photo_list() {
+        for role in Role::ALL {
+            for rel in [Relation::Owner, Relation::Mentor, Relation::Other] {
+                let expected = role.is_depot_wide() || (role == Role::Artisan && rel == Relation::Owner);
+                assert_eq!(may_upload(role, rel), expected, "{role:?} {rel:?}");
+            }
+        }
     }
 
     #[test]

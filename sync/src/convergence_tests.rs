@@ -608,13 +608,9 @@ fn history(seed: u64, steps: u64, keep: usize, delivery: Delivery) -> Result<Out
     Ok(outcome)
 }
 
-/// Run `histories` histories of `min_steps..min_steps + spread` steps from `first_seed`, and
-/// check the generator really produced what the test is about.
-fn run(first_seed: u64, histories: u64, min_steps: u64, spread: u64) -> Outcome {
-    run_keeping(first_seed, histories, (min_steps, spread), CONFLICTS_PER_FIELD_MAX, Delivery::Any)
-}
-
-/// [`run`], each replica keeping `keep` conflict values per field, delivered by `delivery`.
+/// Run `histories` histories of `min_steps..min_steps + spread` steps from `first_seed`, each
+/// replica keeping `keep` conflict values per field, delivered by `delivery`, and check the
+/// generator really produced what the test is about.
 fn run_keeping(first_seed: u64, histories: u64, (min_steps, spread): (u64, u64), keep: usize, delivery: Delivery) -> Outcome {
     let mut total = Outcome::default();
     let (mut with_conflicts, mut with_deletes) = (0, 0);
@@ -647,14 +643,20 @@ fn run_keeping(first_seed: u64, histories: u64, (min_steps, spread): (u64, u64),
 
 #[test]
 fn ten_thousand_short_random_histories_converge() {
-    let total = run(0, 10_000, 6, 14);
+    // In any order at all: short histories never reach the fold's bound.
+    let total = run_keeping(0, 10_000, (6, 14), CONFLICTS_PER_FIELD_MAX, Delivery::Any);
     assert!(total.messages > 50_000);
 }
 
 #[test]
 fn long_random_histories_of_hundreds_of_messages_converge() {
+    // Long histories pile up more than 8 concurrent values of a field, and the fold then needs
+    // what the protocol gives it: every write reaches the depot after the writes its base names
+    // (a phone names only stamps it pulled, or its own earlier writes, pushed in counter order).
+    // In any order at all they diverge (seed 1000010 did); without the fold they converge in
+    // any order too.
     let histories = 1_000;
-    let total = run(1_000_000, histories, 320, 160);
+    let total = run_keeping(1_000_000, histories, (320, 160), CONFLICTS_PER_FIELD_MAX, Delivery::Causal);
     let per_history = total.messages / histories as usize;
     assert!(per_history > 200, "{per_history} messages per history");
 }

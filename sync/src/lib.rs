@@ -12,6 +12,7 @@
 //! - [`drafts`], [`fields`]: draft field types and rules; the wire-level check of every
 //!   document field write.
 //! - [`compression`], [`hash`]: gzip framing with a bound, SHA-256 content hashes.
+//! - [`uploads`]: the tus headers of resumable blob uploads (ADR 0012).
 //!
 //! See `docs/adr/0008-sync-protocol.md` and `docs/adr/0009-merge-rules.md`.
 
@@ -31,6 +32,7 @@ pub mod limits;
 pub mod money;
 pub mod phone;
 pub mod roles;
+pub mod uploads;
 pub mod wire;
 pub mod workflow;
 

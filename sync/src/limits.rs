@@ -91,3 +91,24 @@ pub const TOKEN_RENEW_BEFORE_MS: u64 = 7 * 24 * 3600 * 1000;
 pub const PHONE_INFLATED_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest request body the depot accepts once inflated.
 pub const DEPOT_INFLATED_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+// Uploads (tus, ADR 0013).
+/// Largest blob the depot takes. A prepared photo is 1600 px on its long edge (ADR 0007), about
+/// 150 KB at the pipeline's quality. The worst the pipeline can make, measured with
+/// `fundi-depot prepare-photos` on 1600 x 1600 px of pure noise: 1.25 MiB at its quality (74),
+/// 3.44 MiB at quality 100. So 4 MiB takes any photo the pipeline makes at any quality it may come
+/// to choose, and bounds one upload's disk and one PATCH body.
+pub const BLOB_MAX_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest thumbnail the depot takes. The pipeline's thumbnails are 320 px on the long edge,
+/// about 15 KB; this leaves four times room for a busy picture.
+pub const THUMBNAIL_MAX_BYTES: u64 = 64 * 1024;
+/// Bytes one device may hold in unfinished uploads (declared lengths): 16 photos of the largest
+/// size, two drafts' worth, or some 400 typical photos.
+pub const UPLOAD_DEVICE_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+/// Bytes the whole depot may hold in unfinished uploads: 32 devices at their quota, a small share
+/// of a depot box's storage.
+pub const UPLOAD_DEPOT_QUOTA_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// An unfinished upload expires this long after its last progress (creation or a stored chunk):
+/// an artisan reaches the depot's Wi-Fi a few times a week, so an upload cut on Monday must still
+/// resume on Sunday. Then its bytes are reclaimed.
+pub const UPLOAD_EXPIRY_MS: u64 = 7 * 24 * 3600 * 1000;

@@ -210,6 +210,9 @@ pub enum RejectCode {
     /// The record was deleted and the depot no longer keeps it (its tombstone was pruned): it
     /// can never be written again (ADR 0012).
     Gone,
+    /// Approving a draft some of whose photos have not reached the depot yet (ADR 0013): the
+    /// reviewer tries again once they have arrived.
+    PhotosPending,
     /// A code from a newer server.
     #[serde(other)]
     Unknown,
@@ -218,7 +221,7 @@ pub enum RejectCode {
 impl RejectCode {
     /// Every code a depot refuses with (all but `Unknown`, which only a phone reads, from a
     /// newer depot).
-    pub const DEPOT_REFUSALS: [RejectCode; 11] = [
+    pub const DEPOT_REFUSALS: [RejectCode; 12] = [
         RejectCode::Forbidden,
         RejectCode::NotFound,
         RejectCode::IllegalTransition,
@@ -230,6 +233,7 @@ impl RejectCode {
         RejectCode::TooOldToReplay,
         RejectCode::Locked,
         RejectCode::Gone,
+        RejectCode::PhotosPending,
     ];
 
     pub fn code(self) -> &'static str {
@@ -245,6 +249,7 @@ impl RejectCode {
             RejectCode::TooOldToReplay => "too_old_to_replay",
             RejectCode::Locked => "locked",
             RejectCode::Gone => "gone",
+            RejectCode::PhotosPending => "photos_pending",
             RejectCode::Unknown => "unknown",
         }
     }

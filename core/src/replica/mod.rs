@@ -10,6 +10,8 @@
 //! - `apply`: pulled records into SQLite, merged by the same pure rules the depot runs; a
 //!   record that leaves the phone (scope exit, `gone`, swept) through its feature.
 //! - `sweep`: the marks of a full re-sync after an expired cursor, and the sweep at its end.
+//! - `upload` (feature `http`): the upload queue's photos and thumbnails sent over tus,
+//!   resumed from the depot's offset.
 //!
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
@@ -23,6 +25,8 @@ pub mod pinning;
 mod rebase;
 mod status;
 mod sweep;
+#[cfg(feature = "http")]
+mod upload;
 
 pub use crate::account::{SyncError, WireStats};
 pub use status::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};

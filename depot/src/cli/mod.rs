@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod assign;
+pub mod blobs;
 pub mod demo;
 pub mod enroll;
 pub mod import_orders;

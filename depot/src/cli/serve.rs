@@ -5,7 +5,9 @@
 use crate::http;
 use crate::http::tls::{DepotKey, Slot};
 use crate::store::retention::{self, DAY_MS, DEFAULT_RETENTION_DAYS};
+use crate::store::uploads::{self, UploadPolicy};
 use crate::store::{now_ms, Db};
+use fundi_sync::limits::{UPLOAD_DEPOT_QUOTA_BYTES, UPLOAD_DEVICE_QUOTA_BYTES, UPLOAD_EXPIRY_MS};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +39,18 @@ pub struct ServeArgs {
     /// Serve plain HTTP, without TLS: for development only (phones refuse it).
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     insecure_http: bool,
-    /// Largest request body accepted on the wire, in KiB.
+    /// Unfinished uploads expire this long after their last progress, in seconds; then their
+    /// bytes are reclaimed.
+    #[arg(long, default_value_t = UPLOAD_EXPIRY_MS / 1000)]
+    upload_expiry_secs: u64,
+    /// Bytes one device may hold in unfinished uploads, in KiB.
+    #[arg(long, default_value_t = UPLOAD_DEVICE_QUOTA_BYTES / 1024)]
+    upload_device_quota_kib: u64,
+    /// Bytes all devices together may hold in unfinished uploads, in KiB.
+    #[arg(long, default_value_t = UPLOAD_DEPOT_QUOTA_BYTES / 1024)]
+    upload_depot_quota_kib: u64,
+    /// Largest request body accepted on the wire, in KiB (an upload's PATCH is bounded by the
+    /// upload's own length instead).
     #[arg(long, default_value_t = http::MAX_BODY / 1024)]
     max_body_kib: usize,
     /// Keep deleted drafts and scope exits this many days; a phone away longer re-syncs in full.
@@ -60,6 +73,16 @@ fn prune(db: &Db, retention_ms: u64) {
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut db = Db::open(&args.data_dir)?;
     db.token_ttl_ms = args.token_ttl_secs.saturating_mul(1000);
+    db.uploads = UploadPolicy {
+        expiry_ms: args.upload_expiry_secs.saturating_mul(1000),
+        device_quota_bytes: args.upload_device_quota_kib.saturating_mul(1024),
+        depot_quota_bytes: args.upload_depot_quota_kib.saturating_mul(1024),
+    };
+    // Chunks of PATCHes a stop cut off, expired uploads, uploads whose last check a kill cut.
+    let r = uploads::recover(&db)?;
+    if r.uploads + r.stray_files > 0 {
+        eprintln!("reclaimed {} expired uploads ({} bytes) and {} stray upload files", r.uploads, r.bytes, r.stray_files);
+    }
     if args.demo {
         crate::cli::seed::seed_demo(&db)?;
     }

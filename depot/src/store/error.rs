@@ -71,6 +71,43 @@ impl ApiError {
     pub fn invalid(d: impl Into<String>) -> Self {
         Self::new(422, "invalid", d)
     }
+    // Uploads (tus, ADR 0013).
+    /// A request in another tus version than 1.0.0 (or in none): 412, as tus says.
+    pub fn tus_version() -> Self {
+        Self::new(412, "unsupported_version", "this depot speaks tus 1.0.0 (Tus-Resumable: 1.0.0)")
+    }
+    /// A PATCH whose body is not `application/offset+octet-stream`.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(415, "malformed", "a PATCH body is application/offset+octet-stream")
+    }
+    /// A chunk sent from another offset than the upload's: ask for it (`HEAD`) and go on from there.
+    pub fn offset_mismatch(d: impl Into<String>) -> Self {
+        Self::new(409, "offset_mismatch", d)
+    }
+    /// The depot holds the blob already: nothing needs sending.
+    pub fn already_stored() -> Self {
+        Self::new(409, "already_stored", "the depot holds this blob already: nothing to send")
+    }
+    /// A chunk whose bytes do not match its `Upload-Checksum`: nothing of it was kept; send it again.
+    pub fn checksum_mismatch() -> Self {
+        Self::new(460, "checksum_mismatch", "the chunk does not match its Upload-Checksum: it was discarded")
+    }
+    /// The whole upload's bytes do not hash to the SHA-256 it was created for: it was discarded.
+    pub fn hash_mismatch() -> Self {
+        Self::new(422, "hash_mismatch", "the uploaded bytes do not hash to the declared sha256: the upload was discarded")
+    }
+    /// The calling device holds too many bytes in unfinished uploads.
+    pub fn device_quota(d: impl Into<String>) -> Self {
+        Self::new(507, "device_quota_exceeded", d)
+    }
+    /// The depot holds too many bytes in unfinished uploads, all devices together.
+    pub fn depot_quota(d: impl Into<String>) -> Self {
+        Self::new(507, "depot_quota_exceeded", d)
+    }
+    /// A `Range` that starts past the blob's end.
+    pub fn range_not_satisfiable() -> Self {
+        Self::new(416, "range_not_satisfiable", "the range starts past the end of the blob")
+    }
     pub fn internal(d: impl Into<String>) -> Self {
         Self::new(500, "internal", d)
     }
@@ -124,7 +161,7 @@ impl From<Rejection> for ApiError {
         let status = match r.code {
             C::Forbidden => 403,
             C::NotFound | C::Gone => 404,
-            C::IllegalTransition | C::Locked | C::IdReused => 409,
+            C::IllegalTransition | C::Locked | C::IdReused | C::PhotosPending => 409,
             C::Malformed | C::UnsupportedKind => 400,
             C::Invalid | C::ClockAhead | C::TooOldToReplay | C::Unknown => 422,
         };

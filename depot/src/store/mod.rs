@@ -3,7 +3,9 @@
 //! clock, and the operations the HTTP layer and the command line share: `accounts`
 //! (enrollment, credentials), `push` (applying mutations), `pull` (the scoped change feed),
 //! `orders` (import, commands, what waits at the depot), `scope` (the feed entries written when
-//! a record leaves or enters an account's scope), `retention` (pruning old tombstones).
+//! a record leaves or enters an account's scope), `retention` (pruning old tombstones),
+//! `uploads` (tus uploads of blobs and who may read them) over `blobs` (the content-addressed
+//! files).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -11,12 +13,14 @@
 //! waits on the busy timeout).
 
 pub mod accounts;
+pub mod blobs;
 pub mod error;
 pub mod orders;
 pub mod pull;
 pub mod push;
 pub mod retention;
 pub mod scope;
+pub mod uploads;
 
 pub use error::ApiError;
 
@@ -32,6 +36,8 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_code_ids.sql"),
     include_str!("migrations/003_scope_and_retention.sql"),
+    include_str!("migrations/004_uploads.sql"),
+    include_str!("migrations/005_thumbnails.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
@@ -45,6 +51,9 @@ pub struct Db {
     clock: Mutex<Hlc>,
     /// Lifetime of a device credential (rotation renews it).
     pub token_ttl_ms: u64,
+    /// The blob files beside the database.
+    pub blobs: blobs::BlobDir,
+    pub uploads: uploads::UploadPolicy,
 }
 
 pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
@@ -61,7 +70,13 @@ impl Db {
         // The server's stamps only tell phones the time and stamp imported orders; the change
         // feed is ordered by `seq`, so starting from the wall clock after a restart is enough.
         clock.wall_ms = wall_clock_ms();
-        Ok(Db { conn: Mutex::new(conn), clock: Mutex::new(clock), token_ttl_ms: DEFAULT_TOKEN_TTL_MS })
+        Ok(Db {
+            conn: Mutex::new(conn),
+            clock: Mutex::new(clock),
+            token_ttl_ms: DEFAULT_TOKEN_TTL_MS,
+            blobs: blobs::BlobDir::new(dir),
+            uploads: Default::default(),
+        })
     }
 
     /// Run `f` in an immediate transaction, committed only if it succeeds.
@@ -115,8 +130,9 @@ pub fn next_seq(tx: &Connection) -> Result<i64, ApiError> {
     Ok(seq)
 }
 
-/// Insert or replace a record, moving it to the head of the change feed. When its owner
-/// changes, the accounts that lose it get a scope exit first (`scope::owner_changed`).
+/// Insert or replace a record, moving it to the head of the change feed (and keep the blobs it
+/// refers to in `blob_refs`). When its owner changes, the accounts that lose it get a scope exit
+/// first (`scope::owner_changed`).
 pub fn put_record(
     tx: &Connection,
     kind: &str,
@@ -140,6 +156,7 @@ pub fn put_record(
            changed_ms = excluded.changed_ms",
         params![kind, id, owner, seq, last_device, body.to_string(), state.map(|s| s.to_string()), now_ms() as i64],
     )?;
+    uploads::set_refs(tx, kind, id, body)?;
     Ok(seq)
 }
 

@@ -10,6 +10,7 @@
 //! mutation's effects inside it, and after the commit before the reply.
 
 use super::accounts::Caller;
+use super::blobs::BlobDir;
 use super::{get_record, put_record, ApiError, Db};
 use fundi_sqlite::crash_point;
 use fundi_sync::depot::{
@@ -23,6 +24,29 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 /// The depot's SQLite tables as the protocol's [`DepotFacts`].
 pub(crate) struct SqlFacts<'a>(pub &'a Connection);
+
+/// What a push is decided against: the tables, and the blob files (a draft is approved only
+/// once its photos arrived).
+struct PushFacts<'a> {
+    sql: SqlFacts<'a>,
+    blobs: &'a BlobDir,
+}
+
+impl DepotFacts for PushFacts<'_> {
+    type Error = ApiError;
+    fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, ApiError> {
+        self.sql.record(kind, id)
+    }
+    fn account(&self, id: &str) -> Result<Option<AccountFacts>, ApiError> {
+        self.sql.account(id)
+    }
+    fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
+        self.sql.pruned(kind, id)
+    }
+    fn blobs_missing(&self, hashes: &[String]) -> Result<Vec<String>, ApiError> {
+        Ok(hashes.iter().filter(|h| !self.blobs.has(h)).cloned().collect())
+    }
+}
 
 impl DepotFacts for SqlFacts<'_> {
     type Error = ApiError;
@@ -87,7 +111,8 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                 continue;
             }
             tx.execute_batch("SAVEPOINT m")?;
-            let outcome = match decide(&SqlFacts(tx), &who, device, req.cursor, m, depot_wall_ms) {
+            let facts = PushFacts { sql: SqlFacts(tx), blobs: &db.blobs };
+            let outcome = match decide(&facts, &who, device, req.cursor, m, depot_wall_ms) {
                 Ok(decision) => {
                     if let Some(d) = decision {
                         let echo = d.echo_to_sender.then_some(device);

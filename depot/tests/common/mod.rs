@@ -5,6 +5,8 @@
 //! crafted requests, and a read-only look at the depot's SQLite file (to prove what was stored).
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use fundi_core::Store;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::identity::KeyFingerprint;
@@ -368,5 +370,170 @@ impl Server {
     pub fn integrity(&self) -> String {
         let conn = rusqlite::Connection::open(self.data_dir().join("depot.db")).unwrap();
         conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// An answer to a raw request: status, headers and the body's bytes.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+
+    /// The typed error code: the JSON body's, or `Fundi-Error` (a HEAD answer has no body).
+    pub fn code(&self) -> Option<String> {
+        let from_body =
+            serde_json::from_slice::<serde_json::Value>(&self.body).ok().and_then(|v| v["error"].as_str().map(String::from));
+        from_body.or_else(|| self.header("fundi-error"))
+    }
+
+    /// `(status, code)`, the way the tests compare refusals.
+    pub fn refusal(&self) -> (u16, String) {
+        (self.status, self.code().unwrap_or_else(|| "(no code)".into()))
+    }
+
+    pub fn offset(&self) -> Option<u64> {
+        self.header("upload-offset").and_then(|v| v.parse().ok())
+    }
+}
+
+/// Deterministic bytes standing for a prepared photo.
+pub fn photo(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = fundi_sync::testing::SeededRng(seed);
+    (0..len).map(|_| rng.next_u64() as u8).collect()
+}
+
+pub fn sha(bytes: &[u8]) -> String {
+    fundi_sync::hash::sha256_hex(bytes)
+}
+
+/// Raw requests of any method with headers and bytes, and tus 1.0 as a plain client speaks it.
+impl Server {
+    pub fn send(&self, dev: Option<&Dev>, method: &str, path: &str, headers: &[(&str, String)], body: Option<Vec<u8>>) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let url = if path.starts_with("https://") { path.to_string() } else { format!("{}{}", self.url, path) };
+        let mut r = self.http().request(method, url);
+        for (k, v) in headers {
+            r = r.header(*k, v);
+        }
+        if let Some(d) = dev {
+            r = r.bearer_auth(&d.token);
+        }
+        if let Some(b) = body {
+            r = r.body(b);
+        }
+        let resp = r.send().unwrap();
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        Answer { status, headers, body: resp.bytes().unwrap().to_vec() }
+    }
+
+    /// `POST /v1/uploads` for a blob of this hash and length; the answer (`Location` on 201).
+    pub fn tus_create(&self, dev: Option<&Dev>, sha256: &str, length: u64) -> Answer {
+        let headers = [
+            ("tus-resumable", "1.0.0".to_string()),
+            ("upload-length", length.to_string()),
+            ("upload-metadata", fundi_sync::uploads::metadata_for(sha256)),
+        ];
+        self.send(dev, "POST", "/v1/uploads", &headers, None)
+    }
+
+    /// `PATCH` one chunk at `offset`, with its `Upload-Checksum` when `checksum`.
+    pub fn tus_patch(&self, dev: Option<&Dev>, location: &str, offset: u64, chunk: &[u8], checksum: bool) -> Answer {
+        let mut headers = vec![
+            ("tus-resumable", "1.0.0".to_string()),
+            ("upload-offset", offset.to_string()),
+            ("content-type", "application/offset+octet-stream".to_string()),
+        ];
+        if checksum {
+            headers.push(("upload-checksum", fundi_sync::uploads::checksum_header(chunk)));
+        }
+        self.send(dev, "PATCH", location, &headers, Some(chunk.to_vec()))
+    }
+
+    pub fn tus_head(&self, dev: Option<&Dev>, location: &str) -> Answer {
+        self.send(dev, "HEAD", location, &[("tus-resumable", "1.0.0".to_string())], None)
+    }
+
+    pub fn tus_delete(&self, dev: Option<&Dev>, location: &str) -> Answer {
+        self.send(dev, "DELETE", location, &[("tus-resumable", "1.0.0".to_string())], None)
+    }
+
+    /// Create an upload of `bytes` (201 expected): its location.
+    pub fn tus_start(&self, dev: &Dev, bytes: &[u8]) -> String {
+        let a = self.tus_create(Some(dev), &sha(bytes), bytes.len() as u64);
+        assert_eq!(a.status, 201, "{:?}", a.refusal());
+        a.header("location").unwrap()
+    }
+
+    /// Upload `bytes` whole from `from`, in checksummed chunks of `chunk` bytes: the last answer.
+    pub fn tus_send(&self, dev: &Dev, location: &str, bytes: &[u8], from: usize, chunk: usize) -> Answer {
+        let mut at = from;
+        loop {
+            let end = (at + chunk).min(bytes.len());
+            let a = self.tus_patch(Some(dev), location, at as u64, &bytes[at..end], true);
+            if a.status != 204 || end == bytes.len() {
+                return a;
+            }
+            assert_eq!(a.offset(), Some(end as u64));
+            at = end;
+        }
+    }
+
+    /// A draft of `dev`'s whose photo list names these blobs: its id.
+    pub fn photo_draft(&self, dev: &Dev, photos: &[&[u8]]) -> String {
+        let id = uuid_like();
+        let hashes: Vec<String> = photos.iter().map(|p| sha(p)).collect();
+        let ms = vec![
+            field_write(&id, "draft", "title", serde_json::json!("Kiondo")),
+            field_write(&id, "draft", "photos", serde_json::json!(hashes)),
+        ];
+        assert_eq!(self.push(dev, ms), vec![None, None]);
+        id
+    }
+
+    /// The files under `<data-dir>/<folder>` (relative paths, sorted).
+    pub fn files(&self, folder: &str) -> Vec<String> {
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, base, out);
+                } else {
+                    out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        let base = self.data_dir().join(folder);
+        let mut out = vec![];
+        walk(&base, &base, &mut out);
+        out.sort();
+        out
+    }
+
+    /// The uploads table, as stored: (id, device, sha256, length, received, finished).
+    pub fn uploads(&self) -> Vec<(String, String, String, i64, i64, bool)> {
+        let db = self.db();
+        let mut s = db
+            .prepare("SELECT id, device_id, sha256, length, received, finished_ms IS NOT NULL FROM uploads ORDER BY id")
+            .unwrap();
+        let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+}
+
+impl Server {
+    /// Set a draft's photo list to `photos`, replacing the stored list (its stamp named as
+    /// the write's base, so the old list is not kept as a conflict).
+    pub fn set_photos(&self, dev: &Dev, draft: &str, photos: &[String]) {
+        let body: serde_json::Value =
+            serde_json::from_str(&self.records().into_iter().find(|r| r.1 == draft).expect("the draft").4).unwrap();
+        let base = body["doc"]["fields"]["photos"]["hlc"].clone();
+        let m = serde_json::json!({"kind": "draft", "id": draft, "fields": {"photos": {"value": photos, "hlc": stamp_in(0), "base": [base]}}});
+        assert_eq!(self.push(dev, vec![m]), vec![None]);
     }
 }
