@@ -22,6 +22,7 @@ pub enum RejectCode {
     TooOldToReplay,
     Locked,
     Gone,
+    PhotosPending,
     Unknown,
 }
 

@@ -149,6 +149,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REFUSED_CLOCK -> R.string.refused_clock
     StringKey.REFUSED_GONE -> R.string.refused_gone
     StringKey.REFUSED_TOO_OLD -> R.string.refused_too_old
+    StringKey.REFUSED_PHOTOS_PENDING -> R.string.refused_photos_pending
     StringKey.REFUSED_OTHER -> R.string.refused_other
     StringKey.STOCK_UNITS -> R.string.stock_units
     StringKey.CONFLICT_KEEP -> R.string.conflict_keep

@@ -61,6 +61,7 @@ fun refusalText(reason: String): UiText = UiText(
         RejectCode.CLOCK_AHEAD -> StringKey.REFUSED_CLOCK
         RejectCode.NOT_FOUND, RejectCode.GONE -> StringKey.REFUSED_GONE
         RejectCode.TOO_OLD_TO_REPLAY -> StringKey.REFUSED_TOO_OLD
+        RejectCode.PHOTOS_PENDING -> StringKey.REFUSED_PHOTOS_PENDING
         RejectCode.UNSUPPORTED_KIND, RejectCode.ID_REUSED, RejectCode.UNKNOWN -> StringKey.REFUSED_OTHER
     },
 )

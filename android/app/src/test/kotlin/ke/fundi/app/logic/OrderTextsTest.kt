@@ -29,6 +29,7 @@ class OrderTextsTest {
             "not_found: order" to StringKey.REFUSED_GONE,
             "gone: pruned" to StringKey.REFUSED_GONE,
             "too_old_to_replay: counter 3" to StringKey.REFUSED_TOO_OLD,
+            "photos_pending: 1 of the draft's photos have not reached the depot yet" to StringKey.REFUSED_PHOTOS_PENDING,
             "id_reused: e1" to StringKey.REFUSED_OTHER,
             "some_future_code: from a newer depot" to StringKey.REFUSED_OTHER,
             "" to StringKey.REFUSED_OTHER,
