@@ -13,17 +13,15 @@ import android.widget.TextView
 import ke.fundi.app.logic.HomePresenter
 import ke.fundi.app.logic.HomeState
 import ke.fundi.app.logic.OrderRow
-import ke.fundi.app.logic.SyncProgress
 
-class HomeActivity : FundiActivity() {
+class HomeActivity : SyncingActivity() {
 
-    private lateinit var panel: SyncPanel
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_home)
         setTitle(R.string.home_title)
-        panel = SyncPanel(this, ::syncFinished)
+        attachSyncPanel()
         findViewById<Button>(R.id.nav_orders).setOnClickListener { open(OrdersActivity::class.java) }
         findViewById<Button>(R.id.nav_drafts).setOnClickListener { open(DraftListActivity::class.java) }
         findViewById<Button>(R.id.nav_stock).setOnClickListener { open(StockActivity::class.java) }
@@ -32,28 +30,7 @@ class HomeActivity : FundiActivity() {
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }
     }
 
-    override fun onResume() {
-        super.onResume()
-        panel.attach()
-        reload()
-    }
-
-    override fun onPause() {
-        super.onPause()
-        panel.detach()
-    }
-
-    private fun syncFinished(state: SyncProgress) {
-        if (state.credentialRefused) {
-            app.credentialRefused = true
-            app.syncController.credentialRefusalHandled()
-            restartAtLauncher()
-        } else {
-            reload()
-        }
-    }
-
-    private fun reload() {
+    override fun reload() {
         val language = app.language()
         work(work = { HomePresenter(app.drafts(), app.sync(), language).load() }, done = ::show)
     }

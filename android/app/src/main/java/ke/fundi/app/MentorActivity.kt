@@ -21,19 +21,17 @@ import ke.fundi.app.logic.ReviewAction
 import ke.fundi.app.logic.ReviewPresenter
 import ke.fundi.app.logic.ReviewRow
 import ke.fundi.app.logic.ReviewState
-import ke.fundi.app.logic.SyncProgress
 
-class MentorActivity : FundiActivity() {
+class MentorActivity : SyncingActivity() {
 
     private val adapter = RowsAdapter()
-    private lateinit var panel: SyncPanel
     private var busy = false
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_mentor)
         setTitle(R.string.mentor_title)
-        panel = SyncPanel(this, ::syncFinished)
+        attachSyncPanel()
         val list = findViewById<ListView>(R.id.list)
         list.adapter = adapter
         list.emptyView = findViewById(R.id.list_empty)
@@ -42,28 +40,7 @@ class MentorActivity : FundiActivity() {
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }
     }
 
-    override fun onResume() {
-        super.onResume()
-        panel.attach()
-        reload()
-    }
-
-    override fun onPause() {
-        super.onPause()
-        panel.detach()
-    }
-
-    private fun syncFinished(state: SyncProgress) {
-        if (state.credentialRefused) {
-            app.credentialRefused = true
-            app.syncController.credentialRefusalHandled()
-            restartAtLauncher()
-        } else {
-            reload()
-        }
-    }
-
-    private fun reload() {
+    override fun reload() {
         work(work = { ReviewPresenter(app.sync()).load() }, done = ::show)
     }
 
