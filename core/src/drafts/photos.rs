@@ -133,7 +133,7 @@ fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<
     Ok(out)
 }
 
-/// Take every photo off a draft that is being forgotten (`db::remove`); the files go with the
+/// Take every photo off a draft that is being forgotten (`drafts::forget`); the files go with the
 /// next garbage collection if nothing else refers to them.
 pub(crate) fn unlink_draft(conn: &Connection, draft_id: &str) -> Result<()> {
     conn.execute("DELETE FROM draft_photos WHERE draft_id = ?1", [draft_id])?;

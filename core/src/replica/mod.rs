@@ -8,7 +8,7 @@
 //!   steps), the clock learnt from the depot.
 //! - `rebase`: re-stamping edits made while the clock ran ahead (never accepted anywhere).
 //! - `apply`: pulled records into SQLite, merged by the same pure rules the depot runs; a
-//!   record that leaves the phone (scope exit, `gone`, swept) through its feature.
+//!   record that leaves the phone (scope exit, `gone`, swept) goes through `leave`.
 //! - `sweep`: the marks of a full re-sync after an expired cursor, and the sweep at its end.
 //! - `upload` (feature `http`): the upload queue's photos and thumbnails sent over tus,
 //!   resumed from the depot's offset.
@@ -20,6 +20,7 @@ mod apply;
 pub mod client;
 #[cfg(feature = "http")]
 mod engine;
+mod leave;
 #[cfg(feature = "http")]
 pub mod pinning;
 mod rebase;

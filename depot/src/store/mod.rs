@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod blobs;
 pub mod error;
+pub(crate) mod facts;
 pub mod orders;
 pub mod pull;
 pub mod push;
