@@ -141,4 +141,9 @@ impl DraftService {
     pub fn submit_draft(&self, id: String) -> Result<Draft, FundiError> {
         Ok(self.inner.submit_draft(&id)?)
     }
+
+    /// The reviewer's note on a draft (why changes were requested), null when there is none.
+    pub fn review_note(&self, id: String) -> Result<Option<String>, FundiError> {
+        Ok(self.inner.draft_review_note(&id)?)
+    }
 }

@@ -47,6 +47,8 @@ pub struct OrderView {
     pub server_status: OrderStatus,
     /// Commands sent from here and not yet answered.
     pub pending_commands: Vec<OrderCommand>,
+    /// The commands this account may issue now (the depot's table): show these and no others.
+    pub commands: Vec<OrderCommand>,
     pub product: String,
     pub quantity: u32,
     pub price_minor: i64,
@@ -55,6 +57,13 @@ pub struct OrderView {
     pub external_ref: String,
     pub note: Option<String>,
     pub updated_at_ms: u64,
+}
+
+/// Whether a command carries a reason the order keeps (decline, a failed check, cancel): ask
+/// for one before issuing it.
+#[uniffi::export]
+pub fn order_command_takes_reason(command: OrderCommand) -> bool {
+    command.takes_reason()
 }
 
 #[uniffi::export]

@@ -5,6 +5,32 @@ use crate::error::FundiError;
 use crate::sync::SyncService;
 use fundi_core::outbox::{ItemState, OutboxItem};
 use fundi_core::replica::ConflictItem;
+use fundi_sync::RejectCode;
+
+/// Why the depot refused a change, as a code the UI can explain (from a wedged item's or a
+/// refusal's `reason`).
+#[uniffi::remote(Enum)]
+pub enum RejectCode {
+    Forbidden,
+    NotFound,
+    IllegalTransition,
+    Invalid,
+    ClockAhead,
+    UnsupportedKind,
+    Malformed,
+    IdReused,
+    TooOldToReplay,
+    Locked,
+    Gone,
+    PhotosPending,
+    Unknown,
+}
+
+/// The code of a refusal's `reason` text (`Unknown` for a code this app does not know).
+#[uniffi::export]
+pub fn refusal_code(reason: String) -> RejectCode {
+    RejectCode::of_reason(&reason)
+}
 
 /// Where an outbox item stands.
 #[uniffi::remote(Enum)]

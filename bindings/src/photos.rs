@@ -9,6 +9,8 @@
 use crate::error::FundiError;
 use fundi_core::drafts::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 use fundi_core::photos::{self as core, Advice, PrepareOptions};
+use fundi_core::replica::WireStats;
+use fundi_core::uploads::{UploadPolicy, UploadReport, UploadStatus};
 use fundi_core::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -122,4 +124,36 @@ impl PhotoService {
     pub fn collect_photo_garbage(&self) -> Result<PhotoGarbage, FundiError> {
         Ok(self.inner.collect_photo_garbage(&self.library.inner)?)
     }
+
+    /// Send the photos and thumbnails that wait, resuming where the depot has each one. Call
+    /// after a sync (the drafts that name them go first). `photos_allowed`: full photos too
+    /// (on an unmetered network, or with the data saver off); thumbnails always go. Blocks on
+    /// the network: call it off the main thread.
+    pub fn upload_photos(&self, photos_allowed: bool) -> Result<UploadReport, FundiError> {
+        Ok(self.inner.upload_photos(&self.library.inner, UploadPolicy { photos: photos_allowed })?)
+    }
+
+    /// What waits to be uploaded (counts and bytes), without the network.
+    pub fn upload_status(&self) -> Result<UploadStatus, FundiError> {
+        Ok(self.inner.upload_status()?)
+    }
+}
+
+/// What waits to be uploaded: thumbnails (they go on any network) and full photos.
+#[uniffi::remote(Record)]
+pub struct UploadStatus {
+    pub thumbnails: u32,
+    pub thumbnail_bytes: u64,
+    pub photos: u32,
+    pub photo_bytes: u64,
+}
+
+/// What a run of uploads did.
+#[uniffi::remote(Record)]
+pub struct UploadReport {
+    pub finished: u32,
+    pub bytes_sent: u64,
+    pub already_stored: u32,
+    pub waiting: u32,
+    pub wire: WireStats,
 }

@@ -18,6 +18,8 @@ pub struct ReviewDraft {
     pub owner: String,
     pub title: String,
     pub status: DraftStatus,
+    /// What this account may do now (approve, request changes): show these and no others.
+    pub commands: Vec<DraftCommand>,
 }
 
 #[uniffi::export]
@@ -31,5 +33,11 @@ impl SyncService {
     /// submits with `DraftService.submitDraft`; a reviewer's `Submit` is `NotAllowed`.)
     pub fn review_draft(&self, id: String, command: DraftCommand, note: Option<String>) -> Result<(), FundiError> {
         Ok(self.inner.review_draft(&id, command, note)?)
+    }
+
+    /// Set the price of a draft under review, in minor units (depot staff set prices; others
+    /// are `NotAllowed`). Checked with the depot's field rules, then queued.
+    pub fn set_reviewed_draft_price(&self, id: String, price_minor: i64) -> Result<(), FundiError> {
+        Ok(self.inner.set_reviewed_draft_field(&id, "price", price_minor.into())?)
     }
 }

@@ -76,6 +76,13 @@ pub struct EnrollmentCode {
     pub expires_ms: u64,
 }
 
+/// A typed enrollment code as printed (`0FFF-3A15-4537`: spaces, dashes and case set aside),
+/// or null when it cannot be a code (12 characters 0-9, A-F), before asking the depot.
+#[uniffi::export]
+pub fn format_enrollment_code(typed: String) -> Option<String> {
+    fundi_sync::enrollment::normalize_code(&typed).ok().map(|n| fundi_sync::enrollment::format_code(&n))
+}
+
 /// Kotlin's listener as the core's.
 struct Listener(Arc<dyn SyncListener>);
 

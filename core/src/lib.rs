@@ -5,7 +5,8 @@
 //!   queue (generic: it knows mutations, not features).
 //! - Features, each the only owner of its tables (`db.rs`): [`drafts`] (with their photos),
 //!   [`orders`], [`stock`], [`documents`] (held for others) with [`review`] and [`profiles`]
-//!   over them, [`conflicts`]. [`photos`] is the photo pipeline and library (files, no SQL).
+//!   over them, [`conflicts`]. [`photos`] is the photo pipeline and library (files, no SQL);
+//!   [`uploads`] the queue of photo bytes to send (like the outbox, for blobs).
 //! - [`replica`]: the sync engine, an adapter around the protocol's steps (`fundi_sync::phone`),
 //!   applying what the depot sends through each feature.
 //! - [`store::Store`]: the one handle the bindings hold; each feature adds its own `impl Store`
@@ -30,6 +31,7 @@ pub mod review;
 pub mod stock;
 pub mod storage;
 pub mod store;
+pub mod uploads;
 
 pub use error::{Error, NotAllowedReason, Result};
 /// The protocol crate's value types, re-exported for the bindings and tests.

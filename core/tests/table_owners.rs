@@ -25,6 +25,7 @@ fn owners() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("remote_docs", vec!["documents/db.rs"]),
         ("conflicts", vec!["conflicts/db.rs"]),
         ("sweep_marks", vec!["replica/sweep.rs"]),
+        ("uploads", vec!["uploads/db.rs"]),
     ])
 }
 

@@ -13,72 +13,19 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use common::proxy::CountingProxy;
 use common::{field_write, Dev, Server};
 use fundi_core::drafts::DraftPatch;
 use fundi_core::replica::SyncReport;
 use fundi_core::Store;
 use serde_json::json;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 const ARTISANS: usize = 500;
 const PRODUCTS_PER_ARTISAN: usize = 4;
 const ORDERS: usize = 10_000;
-
-/// A loopback TCP proxy to the depot that counts the bytes crossing it in each direction.
-struct CountingProxy {
-    url: String,
-    sent: Arc<AtomicU64>,
-    received: Arc<AtomicU64>,
-    connections: Arc<AtomicU64>,
-}
-
-impl CountingProxy {
-    fn start(depot_url: &str) -> CountingProxy {
-        let target = depot_url.trim_start_matches("https://").to_string();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("https://{}", listener.local_addr().unwrap());
-        let (sent, received) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-        let connections = Arc::new(AtomicU64::new(0));
-        let (up, down, opened) = (sent.clone(), received.clone(), connections.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { continue };
-                opened.fetch_add(1, Ordering::SeqCst);
-                let Ok(server) = TcpStream::connect(&target) else { continue };
-                pipe(client.try_clone().unwrap(), server.try_clone().unwrap(), up.clone());
-                pipe(server, client, down.clone());
-            }
-        });
-        CountingProxy { url, sent, received, connections }
-    }
-
-    fn totals(&self) -> (u64, u64, u64) {
-        (self.sent.load(Ordering::SeqCst), self.received.load(Ordering::SeqCst), self.connections.load(Ordering::SeqCst))
-    }
-}
-
-/// Copy `from` to `to` on a thread, counting every byte.
-fn pipe(mut from: TcpStream, mut to: TcpStream, count: Arc<AtomicU64>) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    count.fetch_add(n as u64, Ordering::SeqCst);
-                    if to.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        let _ = to.shutdown(std::net::Shutdown::Write);
-    });
-}
 
 /// Sync `phone` (which talks through `proxy`) and print its row, bytes as counted at the socket.
 fn measured(name: &str, phone: &Store, proxy: &CountingProxy, records: impl Fn(&SyncReport) -> u32, target: &str) {

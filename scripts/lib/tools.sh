@@ -7,6 +7,10 @@
 FUNDI_ROOT=${FUNDI_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FUNDI_TOOLS=${FUNDI_TOOLS:-$FUNDI_ROOT/.tools}
 KOTLIN_VERSION=2.4.20
+# The Kotlin language and API version of the Android app: the major.minor of the Kotlin Gradle
+# plugin in android/build.gradle.kts (scripts/android/check compiles the app's Kotlin with
+# -language-version/-api-version this, and its check g fails if the two part).
+KOTLIN_ANDROID_LANGUAGE=2.3
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FUNDI_ROOT/target}
 
 _apt_updated=0
@@ -47,12 +51,18 @@ ensure_jvm_test_deps() {
 
 # build_ffi_and_generate OUT_DIR : build fundi-ffi and generate its Kotlin from that exact .so.
 # Sets FFI_LIB_DIR (the directory holding libfundi_ffi.so).
+# The generator is the pinned `uniffi-bindgen` of the workspace crate uniffi-bindgen/ (not part
+# of the cdylib), and it reads cargo's own unstripped host build of the library in
+# $CARGO_TARGET_DIR/debug. `--workspace` builds both in one cargo run, so uniffi is compiled
+# once with the features of both (a separate `-p` run would compile it a second time).
 build_ffi_and_generate() {
   local out=$1
   (cd "$FUNDI_ROOT" && cargo build --quiet --workspace)
   FFI_LIB_DIR=$CARGO_TARGET_DIR/debug
+  local bindgen=$FFI_LIB_DIR/uniffi-bindgen
+  [ -x "$bindgen" ] || { echo "no $bindgen: is uniffi-bindgen/ a workspace member?" >&2; return 1; }
   rm -rf "$out"; mkdir -p "$out"
-  "$FFI_LIB_DIR/uniffi-bindgen" generate "$FFI_LIB_DIR/libfundi_ffi.so" \
+  "$bindgen" generate "$FFI_LIB_DIR/libfundi_ffi.so" \
     --language kotlin --no-format --out-dir "$out" >/dev/null
   export FFI_LIB_DIR
 }

@@ -64,6 +64,11 @@ pub trait DepotFacts {
     fn pruned(&self, _kind: Kind, _id: &str) -> Result<bool, Self::Error> {
         Ok(false)
     }
+    /// Of these blobs (content hashes), those the depot does not hold whole yet. A depot that
+    /// keeps no blobs answers none.
+    fn blobs_missing(&self, _hashes: &[String]) -> Result<Vec<String>, Self::Error> {
+        Ok(vec![])
+    }
 }
 
 /// What to store for an applied mutation: the record's new state, moved to the feed's head.
@@ -168,6 +173,12 @@ pub fn blob_refs(kind: Kind, body: &Value) -> std::collections::BTreeSet<String>
         }
     }
     out
+}
+
+/// The photo hashes of a stored draft's current photo list (in order).
+pub fn current_photos(body: &Value) -> Vec<String> {
+    let list = &body["doc"]["fields"][crate::fields::DRAFT_PHOTOS]["value"];
+    list.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
 }
 
 /// The caller's relation to the artisan who owns a record.
@@ -304,6 +315,17 @@ where
                 .and_then(DraftStatus::from_code)
                 .ok_or_else(|| internal("status"))?;
             let to = draft_step(from, cmd, caller.role, rel)?;
+            if cmd == DraftCommand::Approve {
+                // A product goes on sale with its photos: approval waits for their bytes.
+                let missing = facts.blobs_missing(&current_photos(&r.body)).map_err(Refusal::Failed)?;
+                if !missing.is_empty() {
+                    let detail = format!(
+                        "{} of the draft's photos have not reached the depot yet: approve it once they have",
+                        missing.len()
+                    );
+                    return Err(Rejection::new(RejectCode::PhotosPending, detail).into());
+                }
+            }
             let mut body = r.body;
             body["status"] = json!(to.code());
             Ok(Some(Decision { kind, id: m.id.clone(), owner: r.owner, body, state: r.state, echo_to_sender: seen_before }))
@@ -435,6 +457,7 @@ mod tests {
         records: BTreeMap<(Kind, String), StoredRecord>,
         accounts: BTreeMap<String, AccountFacts>,
         pruned: BTreeSet<(Kind, String)>,
+        blobs: BTreeSet<String>,
     }
 
     impl DepotFacts for Facts {
@@ -447,6 +470,9 @@ mod tests {
         }
         fn pruned(&self, kind: Kind, id: &str) -> Result<bool, String> {
             Ok(self.pruned.contains(&(kind, id.to_string())))
+        }
+        fn blobs_missing(&self, hashes: &[String]) -> Result<Vec<String>, String> {
+            Ok(hashes.iter().filter(|h| !self.blobs.contains(*h)).cloned().collect())
         }
     }
 
@@ -693,6 +719,36 @@ mod tests {
         assert_eq!(code(decide(&f, &who(OTHER, Role::Artisan), DEVICE, 0, &accept, NOW)), RejectCode::NotFound);
         let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &accept, NOW).unwrap().unwrap();
         assert_eq!(d.body["status"], "accepted");
+    }
+
+    #[test]
+    fn a_draft_is_approved_only_once_its_photos_reached_the_depot() {
+        let mut f = facts();
+        let (a, b) = (crate::hash::sha256_hex(b"a"), crate::hash::sha256_hex(b"b"));
+        let draft =
+            json!({"owner": ARTISAN, "status": "submitted", "doc": {"fields": {"photos": {"value": [a, b], "hlc": ts(1)}}}});
+        f.records.insert(
+            (Kind::Draft, DRAFT.into()),
+            StoredRecord { owner: Some(ARTISAN.into()), body: draft, state: None, seq: 1, last_device: None },
+        );
+        let approve = Mutation {
+            counter: 1,
+            kind: "draft".into(),
+            id: DRAFT.into(),
+            fields: None,
+            command: Some(CommandBody::new("approve", ts(NOW), Extra::new())),
+            entry: None,
+            extra: Extra::new(),
+        };
+        let mentor = who(MENTOR, Role::Mentor);
+        f.blobs.insert(a.clone());
+        assert_eq!(code(decide(&f, &mentor, DEVICE, 0, &approve, NOW)), RejectCode::PhotosPending);
+        // Who may not approve at all hears that first.
+        assert_eq!(code(decide(&f, &who(OTHER, Role::Artisan), DEVICE, 0, &approve, NOW)), RejectCode::NotFound);
+        f.blobs.insert(b.clone());
+        let d = decide(&f, &mentor, DEVICE, 0, &approve, NOW).unwrap().unwrap();
+        assert_eq!(d.body["status"], "approved");
+        assert_eq!(current_photos(&d.body), [a, b]);
     }
 
     #[test]

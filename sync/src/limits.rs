@@ -92,13 +92,16 @@ pub const PHONE_INFLATED_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest request body the depot accepts once inflated.
 pub const DEPOT_INFLATED_MAX_BYTES: usize = 16 * 1024 * 1024;
 
-// Uploads (tus, ADR 0012).
+// Uploads (tus, ADR 0013).
 /// Largest blob the depot takes. A prepared photo is 1600 px on its long edge (ADR 0007), about
 /// 150 KB at the pipeline's quality. The worst the pipeline can make, measured with
 /// `fundi-depot prepare-photos` on 1600 x 1600 px of pure noise: 1.25 MiB at its quality (74),
 /// 3.44 MiB at quality 100. So 4 MiB takes any photo the pipeline makes at any quality it may come
 /// to choose, and bounds one upload's disk and one PATCH body.
 pub const BLOB_MAX_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest thumbnail the depot takes. The pipeline's thumbnails are 320 px on the long edge,
+/// about 15 KB; this leaves four times room for a busy picture.
+pub const THUMBNAIL_MAX_BYTES: u64 = 64 * 1024;
 /// Bytes one device may hold in unfinished uploads (declared lengths): 16 photos of the largest
 /// size, two drafts' worth, or some 400 typical photos.
 pub const UPLOAD_DEVICE_QUOTA_BYTES: u64 = 64 * 1024 * 1024;

@@ -22,6 +22,19 @@ pub const CHECKSUM_MISMATCH: u16 = 460;
 pub const UPLOADS_PATH: &str = "/v1/uploads";
 /// The metadata key that binds an upload to its blob (value: the hash's 64 hex digits).
 pub const METADATA_SHA256: &str = "sha256";
+/// The metadata key that makes an upload the thumbnail of a photo (value: the photo's hash). A
+/// thumbnail may be uploaded by whoever may upload its photo, and read by whoever may read it.
+pub const METADATA_THUMBNAIL_OF: &str = "thumbnail_of";
+
+/// A phone's first chunk; later ones follow the link ([`next_chunk_size`]).
+pub const CHUNK_START_BYTES: u64 = 64 * 1024;
+/// The smallest chunk (a link that fails even these is not worth a smaller one).
+pub const CHUNK_MIN_BYTES: u64 = 16 * 1024;
+/// The largest chunk: a cut costs at most this much sent again.
+pub const CHUNK_MAX_BYTES: u64 = 1024 * 1024;
+/// How long a chunk should take: long enough that a round trip is a small share of it, short
+/// enough that a cut loses little.
+pub const CHUNK_TARGET_MS: u64 = 2_000;
 
 /// Header names, lowercase (HTTP names are case-insensitive; `http` wants them so).
 pub mod header {
@@ -49,6 +62,8 @@ pub enum HeaderError {
     NoHash,
     #[error("Upload-Metadata is not a list of `key base64` pairs with unique keys")]
     BadMetadata,
+    #[error("thumbnail_of in Upload-Metadata must be the base64 of the photo's SHA-256 in 64 lowercase hex digits")]
+    BadThumbnailOf,
     #[error("Upload-Checksum must be `sha256 <base64 of the 32-byte digest>`")]
     BadChecksum,
     #[error("the checksum algorithm {0:?} is not supported (sha256 is)")]
@@ -68,11 +83,43 @@ pub fn metadata_for(sha256_hex: &str) -> String {
     format!("{METADATA_SHA256} {}", BASE64.encode(sha256_hex))
 }
 
+/// The `Upload-Metadata` value of the thumbnail `sha256_hex` of the photo `photo_hex`.
+pub fn thumbnail_metadata_for(sha256_hex: &str, photo_hex: &str) -> String {
+    format!("{},{METADATA_THUMBNAIL_OF} {}", metadata_for(sha256_hex), BASE64.encode(photo_hex))
+}
+
+/// The size of the next chunk, after one of `current` bytes that took `elapsed_ms` (`ok`) or
+/// failed: halve after a failure; otherwise aim at [`CHUNK_TARGET_MS`] at the rate just seen,
+/// never more than doubling or halving at once, within [`CHUNK_MIN_BYTES`]..=[`CHUNK_MAX_BYTES`].
+pub fn next_chunk_size(current: u64, elapsed_ms: u64, ok: bool) -> u64 {
+    let current = current.clamp(CHUNK_MIN_BYTES, CHUNK_MAX_BYTES);
+    let next = if ok {
+        let ideal = (current as u128 * CHUNK_TARGET_MS as u128 / elapsed_ms.max(1) as u128).min(u64::MAX as u128) as u64;
+        ideal.clamp(current / 2, current.saturating_mul(2))
+    } else {
+        current / 2
+    };
+    next.clamp(CHUNK_MIN_BYTES, CHUNK_MAX_BYTES)
+}
+
+/// What an `Upload-Metadata` value declares: the blob's hash, and the photo it is the thumbnail
+/// of, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    pub sha256: String,
+    pub thumbnail_of: Option<String>,
+}
+
 /// The blob's hash declared in an `Upload-Metadata` value. Other pairs (a tus client's
 /// `filename`, say) are allowed and ignored; keys must be unique, values base64.
 pub fn sha256_from_metadata(value: &str) -> Result<String, HeaderError> {
+    declared_in_metadata(value).map(|d| d.sha256)
+}
+
+/// [`sha256_from_metadata`], with the photo a thumbnail belongs to.
+pub fn declared_in_metadata(value: &str) -> Result<Declared, HeaderError> {
     let mut keys = std::collections::BTreeSet::new();
-    let mut hash = None;
+    let (mut hash, mut thumbnail_of) = (None, None);
     for pair in value.split(',') {
         let pair = pair.trim();
         let (key, encoded) = match pair.split_once(' ') {
@@ -86,15 +133,16 @@ pub fn sha256_from_metadata(value: &str) -> Result<String, HeaderError> {
             Some(v) => Some(BASE64.decode(v).map_err(|_| HeaderError::BadMetadata)?),
             None => None,
         };
+        let as_hash = |d: Option<Vec<u8>>, e: HeaderError| {
+            d.and_then(|d| String::from_utf8(d).ok()).filter(|t| crate::hash::is_content_hash(t)).ok_or(e)
+        };
         if key == METADATA_SHA256 {
-            let text = decoded.and_then(|d| String::from_utf8(d).ok()).ok_or(HeaderError::NoHash)?;
-            if !crate::hash::is_content_hash(&text) {
-                return Err(HeaderError::NoHash);
-            }
-            hash = Some(text);
+            hash = Some(as_hash(decoded, HeaderError::NoHash)?);
+        } else if key == METADATA_THUMBNAIL_OF {
+            thumbnail_of = Some(as_hash(decoded, HeaderError::BadThumbnailOf)?);
         }
     }
-    hash.ok_or(HeaderError::NoHash)
+    Ok(Declared { sha256: hash.ok_or(HeaderError::NoHash)?, thumbnail_of })
 }
 
 /// The `Upload-Checksum` of a chunk.
@@ -136,6 +184,37 @@ mod tests {
         }
         let twice = format!("{},{}", metadata_for(&h), metadata_for(&h));
         assert_eq!(sha256_from_metadata(&twice), Err(HeaderError::BadMetadata));
+    }
+
+    #[test]
+    fn a_thumbnail_names_its_photo() {
+        let (t, p) = (sha256_hex(b"thumb"), sha256_hex(b"photo"));
+        let d = declared_in_metadata(&thumbnail_metadata_for(&t, &p)).unwrap();
+        assert_eq!(d, Declared { sha256: t.clone(), thumbnail_of: Some(p) });
+        assert_eq!(declared_in_metadata(&metadata_for(&t)).unwrap().thumbnail_of, None);
+        let bad = format!("{},thumbnail_of {}", metadata_for(&t), BASE64.encode("not a hash"));
+        assert_eq!(declared_in_metadata(&bad), Err(HeaderError::BadThumbnailOf));
+    }
+
+    #[test]
+    fn chunks_follow_the_link() {
+        // A fast link: at most double at once, up to the largest chunk.
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 10, true), 2 * CHUNK_START_BYTES);
+        assert_eq!(next_chunk_size(CHUNK_MAX_BYTES, 1, true), CHUNK_MAX_BYTES);
+        // On target: unchanged. Twice as slow as the target: half.
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, CHUNK_TARGET_MS, true), CHUNK_START_BYTES);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 2 * CHUNK_TARGET_MS, true), CHUNK_START_BYTES / 2);
+        // Very slow or failing: halve, never under the smallest.
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 60_000, true), CHUNK_START_BYTES / 2);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 0, false), CHUNK_START_BYTES / 2);
+        assert_eq!(next_chunk_size(CHUNK_MIN_BYTES, 0, false), CHUNK_MIN_BYTES);
+        // 100 kbit/s is 12.5 KB/s: a 2 s chunk is 25 KB.
+        let mut size = CHUNK_START_BYTES;
+        for _ in 0..5 {
+            let ms = size * 1000 / 12_500;
+            size = next_chunk_size(size, ms, true);
+        }
+        assert!((20_000..=30_000).contains(&size), "{size}");
     }
 
     #[test]

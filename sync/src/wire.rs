@@ -210,6 +210,9 @@ pub enum RejectCode {
     /// The record was deleted and the depot no longer keeps it (its tombstone was pruned): it
     /// can never be written again (ADR 0012).
     Gone,
+    /// Approving a draft some of whose photos have not reached the depot yet (ADR 0013): the
+    /// reviewer tries again once they have arrived.
+    PhotosPending,
     /// A code from a newer server.
     #[serde(other)]
     Unknown,
@@ -218,7 +221,7 @@ pub enum RejectCode {
 impl RejectCode {
     /// Every code a depot refuses with (all but `Unknown`, which only a phone reads, from a
     /// newer depot).
-    pub const DEPOT_REFUSALS: [RejectCode; 11] = [
+    pub const DEPOT_REFUSALS: [RejectCode; 12] = [
         RejectCode::Forbidden,
         RejectCode::NotFound,
         RejectCode::IllegalTransition,
@@ -230,6 +233,7 @@ impl RejectCode {
         RejectCode::TooOldToReplay,
         RejectCode::Locked,
         RejectCode::Gone,
+        RejectCode::PhotosPending,
     ];
 
     pub fn code(self) -> &'static str {
@@ -245,8 +249,16 @@ impl RejectCode {
             RejectCode::TooOldToReplay => "too_old_to_replay",
             RejectCode::Locked => "locked",
             RejectCode::Gone => "gone",
+            RejectCode::PhotosPending => "photos_pending",
             RejectCode::Unknown => "unknown",
         }
+    }
+
+    /// The code at the head of a refusal as a phone keeps it (`Rejection`'s text, "code:
+    /// detail"), `Unknown` for any other text (a newer depot's code, a whole request refused).
+    pub fn of_reason(reason: &str) -> RejectCode {
+        let head = reason.split(':').next().unwrap_or_default().trim();
+        RejectCode::DEPOT_REFUSALS.into_iter().find(|c| c.code() == head).unwrap_or(RejectCode::Unknown)
     }
 }
 
@@ -447,6 +459,16 @@ pub struct ApiErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_refusal_gives_back_its_code() {
+        for code in RejectCode::DEPOT_REFUSALS {
+            let kept = Rejection::new(code, "some detail: with a colon").to_string();
+            assert_eq!(RejectCode::of_reason(&kept), code, "{kept}");
+        }
+        assert_eq!(RejectCode::of_reason("too_large: 2 MiB"), RejectCode::Unknown);
+        assert_eq!(RejectCode::of_reason(""), RejectCode::Unknown);
+    }
 
     #[test]
     fn unknown_fields_survive_a_round_trip_at_every_level() {

@@ -185,6 +185,24 @@ fn step<S: Copy + PartialEq + std::fmt::Debug, C: Copy + PartialEq + std::fmt::D
     Ok(t.to)
 }
 
+/// The commands `role` (in `relation` to the order) may issue from `from` on its own, in the
+/// table's order: those [`order_step`] accepts and whose arguments need nothing but an optional
+/// reason (an assignment, which must name its artisan, is left out). What the phone offers as
+/// buttons, so the app shows only what the depot would accept.
+pub fn order_commands(from: OrderStatus, role: Role, relation: Relation) -> Vec<OrderCommand> {
+    ORDER_TRANSITIONS
+        .iter()
+        .map(|t| t.command)
+        .filter(|c| order_step(from, *c, role, relation).is_ok() && c.check_args(&Extra::new()).is_ok())
+        .collect()
+}
+
+/// The review commands `role` (in `relation` to the draft) may issue from `from`, in the
+/// table's order: a reviewer's buttons (approve, request changes), and no others.
+pub fn draft_commands(from: DraftStatus, role: Role, relation: Relation) -> Vec<DraftCommand> {
+    DRAFT_TRANSITIONS.iter().map(|t| t.command).filter(|c| draft_step(from, *c, role, relation).is_ok()).collect()
+}
+
 /// The order's next status after `command`, or why not.
 pub fn order_step(from: OrderStatus, command: OrderCommand, role: Role, relation: Relation) -> Result<OrderStatus, Rejection> {
     step(ORDER_TRANSITIONS, from, command, role, relation)
@@ -256,6 +274,36 @@ pub fn order_is_final(s: OrderStatus) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reviewer_is_offered_approve_and_request_changes_on_a_submitted_draft_only() {
+        use DraftCommand as C;
+        assert_eq!(draft_commands(D::Submitted, Role::Mentor, Relation::Mentor), vec![C::RequestChanges, C::Approve]);
+        assert_eq!(draft_commands(D::Submitted, Role::Mentor, Relation::Other), vec![]);
+        assert_eq!(draft_commands(D::Approved, Role::Staff, Relation::Other), vec![]);
+        assert_eq!(draft_commands(D::Draft, Role::Artisan, Relation::Owner), vec![C::Submit]);
+    }
+
+    #[test]
+    fn the_commands_offered_are_exactly_those_the_table_accepts_without_arguments() {
+        use OrderCommand as C;
+        assert_eq!(order_commands(O::Assigned, Role::Artisan, Relation::Owner), vec![C::Accept, C::Decline]);
+        assert_eq!(order_commands(O::Assigned, Role::Artisan, Relation::Other), vec![]);
+        assert_eq!(order_commands(O::InProduction, Role::Artisan, Relation::Owner), vec![C::MarkReady]);
+        assert_eq!(order_commands(O::QcFailed, Role::Artisan, Relation::Owner), vec![C::Rework]);
+        assert_eq!(order_commands(O::Delivered, Role::Operations, Relation::Other), vec![]);
+        // Operations may assign only with an artisan named: not offered on its own.
+        assert_eq!(order_commands(O::New, Role::Operations, Relation::Other), vec![C::Cancel]);
+        for &from in OrderStatus::ALL {
+            for role in [Role::Artisan, Role::Mentor, Role::Staff, Role::Operations] {
+                for rel in [Relation::Owner, Relation::Mentor, Relation::Other] {
+                    for c in order_commands(from, role, rel) {
+                        assert!(order_step(from, c, role, rel).is_ok(), "{from:?} {c:?} {role:?} {rel:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn only_a_command_that_says_why_sets_the_note() {

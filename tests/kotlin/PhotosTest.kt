@@ -93,6 +93,26 @@ class PhotosTest {
     }
 
     @Test
+    fun aPhotosBytesWaitInTheUploadQueueUntilItsPhotoIsRemoved() {
+        FundiPhone.open(File(dir, "phone.db").path).use { phone ->
+            val photos = phone.photos(PhotoLibrary.open(photosDir.path))
+            val draft = draftIn(phone.drafts())
+            assertEquals(0u, photos.uploadStatus().photos)
+            val photo = photos.addDraftPhoto(draft, fixture("camera-flower-3mp.jpg").path)
+            val waiting = photos.uploadStatus()
+            assertEquals(1u, waiting.thumbnails)
+            assertEquals(photo.thumbBytes, waiting.thumbnailBytes)
+            assertEquals(1u, waiting.photos)
+            assertEquals(photo.bytes, waiting.photoBytes)
+            // Not enrolled: nothing to send to, a typed error.
+            expectThrows<FundiException.NotEnrolled> { photos.uploadPhotos(true) }
+            photos.removeDraftPhoto(draft, photo.hash)
+            assertEquals(0u, photos.uploadStatus().photos, "a removed photo is no longer sent")
+            assertEquals(0u, photos.uploadStatus().thumbnails)
+        }
+    }
+
+    @Test
     fun hostilePhotosAreTypedErrorsAndLeaveNothingBehind() {
         FundiPhone.open(File(dir, "phone.db").path).use { phone ->
             val photos = phone.photos(PhotoLibrary.open(photosDir.path))

@@ -208,10 +208,8 @@ pub(crate) fn ids(conn: &Connection) -> Result<Vec<String>> {
     Ok(ids)
 }
 
-/// Forget a draft entirely: its row, its field stamps and its photo list (the photo files go
-/// with the next garbage collection). For a draft the depot no longer keeps.
+/// Forget a draft's row and field stamps (`drafts::forget` takes its photo list first).
 pub(crate) fn remove(conn: &Connection, id: &str) -> Result<()> {
-    super::photos::unlink_draft(conn, id)?;
     conn.execute("DELETE FROM field_versions WHERE record_kind = ?1 AND record_id = ?2", params![KIND, id])?;
     conn.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
     Ok(())

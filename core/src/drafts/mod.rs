@@ -13,3 +13,10 @@ pub use fundi_sync::workflow::DraftStatus;
 pub use model::Draft;
 pub(crate) use photos::photo_list as photo_hashes;
 pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
+
+/// Forget a draft entirely: its photo list, its row and its field stamps (the photo files go
+/// with the next garbage collection). For a draft the depot no longer keeps.
+pub(crate) fn forget(conn: &rusqlite::Connection, id: &str) -> crate::Result<()> {
+    photos::unlink_draft(conn, id)?;
+    db::remove(conn, id)
+}

@@ -16,7 +16,7 @@
 use crate::error::{Error, NotAllowedReason, Result};
 use crate::photos::{self, Advice, PhotoLibrary, PrepareOptions, PreparedPhoto};
 use crate::storage::{stamp, StorageError};
-use crate::Store;
+use crate::{uploads, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -133,7 +133,7 @@ fn load_photos(conn: &Connection, lib: &PhotoLibrary, draft_id: &str) -> Result<
     Ok(out)
 }
 
-/// Take every photo off a draft that is being forgotten (`db::remove`); the files go with the
+/// Take every photo off a draft that is being forgotten (`drafts::forget`); the files go with the
 /// next garbage collection if nothing else refers to them.
 pub(crate) fn unlink_draft(conn: &Connection, draft_id: &str) -> Result<()> {
     conn.execute("DELETE FROM draft_photos WHERE draft_id = ?1", [draft_id])?;
@@ -148,6 +148,7 @@ fn sweep(conn: &Connection) -> Result<(u32, Vec<String>)> {
     let gone: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     for (hash, _) in &gone {
         conn.execute("DELETE FROM photos WHERE hash = ?1", [hash])?;
+        uploads::db::forget_photo(conn, hash)?;
     }
     let kept = referenced_files(conn)?;
     let files = gone.iter().flat_map(|(h, t)| [h.clone(), t.clone()]).filter(|h| !kept.contains(h)).collect();
@@ -208,6 +209,9 @@ impl Store {
                         ts
                     ],
                 )?;
+                // The record names the photo at once; its bytes follow (thumbnail first).
+                uploads::db::enqueue(tx, &prepared.thumbnail.sha256, Some(&hash), prepared.thumbnail.bytes.len() as u64)?;
+                uploads::db::enqueue(tx, &hash, None, prepared.upload.bytes.len() as u64)?;
                 list.push(hash.clone());
                 write_list(tx, draft_id, &list)?;
             }

@@ -167,6 +167,16 @@ impl Store {
         })
     }
 
+    /// The reviewer's note on one of this phone's drafts (a mentor's or staff's "changes
+    /// requested" note, as the depot sent it), or None when there is none.
+    pub fn draft_review_note(&self, id: &str) -> Result<Option<String>> {
+        self.read(|conn| {
+            load(conn, id)?;
+            let note = super::db::field_value(conn, id, fundi_sync::fields::DRAFT_REVIEW_NOTE)?;
+            Ok(note.and_then(|v| v.as_str().map(str::trim).filter(|n| !n.is_empty()).map(String::from)))
+        })
+    }
+
     /// Delete a draft, leaving a tombstone for sync. An approved product cannot be deleted
     /// from the phone (it is in the catalog; retiring it is a separate flow).
     pub fn delete_draft(&self, id: &str) -> Result<()> {
@@ -227,6 +237,21 @@ mod tests {
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
             .unwrap()
+    }
+
+    #[test]
+    fn a_pulled_review_note_is_read_back_and_none_before() {
+        let store = Store::open_in_memory().unwrap();
+        let d = store.create_draft(basket("Kiondo")).unwrap();
+        assert_eq!(store.draft_review_note(&d.id).unwrap(), None);
+        store
+            .write(|tx| {
+                let w = fundi_sync::FieldWrite::new(" Straighten the rim ".into(), stamp(tx)?, vec![]);
+                super::super::db::store_field_write(tx, &d.id, fundi_sync::fields::DRAFT_REVIEW_NOTE, &w)
+            })
+            .unwrap();
+        assert_eq!(store.draft_review_note(&d.id).unwrap().as_deref(), Some("Straighten the rim"));
+        assert!(matches!(store.draft_review_note("01900000-0000-7000-8000-0000000000ff"), Err(Error::NotFound { .. })));
     }
 
     #[test]

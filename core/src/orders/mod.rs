@@ -11,7 +11,7 @@ pub use model::OrderView;
 use crate::error::{Error, Result};
 use crate::{account, outbox, Store};
 use fundi_sync::limits::COMMAND_REASON_MAX_CHARS;
-use fundi_sync::workflow::{order_step, OrderCommand, OrderStatus};
+use fundi_sync::workflow::{order_commands, order_step, OrderCommand, OrderStatus};
 use fundi_sync::{Extra, Kind, OrderBody, Relation, Role};
 use rusqlite::Connection;
 
@@ -47,6 +47,7 @@ fn view(conn: &Connection, id: &str, o: OrderBody, account: &str, role: Role) ->
         status,
         server_status,
         pending_commands,
+        commands: order_commands(status, role, rel),
         product: o.product,
         quantity: o.quantity,
         price_minor: o.price_minor,
@@ -133,7 +134,10 @@ mod tests {
         }
         assert_eq!(store.pending_count().unwrap(), 0, "nothing queued");
         assert_eq!(store.get_order(id).unwrap().status, OrderStatus::New);
+        assert_eq!(store.get_order(id).unwrap().commands, vec![OrderCommand::Cancel], "assign is not offered");
         // The same account's other commands still go.
-        assert_eq!(store.order_command(id, OrderCommand::Cancel, None).unwrap().status, OrderStatus::Cancelled);
+        let cancelled = store.order_command(id, OrderCommand::Cancel, None).unwrap();
+        assert_eq!(cancelled.status, OrderStatus::Cancelled);
+        assert_eq!(cancelled.commands, vec![], "nothing after a cancel, pending or not");
     }
 }

@@ -11,6 +11,9 @@ pub struct OrderView {
     pub server_status: OrderStatus,
     /// Commands sent from here and not yet answered.
     pub pending_commands: Vec<OrderCommand>,
+    /// The commands this account may issue now, from `status`, by the depot's own table
+    /// (`fundi_sync::workflow::order_commands`): the buttons to show, and no others.
+    pub commands: Vec<OrderCommand>,
     pub product: String,
     pub quantity: u32,
     pub price_minor: i64,

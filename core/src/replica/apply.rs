@@ -7,18 +7,17 @@
 //! sent, held for a newer app (out of the views, counted by the sync status), so one such record
 //! never makes a whole list fail.
 //!
-//! A record that leaves this phone (a scope exit in the page, a push refused `gone`, a record a
-//! full re-sync did not bring back) goes through [`leave`]: removed by the feature that holds
-//! it, its outbox items parked as refused with the reason, by `fundi_sync::phone::leave_action`
-//! (ADR 0012).
+//! A record that leaves this phone (a scope exit in the page, a push refused `gone`) goes
+//! through `leave` (ADR 0012).
 
+use super::leave::leave;
 use crate::account::SyncError;
 use crate::error::{Error, Result};
 use crate::{conflicts, documents, drafts, orders, outbox, stock};
-use fundi_sync::phone::{self, LeaveAction, Leaving, PulledField, Settled};
+use fundi_sync::phone::{self, Leaving, PulledField, Settled};
 use fundi_sync::{
-    DocState, DraftBody, DraftStatus, FieldWrite, Kind, Mutation, OrderBody, ProfileBody, PullResponse, RejectCode,
-    RejectionBody, StockBody,
+    DraftBody, DraftStatus, FieldWrite, Kind, Mutation, OrderBody, ProfileBody, PullResponse, RejectCode, RejectionBody,
+    StockBody,
 };
 use rusqlite::Connection;
 use serde_json::Value;
@@ -82,29 +81,6 @@ pub(crate) fn apply_page(tx: &Connection, me: &Me, page: &PullResponse, sweeping
         }
     }
     Ok(())
-}
-
-/// A record leaves this phone, for the reason `why`. Returns whether it was removed (it stays
-/// when a full re-sync missed it but this phone has unsynced work on it).
-pub(crate) fn leave(tx: &Connection, kind: &str, id: &str, why: Leaving) -> Result<bool> {
-    let has_items = outbox::has_items(tx, kind, id)?;
-    if phone::leave_action(why, has_items) == LeaveAction::KeepUnsynced {
-        return Ok(false);
-    }
-    match Kind::from_code(kind) {
-        Some(Kind::Order) => orders::db::remove(tx, id)?,
-        Some(Kind::Stock) => stock::db::remove(tx, id)?,
-        // This device's refusals are its outbox items; other devices' are dismissed by the user.
-        Some(Kind::Rejection) => return Ok(false),
-        Some(Kind::Draft) if drafts::db::exists(tx, id)? => {
-            drafts::db::remove(tx, id)?;
-            conflicts::db::replace_for_draft(tx, id, &DocState::default())?;
-        }
-        // Others' drafts, profiles, and kinds from a newer depot (kept as documents).
-        _ => documents::db::remove(tx, kind, id)?,
-    }
-    outbox::park_record(tx, kind, id, why.reason())?;
-    Ok(true)
 }
 
 /// After the depot's answers are stored: a record refused as `gone` (deleted, and no longer

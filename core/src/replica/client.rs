@@ -111,22 +111,9 @@ impl Transport {
             }
         }
         let req = req.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
-        let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
-        // Request line, Host and Content-Length (added by the HTTP layer) and our headers.
-        let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
-        let line =
-            (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
-        self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
-        self.stats.round_trips += 1;
-        let resp = self.http.execute(req).map_err(|e| self.send_failed(e))?;
-        self.note_announcement(resp.headers());
-        let status = resp.status().as_u16();
-        let gz = resp.headers().get("content-encoding").is_some_and(|v| v == "gzip");
-        self.stats.bytes_received += 17 + header_bytes(resp.headers());
-        let raw = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()))?;
-        self.stats.bytes_received += raw.len() as u64;
-        let bytes =
-            if gz { gunzip(&raw, MAX_INFLATED).map_err(|e| SyncError::Protocol(format!("gzip: {e}")))? } else { raw.to_vec() };
+        let (status, headers, raw) = self.execute(req)?;
+        let gz = headers.get("content-encoding").is_some_and(|v| v == "gzip");
+        let bytes = if gz { gunzip(&raw, MAX_INFLATED).map_err(|e| SyncError::Protocol(format!("gzip: {e}")))? } else { raw };
         if !(200..300).contains(&status) {
             let err: ApiErrorBody = serde_json::from_slice(&bytes).unwrap_or(ApiErrorBody {
                 error: "unknown".into(),
@@ -140,5 +127,70 @@ impl Transport {
             });
         }
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// Send one request, counting what crosses the wire; the answer's status, headers and body
+    /// (as sent: not inflated).
+    fn execute(&mut self, req: reqwest::blocking::Request) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), SyncError> {
+        let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
+        // Request line, Host and Content-Length (added by the HTTP layer) and our headers.
+        let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
+        let line =
+            (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
+        self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
+        self.stats.round_trips += 1;
+        let resp = self.http.execute(req).map_err(|e| self.send_failed(e))?;
+        self.note_announcement(resp.headers());
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        self.stats.bytes_received += 17 + header_bytes(&headers);
+        let raw = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()))?;
+        self.stats.bytes_received += raw.len() as u64;
+        Ok((status, headers, raw.to_vec()))
+    }
+
+    /// One request of the tus protocol (`fundi_sync::uploads`): `method` on `path` (under the
+    /// depot's address) with the device token and `headers`, and a body for a `PATCH`. Every
+    /// status comes back as an answer (tus gives statuses meanings: 409, 460, ...), except 401.
+    pub fn tus(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        headers: &[(&'static str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<TusAnswer, SyncError> {
+        let mut req =
+            self.http.request(method, format!("{}{}", self.base, path)).header("authorization", format!("Bearer {token}"));
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        if let Some(b) = body {
+            req = req.body(b);
+        }
+        let req = req.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let (status, headers, body) = self.execute(req)?;
+        let error = serde_json::from_slice::<ApiErrorBody>(&body)
+            .ok()
+            .map(|e| e.error)
+            .or_else(|| headers.get(fundi_sync::uploads::header::FUNDI_ERROR).and_then(|v| v.to_str().ok()).map(str::to_string));
+        if status == 401 {
+            return Err(SyncError::Unauthorized { code: error.unwrap_or_else(|| "unauthorized".into()) });
+        }
+        Ok(TusAnswer { status, headers, error })
+    }
+}
+
+/// What the depot answered to a tus request.
+pub struct TusAnswer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    /// The typed error code of a refusal (from the JSON body, or `Fundi-Error` of a `HEAD`).
+    pub error: Option<String>,
+}
+
+impl TusAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }

@@ -36,9 +36,9 @@ use fundi_sync::{PullResponse, PushResponse, Role};
 use rusqlite::Connection;
 
 /// What one sync works with, read once at its start.
-struct Session {
-    url: String,
-    token: String,
+pub(super) struct Session {
+    pub(super) url: String,
+    pub(super) token: String,
     expires: i64,
     me: Me,
     cursor: u64,
@@ -66,7 +66,7 @@ fn protocol_error(e: FoldError) -> crate::Error {
 }
 
 impl Store {
-    fn session(&self) -> Result<Session> {
+    pub(super) fn session(&self) -> Result<Session> {
         self.read(|c| {
             let row = account::db::session(c)?;
             Ok(Session {
@@ -82,7 +82,7 @@ impl Store {
     }
 
     /// A transport to the enrolled depot, trusting only its pinned key.
-    fn transport(s: &Session) -> Result<Transport> {
+    pub(super) fn transport(s: &Session) -> Result<Transport> {
         Ok(Transport::new(&s.url, s.trust.clone())?)
     }
 
@@ -213,6 +213,9 @@ impl Store {
                 crash_point("sync:push_stored");
                 report.pushed += applied;
                 report.refused += refused;
+                // Again once answered, so a progress bar moves as items settle, not only
+                // before each request.
+                progress(SyncPhase::Pushing, report.pushed + report.refused, total);
             }
             if !full || settled == 0 {
                 break;

@@ -8,8 +8,10 @@
 //!   steps), the clock learnt from the depot.
 //! - `rebase`: re-stamping edits made while the clock ran ahead (never accepted anywhere).
 //! - `apply`: pulled records into SQLite, merged by the same pure rules the depot runs; a
-//!   record that leaves the phone (scope exit, `gone`, swept) through its feature.
+//!   record that leaves the phone (scope exit, `gone`, swept) goes through `leave`.
 //! - `sweep`: the marks of a full re-sync after an expired cursor, and the sweep at its end.
+//! - `upload` (feature `http`): the upload queue's photos and thumbnails sent over tus,
+//!   resumed from the depot's offset.
 //!
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
@@ -18,11 +20,14 @@ mod apply;
 pub mod client;
 #[cfg(feature = "http")]
 mod engine;
+mod leave;
 #[cfg(feature = "http")]
 pub mod pinning;
 mod rebase;
 mod status;
 mod sweep;
+#[cfg(feature = "http")]
+mod upload;
 
 pub use crate::account::{SyncError, WireStats};
 pub use status::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};
@@ -30,4 +35,4 @@ pub use status::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};
 pub use crate::conflicts::ConflictItem;
 pub use crate::orders::OrderView;
 pub use crate::review::ReviewDraft;
-pub use crate::stock::StockLevel;
+pub use crate::stock::{StockLevel, StockMovement};

@@ -3,13 +3,13 @@
 //! `cursor_expired`, because the feed can no longer tell it what was deleted or taken away.
 //! It then marks every record it holds from the depot, pulls the whole feed again (each record
 //! sent is unmarked), and when the feed is drained removes what is still marked, through the
-//! feature that holds it (`apply::leave`), except records with outbox items: this phone's
+//! feature that holds it (`leave`), except records with outbox items: this phone's
 //! unsynced work, whose push decides.
 //!
 //! The marks live in `sweep_marks` (this file is its only user): they survive a kill or a lost
 //! connection, and while any is left the next sync resumes the full pull and sweeps at its end.
 
-use super::apply::leave;
+use super::leave::leave;
 use crate::error::Result;
 use crate::{documents, drafts, orders, stock};
 use fundi_sync::phone::Leaving;

@@ -12,7 +12,7 @@ use crate::storage::stamp;
 use crate::{account, documents, outbox, Store};
 use fundi_sync::access::may_write_field;
 use fundi_sync::fields::{check_draft_field, DRAFT_DELETED, DRAFT_REVIEW_NOTE};
-use fundi_sync::workflow::{draft_step, DraftCommand, DraftStatus};
+use fundi_sync::workflow::{draft_commands, draft_step, DraftCommand, DraftStatus};
 use fundi_sync::{DraftBody, Extra, FieldWrite, Kind, Relation, Role};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -71,7 +71,13 @@ impl Store {
                     }
                 }
                 let title = d.doc.value("title").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                out.push(ReviewDraft { id, owner: d.owner, title, status });
+                out.push(ReviewDraft {
+                    id,
+                    owner: d.owner,
+                    title,
+                    status,
+                    commands: draft_commands(status, role, relation(role)),
+                });
             }
             Ok(out)
         })

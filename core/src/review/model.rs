@@ -1,6 +1,6 @@
 //! A draft under review as the UI lists it.
 
-use fundi_sync::workflow::DraftStatus;
+use fundi_sync::workflow::{DraftCommand, DraftStatus};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReviewDraft {
@@ -8,4 +8,6 @@ pub struct ReviewDraft {
     pub owner: String,
     pub title: String,
     pub status: DraftStatus,
+    /// The review commands this account may issue now (the depot's table): its buttons.
+    pub commands: Vec<DraftCommand>,
 }

@@ -43,3 +43,14 @@ pub(crate) fn sums(conn: &Connection) -> Result<BTreeMap<String, i64>> {
     let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// The entries of one product, as the depot sent them (bodies kept as sent).
+pub(crate) fn entries(conn: &Connection, product_id: &str) -> Result<Vec<StockBody>> {
+    let mut s = conn.prepare("SELECT body FROM stock_entries WHERE product_id = ?1")?;
+    let rows = s.query_map([product_id], |r| r.get::<_, String>(0))?;
+    let mut out = vec![];
+    for body in rows {
+        out.push(serde_json::from_str(&body?).map_err(|_| crate::Error::Storage(crate::storage::StorageError::Corrupt))?);
+    }
+    Ok(out)
+}

@@ -21,6 +21,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/007_field_members.sql"),
     include_str!("migrations/008_needs_newer_app.sql"),
     include_str!("migrations/009_folded_conflicts.sql"),
+    include_str!("migrations/010_uploads.sql"),
 ]);
 
 /// The schema version this build writes.

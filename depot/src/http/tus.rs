@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use fundi_sync::limits::BLOB_MAX_BYTES;
 use fundi_sync::uploads::{
-    header as h, metadata_for, parse_checksum, parse_number, sha256_from_metadata, HeaderError, CHECKSUM_ALGORITHM,
+    declared_in_metadata, header as h, metadata_for, parse_checksum, parse_number, HeaderError, CHECKSUM_ALGORITHM,
     OFFSET_OCTET_STREAM, TUS_EXTENSIONS, TUS_VERSION, UPLOADS_PATH,
 };
 use sha2::{Digest, Sha256};
@@ -96,8 +96,8 @@ pub async fn create(State(app): State<App>, headers: HeaderMap) -> Response {
             return Err(ApiError::malformed("Upload-Defer-Length is not supported: send Upload-Length"));
         }
         let length = number(&hs, h::UPLOAD_LENGTH, "Upload-Length")?;
-        let sha256 = sha256_from_metadata(text(&hs, h::UPLOAD_METADATA, "Upload-Metadata")?).map_err(malformed)?;
-        uploads::create(db, caller, &sha256, length)
+        let declared = declared_in_metadata(text(&hs, h::UPLOAD_METADATA, "Upload-Metadata")?).map_err(malformed)?;
+        uploads::create(db, caller, &declared, length)
     })
     .await;
     match made {

@@ -52,7 +52,7 @@ pub fn get_account(conn: &Connection, id: &str) -> Result<Option<Account>, ApiEr
 /// The caller's relation to the artisan `owner` of a record (the protocol's rule, over SQL).
 pub fn relation(conn: &Connection, caller: &Caller, owner: Option<&str>) -> Result<Relation, ApiError> {
     let who = fundi_sync::depot::Caller { account_id: caller.account_id.clone(), role: caller.role };
-    fundi_sync::depot::relation(&super::push::SqlFacts(conn), &who, owner)
+    fundi_sync::depot::relation(&super::facts::SqlFacts(conn), &who, owner)
 }
 
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot

@@ -161,7 +161,7 @@ impl From<Rejection> for ApiError {
         let status = match r.code {
             C::Forbidden => 403,
             C::NotFound | C::Gone => 404,
-            C::IllegalTransition | C::Locked | C::IdReused => 409,
+            C::IllegalTransition | C::Locked | C::IdReused | C::PhotosPending => 409,
             C::Malformed | C::UnsupportedKind => 400,
             C::Invalid | C::ClockAhead | C::TooOldToReplay | C::Unknown => 422,
         };

@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod blobs;
 pub mod error;
+pub(crate) mod facts;
 pub mod orders;
 pub mod pull;
 pub mod push;
@@ -37,6 +38,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/002_code_ids.sql"),
     include_str!("migrations/003_scope_and_retention.sql"),
     include_str!("migrations/004_uploads.sql"),
+    include_str!("migrations/005_thumbnails.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

@@ -10,36 +10,15 @@
 //! mutation's effects inside it, and after the commit before the reply.
 
 use super::accounts::Caller;
-use super::{get_record, put_record, ApiError, Db};
+use super::facts::{PushFacts, SqlFacts};
+use super::{put_record, ApiError, Db};
 use fundi_sqlite::crash_point;
-use fundi_sync::depot::{
-    self, check_push, decide, decide_order_command, AccountFacts, BatchRefusal, DepotFacts, Refusal, StoredRecord,
-};
+use fundi_sync::depot::{self, check_push, decide, decide_order_command, BatchRefusal, DepotFacts, Refusal};
 use fundi_sync::limits::PUSH_RESULTS_KEPT;
 use fundi_sync::{
-    CommandBody, Extra, Kind, MutationResult, OrderBody, PushRequest, PushResponse, RejectionBody, Role, PROTOCOL_VERSION,
+    CommandBody, Extra, Kind, MutationResult, OrderBody, PushRequest, PushResponse, RejectionBody, PROTOCOL_VERSION,
 };
-use rusqlite::{params, Connection, OptionalExtension};
-
-/// The depot's SQLite tables as the protocol's [`DepotFacts`].
-pub(crate) struct SqlFacts<'a>(pub &'a Connection);
-
-impl DepotFacts for SqlFacts<'_> {
-    type Error = ApiError;
-    fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, ApiError> {
-        get_record(self.0, kind.code(), id)
-    }
-    fn account(&self, id: &str) -> Result<Option<AccountFacts>, ApiError> {
-        let row: Option<(String, Option<String>)> = self
-            .0
-            .query_row("SELECT role, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(row.map(|(role, mentor_id)| AccountFacts { role: Role::from_code(&role).unwrap_or(Role::Artisan), mentor_id }))
-    }
-    fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
-        super::retention::is_pruned(self.0, kind, id)
-    }
-}
+use rusqlite::{params, OptionalExtension};
 
 impl From<String> for ApiError {
     fn from(detail: String) -> Self {
@@ -87,7 +66,8 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                 continue;
             }
             tx.execute_batch("SAVEPOINT m")?;
-            let outcome = match decide(&SqlFacts(tx), &who, device, req.cursor, m, depot_wall_ms) {
+            let facts = PushFacts { sql: SqlFacts(tx), blobs: &db.blobs };
+            let outcome = match decide(&facts, &who, device, req.cursor, m, depot_wall_ms) {
                 Ok(decision) => {
                     if let Some(d) = decision {
                         let echo = d.echo_to_sender.then_some(device);

@@ -7,7 +7,7 @@
 //! Who sees what is the protocol's rule (`fundi_sync::depot::{viewers, scope_change}`); this
 //! module writes it, inside the transaction that changes the owner or the mentor.
 
-use super::push::SqlFacts;
+use super::facts::SqlFacts;
 use super::{next_seq, now_ms, ApiError};
 use fundi_sync::depot::{scope_change, viewers};
 use fundi_sync::Kind;

@@ -12,7 +12,10 @@ use super::blobs::BlobFile;
 use super::{now_ms, ApiError, Db};
 use fundi_sqlite::crash_point;
 use fundi_sync::access::{may_read, may_upload};
-use fundi_sync::limits::{BLOB_MAX_BYTES, UPLOAD_DEPOT_QUOTA_BYTES, UPLOAD_DEVICE_QUOTA_BYTES, UPLOAD_EXPIRY_MS};
+use fundi_sync::limits::{
+    BLOB_MAX_BYTES, THUMBNAIL_MAX_BYTES, UPLOAD_DEPOT_QUOTA_BYTES, UPLOAD_DEVICE_QUOTA_BYTES, UPLOAD_EXPIRY_MS,
+};
+use fundi_sync::uploads::Declared;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -96,9 +99,11 @@ enum Access {
     Write,
 }
 
+/// A thumbnail's access is its photo's (`blob_thumbnails`).
 fn access(conn: &Connection, caller: &Caller, sha256: &str) -> Result<Access, ApiError> {
     let mut q = conn.prepare_cached(
-        "SELECT DISTINCT r.owner FROM blob_refs b JOIN records r ON r.kind = b.kind AND r.id = b.id WHERE b.sha256 = ?1",
+        "SELECT DISTINCT r.owner FROM blob_refs b JOIN records r ON r.kind = b.kind AND r.id = b.id
+         WHERE b.sha256 = ?1 OR b.sha256 IN (SELECT of_sha256 FROM blob_thumbnails WHERE sha256 = ?1)",
     )?;
     let owners: Vec<Option<String>> = q.query_map([sha256], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut best = Access::None;
@@ -128,14 +133,20 @@ pub fn set_refs(conn: &Connection, kind: &str, id: &str, body: &serde_json::Valu
     Ok(())
 }
 
-/// Create an upload of the blob `sha256`, `length` bytes long, for the calling device. The
-/// same device asking again for the same blob and length (its reply was lost) gets the same
+/// Create an upload of the blob `declared.sha256`, `length` bytes long, for the calling device.
+/// The same device asking again for the same blob and length (its reply was lost) gets the same
 /// upload back. Refused: a blob no record the caller may write refers to, a blob the depot
-/// holds already (`already_stored`), and what would pass a quota.
-pub fn create(db: &Db, caller: &Caller, sha256: &str, length: u64) -> Result<Upload, ApiError> {
+/// holds already (`already_stored`), and what would pass a quota. A thumbnail (declared
+/// `thumbnail_of` a photo) is checked against its photo, and linked to it from then on.
+pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Result<Upload, ApiError> {
     let device = caller.device_id.clone().ok_or_else(ApiError::unauthorized)?;
-    if length > BLOB_MAX_BYTES {
-        return Err(ApiError::too_large(format!("a blob is at most {BLOB_MAX_BYTES} bytes")));
+    let sha256 = declared.sha256.as_str();
+    let max = if declared.thumbnail_of.is_some() { THUMBNAIL_MAX_BYTES } else { BLOB_MAX_BYTES };
+    if length > max {
+        return Err(ApiError::too_large(format!(
+            "a {} is at most {max} bytes",
+            if max == BLOB_MAX_BYTES { "blob" } else { "thumbnail" }
+        )));
     }
     if length == 0 {
         return Err(ApiError::malformed("Upload-Length must be at least 1"));
@@ -145,10 +156,13 @@ pub fn create(db: &Db, caller: &Caller, sha256: &str, length: u64) -> Result<Upl
     let now = now_ms();
     let policy = db.uploads;
     db.write(|tx| {
-        match access(tx, caller, sha256)? {
+        match access(tx, caller, declared.thumbnail_of.as_deref().unwrap_or(sha256))? {
             Access::Write => {}
             Access::Read => return Err(ApiError::forbidden("only the owner or depot staff upload a draft's photos")),
             Access::None => return Err(ApiError::not_found("no record you may write refers to this blob")),
+        }
+        if let Some(photo) = &declared.thumbnail_of {
+            tx.execute("INSERT OR IGNORE INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2)", params![sha256, photo])?;
         }
         if db.blobs.has(sha256) {
             return Err(ApiError::already_stored());

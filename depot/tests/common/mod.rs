@@ -5,6 +5,8 @@
 //! crafted requests, and a read-only look at the depot's SQLite file (to prove what was stored).
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use fundi_core::Store;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::identity::KeyFingerprint;

@@ -3,7 +3,6 @@
 // core's coaching (blurry, too dark...) under its thumbnail.
 package ke.fundi.app
 
-import android.app.Activity
 import android.app.AlertDialog
 import android.content.ActivityNotFoundException
 import android.content.Intent
@@ -36,7 +35,7 @@ import uniffi.fundi.Category
 import uniffi.fundi.DraftField
 import uniffi.fundi.FundiException
 
-class DraftEditorActivity : Activity() {
+class DraftEditorActivity : FundiActivity() {
 
     companion object {
         const val EXTRA_DRAFT_ID = "ke.fundi.app.DRAFT_ID"
@@ -45,7 +44,6 @@ class DraftEditorActivity : Activity() {
         private const val REQUEST_PHOTO = 1
     }
 
-    private val app get() = application as FundiApp
     private var draftId: String? = null
     private var busy = false
     private var categories = emptyList<Category>()

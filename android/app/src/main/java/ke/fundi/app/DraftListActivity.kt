@@ -1,7 +1,6 @@
 // The first screen: the artisan's drafts, newest first, and the button to start a new one.
 package ke.fundi.app
 
-import android.app.Activity
 import android.content.Intent
 import android.os.Bundle
 import android.view.View
@@ -16,9 +15,8 @@ import ke.fundi.app.logic.DraftRow
 import ke.fundi.app.logic.errorText
 import uniffi.fundi.FundiException
 
-class DraftListActivity : Activity() {
+class DraftListActivity : FundiActivity() {
 
-    private val app get() = application as FundiApp
     private val adapter = RowsAdapter()
     private lateinit var empty: TextView
     private lateinit var message: TextView
@@ -27,6 +25,7 @@ class DraftListActivity : Activity() {
         super.onCreate(savedInstanceState)
         setContentView(R.layout.activity_draft_list)
         setTitle(R.string.drafts_title)
+        actionBar?.setDisplayHomeAsUpEnabled(true)
         empty = findViewById(R.id.drafts_empty)
         message = findViewById(R.id.drafts_message)
         val list = findViewById<ListView>(R.id.drafts_list)
@@ -34,6 +33,11 @@ class DraftListActivity : Activity() {
         list.emptyView = empty
         list.setOnItemClickListener { _, _, position, _ -> openEditor(adapter.getItem(position).id) }
         findViewById<Button>(R.id.new_draft).setOnClickListener { openEditor(null) }
+    }
+
+    override fun onNavigateUp(): Boolean {
+        finish()
+        return true
     }
 
     override fun onResume() {

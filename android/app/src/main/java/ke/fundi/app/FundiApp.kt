@@ -1,21 +1,28 @@
 // The process-wide objects: the phone's one open database and the services taken from it (drafts,
-// photos) and the background worker. Activities come and go (rotation, the system killing them);
-// these live as long as the process.
+// photos, sync), the background worker, "Sync now" (SyncController: its progress outlives a
+// rotated screen), and the few settings kept in SharedPreferences (language, depot address,
+// whether the depot refused this phone's credential). Activities come and go (rotation, the
+// system killing them); these live as long as the process.
 package ke.fundi.app
 
 import android.app.Application
+import android.content.Context
+import android.content.SharedPreferences
 import android.os.Handler
 import android.os.Looper
 import java.io.File
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
-import ke.fundi.app.logic.uiLanguageFor
+import ke.fundi.app.logic.AppLanguage
+import ke.fundi.app.logic.DEMO_DEPOT_URL
+import ke.fundi.app.logic.SyncController
 import uniffi.fundi.DraftService
 import uniffi.fundi.FundiException
 import uniffi.fundi.FundiPhone
 import uniffi.fundi.Language
 import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.PhotoService
+import uniffi.fundi.SyncService
 
 class FundiApp : Application() {
 
@@ -82,10 +89,86 @@ class FundiApp : Application() {
         }
     }
 
-    /** The core's language for the current configuration. */
-    fun language(): Language {
+    @Volatile
+    private var sync: SyncService? = null
+
+    /** Enrollment, sync, orders, stock, conflicts and review: the sync service of [phone]. */
+    @Throws(FundiException::class)
+    fun sync(): SyncService {
+        sync?.let { return it }
+        synchronized(this) {
+            sync?.let { return it }
+            val service = phone().sync()
+            sync = service
+            return service
+        }
+    }
+
+    /** "Sync now" for every screen: one sync at a time on the worker. */
+    val syncController: SyncController by lazy {
+        SyncController(
+            runInBackground = { worker.execute(it) },
+            post = { main.post(it) },
+            service = { sync() },
+        )
+    }
+
+    val prefs: SharedPreferences get() = getSharedPreferences(PREFS, Context.MODE_PRIVATE)
+
+    /** The language chosen in the app, or else the phone's. */
+    fun appLanguage(): AppLanguage {
+        val chosen = prefs.getString(PREF_LANGUAGE, null)
+        if (chosen != null) return AppLanguage.of(chosen)
         val locales = resources.configuration.locales
-        return uiLanguageFor(if (locales.isEmpty) "en" else locales.get(0).toLanguageTag())
+        return AppLanguage.of(if (locales.isEmpty) "en" else locales.get(0).toLanguageTag())
+    }
+
+    /** Whether the user ever chose a language (first run asks once). */
+    fun languageChosen(): Boolean = prefs.contains(PREF_LANGUAGE)
+
+    fun setAppLanguage(language: AppLanguage) {
+        prefs.edit().putString(PREF_LANGUAGE, language.tag).apply()
+    }
+
+    /** The core's language for the app's language. */
+    fun language(): Language = appLanguage().core
+
+    /** The depot address to enroll with: the last one typed, or the demo depot's. */
+    fun depotUrl(): String = prefs.getString(PREF_DEPOT_URL, null) ?: DEMO_DEPOT_URL
+
+    fun setDepotUrl(url: String) {
+        prefs.edit().putString(PREF_DEPOT_URL, url.trim()).apply()
+    }
+
+    /** The depot refused this phone's credential (revoked, expired): enroll again. */
+    var credentialRefused: Boolean
+        get() = prefs.getBoolean(PREF_CREDENTIAL_REFUSED, false)
+        set(value) {
+            prefs.edit().putBoolean(PREF_CREDENTIAL_REFUSED, value).apply()
+        }
+
+    /**
+     * Sign out: close the database and delete this user's data (the database and its photos),
+     * so that the next user of a shared phone starts clean. The screen showed what was not
+     * synced first. Runs on the worker thread; the language and depot address stay.
+     */
+    fun signOut() {
+        synchronized(this) {
+            try {
+                phone?.closeDatabase()
+            } catch (e: FundiException) {
+                // Already closed or never opened: the files go all the same.
+            }
+            phone = null
+            drafts = null
+            photos = null
+            sync = null
+            for (name in listOf("fundi.db", "fundi.db-wal", "fundi.db-shm", "fundi.db-journal")) {
+                File(noBackupFilesDir, name).delete()
+            }
+            File(filesDir, "photos").deleteRecursively()
+            credentialRefused = false
+        }
     }
 
     /**
@@ -97,5 +180,30 @@ class FundiApp : Application() {
             val result = work()
             main.post { if (stillWanted()) done(result) }
         }
+    }
+
+    /**
+     * As [background], but any Throwable from [work] (a panic across the FFI, a library that
+     * did not load, an exception the presenter did not expect) is handed to [failed] on the
+     * main thread instead of ending the process.
+     */
+    fun <T> guarded(work: () -> T, stillWanted: () -> Boolean, failed: (Throwable) -> Unit, done: (T) -> Unit) {
+        worker.execute {
+            val result = try {
+                Result.success(work())
+            } catch (e: Throwable) {
+                Result.failure<T>(e)
+            }
+            main.post {
+                if (stillWanted()) result.fold(done, failed)
+            }
+        }
+    }
+
+    companion object {
+        const val PREFS = "fundi"
+        const val PREF_LANGUAGE = "language"
+        private const val PREF_DEPOT_URL = "depot_url"
+        private const val PREF_CREDENTIAL_REFUSED = "credential_refused"
     }
 }

@@ -5,6 +5,7 @@ package ke.fundi.app
 import android.content.Context
 import ke.fundi.app.logic.StringKey
 import ke.fundi.app.logic.UiText
+import ke.fundi.app.logic.UiTextArg
 
 fun StringKey.resId(): Int = when (this) {
     StringKey.ROW_WEEKLY_CAPACITY -> R.string.row_weekly_capacity
@@ -95,8 +96,105 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ADVICE_OVEREXPOSED -> R.string.advice_overexposed
     StringKey.ADVICE_TOO_SMALL -> R.string.advice_too_small
     StringKey.CONFLICTS_FOLDED -> R.string.conflicts_folded
+    StringKey.PLAIN -> R.string.plain
+    StringKey.ENROLL_DEPOT_REQUIRED -> R.string.enroll_depot_required
+    StringKey.ENROLL_CODE_SHAPE -> R.string.enroll_code_shape
+    StringKey.ENROLL_CODE_REFUSED -> R.string.enroll_code_refused
+    StringKey.ENROLL_NO_DEPOT -> R.string.enroll_no_depot
+    StringKey.ENROLL_HTTPS_REQUIRED -> R.string.enroll_https_required
+    StringKey.SYNC_STARTING -> R.string.sync_starting
+    StringKey.SYNC_SENDING -> R.string.sync_sending
+    StringKey.SYNC_RECEIVING -> R.string.sync_receiving
+    StringKey.SYNC_FINISHING -> R.string.sync_finishing
+    StringKey.SYNC_DONE -> R.string.sync_done
+    StringKey.SYNC_REFUSED -> R.string.sync_refused
+    StringKey.SYNC_OFFLINE -> R.string.sync_offline
+    StringKey.SYNC_CREDENTIAL_REFUSED -> R.string.sync_credential_refused
+    StringKey.HOME_ALL_SENT -> R.string.home_all_sent
+    StringKey.HOME_WAITING -> R.string.home_waiting
+    StringKey.HOME_TO_SETTLE -> R.string.home_to_settle
+    StringKey.HOME_NEEDS_NEWER_APP -> R.string.home_needs_newer_app
+    StringKey.ORDER_STATUS_NEW -> R.string.order_status_new
+    StringKey.ORDER_STATUS_ASSIGNED -> R.string.order_status_assigned
+    StringKey.ORDER_STATUS_ACCEPTED -> R.string.order_status_accepted
+    StringKey.ORDER_STATUS_DECLINED -> R.string.order_status_declined
+    StringKey.ORDER_STATUS_IN_PRODUCTION -> R.string.order_status_in_production
+    StringKey.ORDER_STATUS_READY_FOR_PICKUP -> R.string.order_status_ready_for_pickup
+    StringKey.ORDER_STATUS_RECEIVED -> R.string.order_status_received
+    StringKey.ORDER_STATUS_QC_PASSED -> R.string.order_status_qc_passed
+    StringKey.ORDER_STATUS_QC_FAILED -> R.string.order_status_qc_failed
+    StringKey.ORDER_STATUS_SHIPPED -> R.string.order_status_shipped
+    StringKey.ORDER_STATUS_DELIVERED -> R.string.order_status_delivered
+    StringKey.ORDER_STATUS_CANCELLED -> R.string.order_status_cancelled
+    StringKey.ORDER_CMD_ASSIGN -> R.string.order_cmd_assign
+    StringKey.ORDER_CMD_ACCEPT -> R.string.order_cmd_accept
+    StringKey.ORDER_CMD_DECLINE -> R.string.order_cmd_decline
+    StringKey.ORDER_CMD_START_PRODUCTION -> R.string.order_cmd_start_production
+    StringKey.ORDER_CMD_MARK_READY -> R.string.order_cmd_mark_ready
+    StringKey.ORDER_CMD_RECEIVE -> R.string.order_cmd_receive
+    StringKey.ORDER_CMD_QC_PASS -> R.string.order_cmd_qc_pass
+    StringKey.ORDER_CMD_QC_FAIL -> R.string.order_cmd_qc_fail
+    StringKey.ORDER_CMD_REWORK -> R.string.order_cmd_rework
+    StringKey.ORDER_CMD_SHIP -> R.string.order_cmd_ship
+    StringKey.ORDER_CMD_DELIVER -> R.string.order_cmd_deliver
+    StringKey.ORDER_CMD_CANCEL -> R.string.order_cmd_cancel
+    StringKey.ORDER_QUANTITY -> R.string.order_quantity
+    StringKey.ORDERS_NEED_YOU -> R.string.orders_need_you
+    StringKey.ORDER_NOT_FOUND -> R.string.order_not_found
+    StringKey.ORDER_COMMAND_QUEUED -> R.string.order_command_queued
+    StringKey.ORDER_COMMAND_NOT_NOW -> R.string.order_command_not_now
+    StringKey.REFUSED_STATE -> R.string.refused_state
+    StringKey.REFUSED_FORBIDDEN -> R.string.refused_forbidden
+    StringKey.REFUSED_LOCKED -> R.string.refused_locked
+    StringKey.REFUSED_INVALID -> R.string.refused_invalid
+    StringKey.REFUSED_CLOCK -> R.string.refused_clock
+    StringKey.REFUSED_GONE -> R.string.refused_gone
+    StringKey.REFUSED_TOO_OLD -> R.string.refused_too_old
+    StringKey.REFUSED_PHOTOS_PENDING -> R.string.refused_photos_pending
+    StringKey.REFUSED_OTHER -> R.string.refused_other
+    StringKey.STOCK_UNITS -> R.string.stock_units
+    StringKey.CONFLICT_KEEP -> R.string.conflict_keep
+    StringKey.CONFLICT_RESTORE -> R.string.conflict_restore
+    StringKey.CONFLICT_RETRY -> R.string.conflict_retry
+    StringKey.CONFLICT_DISCARD -> R.string.conflict_discard
+    StringKey.CONFLICT_DISMISS -> R.string.conflict_dismiss
+    StringKey.CONFLICT_SETTLED -> R.string.conflict_settled
+    StringKey.CONFLICT_YOUR_CHANGE -> R.string.conflict_your_change
+    StringKey.CONFLICT_FIELD -> R.string.conflict_field
+    StringKey.CONFLICT_OTHER_DEVICE -> R.string.conflict_other_device
+    StringKey.FIELD_TITLE -> R.string.field_title
+    StringKey.FIELD_DESCRIPTION -> R.string.field_description
+    StringKey.FIELD_MATERIALS -> R.string.field_materials
+    StringKey.FIELD_CATEGORY -> R.string.field_category
+    StringKey.FIELD_PRICE -> R.string.field_price
+    StringKey.FIELD_WEEKLY_CAPACITY -> R.string.field_weekly_capacity
+    StringKey.FIELD_OTHER -> R.string.field_other
+    StringKey.KIND_DRAFT -> R.string.kind_draft
+    StringKey.KIND_ORDER -> R.string.kind_order
+    StringKey.KIND_STOCK -> R.string.kind_stock
+    StringKey.KIND_PROFILE -> R.string.kind_profile
+    StringKey.KIND_OTHER -> R.string.kind_other
+    StringKey.LANGUAGE_SWAHILI -> R.string.language_swahili
+    StringKey.LANGUAGE_ENGLISH -> R.string.language_english
+    StringKey.SIGN_OUT_PENDING -> R.string.sign_out_pending
+    StringKey.SIGN_OUT_REFUSED -> R.string.sign_out_refused
+    StringKey.SIGN_OUT_CONFLICTS -> R.string.sign_out_conflicts
+    StringKey.REVIEW_APPROVE -> R.string.review_approve
+    StringKey.REVIEW_REQUEST_CHANGES -> R.string.review_request_changes
+    StringKey.REVIEW_SUBMIT -> R.string.review_submit
+    StringKey.REVIEW_QUEUED -> R.string.review_queued
+    StringKey.REVIEW_NOT_NOW -> R.string.review_not_now
+    StringKey.ENROLL_NAME_REQUIRED -> R.string.enroll_name_required
+    StringKey.ENROLL_NEEDS_DEPOT -> R.string.enroll_needs_depot
+    StringKey.ENROLL_CODE_USED -> R.string.enroll_code_used
+    StringKey.ENROLL_CODE_EXPIRED -> R.string.enroll_code_expired
+    StringKey.REVOKE_ID_REQUIRED -> R.string.revoke_id_required
+    StringKey.REVOKE_DONE -> R.string.revoke_done
+    StringKey.REVOKE_NEEDS_DEPOT -> R.string.revoke_needs_depot
+    StringKey.REVOKE_REFUSED -> R.string.revoke_refused
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())
 
-fun Context.text(t: UiText): String = getString(t.key.resId(), *t.args.toTypedArray())
+fun Context.text(t: UiText): String =
+    getString(t.key.resId(), *t.args.map { if (it is UiTextArg) getString(it.key.resId()) else it }.toTypedArray())

@@ -14,29 +14,74 @@ import uniffi.fundi.PhotoProblem
 import uniffi.fundi.Problem
 import uniffi.fundi.formatKes
 
-/** The part of an `error_<field>_<problem>` key that names the field. */
-private fun fieldPart(field: DraftField): String = when (field) {
-    DraftField.TITLE -> "TITLE"
-    DraftField.DESCRIPTION -> "DESCRIPTION"
-    DraftField.MATERIALS -> "MATERIALS"
-    DraftField.CATEGORY -> "CATEGORY"
-    DraftField.PRICE -> "PRICE"
-    DraftField.WEEKLY_CAPACITY -> "CAPACITY"
+/** What kind of problem a field has, as far as its message goes. */
+private enum class ProblemKind { REQUIRED, TOO_LONG, TOO_MANY, TOO_SMALL, TOO_LARGE, INVALID }
+
+/** The key for one field and one kind of problem: spelled out, so the compiler checks each. */
+private fun fieldProblemKey(field: DraftField, kind: ProblemKind): StringKey = when (kind) {
+    ProblemKind.REQUIRED -> when (field) {
+        DraftField.TITLE -> StringKey.ERROR_TITLE_REQUIRED
+        DraftField.DESCRIPTION -> StringKey.ERROR_DESCRIPTION_REQUIRED
+        DraftField.MATERIALS -> StringKey.ERROR_MATERIALS_REQUIRED
+        DraftField.CATEGORY -> StringKey.ERROR_CATEGORY_REQUIRED
+        DraftField.PRICE -> StringKey.ERROR_PRICE_REQUIRED
+        DraftField.WEEKLY_CAPACITY -> StringKey.ERROR_CAPACITY_REQUIRED
+    }
+    ProblemKind.TOO_LONG -> when (field) {
+        DraftField.TITLE -> StringKey.ERROR_TITLE_TOO_LONG
+        DraftField.DESCRIPTION -> StringKey.ERROR_DESCRIPTION_TOO_LONG
+        DraftField.MATERIALS -> StringKey.ERROR_MATERIALS_TOO_LONG
+        DraftField.CATEGORY -> StringKey.ERROR_CATEGORY_TOO_LONG
+        DraftField.PRICE -> StringKey.ERROR_PRICE_TOO_LONG
+        DraftField.WEEKLY_CAPACITY -> StringKey.ERROR_CAPACITY_TOO_LONG
+    }
+    ProblemKind.TOO_MANY -> when (field) {
+        DraftField.TITLE -> StringKey.ERROR_TITLE_TOO_MANY
+        DraftField.DESCRIPTION -> StringKey.ERROR_DESCRIPTION_TOO_MANY
+        DraftField.MATERIALS -> StringKey.ERROR_MATERIALS_TOO_MANY
+        DraftField.CATEGORY -> StringKey.ERROR_CATEGORY_TOO_MANY
+        DraftField.PRICE -> StringKey.ERROR_PRICE_TOO_MANY
+        DraftField.WEEKLY_CAPACITY -> StringKey.ERROR_CAPACITY_TOO_MANY
+    }
+    ProblemKind.TOO_SMALL -> when (field) {
+        DraftField.TITLE -> StringKey.ERROR_TITLE_TOO_SMALL
+        DraftField.DESCRIPTION -> StringKey.ERROR_DESCRIPTION_TOO_SMALL
+        DraftField.MATERIALS -> StringKey.ERROR_MATERIALS_TOO_SMALL
+        DraftField.CATEGORY -> StringKey.ERROR_CATEGORY_TOO_SMALL
+        DraftField.PRICE -> StringKey.ERROR_PRICE_TOO_SMALL
+        DraftField.WEEKLY_CAPACITY -> StringKey.ERROR_CAPACITY_TOO_SMALL
+    }
+    ProblemKind.TOO_LARGE -> when (field) {
+        DraftField.TITLE -> StringKey.ERROR_TITLE_TOO_LARGE
+        DraftField.DESCRIPTION -> StringKey.ERROR_DESCRIPTION_TOO_LARGE
+        DraftField.MATERIALS -> StringKey.ERROR_MATERIALS_TOO_LARGE
+        DraftField.CATEGORY -> StringKey.ERROR_CATEGORY_TOO_LARGE
+        DraftField.PRICE -> StringKey.ERROR_PRICE_TOO_LARGE
+        DraftField.WEEKLY_CAPACITY -> StringKey.ERROR_CAPACITY_TOO_LARGE
+    }
+    ProblemKind.INVALID -> when (field) {
+        DraftField.TITLE -> StringKey.ERROR_TITLE_INVALID
+        DraftField.DESCRIPTION -> StringKey.ERROR_DESCRIPTION_INVALID
+        DraftField.MATERIALS -> StringKey.ERROR_MATERIALS_INVALID
+        DraftField.CATEGORY -> StringKey.ERROR_CATEGORY_INVALID
+        DraftField.PRICE -> StringKey.ERROR_PRICE_INVALID
+        DraftField.WEEKLY_CAPACITY -> StringKey.ERROR_CAPACITY_INVALID
+    }
 }
 
 /** The message for one problem with one field, in the user's language where it holds a price. */
 fun fieldProblemText(field: DraftField, problem: Problem, language: Language): UiText {
     // A limit on the price is money: the core formats it. Other limits are plain counts.
     fun limit(value: Long): Any = if (field == DraftField.PRICE) formatKes(value, language) else value
-    val (problemPart, args) = when (problem) {
-        is Problem.Required -> "REQUIRED" to emptyList()
-        is Problem.TooLong -> "TOO_LONG" to listOf<Any>(problem.max.toLong())
-        is Problem.TooMany -> "TOO_MANY" to listOf<Any>(problem.max.toLong())
-        is Problem.TooSmall -> "TOO_SMALL" to listOf(limit(problem.min))
-        is Problem.TooLarge -> "TOO_LARGE" to listOf(limit(problem.max))
-        is Problem.InvalidCharacters -> "INVALID" to emptyList()
+    val (kind, args) = when (problem) {
+        is Problem.Required -> ProblemKind.REQUIRED to emptyList()
+        is Problem.TooLong -> ProblemKind.TOO_LONG to listOf<Any>(problem.max.toLong())
+        is Problem.TooMany -> ProblemKind.TOO_MANY to listOf<Any>(problem.max.toLong())
+        is Problem.TooSmall -> ProblemKind.TOO_SMALL to listOf(limit(problem.min))
+        is Problem.TooLarge -> ProblemKind.TOO_LARGE to listOf(limit(problem.max))
+        is Problem.InvalidCharacters -> ProblemKind.INVALID to emptyList()
     }
-    return UiText(StringKey.valueOf("ERROR_${fieldPart(field)}_$problemPart"), args)
+    return UiText(fieldProblemKey(field, kind), args)
 }
 
 /** One message per field (the first the core reported), for showing next to each field. */

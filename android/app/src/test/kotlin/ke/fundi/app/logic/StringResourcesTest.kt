@@ -44,6 +44,15 @@ class StringResourcesTest {
             UiText(StringKey.ERROR_PRICE_TOO_SMALL, "KSh 1"),
             UiText(StringKey.ERROR_TITLE_TOO_LONG, 80L),
             UiText(StringKey.CONFLICTS_FOLDED, 12L),
+            UiText(StringKey.SYNC_SENDING, 3L, 5L),
+            UiText(StringKey.SYNC_RECEIVING, 40L),
+            UiText(StringKey.SYNC_DONE, 2L, 17L),
+            UiText(StringKey.HOME_WAITING, 4L),
+            UiText(StringKey.ORDER_QUANTITY, 10L),
+            UiText(StringKey.STOCK_UNITS, -2L),
+            UiText(StringKey.CONFLICT_FIELD, "Price", "Kiondo"),
+            UiText(StringKey.SIGN_OUT_PENDING, 6L),
+            UiText(StringKey.PLAIN, "KSh 2,500"),
         )
         for (t in samples) {
             val formatted = String.format(en.getValue(t.key.resName), *t.args.toTypedArray())

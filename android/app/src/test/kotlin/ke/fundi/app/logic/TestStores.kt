@@ -7,10 +7,12 @@ import uniffi.fundi.DraftService
 import uniffi.fundi.FundiPhone
 import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.PhotoService
+import uniffi.fundi.SyncService
 
 /** A phone over a fresh database: its drafts service, its directory, and the phone itself. */
 class TestPhone(val phone: FundiPhone, val dir: Path) {
     val drafts: DraftService = phone.drafts()
+    val sync: SyncService = phone.sync()
 
     /** The draft photos service, its photo library in this phone's directory. */
     fun photos(): PhotoService = phone.photos(PhotoLibrary.open(dir.resolve("photos").toString()))

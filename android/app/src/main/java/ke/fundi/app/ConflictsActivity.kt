@@ -1,0 +1,87 @@
+// Conflicts and stuck changes: each with what it is about, both values or why the depot
+// refused, and its actions (keep or restore; send again or discard; dismiss).
+package ke.fundi.app
+
+import android.os.Bundle
+import android.view.View
+import android.view.ViewGroup
+import android.widget.BaseAdapter
+import android.widget.Button
+import android.widget.LinearLayout
+import android.widget.ListView
+import android.widget.TextView
+import android.widget.Toast
+import ke.fundi.app.logic.ConflictAction
+import ke.fundi.app.logic.ConflictRow
+import ke.fundi.app.logic.ConflictsPresenter
+import ke.fundi.app.logic.ConflictsState
+
+class ConflictsActivity : FundiActivity() {
+
+    private val adapter = RowsAdapter()
+    private var busy = false
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_list)
+        setTitle(R.string.conflicts_title)
+        actionBar?.setDisplayHomeAsUpEnabled(true)
+        val list = findViewById<ListView>(R.id.list)
+        list.adapter = adapter
+        list.emptyView = findViewById(R.id.list_empty)
+    }
+
+    override fun onNavigateUp(): Boolean {
+        finish()
+        return true
+    }
+
+    override fun onResume() {
+        super.onResume()
+        val language = app.language()
+        work(work = { ConflictsPresenter(app.drafts(), app.sync(), language).load() }, done = ::show)
+    }
+
+    private fun settle(id: String, action: ConflictAction) {
+        if (busy) return
+        busy = true
+        val language = app.language()
+        work(work = { ConflictsPresenter(app.drafts(), app.sync(), language).settle(id, action) }, done = { busy = false; show(it) })
+    }
+
+    private fun show(state: ConflictsState) {
+        adapter.rows = state.rows
+        adapter.notifyDataSetChanged()
+        findViewById<TextView>(R.id.list_empty).text = if (state.isEmpty) getString(R.string.conflicts_empty) else ""
+        findViewById<TextView>(R.id.list_message).showOrHide(state.message?.let { text(it) })
+        state.notice?.let { Toast.makeText(this, text(it), Toast.LENGTH_SHORT).show() }
+    }
+
+    private inner class RowsAdapter : BaseAdapter() {
+        var rows: List<ConflictRow> = emptyList()
+
+        override fun getCount() = rows.size
+        override fun getItem(position: Int): Any = rows[position]
+        override fun getItemId(position: Int) = position.toLong()
+        override fun isEnabled(position: Int) = false
+
+        override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
+            val view = convertView ?: layoutInflater.inflate(R.layout.item_conflict, parent, false)
+            val row = rows[position]
+            view.findViewById<TextView>(R.id.conflict_title).text = text(row.title)
+            view.findViewById<TextView>(R.id.conflict_current).showOrHide(row.current?.let { getString(R.string.conflict_current_value, text(it)) })
+            view.findViewById<TextView>(R.id.conflict_other).showOrHide(row.other?.let { getString(R.string.conflict_other_value, text(it)) })
+            view.findViewById<TextView>(R.id.conflict_reason).showOrHide(row.reason?.let { text(it) })
+            view.findViewById<TextView>(R.id.conflict_folded).showOrHide(row.folded?.let { text(it) })
+            val actions = view.findViewById<LinearLayout>(R.id.conflict_actions)
+            actions.removeAllViews()
+            for (a in row.actions) {
+                val button = layoutInflater.inflate(R.layout.item_action_button, actions, false) as Button
+                button.text = text(a.label)
+                button.setOnClickListener { settle(row.id, a) }
+                actions.addView(button)
+            }
+            return view
+        }
+    }
+}

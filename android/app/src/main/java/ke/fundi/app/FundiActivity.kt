@@ -1,0 +1,74 @@
+// What every screen shares: the app's language applied in the app (on every API level, through
+// createConfigurationContext, whatever the phone's language), work on the worker thread with
+// any Throwable turned into a message, and small view helpers.
+package ke.fundi.app
+
+import android.app.Activity
+import android.content.Context
+import android.content.Intent
+import android.content.res.Configuration
+import android.os.LocaleList
+import android.view.View
+import android.widget.TextView
+import android.widget.Toast
+import java.util.Locale
+import ke.fundi.app.logic.AppLanguage
+import ke.fundi.app.logic.StringKey
+import ke.fundi.app.logic.UiText
+
+/** [base] speaking the language chosen in the app (the phone's own when none was chosen). */
+fun localized(base: Context): Context {
+    val tag = base.getSharedPreferences(FundiApp.PREFS, Context.MODE_PRIVATE).getString(FundiApp.PREF_LANGUAGE, null)
+        ?: return base
+    val locale = Locale.forLanguageTag(AppLanguage.of(tag).tag)
+    Locale.setDefault(locale)
+    val config = Configuration(base.resources.configuration)
+    config.setLocales(LocaleList(locale))
+    return base.createConfigurationContext(config)
+}
+
+abstract class FundiActivity : Activity() {
+
+    protected val app: FundiApp get() = application as FundiApp
+
+    override fun attachBaseContext(newBase: Context) {
+        super.attachBaseContext(localized(newBase))
+    }
+
+    /**
+     * Run [work] on the worker thread and [done] on the main thread, unless the screen is gone.
+     * A Throwable from [work] shows "something went wrong" instead of ending the app.
+     */
+    protected fun <T> work(work: () -> T, done: (T) -> Unit) {
+        app.guarded(
+            work = work,
+            stillWanted = { !isDestroyed },
+            failed = { Toast.makeText(this, text(UiText(StringKey.ERROR_INTERNAL)), Toast.LENGTH_LONG).show() },
+            done = done,
+        )
+    }
+
+    /** Apply a new language: remember it and recreate this screen in it. */
+    protected fun switchLanguage(language: AppLanguage) {
+        if (app.languageChosen() && app.appLanguage() == language) return
+        app.setAppLanguage(language)
+        recreate()
+    }
+
+    /** Open [target] on top of this screen. */
+    protected fun open(target: Class<out Activity>, configure: Intent.() -> Unit = {}) {
+        startActivity(Intent(this, target).apply(configure))
+    }
+
+    /** Leave every screen and start again at the launcher, which routes by role. */
+    protected fun restartAtLauncher() {
+        startActivity(Intent(this, LauncherActivity::class.java).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TASK))
+        finish()
+    }
+}
+
+/** Show [value] in this view, or hide it when null. */
+fun TextView.showOrHide(value: CharSequence?) {
+    text = value ?: ""
+    visibility = if (value == null) View.GONE else View.VISIBLE
+}

@@ -1,0 +1,68 @@
+// Settings: the language (applied at once, in the app), the depot address used to enroll,
+// this phone's account and device id (what a mentor revokes if the phone is lost), and
+// signing out, which first lists what has not reached the depot.
+package ke.fundi.app
+
+import android.app.AlertDialog
+import android.os.Bundle
+import android.widget.Button
+import android.widget.EditText
+import android.widget.TextView
+import android.widget.Toast
+import ke.fundi.app.logic.AppLanguage
+import ke.fundi.app.logic.SettingsPresenter
+import ke.fundi.app.logic.SignOutSummary
+
+class SettingsActivity : FundiActivity() {
+
+    private lateinit var depot: EditText
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_settings)
+        setTitle(R.string.settings_title)
+        actionBar?.setDisplayHomeAsUpEnabled(true)
+        depot = findViewById(R.id.field_depot)
+        if (savedInstanceState == null) depot.setText(app.depotUrl())
+        val current = app.appLanguage()
+        for ((id, language) in listOf(R.id.language_swahili to AppLanguage.SWAHILI, R.id.language_english to AppLanguage.ENGLISH)) {
+            val button = findViewById<Button>(id)
+            button.isSelected = language == current
+            button.setCompoundDrawablesRelativeWithIntrinsicBounds(if (language == current) R.drawable.ic_check else 0, 0, 0, 0)
+            button.setOnClickListener { switchLanguage(language) }
+        }
+        findViewById<Button>(R.id.action_save_depot).setOnClickListener {
+            app.setDepotUrl(depot.text.toString())
+            Toast.makeText(this, R.string.saved, Toast.LENGTH_SHORT).show()
+        }
+        findViewById<Button>(R.id.action_sign_out).setOnClickListener { confirmSignOut() }
+        work(
+            work = {
+                val sync = app.sync()
+                sync.syncStatus().accountId to sync.deviceId()
+            },
+            done = { (account, device) ->
+                findViewById<TextView>(R.id.settings_account).text = getString(R.string.settings_account, account ?: "—", device)
+            },
+        )
+    }
+
+    override fun onNavigateUp(): Boolean {
+        finish()
+        return true
+    }
+
+    private fun confirmSignOut() {
+        work(work = { SettingsPresenter(app.sync()).signOutSummary() }, done = { summary: SignOutSummary ->
+            val lines = (summary.message?.let { listOf(it) } ?: summary.lines).map { text(it) }
+            val body = if (summary.safe) getString(R.string.sign_out_safe) else getString(R.string.sign_out_loses, lines.joinToString("\n"))
+            AlertDialog.Builder(this)
+                .setTitle(R.string.sign_out_confirm_title)
+                .setIcon(R.drawable.ic_delete)
+                .setMessage(body)
+                .setPositiveButton(R.string.sign_out) { _, _ -> work(work = { app.signOut() }, done = { restartAtLauncher() }) }
+                .setNegativeButton(R.string.cancel, null)
+                .show()
+        })
+    }
+}

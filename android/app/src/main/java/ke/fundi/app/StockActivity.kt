@@ -1,0 +1,82 @@
+// Stock at the depot: per product, what the depot holds for her; tap a product for its
+// movements (received, shipped, counted), newest first.
+package ke.fundi.app
+
+import android.app.AlertDialog
+import android.os.Bundle
+import android.text.format.DateUtils
+import android.view.View
+import android.view.ViewGroup
+import android.widget.BaseAdapter
+import android.widget.ListView
+import android.widget.TextView
+import ke.fundi.app.logic.MovementsState
+import ke.fundi.app.logic.StockPresenter
+import ke.fundi.app.logic.StockRow
+import ke.fundi.app.logic.StockState
+
+class StockActivity : FundiActivity() {
+
+    private val adapter = RowsAdapter()
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_list)
+        setTitle(R.string.stock_title)
+        actionBar?.setDisplayHomeAsUpEnabled(true)
+        val list = findViewById<ListView>(R.id.list)
+        list.adapter = adapter
+        list.emptyView = findViewById(R.id.list_empty)
+        list.setOnItemClickListener { _, _, position, _ -> showMovements(adapter.rows[position]) }
+    }
+
+    override fun onNavigateUp(): Boolean {
+        finish()
+        return true
+    }
+
+    override fun onResume() {
+        super.onResume()
+        work(work = { StockPresenter(app.sync()).levels() }, done = ::show)
+    }
+
+    private fun show(state: StockState) {
+        adapter.rows = state.rows
+        adapter.notifyDataSetChanged()
+        findViewById<TextView>(R.id.list_empty).text = if (state.isEmpty) getString(R.string.stock_empty) else ""
+        findViewById<TextView>(R.id.list_message).showOrHide(state.message?.let { text(it) })
+    }
+
+    private fun showMovements(row: StockRow) {
+        work(work = { StockPresenter(app.sync()).movements(row.productId) }, done = { state: MovementsState ->
+            val now = System.currentTimeMillis()
+            val lines = state.rows.map {
+                val line = getString(R.string.movement_line, it.change, it.reason, DateUtils.getRelativeTimeSpanString(it.atMs, now, DateUtils.MINUTE_IN_MILLIS))
+                if (it.pending) getString(R.string.movement_pending, line) else line
+            }
+            val body = state.message?.let { text(it) } ?: if (lines.isEmpty()) getString(R.string.movements_empty) else lines.joinToString("\n")
+            AlertDialog.Builder(this)
+                .setTitle(row.title)
+                .setIcon(R.drawable.ic_stock)
+                .setMessage(body)
+                .setPositiveButton(R.string.ok, null)
+                .show()
+        })
+    }
+
+    private inner class RowsAdapter : BaseAdapter() {
+        var rows: List<StockRow> = emptyList()
+
+        override fun getCount() = rows.size
+        override fun getItem(position: Int): Any = rows[position]
+        override fun getItemId(position: Int) = position.toLong()
+
+        override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
+            val view = convertView ?: layoutInflater.inflate(R.layout.item_stock, parent, false)
+            val row = rows[position]
+            view.findViewById<TextView>(R.id.stock_title).text = row.title
+            view.findViewById<TextView>(R.id.stock_units).text = text(row.units)
+            return view
+        }
+    }
+}

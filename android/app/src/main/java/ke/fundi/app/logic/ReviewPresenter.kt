@@ -1,0 +1,82 @@
+// The mentor's screens: mentees' drafts to review (approve, or request changes with a note
+// the artisan sees), and enrolling a new artisan (an account and its one-time code, shown
+// large to be typed on the new phone). Which review commands a draft offers now is the core's
+// table (ReviewDraft.commands). Calls block on the database or the network.
+package ke.fundi.app.logic
+
+import uniffi.fundi.DraftCommand
+import uniffi.fundi.FundiException
+import uniffi.fundi.ReviewDraft
+import uniffi.fundi.Role
+import uniffi.fundi.SyncServiceInterface
+
+data class ReviewAction(val command: DraftCommand, val label: StringKey, val asksNote: Boolean)
+
+data class ReviewRow(val id: String, val title: String, val status: StringKey, val actions: List<ReviewAction>)
+
+data class ReviewState(val rows: List<ReviewRow>, val message: UiText? = null, val notice: UiText? = null) {
+    val isEmpty: Boolean get() = rows.isEmpty() && message == null
+}
+
+/** After revoking a phone: done, or why not. */
+data class RevokeState(val done: Boolean, val message: UiText)
+
+/** A new artisan's code, as printed, and the text that goes with it; or why not. */
+data class NewEnrollmentState(val code: String? = null, val expiresMs: Long = 0, val message: UiText? = null)
+
+fun reviewActionOf(command: DraftCommand): ReviewAction = when (command) {
+    DraftCommand.APPROVE -> ReviewAction(command, StringKey.REVIEW_APPROVE, asksNote = false)
+    // Asking for changes says which: the note goes to the artisan.
+    DraftCommand.REQUEST_CHANGES -> ReviewAction(command, StringKey.REVIEW_REQUEST_CHANGES, asksNote = true)
+    DraftCommand.SUBMIT -> ReviewAction(command, StringKey.REVIEW_SUBMIT, asksNote = false)
+}
+
+class ReviewPresenter(private val sync: SyncServiceInterface) {
+
+    /** Drafts waiting for this mentor first, then the others. */
+    fun load(): ReviewState = try {
+        ReviewState(sync.listReviewDrafts().sortedBy { it.commands.isEmpty() }.map(::row))
+    } catch (e: FundiException) {
+        ReviewState(emptyList(), errorText(e))
+    }
+
+    fun review(id: String, command: DraftCommand, note: String?): ReviewState = try {
+        sync.reviewDraft(id, command, note?.trim()?.ifEmpty { null })
+        load().copy(notice = UiText(StringKey.REVIEW_QUEUED))
+    } catch (e: FundiException) {
+        load().copy(message = if (e is FundiException.NotAllowed) UiText(StringKey.REVIEW_NOT_NOW) else errorText(e))
+    }
+
+    /** Create a new artisan's account and one-time code (needs the depot). */
+    fun enrollArtisan(name: String): NewEnrollmentState {
+        if (name.isBlank()) return NewEnrollmentState(message = UiText(StringKey.ENROLL_NAME_REQUIRED))
+        return try {
+            val code = sync.createEnrollment(Role.ARTISAN, name.trim())
+            NewEnrollmentState(code = code.code, expiresMs = code.expiresMs.toLong())
+        } catch (e: FundiException) {
+            NewEnrollmentState(message = if (e is FundiException.Offline) UiText(StringKey.ENROLL_NEEDS_DEPOT) else errorText(e))
+        }
+    }
+
+    /**
+     * Revoke a mentee's lost phone by the phone id its Settings screen shows (the depot checks
+     * that it is a mentee's). The phone's next sync is refused and it must enroll again.
+     */
+    fun revokePhone(deviceId: String): RevokeState {
+        val id = deviceId.trim()
+        if (id.isEmpty()) return RevokeState(false, UiText(StringKey.REVOKE_ID_REQUIRED))
+        return try {
+            sync.revokeDevice(id)
+            RevokeState(true, UiText(StringKey.REVOKE_DONE))
+        } catch (e: FundiException) {
+            val text = when (e) {
+                is FundiException.Offline -> UiText(StringKey.REVOKE_NEEDS_DEPOT)
+                is FundiException.Depot, is FundiException.NotFound, is FundiException.NotAllowed -> UiText(StringKey.REVOKE_REFUSED)
+                else -> errorText(e)
+            }
+            RevokeState(false, text)
+        }
+    }
+
+    private fun row(d: ReviewDraft) = ReviewRow(d.id, d.title, stateKey(d.status), d.commands.map(::reviewActionOf))
+}

@@ -1,0 +1,43 @@
+// Settings: the app's language (Kiswahili or English, applied in the app whatever the phone's
+// language), the depot address used to enroll, and signing out, which first shows what has
+// not reached the depot (signing out wipes this phone's copy: on a shared phone the next
+// user starts clean). Calls block on the database: call them from the worker thread.
+package ke.fundi.app.logic
+
+import uniffi.fundi.FundiException
+import uniffi.fundi.Language
+import uniffi.fundi.SyncServiceInterface
+
+/** The languages the app speaks, with the language tag its resources use. */
+enum class AppLanguage(val tag: String, val label: StringKey, val core: Language) {
+    SWAHILI("sw", StringKey.LANGUAGE_SWAHILI, Language.SWAHILI),
+    ENGLISH("en", StringKey.LANGUAGE_ENGLISH, Language.ENGLISH);
+
+    companion object {
+        /** The language for a stored or system tag ("sw-KE" is Kiswahili; anything else English). */
+        fun of(tag: String?): AppLanguage = if (tag != null && uiLanguageFor(tag) == Language.SWAHILI) SWAHILI else ENGLISH
+    }
+}
+
+/**
+ * What signing out would lose: each line a kind of change not yet at the depot. `safe` when
+ * there is none (the confirmation still asks).
+ */
+data class SignOutSummary(val lines: List<UiText>, val message: UiText? = null) {
+    val safe: Boolean get() = lines.isEmpty() && message == null
+}
+
+class SettingsPresenter(private val sync: SyncServiceInterface) {
+
+    fun signOutSummary(): SignOutSummary = try {
+        val status = sync.syncStatus()
+        val lines = mutableListOf<UiText>()
+        if (status.pending > 0u) lines += UiText(StringKey.SIGN_OUT_PENDING, status.pending.toLong())
+        if (status.wedged > 0u) lines += UiText(StringKey.SIGN_OUT_REFUSED, status.wedged.toLong())
+        val fieldConflicts = status.conflicts.toLong() - status.wedged.toLong()
+        if (fieldConflicts > 0) lines += UiText(StringKey.SIGN_OUT_CONFLICTS, fieldConflicts)
+        SignOutSummary(lines)
+    } catch (e: FundiException) {
+        SignOutSummary(emptyList(), errorText(e))
+    }
+}

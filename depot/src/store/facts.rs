@@ -1,0 +1,53 @@
+//! The depot's store as the protocol's [`DepotFacts`]: what the pure rules of
+//! `fundi_sync::depot` ask about records, accounts, pruned tombstones and blobs, answered from
+//! SQLite (and, for a push, the blob files). Shared by the push, the scope changes and the
+//! relation checks of accounts, so none of them depends on another for it.
+
+use super::blobs::BlobDir;
+use super::{get_record, ApiError};
+use fundi_sync::depot::{AccountFacts, DepotFacts, StoredRecord};
+use fundi_sync::{Kind, Role};
+use rusqlite::{Connection, OptionalExtension};
+
+/// The depot's SQLite tables as the protocol's [`DepotFacts`].
+pub(crate) struct SqlFacts<'a>(pub &'a Connection);
+
+/// What a push is decided against: the tables, and the blob files (a draft is approved only
+/// once its photos arrived).
+pub(crate) struct PushFacts<'a> {
+    pub sql: SqlFacts<'a>,
+    pub blobs: &'a BlobDir,
+}
+
+impl DepotFacts for PushFacts<'_> {
+    type Error = ApiError;
+    fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, ApiError> {
+        self.sql.record(kind, id)
+    }
+    fn account(&self, id: &str) -> Result<Option<AccountFacts>, ApiError> {
+        self.sql.account(id)
+    }
+    fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
+        self.sql.pruned(kind, id)
+    }
+    fn blobs_missing(&self, hashes: &[String]) -> Result<Vec<String>, ApiError> {
+        Ok(hashes.iter().filter(|h| !self.blobs.has(h)).cloned().collect())
+    }
+}
+
+impl DepotFacts for SqlFacts<'_> {
+    type Error = ApiError;
+    fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, ApiError> {
+        get_record(self.0, kind.code(), id)
+    }
+    fn account(&self, id: &str) -> Result<Option<AccountFacts>, ApiError> {
+        let row: Option<(String, Option<String>)> = self
+            .0
+            .query_row("SELECT role, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.map(|(role, mentor_id)| AccountFacts { role: Role::from_code(&role).unwrap_or(Role::Artisan), mentor_id }))
+    }
+    fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
+        super::retention::is_pruned(self.0, kind, id)
+    }
+}
