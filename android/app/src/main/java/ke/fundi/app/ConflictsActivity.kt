@@ -8,7 +8,6 @@ import android.view.ViewGroup
 import android.widget.BaseAdapter
 import android.widget.Button
 import android.widget.LinearLayout
-import android.widget.ListView
 import android.widget.TextView
 import android.widget.Toast
 import ke.fundi.app.logic.ConflictAction
@@ -23,17 +22,7 @@ class ConflictsActivity : FundiActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        setContentView(R.layout.activity_list)
-        setTitle(R.string.conflicts_title)
-        actionBar?.setDisplayHomeAsUpEnabled(true)
-        val list = findViewById<ListView>(R.id.list)
-        list.adapter = adapter
-        list.emptyView = findViewById(R.id.list_empty)
-    }
-
-    override fun onNavigateUp(): Boolean {
-        finish()
-        return true
+        showList(R.string.conflicts_title, adapter)
     }
 
     override fun onResume() {

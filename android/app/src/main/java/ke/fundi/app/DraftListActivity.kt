@@ -35,11 +35,6 @@ class DraftListActivity : FundiActivity() {
         findViewById<Button>(R.id.new_draft).setOnClickListener { openEditor(null) }
     }
 
-    override fun onNavigateUp(): Boolean {
-        finish()
-        return true
-    }
-
     override fun onResume() {
         super.onResume()
         // Reload every time the list comes back: the editor may have changed, sent or deleted a draft.

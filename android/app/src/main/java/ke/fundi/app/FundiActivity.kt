@@ -9,6 +9,8 @@ import android.content.Intent
 import android.content.res.Configuration
 import android.os.LocaleList
 import android.view.View
+import android.widget.ListAdapter
+import android.widget.ListView
 import android.widget.TextView
 import android.widget.Toast
 import java.util.Locale
@@ -53,6 +55,23 @@ abstract class FundiActivity : Activity() {
         if (app.languageChosen() && app.appLanguage() == language) return
         app.setAppLanguage(language)
         recreate()
+    }
+
+    /** The "up" arrow of a screen that shows it: back to the screen below. */
+    override fun onNavigateUp(): Boolean {
+        finish()
+        return true
+    }
+
+    /** Show a screen of one list (`activity_list`) titled [title], with the "up" arrow. */
+    protected fun showList(title: Int, adapter: ListAdapter): ListView {
+        setContentView(R.layout.activity_list)
+        setTitle(title)
+        actionBar?.setDisplayHomeAsUpEnabled(true)
+        val list = findViewById<ListView>(R.id.list)
+        list.adapter = adapter
+        list.emptyView = findViewById(R.id.list_empty)
+        return list
     }
 
     /** Open [target] on top of this screen. */

@@ -33,11 +33,6 @@ class OrderDetailActivity : FundiActivity() {
         orderId = intent.getStringExtra(EXTRA_ORDER_ID) ?: run { finish(); return }
     }
 
-    override fun onNavigateUp(): Boolean {
-        finish()
-        return true
-    }
-
     override fun onResume() {
         super.onResume()
         val language = app.language()

@@ -5,7 +5,6 @@ import android.os.Bundle
 import android.view.View
 import android.view.ViewGroup
 import android.widget.BaseAdapter
-import android.widget.ListView
 import android.widget.TextView
 import ke.fundi.app.logic.OrderRow
 import ke.fundi.app.logic.OrdersPresenter
@@ -24,17 +23,7 @@ class OrdersActivity : FundiActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        setContentView(R.layout.activity_list)
-        setTitle(R.string.orders_title)
-        actionBar?.setDisplayHomeAsUpEnabled(true)
-        val list = findViewById<ListView>(R.id.list)
-        list.adapter = adapter
-        list.emptyView = findViewById(R.id.list_empty)
-    }
-
-    override fun onNavigateUp(): Boolean {
-        finish()
-        return true
+        showList(R.string.orders_title, adapter)
     }
 
     override fun onResume() {

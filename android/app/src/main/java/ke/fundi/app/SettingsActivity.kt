@@ -47,11 +47,6 @@ class SettingsActivity : FundiActivity() {
         )
     }
 
-    override fun onNavigateUp(): Boolean {
-        finish()
-        return true
-    }
-
     private fun confirmSignOut() {
         work(work = { SettingsPresenter(app.sync()).signOutSummary() }, done = { summary: SignOutSummary ->
             val lines = (summary.message?.let { listOf(it) } ?: summary.lines).map { text(it) }

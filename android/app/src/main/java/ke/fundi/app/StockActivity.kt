@@ -21,18 +21,8 @@ class StockActivity : FundiActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        setContentView(R.layout.activity_list)
-        setTitle(R.string.stock_title)
-        actionBar?.setDisplayHomeAsUpEnabled(true)
-        val list = findViewById<ListView>(R.id.list)
-        list.adapter = adapter
-        list.emptyView = findViewById(R.id.list_empty)
+        val list = showList(R.string.stock_title, adapter)
         list.setOnItemClickListener { _, _, position, _ -> showMovements(adapter.rows[position]) }
-    }
-
-    override fun onNavigateUp(): Boolean {
-        finish()
-        return true
     }
 
     override fun onResume() {
