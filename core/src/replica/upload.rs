@@ -61,7 +61,8 @@ impl Store {
         let mut t = Self::transport(&s)?;
         let mut report = UploadReport::default();
         let mut chunk = CHUNK_START_BYTES;
-        let queue = self.read(|c| db::waiting(c, policy.photos))?;
+        let (queue, held_back): (Vec<_>, Vec<_>) =
+            self.read(db::waiting)?.into_iter().partition(|q| policy.photos || q.of_sha256.is_some());
         let mut result = Ok(());
         for (i, item) in queue.iter().enumerate() {
             match self.upload_one(&mut t, &s.url, &s.token, lib, item, &mut chunk) {
@@ -81,8 +82,8 @@ impl Store {
                 }
             }
         }
-        let not_allowed = self.read(|c| db::waiting(c, true))?.len() - self.read(|c| db::waiting(c, policy.photos))?.len();
-        report.waiting += not_allowed as u32;
+        // Photos the policy held back wait too.
+        report.waiting += held_back.len() as u32;
         report.wire = t.stats;
         result.map(|_| report)
     }

@@ -30,14 +30,14 @@ pub(crate) fn forget_photo(conn: &Connection, photo: &str) -> Result<()> {
     Ok(())
 }
 
-/// The blobs still to send: thumbnails first (a reviewer sees something soonest), then photos
-/// when `photos` allows them; oldest first within each.
-pub(crate) fn waiting(conn: &Connection, photos: bool) -> Result<Vec<Queued>> {
+/// The blobs still to send: thumbnails first (a reviewer sees something soonest), then photos;
+/// oldest first within each.
+pub(crate) fn waiting(conn: &Connection) -> Result<Vec<Queued>> {
     let mut s = conn.prepare(
         "SELECT sha256, of_sha256, length, location, confirmed FROM uploads
-         WHERE done = 0 AND (of_sha256 IS NOT NULL OR ?1) ORDER BY of_sha256 IS NULL, rowid",
+         WHERE done = 0 ORDER BY of_sha256 IS NULL, rowid",
     )?;
-    let rows = s.query_map([photos], |r| {
+    let rows = s.query_map([], |r| {
         Ok(Queued {
             sha256: r.get(0)?,
             of_sha256: r.get(1)?,
