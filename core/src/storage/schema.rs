@@ -23,6 +23,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/009_folded_conflicts.sql"),
     include_str!("migrations/010_uploads.sql"),
     include_str!("migrations/011_review_cache.sql"),
+    include_str!("migrations/012_mentees.sql"),
 ]);
 
 /// The schema version this build writes.
