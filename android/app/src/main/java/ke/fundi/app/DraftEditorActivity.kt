@@ -348,7 +348,7 @@ class DraftEditorActivity : FundiActivity() {
             finish()
             return
         }
-        if (state.fieldErrors.isNotEmpty()) revealFirstError(state)
+        if (state.fieldErrors.isNotEmpty()) revealFirstError(state) else state.message?.let { revealMessage(text(it)) }
         if (state.askDiscard) confirmDiscard()
         // A first save makes the draft one that holds photos; a refusal can show it is no
         // longer editable.
@@ -382,6 +382,14 @@ class DraftEditorActivity : FundiActivity() {
             // A spinner takes no focus in touch mode; TalkBack's focus goes there all the same.
             input.performAccessibilityAction(AccessibilityNodeInfo.ACTION_ACCESSIBILITY_FOCUS, null)
             input.announceForAccessibility(said)
+        }
+    }
+
+    /** A refusal about no field (storage full, not allowed now): show its line and say it. */
+    private fun revealMessage(said: String) {
+        scroll.post {
+            scroll.smoothScrollTo(0, 0)
+            message.announceForAccessibility(said)
         }
     }
 
