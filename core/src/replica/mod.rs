@@ -12,12 +12,16 @@
 //! - `sweep`: the marks of a full re-sync after an expired cursor, and the sweep at its end.
 //! - `upload` (feature `http`): the upload queue's photos and thumbnails sent over tus,
 //!   resumed from the depot's offset.
+//! - `download` (feature `http`): the review cache filled with the thumbnails (and on Wi-Fi
+//!   the photos) of the drafts this phone reviews.
 //!
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
 mod apply;
 #[cfg(feature = "http")]
 pub mod client;
+#[cfg(feature = "http")]
+mod download;
 #[cfg(feature = "http")]
 mod engine;
 mod leave;
