@@ -1,19 +1,17 @@
 // Thumbnails for list rows and the editor's photos, for low-end phones: decoded off the main
 // thread (one decode thread of its own, so the database worker never waits on images), at the
-// smallest power-of-two reduction that still fills the view (inSampleSize, sampleSizeFor) and
-// in RGB_565 (half the memory of ARGB_8888; thumbnails have no transparency), kept in a small
-// LRU cache. Rows are reused: each ImageView remembers which file it wants now (its tag), so
-// a decode that finishes for a row since rebound to another draft is not shown there.
+// smallest power-of-two reduction that still fills the view and in RGB_565 (decodeSampled,
+// Bitmaps.kt), kept in a small LRU cache. Rows are reused: each ImageView remembers which file
+// it wants now (its tag), so a decode that finishes for a row since rebound to another draft
+// is not shown there.
 package ke.fundi.app
 
 import android.graphics.Bitmap
-import android.graphics.BitmapFactory
 import android.os.Handler
 import android.os.Looper
 import android.util.LruCache
 import android.widget.ImageView
 import java.util.concurrent.Executors
-import ke.fundi.app.logic.sampleSizeFor
 
 object ThumbnailLoader {
     private val decoder = Executors.newSingleThreadExecutor()
@@ -22,18 +20,6 @@ object ThumbnailLoader {
     /** An eighth of what the app may take: a few hundred thumbnails at 565. */
     private val cache = object : LruCache<String, Bitmap>((Runtime.getRuntime().maxMemory() / 8).toInt().coerceAtLeast(1)) {
         override fun sizeOf(key: String, value: Bitmap): Int = value.byteCount
-    }
-
-    /** Decode the image at `path` at least `targetPx` square, or null if it cannot be read. */
-    fun decode(path: String, targetPx: Int): Bitmap? {
-        val bounds = BitmapFactory.Options()
-        bounds.inJustDecodeBounds = true
-        BitmapFactory.decodeFile(path, bounds)
-        if (bounds.outWidth <= 0 || bounds.outHeight <= 0) return null
-        val options = BitmapFactory.Options()
-        options.inSampleSize = sampleSizeFor(bounds.outWidth, bounds.outHeight, targetPx)
-        options.inPreferredConfig = Bitmap.Config.RGB_565
-        return BitmapFactory.decodeFile(path, options)
     }
 
     /**
@@ -52,7 +38,7 @@ object ThumbnailLoader {
         if (path == null || key == null) return
         decoder.execute {
             val bitmap = try {
-                decode(path, targetPx)
+                decodeSampled(path, targetPx)
             } catch (e: Throwable) {
                 // Out of memory, a file gone: the placeholder stays.
                 null

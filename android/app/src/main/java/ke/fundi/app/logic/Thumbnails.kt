@@ -1,6 +1,7 @@
 // Sizing of thumbnail decodes for low-end phones: a bitmap is decoded at the smallest
 // power-of-two reduction that still covers the view (BitmapFactory's inSampleSize), never at
-// full size. Pure arithmetic, tested on the JVM; the decoding itself is ke.fundi.app.ThumbnailLoader.
+// full size. Pure arithmetic, tested on the JVM; the decoding itself is decodeSampled
+// (ke.fundi.app, Bitmaps.kt).
 package ke.fundi.app.logic
 
 /**
