@@ -7,7 +7,7 @@
 //! database stays one handle, and tests can point the library anywhere.
 
 use crate::error::FundiError;
-use fundi_core::drafts::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
+use fundi_core::drafts::{Draft, DraftPhoto, DraftSummary, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 use fundi_core::photos::{self as core, Advice, PrepareOptions};
 use fundi_core::replica::WireStats;
 use fundi_core::uploads::{UploadPolicy, UploadReport, UploadStatus};
@@ -79,6 +79,15 @@ pub struct DraftPhoto {
     pub advice: Vec<Advice>,
 }
 
+/// A row of the drafts list.
+#[uniffi::remote(Record)]
+pub struct DraftSummary {
+    pub draft: Draft,
+    pub photo_count: u32,
+    /// The main photo's thumbnail (a small JPEG), null when the draft has no photo here.
+    pub main_thumbnail_path: Option<PathBuf>,
+}
+
 #[uniffi::remote(Record)]
 pub struct PhotoGarbage {
     pub photos_removed: u32,
@@ -99,6 +108,12 @@ impl PhotoService {
     pub fn add_draft_photo(&self, draft_id: String, source_path: String) -> Result<DraftPhoto, FundiError> {
         let options = PrepareOptions::default();
         Ok(self.inner.add_draft_photo_file(&self.library.inner, &draft_id, Path::new(&source_path), &options)?)
+    }
+
+    /// The drafts list: every live draft, newest first, with its photo count and the
+    /// thumbnail file of its main photo (null without one).
+    pub fn draft_summaries(&self) -> Result<Vec<DraftSummary>, FundiError> {
+        Ok(self.inner.list_draft_summaries(&self.library.inner)?)
     }
 
     /// The draft's photos, primary first.

@@ -167,4 +167,37 @@ class PhotosTest {
             assertEquals(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED), locked.reason)
         }
     }
+
+    @Test
+    fun theListRowsCarryTheMainThumbnailAndAReorderChangesIt() {
+        FundiPhone.open(File(dir, "phone.db").path).use { phone ->
+            val photos = phone.photos(PhotoLibrary.open(photosDir.path))
+            val drafts = phone.drafts()
+            val bare = draftIn(drafts)
+            val shown = draftIn(drafts)
+            val a = photos.addDraftPhoto(shown, distinctPhoto(1))
+            val b = photos.addDraftPhoto(shown, distinctPhoto(2))
+            val c = photos.addDraftPhoto(shown, distinctPhoto(3))
+
+            val rows = photos.draftSummaries()
+            assertEquals(listOf(shown, bare), rows.map { it.draft.id }, "newest first, as listDrafts")
+            assertEquals(drafts.listDrafts(), rows.map { it.draft })
+            assertEquals(3u, rows[0].photoCount)
+            assertEquals(a.thumbPath, rows[0].mainThumbnailPath)
+            assertTrue(File(rows[0].mainThumbnailPath!!).isFile)
+            assertEquals(0u, rows[1].photoCount)
+            assertEquals(null, rows[1].mainThumbnailPath)
+
+            // Reordering: c one place up, then to the front: each a write of the photo list.
+            assertEquals(listOf(a.hash, c.hash, b.hash), photos.moveDraftPhoto(shown, c.hash, 1u).map { it.hash })
+            assertEquals(listOf(c.hash, a.hash, b.hash), photos.moveDraftPhoto(shown, c.hash, 0u).map { it.hash })
+            assertEquals(c.thumbPath, photos.draftSummaries()[0].mainThumbnailPath)
+            // Past the end is the end.
+            assertEquals(listOf(a.hash, b.hash, c.hash), photos.moveDraftPhoto(shown, c.hash, 99u).map { it.hash })
+
+            drafts.submitDraft(shown)
+            val locked = expectThrows<FundiException.NotAllowed> { photos.moveDraftPhoto(shown, c.hash, 0u) }
+            assertEquals(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED), locked.reason)
+        }
+    }
 }

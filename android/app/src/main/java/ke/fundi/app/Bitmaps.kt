@@ -5,6 +5,7 @@ package ke.fundi.app
 
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
+import ke.fundi.app.logic.sampleSizeFor
 
 /** The image at `path` decoded to at least `sidePx` on its shorter side where it can be; null if unreadable. */
 fun decodeSampled(path: String, sidePx: Int): Bitmap? {
@@ -12,10 +13,9 @@ fun decodeSampled(path: String, sidePx: Int): Bitmap? {
     bounds.inJustDecodeBounds = true
     BitmapFactory.decodeFile(path, bounds)
     if (bounds.outWidth <= 0 || bounds.outHeight <= 0) return null
-    var sample = 1
-    while (minOf(bounds.outWidth, bounds.outHeight) / (sample * 2) >= sidePx) sample *= 2
     val options = BitmapFactory.Options()
-    options.inSampleSize = sample
+    // The reduction is computed in logic/ (tested on the JVM; a size of 0 decodes as is).
+    options.inSampleSize = sampleSizeFor(bounds.outWidth, bounds.outHeight, sidePx)
     options.inPreferredConfig = Bitmap.Config.RGB_565
     return BitmapFactory.decodeFile(path, options)
 }

@@ -91,6 +91,8 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.PHOTOS_FULL -> R.string.photos_full
     StringKey.PHOTO_ADDED -> R.string.photo_added
     StringKey.PHOTO_REMOVED -> R.string.photo_removed
+    StringKey.PHOTO_PREPARING -> R.string.photo_preparing
+    StringKey.PHOTO_MOVED -> R.string.photo_moved
     StringKey.ADVICE_BLURRY -> R.string.advice_blurry
     StringKey.ADVICE_TOO_DARK -> R.string.advice_too_dark
     StringKey.ADVICE_OVEREXPOSED -> R.string.advice_overexposed
