@@ -341,6 +341,10 @@ pub struct PullEstimate {
     pub exits: u64,
     /// Their bytes as JSON in the pages, before gzip: the most the pages' bodies can take.
     pub bytes: u64,
+    /// About what the pages take on the wire gzipped: the first page is compressed and its
+    /// ratio applied to the rest. (Absent from a depot that does not tell: take `bytes`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzip_bytes: Option<u64>,
     /// Pages (one request each) at the phone's page size.
     pub pages: u64,
     /// The cursor cannot be pulled from (expired or past the depot's head): the counts are of

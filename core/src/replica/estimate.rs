@@ -5,7 +5,8 @@
 //! would be) and measured as the transport counts them, so their bytes are exact unless the
 //! depot makes the engine split a batch. Records coming down are what the depot counts for this
 //! phone's cursor and scope (`GET /v1/sync/estimate`, asked only when the caller says so: it
-//! needs the network), before gzip: at most that much. Thumbnails and photos are the upload
+//! needs the network), gzipped at the ratio of the first page; from cursor 0 the phone's own
+//! records about to be pushed come back too, and are counted. Thumbnails and photos are the upload
 //! queue's bytes still to send, with a request per chunk; the photos the network policy holds
 //! back (data saver on, a metered network) are counted apart, as waiting.
 //!
@@ -24,6 +25,7 @@ use fundi_sync::limits::PUSH_BATCH_MAX;
 use fundi_sync::phone::{self, PullRound, PushRound};
 use fundi_sync::uploads::CHUNK_START_BYTES;
 use fundi_sync::PullEstimate;
+use std::collections::BTreeMap;
 
 /// An answer's status line and headers (content type and length, date), measured on the
 /// depot's answers.
@@ -100,9 +102,21 @@ impl Store {
         let pages = if ask_depot {
             let mut t = Self::transport(&s)?;
             let pull: PullEstimate = t.call(&query.estimate_path(), Some(&s.token), None::<&()>)?;
+            // From cursor 0 the feed sends this phone's own records back too: those it is
+            // about to push are not at the depot yet (their mutations stand in for their size).
+            let mut echoes = BTreeMap::new();
+            if s.cursor == 0 || pull.resync {
+                for m in &mutations {
+                    *echoes.entry((m.kind.as_str(), m.id.as_str())).or_insert(0) +=
+                        serde_json::to_vec(m).map_or(0, |j| j.len() as u64);
+                }
+            }
+            // On the wire the pages are gzipped: at the depot's ratio, when it tells one.
+            let gzipped = pull.gzip_bytes.unwrap_or(pull.bytes);
+            let echo_bytes = echoes.values().sum::<u64>() * gzipped / pull.bytes.max(1);
             e.records_in = Some(Traffic {
-                items: pull.changes.min(u32::MAX as u64) as u32,
-                bytes: answers_in + pull.bytes + pull.pages * ANSWER_HEAD_BYTES,
+                items: (pull.changes + echoes.len() as u64).min(u32::MAX as u64) as u32,
+                bytes: answers_in + gzipped + echo_bytes + pull.pages * ANSWER_HEAD_BYTES,
             });
             e.exits_in = pull.exits.min(u32::MAX as u64) as u32;
             e.resync = pull.resync;

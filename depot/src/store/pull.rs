@@ -11,10 +11,12 @@
 //! something newer is pruned meanwhile (then it starts over).
 //!
 //! [`estimate`] counts what a pull from a cursor would bring (records, exits, their bytes, its
-//! pages) with the same scope and cursor rules, reading no body and writing nothing.
+//! pages) with the same scope and cursor rules, writing nothing and reading no more bodies
+//! than one page (compressed, to tell what the pages take gzipped).
 
 use super::accounts::Caller;
 use super::{ApiError, Db};
+use fundi_sync::compression::{gzip, GZIP_ABOVE_BYTES};
 use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
 use fundi_sync::{Change, Extra, PullEstimate, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -178,8 +180,8 @@ const CHANGE_FRAME: i64 = 28;
 const EXIT_FRAME: i64 = 20;
 const PAGE_FRAME: u64 = 120;
 
-/// What a pull from `cursor` would bring the caller, pages of `limit`: counted in SQL, no body
-/// read into memory, nothing written (a pull answering `cursor_expired` notes the position;
+/// What a pull from `cursor` would bring the caller, pages of `limit`: counted in SQL, the
+/// bodies of one page read (for its gzip ratio), nothing written (a pull answering `cursor_expired` notes the position;
 /// this does not). A cursor the pull would refuse (expired, past the head) is counted as the
 /// full re-sync from 0 that the phone then starts.
 pub fn estimate(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullEstimate, ApiError> {
@@ -190,6 +192,10 @@ pub fn estimate(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<P
                 COALESCE(SUM(CASE WHEN last_device IS ?3 THEN 0
                     ELSE length(CAST(body AS BLOB)) + length(CAST(kind AS BLOB)) + length(CAST(id AS BLOB)) + {CHANGE_FRAME} END), 0)
          FROM records WHERE {}",
+        scope_filter(caller.role)
+    );
+    let sample_sql = format!(
+        "SELECT kind, id, body FROM records WHERE {} AND NOT (last_device IS ?3) ORDER BY seq LIMIT ?4",
         scope_filter(caller.role)
     );
     db.read(|tx| {
@@ -214,11 +220,33 @@ pub fn estimate(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<P
         // Echoes take places in a page without being sent; a full last page is followed by an
         // empty one (the feed says `more` until a page comes back short).
         let pages = (entries + exits) as u64 / limit + 1;
+        let bytes = (bytes + exit_bytes) as u64 + pages * PAGE_FRAME;
+        // How well the pages compress, from the first one (one page's bodies read, as a pull).
+        let first: String = {
+            let mut stmt = tx.prepare_cached(&sample_sql)?;
+            let rows = stmt.query_map(params![from as i64, caller.account_id, device, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })?;
+            let mut page = String::from("[");
+            for row in rows {
+                let (kind, id, body) = row?;
+                let text = |s: &str| serde_json::Value::from(s).to_string();
+                page.push_str(&format!("{{\"kind\":{},\"id\":{},\"body\":{body}}},", text(&kind), text(&id)));
+            }
+            page + "]"
+        };
+        let gzip_bytes = if bytes / pages < GZIP_ABOVE_BYTES as u64 || first.len() < GZIP_ABOVE_BYTES {
+            bytes // small pages go as they are
+        } else {
+            let ratio = gzip(first.as_bytes()).len() as f64 / first.len() as f64;
+            (bytes as f64 * ratio).ceil() as u64
+        };
         Ok(PullEstimate {
             protocol: PROTOCOL_VERSION,
             changes: (entries - echoes) as u64,
             exits: exits as u64,
-            bytes: (bytes + exit_bytes) as u64 + pages * PAGE_FRAME,
+            bytes,
+            gzip_bytes: Some(gzip_bytes),
             pages,
             resync,
             extra: Extra::new(),
