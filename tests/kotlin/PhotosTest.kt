@@ -42,15 +42,6 @@ class PhotosTest {
 
     /** fixtures/photos, found above the compiled tests (build/ is in the checkout), the working
      *  directory, or $FUNDI_ROOT. */
-    private fun fixture(name: String): File {
-        val classes = File(PhotosTest::class.java.protectionDomain.codeSource.location.toURI())
-        val roots = generateSequence(classes.absoluteFile) { it.parentFile } +
-            generateSequence(File(System.getProperty("user.dir")).absoluteFile) { it.parentFile } +
-            listOfNotNull(System.getenv("FUNDI_ROOT")?.let(::File))
-        return roots.map { File(it, "fixtures/photos/$name") }.firstOrNull { it.isFile }
-            ?: error("fixture $name not found above ${System.getProperty("user.dir")}")
-    }
-
     private fun draftIn(drafts: DraftService) = drafts.createDraft(
         NewDraft(
             title = "Kiondo basket",
@@ -105,7 +96,7 @@ class PhotosTest {
             assertEquals(1u, waiting.photos)
             assertEquals(photo.bytes, waiting.photoBytes)
             // Not enrolled: nothing to send to, a typed error.
-            expectThrows<FundiException.NotEnrolled> { photos.uploadPhotos(true) }
+            expectThrows<FundiException.NotEnrolled> { photos.uploadPhotos(true, null) }
             photos.removeDraftPhoto(draft, photo.hash)
             assertEquals(0u, photos.uploadStatus().photos, "a removed photo is no longer sent")
             assertEquals(0u, photos.uploadStatus().thumbnails)
