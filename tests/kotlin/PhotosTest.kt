@@ -4,6 +4,7 @@
 // (a full draft, a submitted one) say why with a typed reason.
 package fundi.tests
 
+import ke.fundi.app.logic.fixture
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse

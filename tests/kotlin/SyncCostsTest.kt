@@ -4,6 +4,7 @@
 // and upload progress heard by a Kotlin listener — one that throws cuts nothing short.
 package fundi.tests
 
+import ke.fundi.app.logic.fixture
 import ke.fundi.app.logic.withDepot
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse

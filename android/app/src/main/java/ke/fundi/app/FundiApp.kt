@@ -8,6 +8,7 @@ package ke.fundi.app
 import android.app.Application
 import android.content.Context
 import android.content.SharedPreferences
+import android.net.ConnectivityManager
 import android.os.Handler
 import android.os.Looper
 import java.io.File
@@ -111,6 +112,15 @@ class FundiApp : Application() {
             post = { main.post(it) },
             service = { sync() },
         )
+    }
+
+    /**
+     * Whether the phone's network costs nothing per byte (Wi-Fi), as Android says; false when
+     * unsure. The core decides with it and the data saver what uploads send.
+     */
+    fun unmetered(): Boolean {
+        val connectivity = getSystemService(ConnectivityManager::class.java) ?: return false
+        return connectivity.activeNetwork != null && !connectivity.isActiveNetworkMetered
     }
 
     val prefs: SharedPreferences get() = getSharedPreferences(PREFS, Context.MODE_PRIVATE)
