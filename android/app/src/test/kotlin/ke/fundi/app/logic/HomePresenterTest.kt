@@ -81,10 +81,12 @@ class HomePresenterTest {
         val onData = HomePresenter(artisan.drafts, artisan.sync, Language.ENGLISH, unmetered = false)
         val before = onData.load()
         assertNull(before.lastTally, "never synced")
-        // On mobile data with the data saver on: her change and the small photo; the photo waits.
+        // On mobile data with the data saver on: her changes (the draft, its photo) and the small
+        // photo; the photo waits.
         val send = before.toSend!!
         assertEquals(StringKey.HOME_TO_SEND, send.key)
-        assertEquals(listOf(1L, 1L, 0L), listOf(send.args[0], send.args[2], send.args[4]), "$send")
+        assertEquals(listOf(2L, 1L, 0L), listOf(send.args[0], send.args[2], send.args[4]), "$send")
+        assertEquals(2u, artisan.sync.syncStatus().pending)
         assertEquals("0 B", send.args[5])
         val wifi = before.photosWaitForWifi!!
         assertEquals(StringKey.HOME_PHOTOS_WAIT_WIFI, wifi.key)
