@@ -154,7 +154,7 @@ impl Store {
         let result = self.sync_with(&mut t, s, listener, &mut report);
         // Even a sync that failed half way may have met the depot's next key.
         let learnt = self.learn_depot_key(next_key.as_ref(), &t);
-        let result = result.and_then(|_| learnt);
+        let result = result.and(learnt);
         let err_text = result.as_ref().err().map(|e| e.to_string());
         report.wire = t.stats;
         // What it cost is noted even when it failed half way: the bytes were spent.
