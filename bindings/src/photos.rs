@@ -32,7 +32,7 @@ pub fn max_photos_per_draft() -> u32 {
 /// The directory of photo files. Opening it touches no database.
 #[derive(uniffi::Object)]
 pub struct PhotoLibrary {
-    inner: core::PhotoLibrary,
+    pub(crate) inner: core::PhotoLibrary,
 }
 
 #[uniffi::export]

@@ -28,6 +28,7 @@ pub mod photos;
 pub mod profiles;
 pub mod replica;
 pub mod review;
+pub mod review_cache;
 pub mod stock;
 pub mod storage;
 pub mod store;

@@ -157,6 +157,13 @@ impl World {
         Fx { id: common::sha(&bytes), dev: None }
     }
 
+    /// A photo of a1's draft, uploaded with its thumbnail.
+    fn photo_and_thumbnail(&self) -> Fx {
+        let fx = self.photo(true, false);
+        self.s.tus_thumbnail(&self.a1, &fresh_photo()[..500], &fx.id);
+        fx
+    }
+
     /// An upload a1 started (nothing sent yet): its location.
     fn upload(&self) -> Fx {
         let bytes = fresh_photo();
@@ -1013,6 +1020,21 @@ fn rows() -> Vec<Row> {
             refusals: ROLE,
             setup: |w| w.photo(true, true),
             call: read_blob,
+        },
+        Row {
+            route: "GET /v1/blobs/{sha256}/thumbnail",
+            case: "the thumbnail of a photo of a1's draft",
+            allowed: &[Owner, Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: |w| w.photo_and_thumbnail(),
+            call: |w, who, fx| {
+                let a = w.s.send(w.dev(who), "GET", &format!("/v1/blobs/{}/thumbnail", fx.id), &[], None);
+                if a.status == 200 {
+                    assert_eq!(a.body.len(), 500, "the thumbnail, not the photo");
+                    assert_eq!(a.header("etag"), Some(format!("\"{}\"", common::sha(&a.body))), "named by its own hash");
+                }
+                answered(&a, 200)
+            },
         },
         // Last, so the feed holds everything the rows above stored (refusals included).
         Row {

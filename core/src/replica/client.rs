@@ -13,6 +13,7 @@ use fundi_sync::limits::PHONE_INFLATED_MAX_BYTES as MAX_INFLATED;
 use fundi_sync::ApiErrorBody;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -155,6 +156,16 @@ impl Transport {
     /// Send one request, counting what crosses the wire; the answer's status, headers and body
     /// (as sent: not inflated).
     fn execute(&mut self, req: reqwest::blocking::Request) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), SyncError> {
+        self.execute_bounded(req, MAX_INFLATED)
+    }
+
+    /// [`Self::execute`], refusing an answer whose body is longer than `max` bytes (read no
+    /// further than one byte past it).
+    fn execute_bounded(
+        &mut self,
+        req: reqwest::blocking::Request,
+        max: u64,
+    ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), SyncError> {
         self.stats.bytes_sent += request_bytes(&req);
         self.stats.round_trips += 1;
         let resp = self.http.execute(req).map_err(|e| self.send_failed(e))?;
@@ -162,9 +173,30 @@ impl Transport {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         self.stats.bytes_received += 17 + header_bytes(&headers);
-        let raw = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()))?;
+        let mut raw = vec![];
+        resp.take(max + 1).read_to_end(&mut raw).map_err(|e| SyncError::Offline(e.to_string()))?;
         self.stats.bytes_received += raw.len() as u64;
-        Ok((status, headers, raw.to_vec()))
+        if raw.len() as u64 > max {
+            return Err(SyncError::Protocol(format!("an answer longer than {max} bytes")));
+        }
+        Ok((status, headers, raw))
+    }
+
+    /// A `GET` of raw bytes (a blob, a thumbnail) with the device token: the status, headers
+    /// and body (at most `max` bytes), or the typed error of a refused credential (401).
+    pub fn get_bytes(&mut self, path: &str, token: &str, max: u64) -> Result<BytesAnswer, SyncError> {
+        let req = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .header("authorization", format!("Bearer {token}"))
+            .build()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let (status, headers, body) = self.execute_bounded(req, max.max(4096))?;
+        if status == 401 {
+            let code = serde_json::from_slice::<ApiErrorBody>(&body).map_or_else(|_| "unauthorized".into(), |e| e.error);
+            return Err(SyncError::Unauthorized { code });
+        }
+        Ok(BytesAnswer { status, headers, body })
     }
 
     /// One request of the tus protocol (`fundi_sync::uploads`): `method` on `path` (under the
@@ -197,6 +229,13 @@ impl Transport {
         }
         Ok(TusAnswer { status, headers, error })
     }
+}
+
+/// What the depot answered to a `GET` of bytes.
+pub struct BytesAnswer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
 }
 
 /// What the depot answered to a tus request.

@@ -11,8 +11,8 @@
 //! back (data saver on, a metered network) are counted apart, as waiting.
 //!
 //! Downloads of review photos (a mentor's thumbnails, and photos on Wi-Fi) are not estimated
-//! here yet: the mentor's photo cache (issue 10 item 4) is being built apart, and fills in
-//! [`SyncEstimate::review_photos_in`].
+//! here yet: the review cache (`review_cache`, issue 10 item 4, built alongside) knows what it
+//! lacks, and is to fill in [`SyncEstimate::review_photos_in`].
 
 use super::client::{json_request, request_bytes};
 use crate::account::{self, SyncError};
@@ -63,8 +63,8 @@ pub struct SyncEstimate {
     pub photos_out: Traffic,
     /// Photos the policy holds back (data saver on, a metered network): they wait, at no cost.
     pub photos_held_back: Traffic,
-    /// Down: review photos a mentor's phone would fetch. Not estimated yet (the mentor's photo
-    /// cache, issue 10 item 4, fills it in): always `None` today.
+    /// Down: review photos a mentor's phone would fetch. Not estimated yet (the review cache,
+    /// issue 10 item 4, is to fill it in): always `None` today.
     pub review_photos_in: Option<Traffic>,
     /// Everything known, each way.
     pub bytes_out: u64,

@@ -14,12 +14,16 @@
 //!   resumed from the depot's offset, with progress per chunk.
 //! - `estimate` (feature `http`): before a sync, what it will send and receive (records,
 //!   thumbnails, photos); `tally`: after it, what it did (kept for the home screen).
+//! - `download` (feature `http`): the review cache filled with the thumbnails (and on Wi-Fi
+//!   the photos) of the drafts this phone reviews.
 //!
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
 mod apply;
 #[cfg(feature = "http")]
 pub mod client;
+#[cfg(feature = "http")]
+mod download;
 #[cfg(feature = "http")]
 mod engine;
 #[cfg(feature = "http")]

@@ -84,6 +84,7 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/uploads/{upload_id}", patch(tus::append))
         .route("/v1/uploads/{upload_id}", delete(tus::terminate))
         .route("/v1/blobs/{sha256}", get(tus::blob))
+        .route("/v1/blobs/{sha256}/thumbnail", get(tus::thumbnail))
         .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
         .method_not_allowed_fallback(|| async { error_response(ApiError::method_not_allowed(), None) })
         // Whatever answered an error without the typed JSON body (an extractor's rejection of a

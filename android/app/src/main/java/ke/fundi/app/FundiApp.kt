@@ -23,6 +23,7 @@ import uniffi.fundi.FundiPhone
 import uniffi.fundi.Language
 import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.PhotoService
+import uniffi.fundi.ReviewPhotoService
 import uniffi.fundi.SyncService
 
 class FundiApp : Application() {
@@ -89,6 +90,27 @@ class FundiApp : Application() {
             return service
         }
     }
+
+    @Volatile
+    private var reviewPhotos: ReviewPhotoService? = null
+
+    /**
+     * Photos of the drafts this phone reviews (mentors, staff): a bounded cache in the app's
+     * cache directory (cacheDir/review-photos; the system may empty it, the core fetches again).
+     */
+    @Throws(FundiException::class)
+    fun reviewPhotos(): ReviewPhotoService {
+        reviewPhotos?.let { return it }
+        synchronized(this) {
+            reviewPhotos?.let { return it }
+            val service = phone().reviewPhotos(PhotoLibrary.open(File(cacheDir, REVIEW_CACHE_DIR).path))
+            reviewPhotos = service
+            return service
+        }
+    }
+
+    /** Whether full photos may cross the network now: an unmetered one (Wi-Fi). */
+    fun photosAllowed(): Boolean = unmetered()
 
     @Volatile
     private var sync: SyncService? = null
@@ -172,11 +194,13 @@ class FundiApp : Application() {
             phone = null
             drafts = null
             photos = null
+            reviewPhotos = null
             sync = null
             for (name in listOf("fundi.db", "fundi.db-wal", "fundi.db-shm", "fundi.db-journal")) {
                 File(noBackupFilesDir, name).delete()
             }
             File(filesDir, "photos").deleteRecursively()
+            File(cacheDir, REVIEW_CACHE_DIR).deleteRecursively()
             credentialRefused = false
         }
     }
@@ -214,6 +238,7 @@ class FundiApp : Application() {
         const val PREFS = "fundi"
         const val PREF_LANGUAGE = "language"
         private const val PREF_DEPOT_URL = "depot_url"
+        private const val REVIEW_CACHE_DIR = "review-photos"
         private const val PREF_CREDENTIAL_REFUSED = "credential_refused"
     }
 }

@@ -189,6 +189,9 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REVIEW_REQUEST_CHANGES -> R.string.review_request_changes
     StringKey.REVIEW_SUBMIT -> R.string.review_submit
     StringKey.REVIEW_QUEUED -> R.string.review_queued
+    StringKey.REVIEW_PHOTOS -> R.string.review_photos
+    StringKey.REVIEW_PHOTOS_ON_THE_WAY -> R.string.review_photos_on_the_way
+    StringKey.REVIEW_PHOTO_OPEN -> R.string.review_photo_open
     StringKey.REVIEW_NOT_NOW -> R.string.review_not_now
     StringKey.ENROLL_NAME_REQUIRED -> R.string.enroll_name_required
     StringKey.ENROLL_NEEDS_DEPOT -> R.string.enroll_needs_depot

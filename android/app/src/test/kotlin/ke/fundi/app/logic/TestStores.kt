@@ -9,6 +9,7 @@ import uniffi.fundi.DraftService
 import uniffi.fundi.FundiPhone
 import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.PhotoService
+import uniffi.fundi.ReviewPhotoService
 import uniffi.fundi.SyncService
 
 /** A phone over a fresh database: its drafts service, its directory, and the phone itself. */
@@ -18,6 +19,9 @@ class TestPhone(val phone: FundiPhone, val dir: Path) {
 
     /** The draft photos service, its photo library in this phone's directory. */
     fun photos(): PhotoService = phone.photos(PhotoLibrary.open(dir.resolve("photos").toString()))
+
+    /** The review photos service, its cache in this phone's directory. */
+    fun reviewPhotos(): ReviewPhotoService = phone.reviewPhotos(PhotoLibrary.open(dir.resolve("review-cache").toString()))
 
     /** Close the phone's database (for every service taken from it). */
     fun closeDatabase() = phone.closeDatabase()
