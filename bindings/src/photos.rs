@@ -130,6 +130,7 @@ impl PhotoService {
     /// ConnectivityManager says; the core decides with the data saver whether full photos go
     /// (thumbnails always do). `listener` hears the progress after every chunk. Blocks on the
     /// network: call it off the main thread.
+    #[uniffi::method(default(listener = None))]
     pub fn upload_photos(&self, unmetered: bool, listener: Option<Arc<dyn UploadListener>>) -> Result<UploadReport, FundiError> {
         let policy = self.inner.upload_policy(unmetered)?;
         let listener = listener.map(Listener);

@@ -97,7 +97,7 @@ class PhotosTest {
             assertEquals(1u, waiting.photos)
             assertEquals(photo.bytes, waiting.photoBytes)
             // Not enrolled: nothing to send to, a typed error.
-            expectThrows<FundiException.NotEnrolled> { photos.uploadPhotos(true, null) }
+            expectThrows<FundiException.NotEnrolled> { photos.uploadPhotos(true) }
             photos.removeDraftPhoto(draft, photo.hash)
             assertEquals(0u, photos.uploadStatus().photos, "a removed photo is no longer sent")
             assertEquals(0u, photos.uploadStatus().thumbnails)
