@@ -41,8 +41,6 @@ class PhotosTest {
         dir.deleteRecursively()
     }
 
-    /** fixtures/photos, found above the compiled tests (build/ is in the checkout), the working
-     *  directory, or $FUNDI_ROOT. */
     private fun draftIn(drafts: DraftService) = drafts.createDraft(
         NewDraft(
             title = "Kiondo basket",

@@ -32,7 +32,8 @@ fun tempPhone(): TestPhone {
     return TestPhone(FundiPhone.open(dir.resolve("phone.db").toString()), dir)
 }
 
-/** The fixture photo `name` (fixtures/photos), found above the test classes or the working directory. */
+/** fixtures/photos/`name`, found above the compiled tests (build/ is in the checkout), the working
+ *  directory, or $FUNDI_ROOT. */
 fun fixture(name: String): File {
     val classes = File(TestPhone::class.java.protectionDomain.codeSource.location.toURI())
     val roots = generateSequence(classes.absoluteFile) { it.parentFile } +
