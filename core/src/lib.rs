@@ -22,6 +22,7 @@ pub mod conflicts;
 pub mod documents;
 pub mod drafts;
 pub mod error;
+pub mod mentees;
 pub mod orders;
 pub mod outbox;
 pub mod photos;

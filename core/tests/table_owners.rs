@@ -27,6 +27,7 @@ fn owners() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("sweep_marks", vec!["replica/sweep.rs"]),
         ("uploads", vec!["uploads/db.rs"]),
         ("review_cache", vec!["review_cache/db.rs"]),
+        ("mentees", vec!["mentees/db.rs"]),
         ("sync_tally", vec!["replica/tally.rs"]),
     ])
 }

@@ -912,6 +912,23 @@ fn rows() -> Vec<Row> {
             call: |w, who, _| order_api(w, who, &common::uuid_like(), json!({"command": "cancel"}), "cancelled"),
         },
         Row {
+            route: "GET /v1/mentees",
+            case: "a mentor's mentees",
+            allowed: &[Mentor, OtherMentor],
+            refusals: &["forbidden"],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/mentees", None);
+                if s == 200 {
+                    let listed: Vec<&str> =
+                        v["mentees"].as_array().unwrap().iter().map(|m| m["account_id"].as_str().unwrap()).collect();
+                    let (mine, theirs) = if who == Mentor { (&w.a1, &w.b1) } else { (&w.b1, &w.a1) };
+                    assert!(listed.contains(&mine.account.as_str()) && !listed.contains(&theirs.account.as_str()), "{v}");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
             route: "GET /v1/depot",
             case: "what waits at the depot",
             allowed: &[Staff, Operations],

@@ -1268,6 +1268,7 @@ impl World {
                 (vec![&self.ops], vec![&self.staff, &self.artisan])
             }
             "POST /v1/orders" => (vec![&self.ops], vec![&self.staff]),
+            "GET /v1/mentees" => (vec![&self.mentor], vec![&self.artisan, &self.ops]),
             "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" => (vec![&self.ops, &self.staff], vec![&self.artisan]),
             // Uploads are for who may write the draft naming the photo (a mentor may not).
             "POST /v1/uploads"

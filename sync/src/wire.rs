@@ -470,6 +470,25 @@ pub struct EnrollmentCode {
     pub expires_ms: u64,
 }
 
+/// One of a mentor's mentees and how her phone stands (`GET /v1/mentees`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Mentee {
+    pub account_id: String,
+    pub name: String,
+    /// Her phones enrolled and not revoked.
+    pub phones: u32,
+    /// A one-time code issued for her and neither used nor expired.
+    pub code_waiting: bool,
+    /// When one of her phones last reached the depot (to the minute), if ever.
+    pub last_seen_ms: Option<u64>,
+}
+
+/// A mentor's mentees, by name (at most [`crate::limits::MENTEES_MAX`]).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MenteesPage {
+    pub mentees: Vec<Mentee>,
+}
+
 /// Error body of every non-2xx answer: a stable code and a human detail.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ApiErrorBody {

@@ -23,9 +23,9 @@ use super::sweep;
 use super::tally::{self, PartTally};
 use crate::account::{self, SyncError};
 use crate::error::Result;
-use crate::outbox;
 use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
 use crate::Store;
+use crate::{mentees, outbox};
 use fundi_sqlite::crash_point;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::hlc::{wall_clock_ms, Timestamp};
@@ -33,7 +33,7 @@ use fundi_sync::identity::KeyFingerprint;
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
 use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
 use fundi_sync::{EnrollDeviceReply, EnrollmentCode, EnrollmentRequest, RotatedToken};
-use fundi_sync::{PullResponse, PushResponse, Role};
+use fundi_sync::{MenteesPage, PullResponse, PushResponse, Role};
 use rusqlite::Connection;
 
 /// What one sync works with, read once at its start.
@@ -285,8 +285,21 @@ impl Store {
             }
             report.pulled += page.changes.len() as u32;
         }
+        if self.read(account::db::me)?.1 == Role::Mentor {
+            self.fetch_mentees(t, &s.token)?;
+        }
         progress(SyncPhase::Done, report.pushed + report.pulled, report.pushed + report.pulled);
         Ok(())
+    }
+
+    /// A mentor's mentees as the depot lists them now, kept for the screen. A depot older than
+    /// the list (404) leaves the kept list as it was.
+    fn fetch_mentees(&self, t: &mut Transport, token: &str) -> Result<()> {
+        match t.call::<MenteesPage>("/v1/mentees", Some(token), None::<&()>) {
+            Ok(page) => self.write(|tx| mentees::db::replace(tx, &page.mentees)),
+            Err(SyncError::Server { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Create an account and its one-time enrollment code at the depot: a mentor enrolls a

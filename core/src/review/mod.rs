@@ -147,6 +147,20 @@ impl Store {
         })
     }
 
+    /// How many drafts wait for review, by their artisan.
+    pub(crate) fn drafts_waiting_by_owner(&self) -> Result<BTreeMap<String, u32>> {
+        self.read(|c| {
+            let mut out = BTreeMap::new();
+            for (_, body) in documents::db::list(c, Kind::Draft.code())? {
+                let d: DraftBody = serde_json::from_value(body).map_err(corrupt)?;
+                if !is_deleted(&d) && d.status == DraftStatus::Submitted.code() {
+                    *out.entry(d.owner).or_insert(0) += 1;
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// A draft this phone reviews (mentees', or all for staff), as the depot last sent it.
     pub fn reviewed_draft(&self, id: &str) -> Result<DraftBody> {
         self.read(|c| body(c, id))

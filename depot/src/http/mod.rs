@@ -77,6 +77,7 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/orders", post(import_orders))
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
+        .route("/v1/mentees", get(mentees))
         // Uploads (tus 1.0) and blobs; a PATCH body is streamed and bounded by the upload itself.
         .route("/v1/uploads", options(tus::discover))
         .route("/v1/uploads", post(tus::create))
@@ -354,6 +355,11 @@ async fn order_command(
         push::order_command_api(db, &caller, &order_id, &req.command, req.args)
     })
     .await
+}
+
+/// `GET /v1/mentees`: a mentor's mentees and how their phones stand.
+async fn mentees(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, true, |db, caller| db.read(|tx| accounts::mentees(tx, &caller))).await
 }
 
 async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {

@@ -41,6 +41,7 @@ class MentorActivity : SyncingActivity() {
         list.adapter = adapter
         list.emptyView = findViewById(R.id.list_empty)
         findViewById<Button>(R.id.action_enroll_artisan).setOnClickListener { askName() }
+        findViewById<Button>(R.id.nav_mentees).setOnClickListener { open(MenteesActivity::class.java) }
         findViewById<Button>(R.id.action_revoke_phone).setOnClickListener { askPhoneId() }
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }
     }

@@ -192,6 +192,10 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REVIEW_PHOTOS -> R.string.review_photos
     StringKey.REVIEW_PHOTOS_ON_THE_WAY -> R.string.review_photos_on_the_way
     StringKey.REVIEW_PHOTO_OPEN -> R.string.review_photo_open
+    StringKey.MENTEE_PHONE_ENROLLED -> R.string.mentee_phone_enrolled
+    StringKey.MENTEE_CODE_WAITING -> R.string.mentee_code_waiting
+    StringKey.MENTEE_NO_PHONE -> R.string.mentee_no_phone
+    StringKey.MENTEE_DRAFTS_WAITING -> R.string.mentee_drafts_waiting
     StringKey.REVIEW_NOT_NOW -> R.string.review_not_now
     StringKey.ENROLL_NAME_REQUIRED -> R.string.enroll_name_required
     StringKey.ENROLL_NEEDS_DEPOT -> R.string.enroll_needs_depot

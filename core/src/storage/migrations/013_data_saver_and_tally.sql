@@ -1,4 +1,4 @@
--- 012: what the network costs (issue 10, items 3 and 5).
+-- 013: what the network costs (issue 10, items 3 and 5).
 -- The data saver: on (the default), full photos go only on an unmetered network; thumbnails go
 -- on any. A column of the sync state row (`account/db.rs`).
 ALTER TABLE sync_state ADD COLUMN data_saver INTEGER NOT NULL DEFAULT 1;
