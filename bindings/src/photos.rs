@@ -10,7 +10,7 @@ use crate::error::FundiError;
 use fundi_core::drafts::{Draft, DraftPhoto, DraftSummary, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 use fundi_core::photos::{self as core, Advice, PrepareOptions};
 use fundi_core::replica::WireStats;
-use fundi_core::uploads::{UploadPolicy, UploadReport, UploadStatus};
+use fundi_core::uploads::{self as uploads, UploadProgress, UploadReport, UploadStatus};
 use fundi_core::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -141,11 +141,19 @@ impl PhotoService {
     }
 
     /// Send the photos and thumbnails that wait, resuming where the depot has each one. Call
-    /// after a sync (the drafts that name them go first). `photos_allowed`: full photos too
-    /// (on an unmetered network, or with the data saver off); thumbnails always go. Blocks on
-    /// the network: call it off the main thread.
-    pub fn upload_photos(&self, photos_allowed: bool) -> Result<UploadReport, FundiError> {
-        Ok(self.inner.upload_photos(&self.library.inner, UploadPolicy { photos: photos_allowed })?)
+    /// after a sync (the drafts that name them go first). `unmetered`: the network as Android's
+    /// ConnectivityManager says; the core decides with the data saver whether full photos go
+    /// (thumbnails always do). `listener` hears the progress after every chunk. Blocks on the
+    /// network: call it off the main thread.
+    #[uniffi::method(default(listener = None))]
+    pub fn upload_photos(&self, unmetered: bool, listener: Option<Arc<dyn UploadListener>>) -> Result<UploadReport, FundiError> {
+        let policy = self.inner.upload_policy(unmetered)?;
+        let listener = listener.map(Listener);
+        Ok(self.inner.upload_photos_with(
+            &self.library.inner,
+            policy,
+            listener.as_ref().map(|l| l as &dyn uploads::UploadListener),
+        )?)
     }
 
     /// What waits to be uploaded (counts and bytes), without the network.
@@ -161,6 +169,35 @@ pub struct UploadStatus {
     pub thumbnail_bytes: u64,
     pub photos: u32,
     pub photo_bytes: u64,
+}
+
+/// How an upload run goes: one blob (a photo, or a thumbnail of `thumbnail_of`) and the run.
+#[uniffi::remote(Record)]
+pub struct UploadProgress {
+    pub sha256: String,
+    pub thumbnail_of: Option<String>,
+    /// Bytes of this blob the depot holds, of its length.
+    pub done: u64,
+    pub total: u64,
+    /// Over every blob this run may send.
+    pub overall_done: u64,
+    pub overall_total: u64,
+}
+
+/// Told how an upload run goes, after every chunk; called on the thread that runs
+/// `upload_photos`. An exception it throws is ignored (the upload goes on).
+#[uniffi::export(with_foreign)]
+pub trait UploadListener: Send + Sync {
+    fn on_upload_progress(&self, progress: UploadProgress);
+}
+
+/// Kotlin's listener as the core's.
+struct Listener(Arc<dyn UploadListener>);
+
+impl uploads::UploadListener for Listener {
+    fn on_upload_progress(&self, progress: UploadProgress) {
+        crate::sync::tell(|| self.0.on_upload_progress(progress))
+    }
 }
 
 /// What a run of uploads did.

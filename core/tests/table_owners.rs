@@ -28,6 +28,7 @@ fn owners() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("uploads", vec!["uploads/db.rs"]),
         ("review_cache", vec!["review_cache/db.rs"]),
         ("mentees", vec!["mentees/db.rs"]),
+        ("sync_tally", vec!["replica/tally.rs"]),
     ])
 }
 

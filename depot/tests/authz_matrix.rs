@@ -359,6 +359,25 @@ fn order_api(w: &World, who: Who, id: &str, c: Value, to: &str) -> Seen {
     seen(s, &v)
 }
 
+/// What the feed from the start would bring `who`, counted by the depot: as many records and
+/// exits as the pull itself sends them (whose scope `pull_scope` checks), and about its bytes.
+fn estimate_scope(w: &World, who: Who, _: &Fx) -> Seen {
+    let (s, v) = w.http(who, "/v1/sync/estimate?cursor=0&limit=1000", None);
+    if s != 200 {
+        return seen(s, &v);
+    }
+    let (s, page) = w.http(who, "/v1/sync/pull?cursor=0&limit=1000", None);
+    assert_eq!(s, 200, "{page}");
+    let changes = page["changes"].as_array().unwrap().len();
+    let exits = page["exits"].as_array().map_or(0, Vec::len);
+    assert_eq!((v["changes"].as_u64(), v["exits"].as_u64()), (Some(changes as u64), Some(exits as u64)), "{who:?}: {v}");
+    assert_eq!((v["pages"].as_u64(), v["resync"].as_bool()), (Some(1), Some(false)), "{v}");
+    // The page's JSON, within a few percent.
+    let (estimated, actual) = (v["bytes"].as_u64().unwrap() as f64, serde_json::to_vec(&page).unwrap().len() as f64);
+    assert!((estimated - actual).abs() <= 0.05 * actual + 100.0, "{who:?}: estimated {estimated} bytes, the page has {actual}");
+    Seen::Allowed
+}
+
 /// The change feed from the start, as `who`: exactly the records the design lets them read.
 fn pull_scope(w: &World, who: Who, _: &Fx) -> Seen {
     let (s, v) = w.http(who, "/v1/sync/pull?cursor=0&limit=1000", None);
@@ -1042,6 +1061,14 @@ fn rows() -> Vec<Row> {
             refusals: ROLE,
             setup: nothing,
             call: pull_scope,
+        },
+        Row {
+            route: "GET /v1/sync/estimate",
+            case: "what the change feed from the start would bring",
+            allowed: ENROLLED,
+            refusals: ROLE,
+            setup: nothing,
+            call: estimate_scope,
         },
     ]
 }

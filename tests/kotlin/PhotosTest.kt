@@ -4,6 +4,7 @@
 // (a full draft, a submitted one) say why with a typed reason.
 package fundi.tests
 
+import ke.fundi.app.logic.fixture
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -38,17 +39,6 @@ class PhotosTest {
     @AfterEach
     fun tearDown() {
         dir.deleteRecursively()
-    }
-
-    /** fixtures/photos, found above the compiled tests (build/ is in the checkout), the working
-     *  directory, or $FUNDI_ROOT. */
-    private fun fixture(name: String): File {
-        val classes = File(PhotosTest::class.java.protectionDomain.codeSource.location.toURI())
-        val roots = generateSequence(classes.absoluteFile) { it.parentFile } +
-            generateSequence(File(System.getProperty("user.dir")).absoluteFile) { it.parentFile } +
-            listOfNotNull(System.getenv("FUNDI_ROOT")?.let(::File))
-        return roots.map { File(it, "fixtures/photos/$name") }.firstOrNull { it.isFile }
-            ?: error("fixture $name not found above ${System.getProperty("user.dir")}")
     }
 
     private fun draftIn(drafts: DraftService) = drafts.createDraft(

@@ -34,6 +34,46 @@ fn header_bytes(h: &reqwest::header::HeaderMap) -> u64 {
     h.iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as u64).sum()
 }
 
+/// A request of the JSON API as [`Transport::call`] sends it to `url`: a GET without `json`,
+/// else a POST of it, gzipped above the threshold. (Built alone, it also tells before a sync
+/// what the sync's requests will cost: `request_bytes`.)
+pub(super) fn json_request(
+    url: &str,
+    token: Option<&str>,
+    json: Option<Vec<u8>>,
+) -> Result<reqwest::blocking::Request, SyncError> {
+    use reqwest::header::{HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+    let url = reqwest::Url::parse(url).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let method = if json.is_some() { reqwest::Method::POST } else { reqwest::Method::GET };
+    let mut req = reqwest::blocking::Request::new(method, url);
+    let h = req.headers_mut();
+    h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(t) = token {
+        let value = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        h.insert(AUTHORIZATION, value);
+    }
+    if let Some(json) = json {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = if json.len() > GZIP_REQUEST_ABOVE {
+            h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            gzip(&json)
+        } else {
+            json
+        };
+        *req.body_mut() = Some(body.into());
+    }
+    Ok(req)
+}
+
+/// The bytes a request takes on the wire as a sync counts them: request line, Host and
+/// Content-Length (added by the HTTP layer), the headers and the body.
+pub(super) fn request_bytes(req: &reqwest::blocking::Request) -> u64 {
+    let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
+    let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
+    let line = (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
+    line + host_len + 20 + header_bytes(req.headers()) + body_len
+}
+
 impl Transport {
     /// A transport to the depot at `base` (an `https://` address) that trusts what `trust` says.
     pub fn new(base: &str, trust: Trust) -> Result<Transport, SyncError> {
@@ -93,25 +133,8 @@ impl Transport {
         token: Option<&str>,
         body: Option<&impl Serialize>,
     ) -> Result<T, SyncError> {
-        let url = format!("{}{}", self.base, path);
-        let mut req = match body {
-            Some(_) => self.http.post(&url),
-            None => self.http.get(&url),
-        };
-        req = req.header("accept-encoding", "gzip");
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            let json = serde_json::to_vec(b).map_err(|e| SyncError::Protocol(e.to_string()))?;
-            req = req.header("content-type", "application/json");
-            if json.len() > GZIP_REQUEST_ABOVE {
-                req = req.header("content-encoding", "gzip").body(gzip(&json));
-            } else {
-                req = req.body(json);
-            }
-        }
-        let req = req.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let json = body.map(serde_json::to_vec).transpose().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let req = json_request(&format!("{}{}", self.base, path), token, json)?;
         let (status, headers, raw) = self.execute(req)?;
         let gz = headers.get("content-encoding").is_some_and(|v| v == "gzip");
         let bytes = if gz { gunzip(&raw, MAX_INFLATED).map_err(|e| SyncError::Protocol(format!("gzip: {e}")))? } else { raw };
@@ -143,12 +166,7 @@ impl Transport {
         req: reqwest::blocking::Request,
         max: u64,
     ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), SyncError> {
-        let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
-        // Request line, Host and Content-Length (added by the HTTP layer) and our headers.
-        let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
-        let line =
-            (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
-        self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
+        self.stats.bytes_sent += request_bytes(&req);
         self.stats.round_trips += 1;
         let resp = self.http.execute(req).map_err(|e| self.send_failed(e))?;
         self.note_announcement(resp.headers());

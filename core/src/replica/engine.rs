@@ -20,6 +20,7 @@ use super::client::Transport;
 use super::pinning::Trust;
 use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
 use super::sweep;
+use super::tally::{self, PartTally};
 use crate::account::{self, SyncError};
 use crate::error::Result;
 use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
@@ -39,9 +40,9 @@ use rusqlite::Connection;
 pub(super) struct Session {
     pub(super) url: String,
     pub(super) token: String,
-    expires: i64,
-    me: Me,
-    cursor: u64,
+    pub(super) expires: i64,
+    pub(super) me: Me,
+    pub(super) cursor: u64,
     trust: Trust,
     next_key: Option<KeyFingerprint>,
 }
@@ -149,25 +150,36 @@ impl Store {
         let s = self.session()?;
         let mut t = Self::transport(&s)?;
         let next_key = s.next_key.clone();
-        let result = self.sync_with(&mut t, s, listener);
+        let mut report = SyncReport::default();
+        let result = self.sync_with(&mut t, s, listener, &mut report);
         // Even a sync that failed half way may have met the depot's next key.
         let learnt = self.learn_depot_key(next_key.as_ref(), &t);
-        let result = result.and_then(|r| learnt.map(|_| r));
+        let result = result.and(learnt);
         let err_text = result.as_ref().err().map(|e| e.to_string());
-        let _ = self.write(|tx| account::db::record_sync_outcome(tx, err_text.as_deref(), wall_clock_ms()));
-        result.map(|mut r| {
-            r.wire = t.stats;
-            r
-        })
+        report.wire = t.stats;
+        // What it cost is noted even when it failed half way: the bytes were spent.
+        let records = PartTally { items: report.pushed + report.refused + report.pulled, wire: t.stats };
+        let _ = self.write(|tx| {
+            tally::start(tx, records, wall_clock_ms())?;
+            account::db::record_sync_outcome(tx, err_text.as_deref(), wall_clock_ms())
+        });
+        result.map(|_| report)
     }
 
-    fn sync_with(&self, t: &mut Transport, mut s: Session, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
+    /// Push then pull, counting into `report` as it goes (so a sync cut short still says what
+    /// it did).
+    fn sync_with(
+        &self,
+        t: &mut Transport,
+        mut s: Session,
+        listener: Option<&dyn SyncListener>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
         let progress = |p, d, n| {
             if let Some(l) = listener {
                 l.on_progress(p, d, n)
             }
         };
-        let mut report = SyncReport::default();
         if phone::needs_new_token(s.expires.max(0) as u64, wall_clock_ms()) {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
             let r: RotatedToken = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
@@ -277,7 +289,7 @@ impl Store {
             self.fetch_mentees(t, &s.token)?;
         }
         progress(SyncPhase::Done, report.pushed + report.pulled, report.pushed + report.pulled);
-        Ok(report)
+        Ok(())
     }
 
     /// A mentor's mentees as the depot lists them now, kept for the screen. A depot older than

@@ -73,6 +73,7 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/devices/{device_id}/revoke", post(revoke_device))
         .route("/v1/sync/push", post(sync_push))
         .route("/v1/sync/pull", get(sync_pull))
+        .route("/v1/sync/estimate", get(sync_estimate))
         .route("/v1/orders", post(import_orders))
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
@@ -294,15 +295,32 @@ async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQ
     // `full=1`: a phone re-syncing from 0 after `cursor_expired` wants its own writes too.
     let full = query_u64(&q, "full");
     run(app, headers, true, move |db, caller| {
-        if let Some(v) = version? {
-            if v == 0 || v > PROTOCOL_VERSION as u64 {
-                return Err(ApiError::unsupported_version(format!("protocol {v}")));
-            }
-        }
+        check_version(version?)?;
         let (cursor, limit) = params?;
         pull::pull(db, &caller, cursor, limit as usize, full? == Some(1))
     })
     .await
+}
+
+/// What a pull from `cursor` would bring (counts and bytes), for the phone to tell before a
+/// sync what it will cost. The same caller, scope and version checks as the pull itself.
+async fn sync_estimate(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let params = query_u64(&q, "cursor").and_then(|c| Ok((c.unwrap_or(0), query_u64(&q, "limit")?.unwrap_or(500))));
+    let version = query_u64(&q, "protocol");
+    run(app, headers, true, move |db, caller| {
+        check_version(version?)?;
+        let (cursor, limit) = params?;
+        pull::estimate(db, &caller, cursor, limit as usize)
+    })
+    .await
+}
+
+/// A request's `protocol`, if it names one: this depot answers versions 1 to its own.
+fn check_version(version: Option<u64>) -> Result<(), ApiError> {
+    match version {
+        Some(v) if v == 0 || v > PROTOCOL_VERSION as u64 => Err(ApiError::unsupported_version(format!("protocol {v}"))),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -110,10 +110,7 @@ class FundiApp : Application() {
     }
 
     /** Whether full photos may cross the network now: an unmetered one (Wi-Fi). */
-    fun photosAllowed(): Boolean {
-        val connectivity = getSystemService(ConnectivityManager::class.java) ?: return false
-        return !connectivity.isActiveNetworkMetered
-    }
+    fun photosAllowed(): Boolean = unmetered()
 
     @Volatile
     private var sync: SyncService? = null
@@ -137,6 +134,15 @@ class FundiApp : Application() {
             post = { main.post(it) },
             service = { sync() },
         )
+    }
+
+    /**
+     * Whether the phone's network costs nothing per byte (Wi-Fi), as Android says; false when
+     * unsure. The core decides with it and the data saver what uploads send.
+     */
+    fun unmetered(): Boolean {
+        val connectivity = getSystemService(ConnectivityManager::class.java) ?: return false
+        return connectivity.activeNetwork != null && !connectivity.isActiveNetworkMetered
     }
 
     val prefs: SharedPreferences get() = getSharedPreferences(PREFS, Context.MODE_PRIVATE)

@@ -1,4 +1,5 @@
-// Settings: the language (applied at once, in the app), the depot address used to enroll,
+// Settings: the language (applied at once, in the app), the data saver (kept by the core: full
+// photos wait for Wi-Fi while it is on), the depot address used to enroll,
 // this phone's account and device id (what a mentor revokes if the phone is lost), and
 // signing out, which first lists what has not reached the depot.
 package ke.fundi.app
@@ -10,6 +11,7 @@ import android.widget.EditText
 import android.widget.TextView
 import android.widget.Toast
 import ke.fundi.app.logic.AppLanguage
+import ke.fundi.app.logic.DataSaverState
 import ke.fundi.app.logic.SettingsPresenter
 import ke.fundi.app.logic.SignOutSummary
 
@@ -27,10 +29,12 @@ class SettingsActivity : FundiActivity() {
         val current = app.appLanguage()
         for ((id, language) in listOf(R.id.language_swahili to AppLanguage.SWAHILI, R.id.language_english to AppLanguage.ENGLISH)) {
             val button = findViewById<Button>(id)
-            button.isSelected = language == current
-            button.setCompoundDrawablesRelativeWithIntrinsicBounds(if (language == current) R.drawable.ic_check else 0, 0, 0, 0)
+            button.markChosen(language == current)
             button.setOnClickListener { switchLanguage(language) }
         }
+        findViewById<Button>(R.id.data_saver_on).setOnClickListener { setDataSaver(true) }
+        findViewById<Button>(R.id.data_saver_off).setOnClickListener { setDataSaver(false) }
+        work(work = { SettingsPresenter(app.sync()).dataSaver() }, done = ::showDataSaver)
         findViewById<Button>(R.id.action_save_depot).setOnClickListener {
             app.setDepotUrl(depot.text.toString())
             Toast.makeText(this, R.string.saved, Toast.LENGTH_SHORT).show()
@@ -45,6 +49,23 @@ class SettingsActivity : FundiActivity() {
                 findViewById<TextView>(R.id.settings_account).text = getString(R.string.settings_account, account ?: "—", device)
             },
         )
+    }
+
+    private fun setDataSaver(on: Boolean) {
+        work(work = { SettingsPresenter(app.sync()).setDataSaver(on) }, done = ::showDataSaver)
+    }
+
+    private fun showDataSaver(state: DataSaverState) {
+        for ((id, on) in listOf(R.id.data_saver_on to true, R.id.data_saver_off to false)) {
+            findViewById<Button>(id).markChosen(on == state.on)
+        }
+        findViewById<TextView>(R.id.data_saver_note).text = text(state.message ?: state.note)
+    }
+
+    /** One of a choice's buttons: selected and checked, or neither. */
+    private fun Button.markChosen(chosen: Boolean) {
+        isSelected = chosen
+        setCompoundDrawablesRelativeWithIntrinsicBounds(if (chosen) R.drawable.ic_check else 0, 0, 0, 0)
     }
 
     private fun confirmSignOut() {

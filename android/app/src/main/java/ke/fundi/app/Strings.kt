@@ -116,6 +116,12 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.HOME_WAITING -> R.string.home_waiting
     StringKey.HOME_TO_SETTLE -> R.string.home_to_settle
     StringKey.HOME_NEEDS_NEWER_APP -> R.string.home_needs_newer_app
+    StringKey.HOME_TO_SEND -> R.string.home_to_send
+    StringKey.HOME_PHOTOS_WAIT_WIFI -> R.string.home_photos_wait_wifi
+    StringKey.HOME_TO_RECEIVE -> R.string.home_to_receive
+    StringKey.HOME_LAST_TALLY -> R.string.home_last_tally
+    StringKey.DATA_SAVER_ON_NOTE -> R.string.data_saver_on_note
+    StringKey.DATA_SAVER_OFF_NOTE -> R.string.data_saver_off_note
     StringKey.ORDER_STATUS_NEW -> R.string.order_status_new
     StringKey.ORDER_STATUS_ASSIGNED -> R.string.order_status_assigned
     StringKey.ORDER_STATUS_ACCEPTED -> R.string.order_status_accepted

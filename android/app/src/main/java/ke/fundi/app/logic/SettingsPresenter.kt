@@ -1,7 +1,8 @@
 // Settings: the app's language (Kiswahili or English, applied in the app whatever the phone's
-// language), the depot address used to enroll, and signing out, which first shows what has
-// not reached the depot (signing out wipes this phone's copy: on a shared phone the next
-// user starts clean). Calls block on the database: call them from the worker thread.
+// language), the depot address used to enroll, the data saver (kept by the core, which decides
+// with it what uploads send), and signing out, which first shows what has not reached the
+// depot (signing out wipes this phone's copy: on a shared phone the next user starts clean).
+// Calls block on the database: call them from the worker thread.
 package ke.fundi.app.logic
 
 import uniffi.fundi.FundiException
@@ -27,7 +28,27 @@ data class SignOutSummary(val lines: List<UiText>, val message: UiText? = null) 
     val safe: Boolean get() = lines.isEmpty() && message == null
 }
 
+/** The data saver as the screen shows it: on or off, and what that means for photos. */
+data class DataSaverState(val on: Boolean, val note: UiText, val message: UiText? = null)
+
 class SettingsPresenter(private val sync: SyncServiceInterface) {
+
+    private fun dataSaverState(on: Boolean) =
+        DataSaverState(on, UiText(if (on) StringKey.DATA_SAVER_ON_NOTE else StringKey.DATA_SAVER_OFF_NOTE))
+
+    fun dataSaver(): DataSaverState = try {
+        dataSaverState(sync.syncStatus().dataSaver)
+    } catch (e: FundiException) {
+        dataSaverState(true).copy(message = errorText(e))
+    }
+
+    /** Turn the data saver on or off; the state as stored afterwards. */
+    fun setDataSaver(on: Boolean): DataSaverState = try {
+        sync.setDataSaver(on)
+        dataSaver()
+    } catch (e: FundiException) {
+        dataSaverState(!on).copy(message = errorText(e))
+    }
 
     fun signOutSummary(): SignOutSummary = try {
         val status = sync.syncStatus()
