@@ -6,7 +6,7 @@ use crate::photos::PhotoLibrary;
 use crate::sync::SyncService;
 use fundi_core::replica::ReviewDraft;
 use fundi_core::replica::WireStats;
-use fundi_core::review_cache::{DownloadPolicy, DownloadReport, ReviewCacheStatus, ReviewPhoto};
+use fundi_core::review_cache::{DownloadReport, ReviewCacheStatus, ReviewPhoto};
 use fundi_core::Store;
 use fundi_sync::{DraftCommand, DraftStatus};
 use std::path::PathBuf;
@@ -93,11 +93,12 @@ pub struct ReviewPhotoService {
 
 #[uniffi::export]
 impl ReviewPhotoService {
-    /// Fetch the thumbnails the cache lacks (on any network) and, when `photos_allowed` (an
-    /// unmetered network, or the data saver off), the photos of drafts waiting for review.
-    /// Call after a sync. Blocks on the network: call it off the main thread.
-    pub fn fetch(&self, photos_allowed: bool) -> Result<DownloadReport, FundiError> {
-        Ok(self.inner.fetch_review_photos(&self.cache.inner, DownloadPolicy::new(photos_allowed))?)
+    /// Fetch the thumbnails the cache lacks (on any network) and the photos of drafts waiting
+    /// for review when the core allows them: `unmetered` (the network as Android's
+    /// ConnectivityManager says), or the data saver off. Call after a sync. Blocks on the
+    /// network: call it off the main thread.
+    pub fn fetch(&self, unmetered: bool) -> Result<DownloadReport, FundiError> {
+        Ok(self.inner.fetch_review_photos(&self.cache.inner, self.inner.download_policy(unmetered)?)?)
     }
 
     /// The photos of a reviewed draft in its order, with the cached files of each.

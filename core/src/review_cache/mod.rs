@@ -93,6 +93,12 @@ pub struct ReviewCacheStatus {
 }
 
 impl Store {
+    /// What a fetch of review photos may bring on this network (`unmetered`: as the platform
+    /// reports it): photos on Wi-Fi, or anywhere with the data saver off, as for uploads.
+    pub fn download_policy(&self, unmetered: bool) -> Result<DownloadPolicy> {
+        Ok(DownloadPolicy::new(self.upload_policy(unmetered)?.photos))
+    }
+
     pub fn review_cache_status(&self) -> Result<ReviewCacheStatus> {
         let (files, bytes) = self.read(db::totals)?;
         Ok(ReviewCacheStatus { files, bytes })

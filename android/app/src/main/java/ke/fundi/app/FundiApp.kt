@@ -109,8 +109,6 @@ class FundiApp : Application() {
         }
     }
 
-    /** Whether full photos may cross the network now: an unmetered one (Wi-Fi). */
-    fun photosAllowed(): Boolean = unmetered()
 
     @Volatile
     private var sync: SyncService? = null
@@ -133,6 +131,8 @@ class FundiApp : Application() {
             runInBackground = { worker.execute(it) },
             post = { main.post(it) },
             service = { sync() },
+            photos = { photos() },
+            unmetered = { unmetered() },
         )
     }
 

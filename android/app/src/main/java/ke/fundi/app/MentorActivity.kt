@@ -54,8 +54,8 @@ class MentorActivity : SyncingActivity() {
 
     /** After a sync: fetch the photos the phone lacks, then show. */
     override fun afterSync() {
-        val photosAllowed = app.photosAllowed()
-        work(work = { withThumbnails(presenter().fetchPhotos(photosAllowed)) }, done = { show(it.first, it.second) })
+        val unmetered = app.unmetered()
+        work(work = { withThumbnails(presenter().fetchPhotos(unmetered)) }, done = { show(it.first, it.second) })
     }
 
     /** Decode each row's thumbnail here, on the worker. */

@@ -106,6 +106,8 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ENROLL_HTTPS_REQUIRED -> R.string.enroll_https_required
     StringKey.SYNC_STARTING -> R.string.sync_starting
     StringKey.SYNC_SENDING -> R.string.sync_sending
+    StringKey.SYNC_SENDING_PHOTOS -> R.string.sync_sending_photos
+    StringKey.SYNC_PHOTOS_LATER -> R.string.sync_photos_later
     StringKey.SYNC_RECEIVING -> R.string.sync_receiving
     StringKey.SYNC_FINISHING -> R.string.sync_finishing
     StringKey.SYNC_DONE -> R.string.sync_done

@@ -67,13 +67,13 @@ class ReviewPresenter(private val sync: SyncServiceInterface, private val photos
     }
 
     /**
-     * Fetch the thumbnails the phone lacks (and, when `photosAllowed`, the photos of drafts
-     * waiting for review), then list. Run after a sync. Being offline is not an error here:
-     * the rows say which photos are still on the way.
+     * Fetch the thumbnails the phone lacks (and the photos of drafts waiting for review, on an
+     * `unmetered` network or with the data saver off: the core decides), then list. Run after
+     * a sync. Being offline is not an error here: the rows say which photos are on the way.
      */
-    fun fetchPhotos(photosAllowed: Boolean): ReviewState {
+    fun fetchPhotos(unmetered: Boolean): ReviewState {
         val failed = try {
-            photos?.fetch(photosAllowed)
+            photos?.fetch(unmetered)
             null
         } catch (e: FundiException) {
             if (e is FundiException.Offline) null else errorText(e)
