@@ -107,6 +107,8 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.SYNC_STARTING -> R.string.sync_starting
     StringKey.SYNC_SENDING -> R.string.sync_sending
     StringKey.SYNC_SENDING_PHOTOS -> R.string.sync_sending_photos
+    StringKey.NOTIFY_NEW_ORDER -> R.string.notify_new_order
+    StringKey.NOTIFY_NEW_ORDERS -> R.string.notify_new_orders
     StringKey.SYNC_PHOTOS_LATER -> R.string.sync_photos_later
     StringKey.SYNC_RECEIVING -> R.string.sync_receiving
     StringKey.SYNC_FINISHING -> R.string.sync_finishing
