@@ -1,19 +1,23 @@
 // Settings: the language (applied at once, in the app), the data saver (kept by the core: full
-// photos wait for Wi-Fi while it is on), the depot address used to enroll,
+// photos wait for Wi-Fi while it is on), the storage the app uses (a reviewer can clear her
+// mentees' photos), the depot address used to enroll,
 // this phone's account and device id (what a mentor revokes if the phone is lost), and
 // signing out, which first lists what has not reached the depot.
 package ke.fundi.app
 
 import android.app.AlertDialog
 import android.os.Bundle
+import android.view.View
 import android.widget.Button
 import android.widget.EditText
 import android.widget.TextView
 import android.widget.Toast
+import java.io.File
 import ke.fundi.app.logic.AppLanguage
 import ke.fundi.app.logic.DataSaverState
 import ke.fundi.app.logic.SettingsPresenter
 import ke.fundi.app.logic.SignOutSummary
+import ke.fundi.app.logic.StorageState
 
 class SettingsActivity : FundiActivity() {
 
@@ -40,6 +44,10 @@ class SettingsActivity : FundiActivity() {
             Toast.makeText(this, R.string.saved, Toast.LENGTH_SHORT).show()
         }
         findViewById<Button>(R.id.action_sign_out).setOnClickListener { confirmSignOut() }
+        findViewById<Button>(R.id.action_clear_review_photos).setOnClickListener {
+            work(work = { presenter().clearReviewPhotos(databaseBytes(), photoBytes()) }, done = ::showStorage)
+        }
+        work(work = { presenter().storage(databaseBytes(), photoBytes()) }, done = ::showStorage)
         work(
             work = {
                 val sync = app.sync()
@@ -49,6 +57,19 @@ class SettingsActivity : FundiActivity() {
                 findViewById<TextView>(R.id.settings_account).text = getString(R.string.settings_account, account ?: "—", device)
             },
         )
+    }
+
+    /** The storage figures: a phone that reviews drafts also keeps her mentees' photos. */
+    private fun presenter() = SettingsPresenter(app.sync(), app.reviewPhotos())
+
+    private fun databaseBytes(): Long = sizeOf(noBackupFilesDir) { it.name.startsWith("fundi.db") }
+
+    private fun photoBytes(): Long = sizeOf(File(filesDir, "photos")) { true }
+
+    private fun showStorage(state: StorageState) {
+        findViewById<TextView>(R.id.storage_used).text = text(state.used)
+        findViewById<TextView>(R.id.storage_review_photos).showOrHide(state.reviewPhotos?.let { text(it) })
+        findViewById<Button>(R.id.action_clear_review_photos).visibility = if (state.canClearReviewPhotos) View.VISIBLE else View.GONE
     }
 
     private fun setDataSaver(on: Boolean) {
@@ -82,3 +103,6 @@ class SettingsActivity : FundiActivity() {
         })
     }
 }
+
+/** Bytes of the files under `dir` that `take` accepts (0 for a directory not made yet). */
+private fun sizeOf(dir: File, take: (File) -> Boolean): Long = dir.walkTopDown().filter { it.isFile && take(it) }.sumOf { it.length() }

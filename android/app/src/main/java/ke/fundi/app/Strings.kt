@@ -108,6 +108,8 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.SYNC_SENDING -> R.string.sync_sending
     StringKey.SYNC_SENDING_PHOTOS -> R.string.sync_sending_photos
     StringKey.NOTIFY_NEW_ORDER -> R.string.notify_new_order
+    StringKey.STORAGE_USED -> R.string.storage_used
+    StringKey.STORAGE_REVIEW_PHOTOS -> R.string.storage_review_photos
     StringKey.NOTIFY_NEW_ORDERS -> R.string.notify_new_orders
     StringKey.SYNC_PHOTOS_LATER -> R.string.sync_photos_later
     StringKey.SYNC_RECEIVING -> R.string.sync_receiving

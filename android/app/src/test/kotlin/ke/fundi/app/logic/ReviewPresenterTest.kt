@@ -7,6 +7,7 @@ package ke.fundi.app.logic
 import java.io.File
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -54,6 +55,17 @@ class ReviewPresenterTest {
         review.fetchPhotos(unmetered = false)
         val full = checkNotNull(review.photosOf(d.id).single().full) { "the photo was fetched with the data saver off" }
         assertArrayEquals(File(added.path).readBytes(), File(full).readBytes())
+
+        // Settings: the mentees' photos kept, counted and cleared; the artisan has none to show.
+        val settings = SettingsPresenter(mentor.sync, mentor.reviewPhotos())
+        val kept = added.bytes + added.thumbBytes
+        assertEquals(UiText(StringKey.STORAGE_REVIEW_PHOTOS, sizeText(kept)), settings.storage(1000, 0).reviewPhotos)
+        assertEquals(UiText(StringKey.STORAGE_USED, sizeText(kept + 1000u), sizeText(1000u), sizeText(0u)), settings.storage(1000, 0).used)
+        val cleared = settings.clearReviewPhotos(1000, 0)
+        assertEquals(UiText(StringKey.STORAGE_REVIEW_PHOTOS, sizeText(0u)), cleared.reviewPhotos)
+        assertFalse(cleared.canClearReviewPhotos)
+        assertNull(review.photosOf(d.id).single().thumbnail, "cleared: fetched again at the next sync")
+        assertNull(SettingsPresenter(artisan.sync, artisan.reviewPhotos()).storage(0, 0).reviewPhotos)
         artisan.closeDatabase()
         mentor.closeDatabase()
     }
