@@ -5,8 +5,6 @@ package ke.fundi.app
 import android.os.Bundle
 import android.text.format.DateUtils
 import android.view.View
-import android.view.ViewGroup
-import android.widget.BaseAdapter
 import android.widget.TextView
 import ke.fundi.app.logic.MenteeRow
 import ke.fundi.app.logic.MenteesPresenter
@@ -14,7 +12,7 @@ import ke.fundi.app.logic.MenteesState
 
 class MenteesActivity : FundiActivity() {
 
-    private val adapter = RowsAdapter()
+    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_mentee, ::bind) }
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -33,26 +31,15 @@ class MenteesActivity : FundiActivity() {
         findViewById<TextView>(R.id.list_message).showOrHide(state.message?.let { text(it) })
     }
 
-    private inner class RowsAdapter : BaseAdapter() {
-        var rows: List<MenteeRow> = emptyList()
-
-        override fun getCount() = rows.size
-        override fun getItem(position: Int): Any = rows[position]
-        override fun getItemId(position: Int) = position.toLong()
-        override fun isEnabled(position: Int) = false
-
-        override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
-            val view = convertView ?: layoutInflater.inflate(R.layout.item_mentee, parent, false)
-            val row = rows[position]
-            view.findViewById<TextView>(R.id.mentee_name).text = row.name
-            view.findViewById<TextView>(R.id.mentee_phone).text = text(row.phone)
-            val seen = row.lastSeenMs?.let {
-                getString(R.string.mentee_last_seen, DateUtils.getRelativeTimeSpanString(it, System.currentTimeMillis(), DateUtils.MINUTE_IN_MILLIS))
-            }
-            view.findViewById<TextView>(R.id.mentee_seen).showOrHide(seen)
-            view.findViewById<TextView>(R.id.mentee_quiet).visibility = if (row.quiet) View.VISIBLE else View.GONE
-            view.findViewById<TextView>(R.id.mentee_drafts).showOrHide(row.draftsWaiting?.let { text(it) })
-            return view
+    /** One mentee's row. */
+    private fun bind(view: View, row: MenteeRow) {
+        view.findViewById<TextView>(R.id.mentee_name).text = row.name
+        view.findViewById<TextView>(R.id.mentee_phone).text = text(row.phone)
+        val seen = row.lastSeenMs?.let {
+            getString(R.string.mentee_last_seen, DateUtils.getRelativeTimeSpanString(it, System.currentTimeMillis(), DateUtils.MINUTE_IN_MILLIS))
         }
+        view.findViewById<TextView>(R.id.mentee_seen).showOrHide(seen)
+        view.findViewById<TextView>(R.id.mentee_quiet).visibility = if (row.quiet) View.VISIBLE else View.GONE
+        view.findViewById<TextView>(R.id.mentee_drafts).showOrHide(row.draftsWaiting?.let { text(it) })
     }
 }
