@@ -96,16 +96,22 @@ fun TextView.showOrHide(value: CharSequence?) {
 }
 
 /**
- * A list of rows of one layout, each view reused and bound by [bind]; rows are information,
- * not buttons (a row's own buttons take the touches). Set [rows] and call notifyDataSetChanged.
+ * A list of rows of one layout, each view reused and bound by [bind]. A row is tapped as a
+ * whole only when [tappable]; otherwise its own buttons take the touches. Set [rows] and call
+ * notifyDataSetChanged.
  */
-class BoundRows<T>(private val inflater: LayoutInflater, private val layout: Int, private val bind: (View, T) -> Unit) : BaseAdapter() {
+class BoundRows<T>(
+    private val inflater: LayoutInflater,
+    private val layout: Int,
+    private val tappable: Boolean = false,
+    private val bind: (View, T) -> Unit,
+) : BaseAdapter() {
     var rows: List<T> = emptyList()
 
     override fun getCount() = rows.size
     override fun getItem(position: Int): Any? = rows[position]
     override fun getItemId(position: Int) = position.toLong()
-    override fun isEnabled(position: Int) = false
+    override fun isEnabled(position: Int) = tappable
 
     override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
         val view = convertView ?: inflater.inflate(layout, parent, false)

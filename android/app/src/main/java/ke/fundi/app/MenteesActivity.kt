@@ -12,7 +12,7 @@ import ke.fundi.app.logic.MenteesState
 
 class MenteesActivity : FundiActivity() {
 
-    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_mentee, ::bind) }
+    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_mentee, bind = ::bind) }
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
