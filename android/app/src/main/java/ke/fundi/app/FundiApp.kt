@@ -133,6 +133,7 @@ class FundiApp : Application() {
             service = { sync() },
             photos = { photos() },
             unmetered = { unmetered() },
+            onDepotNetwork = { sync -> DepotNetwork.bound(this) { sync() } },
         )
     }
 

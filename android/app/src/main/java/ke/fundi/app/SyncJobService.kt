@@ -28,7 +28,7 @@ class SyncJobService : JobService() {
         app.background(
             work = {
                 try {
-                    BackgroundSync(app.sync(), app.photos(), app.reviewPhotos(), unmetered).run()
+                    DepotNetwork.bound(app) { BackgroundSync(app.sync(), app.photos(), app.reviewPhotos(), unmetered).run() }
                 } catch (e: Throwable) {
                     // A library that fails to load, a panic: never a crash loop; try again later.
                     BackgroundOutcome(emptyList(), retry = true)

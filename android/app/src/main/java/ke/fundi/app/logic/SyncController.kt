@@ -64,6 +64,8 @@ class SyncController(
     private val photos: (() -> PhotoServiceInterface)? = null,
     /** Whether the network is unmetered now, as the platform says. */
     private val unmetered: () -> Boolean = { false },
+    /** Runs the sync on the network the depot is on (the depot's Wi-Fi without internet). */
+    private val onDepotNetwork: (() -> Unit) -> Unit = { it() },
 ) {
     @Volatile
     var state: SyncProgress = SyncProgress()
@@ -98,7 +100,7 @@ class SyncController(
     fun start(): Boolean {
         if (state.running) return false
         publish(SyncProgress(running = true, step = UiText(StringKey.SYNC_STARTING)))
-        runInBackground(Runnable { run() })
+        runInBackground(Runnable { onDepotNetwork { run() } })
         return true
     }
 
