@@ -475,6 +475,48 @@ fn the_blobs_command_lists_verifies_and_reclaims() {
     assert_eq!(d.s.tus_create(Some(&d.a1), &hp, 60_000).status, 201);
 }
 
+/// Two photos whose thumbnails are the same bytes (two shots of one plain cloth, say, or one
+/// photo cropped twice): the thumbnail is stored once and bound to both photos, so each photo's
+/// readers read it, `blobs list` counts the records of both, and `blobs reclaim --unreferenced`
+/// keeps it while a record names either photo.
+#[test]
+fn a_thumbnail_shared_by_two_photos_is_read_through_either_and_kept_while_either_is_named() {
+    let d = depot(&[]);
+    let (p1, p2, t) = (photo(60, 40_000), photo(61, 40_000), photo(62, 9_000));
+    let (h1, h2, ht) = (sha(&p1), sha(&p2), sha(&t));
+    let draft1 = d.s.photo_draft(&d.a1, &[&p1]);
+    let draft2 = d.s.photo_draft(&d.a2, &[&p2]);
+    let created = d.s.tus_create_thumbnail(&d.a1, &ht, &h1, t.len() as u64);
+    assert_eq!(created.status, 201, "{:?}", created.refusal());
+    let done = d.s.tus_send(&d.a1, &created.header("location").unwrap(), &t, 0, t.len());
+    assert_eq!(done.offset(), Some(t.len() as u64));
+    // a2's phone made the same thumbnail for its own photo: held already, and now p2's too.
+    let again = d.s.tus_create_thumbnail(&d.a2, &ht, &h2, t.len() as u64);
+    assert_eq!(again.refusal(), (409, "already_stored".to_string()));
+    let read = |dev: &Dev| d.s.send(Some(dev), "GET", &format!("/v1/blobs/{ht}"), &[], None).status;
+    // a2 and her mentor may read p2 and nothing of a1's.
+    for (who, dev) in [("a1", &d.a1), ("ma", &d.ma), ("a2", &d.a2), ("mb", &d.mb)] {
+        assert_eq!(read(dev), 200, "{who} reads the thumbnail of a photo they may read");
+    }
+    let (ok, out) = cli(&d.s, &["blobs", "list"]);
+    assert!(ok && out.contains(&format!("blob {ht} 9000 bytes, 2 records")), "{out}");
+    let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
+    assert!(ok && out.contains(", 0 unreferenced blobs"), "{out}");
+    assert!(blob_file(&d.s, &ht).exists(), "the thumbnail of named photos was reclaimed");
+
+    // p1 leaves a1's draft: the thumbnail stays, p2's.
+    d.s.set_photos(&d.a1, &draft1, &[]);
+    let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
+    assert!(ok && out.contains(", 0 unreferenced blobs"), "{out}");
+    assert!(blob_file(&d.s, &ht).exists(), "reclaimed while p2 is still named");
+    assert_eq!((read(&d.mb), read(&d.ma)), (200, 404), "now p2's alone");
+    // p2 leaves too: the thumbnail goes with its last photo.
+    d.s.set_photos(&d.a2, &draft2, &[]);
+    let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
+    assert!(ok && out.contains(", 1 unreferenced blobs (9000 bytes)"), "{out}");
+    assert!(!blob_file(&d.s, &ht).exists());
+}
+
 #[test]
 fn a_depot_killed_in_the_middle_of_a_patch_resumes_from_the_stored_offset() {
     let mut d = depot(&[]);

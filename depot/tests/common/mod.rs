@@ -443,6 +443,16 @@ impl Server {
         self.send(dev, "POST", "/v1/uploads", &headers, None)
     }
 
+    /// `POST /v1/uploads` for the thumbnail `sha256` of the photo `photo`.
+    pub fn tus_create_thumbnail(&self, dev: &Dev, sha256: &str, photo: &str, length: u64) -> Answer {
+        let headers = [
+            ("tus-resumable", "1.0.0".to_string()),
+            ("upload-length", length.to_string()),
+            ("upload-metadata", fundi_sync::uploads::thumbnail_metadata_for(sha256, photo)),
+        ];
+        self.send(Some(dev), "POST", "/v1/uploads", &headers, None)
+    }
+
     /// `PATCH` one chunk at `offset`, with its `Upload-Checksum` when `checksum`.
     pub fn tus_patch(&self, dev: Option<&Dev>, location: &str, offset: u64, chunk: &[u8], checksum: bool) -> Answer {
         let mut headers = vec![
