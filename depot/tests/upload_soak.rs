@@ -8,14 +8,19 @@
 //!
 //! The phones talk to the depot through a relay that reads the HTTP inside the TLS
 //! (`common::relay`): it places the cuts at exact byte offsets of a blob and records every
-//! `PATCH`: its blob, `Upload-Offset`, declared length, and the body bytes it forwarded to the
-//! depot. What is counted as sent again is exact: the bytes of a blob that were forwarded to
-//! the depot once and then forwarded again by a later `PATCH`. Checked:
+//! `PATCH`: its blob, `Upload-Offset`, declared length (the chunk), the body bytes it forwarded
+//! to the depot, and the answer passed back. What is counted is those forwarded body bytes, so
+//! exactly what the depot was sent, per blob. A `PATCH` is stored if it was answered 2xx, or if
+//! its answer was lost to the cut but the depot kept it (it was forwarded whole, into bytes no
+//! answered one holds); the stored ones must tile each blob exactly. Every other `PATCH` was sent
+//! in vain: all its bytes were sent again. Checked:
 //! - every upload completes: each phone's queue is empty and the depot holds every photo and
 //!   thumbnail; every blob file hashes to its name, and there is no other blob file;
-//! - at most one chunk per interruption is sent twice: only the last `PATCH` of an interrupted
-//!   run may be sent again (and at most its own bytes); runs that were not interrupted send
-//!   nothing twice;
+//! - at most one chunk per interruption is sent twice: each `PATCH` sent in vain is the chunk in
+//!   flight at an interruption (the last `PATCH` of the run it ended), or one refused because a
+//!   killed phone's last chunk reached the depot after the next run had asked `HEAD` (charged
+//!   to that kill); no interruption has two, and runs that were not interrupted have none. The
+//!   bytes sent in vain add up to exactly the bytes forwarded beyond the blobs' sizes;
 //! - nothing is left over: no unfinished upload row, no file in the depot's uploads folder.
 //!
 //! `FUNDI_SOAK_UPLOADS` photos (default 4; `scripts/soak-uploads` runs 1,000), 8 to a draft, each
@@ -38,6 +43,9 @@ use std::time::{Duration, Instant};
 const ALL: UploadPolicy = UploadPolicy { photos: true };
 const PHOTOS_PER_DRAFT: usize = 8;
 const PHONES: usize = 4;
+/// Photos are 800 px to 800 + this on their long edge (50 KB to 1 MB). A debug build's photo
+/// pipeline takes seconds for a large one, so there they stay smaller (50 to 500 KB).
+const MAX_EDGE_SPREAD: u64 = if cfg!(debug_assertions) { 600 } else { 1200 };
 /// A run that takes longer has hung.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
@@ -67,7 +75,8 @@ impl Cut {
 }
 
 /// One cut of each kind first (in a random order), then in these proportions.
-const DECK: [Cut; 8] = [Cut::Link, Cut::Link, Cut::Link, Cut::PhoneAtByte, Cut::PhoneAtByte, Cut::PhoneAtMoment, Cut::PhoneAtMoment, Cut::Depot];
+const DECK: [Cut; 8] =
+    [Cut::Link, Cut::Link, Cut::Link, Cut::PhoneAtByte, Cut::PhoneAtByte, Cut::PhoneAtMoment, Cut::PhoneAtMoment, Cut::Depot];
 
 struct Deck {
     cards: Vec<Cut>,
@@ -108,8 +117,8 @@ struct Tally {
     bytes: u64,
     runs: u32,
     children: u32,
-    /// Cuts that acted, by kind; kills a few milliseconds late that found the run finished.
-    cuts: BTreeMap<String, u32>,
+    /// Cuts that found nothing to cut: the blob was whole at the depot already, or a kill a few
+    /// milliseconds late came after the run had finished.
     missed: u32,
     restart_time: Duration,
     prepare_time: Duration,
@@ -195,7 +204,7 @@ impl Soak {
             // of its source and options: draw again on a hash already used).
             let prepared = loop {
                 let opts = PrepareOptions {
-                    max_edge: 800 + self.rng.below(1201) as u32,
+                    max_edge: 800 + self.rng.below(MAX_EDGE_SPREAD + 1) as u32,
                     thumb_edge: 160 + self.rng.below(161) as u32,
                     upload_quality: Quality::Fixed(70.0 + self.rng.below(28) as f32),
                     ..PrepareOptions::default()
@@ -268,7 +277,6 @@ impl Soak {
             self.relay.disarm();
             match (ended, reached) {
                 (Ended::Killed | Ended::Failed(_), Some(_)) => {
-                    *self.tally.cuts.entry(format!("{cut:?}")).or_default() += 1;
                     self.interruptions.push(Interruption { epoch: self.epoch, cut });
                 }
                 // A kill that came after the phone finished.
@@ -361,56 +369,73 @@ impl Soak {
         (ended, reached)
     }
 
-    /// Check the `PATCH`es the relay forwarded: what was sent twice, and by which runs.
-    /// Returns, per interruption, (bytes sent again, the chunk in flight).
-    fn resent(&self, patches: &[Patch]) -> Vec<(u64, u64)> {
+    /// Sort the `PATCH`es the relay forwarded into those the depot stored and those sent in vain,
+    /// and charge each one sent in vain to the interruption that caused it. Stored: answered
+    /// 2xx, or (its answer lost to the cut) forwarded whole into a range no answered one holds;
+    /// the stored ones must tile each blob exactly. In vain: the rest, whose bytes were all sent
+    /// again. A cut one is charged to its own run, whose last `PATCH` it must be (the chunk in
+    /// flight); a refused one (409: a killed phone's last chunk reached the depot after its next
+    /// run asked `HEAD`) to the last interruption of that blob before it. Each interruption may
+    /// have one at most. Returns, per interruption, (bytes sent in vain, the chunk in flight).
+    fn sent_in_vain(&self, patches: &[Patch]) -> Vec<(u64, u64)> {
+        let range = |p: &Patch| (p.offset, p.offset + p.forwarded);
         let mut by_blob: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, p) in patches.iter().enumerate() {
             by_blob.entry(&p.sha256).or_default().push(i);
         }
-        // For each PATCH: its bytes that a later PATCH of the same blob forwarded again.
-        let mut again = vec![0u64; patches.len()];
+        let mut vain = vec![];
         for (sha, list) in &by_blob {
-            let len = self.expected[*sha];
-            for (k, &i) in list.iter().enumerate() {
-                let (from, to) = (patches[i].offset, patches[i].offset + patches[i].forwarded);
-                let mut later: Vec<(u64, u64)> = list[k + 1..]
-                    .iter()
-                    .map(|&j| (patches[j].offset.max(from), (patches[j].offset + patches[j].forwarded).min(to)))
-                    .filter(|(a, b)| a < b)
-                    .collect();
-                again[i] = union_len(&mut later);
+            let answered = |i: &usize| patches[*i].answer.is_some_and(|s| (200..300).contains(&s));
+            let mut stored: Vec<(u64, u64)> = list.iter().filter(|i| answered(i)).map(|&i| range(&patches[i])).collect();
+            for &i in list.iter().filter(|i| patches[**i].answer.is_none()) {
+                let (a, b) = range(&patches[i]);
+                let whole = patches[i].forwarded == patches[i].declared && b > a;
+                if whole && stored.iter().all(|&(c, d)| b <= c || d <= a) {
+                    stored.push((a, b));
+                } else {
+                    vain.push(i);
+                }
             }
-            let mut all: Vec<(u64, u64)> = list.iter().map(|&i| (patches[i].offset, patches[i].offset + patches[i].forwarded)).collect();
-            assert_eq!(union_len(&mut all), len, "{sha}: the bytes forwarded do not cover the blob");
-            assert!(all.iter().all(|&(_, b)| b <= len), "{sha}: bytes forwarded past its length");
+            vain.extend(list.iter().filter(|i| patches[**i].answer.is_some() && !answered(i)));
+            stored.sort();
+            let tiled = stored.windows(2).all(|w| w[0].1 == w[1].0) && stored.first().map(|r| r.0) == Some(0);
+            let len = self.expected[*sha];
+            assert!(tiled && stored.last().map(|r| r.1) == Some(len), "{sha} ({len} bytes): the stored chunks {stored:?}");
         }
         let last_of = |epoch: u32| patches.iter().rposition(|p| p.epoch == epoch);
-        let cut_runs: BTreeMap<u32, Cut> = self.interruptions.iter().map(|i| (i.epoch, i.cut)).collect();
-        for (i, p) in patches.iter().enumerate() {
-            if again[i] == 0 {
-                continue;
-            }
-            let cut = cut_runs.get(&p.epoch);
-            assert!(cut.is_some(), "run {}: {} bytes of a PATCH sent again by a run that was not interrupted: {p:?}", p.epoch, again[i]);
-            assert_eq!(
-                last_of(p.epoch),
-                Some(i),
-                "run {} ({cut:?}): a PATCH other than the one in flight at the cut was sent again: {p:?}",
-                p.epoch
+        let mut charged: Vec<Option<usize>> = vec![None; self.interruptions.len()];
+        for i in vain {
+            let p = &patches[i];
+            let by = match p.answer {
+                None => self.interruptions.iter().position(|int| int.epoch == p.epoch && last_of(int.epoch) == Some(i)),
+                Some(_) => self
+                    .interruptions
+                    .iter()
+                    .rposition(|int| int.epoch < p.epoch && last_of(int.epoch).is_some_and(|l| patches[l].sha256 == p.sha256)),
+            };
+            let Some(by) = by else { panic!("a PATCH sent in vain that no interruption explains: {p:?}") };
+            assert!(
+                charged[by].is_none(),
+                "two PATCHes sent in vain for one interruption: {:?} and {p:?}",
+                patches[charged[by].unwrap()]
             );
+            charged[by] = Some(i);
         }
         self.interruptions
             .iter()
-            .map(|int| match last_of(int.epoch) {
-                Some(i) => (again[i], patches[i].declared),
-                None => (0, 0),
-            })
+            .zip(charged)
+            .map(|(int, c)| (c.map_or(0, |i| patches[i].forwarded), last_of(int.epoch).map_or(0, |l| patches[l].declared)))
             .collect()
     }
 
     /// The depot at the end: every blob whole and named by its hash, nothing else, no leftovers.
     fn check_depot(&self) {
+        // A killed phone's last chunk may still be on its way to the depot (its chunk file too).
+        self.relay.wait_idle(Duration::from_secs(30));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.server.files("uploads").is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let files = self.server.files("blobs");
         let names: Vec<String> = files.iter().map(|f| f.rsplit('/').next().unwrap().to_string()).collect();
         let expected: Vec<String> = self.expected.keys().cloned().collect();
@@ -427,20 +452,6 @@ impl Soak {
         let open: Vec<_> = self.server.uploads().into_iter().filter(|u| !u.5).collect();
         assert!(open.is_empty(), "unfinished uploads left over: {open:?}");
     }
-}
-
-/// The bytes covered by a set of half-open ranges.
-fn union_len(ranges: &mut [(u64, u64)]) -> u64 {
-    ranges.sort();
-    let (mut total, mut end) = (0, 0);
-    for &(a, b) in ranges.iter() {
-        let a = a.max(end);
-        if b > a {
-            total += b - a;
-            end = b;
-        }
-    }
-    total
 }
 
 fn median(mut v: Vec<u64>) -> u64 {
@@ -468,17 +479,14 @@ fn uploads_cut_at_random_offsets_all_complete_and_resend_at_most_the_chunk_in_fl
     }
     soak.check_depot();
     let patches = soak.relay.patches();
-    let resent = soak.resent(&patches);
-    for (&(again, chunk), int) in resent.iter().zip(&soak.interruptions) {
-        assert!(again <= chunk, "run {} ({:?}): {again} bytes sent again, more than the chunk of {chunk}", int.epoch, int.cut);
-    }
+    let resent = soak.sent_in_vain(&patches);
 
     let t = &soak.tally;
     let forwarded: u64 = patches.iter().map(|p| p.forwarded).sum();
     let again: Vec<u64> = resent.iter().map(|r| r.0).collect();
     let chunks: Vec<u64> = resent.iter().map(|r| r.1).filter(|&c| c > 0).collect();
     println!(
-        "upload soak: {} photos and {} thumbnails ({} bytes) from {PHONES} phones, in {:.1} s ({:.1} s preparing photos, {:.1} s restarting the depot)",
+        "upload soak: {} photos and {} thumbnails ({} bytes) from {PHONES} phones in {:.1} s ({:.1} s preparing photos, {:.1} s restarting the depot)",
         t.photos,
         t.thumbnails,
         t.bytes,
@@ -487,19 +495,30 @@ fn uploads_cut_at_random_offsets_all_complete_and_resend_at_most_the_chunk_in_fl
         t.restart_time.as_secs_f64()
     );
     println!(
-        "upload soak: {} interruptions {:?}, {} cuts that found nothing to cut; {} runs ({} in child processes), {} PATCHes",
+        "upload soak: {} interruptions, {} cuts that found nothing to cut; {} runs ({} in child processes), {} PATCHes",
         soak.interruptions.len(),
-        t.cuts,
         t.missed,
         t.runs,
         t.children,
         patches.len()
     );
+    let mut kinds: BTreeMap<Cut, Vec<u64>> = BTreeMap::new();
+    for (&(a, _), int) in resent.iter().zip(&soak.interruptions) {
+        kinds.entry(int.cut).or_default().push(a);
+    }
+    for (cut, list) in kinds.into_iter().map(|(c, l)| (format!("{c:?}"), l)).chain([("all".to_string(), again.clone())]) {
+        println!(
+            "upload soak: sent again, {cut}: {} interruptions, per interruption max {} bytes, median {}, total {}",
+            list.len(),
+            list.iter().max().copied().unwrap_or(0),
+            median(list.clone()),
+            list.iter().sum::<u64>()
+        );
+    }
     println!(
-        "upload soak: sent again per interruption: max {} bytes, median {}, total {} of {forwarded} forwarded; chunk in flight: max {}, median {}",
-        again.iter().max().copied().unwrap_or(0),
-        median(again.clone()),
-        again.iter().sum::<u64>(),
+        "upload soak: {forwarded} PATCH bytes forwarded for {} bytes of blobs ({:.2}% sent again); chunk in flight at an interruption: max {} bytes, median {}",
+        t.bytes,
+        (forwarded - t.bytes) as f64 * 100.0 / t.bytes.max(1) as f64,
         chunks.iter().max().copied().unwrap_or(0),
         median(chunks.clone())
     );

@@ -8,7 +8,7 @@
 mod common;
 use common::{photo, sha, Dev, Server};
 use serde_json::json;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -515,6 +515,45 @@ fn a_thumbnail_shared_by_two_photos_is_read_through_either_and_kept_while_either
     let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
     assert!(ok && out.contains(", 1 unreferenced blobs (9000 bytes)"), "{out}");
     assert!(!blob_file(&d.s, &ht).exists());
+}
+
+/// A chunk sent at a stale offset (a killed phone's last chunk reached the depot after its next
+/// run asked `HEAD`, so that run sends the same bytes again) is refused with 409 on a connection
+/// that stays open: the client, still sending, hears the refusal rather than a reset, and asks
+/// `HEAD` on the same connection. (The upload soak found phones losing their run here.)
+#[test]
+fn a_chunk_at_a_stale_offset_is_refused_and_the_client_hears_it_on_a_connection_kept_open() {
+    let d = depot(&[]);
+    let p = photo(70, 600_000);
+    d.s.photo_draft(&d.a1, &[&p]);
+    let location = d.s.tus_start(&d.a1, &p);
+    assert_eq!(d.s.tus_patch(Some(&d.a1), &location, 0, &p[..100_000], true).offset(), Some(100_000));
+    let mut conn = common::relay::connect_to(&d.s);
+    let stale = &p[..400_000];
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nhost: depot\r\nauthorization: Bearer {}\r\ntus-resumable: 1.0.0\r\n\
+         upload-offset: 0\r\ncontent-type: application/offset+octet-stream\r\nupload-checksum: {}\r\ncontent-length: {}\r\n\r\n",
+        d.a1.token,
+        fundi_sync::uploads::checksum_header(stale),
+        stale.len()
+    );
+    let sent = conn
+        .get_mut()
+        .write_all(head.as_bytes())
+        .and_then(|_| conn.get_mut().write_all(stale))
+        .and_then(|_| conn.get_mut().flush());
+    assert!(sent.is_ok(), "the depot cut the connection while the chunk was being sent: {sent:?}");
+    let (status, _, body) = common::relay::read_answer(&mut conn, false).expect("the refusal");
+    assert_eq!((status, String::from_utf8_lossy(&body).contains("offset_mismatch")), (409, true));
+    let ask = format!(
+        "HEAD {location} HTTP/1.1\r\nhost: depot\r\nauthorization: Bearer {}\r\ntus-resumable: 1.0.0\r\n\r\n",
+        d.a1.token
+    );
+    conn.get_mut().write_all(ask.as_bytes()).unwrap();
+    let answer = common::relay::read_answer(&mut conn, true);
+    let (status, headers, _) = answer.expect("HEAD answered on the same connection");
+    assert_eq!((status, headers.get("upload-offset").map(String::as_str)), (200, Some("100000")));
+    assert_eq!(d.s.tus_send(&d.a1, &location, &p, 100_000, 250_000).offset(), Some(600_000));
 }
 
 #[test]

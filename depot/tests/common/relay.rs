@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -70,7 +71,8 @@ pub struct Reached {
 struct State {
     epoch: u32,
     trigger: Option<Trigger>,
-    released: bool,
+    /// Releases so far (a held connection waits for the next one).
+    releases: u64,
     /// Upload path -> the blob it was created for.
     uploads: HashMap<String, String>,
     patches: Vec<Patch>,
@@ -78,6 +80,8 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    /// Connections being relayed.
+    open: std::sync::atomic::AtomicUsize,
     wake: Condvar,
     events: Mutex<mpsc::Sender<Reached>>,
     /// The depot's address (`host:port`), the same across restarts.
@@ -122,6 +126,7 @@ impl TusRelay {
         let (tx, events) = mpsc::channel();
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
+            open: Default::default(),
             wake: Condvar::new(),
             events: Mutex::new(tx),
             depot: server.url.trim_start_matches("https://").to_string(),
@@ -133,8 +138,10 @@ impl TusRelay {
         std::thread::spawn(move || {
             for tcp in listener.incoming().flatten() {
                 let (shared, config) = (relay.clone(), config.clone());
+                shared.open.fetch_add(1, Ordering::SeqCst);
                 std::thread::spawn(move || {
                     let _ = relay_connection(&shared, config, tcp);
+                    shared.open.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -148,9 +155,7 @@ impl TusRelay {
 
     /// Arm `trigger` (replacing any other).
     pub fn arm(&self, trigger: Trigger) {
-        let mut s = self.shared.state();
-        s.trigger = Some(trigger);
-        s.released = false;
+        self.shared.state().trigger = Some(trigger);
     }
 
     /// Disarm the trigger, if it did not act: it is returned.
@@ -165,8 +170,18 @@ impl TusRelay {
 
     /// Let a held connection go (it is cut).
     pub fn release(&self) {
-        self.shared.state().released = true;
+        self.shared.state().releases += 1;
         self.shared.wake.notify_all();
+    }
+
+    /// Wait until no connection is being relayed (a killed phone's may still forward what it
+    /// had sent); panics after `timeout`.
+    pub fn wait_idle(&self, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.shared.open.load(Ordering::SeqCst) > 0 {
+            assert!(std::time::Instant::now() < deadline, "connections still relayed after {timeout:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Every `PATCH` forwarded so far, in the order they began.
@@ -218,10 +233,8 @@ fn read_head(from: &mut impl BufRead) -> io::Result<Option<Head>> {
     let text = String::from_utf8_lossy(&raw).into_owned();
     let mut lines = text.split("\r\n");
     let start = lines.next().unwrap_or_default().split(' ').map(String::from).collect();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
     Ok(Some(Head { raw, start, headers }))
 }
 
@@ -232,7 +245,8 @@ fn copy_chunked(from: &mut impl BufRead, to: &mut impl Write) -> io::Result<()> 
         from.read_until(b'\n', &mut line)?;
         to.write_all(&line)?;
         let text = String::from_utf8_lossy(&line);
-        let size = u64::from_str_radix(text.split(';').next().unwrap_or_default().trim(), 16).map_err(|_| broken("chunk size"))?;
+        let size =
+            u64::from_str_radix(text.split(';').next().unwrap_or_default().trim(), 16).map_err(|_| broken("chunk size"))?;
         if size == 0 {
             // Trailers, then the empty line.
             loop {
@@ -256,17 +270,14 @@ fn copy_body(head: &Head, bodyless: bool, from: &mut impl BufRead, to: &mut impl
     if head.chunked() {
         return copy_chunked(from, to);
     }
-    match head.content_length() {
-        Some(n) => {
-            if io::copy(&mut from.take(n), to)? < n {
-                return Err(broken("the body ended early"));
-            }
-        }
+    let copied = match head.content_length() {
+        Some(n) => io::copy(&mut from.take(n), to)? == n,
         // An answer without a length runs to the end of the connection.
-        None if head.start[0].starts_with("HTTP/") => {
-            io::copy(from, to)?;
-        }
-        None => {}
+        None if head.start[0].starts_with("HTTP/") => io::copy(from, to).map(|_| true)?,
+        None => true,
+    };
+    if !copied {
+        return Err(broken("the body ended early"));
     }
     Ok(())
 }
@@ -286,16 +297,17 @@ fn forward_patch(shared: &Shared, index: usize, client: &mut Client, depot: &mut
     let mut done = 0u64;
     loop {
         // The trigger acts at its offset, or at once if this chunk starts past it.
+        // (With the releases seen so far: a hold waits for the next one.)
         let fire = {
             let mut s = shared.state();
             let due = s.trigger.as_ref().is_some_and(|t| t.sha256 == sha256 && t.at <= offset + done);
             if due {
-                s.trigger.take()
+                s.trigger.take().map(|t| (t, s.releases))
             } else {
                 None
             }
         };
-        if let Some(t) = fire {
+        if let Some((t, seen)) = fire {
             let reached = Reached { sha256: sha256.clone(), at: offset + done, patch: index, act: t.act };
             let _ = shared.events.lock().unwrap_or_else(|p| p.into_inner()).send(reached);
             match t.act {
@@ -305,7 +317,7 @@ fn forward_patch(shared: &Shared, index: usize, client: &mut Client, depot: &mut
                 }
                 Act::Hold => {
                     let mut s = shared.state();
-                    while !s.released {
+                    while s.releases == seen {
                         s = shared.wake.wait(s).unwrap_or_else(|p| p.into_inner());
                     }
                     drop(s);
@@ -338,15 +350,38 @@ fn forward_patch(shared: &Shared, index: usize, client: &mut Client, depot: &mut
     }
 }
 
+/// A TLS connection to the depot at `address` (`host:port`), trusting the key `config` pins.
+fn connect(address: &str, config: Arc<rustls::ClientConfig>) -> io::Result<Depot> {
+    let up = TcpStream::connect(address)?;
+    // The pin replaces the name (`pinning.rs`); a name of its own keeps its sessions apart.
+    let name = ServerName::try_from("depot.relay").unwrap();
+    let conn = ClientConnection::new(config, name).map_err(io::Error::other)?;
+    Ok(BufReader::new(StreamOwned::new(conn, up)))
+}
+
+/// One connection to `server`, over TLS pinned to its key, for HTTP/1.1 written by hand (see
+/// [`read_answer`]).
+pub fn connect_to(server: &super::Server) -> BufReader<StreamOwned<ClientConnection, TcpStream>> {
+    let (chain, _) = tls_files(&server.data_dir());
+    let trust = Trust::Pinned { current: server.key.clone(), cert: chain[0].to_vec(), next: None };
+    connect(server.url.trim_start_matches("https://"), Arc::new(client_config(trust).unwrap().0)).unwrap()
+}
+
+/// Read an answer on a connection of [`connect_to`]: (status, headers in lower case, body). `to_head`:
+/// it answers a `HEAD` (no body).
+pub fn read_answer(from: &mut impl BufRead, to_head: bool) -> io::Result<(u16, HashMap<String, String>, Vec<u8>)> {
+    let head = read_head(from)?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "the depot closed the connection"))?;
+    let status: u16 = head.start.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = vec![];
+    copy_body(&head, to_head || status == 204 || status == 304 || status < 200, from, &mut body)?;
+    Ok((status, head.headers, body))
+}
+
 fn relay_connection(shared: &Shared, config: Arc<rustls::ServerConfig>, tcp: TcpStream) -> io::Result<()> {
     let phone_socket = tcp.try_clone()?;
     let mut client: Client = BufReader::new(StreamOwned::new(ServerConnection::new(config).map_err(io::Error::other)?, tcp));
-    let up = TcpStream::connect(&shared.depot)?;
-    let depot_socket = up.try_clone()?;
-    // The pin replaces the name (`pinning.rs`); a name of its own keeps its sessions apart.
-    let name = ServerName::try_from("depot.relay").unwrap();
-    let conn = ClientConnection::new(shared.upstream.clone(), name).map_err(io::Error::other)?;
-    let mut depot: Depot = BufReader::new(StreamOwned::new(conn, up));
+    let mut depot = connect(&shared.depot, shared.upstream.clone())?;
+    let depot_socket = depot.get_ref().sock.try_clone()?;
     let cut = || {
         let _ = phone_socket.shutdown(Shutdown::Both);
         let _ = depot_socket.shutdown(Shutdown::Both);
