@@ -13,7 +13,6 @@ use fundi_core::photos::{PhotoLibrary, PrepareOptions, Quality};
 use fundi_core::uploads::{UploadPolicy, UploadStatus};
 use fundi_core::Store;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ALL: UploadPolicy = UploadPolicy { photos: true };
 const THUMBNAILS_ONLY: UploadPolicy = UploadPolicy { photos: false };
@@ -141,21 +140,13 @@ fn a_thumbnail_is_taken_only_from_who_may_upload_its_photo() {
 /// In the child process: upload what waits, dying at the armed crash point.
 #[test]
 fn upload_process() {
-    let Ok(db) = std::env::var("FUNDI_UPLOAD_PHONE") else { return };
-    let store = Store::open(&db).unwrap();
-    let lib = PhotoLibrary::open(std::env::var("FUNDI_UPLOAD_PHOTOS").unwrap()).unwrap();
-    store.upload_photos(&lib, ALL).unwrap();
+    common::upload_child_main();
 }
 
 fn upload_in_child(db: &Path, photos: &Path, point: &str, after: u32) -> std::process::ExitStatus {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "upload_process", "--test-threads", "1", "--quiet"])
-        .env("FUNDI_UPLOAD_PHONE", db)
-        .env("FUNDI_UPLOAD_PHOTOS", photos)
+    common::upload_child("upload_process", db, photos)
         .env(fundi_sqlite::crash_point::ENV_AT, point)
         .env(fundi_sqlite::crash_point::ENV_AFTER, after.to_string())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .status()
         .unwrap()
 }

@@ -8,7 +8,7 @@
 mod common;
 use common::{photo, sha, Dev, Server};
 use serde_json::json;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -473,6 +473,87 @@ fn the_blobs_command_lists_verifies_and_reclaims() {
     // The damaged blob removed, the phone sends it again.
     d.s.restart(&[]);
     assert_eq!(d.s.tus_create(Some(&d.a1), &hp, 60_000).status, 201);
+}
+
+/// Two photos whose thumbnails are the same bytes (two shots of one plain cloth, say, or one
+/// photo cropped twice): the thumbnail is stored once and bound to both photos, so each photo's
+/// readers read it, `blobs list` counts the records of both, and `blobs reclaim --unreferenced`
+/// keeps it while a record names either photo.
+#[test]
+fn a_thumbnail_shared_by_two_photos_is_read_through_either_and_kept_while_either_is_named() {
+    let d = depot(&[]);
+    let (p1, p2, t) = (photo(60, 40_000), photo(61, 40_000), photo(62, 9_000));
+    let (h1, h2, ht) = (sha(&p1), sha(&p2), sha(&t));
+    let draft1 = d.s.photo_draft(&d.a1, &[&p1]);
+    let draft2 = d.s.photo_draft(&d.a2, &[&p2]);
+    let created = d.s.tus_create_thumbnail(&d.a1, &ht, &h1, t.len() as u64);
+    assert_eq!(created.status, 201, "{:?}", created.refusal());
+    let done = d.s.tus_send(&d.a1, &created.header("location").unwrap(), &t, 0, t.len());
+    assert_eq!(done.offset(), Some(t.len() as u64));
+    // a2's phone made the same thumbnail for its own photo: held already, and now p2's too.
+    let again = d.s.tus_create_thumbnail(&d.a2, &ht, &h2, t.len() as u64);
+    assert_eq!(again.refusal(), (409, "already_stored".to_string()));
+    let read = |dev: &Dev| d.s.send(Some(dev), "GET", &format!("/v1/blobs/{ht}"), &[], None).status;
+    // a2 and her mentor may read p2 and nothing of a1's.
+    for (who, dev) in [("a1", &d.a1), ("ma", &d.ma), ("a2", &d.a2), ("mb", &d.mb)] {
+        assert_eq!(read(dev), 200, "{who} reads the thumbnail of a photo they may read");
+    }
+    let (ok, out) = cli(&d.s, &["blobs", "list"]);
+    assert!(ok && out.contains(&format!("blob {ht} 9000 bytes, 2 records")), "{out}");
+    let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
+    assert!(ok && out.contains(", 0 unreferenced blobs"), "{out}");
+    assert!(blob_file(&d.s, &ht).exists(), "the thumbnail of named photos was reclaimed");
+
+    // p1 leaves a1's draft: the thumbnail stays, p2's.
+    d.s.set_photos(&d.a1, &draft1, &[]);
+    let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
+    assert!(ok && out.contains(", 0 unreferenced blobs"), "{out}");
+    assert!(blob_file(&d.s, &ht).exists(), "reclaimed while p2 is still named");
+    assert_eq!((read(&d.mb), read(&d.ma)), (200, 404), "now p2's alone");
+    // p2 leaves too: the thumbnail goes with its last photo.
+    d.s.set_photos(&d.a2, &draft2, &[]);
+    let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);
+    assert!(ok && out.contains(", 1 unreferenced blobs (9000 bytes)"), "{out}");
+    assert!(!blob_file(&d.s, &ht).exists());
+}
+
+/// A chunk sent at a stale offset (a killed phone's last chunk reached the depot after its next
+/// run asked `HEAD`, so that run sends the same bytes again) is refused with 409 on a connection
+/// that stays open: the client, still sending, hears the refusal rather than a reset, and asks
+/// `HEAD` on the same connection. (The upload soak found phones losing their run here.)
+#[test]
+fn a_chunk_at_a_stale_offset_is_refused_and_the_client_hears_it_on_a_connection_kept_open() {
+    let d = depot(&[]);
+    let p = photo(70, 600_000);
+    d.s.photo_draft(&d.a1, &[&p]);
+    let location = d.s.tus_start(&d.a1, &p);
+    assert_eq!(d.s.tus_patch(Some(&d.a1), &location, 0, &p[..100_000], true).offset(), Some(100_000));
+    let mut conn = common::relay::connect_to(&d.s);
+    let stale = &p[..400_000];
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nhost: depot\r\nauthorization: Bearer {}\r\ntus-resumable: 1.0.0\r\n\
+         upload-offset: 0\r\ncontent-type: application/offset+octet-stream\r\nupload-checksum: {}\r\ncontent-length: {}\r\n\r\n",
+        d.a1.token,
+        fundi_sync::uploads::checksum_header(stale),
+        stale.len()
+    );
+    let sent = conn
+        .get_mut()
+        .write_all(head.as_bytes())
+        .and_then(|_| conn.get_mut().write_all(stale))
+        .and_then(|_| conn.get_mut().flush());
+    assert!(sent.is_ok(), "the depot cut the connection while the chunk was being sent: {sent:?}");
+    let (status, _, body) = common::relay::read_answer(&mut conn, false).expect("the refusal");
+    assert_eq!((status, String::from_utf8_lossy(&body).contains("offset_mismatch")), (409, true));
+    let ask = format!(
+        "HEAD {location} HTTP/1.1\r\nhost: depot\r\nauthorization: Bearer {}\r\ntus-resumable: 1.0.0\r\n\r\n",
+        d.a1.token
+    );
+    conn.get_mut().write_all(ask.as_bytes()).unwrap();
+    let answer = common::relay::read_answer(&mut conn, true);
+    let (status, headers, _) = answer.expect("HEAD answered on the same connection");
+    assert_eq!((status, headers.get("upload-offset").map(String::as_str)), (200, Some("100000")));
+    assert_eq!(d.s.tus_send(&d.a1, &location, &p, 100_000, 250_000).offset(), Some(600_000));
 }
 
 #[test]

@@ -175,6 +175,27 @@ async fn receive(mut body: Body, to: &std::path::Path, room: u64) -> std::io::Re
     Ok(Some(Received { bytes, digest: hasher.finalize().into() }))
 }
 
+/// Read and drop the body of a PATCH refused before its bytes were read (up to a blob's size,
+/// while they keep coming): hyper closes a connection whose request body was left unread, and
+/// a client still sending then hears a reset, not the refusal. A 409 or 404 tells a resuming
+/// client to ask `HEAD` or create the upload again; it must reach it.
+async fn drain(mut body: Body, headers: &HeaderMap) {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let mut left = BLOB_MAX_BYTES;
+    if declared.is_some_and(|n| n > left) {
+        return;
+    }
+    loop {
+        let next = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
+        let Ok(Some(Ok(frame))) = tokio::time::timeout(SILENCE, next).await else { return };
+        let n = frame.data_ref().map_or(0, |d| d.len() as u64);
+        if n > left {
+            return;
+        }
+        left -= n;
+    }
+}
+
 /// `PATCH /v1/uploads/{id}`: bytes from `Upload-Offset` on. A chunk with an `Upload-Checksum` is
 /// kept only whole and matching; one without keeps what arrived before a cut.
 pub async fn append(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>, body: Body) -> Response {
@@ -200,7 +221,12 @@ pub async fn append(State(app): State<App>, headers: HeaderMap, Path(id): Path<S
     .await;
     let (caller, (u, from, checksum)) = match ready {
         Ok(x) => x,
-        Err(e) => return refuse(e, &patch),
+        Err(e) => {
+            if matches!(e.status, 404 | 409) {
+                drain(body, &headers).await;
+            }
+            return refuse(e, &patch);
+        }
     };
     let chunk = match app.db.blobs.new_chunk_path(&id) {
         Ok(p) => Chunk(p),

@@ -155,7 +155,7 @@ pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Res
     reclaim(db, false)?;
     let now = now_ms();
     let policy = db.uploads;
-    db.write(|tx| {
+    let made = db.write(|tx| {
         match access(tx, caller, declared.thumbnail_of.as_deref().unwrap_or(sha256))? {
             Access::Write => {}
             Access::Read => return Err(ApiError::forbidden("only the owner or depot staff upload a draft's photos")),
@@ -165,7 +165,9 @@ pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Res
             tx.execute("INSERT OR IGNORE INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2)", params![sha256, photo])?;
         }
         if db.blobs.has(sha256) {
-            return Err(ApiError::already_stored());
+            // Refused once the link above is kept: a thumbnail held already (the same bytes
+            // as another photo's) becomes this photo's too.
+            return Ok(None);
         }
         let again = tx
             .query_row(
@@ -178,7 +180,7 @@ pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Res
             )
             .optional()?;
         if let Some(u) = again {
-            return Ok(u);
+            return Ok(Some(u));
         }
         let held = |device: Option<&str>| -> Result<u64, ApiError> {
             let n: i64 = tx.query_row(
@@ -217,8 +219,9 @@ pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Res
              VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)",
             params![u.id, device, caller.account_id, sha256, length as i64, now as i64, u.expires_ms as i64],
         )?;
-        Ok(u)
-    })
+        Ok(Some(u))
+    })?;
+    made.ok_or_else(ApiError::already_stored)
 }
 
 /// The caller's upload as it stands (`HEAD`). One whose last chunk was stored but whose check
@@ -457,15 +460,22 @@ pub struct Inventory {
 pub fn inventory(db: &Db) -> Result<Inventory, ApiError> {
     let files = db.blobs.blobs().map_err(|e| ApiError::internal(format!("listing blobs: {e}")))?;
     let (refs, uploads) = db.read(|tx| {
-        let mut q = tx.prepare("SELECT sha256, COUNT(*) FROM blob_refs GROUP BY sha256")?;
-        let refs: BTreeMap<String, i64> = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        // A thumbnail is named by the records that name its photos.
+        let mut q = tx.prepare(
+            "SELECT sha256, COUNT(DISTINCT kind || '/' || id), MAX(named) FROM (
+                 SELECT sha256, kind, id, 1 AS named FROM blob_refs
+                 UNION ALL SELECT t.sha256, b.kind, b.id, 0 FROM blob_thumbnails t JOIN blob_refs b ON b.sha256 = t.of_sha256
+             ) GROUP BY sha256",
+        )?;
+        let refs: BTreeMap<String, (i64, bool)> =
+            q.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect::<Result<_, _>>()?;
         let mut q = tx.prepare(&format!("SELECT {COLUMNS} FROM uploads ORDER BY created_ms, id"))?;
         let uploads: Vec<Upload> = q.query_map([], row)?.collect::<Result<_, _>>()?;
         Ok((refs, uploads))
     })?;
     let held: BTreeSet<&str> = files.iter().map(|f| f.sha256.as_str()).collect();
-    let missing = refs.keys().filter(|h| !held.contains(h.as_str())).cloned().collect();
+    let missing = refs.iter().filter(|(h, (_, named))| *named && !held.contains(h.as_str())).map(|(h, _)| h.clone()).collect();
     let blobs =
-        files.iter().map(|f| BlobInfo { refs: refs.get(&f.sha256).copied().unwrap_or(0) as usize, file: f.clone() }).collect();
+        files.iter().map(|f| BlobInfo { refs: refs.get(&f.sha256).map_or(0, |r| r.0) as usize, file: f.clone() }).collect();
     Ok(Inventory { blobs, uploads, missing })
 }

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod relay;
 
 use fundi_core::Store;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
@@ -453,6 +454,11 @@ impl Server {
         assert_eq!(self.tus_send(dev, &loc, thumbnail, 0, thumbnail.len()).status, 204);
     }
 
+    /// `POST /v1/uploads` for the thumbnail `sha256` of the photo `photo`.
+    pub fn tus_create_thumbnail(&self, dev: &Dev, sha256: &str, photo: &str, length: u64) -> Answer {
+        self.tus_create_with(Some(dev), fundi_sync::uploads::thumbnail_metadata_for(sha256, photo), length)
+    }
+
     /// `PATCH` one chunk at `offset`, with its `Upload-Checksum` when `checksum`.
     pub fn tus_patch(&self, dev: Option<&Dev>, location: &str, offset: u64, chunk: &[u8], checksum: bool) -> Answer {
         let mut headers = vec![
@@ -547,4 +553,33 @@ impl Server {
         let m = serde_json::json!({"kind": "draft", "id": draft, "fields": {"photos": {"value": photos, "hlc": stamp_in(0), "base": [base]}}});
         assert_eq!(self.push(dev, vec![m]), vec![None]);
     }
+}
+
+/// The environment that makes this test binary, re-run, a phone's upload run (see
+/// [`upload_child`]): the phone's SQLite file and its photo library.
+const UPLOAD_CHILD_DB: &str = "FUNDI_UPLOAD_PHONE";
+const UPLOAD_CHILD_PHOTOS: &str = "FUNDI_UPLOAD_PHOTOS";
+
+/// A phone's upload run in a child process, to be killed: this test binary re-run with only its
+/// test `entry` (which calls [`upload_child_main`]), no crash point armed unless the caller arms
+/// one, output silenced.
+pub fn upload_child(entry: &str, db: &Path, photos: &Path) -> Command {
+    let mut c = Command::new(std::env::current_exe().unwrap());
+    c.args(["--exact", entry, "--test-threads", "1", "--quiet"])
+        .env(UPLOAD_CHILD_DB, db)
+        .env(UPLOAD_CHILD_PHOTOS, photos)
+        .env_remove(fundi_sqlite::crash_point::ENV_AT)
+        .env_remove(fundi_sqlite::crash_point::ENV_AFTER)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// In the child of [`upload_child`]: upload whatever waits, photos included (and panic on an
+/// error). Does nothing in a process that is not such a child.
+pub fn upload_child_main() {
+    let Ok(db) = std::env::var(UPLOAD_CHILD_DB) else { return };
+    let store = Store::open(&db).unwrap();
+    let lib = fundi_core::photos::PhotoLibrary::open(std::env::var(UPLOAD_CHILD_PHOTOS).unwrap()).unwrap();
+    store.upload_photos(&lib, fundi_core::uploads::UploadPolicy { photos: true }).unwrap();
 }
