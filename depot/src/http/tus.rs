@@ -178,7 +178,8 @@ async fn receive(mut body: Body, to: &std::path::Path, room: u64) -> std::io::Re
 /// Read and drop the body of a PATCH refused before its bytes were read (up to a blob's size,
 /// while they keep coming): hyper closes a connection whose request body was left unread, and
 /// a client still sending then hears a reset, not the refusal. A 409 or 404 tells a resuming
-/// client to ask `HEAD` or create the upload again; it must reach it.
+/// client to ask `HEAD` or create the upload again, a 413 or 415 what to fix: it must reach it.
+/// A body declared longer than a blob is not read: that connection is closed.
 async fn drain(mut body: Body, headers: &HeaderMap) {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let mut left = BLOB_MAX_BYTES;
@@ -222,7 +223,8 @@ pub async fn append(State(app): State<App>, headers: HeaderMap, Path(id): Path<S
     let (caller, (u, from, checksum)) = match ready {
         Ok(x) => x,
         Err(e) => {
-            if matches!(e.status, 404 | 409) {
+            // Every typed refusal must reach the client; an unauthenticated one is not worth the bytes.
+            if e.status != 401 {
                 drain(body, &headers).await;
             }
             return refuse(e, &patch);
