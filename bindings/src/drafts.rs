@@ -2,7 +2,9 @@
 
 use crate::error::FundiError;
 use fundi_core::drafts::validate::read_form;
-use fundi_core::drafts::{Category, Draft, DraftForm, DraftPatch, DraftStatus, NewDraft};
+use fundi_core::drafts::{
+    first_field_in_error as first_field, Category, Draft, DraftField, DraftForm, DraftPatch, DraftStatus, FieldError, NewDraft,
+};
 use fundi_core::money::{Currency, Money};
 use fundi_core::Store;
 use std::sync::Arc;
@@ -109,6 +111,21 @@ pub fn is_editable(status: DraftStatus) -> bool {
     status.is_editable()
 }
 
+/// A new draft's id, chosen by the editor before its first save and kept in its saved state,
+/// so that saving again (after a rotation, or after the app was killed during the first save)
+/// updates that draft instead of making a second one (see `DraftService.save_draft`).
+#[uniffi::export]
+pub fn new_draft_id() -> String {
+    fundi_core::ids::new_id()
+}
+
+/// The field a refused save is first about, top to bottom as the editor shows them (the one to
+/// scroll to, focus and announce); null when the issues name none.
+#[uniffi::export]
+pub fn first_field_in_error(issues: Vec<FieldError>) -> Option<DraftField> {
+    first_field(&issues)
+}
+
 /// A phone's drafts, from [`crate::FundiPhone::drafts`].
 #[derive(uniffi::Object)]
 pub struct DraftService {
@@ -119,6 +136,12 @@ pub struct DraftService {
 impl DraftService {
     pub fn create_draft(&self, input: NewDraft) -> Result<Draft, FundiError> {
         Ok(self.inner.create_draft(input)?)
+    }
+
+    /// Save the draft the editor gave the id `id` (from `new_draft_id`): created on its first
+    /// save, updated after; saving the same input twice leaves one draft and stamps nothing.
+    pub fn save_draft(&self, id: String, input: NewDraft) -> Result<Draft, FundiError> {
+        Ok(self.inner.save_draft(&id, input)?)
     }
 
     pub fn update_draft(&self, id: String, patch: DraftPatch) -> Result<Draft, FundiError> {

@@ -19,6 +19,7 @@ uniffi::setup_scaffolding!("fundi");
 
 mod drafts;
 mod error;
+mod mentees;
 mod money;
 mod orders;
 mod outbox;

@@ -4,6 +4,7 @@
 use crate::drafts::DraftService;
 use crate::error::FundiError;
 use crate::photos::{PhotoLibrary, PhotoService};
+use crate::review::ReviewPhotoService;
 use crate::sync::SyncService;
 use fundi_core::Store;
 use std::sync::Arc;
@@ -31,6 +32,12 @@ impl FundiPhone {
     /// Draft photos, kept in `library` (the app's photo directory).
     pub fn photos(&self, library: Arc<PhotoLibrary>) -> Arc<PhotoService> {
         Arc::new(PhotoService { inner: self.inner.clone(), library })
+    }
+
+    /// The photos of drafts this phone reviews, cached in `cache` (a directory of their own,
+    /// e.g. in the app's cache directory; never the artisan's photo library).
+    pub fn review_photos(&self, cache: Arc<PhotoLibrary>) -> Arc<ReviewPhotoService> {
+        Arc::new(ReviewPhotoService { inner: self.inner.clone(), cache })
     }
 
     /// Enrollment, sync, the outbox, conflicts, orders, review, stock and profiles.

@@ -7,10 +7,10 @@
 //! database stays one handle, and tests can point the library anywhere.
 
 use crate::error::FundiError;
-use fundi_core::drafts::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
+use fundi_core::drafts::{Draft, DraftPhoto, DraftSummary, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 use fundi_core::photos::{self as core, Advice, PrepareOptions};
 use fundi_core::replica::WireStats;
-use fundi_core::uploads::{UploadPolicy, UploadReport, UploadStatus};
+use fundi_core::uploads::{self as uploads, UploadProgress, UploadReport, UploadStatus};
 use fundi_core::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,7 +32,7 @@ pub fn max_photos_per_draft() -> u32 {
 /// The directory of photo files. Opening it touches no database.
 #[derive(uniffi::Object)]
 pub struct PhotoLibrary {
-    inner: core::PhotoLibrary,
+    pub(crate) inner: core::PhotoLibrary,
 }
 
 #[uniffi::export]
@@ -79,6 +79,15 @@ pub struct DraftPhoto {
     pub advice: Vec<Advice>,
 }
 
+/// A row of the drafts list.
+#[uniffi::remote(Record)]
+pub struct DraftSummary {
+    pub draft: Draft,
+    pub photo_count: u32,
+    /// The main photo's thumbnail (a small JPEG), null when the draft has no photo here.
+    pub main_thumbnail_path: Option<PathBuf>,
+}
+
 #[uniffi::remote(Record)]
 pub struct PhotoGarbage {
     pub photos_removed: u32,
@@ -99,6 +108,12 @@ impl PhotoService {
     pub fn add_draft_photo(&self, draft_id: String, source_path: String) -> Result<DraftPhoto, FundiError> {
         let options = PrepareOptions::default();
         Ok(self.inner.add_draft_photo_file(&self.library.inner, &draft_id, Path::new(&source_path), &options)?)
+    }
+
+    /// The drafts list: every live draft, newest first, with its photo count and the
+    /// thumbnail file of its main photo (null without one).
+    pub fn draft_summaries(&self) -> Result<Vec<DraftSummary>, FundiError> {
+        Ok(self.inner.list_draft_summaries(&self.library.inner)?)
     }
 
     /// The draft's photos, primary first.
@@ -126,11 +141,19 @@ impl PhotoService {
     }
 
     /// Send the photos and thumbnails that wait, resuming where the depot has each one. Call
-    /// after a sync (the drafts that name them go first). `photos_allowed`: full photos too
-    /// (on an unmetered network, or with the data saver off); thumbnails always go. Blocks on
-    /// the network: call it off the main thread.
-    pub fn upload_photos(&self, photos_allowed: bool) -> Result<UploadReport, FundiError> {
-        Ok(self.inner.upload_photos(&self.library.inner, UploadPolicy { photos: photos_allowed })?)
+    /// after a sync (the drafts that name them go first). `unmetered`: the network as Android's
+    /// ConnectivityManager says; the core decides with the data saver whether full photos go
+    /// (thumbnails always do). `listener` hears the progress after every chunk. Blocks on the
+    /// network: call it off the main thread.
+    #[uniffi::method(default(listener = None))]
+    pub fn upload_photos(&self, unmetered: bool, listener: Option<Arc<dyn UploadListener>>) -> Result<UploadReport, FundiError> {
+        let policy = self.inner.upload_policy(unmetered)?;
+        let listener = listener.map(Listener);
+        Ok(self.inner.upload_photos_with(
+            &self.library.inner,
+            policy,
+            listener.as_ref().map(|l| l as &dyn uploads::UploadListener),
+        )?)
     }
 
     /// What waits to be uploaded (counts and bytes), without the network.
@@ -146,6 +169,35 @@ pub struct UploadStatus {
     pub thumbnail_bytes: u64,
     pub photos: u32,
     pub photo_bytes: u64,
+}
+
+/// How an upload run goes: one blob (a photo, or a thumbnail of `thumbnail_of`) and the run.
+#[uniffi::remote(Record)]
+pub struct UploadProgress {
+    pub sha256: String,
+    pub thumbnail_of: Option<String>,
+    /// Bytes of this blob the depot holds, of its length.
+    pub done: u64,
+    pub total: u64,
+    /// Over every blob this run may send.
+    pub overall_done: u64,
+    pub overall_total: u64,
+}
+
+/// Told how an upload run goes, after every chunk; called on the thread that runs
+/// `upload_photos`. An exception it throws is ignored (the upload goes on).
+#[uniffi::export(with_foreign)]
+pub trait UploadListener: Send + Sync {
+    fn on_upload_progress(&self, progress: UploadProgress);
+}
+
+/// Kotlin's listener as the core's.
+struct Listener(Arc<dyn UploadListener>);
+
+impl uploads::UploadListener for Listener {
+    fn on_upload_progress(&self, progress: UploadProgress) {
+        crate::sync::tell(|| self.0.on_upload_progress(progress))
+    }
 }
 
 /// What a run of uploads did.

@@ -26,6 +26,9 @@ fn owners() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("conflicts", vec!["conflicts/db.rs"]),
         ("sweep_marks", vec!["replica/sweep.rs"]),
         ("uploads", vec!["uploads/db.rs"]),
+        ("review_cache", vec!["review_cache/db.rs"]),
+        ("mentees", vec!["mentees/db.rs"]),
+        ("sync_tally", vec!["replica/tally.rs"]),
     ])
 }
 

@@ -157,6 +157,13 @@ impl World {
         Fx { id: common::sha(&bytes), dev: None }
     }
 
+    /// A photo of a1's draft, uploaded with its thumbnail.
+    fn photo_and_thumbnail(&self) -> Fx {
+        let fx = self.photo(true, false);
+        self.s.tus_thumbnail(&self.a1, &fresh_photo()[..500], &fx.id);
+        fx
+    }
+
     /// An upload a1 started (nothing sent yet): its location.
     fn upload(&self) -> Fx {
         let bytes = fresh_photo();
@@ -350,6 +357,25 @@ fn order_api(w: &World, who: Who, id: &str, c: Value, to: &str) -> Seen {
         assert_eq!(w.body("order", id)["status"], to);
     }
     seen(s, &v)
+}
+
+/// What the feed from the start would bring `who`, counted by the depot: as many records and
+/// exits as the pull itself sends them (whose scope `pull_scope` checks), and about its bytes.
+fn estimate_scope(w: &World, who: Who, _: &Fx) -> Seen {
+    let (s, v) = w.http(who, "/v1/sync/estimate?cursor=0&limit=1000", None);
+    if s != 200 {
+        return seen(s, &v);
+    }
+    let (s, page) = w.http(who, "/v1/sync/pull?cursor=0&limit=1000", None);
+    assert_eq!(s, 200, "{page}");
+    let changes = page["changes"].as_array().unwrap().len();
+    let exits = page["exits"].as_array().map_or(0, Vec::len);
+    assert_eq!((v["changes"].as_u64(), v["exits"].as_u64()), (Some(changes as u64), Some(exits as u64)), "{who:?}: {v}");
+    assert_eq!((v["pages"].as_u64(), v["resync"].as_bool()), (Some(1), Some(false)), "{v}");
+    // The page's JSON, within a few percent.
+    let (estimated, actual) = (v["bytes"].as_u64().unwrap() as f64, serde_json::to_vec(&page).unwrap().len() as f64);
+    assert!((estimated - actual).abs() <= 0.05 * actual + 100.0, "{who:?}: estimated {estimated} bytes, the page has {actual}");
+    Seen::Allowed
 }
 
 /// The change feed from the start, as `who`: exactly the records the design lets them read.
@@ -886,6 +912,23 @@ fn rows() -> Vec<Row> {
             call: |w, who, _| order_api(w, who, &common::uuid_like(), json!({"command": "cancel"}), "cancelled"),
         },
         Row {
+            route: "GET /v1/mentees",
+            case: "a mentor's mentees",
+            allowed: &[Mentor, OtherMentor],
+            refusals: &["forbidden"],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/mentees", None);
+                if s == 200 {
+                    let listed: Vec<&str> =
+                        v["mentees"].as_array().unwrap().iter().map(|m| m["account_id"].as_str().unwrap()).collect();
+                    let (mine, theirs) = if who == Mentor { (&w.a1, &w.b1) } else { (&w.b1, &w.a1) };
+                    assert!(listed.contains(&mine.account.as_str()) && !listed.contains(&theirs.account.as_str()), "{v}");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
             route: "GET /v1/depot",
             case: "what waits at the depot",
             allowed: &[Staff, Operations],
@@ -995,6 +1038,21 @@ fn rows() -> Vec<Row> {
             setup: |w| w.photo(true, true),
             call: read_blob,
         },
+        Row {
+            route: "GET /v1/blobs/{sha256}/thumbnail",
+            case: "the thumbnail of a photo of a1's draft",
+            allowed: &[Owner, Mentor, Staff, Operations],
+            refusals: ROLE,
+            setup: |w| w.photo_and_thumbnail(),
+            call: |w, who, fx| {
+                let a = w.s.send(w.dev(who), "GET", &format!("/v1/blobs/{}/thumbnail", fx.id), &[], None);
+                if a.status == 200 {
+                    assert_eq!(a.body.len(), 500, "the thumbnail, not the photo");
+                    assert_eq!(a.header("etag"), Some(format!("\"{}\"", common::sha(&a.body))), "named by its own hash");
+                }
+                answered(&a, 200)
+            },
+        },
         // Last, so the feed holds everything the rows above stored (refusals included).
         Row {
             route: "GET /v1/sync/pull",
@@ -1003,6 +1061,14 @@ fn rows() -> Vec<Row> {
             refusals: ROLE,
             setup: nothing,
             call: pull_scope,
+        },
+        Row {
+            route: "GET /v1/sync/estimate",
+            case: "what the change feed from the start would bring",
+            allowed: ENROLLED,
+            refusals: ROLE,
+            setup: nothing,
+            call: estimate_scope,
         },
     ]
 }

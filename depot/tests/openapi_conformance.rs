@@ -1234,6 +1234,8 @@ impl World {
                 let (hash, text) = fresh_blobs.pop().unwrap();
                 let loc = server.tus_start(&artisan, text.as_bytes());
                 assert_eq!(server.tus_send(&artisan, &loc, text.as_bytes(), 0, 4096).status, 204);
+                // Its first bytes as its thumbnail, so that thumbnail reads find one.
+                server.tus_thumbnail(&artisan, &text.as_bytes()[..100], &hash);
                 hash
             })
             .collect();
@@ -1266,6 +1268,7 @@ impl World {
                 (vec![&self.ops], vec![&self.staff, &self.artisan])
             }
             "POST /v1/orders" => (vec![&self.ops], vec![&self.staff]),
+            "GET /v1/mentees" => (vec![&self.mentor], vec![&self.artisan, &self.ops]),
             "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" => (vec![&self.ops, &self.staff], vec![&self.artisan]),
             // Uploads are for who may write the draft naming the photo (a mentor may not).
             "POST /v1/uploads"
@@ -1370,7 +1373,7 @@ impl World {
                     req["header"]["Upload-Checksum"] = json!(fundi_sync::uploads::checksum_header(chunk.as_bytes()));
                 }
             }
-            "GET /v1/blobs/{sha256}" => {
+            "GET /v1/blobs/{sha256}" | "GET /v1/blobs/{sha256}/thumbnail" => {
                 if rng.chance(80) {
                     req["path"]["sha256"] = json!(pick(rng, &self.stored_blobs));
                 }

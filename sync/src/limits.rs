@@ -24,6 +24,8 @@ pub const REVIEW_NOTE_MAX_CHARS: usize = 2000;
 pub const PROFILE_TEXT_MAX_CHARS: usize = 120;
 /// An account's name, given at enrollment.
 pub const ACCOUNT_NAME_MAX_CHARS: usize = 80;
+/// Mentees a mentor's list carries (by name); a mentor coaches a few dozen.
+pub const MENTEES_MAX: usize = 500;
 
 // Any document.
 /// Largest serialized value of any one field (known or from a newer app).

@@ -202,6 +202,11 @@ impl PullQuery {
         let full = if self.full { "&full=1" } else { "" };
         format!("/v1/sync/pull?cursor={}&limit={}&protocol={}{full}", self.cursor, self.limit, self.protocol)
     }
+
+    /// The path asking the depot what this pull would bring (`PullEstimate`), not the pages.
+    pub fn estimate_path(&self) -> String {
+        format!("/v1/sync/estimate?cursor={}&limit={}&protocol={}", self.cursor, self.limit, self.protocol)
+    }
 }
 
 impl PullRound {

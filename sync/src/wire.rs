@@ -331,6 +331,29 @@ pub struct PullResponse {
     pub extra: Extra,
 }
 
+/// What a pull from a cursor would bring (`GET /v1/sync/estimate`), counted by the depot over
+/// the caller's scope without sending it: the phone tells before a sync what it will cost.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PullEstimate {
+    pub protocol: u32,
+    /// Records the feed would send, and scope exits.
+    pub changes: u64,
+    pub exits: u64,
+    /// Their bytes as JSON in the pages, before gzip: the most the pages' bodies can take.
+    pub bytes: u64,
+    /// About what the pages take on the wire gzipped: the first page is compressed and its
+    /// ratio applied to the rest. (Absent from a depot that does not tell: take `bytes`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzip_bytes: Option<u64>,
+    /// Pages (one request each) at the phone's page size.
+    pub pages: u64,
+    /// The cursor cannot be pulled from (expired or past the depot's head): the counts are of
+    /// the full re-sync from 0 that the phone's next pull starts.
+    pub resync: bool,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// A draft as the server sends it: its document and its review state.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct DraftBody {
@@ -445,6 +468,25 @@ pub struct EnrollmentCode {
     pub account_id: String,
     pub code: String,
     pub expires_ms: u64,
+}
+
+/// One of a mentor's mentees and how her phone stands (`GET /v1/mentees`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Mentee {
+    pub account_id: String,
+    pub name: String,
+    /// Her phones enrolled and not revoked.
+    pub phones: u32,
+    /// A one-time code issued for her and neither used nor expired.
+    pub code_waiting: bool,
+    /// When one of her phones last reached the depot (to the minute), if ever.
+    pub last_seen_ms: Option<u64>,
+}
+
+/// A mentor's mentees, by name (at most [`crate::limits::MENTEES_MAX`]).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MenteesPage {
+    pub mentees: Vec<Mentee>,
 }
 
 /// Error body of every non-2xx answer: a stable code and a human detail.

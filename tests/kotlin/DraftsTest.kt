@@ -18,7 +18,11 @@ import uniffi.fundi.Language
 import uniffi.fundi.NewDraft
 import uniffi.fundi.NotAllowedReason
 import uniffi.fundi.Problem
+import uniffi.fundi.DraftForm
+import uniffi.fundi.firstFieldInError
 import uniffi.fundi.formatKes
+import uniffi.fundi.newDraftId
+import uniffi.fundi.readDraftForm
 import uniffi.fundi.isEditable
 import uniffi.fundi.parsePrice
 import uniffi.fundi.productCategories
@@ -155,5 +159,48 @@ class DraftsTest {
         val e = expectThrows<FundiException.InvalidInput> { parsePrice("abc") }
         assertEquals(DraftField.PRICE, e.issues.single().field)
         assertEquals(9, productCategories().size)
+    }
+
+    @Test
+    fun aDraftSavedUnderAnIdChosenFirstIsOneDraftHoweverOftenSaved() {
+        val id = newDraftId()
+        assertEquals(36, id.length)
+        FundiPhone.open(dbPath).use { phone ->
+            val store = phone.drafts()
+            val first = store.saveDraft(id, basket("Kiondo"))
+            assertEquals(id, first.id)
+            // The screen rotated during the save, and saves again what it shows.
+            assertEquals(first, store.saveDraft(id, basket("Kiondo")))
+            assertEquals(listOf(id), store.listDrafts().map { it.id })
+        }
+        // The app was killed after the save committed; the editor comes back with the same id.
+        FundiPhone.open(dbPath).use { phone ->
+            val store = phone.drafts()
+            val changed = store.saveDraft(id, basket("Kiondo, large"))
+            assertEquals("Kiondo, large", changed.title)
+            assertEquals(listOf(id), store.listDrafts().map { it.id })
+
+            store.deleteDraft(id)
+            expectThrows<FundiException.NotFound> { store.saveDraft(id, basket("Kiondo")) }
+            expectThrows<FundiException.NotFound> { store.saveDraft("not-an-id", basket("Kiondo")) }
+            val refused = expectThrows<FundiException.InvalidInput> { store.saveDraft(newDraftId(), basket("  ")) }
+            assertEquals(listOf(DraftField.TITLE), refused.issues.map { it.field })
+            assertTrue(store.listDrafts().isEmpty())
+        }
+    }
+
+    @Test
+    fun aRefusedFormNamesTheTopmostFieldInErrorAndABlankCategoryIsRequired() {
+        val refused = expectThrows<FundiException.InvalidInput> {
+            readDraftForm(DraftForm("Kiondo", "", "sisal", null, "elfu", "tano"))
+        }
+        assertTrue(refused.issues.any { it.field == DraftField.CATEGORY && it.problem == Problem.Required })
+        assertEquals(DraftField.CATEGORY, firstFieldInError(refused.issues))
+        assertEquals(DraftField.CATEGORY, firstFieldInError(refused.issues.reversed()))
+        val noTitle = expectThrows<FundiException.InvalidInput> {
+            readDraftForm(DraftForm("", "", "sisal", Category.BASKETS, "1,250", "0"))
+        }
+        assertEquals(DraftField.TITLE, firstFieldInError(noTitle.issues))
+        assertEquals(null, firstFieldInError(emptyList()))
     }
 }

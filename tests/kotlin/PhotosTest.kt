@@ -4,6 +4,7 @@
 // (a full draft, a submitted one) say why with a typed reason.
 package fundi.tests
 
+import ke.fundi.app.logic.fixture
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -38,17 +39,6 @@ class PhotosTest {
     @AfterEach
     fun tearDown() {
         dir.deleteRecursively()
-    }
-
-    /** fixtures/photos, found above the compiled tests (build/ is in the checkout), the working
-     *  directory, or $FUNDI_ROOT. */
-    private fun fixture(name: String): File {
-        val classes = File(PhotosTest::class.java.protectionDomain.codeSource.location.toURI())
-        val roots = generateSequence(classes.absoluteFile) { it.parentFile } +
-            generateSequence(File(System.getProperty("user.dir")).absoluteFile) { it.parentFile } +
-            listOfNotNull(System.getenv("FUNDI_ROOT")?.let(::File))
-        return roots.map { File(it, "fixtures/photos/$name") }.firstOrNull { it.isFile }
-            ?: error("fixture $name not found above ${System.getProperty("user.dir")}")
     }
 
     private fun draftIn(drafts: DraftService) = drafts.createDraft(
@@ -164,6 +154,39 @@ class PhotosTest {
             val sent = draftIn(drafts)
             drafts.submitDraft(sent)
             val locked = expectThrows<FundiException.NotAllowed> { photos.addDraftPhoto(sent, distinctPhoto(0)) }
+            assertEquals(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED), locked.reason)
+        }
+    }
+
+    @Test
+    fun theListRowsCarryTheMainThumbnailAndAReorderChangesIt() {
+        FundiPhone.open(File(dir, "phone.db").path).use { phone ->
+            val photos = phone.photos(PhotoLibrary.open(photosDir.path))
+            val drafts = phone.drafts()
+            val bare = draftIn(drafts)
+            val shown = draftIn(drafts)
+            val a = photos.addDraftPhoto(shown, distinctPhoto(1))
+            val b = photos.addDraftPhoto(shown, distinctPhoto(2))
+            val c = photos.addDraftPhoto(shown, distinctPhoto(3))
+
+            val rows = photos.draftSummaries()
+            assertEquals(listOf(shown, bare), rows.map { it.draft.id }, "newest first, as listDrafts")
+            assertEquals(drafts.listDrafts(), rows.map { it.draft })
+            assertEquals(3u, rows[0].photoCount)
+            assertEquals(a.thumbPath, rows[0].mainThumbnailPath)
+            assertTrue(File(rows[0].mainThumbnailPath!!).isFile)
+            assertEquals(0u, rows[1].photoCount)
+            assertEquals(null, rows[1].mainThumbnailPath)
+
+            // Reordering: c one place up, then to the front: each a write of the photo list.
+            assertEquals(listOf(a.hash, c.hash, b.hash), photos.moveDraftPhoto(shown, c.hash, 1u).map { it.hash })
+            assertEquals(listOf(c.hash, a.hash, b.hash), photos.moveDraftPhoto(shown, c.hash, 0u).map { it.hash })
+            assertEquals(c.thumbPath, photos.draftSummaries()[0].mainThumbnailPath)
+            // Past the end is the end.
+            assertEquals(listOf(a.hash, b.hash, c.hash), photos.moveDraftPhoto(shown, c.hash, 99u).map { it.hash })
+
+            drafts.submitDraft(shown)
+            val locked = expectThrows<FundiException.NotAllowed> { photos.moveDraftPhoto(shown, c.hash, 0u) }
             assertEquals(NotAllowedReason.NotEditable(DraftStatus.SUBMITTED), locked.reason)
         }
     }

@@ -133,6 +133,16 @@ pub(crate) fn record_sync_outcome(conn: &Connection, error: Option<&str>, now_ms
     Ok(())
 }
 
+/// Whether the data saver is on (full photos only on an unmetered network).
+pub(crate) fn data_saver(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT data_saver FROM sync_state WHERE id = 1", [], |r| r.get(0))?)
+}
+
+pub(crate) fn set_data_saver(conn: &Connection, on: bool) -> Result<()> {
+    conn.execute("UPDATE sync_state SET data_saver = ?1 WHERE id = 1", [on])?;
+    Ok(())
+}
+
 /// The account, role, last sync time and last error, as stored (possibly not enrolled).
 pub(crate) fn status(conn: &Connection) -> Result<(Option<String>, Option<Role>, Option<u64>, Option<String>)> {
     let (account_id, role, last_sync, last_error): (Option<String>, Option<String>, Option<i64>, Option<String>) = conn

@@ -10,7 +10,7 @@ mod store;
 pub use fundi_sync::drafts::rules as validate;
 pub use fundi_sync::drafts::{Category, DraftField, DraftForm, DraftPatch, FieldError, NewDraft, Problem};
 pub use fundi_sync::workflow::DraftStatus;
-pub use model::Draft;
+pub use model::{first_field_in_error, Draft, DraftSummary};
 pub(crate) use photos::photo_list as photo_hashes;
 pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
 

@@ -21,3 +21,20 @@ pub struct Draft {
     pub created_at_ms: u64,
     pub updated_at_ms: u64,
 }
+
+/// A draft as the drafts list shows it: the draft, how many photos it holds, and the thumbnail
+/// file of its main photo (the first), `None` without photos (or when its photo list came from
+/// another phone and this one holds none of its photos).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DraftSummary {
+    pub draft: Draft,
+    pub photo_count: u32,
+    pub main_thumbnail_path: Option<std::path::PathBuf>,
+}
+
+/// The field a refused save is first about, as the editor shows its fields top to bottom
+/// ([`DraftField`]'s order): the one to scroll to, focus and announce. `None` when the
+/// refusal names no field.
+pub fn first_field_in_error(errors: &[fundi_sync::drafts::FieldError]) -> Option<fundi_sync::drafts::DraftField> {
+    errors.iter().map(|e| e.field).min()
+}

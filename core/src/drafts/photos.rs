@@ -18,10 +18,10 @@ use crate::photos::{self, Advice, PhotoLibrary, PrepareOptions, PreparedPhoto};
 use crate::storage::{stamp, StorageError};
 use crate::{uploads, Store};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::DraftStatus;
+use super::{DraftStatus, DraftSummary};
 
 /// The one limit, shared with the depot.
 pub use fundi_sync::limits::PHOTOS_PER_DRAFT_MAX as MAX_PHOTOS_PER_DRAFT;
@@ -162,7 +162,41 @@ fn referenced_files(conn: &Connection) -> Result<HashSet<String>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Per draft that has photo rows: how many, and the thumbnail hash of the one at position 0.
+fn main_thumbnails(conn: &Connection) -> Result<HashMap<String, (u32, Option<String>)>> {
+    let mut stmt = conn
+        .prepare("SELECT dp.draft_id, dp.position, p.thumb_hash FROM draft_photos dp JOIN photos p ON p.hash = dp.photo_hash")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, String>(2)?)))?;
+    let mut out: HashMap<String, (u32, Option<String>)> = HashMap::new();
+    for row in rows {
+        let (draft_id, position, thumb) = row?;
+        let entry = out.entry(draft_id).or_default();
+        entry.0 += 1;
+        if position == 0 {
+            entry.1 = Some(thumb);
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
+    /// The drafts list: every live draft (newest first, as [`Store::list_drafts`]) with its
+    /// photo count and its main photo's thumbnail file, read in one go.
+    pub fn list_draft_summaries(&self, lib: &PhotoLibrary) -> Result<Vec<DraftSummary>> {
+        self.read(|conn| {
+            let mut thumbs = main_thumbnails(conn)?;
+            let drafts = super::store::list_live(conn)?;
+            drafts
+                .into_iter()
+                .map(|draft| {
+                    let (photo_count, thumb) = thumbs.remove(&draft.id).unwrap_or_default();
+                    let main_thumbnail_path = thumb.map(|h| lib.path_of(&h).map_err(corrupt)).transpose()?;
+                    Ok(DraftSummary { draft, photo_count, main_thumbnail_path })
+                })
+                .collect()
+        })
+    }
+
     /// Prepare the photo at `source` and add it to the draft (last; first if it is the
     /// draft's only photo, which makes it the primary one). Adding a photo the draft already
     /// has returns it unchanged. The slow part (decoding, encoding) runs without holding the

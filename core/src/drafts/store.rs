@@ -64,41 +64,113 @@ fn materials_json(materials: &[String]) -> String {
     serde_json::to_string(materials).expect("a list of strings always serializes")
 }
 
+/// The live drafts this build can show, newest first (by creation).
+pub(super) fn list_live(conn: &Connection) -> Result<Vec<Draft>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL AND needs_newer_app = 0 ORDER BY created_hlc DESC, id DESC"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |row| Ok(from_row(row)))?;
+    rows.map(|r| r?).collect()
+}
+
+/// Insert a new draft (checked input) under `id`, stamp its fields and queue it for sync.
+fn insert_new(tx: &Connection, id: &str, input: &NewDraft) -> Result<Draft> {
+    let ts = stamp(tx)?.to_string();
+    tx.execute(
+        &format!("INSERT INTO drafts ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
+        params![
+            id,
+            input.title,
+            input.description,
+            materials_json(&input.materials),
+            input.category.code(),
+            input.price_minor,
+            Currency::Kes.code(),
+            input.weekly_capacity,
+            DraftStatus::Draft.code(),
+            ts
+        ],
+    )?;
+    for field in DraftField::ALL {
+        record_field_stamp(tx, id, field.code(), &ts)?;
+    }
+    record_field_stamp(tx, id, "status", &ts)?;
+    super::db::enqueue_write(tx, id, &SYNCED_FIELDS, &Default::default())?;
+    load(tx, id)
+}
+
+/// Apply a checked patch to an editable draft (see [`Store::update_draft`]).
+fn update_in(tx: &Connection, id: &str, patch: DraftPatch) -> Result<Draft> {
+    use rusqlite::types::Value;
+    let current = load(tx, id)?;
+    if !current.status.is_editable() {
+        return Err(Error::NotAllowed(NotAllowedReason::NotEditable { status: current.status }));
+    }
+    let mut changes: Vec<(DraftField, &str, Value)> = vec![];
+    if let Some(t) = patch.title.filter(|t| *t != current.title) {
+        changes.push((DraftField::Title, "title", Value::Text(t)));
+    }
+    if let Some(d) = patch.description.filter(|d| *d != current.description) {
+        changes.push((DraftField::Description, "description", Value::Text(d)));
+    }
+    if let Some(m) = patch.materials.filter(|m| *m != current.materials) {
+        changes.push((DraftField::Materials, "materials", Value::Text(materials_json(&m))));
+    }
+    if let Some(c) = patch.category.filter(|c| *c != current.category) {
+        changes.push((DraftField::Category, "category", Value::Text(c.code().into())));
+    }
+    if let Some(p) = patch.price_minor.filter(|p| *p != current.price.minor) {
+        changes.push((DraftField::Price, "price_minor", Value::Integer(p)));
+    }
+    if let Some(w) = patch.weekly_capacity.filter(|w| *w != current.weekly_capacity) {
+        changes.push((DraftField::WeeklyCapacity, "weekly_capacity", Value::Integer(w.into())));
+    }
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let before = super::db::draft_stamps(tx, id)?;
+    let ts = stamp(tx)?.to_string();
+    let changed: Vec<&str> = changes.iter().map(|(f, _, _)| f.code()).collect();
+    for (field, column, value) in changes {
+        tx.execute(&format!("UPDATE drafts SET {column} = ?1, updated_hlc = ?2 WHERE id = ?3"), params![value, ts, id])?;
+        record_field_stamp(tx, id, field.code(), &ts)?;
+    }
+    super::db::enqueue_write(tx, id, &changed, &before)?;
+    load(tx, id)
+}
+
 impl Store {
     /// Create a draft from what the artisan typed. Returns the stored draft.
     pub fn create_draft(&self, input: NewDraft) -> Result<Draft> {
         let input = validate_new(&input).map_err(Error::Invalid)?;
+        self.write(|tx| insert_new(tx, &ids::new_id(), &input))
+    }
+
+    /// Save the draft whose id the editor chose before its first save ([`ids::new_id`]): create
+    /// it when no draft has this id yet, else change its fields as [`Store::update_draft`] does.
+    /// Saving the same draft again (the screen rotated, or the app was killed after the first
+    /// save committed and the editor came back with the id from its saved state) leaves one
+    /// draft, and an unchanged save stamps nothing. A draft with this id that was deleted is not
+    /// brought back (`NotFound`), nor is a malformed id accepted.
+    pub fn save_draft(&self, id: &str, input: NewDraft) -> Result<Draft> {
+        if !ids::is_valid_id(id) {
+            return Err(Error::NotFound { kind: KIND });
+        }
+        let input = validate_new(&input).map_err(Error::Invalid)?;
         self.write(|tx| {
-            let id = ids::new_id();
-            let ts = stamp(tx)?.to_string();
-            tx.execute(
-                &format!("INSERT INTO drafts ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
-                params![
-                    id,
-                    input.title,
-                    input.description,
-                    materials_json(&input.materials),
-                    input.category.code(),
-                    input.price_minor,
-                    Currency::Kes.code(),
-                    input.weekly_capacity,
-                    DraftStatus::Draft.code(),
-                    ts
-                ],
-            )?;
-            for field in [
-                DraftField::Title,
-                DraftField::Description,
-                DraftField::Materials,
-                DraftField::Category,
-                DraftField::Price,
-                DraftField::WeeklyCapacity,
-            ] {
-                record_field_stamp(tx, &id, field.code(), &ts)?;
+            if !super::db::exists(tx, id)? {
+                return insert_new(tx, id, &input);
             }
-            record_field_stamp(tx, &id, "status", &ts)?;
-            super::db::enqueue_write(tx, &id, &SYNCED_FIELDS, &Default::default())?;
-            load(tx, &id)
+            let patch = DraftPatch {
+                title: Some(input.title),
+                description: Some(input.description),
+                materials: Some(input.materials),
+                category: Some(input.category),
+                price_minor: Some(input.price_minor),
+                weekly_capacity: Some(input.weekly_capacity),
+            };
+            update_in(tx, id, patch)
         })
     }
 
@@ -106,44 +178,7 @@ impl Store {
     /// value, are not touched (and keep their stamps, so they do not win a later merge).
     pub fn update_draft(&self, id: &str, patch: DraftPatch) -> Result<Draft> {
         let patch = validate_patch(&patch).map_err(Error::Invalid)?;
-        self.write(|tx| {
-            let current = load(tx, id)?;
-            if !current.status.is_editable() {
-                return Err(Error::NotAllowed(NotAllowedReason::NotEditable { status: current.status }));
-            }
-            let mut changes: Vec<(DraftField, &str, rusqlite::types::Value)> = vec![];
-            use rusqlite::types::Value;
-            if let Some(t) = patch.title.filter(|t| *t != current.title) {
-                changes.push((DraftField::Title, "title", Value::Text(t)));
-            }
-            if let Some(d) = patch.description.filter(|d| *d != current.description) {
-                changes.push((DraftField::Description, "description", Value::Text(d)));
-            }
-            if let Some(m) = patch.materials.filter(|m| *m != current.materials) {
-                changes.push((DraftField::Materials, "materials", Value::Text(materials_json(&m))));
-            }
-            if let Some(c) = patch.category.filter(|c| *c != current.category) {
-                changes.push((DraftField::Category, "category", Value::Text(c.code().into())));
-            }
-            if let Some(p) = patch.price_minor.filter(|p| *p != current.price.minor) {
-                changes.push((DraftField::Price, "price_minor", Value::Integer(p)));
-            }
-            if let Some(w) = patch.weekly_capacity.filter(|w| *w != current.weekly_capacity) {
-                changes.push((DraftField::WeeklyCapacity, "weekly_capacity", Value::Integer(w.into())));
-            }
-            if changes.is_empty() {
-                return Ok(current);
-            }
-            let before = super::db::draft_stamps(tx, id)?;
-            let ts = stamp(tx)?.to_string();
-            let changed: Vec<&str> = changes.iter().map(|(f, _, _)| f.code()).collect();
-            for (field, column, value) in changes {
-                tx.execute(&format!("UPDATE drafts SET {column} = ?1, updated_hlc = ?2 WHERE id = ?3"), params![value, ts, id])?;
-                record_field_stamp(tx, id, field.code(), &ts)?;
-            }
-            super::db::enqueue_write(tx, id, &changed, &before)?;
-            load(tx, id)
-        })
+        self.write(|tx| update_in(tx, id, patch))
     }
 
     /// One live draft.
@@ -157,14 +192,7 @@ impl Store {
     /// All live drafts, newest first (by creation); those held for a newer app (a value of
     /// theirs this build cannot show) are left out and counted by the sync status.
     pub fn list_drafts(&self) -> Result<Vec<Draft>> {
-        self.read(|conn| {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM drafts WHERE deleted_hlc IS NULL AND needs_newer_app = 0 ORDER BY created_hlc DESC, id DESC"
-            );
-            let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map([], |row| Ok(from_row(row)))?;
-            rows.map(|r| r?).collect()
-        })
+        self.read(list_live)
     }
 
     /// The reviewer's note on one of this phone's drafts (a mentor's or staff's "changes
@@ -298,6 +326,36 @@ mod tests {
         let bad = DraftPatch { price_minor: Some(0), ..Default::default() };
         assert!(matches!(store.update_draft(&d.id, bad), Err(Error::Invalid(_))));
         assert_eq!(store.get_draft(&d.id).unwrap().price.minor, 250_000);
+    }
+
+    #[test]
+    fn a_refusal_is_first_about_the_topmost_field_in_error() {
+        use crate::drafts::{first_field_in_error, validate::read_form, DraftForm};
+        // The form's category left blank ("choose a category") and an unreadable price.
+        let form = DraftForm {
+            title: "Kiondo".into(),
+            description: String::new(),
+            materials: "sisal".into(),
+            category: None,
+            price: "elfu".into(),
+            weekly_capacity: "4".into(),
+        };
+        let errors = read_form(&form).unwrap_err();
+        assert!(errors.contains(&FieldError { field: DraftField::Category, problem: Problem::Required }));
+        assert_eq!(first_field_in_error(&errors), Some(DraftField::Category));
+        // Whatever order the issues come in, the topmost field on screen is the one.
+        let mut reversed = errors.clone();
+        reversed.reverse();
+        assert_eq!(first_field_in_error(&reversed), Some(DraftField::Category));
+        // A refused update names its fields the same way.
+        let store = Store::open_in_memory().unwrap();
+        let d = store.create_draft(basket("Kiondo")).unwrap();
+        let bad = DraftPatch { title: Some(" ".into()), weekly_capacity: Some(0), ..Default::default() };
+        match store.update_draft(&d.id, bad) {
+            Err(Error::Invalid(errors)) => assert_eq!(first_field_in_error(&errors), Some(DraftField::Title)),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert_eq!(first_field_in_error(&[]), None);
     }
 
     #[test]

@@ -87,19 +87,33 @@ pub(crate) fn enqueue_fields(tx: &Connection, kind: Kind, id: &str, writes: BTre
 /// A row this build cannot read (damaged, or written by a newer version) is parked as wedged
 /// rather than failing the whole sync.
 pub(crate) fn pending(conn: &Connection, limit: usize) -> Result<Vec<Mutation>> {
+    let (out, unreadable) = read_pending(conn, limit)?;
+    for (counter, e) in unreadable {
+        wedge(conn, counter, &format!("unreadable: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// Every pending mutation this build can read, in counter order, changing nothing (to tell
+/// before a sync what it will send).
+pub(crate) fn pending_readable(conn: &Connection) -> Result<Vec<Mutation>> {
+    Ok(read_pending(conn, i64::MAX as usize)?.0)
+}
+
+/// Pending mutations in counter order, at most `limit`, and the rows that cannot be read (their
+/// counter and why).
+fn read_pending(conn: &Connection, limit: usize) -> Result<(Vec<Mutation>, Vec<(u64, serde_json::Error)>)> {
     let mut s = conn.prepare_cached("SELECT counter, body FROM outbox WHERE state = 'pending' ORDER BY counter LIMIT ?1")?;
     let rows: Vec<(i64, String)> = s.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(rows.len());
+    let (mut out, mut unreadable) = (Vec::with_capacity(rows.len()), vec![]);
     for (counter, body) in rows {
         match serde_json::from_str::<Mutation>(&body) {
             // The row's counter is the one that counts (the body repeats it).
             Ok(m) => out.push(Mutation { counter: counter as u64, ..m }),
-            Err(e) => {
-                wedge(conn, counter as u64, &format!("unreadable: {e}"))?;
-            }
+            Err(e) => unreadable.push((counter as u64, e)),
         }
     }
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 /// Pending commands on one record, oldest first (the optimistic view replays them).

@@ -13,6 +13,7 @@ use fundi_sync::limits::PHONE_INFLATED_MAX_BYTES as MAX_INFLATED;
 use fundi_sync::ApiErrorBody;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +32,46 @@ pub struct Transport {
 
 fn header_bytes(h: &reqwest::header::HeaderMap) -> u64 {
     h.iter().map(|(k, v)| (k.as_str().len() + v.len() + 4) as u64).sum()
+}
+
+/// A request of the JSON API as [`Transport::call`] sends it to `url`: a GET without `json`,
+/// else a POST of it, gzipped above the threshold. (Built alone, it also tells before a sync
+/// what the sync's requests will cost: `request_bytes`.)
+pub(super) fn json_request(
+    url: &str,
+    token: Option<&str>,
+    json: Option<Vec<u8>>,
+) -> Result<reqwest::blocking::Request, SyncError> {
+    use reqwest::header::{HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+    let url = reqwest::Url::parse(url).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let method = if json.is_some() { reqwest::Method::POST } else { reqwest::Method::GET };
+    let mut req = reqwest::blocking::Request::new(method, url);
+    let h = req.headers_mut();
+    h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(t) = token {
+        let value = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        h.insert(AUTHORIZATION, value);
+    }
+    if let Some(json) = json {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = if json.len() > GZIP_REQUEST_ABOVE {
+            h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            gzip(&json)
+        } else {
+            json
+        };
+        *req.body_mut() = Some(body.into());
+    }
+    Ok(req)
+}
+
+/// The bytes a request takes on the wire as a sync counts them: request line, Host and
+/// Content-Length (added by the HTTP layer), the headers and the body.
+pub(super) fn request_bytes(req: &reqwest::blocking::Request) -> u64 {
+    let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
+    let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
+    let line = (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
+    line + host_len + 20 + header_bytes(req.headers()) + body_len
 }
 
 impl Transport {
@@ -92,25 +133,8 @@ impl Transport {
         token: Option<&str>,
         body: Option<&impl Serialize>,
     ) -> Result<T, SyncError> {
-        let url = format!("{}{}", self.base, path);
-        let mut req = match body {
-            Some(_) => self.http.post(&url),
-            None => self.http.get(&url),
-        };
-        req = req.header("accept-encoding", "gzip");
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            let json = serde_json::to_vec(b).map_err(|e| SyncError::Protocol(e.to_string()))?;
-            req = req.header("content-type", "application/json");
-            if json.len() > GZIP_REQUEST_ABOVE {
-                req = req.header("content-encoding", "gzip").body(gzip(&json));
-            } else {
-                req = req.body(json);
-            }
-        }
-        let req = req.build().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let json = body.map(serde_json::to_vec).transpose().map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let req = json_request(&format!("{}{}", self.base, path), token, json)?;
         let (status, headers, raw) = self.execute(req)?;
         let gz = headers.get("content-encoding").is_some_and(|v| v == "gzip");
         let bytes = if gz { gunzip(&raw, MAX_INFLATED).map_err(|e| SyncError::Protocol(format!("gzip: {e}")))? } else { raw };
@@ -132,21 +156,47 @@ impl Transport {
     /// Send one request, counting what crosses the wire; the answer's status, headers and body
     /// (as sent: not inflated).
     fn execute(&mut self, req: reqwest::blocking::Request) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), SyncError> {
-        let body_len = req.body().and_then(|b| b.as_bytes()).map_or(0, |b| b.len()) as u64;
-        // Request line, Host and Content-Length (added by the HTTP layer) and our headers.
-        let host_len = req.url().host_str().map_or(0, str::len) as u64 + 12;
-        let line =
-            (req.method().as_str().len() + req.url().path().len() + req.url().query().map_or(0, |q| q.len() + 1) + 12) as u64;
-        self.stats.bytes_sent += line + host_len + 20 + header_bytes(req.headers()) + body_len;
+        self.execute_bounded(req, MAX_INFLATED)
+    }
+
+    /// [`Self::execute`], refusing an answer whose body is longer than `max` bytes (read no
+    /// further than one byte past it).
+    fn execute_bounded(
+        &mut self,
+        req: reqwest::blocking::Request,
+        max: u64,
+    ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), SyncError> {
+        self.stats.bytes_sent += request_bytes(&req);
         self.stats.round_trips += 1;
         let resp = self.http.execute(req).map_err(|e| self.send_failed(e))?;
         self.note_announcement(resp.headers());
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         self.stats.bytes_received += 17 + header_bytes(&headers);
-        let raw = resp.bytes().map_err(|e| SyncError::Offline(e.to_string()))?;
+        let mut raw = vec![];
+        resp.take(max + 1).read_to_end(&mut raw).map_err(|e| SyncError::Offline(e.to_string()))?;
         self.stats.bytes_received += raw.len() as u64;
-        Ok((status, headers, raw.to_vec()))
+        if raw.len() as u64 > max {
+            return Err(SyncError::Protocol(format!("an answer longer than {max} bytes")));
+        }
+        Ok((status, headers, raw))
+    }
+
+    /// A `GET` of raw bytes (a blob, a thumbnail) with the device token: the status, headers
+    /// and body (at most `max` bytes), or the typed error of a refused credential (401).
+    pub fn get_bytes(&mut self, path: &str, token: &str, max: u64) -> Result<BytesAnswer, SyncError> {
+        let req = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .header("authorization", format!("Bearer {token}"))
+            .build()
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let (status, headers, body) = self.execute_bounded(req, max.max(4096))?;
+        if status == 401 {
+            let code = serde_json::from_slice::<ApiErrorBody>(&body).map_or_else(|_| "unauthorized".into(), |e| e.error);
+            return Err(SyncError::Unauthorized { code });
+        }
+        Ok(BytesAnswer { status, headers, body })
     }
 
     /// One request of the tus protocol (`fundi_sync::uploads`): `method` on `path` (under the
@@ -179,6 +229,13 @@ impl Transport {
         }
         Ok(TusAnswer { status, headers, error })
     }
+}
+
+/// What the depot answered to a `GET` of bytes.
+pub struct BytesAnswer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
 }
 
 /// What the depot answered to a tus request.

@@ -20,11 +20,12 @@ use super::client::Transport;
 use super::pinning::Trust;
 use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
 use super::sweep;
+use super::tally::{self, PartTally};
 use crate::account::{self, SyncError};
 use crate::error::Result;
-use crate::outbox;
 use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
 use crate::Store;
+use crate::{mentees, outbox};
 use fundi_sqlite::crash_point;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::hlc::{wall_clock_ms, Timestamp};
@@ -32,16 +33,16 @@ use fundi_sync::identity::KeyFingerprint;
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
 use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
 use fundi_sync::{EnrollDeviceReply, EnrollmentCode, EnrollmentRequest, RotatedToken};
-use fundi_sync::{PullResponse, PushResponse, Role};
+use fundi_sync::{MenteesPage, PullResponse, PushResponse, Role};
 use rusqlite::Connection;
 
 /// What one sync works with, read once at its start.
 pub(super) struct Session {
     pub(super) url: String,
     pub(super) token: String,
-    expires: i64,
-    me: Me,
-    cursor: u64,
+    pub(super) expires: i64,
+    pub(super) me: Me,
+    pub(super) cursor: u64,
     trust: Trust,
     next_key: Option<KeyFingerprint>,
 }
@@ -149,25 +150,36 @@ impl Store {
         let s = self.session()?;
         let mut t = Self::transport(&s)?;
         let next_key = s.next_key.clone();
-        let result = self.sync_with(&mut t, s, listener);
+        let mut report = SyncReport::default();
+        let result = self.sync_with(&mut t, s, listener, &mut report);
         // Even a sync that failed half way may have met the depot's next key.
         let learnt = self.learn_depot_key(next_key.as_ref(), &t);
-        let result = result.and_then(|r| learnt.map(|_| r));
+        let result = result.and(learnt);
         let err_text = result.as_ref().err().map(|e| e.to_string());
-        let _ = self.write(|tx| account::db::record_sync_outcome(tx, err_text.as_deref(), wall_clock_ms()));
-        result.map(|mut r| {
-            r.wire = t.stats;
-            r
-        })
+        report.wire = t.stats;
+        // What it cost is noted even when it failed half way: the bytes were spent.
+        let records = PartTally { items: report.pushed + report.refused + report.pulled, wire: t.stats };
+        let _ = self.write(|tx| {
+            tally::start(tx, records, wall_clock_ms())?;
+            account::db::record_sync_outcome(tx, err_text.as_deref(), wall_clock_ms())
+        });
+        result.map(|_| report)
     }
 
-    fn sync_with(&self, t: &mut Transport, mut s: Session, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
+    /// Push then pull, counting into `report` as it goes (so a sync cut short still says what
+    /// it did).
+    fn sync_with(
+        &self,
+        t: &mut Transport,
+        mut s: Session,
+        listener: Option<&dyn SyncListener>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
         let progress = |p, d, n| {
             if let Some(l) = listener {
                 l.on_progress(p, d, n)
             }
         };
-        let mut report = SyncReport::default();
         if phone::needs_new_token(s.expires.max(0) as u64, wall_clock_ms()) {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
             let r: RotatedToken = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
@@ -273,8 +285,21 @@ impl Store {
             }
             report.pulled += page.changes.len() as u32;
         }
+        if self.read(account::db::me)?.1 == Role::Mentor {
+            self.fetch_mentees(t, &s.token)?;
+        }
         progress(SyncPhase::Done, report.pushed + report.pulled, report.pushed + report.pulled);
-        Ok(report)
+        Ok(())
+    }
+
+    /// A mentor's mentees as the depot lists them now, kept for the screen. A depot older than
+    /// the list (404) leaves the kept list as it was.
+    fn fetch_mentees(&self, t: &mut Transport, token: &str) -> Result<()> {
+        match t.call::<MenteesPage>("/v1/mentees", Some(token), None::<&()>) {
+            Ok(page) => self.write(|tx| mentees::db::replace(tx, &page.mentees)),
+            Err(SyncError::Server { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Create an account and its one-time enrollment code at the depot: a mentor enrolls a

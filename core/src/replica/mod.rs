@@ -11,7 +11,11 @@
 //!   record that leaves the phone (scope exit, `gone`, swept) goes through `leave`.
 //! - `sweep`: the marks of a full re-sync after an expired cursor, and the sweep at its end.
 //! - `upload` (feature `http`): the upload queue's photos and thumbnails sent over tus,
-//!   resumed from the depot's offset.
+//!   resumed from the depot's offset, with progress per chunk.
+//! - `estimate` (feature `http`): before a sync, what it will send and receive (records,
+//!   thumbnails, photos); `tally`: after it, what it did (kept for the home screen).
+//! - `download` (feature `http`): the review cache filled with the thumbnails (and on Wi-Fi
+//!   the photos) of the drafts this phone reviews.
 //!
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
@@ -19,18 +23,26 @@ mod apply;
 #[cfg(feature = "http")]
 pub mod client;
 #[cfg(feature = "http")]
+mod download;
+#[cfg(feature = "http")]
 mod engine;
+#[cfg(feature = "http")]
+mod estimate;
 mod leave;
 #[cfg(feature = "http")]
 pub mod pinning;
 mod rebase;
 mod status;
 mod sweep;
+mod tally;
 #[cfg(feature = "http")]
 mod upload;
 
 pub use crate::account::{SyncError, WireStats};
+#[cfg(feature = "http")]
+pub use estimate::{SyncEstimate, Traffic};
 pub use status::{Enrollment, SyncListener, SyncPhase, SyncReport, SyncStatus};
+pub use tally::{PartTally, SyncTally};
 // The views' types live in their features; re-exported here for the bindings' paths.
 pub use crate::conflicts::ConflictItem;
 pub use crate::orders::OrderView;

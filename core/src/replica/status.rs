@@ -1,6 +1,8 @@
 //! Sync state without the network: the types the UI sees (phase, report, status, enrollment),
-//! the sync status, this phone's device id and the clock checks tests make.
+//! the sync status (with the last sync's tally and the data saver), this phone's device id and
+//! the clock checks tests make.
 
+use super::tally::{self, SyncTally};
 use crate::error::Result;
 use crate::storage::{self, load_clock, set_clock_skew};
 use crate::Store;
@@ -48,6 +50,11 @@ pub struct SyncStatus {
     pub last_sync_ms: Option<u64>,
     /// Why the last sync failed, if it did (cleared by the next success).
     pub last_error: Option<String>,
+    /// What the last sync (and the uploads after it) cost on the wire, by part; `None` before
+    /// the first.
+    pub last_tally: Option<SyncTally>,
+    /// Full photos wait for an unmetered network (the default).
+    pub data_saver: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +78,8 @@ impl Store {
                 needs_newer_app: orders::db::held_count(c)? + drafts::db::held_count(c)? + documents::db::held_count(c)?,
                 last_sync_ms,
                 last_error,
+                last_tally: tally::last(c)?,
+                data_saver: account::db::data_saver(c)?,
             })
         })
     }

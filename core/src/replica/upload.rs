@@ -9,14 +9,20 @@
 //!
 //! One blob's refusal (its draft has not reached the depot yet, a bound) leaves it waiting with
 //! the code and goes on to the next; a lost connection or a refused credential ends the run.
+//!
+//! A listener is told the progress after every chunk the depot stored, per blob and over the
+//! run; what the run cost on the wire is added to the last sync's tally (`tally`), thumbnails
+//! and photos apart.
 
 use super::client::{Transport, TusAnswer};
+use super::tally::{self, Part, PartTally};
 use crate::account::SyncError;
 use crate::error::Result;
 use crate::photos::PhotoLibrary;
-use crate::uploads::{db, UploadPolicy, UploadReport};
+use crate::uploads::{db, UploadListener, UploadPolicy, UploadProgress, UploadReport};
 use crate::Store;
 use fundi_sqlite::crash_point;
+use fundi_sync::hlc::wall_clock_ms;
 use fundi_sync::uploads::{
     checksum_header, header as h, metadata_for, next_chunk_size, parse_number, thumbnail_metadata_for, CHECKSUM_MISMATCH,
     CHUNK_START_BYTES, OFFSET_OCTET_STREAM, TUS_VERSION, UPLOADS_PATH,
@@ -52,21 +58,68 @@ fn upload_path(location: &str, base: &str) -> Option<String> {
     (path.starts_with(UPLOADS_PATH) && path.len() > UPLOADS_PATH.len() + 1).then(|| path.to_string())
 }
 
+/// The progress of a run, told to its listener.
+struct Progress<'a> {
+    listener: Option<&'a dyn UploadListener>,
+    /// Bytes the depot holds of the run's blobs, as last told, and their lengths.
+    overall_done: u64,
+    overall_total: u64,
+}
+
+impl Progress<'_> {
+    /// The depot holds `now` bytes of `item`; `told` is what was counted for it so far.
+    fn tell(&mut self, item: &db::Queued, told: &mut u64, now: u64) {
+        self.overall_done = self.overall_done.saturating_sub(*told) + now;
+        *told = now;
+        if let Some(l) = self.listener {
+            l.on_upload_progress(UploadProgress {
+                sha256: item.sha256.clone(),
+                thumbnail_of: item.of_sha256.clone(),
+                done: now,
+                total: item.length,
+                overall_done: self.overall_done,
+                overall_total: self.overall_total,
+            });
+        }
+    }
+}
+
 impl Store {
     /// Send what waits in the upload queue that `policy` allows, resuming each upload where the
     /// depot has it. Run after a sync (the records that name the photos go first; the depot
     /// takes a photo only once a record it may write names it).
     pub fn upload_photos(&self, lib: &PhotoLibrary, policy: UploadPolicy) -> Result<UploadReport> {
+        self.upload_photos_with(lib, policy, None)
+    }
+
+    /// [`Store::upload_photos`], telling `listener` the progress after every chunk.
+    pub fn upload_photos_with(
+        &self,
+        lib: &PhotoLibrary,
+        policy: UploadPolicy,
+        listener: Option<&dyn UploadListener>,
+    ) -> Result<UploadReport> {
         let s = self.session()?;
         let mut t = Self::transport(&s)?;
         let mut report = UploadReport::default();
         let mut chunk = CHUNK_START_BYTES;
-        let (queue, held_back): (Vec<_>, Vec<_>) =
-            self.read(db::waiting)?.into_iter().partition(|q| policy.photos || q.of_sha256.is_some());
+        let (queue, held_back): (Vec<_>, Vec<_>) = self.read(db::waiting)?.into_iter().partition(|q| policy.allows(q));
+        let mut progress = Progress {
+            listener,
+            overall_done: queue.iter().map(|q| q.confirmed.min(q.length)).sum(),
+            overall_total: queue.iter().map(|q| q.length).sum(),
+        };
+        // Thumbnails, photos: what each cost on the wire.
+        let mut parts = [PartTally::default(); 2];
         let mut result = Ok(());
         for (i, item) in queue.iter().enumerate() {
-            match self.upload_one(&mut t, &s.url, &s.token, lib, item, &mut chunk) {
+            let before = t.stats;
+            let sent = self.upload_one(&mut t, &s.url, &s.token, lib, item, &mut chunk, &mut progress);
+            let part = &mut parts[item.of_sha256.is_none() as usize];
+            part.wire = part.wire.plus(t.stats.since(before));
+            match sent {
                 Ok(Sent::Finished { stored, already }) => {
+                    part.items += 1;
                     report.finished += 1;
                     report.bytes_sent += stored;
                     report.already_stored += already as u32;
@@ -85,9 +138,15 @@ impl Store {
         // Photos the policy held back wait too.
         report.waiting += held_back.len() as u32;
         report.wire = t.stats;
+        // Noted even when the run was cut short (like the sync's own tally).
+        let _ = self.write(|tx| {
+            tally::add(tx, Part::Thumbnails, parts[0], wall_clock_ms())?;
+            tally::add(tx, Part::Photos, parts[1], wall_clock_ms())
+        });
         result.map(|_| report)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn upload_one(
         &self,
         t: &mut Transport,
@@ -96,7 +155,9 @@ impl Store {
         lib: &PhotoLibrary,
         item: &db::Queued,
         chunk: &mut u64,
+        progress: &mut Progress<'_>,
     ) -> Result<Sent> {
+        let mut told = item.confirmed.min(item.length);
         let bytes = match lib.path_of(&item.sha256).ok().and_then(|p| std::fs::read(p).ok()) {
             Some(b) if b.len() as u64 == item.length && fundi_sync::hash::sha256_hex(&b) == item.sha256 => b,
             // The file is gone or damaged: nothing to send that the depot would take.
@@ -137,6 +198,7 @@ impl Store {
                         }
                         (409, Some("already_stored")) => {
                             self.write(|tx| db::set_done(tx, &item.sha256))?;
+                            progress.tell(item, &mut told, item.length);
                             return Ok(Sent::Finished { stored, already: true });
                         }
                         // Quotas, bounds, a record not (yet) at the depot: this blob waits.
@@ -160,6 +222,7 @@ impl Store {
                 }
             };
             let path = location.clone().expect("created or resumed above");
+            progress.tell(item, &mut told, offset.min(item.length));
             // Send from the depot's offset to the end.
             while offset < item.length {
                 let end = (offset + *chunk).min(item.length);
@@ -185,6 +248,7 @@ impl Store {
                         stored += now.saturating_sub(offset);
                         *chunk = next_chunk_size(*chunk, started.elapsed().as_millis() as u64, true);
                         offset = now;
+                        progress.tell(item, &mut told, now.min(item.length));
                     }
                     CHECKSUM_MISMATCH => {
                         *chunk = next_chunk_size(*chunk, 0, false);

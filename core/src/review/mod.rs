@@ -7,6 +7,10 @@ mod model;
 
 pub use model::ReviewDraft;
 
+use crate::photos::PhotoLibrary;
+use crate::review_cache::{ReviewPhoto, Size};
+use fundi_sync::fields::DRAFT_PHOTOS;
+
 use crate::error::{Error, Result};
 use crate::storage::stamp;
 use crate::{account, documents, outbox, Store};
@@ -43,6 +47,12 @@ fn body(conn: &Connection, id: &str) -> Result<DraftBody> {
         return Err(Error::NotFound { kind: "draft" });
     }
     Ok(d)
+}
+
+/// The photos a draft names, in its order.
+fn photo_hashes(d: &DraftBody) -> Vec<String> {
+    let list = d.doc.value(DRAFT_PHOTOS).and_then(|v| v.as_array());
+    list.into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
 }
 
 fn write_field(tx: &Connection, id: &str, field: &str, write: FieldWrite) -> Result<()> {
@@ -99,6 +109,55 @@ impl Store {
             }
             outbox::enqueue_command(tx, Kind::Draft, id, command.code(), Extra::new())?;
             Ok(())
+        })
+    }
+
+    /// The photos of a draft this phone reviews, in the draft's order, with the files the
+    /// review cache holds for each (a thumbnail soon after the artisan's sync; the photo once
+    /// fetched on Wi-Fi). `None`: not fetched yet, or not at the depot yet.
+    pub fn review_photos(&self, cache: &PhotoLibrary, id: &str) -> Result<Vec<ReviewPhoto>> {
+        let photos = self.read(|c| body(c, id).map(|d| photo_hashes(&d)))?;
+        photos
+            .into_iter()
+            .map(|photo| {
+                Ok(ReviewPhoto {
+                    thumbnail: self.cached_file(cache, &photo, Size::Thumbnail)?,
+                    full: self.cached_file(cache, &photo, Size::Photo)?,
+                    photo,
+                })
+            })
+            .collect()
+    }
+
+    /// Every photo of the drafts this phone reviews, each once, those of drafts waiting for
+    /// review first (what a reviewer needs soonest), with whether its draft waits for review.
+    pub(crate) fn reviewed_photo_hashes(&self) -> Result<Vec<(String, bool)>> {
+        self.read(|c| {
+            let mut drafts = vec![];
+            for (_, body) in documents::db::list(c, Kind::Draft.code())? {
+                let d: DraftBody = serde_json::from_value(body).map_err(corrupt)?;
+                if !is_deleted(&d) {
+                    drafts.push((d.status == DraftStatus::Submitted.code(), photo_hashes(&d)));
+                }
+            }
+            drafts.sort_by_key(|(waiting, _)| !*waiting);
+            let mut seen = std::collections::BTreeSet::new();
+            let photos = drafts.into_iter().flat_map(|(waiting, p)| p.into_iter().map(move |p| (p, waiting)));
+            Ok(photos.filter(|(p, _)| seen.insert(p.clone())).collect())
+        })
+    }
+
+    /// How many drafts wait for review, by their artisan.
+    pub(crate) fn drafts_waiting_by_owner(&self) -> Result<BTreeMap<String, u32>> {
+        self.read(|c| {
+            let mut out = BTreeMap::new();
+            for (_, body) in documents::db::list(c, Kind::Draft.code())? {
+                let d: DraftBody = serde_json::from_value(body).map_err(corrupt)?;
+                if !is_deleted(&d) && d.status == DraftStatus::Submitted.code() {
+                    *out.entry(d.owner).or_insert(0) += 1;
+                }
+            }
+            Ok(out)
         })
     }
 

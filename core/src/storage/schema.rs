@@ -22,6 +22,9 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/008_needs_newer_app.sql"),
     include_str!("migrations/009_folded_conflicts.sql"),
     include_str!("migrations/010_uploads.sql"),
+    include_str!("migrations/011_review_cache.sql"),
+    include_str!("migrations/012_mentees.sql"),
+    include_str!("migrations/013_data_saver_and_tally.sql"),
 ]);
 
 /// The schema version this build writes.

@@ -3,10 +3,13 @@
 //! so the record syncs at once and its bytes follow; the queue keeps, per blob, where its tus
 //! upload is at the depot and how many bytes the depot confirmed, so an app killed at any byte
 //! resumes from the depot's offset. The sending is the sync engine's (`replica::upload`); this
-//! module is the queue and what the UI reads of it.
+//! module is the queue, what the UI reads of it, and the network policy: the data saver (a
+//! setting kept in the sync state row) decides with the network the app reports which blobs
+//! may go.
 
 pub(crate) mod db;
 
+use crate::account;
 use crate::error::Result;
 use crate::Store;
 
@@ -14,9 +17,41 @@ use crate::Store;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UploadPolicy {
     /// Full photos too. Thumbnails (about 15 KB) always go so that a reviewer sees something;
-    /// the app allows photos on an unmetered network, or anywhere once the artisan turned the
-    /// data saver off.
+    /// photos go on an unmetered network, or anywhere once the artisan turned the data saver
+    /// off.
     pub photos: bool,
+}
+
+impl UploadPolicy {
+    /// The rule: photos wait for an unmetered network while the data saver is on.
+    pub fn for_network(unmetered: bool, data_saver: bool) -> UploadPolicy {
+        UploadPolicy { photos: unmetered || !data_saver }
+    }
+
+    /// Whether this policy lets the queued blob go now (a thumbnail always).
+    pub(crate) fn allows(&self, q: &db::Queued) -> bool {
+        self.photos || q.of_sha256.is_some()
+    }
+}
+
+/// How an upload run goes, after every chunk the depot stored (and when a blob finishes or
+/// the depot already holds it): for a progress bar per photo and overall.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// The blob: a photo's hash, or a thumbnail's (`thumbnail_of` names its photo).
+    pub sha256: String,
+    pub thumbnail_of: Option<String>,
+    /// Bytes of this blob the depot holds, of its length.
+    pub done: u64,
+    pub total: u64,
+    /// The same over every blob this run may send (what the policy holds back is not counted).
+    pub overall_done: u64,
+    pub overall_total: u64,
+}
+
+/// Told how an upload run goes. Called on the uploading thread.
+pub trait UploadListener: Send + Sync {
+    fn on_upload_progress(&self, progress: UploadProgress);
 }
 
 /// What waits to be uploaded, for the UI ("3 photos, 450 KB") and to tell before a sync what it
@@ -46,6 +81,21 @@ pub struct UploadReport {
 }
 
 impl Store {
+    /// Turn the data saver on (the default: full photos wait for an unmetered network) or off.
+    pub fn set_data_saver(&self, on: bool) -> Result<()> {
+        self.write(|tx| account::db::set_data_saver(tx, on))
+    }
+
+    pub fn data_saver(&self) -> Result<bool> {
+        self.read(account::db::data_saver)
+    }
+
+    /// What uploads may send on this network (`unmetered`: as the platform reports it), by the
+    /// data saver.
+    pub fn upload_policy(&self, unmetered: bool) -> Result<UploadPolicy> {
+        Ok(UploadPolicy::for_network(unmetered, self.data_saver()?))
+    }
+
     /// What waits to be uploaded.
     pub fn upload_status(&self) -> Result<UploadStatus> {
         let [(thumbnails, thumbnail_bytes), (photos, photo_bytes)] = self.read(db::totals)?;

@@ -73,9 +73,11 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/devices/{device_id}/revoke", post(revoke_device))
         .route("/v1/sync/push", post(sync_push))
         .route("/v1/sync/pull", get(sync_pull))
+        .route("/v1/sync/estimate", get(sync_estimate))
         .route("/v1/orders", post(import_orders))
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
+        .route("/v1/mentees", get(mentees))
         // Uploads (tus 1.0) and blobs; a PATCH body is streamed and bounded by the upload itself.
         .route("/v1/uploads", options(tus::discover))
         .route("/v1/uploads", post(tus::create))
@@ -83,6 +85,7 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/uploads/{upload_id}", patch(tus::append))
         .route("/v1/uploads/{upload_id}", delete(tus::terminate))
         .route("/v1/blobs/{sha256}", get(tus::blob))
+        .route("/v1/blobs/{sha256}/thumbnail", get(tus::thumbnail))
         .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
         .method_not_allowed_fallback(|| async { error_response(ApiError::method_not_allowed(), None) })
         // Whatever answered an error without the typed JSON body (an extractor's rejection of a
@@ -292,15 +295,32 @@ async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQ
     // `full=1`: a phone re-syncing from 0 after `cursor_expired` wants its own writes too.
     let full = query_u64(&q, "full");
     run(app, headers, true, move |db, caller| {
-        if let Some(v) = version? {
-            if v == 0 || v > PROTOCOL_VERSION as u64 {
-                return Err(ApiError::unsupported_version(format!("protocol {v}")));
-            }
-        }
+        check_version(version?)?;
         let (cursor, limit) = params?;
         pull::pull(db, &caller, cursor, limit as usize, full? == Some(1))
     })
     .await
+}
+
+/// What a pull from `cursor` would bring (counts and bytes), for the phone to tell before a
+/// sync what it will cost. The same caller, scope and version checks as the pull itself.
+async fn sync_estimate(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let params = query_u64(&q, "cursor").and_then(|c| Ok((c.unwrap_or(0), query_u64(&q, "limit")?.unwrap_or(500))));
+    let version = query_u64(&q, "protocol");
+    run(app, headers, true, move |db, caller| {
+        check_version(version?)?;
+        let (cursor, limit) = params?;
+        pull::estimate(db, &caller, cursor, limit as usize)
+    })
+    .await
+}
+
+/// A request's `protocol`, if it names one: this depot answers versions 1 to its own.
+fn check_version(version: Option<u64>) -> Result<(), ApiError> {
+    match version {
+        Some(v) if v == 0 || v > PROTOCOL_VERSION as u64 => Err(ApiError::unsupported_version(format!("protocol {v}"))),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -335,6 +355,11 @@ async fn order_command(
         push::order_command_api(db, &caller, &order_id, &req.command, req.args)
     })
     .await
+}
+
+/// `GET /v1/mentees`: a mentor's mentees and how their phones stand.
+async fn mentees(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, true, |db, caller| db.read(|tx| accounts::mentees(tx, &caller))).await
 }
 
 async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {

@@ -315,19 +315,41 @@ fn byte_range(value: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
 /// `GET /v1/blobs/{sha256}`: a blob's bytes, to a caller who may read a record that refers to
 /// it; ranges, a strong ETag (its hash), `If-None-Match`, `If-Range`.
 pub async fn blob(State(app): State<App>, method: Method, headers: HeaderMap, Path(sha256): Path<String>) -> Response {
-    let name = sha256.clone();
     let got = blocking(&app, &headers, move |db, caller: &Caller| {
-        if !fundi_sync::hash::is_content_hash(&name) {
-            return Err(ApiError::malformed("a blob is named by its SHA-256 in 64 lowercase hex digits"));
-        }
-        uploads::blob_for(db, caller, &name)
+        named_by_hash(&sha256)?;
+        uploads::blob_for(db, caller, &sha256).map(|bytes| (sha256, bytes))
     })
     .await;
-    let bytes = match got {
-        Ok((_, b)) => b,
+    serve(method, &headers, got.map(|(_, b)| b))
+}
+
+/// `GET /v1/blobs/{sha256}/thumbnail`: the thumbnail of the photo `sha256` (its own hash in the
+/// ETag), to a caller who may read a record that refers to the photo. A reviewer's phone asks
+/// for it by the photo's name, the only one a draft holds.
+pub async fn thumbnail(State(app): State<App>, method: Method, headers: HeaderMap, Path(sha256): Path<String>) -> Response {
+    let got = blocking(&app, &headers, move |db, caller: &Caller| {
+        named_by_hash(&sha256)?;
+        uploads::thumbnail_for(db, caller, &sha256)
+    })
+    .await;
+    serve(method, &headers, got.map(|(_, b)| b))
+}
+
+fn named_by_hash(sha256: &str) -> Result<(), ApiError> {
+    if fundi_sync::hash::is_content_hash(sha256) {
+        Ok(())
+    } else {
+        Err(ApiError::malformed("a blob is named by its SHA-256 in 64 lowercase hex digits"))
+    }
+}
+
+/// Answer a blob read: `got` is (its hash, its bytes) or why not.
+fn serve(method: Method, headers: &HeaderMap, got: Result<(String, Vec<u8>), ApiError>) -> Response {
+    let (sha256, bytes) = match got {
+        Ok(b) => b,
         Err(e) => {
             let code = e.code;
-            let mut r = error_response(e, Some(&headers));
+            let mut r = error_response(e, Some(headers));
             if method == Method::HEAD {
                 set(&mut r, h::FUNDI_ERROR, code);
             }

@@ -4,12 +4,12 @@
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
 use fundi_sync::{enrollment, ids};
-use fundi_sync::{Relation, Role};
+use fundi_sync::{Mentee, MenteesPage, Relation, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use fundi_sync::limits::{
-    ACCOUNT_NAME_MAX_CHARS, ENROLLMENT_CODE_TTL_MS as CODE_TTL_MS, ENROLLMENT_RETRY_WINDOW_MS as RETRY_WINDOW_MS,
+    ACCOUNT_NAME_MAX_CHARS, ENROLLMENT_CODE_TTL_MS as CODE_TTL_MS, ENROLLMENT_RETRY_WINDOW_MS as RETRY_WINDOW_MS, MENTEES_MAX,
 };
 pub use fundi_sync::{DeviceCredential, EnrollmentCode as Enrollment, EnrollmentRequest as NewEnrollment, RotatedToken};
 
@@ -225,7 +225,40 @@ pub fn authenticate(conn: &Connection, token: &str) -> Result<Caller, ApiError> 
         )?;
     }
     let account = get_account(conn, &account_id)?.ok_or_else(ApiError::unauthorized)?;
+    let now = now_ms() as i64;
+    conn.execute(
+        "UPDATE devices SET last_seen_ms = ?2 WHERE device_id = ?1 AND (last_seen_ms IS NULL OR last_seen_ms <= ?2 - ?3)",
+        params![device_id, now, LAST_SEEN_STEP_MS],
+    )?;
     Ok(Caller { account_id, role: account.role, device_id: Some(device_id) })
+}
+
+/// A phone's `last_seen_ms` is written at most this often: one write a minute, not one a request.
+const LAST_SEEN_STEP_MS: i64 = 60_000;
+
+/// A mentor's mentees and how their phones stand, by name. Mentors only: staff and operations
+/// see people in the depot's console.
+pub fn mentees(conn: &Connection, caller: &Caller) -> Result<MenteesPage, ApiError> {
+    if caller.role != Role::Mentor {
+        return Err(ApiError::forbidden("only a mentor has mentees"));
+    }
+    let mut q = conn.prepare_cached(
+        "SELECT a.id, a.name,
+                (SELECT COUNT(*) FROM devices d WHERE d.account_id = a.id AND d.revoked_ms IS NULL),
+                EXISTS (SELECT 1 FROM enrollment_codes c WHERE c.account_id = a.id AND c.used_ms IS NULL AND c.expires_ms > ?2),
+                (SELECT MAX(d.last_seen_ms) FROM devices d WHERE d.account_id = a.id)
+         FROM accounts a WHERE a.mentor_id = ?1 AND a.role = 'artisan' ORDER BY a.name, a.id LIMIT ?3",
+    )?;
+    let rows = q.query_map(params![caller.account_id, now_ms() as i64, MENTEES_MAX as i64], |r| {
+        Ok(Mentee {
+            account_id: r.get(0)?,
+            name: r.get(1)?,
+            phones: r.get::<_, i64>(2)? as u32,
+            code_waiting: r.get(3)?,
+            last_seen_ms: r.get::<_, Option<i64>>(4)?.map(|ms| ms as u64),
+        })
+    })?;
+    Ok(MenteesPage { mentees: rows.collect::<Result<_, _>>()? })
 }
 
 /// Issue the next token. The current one keeps working until the new one is first used, so a

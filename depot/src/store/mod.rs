@@ -39,6 +39,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/003_scope_and_retention.sql"),
     include_str!("migrations/004_uploads.sql"),
     include_str!("migrations/005_thumbnails.sql"),
+    include_str!("migrations/006_last_seen.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

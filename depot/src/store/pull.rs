@@ -9,12 +9,17 @@
 //! `cursor_expired`: something that phone had not seen is gone. The position told is kept per
 //! device (`resync_floor`): the full re-sync that follows is answered page after page unless
 //! something newer is pruned meanwhile (then it starts over).
+//!
+//! [`estimate`] counts what a pull from a cursor would bring (records, exits, their bytes, its
+//! pages) with the same scope and cursor rules, writing nothing and reading no more bodies
+//! than one page (compressed, to tell what the pages take gzipped).
 
 use super::accounts::Caller;
 use super::{ApiError, Db};
+use fundi_sync::compression::{gzip, GZIP_ABOVE_BYTES};
 use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
-use fundi_sync::{Change, Extra, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
-use rusqlite::{params, OptionalExtension};
+use fundi_sync::{Change, Extra, PullEstimate, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 /// One entry of a page, before it is sorted into changes and exits.
 enum Entry {
@@ -24,48 +29,77 @@ enum Entry {
     Exit(ScopeExit),
 }
 
-pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> Result<PullResponse, ApiError> {
+/// The records of the caller's part of the feed after `?1`, for the account `?2`: an artisan's
+/// own, a mentor's and their mentees', everything for staff and operations; refusals only to
+/// the account that pushed them.
+fn scope_filter(role: Role) -> String {
+    let scope = match role {
+        Role::Artisan => "owner = ?2",
+        Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",
+        Role::Staff | Role::Operations => "1",
+    };
+    format!("seq > ?1 AND {scope} AND (kind != 'rejection' OR owner = ?2)")
+}
+
+/// The device whose clean writes are not sent back (`last_device IS ?3`): none on a fresh start
+/// (cursor 0: the phone may have been restored or may have discarded local changes) or a full
+/// re-sync (the phone sweeps what it is not sent).
+fn echo_device(caller: &Caller, cursor: u64, full: bool) -> String {
+    if cursor == 0 || full {
+        String::new()
+    } else {
+        caller.device_id.clone().unwrap_or_default()
+    }
+}
+
+fn check_cursor_range(cursor: u64) -> Result<(), ApiError> {
     // Feed positions are SQLite's signed 64-bit integers, so a larger cursor was never handed
     // out; cast, it would wrap negative and answer a page whose cursor went back (found by the
     // pull_query fuzz target's oracle).
     if cursor > i64::MAX as u64 {
         return Err(ApiError::malformed("cursor must be at most 2^63 - 1"));
     }
+    Ok(())
+}
+
+/// Whether the feed can be pulled from `cursor`: Ok(Ok(head)), Ok(Err(pruned position)) when
+/// the cursor expired, Err(cursor_ahead) for a cursor past the head.
+fn feed_head(tx: &Transaction<'_>, caller: &Caller, cursor: u64, full: bool) -> Result<Result<i64, i64>, ApiError> {
+    let (head, pruned): (i64, i64) =
+        tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if cursor > head.max(0) as u64 {
+        // A cursor this depot never gave out (its data was restored from an older copy):
+        // answering from it would hide every change up to it, so the phone is told to start over.
+        return Err(ApiError::cursor_ahead(format!("cursor {cursor} is past this depot's head {head}: pull from 0")));
+    }
+    if cursor > 0 && (cursor as i64) < pruned {
+        // A full re-sync's later pages lie below the pruned position too: they go on as
+        // long as nothing was pruned since this device was told to start over.
+        let floor: i64 = tx
+            .query_row("SELECT resync_floor FROM devices WHERE device_id = ?1", [&caller.device_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        if !full || pruned > floor {
+            return Ok(Err(pruned));
+        }
+    }
+    Ok(Ok(head))
+}
+
+pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> Result<PullResponse, ApiError> {
+    check_cursor_range(cursor)?;
     let limit = limit.clamp(1, MAX_PAGE);
-    // A fresh start (cursor 0) gets everything back, its own changes included: the phone may
-    // have been restored or may have discarded local changes. So does every page of a full
-    // re-sync: the phone sweeps what it is not sent.
-    let device = if cursor == 0 || full { String::new() } else { caller.device_id.clone().unwrap_or_default() };
-    let scope = match caller.role {
-        Role::Artisan => "owner = ?2",
-        Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",
-        Role::Staff | Role::Operations => "1",
-    };
+    let device = echo_device(caller, cursor, full);
     let sql = format!(
-        "SELECT kind, id, body, seq, last_device IS ?3 FROM records
-         WHERE seq > ?1 AND {scope} AND (kind != 'rejection' OR owner = ?2)
-         ORDER BY seq LIMIT ?4"
+        "SELECT kind, id, body, seq, last_device IS ?3 FROM records WHERE {} ORDER BY seq LIMIT ?4",
+        scope_filter(caller.role)
     );
     // Err(pruned position): the cursor expired.
     let page = db.read(|tx| {
-        let (head, pruned): (i64, i64) =
-            tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if cursor > head.max(0) as u64 {
-            // A cursor this depot never gave out (its data was restored from an older copy):
-            // answering from it would hide every change up to it, so the phone is told to start over.
-            return Err(ApiError::cursor_ahead(format!("cursor {cursor} is past this depot's head {head}: pull from 0")));
-        }
-        if cursor > 0 && (cursor as i64) < pruned {
-            // A full re-sync's later pages lie below the pruned position too: they go on as
-            // long as nothing was pruned since this device was told to start over.
-            let floor: i64 = tx
-                .query_row("SELECT resync_floor FROM devices WHERE device_id = ?1", [&caller.device_id], |r| r.get(0))
-                .optional()?
-                .unwrap_or(0);
-            if !full || pruned > floor {
-                return Ok(Err(pruned));
-            }
-        }
+        let head = match feed_head(tx, caller, cursor, full)? {
+            Ok(head) => head,
+            Err(pruned) => return Ok(Err(pruned)),
+        };
         // Up to `limit` of each, merged by seq; the page takes the first `limit`.
         let mut entries: Vec<(i64, Entry)> = vec![];
         let mut stmt = tx.prepare_cached(&sql)?;
@@ -136,5 +170,86 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
         more,
         server_time: db.now(),
         extra: Extra::new(),
+    })
+}
+
+/// Bytes of one change in a page beyond its kind, id and body (`{"kind":"","id":"","body":},`),
+/// of one exit beyond its kind and id (`{"kind":"","id":""},`), and of a page beyond its
+/// entries (protocol, cursor, more, server time, the lists' brackets).
+const CHANGE_FRAME: i64 = 28;
+const EXIT_FRAME: i64 = 20;
+const PAGE_FRAME: u64 = 120;
+
+/// What a pull from `cursor` would bring the caller, pages of `limit`: counted in SQL, the
+/// bodies of one page read (for its gzip ratio), nothing written (a pull answering `cursor_expired` notes the position;
+/// this does not). A cursor the pull would refuse (expired, past the head) is counted as the
+/// full re-sync from 0 that the phone then starts.
+pub fn estimate(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<PullEstimate, ApiError> {
+    check_cursor_range(cursor)?;
+    let limit = limit.clamp(1, MAX_PAGE) as u64;
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM(last_device IS ?3), 0),
+                COALESCE(SUM(CASE WHEN last_device IS ?3 THEN 0
+                    ELSE length(CAST(body AS BLOB)) + length(CAST(kind AS BLOB)) + length(CAST(id AS BLOB)) + {CHANGE_FRAME} END), 0)
+         FROM records WHERE {}",
+        scope_filter(caller.role)
+    );
+    let sample_sql = format!(
+        "SELECT kind, id, body FROM records WHERE {} AND NOT (last_device IS ?3) ORDER BY seq LIMIT ?4",
+        scope_filter(caller.role)
+    );
+    db.read(|tx| {
+        let resync = match feed_head(tx, caller, cursor, false) {
+            Ok(Ok(_)) => false,
+            Ok(Err(_)) => true,
+            Err(e) if e.code == "cursor_ahead" => true,
+            Err(e) => return Err(e),
+        };
+        let (from, full) = if resync { (0, true) } else { (cursor, false) };
+        let device = echo_device(caller, from, full);
+        let (entries, echoes, bytes): (i64, i64, i64) =
+            tx.query_row(&sql, params![from as i64, caller.account_id, device], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let (exits, exit_bytes): (i64, i64) = tx.query_row(
+            &format!(
+                "SELECT COUNT(*), COALESCE(SUM(length(CAST(kind AS BLOB)) + length(CAST(id AS BLOB)) + {EXIT_FRAME}), 0)
+                 FROM scope_exits WHERE account_id = ?1 AND seq > ?2"
+            ),
+            params![caller.account_id, from as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        // Echoes take places in a page without being sent; a full last page is followed by an
+        // empty one (the feed says `more` until a page comes back short).
+        let pages = (entries + exits) as u64 / limit + 1;
+        let bytes = (bytes + exit_bytes) as u64 + pages * PAGE_FRAME;
+        // How well the pages compress, from the first one (one page's bodies read, as a pull).
+        let first: String = {
+            let mut stmt = tx.prepare_cached(&sample_sql)?;
+            let rows = stmt.query_map(params![from as i64, caller.account_id, device, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })?;
+            let mut page = String::from("[");
+            for row in rows {
+                let (kind, id, body) = row?;
+                let text = |s: &str| serde_json::Value::from(s).to_string();
+                page.push_str(&format!("{{\"kind\":{},\"id\":{},\"body\":{body}}},", text(&kind), text(&id)));
+            }
+            page + "]"
+        };
+        let gzip_bytes = if bytes / pages < GZIP_ABOVE_BYTES as u64 || first.len() < GZIP_ABOVE_BYTES {
+            bytes // small pages go as they are
+        } else {
+            let ratio = gzip(first.as_bytes()).len() as f64 / first.len() as f64;
+            (bytes as f64 * ratio).ceil() as u64
+        };
+        Ok(PullEstimate {
+            protocol: PROTOCOL_VERSION,
+            changes: (entries - echoes) as u64,
+            exits: exits as u64,
+            bytes,
+            gzip_bytes: Some(gzip_bytes),
+            pages,
+            resync,
+            extra: Extra::new(),
+        })
     })
 }

@@ -353,6 +353,28 @@ pub fn blob_for(db: &Db, caller: &Caller, sha256: &str) -> Result<Vec<u8>, ApiEr
     })
 }
 
+/// The thumbnail of the photo `photo` (its hash, its bytes), to a caller who may read a record
+/// that refers to the photo: what a reviewer's phone shows before (or instead of) the photo.
+/// Only a caller who may write the photo's record could link a thumbnail to it (`check_create`).
+pub fn thumbnail_for(db: &Db, caller: &Caller, photo: &str) -> Result<(String, Vec<u8>), ApiError> {
+    if db.read(|tx| access(tx, caller, photo))? == Access::None {
+        return Err(ApiError::not_found("no record you may read refers to this photo"));
+    }
+    let thumbnails: Vec<String> = db.read(|tx| {
+        let mut q = tx.prepare_cached("SELECT sha256 FROM blob_thumbnails WHERE of_sha256 = ?1 ORDER BY sha256")?;
+        let rows = q.query_map([photo], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    })?;
+    for sha256 in thumbnails {
+        match db.blobs.read(&sha256) {
+            Ok(bytes) => return Ok((sha256, bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(ApiError::internal(format!("reading the thumbnail: {e}"))),
+        }
+    }
+    Err(ApiError::not_found("this photo's thumbnail has not reached the depot yet"))
+}
+
 /// What a reclaim removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Reclaimed {

@@ -435,22 +435,28 @@ impl Server {
 
     /// `POST /v1/uploads` for a blob of this hash and length; the answer (`Location` on 201).
     pub fn tus_create(&self, dev: Option<&Dev>, sha256: &str, length: u64) -> Answer {
-        let headers = [
-            ("tus-resumable", "1.0.0".to_string()),
-            ("upload-length", length.to_string()),
-            ("upload-metadata", fundi_sync::uploads::metadata_for(sha256)),
-        ];
+        self.tus_create_with(dev, fundi_sync::uploads::metadata_for(sha256), length)
+    }
+
+    /// `POST /v1/uploads` of `length` bytes declared by `metadata` (`Upload-Metadata`).
+    pub fn tus_create_with(&self, dev: Option<&Dev>, metadata: String, length: u64) -> Answer {
+        let headers =
+            [("tus-resumable", "1.0.0".to_string()), ("upload-length", length.to_string()), ("upload-metadata", metadata)];
         self.send(dev, "POST", "/v1/uploads", &headers, None)
+    }
+
+    /// Upload `thumbnail` whole as the thumbnail of the photo `photo` (its hash).
+    pub fn tus_thumbnail(&self, dev: &Dev, thumbnail: &[u8], photo: &str) {
+        let metadata = fundi_sync::uploads::thumbnail_metadata_for(&sha(thumbnail), photo);
+        let a = self.tus_create_with(Some(dev), metadata, thumbnail.len() as u64);
+        assert_eq!(a.status, 201, "{:?}", a.refusal());
+        let loc = a.header("location").unwrap();
+        assert_eq!(self.tus_send(dev, &loc, thumbnail, 0, thumbnail.len()).status, 204);
     }
 
     /// `POST /v1/uploads` for the thumbnail `sha256` of the photo `photo`.
     pub fn tus_create_thumbnail(&self, dev: &Dev, sha256: &str, photo: &str, length: u64) -> Answer {
-        let headers = [
-            ("tus-resumable", "1.0.0".to_string()),
-            ("upload-length", length.to_string()),
-            ("upload-metadata", fundi_sync::uploads::thumbnail_metadata_for(sha256, photo)),
-        ];
-        self.send(Some(dev), "POST", "/v1/uploads", &headers, None)
+        self.tus_create_with(Some(dev), fundi_sync::uploads::thumbnail_metadata_for(sha256, photo), length)
     }
 
     /// `PATCH` one chunk at `offset`, with its `Upload-Checksum` when `checksum`.

@@ -62,11 +62,25 @@ pub fn schema_of(conn: &Connection) -> Vec<String> {
 /// Every row of every table, as text, rows sorted: two files with equal contents hold the same
 /// data ("a write that failed left the file exactly as it was" is such an equality).
 pub fn contents_of(conn: &Connection) -> BTreeMap<String, Vec<String>> {
+    contents_without(conn, &[])
+}
+
+/// [`contents_of`] without the columns `ignored` names as (table, column): values a test means
+/// to leave out of "unchanged" (a phone's last-seen time, written by any authenticated request).
+pub fn contents_without(conn: &Connection, ignored: &[(&str, &str)]) -> BTreeMap<String, Vec<String>> {
     let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").unwrap();
     let tables: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     let mut out = BTreeMap::new();
     for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let mut cols = conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")).unwrap();
+        let columns: Vec<String> = cols
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|c| !ignored.contains(&(table.as_str(), c.as_str())))
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        let mut stmt = conn.prepare(&format!("SELECT {} FROM \"{table}\"", columns.join(", "))).unwrap();
         let width = stmt.column_count();
         let rows = stmt.query_map([], |r| (0..width).map(|i| r.get::<_, Value>(i)).collect::<Result<Vec<_>, _>>()).unwrap();
         let mut rows: Vec<String> = rows.map(|r| format!("{:?}", r.unwrap())).collect();

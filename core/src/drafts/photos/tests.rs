@@ -196,3 +196,71 @@ fn photo_list_changes_are_queued_for_sync_as_hash_references() {
         "each change of the list is queued, in order, as the ordered hashes"
     );
 }
+
+#[test]
+fn the_list_carries_each_drafts_photo_count_and_main_thumbnail() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = PhotoLibrary::open(dir.path().join("photos")).unwrap();
+    let store = Store::open(dir.path().join("phone.db")).unwrap();
+    let (bare, shown) = (draft(&store), draft(&store));
+    let (a, b) = (photo(21), photo(22));
+    store.add_draft_photo(&lib, &shown, &a).unwrap();
+    store.add_draft_photo(&lib, &shown, &b).unwrap();
+    let main_of = |store: &Store| {
+        store
+            .list_draft_summaries(&lib)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.draft.id, s.photo_count, s.main_thumbnail_path))
+            .collect::<Vec<_>>()
+    };
+    let listed = main_of(&store);
+    // Newest first, as list_drafts.
+    assert_eq!(listed.iter().map(|(id, _, _)| id.clone()).collect::<Vec<_>>(), vec![shown.clone(), bare.clone()]);
+    assert_eq!(listed[1], (bare.clone(), 0, None));
+    let thumb_a = lib.path_of(&a.thumbnail.sha256).unwrap();
+    assert_eq!(listed[0], (shown.clone(), 2, Some(thumb_a.clone())));
+    assert_eq!(std::fs::read(&thumb_a).unwrap(), a.thumbnail.bytes, "the path names the main photo's thumbnail file");
+
+    // A reorder changes the main photo, and so the row's thumbnail.
+    store.move_draft_photo(&lib, &shown, &b.upload.sha256, 0).unwrap();
+    assert_eq!(main_of(&store)[0], (shown.clone(), 2, Some(lib.path_of(&b.thumbnail.sha256).unwrap())));
+    store.remove_draft_photo(&lib, &shown, &b.upload.sha256).unwrap();
+    store.remove_draft_photo(&lib, &shown, &a.upload.sha256).unwrap();
+    assert_eq!(main_of(&store)[0], (shown.clone(), 0, None));
+    // A deleted draft leaves the list.
+    store.delete_draft(&bare).unwrap();
+    assert_eq!(main_of(&store).len(), 1);
+}
+
+#[test]
+fn a_reorder_is_one_write_of_the_photo_list_and_refused_once_sent_for_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = PhotoLibrary::open(dir.path().join("photos")).unwrap();
+    let store = Store::open(dir.path().join("phone.db")).unwrap();
+    let id = draft(&store);
+    let (a, b, c) = (photo(31), photo(32), photo(33));
+    for p in [&a, &b, &c] {
+        store.add_draft_photo(&lib, &id, p).unwrap();
+    }
+    let queued = |store: &Store| store.read(|c| crate::outbox::pending(c, 100)).unwrap().len();
+    let before = queued(&store);
+    let order = |v: Vec<DraftPhoto>| v.into_iter().map(|p| p.hash).collect::<Vec<_>>();
+    let (ha, hb, hc) = (a.upload.sha256.clone(), b.upload.sha256.clone(), c.upload.sha256.clone());
+    // Down one place, then up one place: each a write of the list field.
+    assert_eq!(order(store.move_draft_photo(&lib, &id, &ha, 1).unwrap()), vec![hb.clone(), ha.clone(), hc.clone()]);
+    assert_eq!(order(store.move_draft_photo(&lib, &id, &hc, 1).unwrap()), vec![hb.clone(), hc.clone(), ha.clone()]);
+    // A move to where the photo already is writes nothing.
+    store.move_draft_photo(&lib, &id, &hc, 1).unwrap();
+    assert_eq!(queued(&store), before + 2);
+    // The list as queued stays within the protocol's limit check for the field.
+    let last = store.read(|c| crate::outbox::pending(c, 100)).unwrap().pop().unwrap();
+    let list = last.fields.unwrap().get("photos").unwrap().value.clone();
+    assert!(fundi_sync::fields::check_photo_list(&list).is_ok());
+    assert_eq!(list, serde_json::json!([hb, hc, ha]));
+
+    store.submit_draft(&id).unwrap();
+    let locked = NotAllowedReason::NotEditable { status: DraftStatus::Submitted };
+    assert!(matches!(store.move_draft_photo(&lib, &id, &ha, 0), Err(Error::NotAllowed(r)) if r == locked));
+    assert!(matches!(store.move_draft_photo(&lib, &id, "no-such-photo", 0), Err(Error::NotAllowed(_))));
+}

@@ -4,8 +4,6 @@ package ke.fundi.app
 
 import android.os.Bundle
 import android.view.View
-import android.view.ViewGroup
-import android.widget.BaseAdapter
 import android.widget.Button
 import android.widget.LinearLayout
 import android.widget.TextView
@@ -17,7 +15,7 @@ import ke.fundi.app.logic.ConflictsState
 
 class ConflictsActivity : FundiActivity() {
 
-    private val adapter = RowsAdapter()
+    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_conflict, bind = ::bind) }
     private var busy = false
 
     override fun onCreate(savedInstanceState: Bundle?) {
@@ -46,31 +44,20 @@ class ConflictsActivity : FundiActivity() {
         state.notice?.let { Toast.makeText(this, text(it), Toast.LENGTH_SHORT).show() }
     }
 
-    private inner class RowsAdapter : BaseAdapter() {
-        var rows: List<ConflictRow> = emptyList()
-
-        override fun getCount() = rows.size
-        override fun getItem(position: Int): Any = rows[position]
-        override fun getItemId(position: Int) = position.toLong()
-        override fun isEnabled(position: Int) = false
-
-        override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
-            val view = convertView ?: layoutInflater.inflate(R.layout.item_conflict, parent, false)
-            val row = rows[position]
-            view.findViewById<TextView>(R.id.conflict_title).text = text(row.title)
-            view.findViewById<TextView>(R.id.conflict_current).showOrHide(row.current?.let { getString(R.string.conflict_current_value, text(it)) })
-            view.findViewById<TextView>(R.id.conflict_other).showOrHide(row.other?.let { getString(R.string.conflict_other_value, text(it)) })
-            view.findViewById<TextView>(R.id.conflict_reason).showOrHide(row.reason?.let { text(it) })
-            view.findViewById<TextView>(R.id.conflict_folded).showOrHide(row.folded?.let { text(it) })
-            val actions = view.findViewById<LinearLayout>(R.id.conflict_actions)
-            actions.removeAllViews()
-            for (a in row.actions) {
-                val button = layoutInflater.inflate(R.layout.item_action_button, actions, false) as Button
-                button.text = text(a.label)
-                button.setOnClickListener { settle(row.id, a) }
-                actions.addView(button)
-            }
-            return view
+    /** One conflict or refused change, with the buttons the core offers. */
+    private fun bind(view: View, row: ConflictRow) {
+        view.findViewById<TextView>(R.id.conflict_title).text = text(row.title)
+        view.findViewById<TextView>(R.id.conflict_current).showOrHide(row.current?.let { getString(R.string.conflict_current_value, text(it)) })
+        view.findViewById<TextView>(R.id.conflict_other).showOrHide(row.other?.let { getString(R.string.conflict_other_value, text(it)) })
+        view.findViewById<TextView>(R.id.conflict_reason).showOrHide(row.reason?.let { text(it) })
+        view.findViewById<TextView>(R.id.conflict_folded).showOrHide(row.folded?.let { text(it) })
+        val actions = view.findViewById<LinearLayout>(R.id.conflict_actions)
+        actions.removeAllViews()
+        for (a in row.actions) {
+            val button = layoutInflater.inflate(R.layout.item_action_button, actions, false) as Button
+            button.text = text(a.label)
+            button.setOnClickListener { settle(row.id, a) }
+            actions.addView(button)
         }
     }
 }

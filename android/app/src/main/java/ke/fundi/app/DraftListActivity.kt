@@ -1,4 +1,5 @@
-// The first screen: the artisan's drafts, newest first, and the button to start a new one.
+// The artisan's drafts, newest first (each row with its main photo and its category's icon),
+// and the button to start a new one.
 package ke.fundi.app
 
 import android.content.Intent
@@ -7,6 +8,7 @@ import android.view.View
 import android.view.ViewGroup
 import android.widget.BaseAdapter
 import android.widget.Button
+import android.widget.ImageView
 import android.widget.ListView
 import android.widget.TextView
 import ke.fundi.app.logic.DraftListPresenter
@@ -17,6 +19,7 @@ import uniffi.fundi.FundiException
 
 class DraftListActivity : FundiActivity() {
 
+    private val thumbnailPx: Int by lazy { resources.getDimensionPixelSize(R.dimen.row_thumbnail) }
     private val adapter = RowsAdapter()
     private lateinit var empty: TextView
     private lateinit var message: TextView
@@ -42,7 +45,7 @@ class DraftListActivity : FundiActivity() {
         app.background(
             work = {
                 try {
-                    DraftListPresenter(app.drafts(), language).load()
+                    DraftListPresenter(app.photos(), language).load()
                 } catch (e: FundiException) {
                     DraftListState(emptyList(), errorText(e))
                 }
@@ -76,13 +79,28 @@ class DraftListActivity : FundiActivity() {
         override fun getItemId(position: Int): Long = position.toLong()
 
         override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
-            val view = convertView ?: layoutInflater.inflate(R.layout.item_draft, parent, false)
+            // Rows are reused: the holder keeps the row's views, found once per row.
+            val view = convertView ?: layoutInflater.inflate(R.layout.item_draft, parent, false).also { it.tag = Holder(it) }
+            val holder = view.tag as Holder
             val row = rows[position]
-            view.findViewById<TextView>(R.id.row_title).text = row.title
-            view.findViewById<TextView>(R.id.row_details).text =
-                getString(R.string.row_details, row.price, text(row.weeklyCapacity), text(row.category))
-            view.findViewById<TextView>(R.id.row_state).text = text(row.state)
+            holder.title.text = row.title
+            holder.details.text = getString(R.string.row_price_capacity, row.price, text(row.weeklyCapacity))
+            holder.category.text = text(row.category)
+            holder.category.setCompoundDrawablesRelativeWithIntrinsicBounds(row.categoryIcon.iconRes(), 0, 0, 0)
+            holder.state.text = text(row.state)
+            holder.thumbnail.contentDescription =
+                if (row.thumbnailPath == null) getString(R.string.row_no_photo)
+                else getString(R.string.row_photos, row.photoCount)
+            ThumbnailLoader.show(holder.thumbnail, row.thumbnailPath, thumbnailPx, R.drawable.ic_draft)
             return view
         }
+    }
+
+    private class Holder(view: View) {
+        val thumbnail: ImageView = view.findViewById(R.id.row_thumbnail)
+        val title: TextView = view.findViewById(R.id.row_title)
+        val details: TextView = view.findViewById(R.id.row_details)
+        val category: TextView = view.findViewById(R.id.row_category)
+        val state: TextView = view.findViewById(R.id.row_state)
     }
 }

@@ -8,7 +8,10 @@ import android.content.Context
 import android.content.Intent
 import android.content.res.Configuration
 import android.os.LocaleList
+import android.view.LayoutInflater
 import android.view.View
+import android.view.ViewGroup
+import android.widget.BaseAdapter
 import android.widget.ListAdapter
 import android.widget.ListView
 import android.widget.TextView
@@ -90,4 +93,29 @@ abstract class FundiActivity : Activity() {
 fun TextView.showOrHide(value: CharSequence?) {
     text = value ?: ""
     visibility = if (value == null) View.GONE else View.VISIBLE
+}
+
+/**
+ * A list of rows of one layout, each view reused and bound by [bind]. A row is tapped as a
+ * whole only when [tappable]; otherwise its own buttons take the touches. Set [rows] and call
+ * notifyDataSetChanged.
+ */
+class BoundRows<T>(
+    private val inflater: LayoutInflater,
+    private val layout: Int,
+    private val tappable: Boolean = false,
+    private val bind: (View, T) -> Unit,
+) : BaseAdapter() {
+    var rows: List<T> = emptyList()
+
+    override fun getCount() = rows.size
+    override fun getItem(position: Int): Any? = rows[position]
+    override fun getItemId(position: Int) = position.toLong()
+    override fun isEnabled(position: Int) = tappable
+
+    override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
+        val view = convertView ?: inflater.inflate(layout, parent, false)
+        bind(view, rows[position])
+        return view
+    }
 }

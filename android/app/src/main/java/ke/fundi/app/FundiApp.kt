@@ -8,6 +8,7 @@ package ke.fundi.app
 import android.app.Application
 import android.content.Context
 import android.content.SharedPreferences
+import android.net.ConnectivityManager
 import android.os.Handler
 import android.os.Looper
 import java.io.File
@@ -22,6 +23,7 @@ import uniffi.fundi.FundiPhone
 import uniffi.fundi.Language
 import uniffi.fundi.PhotoLibrary
 import uniffi.fundi.PhotoService
+import uniffi.fundi.ReviewPhotoService
 import uniffi.fundi.SyncService
 
 class FundiApp : Application() {
@@ -90,6 +92,25 @@ class FundiApp : Application() {
     }
 
     @Volatile
+    private var reviewPhotos: ReviewPhotoService? = null
+
+    /**
+     * Photos of the drafts this phone reviews (mentors, staff): a bounded cache in the app's
+     * cache directory (cacheDir/review-photos; the system may empty it, the core fetches again).
+     */
+    @Throws(FundiException::class)
+    fun reviewPhotos(): ReviewPhotoService {
+        reviewPhotos?.let { return it }
+        synchronized(this) {
+            reviewPhotos?.let { return it }
+            val service = phone().reviewPhotos(PhotoLibrary.open(File(cacheDir, REVIEW_CACHE_DIR).path))
+            reviewPhotos = service
+            return service
+        }
+    }
+
+
+    @Volatile
     private var sync: SyncService? = null
 
     /** Enrollment, sync, orders, stock, conflicts and review: the sync service of [phone]. */
@@ -110,7 +131,19 @@ class FundiApp : Application() {
             runInBackground = { worker.execute(it) },
             post = { main.post(it) },
             service = { sync() },
+            photos = { photos() },
+            unmetered = { unmetered() },
+            onDepotNetwork = { sync -> DepotNetwork.bound(this) { sync() } },
         )
+    }
+
+    /**
+     * Whether the phone's network costs nothing per byte (Wi-Fi), as Android says; false when
+     * unsure. The core decides with it and the data saver what uploads send.
+     */
+    fun unmetered(): Boolean {
+        val connectivity = getSystemService(ConnectivityManager::class.java) ?: return false
+        return connectivity.activeNetwork != null && !connectivity.isActiveNetworkMetered
     }
 
     val prefs: SharedPreferences get() = getSharedPreferences(PREFS, Context.MODE_PRIVATE)
@@ -162,11 +195,13 @@ class FundiApp : Application() {
             phone = null
             drafts = null
             photos = null
+            reviewPhotos = null
             sync = null
             for (name in listOf("fundi.db", "fundi.db-wal", "fundi.db-shm", "fundi.db-journal")) {
                 File(noBackupFilesDir, name).delete()
             }
             File(filesDir, "photos").deleteRecursively()
+            File(cacheDir, REVIEW_CACHE_DIR).deleteRecursively()
             credentialRefused = false
         }
     }
@@ -204,6 +239,7 @@ class FundiApp : Application() {
         const val PREFS = "fundi"
         const val PREF_LANGUAGE = "language"
         private const val PREF_DEPOT_URL = "depot_url"
+        private const val REVIEW_CACHE_DIR = "review-photos"
         private const val PREF_CREDENTIAL_REFUSED = "credential_refused"
     }
 }

@@ -1,6 +1,7 @@
 // The artisan's home, "Leo" / "Today": orders waiting for her command and drafts sent back
-// with the mentor's note first; then what waits to be synced, when she last synced, and a big
-// "Sync now"; then the other screens. A sync the depot answers with "unauthorized" (phone
+// with the mentor's note first; then what waits to be synced and what sending it will cost
+// (what the depot would send back on request), when she last synced and what that cost, and a
+// big "Sync now"; then the other screens. A sync the depot answers with "unauthorized" (phone
 // revoked, sign-in expired) sends her to enroll again, her unsynced changes kept.
 package ke.fundi.app
 
@@ -28,11 +29,17 @@ class HomeActivity : SyncingActivity() {
         findViewById<Button>(R.id.nav_conflicts).setOnClickListener { open(ConflictsActivity::class.java) }
         findViewById<Button>(R.id.home_to_settle).setOnClickListener { open(ConflictsActivity::class.java) }
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }
+        findViewById<Button>(R.id.home_check_cost).setOnClickListener {
+            val (language, unmetered) = app.language() to app.unmetered()
+            work(work = { HomePresenter(app.drafts(), app.sync(), language, unmetered).toReceive() }, done = { line ->
+                findViewById<TextView>(R.id.home_to_receive).showOrHide(text(line))
+            })
+        }
     }
 
     override fun reload() {
-        val language = app.language()
-        work(work = { HomePresenter(app.drafts(), app.sync(), language).load() }, done = ::show)
+        val (language, unmetered) = app.language() to app.unmetered()
+        work(work = { HomePresenter(app.drafts(), app.sync(), language, unmetered).load() }, done = ::show)
     }
 
     private fun show(state: HomeState) {
@@ -60,6 +67,9 @@ class HomeActivity : SyncingActivity() {
         findViewById<TextView>(R.id.home_last_sync).text = if (last == null) getString(R.string.never_synced)
         else getString(R.string.last_synced, DateUtils.getRelativeTimeSpanString(last, System.currentTimeMillis(), DateUtils.MINUTE_IN_MILLIS))
         findViewById<TextView>(R.id.home_waiting).showOrHide(state.waiting?.let { text(it) })
+        findViewById<TextView>(R.id.home_to_send).showOrHide(state.toSend?.let { text(it) })
+        findViewById<TextView>(R.id.home_photos_wifi).showOrHide(state.photosWaitForWifi?.let { text(it) })
+        findViewById<TextView>(R.id.home_last_tally).showOrHide(state.lastTally?.let { text(it) })
         findViewById<TextView>(R.id.home_to_settle).showOrHide(state.toSettle?.let { text(it) })
         findViewById<TextView>(R.id.home_newer_app).showOrHide(state.needsNewerApp?.let { text(it) })
     }

@@ -1,6 +1,7 @@
 // The launcher: reads who is enrolled (on the worker) and opens that user's screen: the
 // artisan's Today, the mentor's home, the console note for staff and operations, or first run
-// (not enrolled yet, or the depot refused this phone's credential).
+// (not enrolled yet, or the depot refused this phone's credential). An enrolled artisan's or
+// mentor's phone gets its background sync job scheduled here.
 package ke.fundi.app
 
 import android.os.Bundle
@@ -41,6 +42,8 @@ class LauncherActivity : FundiActivity() {
             Route.MENTOR_HOME -> MentorActivity::class.java
             Route.CONSOLE_NOTE -> ConsoleNoteActivity::class.java
         }
+        // An artisan's or a mentor's phone syncs in the background too (kept if already pending).
+        if (decision.route == Route.ARTISAN_HOME || decision.route == Route.MENTOR_HOME) SyncJobService.schedule(this)
         open(target)
         finish()
     }

@@ -1,9 +1,11 @@
 // The mentor's home: enroll a new artisan (the one-time code shown large, to be typed on the
-// new phone), mentees' drafts to review (approve, or ask for changes with a note the artisan
-// sees; the buttons are those the core offers), and "Sync now".
+// new phone), mentees' drafts to review with their photos (approve, or ask for changes with a
+// note the artisan sees; the buttons are those the core offers), and "Sync now". After a sync
+// the photos the phone lacks are fetched (thumbnails on any network, photos on Wi-Fi).
 package ke.fundi.app
 
 import android.app.AlertDialog
+import android.graphics.Bitmap
 import android.os.Bundle
 import android.text.InputType
 import android.util.TypedValue
@@ -12,8 +14,10 @@ import android.view.ViewGroup
 import android.widget.BaseAdapter
 import android.widget.Button
 import android.widget.EditText
+import android.widget.ImageView
 import android.widget.LinearLayout
 import android.widget.ListView
+import android.widget.ScrollView
 import android.widget.TextView
 import android.widget.Toast
 import ke.fundi.app.logic.NewEnrollmentState
@@ -21,6 +25,7 @@ import ke.fundi.app.logic.ReviewAction
 import ke.fundi.app.logic.ReviewPresenter
 import ke.fundi.app.logic.ReviewRow
 import ke.fundi.app.logic.ReviewState
+import ke.fundi.app.logic.bestFileOf
 
 class MentorActivity : SyncingActivity() {
 
@@ -36,16 +41,33 @@ class MentorActivity : SyncingActivity() {
         list.adapter = adapter
         list.emptyView = findViewById(R.id.list_empty)
         findViewById<Button>(R.id.action_enroll_artisan).setOnClickListener { askName() }
+        findViewById<Button>(R.id.nav_mentees).setOnClickListener { open(MenteesActivity::class.java) }
         findViewById<Button>(R.id.action_revoke_phone).setOnClickListener { askPhoneId() }
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }
     }
 
+    private fun presenter() = ReviewPresenter(app.sync(), app.reviewPhotos())
+
     override fun reload() {
-        work(work = { ReviewPresenter(app.sync()).load() }, done = ::show)
+        work(work = { withThumbnails(presenter().load()) }, done = { show(it.first, it.second) })
     }
 
-    private fun show(state: ReviewState) {
+    /** After a sync: fetch the photos the phone lacks, then show. */
+    override fun afterSync() {
+        val unmetered = app.unmetered()
+        work(work = { withThumbnails(presenter().fetchPhotos(unmetered)) }, done = { show(it.first, it.second) })
+    }
+
+    /** Decode each row's thumbnail here, on the worker. */
+    private fun withThumbnails(state: ReviewState): Pair<ReviewState, Map<String, Bitmap>> {
+        val side = resources.getDimensionPixelSize(R.dimen.thumbnail)
+        val decoded = state.rows.mapNotNull { row -> row.thumbnail?.let { path -> decodeSampled(path, side)?.let { row.id to it } } }
+        return state to decoded.toMap()
+    }
+
+    private fun show(state: ReviewState, thumbnails: Map<String, Bitmap> = emptyMap()) {
         adapter.rows = state.rows
+        adapter.thumbnails = thumbnails
         adapter.notifyDataSetChanged()
         findViewById<TextView>(R.id.list_empty).text = if (state.isEmpty) getString(R.string.review_empty) else ""
         findViewById<TextView>(R.id.list_message).showOrHide(state.message?.let { text(it) })
@@ -70,7 +92,10 @@ class MentorActivity : SyncingActivity() {
     private fun send(id: String, action: ReviewAction, note: String?) {
         if (busy) return
         busy = true
-        work(work = { ReviewPresenter(app.sync()).review(id, action.command, note) }, done = { busy = false; show(it) })
+        work(work = { withThumbnails(presenter().review(id, action.command, note)) }, done = {
+            busy = false
+            show(it.first, it.second)
+        })
     }
 
     private fun askName() {
@@ -83,7 +108,7 @@ class MentorActivity : SyncingActivity() {
             .setView(field)
             .setPositiveButton(R.string.make_code) { _, _ ->
                 val name = field.text.toString()
-                work(work = { ReviewPresenter(app.sync()).enrollArtisan(name) }, done = ::showCode)
+                work(work = { presenter().enrollArtisan(name) }, done = ::showCode)
             }
             .setNegativeButton(R.string.cancel, null)
             .show()
@@ -101,7 +126,7 @@ class MentorActivity : SyncingActivity() {
             .setView(field)
             .setPositiveButton(R.string.revoke) { _, _ ->
                 val id = field.text.toString()
-                work(work = { ReviewPresenter(app.sync()).revokePhone(id) }, done = { state ->
+                work(work = { presenter().revokePhone(id) }, done = { state ->
                     AlertDialog.Builder(this).setMessage(text(state.message)).setPositiveButton(R.string.ok, null).show()
                 })
             }
@@ -132,8 +157,30 @@ class MentorActivity : SyncingActivity() {
             .show()
     }
 
+    /** Every photo of a draft, one under the other, each the photo itself once fetched. */
+    private fun showPhotos(row: ReviewRow) {
+        val width = resources.displayMetrics.widthPixels
+        val decode = { presenter().photosOf(row.id).mapNotNull { p -> bestFileOf(p)?.let { decodeSampled(it, width / 2) } } }
+        work(work = decode, done = { bitmaps ->
+            if (bitmaps.isEmpty()) return@work
+            val column = LinearLayout(this)
+            column.orientation = LinearLayout.VERTICAL
+            for (b in bitmaps) {
+                val image = ImageView(this)
+                image.setImageBitmap(b)
+                image.adjustViewBounds = true
+                image.contentDescription = row.title
+                column.addView(image)
+            }
+            val scroll = ScrollView(this)
+            scroll.addView(column)
+            AlertDialog.Builder(this).setTitle(row.title).setView(scroll).setPositiveButton(R.string.ok, null).show()
+        })
+    }
+
     private inner class RowsAdapter : BaseAdapter() {
         var rows: List<ReviewRow> = emptyList()
+        var thumbnails: Map<String, Bitmap> = emptyMap()
 
         override fun getCount() = rows.size
         override fun getItem(position: Int): Any = rows[position]
@@ -145,6 +192,11 @@ class MentorActivity : SyncingActivity() {
             val row = rows[position]
             view.findViewById<TextView>(R.id.review_title).text = row.title
             view.findViewById<TextView>(R.id.review_state).text = text(row.status)
+            view.findViewById<TextView>(R.id.review_photos).showOrHide(row.photoNote?.let { text(it) })
+            val image = view.findViewById<ImageView>(R.id.review_thumbnail)
+            image.setImageBitmap(thumbnails[row.id])
+            image.visibility = if (row.photos == 0) View.GONE else View.VISIBLE
+            image.setOnClickListener { showPhotos(row) }
             val actions = view.findViewById<LinearLayout>(R.id.review_actions)
             actions.removeAllViews()
             for (a in row.actions) {

@@ -6,8 +6,6 @@ import android.app.AlertDialog
 import android.os.Bundle
 import android.text.format.DateUtils
 import android.view.View
-import android.view.ViewGroup
-import android.widget.BaseAdapter
 import android.widget.ListView
 import android.widget.TextView
 import ke.fundi.app.logic.MovementsState
@@ -17,7 +15,7 @@ import ke.fundi.app.logic.StockState
 
 class StockActivity : FundiActivity() {
 
-    private val adapter = RowsAdapter()
+    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_stock, tappable = true, bind = ::bind) }
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -54,19 +52,9 @@ class StockActivity : FundiActivity() {
         })
     }
 
-    private inner class RowsAdapter : BaseAdapter() {
-        var rows: List<StockRow> = emptyList()
-
-        override fun getCount() = rows.size
-        override fun getItem(position: Int): Any = rows[position]
-        override fun getItemId(position: Int) = position.toLong()
-
-        override fun getView(position: Int, convertView: View?, parent: ViewGroup): View {
-            val view = convertView ?: layoutInflater.inflate(R.layout.item_stock, parent, false)
-            val row = rows[position]
-            view.findViewById<TextView>(R.id.stock_title).text = row.title
-            view.findViewById<TextView>(R.id.stock_units).text = text(row.units)
-            return view
-        }
+    /** One product's stock; tapped for its movements. */
+    private fun bind(view: View, row: StockRow) {
+        view.findViewById<TextView>(R.id.stock_title).text = row.title
+        view.findViewById<TextView>(R.id.stock_units).text = text(row.units)
     }
 }

@@ -91,6 +91,8 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.PHOTOS_FULL -> R.string.photos_full
     StringKey.PHOTO_ADDED -> R.string.photo_added
     StringKey.PHOTO_REMOVED -> R.string.photo_removed
+    StringKey.PHOTO_PREPARING -> R.string.photo_preparing
+    StringKey.PHOTO_MOVED -> R.string.photo_moved
     StringKey.ADVICE_BLURRY -> R.string.advice_blurry
     StringKey.ADVICE_TOO_DARK -> R.string.advice_too_dark
     StringKey.ADVICE_OVEREXPOSED -> R.string.advice_overexposed
@@ -104,6 +106,12 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ENROLL_HTTPS_REQUIRED -> R.string.enroll_https_required
     StringKey.SYNC_STARTING -> R.string.sync_starting
     StringKey.SYNC_SENDING -> R.string.sync_sending
+    StringKey.SYNC_SENDING_PHOTOS -> R.string.sync_sending_photos
+    StringKey.NOTIFY_NEW_ORDER -> R.string.notify_new_order
+    StringKey.STORAGE_USED -> R.string.storage_used
+    StringKey.STORAGE_REVIEW_PHOTOS -> R.string.storage_review_photos
+    StringKey.NOTIFY_NEW_ORDERS -> R.string.notify_new_orders
+    StringKey.SYNC_PHOTOS_LATER -> R.string.sync_photos_later
     StringKey.SYNC_RECEIVING -> R.string.sync_receiving
     StringKey.SYNC_FINISHING -> R.string.sync_finishing
     StringKey.SYNC_DONE -> R.string.sync_done
@@ -114,6 +122,12 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.HOME_WAITING -> R.string.home_waiting
     StringKey.HOME_TO_SETTLE -> R.string.home_to_settle
     StringKey.HOME_NEEDS_NEWER_APP -> R.string.home_needs_newer_app
+    StringKey.HOME_TO_SEND -> R.string.home_to_send
+    StringKey.HOME_PHOTOS_WAIT_WIFI -> R.string.home_photos_wait_wifi
+    StringKey.HOME_TO_RECEIVE -> R.string.home_to_receive
+    StringKey.HOME_LAST_TALLY -> R.string.home_last_tally
+    StringKey.DATA_SAVER_ON_NOTE -> R.string.data_saver_on_note
+    StringKey.DATA_SAVER_OFF_NOTE -> R.string.data_saver_off_note
     StringKey.ORDER_STATUS_NEW -> R.string.order_status_new
     StringKey.ORDER_STATUS_ASSIGNED -> R.string.order_status_assigned
     StringKey.ORDER_STATUS_ACCEPTED -> R.string.order_status_accepted
@@ -183,6 +197,13 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REVIEW_REQUEST_CHANGES -> R.string.review_request_changes
     StringKey.REVIEW_SUBMIT -> R.string.review_submit
     StringKey.REVIEW_QUEUED -> R.string.review_queued
+    StringKey.REVIEW_PHOTOS -> R.string.review_photos
+    StringKey.REVIEW_PHOTOS_ON_THE_WAY -> R.string.review_photos_on_the_way
+    StringKey.REVIEW_PHOTO_OPEN -> R.string.review_photo_open
+    StringKey.MENTEE_PHONE_ENROLLED -> R.string.mentee_phone_enrolled
+    StringKey.MENTEE_CODE_WAITING -> R.string.mentee_code_waiting
+    StringKey.MENTEE_NO_PHONE -> R.string.mentee_no_phone
+    StringKey.MENTEE_DRAFTS_WAITING -> R.string.mentee_drafts_waiting
     StringKey.REVIEW_NOT_NOW -> R.string.review_not_now
     StringKey.ENROLL_NAME_REQUIRED -> R.string.enroll_name_required
     StringKey.ENROLL_NEEDS_DEPOT -> R.string.enroll_needs_depot

@@ -34,7 +34,10 @@ abstract class SyncingActivity : FundiActivity() {
             app.syncController.credentialRefusalHandled()
             restartAtLauncher()
         } else {
-            reload()
+            afterSync()
         }
     }
+
+    /** What a finished sync brings to this screen: by default, its data shown again. */
+    protected open fun afterSync() = reload()
 }

@@ -6,78 +6,109 @@ package ke.fundi.app.logic
 import uniffi.fundi.Category
 import uniffi.fundi.Draft
 import uniffi.fundi.DraftField
-import uniffi.fundi.DraftPatch
 import uniffi.fundi.DraftServiceInterface
+import uniffi.fundi.DraftStatus
 import uniffi.fundi.FundiException
 import uniffi.fundi.Language
+import uniffi.fundi.firstFieldInError
 import uniffi.fundi.formatKes
 import uniffi.fundi.isEditable
+import uniffi.fundi.newDraftId
 import uniffi.fundi.productCategories
 import uniffi.fundi.readDraftForm
 
 /**
- * The editor's fields as the user typed them, with a category always chosen (the core's
- * `uniffi.fundi.DraftForm`, which this becomes, allows none).
+ * The editor's fields as the user typed them. `category` is null while the blank "choose a
+ * category" entry is selected: the core then refuses the form with "category required".
  */
 data class DraftForm(
     val title: String = "",
     val description: String = "",
     val materials: String = "",
-    val category: Category,
+    val category: Category? = null,
     val price: String = "",
     val weeklyCapacity: String = "",
 )
 
+/** Where a new photo comes from: the camera app, or a picture already on the phone. */
+enum class PhotoSource { CAMERA, GALLERY }
+
 /**
- * Everything the editor screen shows. `draftId` is null until the draft is first saved.
+ * Everything the editor screen shows.
+ *
+ * `draftId` is chosen before the first save (the core's `newDraftId`) and kept in the screen's
+ * saved state, so a save after a rotation or after the app was killed updates that draft
+ * instead of making a second one; `saved` says whether the core holds it yet. `savedForm` is
+ * the form as the core holds it (the blank form before the first save): leaving with another
+ * form on screen saves it first. `reviewNote` is the mentor's note on a draft sent back.
+ * After a refused save, `firstError` is the field to scroll to, focus and announce.
  * `notice` is a short confirmation (a toast); `finished` asks the screen to close;
- * `pickPhoto` asks it to open the photo picker (the draft now has an id to add photos to).
+ * `pickPhoto` asks it to open the camera or the picker (the draft is now saved);
+ * `askDiscard` asks the user, who is leaving, whether to drop the changes the core refused.
  */
 data class EditorState(
-    val draftId: String?,
+    val draftId: String,
+    val saved: Boolean,
     val form: DraftForm,
+    val savedForm: DraftForm = form,
     val editable: Boolean = true,
     val state: StringKey? = null,
+    val reviewNote: String? = null,
     val fieldErrors: Map<DraftField, UiText> = emptyMap(),
+    val firstError: DraftField? = null,
     val message: UiText? = null,
     val notice: UiText? = null,
     val finished: Boolean = false,
-    val pickPhoto: Boolean = false,
-)
+    val pickPhoto: PhotoSource? = null,
+    val askDiscard: Boolean = false,
+) {
+    /** Whether what is on screen differs from what the core holds (nothing to lose if not). */
+    fun changed(onScreen: DraftForm): Boolean = editable && onScreen != savedForm
+}
 
 class DraftEditorPresenter(private val drafts: DraftServiceInterface, private val language: Language) {
 
-    /** Categories in the order the core lists them (the spinner's order). */
+    /** Categories in the order the core lists them (the spinner's order, after its blank entry). */
     val categories: List<Category> = productCategories()
 
-    fun blank(): EditorState = EditorState(draftId = null, form = DraftForm(category = categories.first()))
+    /** A new draft: its id chosen now, nothing saved, no category chosen. */
+    fun blank(): EditorState = blank(newDraftId())
 
-    fun load(id: String): EditorState = try {
+    private fun blank(id: String) = EditorState(draftId = id, saved = false, form = DraftForm())
+
+    /**
+     * The draft `id`. `neverSaved`: the screen chose this id and had not seen a save return
+     * (it may have been killed during the first one): a draft the core does not hold is then a
+     * blank new one under that id, not an error.
+     */
+    fun load(id: String, neverSaved: Boolean = false): EditorState = try {
         fromRecord(drafts.getDraft(id))
+    } catch (e: FundiException.NotFound) {
+        if (neverSaved) blank(id) else blank(id).copy(editable = false, message = errorText(e))
     } catch (e: FundiException) {
-        blank().copy(draftId = id, editable = false, message = errorText(e))
+        blank(id).copy(editable = false, message = errorText(e))
     }
 
-    /** Create or update the draft from the form. */
-    fun save(id: String?, form: DraftForm): EditorState {
-        val saved = write(id, form)
-        return if (saved.record != null) fromRecord(saved.record).copy(notice = UiText(StringKey.SAVED))
-        else saved.rejected!!
+    /** Save the form under the draft's id: created the first time, changed after. */
+    fun save(current: EditorState, form: DraftForm): EditorState {
+        val saved = write(current, form)
+        return saved.record?.let { fromRecord(it).copy(notice = UiText(StringKey.SAVED)) } ?: saved.rejected!!
     }
 
     /**
-     * "Add photo" on a draft that was never saved: photos belong to a saved draft, so save it
-     * first and, if the core accepts the form, go on to pick the photo. If it does not, the
-     * fields show why and no picker opens.
+     * "Take photo" or "Choose photo" on a draft: photos belong to a saved draft, so save what
+     * is on screen first and, if the core accepts it, go on to the camera or the picker. If it
+     * does not, the fields show why and nothing opens.
      */
-    fun saveForPhoto(form: DraftForm): EditorState {
-        val saved = save(null, form)
-        return if (saved.draftId != null && saved.editable) saved.copy(pickPhoto = true) else saved
+    fun saveForPhoto(current: EditorState, form: DraftForm, source: PhotoSource): EditorState {
+        if (current.saved && !current.changed(form)) return current.copy(form = form, notice = null, pickPhoto = source)
+        val saved = save(current, form)
+        return if (saved.saved && saved.fieldErrors.isEmpty() && saved.message == null) saved.copy(pickPhoto = source) else saved
     }
 
     /** Save what is on screen, then send it for review. */
-    fun submit(id: String?, form: DraftForm): EditorState {
-        val saved = write(id, form)
+    fun submit(current: EditorState, form: DraftForm): EditorState {
+        val saved = write(current, form)
         val record = saved.record ?: return saved.rejected!!
         return try {
             fromRecord(drafts.submitDraft(record.id)).copy(notice = UiText(StringKey.SUBMITTED), finished = true)
@@ -86,54 +117,79 @@ class DraftEditorPresenter(private val drafts: DraftServiceInterface, private va
         }
     }
 
-    fun delete(id: String, form: DraftForm): EditorState = try {
-        drafts.deleteDraft(id)
-        EditorState(draftId = null, form = form, notice = UiText(StringKey.DELETED), finished = true)
+    /**
+     * The user leaves the screen (back, up): nothing is lost silently. Unchanged: close. Changed:
+     * save and close; if the core refuses, show why and ask whether to drop the changes.
+     */
+    fun leave(current: EditorState, form: DraftForm): EditorState {
+        if (!current.changed(form)) return current.copy(form = form, notice = null, finished = true)
+        val saved = save(current, form)
+        return if (saved.fieldErrors.isEmpty() && saved.message == null) saved.copy(finished = true)
+        else saved.copy(askDiscard = true)
+    }
+
+    /**
+     * The screen goes to the background (home button, another app, the camera): save quietly
+     * what changed, so an app swiped away later keeps it. A form the core refuses stays on
+     * screen (and in the screen's saved state) without a message popping up unasked.
+     */
+    fun autosave(current: EditorState, form: DraftForm): EditorState {
+        if (!current.changed(form)) return current
+        val saved = write(current, form)
+        return saved.record?.let { fromRecord(it) } ?: current
+    }
+
+    fun delete(current: EditorState, form: DraftForm): EditorState = try {
+        drafts.deleteDraft(current.draftId)
+        current.copy(form = form, notice = UiText(StringKey.DELETED), finished = true)
     } catch (e: FundiException) {
-        EditorState(draftId = id, form = form, message = errorText(e))
+        current.copy(form = form, message = errorText(e))
     }
 
     private class Written(val record: Draft?, val rejected: EditorState?)
 
-    private fun write(id: String?, form: DraftForm): Written {
-        fun rejected(errors: Map<DraftField, UiText>, message: UiText) =
-            Written(null, EditorState(draftId = id, form = form, fieldErrors = errors, message = message))
+    private fun write(current: EditorState, form: DraftForm): Written {
+        fun rejected(errors: Map<DraftField, UiText>, first: DraftField?, message: UiText) = Written(
+            null,
+            current.copy(form = form, fieldErrors = errors, firstError = first, message = message, notice = null),
+        )
 
         // The core reads the typed form and names every field it cannot accept, all at once.
         return try {
             val d = readDraftForm(
                 uniffi.fundi.DraftForm(form.title, form.description, form.materials, form.category, form.price, form.weeklyCapacity),
             )
-            val record = if (id == null) {
-                drafts.createDraft(d)
-            } else {
-                drafts.updateDraft(
-                    id,
-                    DraftPatch(d.title, d.description, d.materials, d.category, d.priceMinor, d.weeklyCapacity),
-                )
-            }
-            Written(record, null)
+            Written(drafts.saveDraft(current.draftId, d), null)
         } catch (e: FundiException.InvalidInput) {
-            rejected(fieldErrors(e, language), errorText(e))
+            rejected(fieldErrors(e, language), firstFieldInError(e.issues), errorText(e))
         } catch (e: FundiException) {
-            rejected(emptyMap(), errorText(e))
+            rejected(emptyMap(), null, errorText(e))
         }
     }
 
     private fun fromRecord(r: Draft): EditorState {
         val editable = isEditable(r.status)
+        val form = DraftForm(
+            title = r.title,
+            description = r.description,
+            materials = r.materials.joinToString(", "),
+            category = r.category,
+            price = formatKes(r.price.minor, language),
+            weeklyCapacity = r.weeklyCapacity.toString(),
+        )
+        // The note matters while the draft is sent back; an old one is not shown after.
+        val note = if (r.status != DraftStatus.CHANGES_REQUESTED) null else try {
+            drafts.reviewNote(r.id)
+        } catch (e: FundiException) {
+            null
+        }
         return EditorState(
             draftId = r.id,
-            form = DraftForm(
-                title = r.title,
-                description = r.description,
-                materials = r.materials.joinToString(", "),
-                category = r.category,
-                price = formatKes(r.price.minor, language),
-                weeklyCapacity = r.weeklyCapacity.toString(),
-            ),
+            saved = true,
+            form = form,
             editable = editable,
             state = stateKey(r.status),
+            reviewNote = note,
             message = if (editable) null else UiText(StringKey.READ_ONLY_NOTE),
         )
     }

@@ -1,18 +1,44 @@
-// The mentor's screens: mentees' drafts to review (approve, or request changes with a note
-// the artisan sees), and enrolling a new artisan (an account and its one-time code, shown
-// large to be typed on the new phone). Which review commands a draft offers now is the core's
-// table (ReviewDraft.commands). Calls block on the database or the network.
+// The mentor's screens: mentees' drafts to review with their photos (approve, or request
+// changes with a note the artisan sees), and enrolling a new artisan (an account and its
+// one-time code, shown large to be typed on the new phone). Which review commands a draft
+// offers now is the core's table (ReviewDraft.commands); which photos are fetched, and when,
+// is the core's review cache. Calls block on the database or the network.
 package ke.fundi.app.logic
 
 import uniffi.fundi.DraftCommand
 import uniffi.fundi.FundiException
 import uniffi.fundi.ReviewDraft
+import uniffi.fundi.ReviewPhoto
+import uniffi.fundi.ReviewPhotoServiceInterface
 import uniffi.fundi.Role
 import uniffi.fundi.SyncServiceInterface
 
 data class ReviewAction(val command: DraftCommand, val label: StringKey, val asksNote: Boolean)
 
-data class ReviewRow(val id: String, val title: String, val status: StringKey, val actions: List<ReviewAction>)
+/**
+ * One draft to review. `thumbnail`: the file of its main photo's thumbnail once fetched;
+ * `photos`: how many it has, `onTheWay` of them not fetched yet ("photos on the way").
+ */
+data class ReviewRow(
+    val id: String,
+    val title: String,
+    val status: StringKey,
+    val actions: List<ReviewAction>,
+    val thumbnail: String? = null,
+    val photos: Int = 0,
+    val onTheWay: Int = 0,
+) {
+    /** "2 photos", "2 photos, 1 on the way", or nothing for a draft without photos. */
+    val photoNote: UiText?
+        get() = when {
+            photos == 0 -> null
+            onTheWay == 0 -> UiText(StringKey.REVIEW_PHOTOS, photos.toLong())
+            else -> UiText(StringKey.REVIEW_PHOTOS_ON_THE_WAY, photos.toLong(), onTheWay.toLong())
+        }
+}
+
+/** A photo to show large: the photo itself when fetched, else its thumbnail. */
+fun bestFileOf(photo: ReviewPhoto): String? = photo.full ?: photo.thumbnail
 
 data class ReviewState(val rows: List<ReviewRow>, val message: UiText? = null, val notice: UiText? = null) {
     val isEmpty: Boolean get() = rows.isEmpty() && message == null
@@ -31,13 +57,35 @@ fun reviewActionOf(command: DraftCommand): ReviewAction = when (command) {
     DraftCommand.SUBMIT -> ReviewAction(command, StringKey.REVIEW_SUBMIT, asksNote = false)
 }
 
-class ReviewPresenter(private val sync: SyncServiceInterface) {
+class ReviewPresenter(private val sync: SyncServiceInterface, private val photos: ReviewPhotoServiceInterface? = null) {
 
     /** Drafts waiting for this mentor first, then the others. */
     fun load(): ReviewState = try {
         ReviewState(sync.listReviewDrafts().sortedBy { it.commands.isEmpty() }.map(::row))
     } catch (e: FundiException) {
         ReviewState(emptyList(), errorText(e))
+    }
+
+    /**
+     * Fetch the thumbnails the phone lacks (and the photos of drafts waiting for review, on an
+     * `unmetered` network or with the data saver off: the core decides), then list. Run after
+     * a sync. Being offline is not an error here: the rows say which photos are on the way.
+     */
+    fun fetchPhotos(unmetered: Boolean): ReviewState {
+        val failed = try {
+            photos?.fetch(unmetered)
+            null
+        } catch (e: FundiException) {
+            if (e is FundiException.Offline) null else errorText(e)
+        }
+        return load().let { if (failed != null && it.message == null) it.copy(message = failed) else it }
+    }
+
+    /** The photos of one draft, in its order: what the mentor looks at before deciding. */
+    fun photosOf(id: String): List<ReviewPhoto> = try {
+        photos?.photos(id) ?: emptyList()
+    } catch (e: FundiException) {
+        emptyList()
     }
 
     fun review(id: String, command: DraftCommand, note: String?): ReviewState = try {
@@ -78,5 +126,13 @@ class ReviewPresenter(private val sync: SyncServiceInterface) {
         }
     }
 
-    private fun row(d: ReviewDraft) = ReviewRow(d.id, d.title, stateKey(d.status), d.commands.map(::reviewActionOf))
+    private fun row(d: ReviewDraft): ReviewRow {
+        val shown = photosOf(d.id)
+        return ReviewRow(
+            d.id, d.title, stateKey(d.status), d.commands.map(::reviewActionOf),
+            thumbnail = shown.firstOrNull()?.thumbnail,
+            photos = shown.size,
+            onTheWay = shown.count { it.thumbnail == null },
+        )
+    }
 }

@@ -1,11 +1,15 @@
 // "Sync now", for the whole process: one sync at a time on the worker, its progress kept here
 // (not in a screen) so that a rotated or recreated screen shows the sync still running and its
-// outcome. Progress comes from the core's SyncListener on the worker thread and is handed to
+// outcome. After the records, the photos that wait are sent (thumbnails always; full photos
+// when the core's data saver rule allows them on this network), with their progress in bytes. Progress comes from the core's SyncListener on the worker thread and is handed to
 // the observers on the main thread through `post`. Every Throwable (a panic across the FFI, a
 // library that fails to load) becomes a message, never a crash.
 package ke.fundi.app.logic
 
 import uniffi.fundi.FundiException
+import uniffi.fundi.PhotoServiceInterface
+import uniffi.fundi.UploadListener
+import uniffi.fundi.UploadProgress
 import uniffi.fundi.SyncListener
 import uniffi.fundi.SyncPhase
 import uniffi.fundi.SyncReport
@@ -56,6 +60,12 @@ class SyncController(
     private val post: (Runnable) -> Unit,
     /** The sync service, opened on first use on the worker (may throw). */
     private val service: () -> SyncServiceInterface,
+    /** The photo service whose queue is sent after the records (none: records only). */
+    private val photos: (() -> PhotoServiceInterface)? = null,
+    /** Whether the network is unmetered now, as the platform says. */
+    private val unmetered: () -> Boolean = { false },
+    /** Runs the sync on the network the depot is on (the depot's Wi-Fi without internet). */
+    private val onDepotNetwork: (() -> Unit) -> Unit = { it() },
 ) {
     @Volatile
     var state: SyncProgress = SyncProgress()
@@ -90,7 +100,7 @@ class SyncController(
     fun start(): Boolean {
         if (state.running) return false
         publish(SyncProgress(running = true, step = UiText(StringKey.SYNC_STARTING)))
-        runInBackground(Runnable { run() })
+        runInBackground(Runnable { onDepotNetwork { run() } })
         return true
     }
 
@@ -102,11 +112,33 @@ class SyncController(
         }
         val finished = try {
             val (done, refused) = syncDoneText(service().syncNow(listener))
-            SyncProgress(outcome = done, refusedNote = refused)
+            SyncProgress(outcome = done, refusedNote = refused ?: sendPhotos())
         } catch (e: Throwable) {
             val (text, refused) = syncFailureText(e)
             SyncProgress(outcome = text, credentialRefused = refused)
         }
         publish(finished)
+    }
+
+    /**
+     * Send the photos that wait, the progress line in kilobytes. The records are at the depot
+     * already: a failure here only says the photos go at the next sync.
+     */
+    private fun sendPhotos(): UiText? {
+        val service = photos ?: return null
+        val listener = object : UploadListener {
+            override fun onUploadProgress(progress: UploadProgress) {
+                val done = (progress.overallDone / 1024u).toLong()
+                val total = (progress.overallTotal / 1024u).toLong()
+                publish(state.copy(step = UiText(StringKey.SYNC_SENDING_PHOTOS, done, total), done = done.toInt(), total = total.toInt()))
+            }
+        }
+        return try {
+            service().uploadPhotos(unmetered(), listener)
+            null
+        } catch (e: Throwable) {
+            if (e is FundiException.Unauthorized) throw e
+            UiText(StringKey.SYNC_PHOTOS_LATER)
+        }
     }
 }

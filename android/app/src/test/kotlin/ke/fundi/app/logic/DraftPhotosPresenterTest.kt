@@ -69,30 +69,44 @@ class DraftPhotosPresenterTest {
         assertEquals(UiText(StringKey.PHOTOS_SAVE_FIRST), unsaved.hint)
         assertTrue(unsaved.canAdd)
         assertTrue(unsaved.tiles.isEmpty())
+        // A draft the editor could not open (gone, or the database failed) offers no add.
+        val unopened = f.photos.load(null, editable = false)
+        assertFalse(unopened.canAdd)
+        assertNull(unopened.hint)
 
-        // "Add photo" saves first; a form the core refuses opens no picker and saves nothing.
-        val refused = f.editor.saveForPhoto(good.copy(title = ""))
-        assertFalse(refused.pickPhoto)
-        assertNull(refused.draftId)
+        // "Take photo" / "Choose a photo" save first; a form the core refuses opens nothing
+        // and saves nothing.
+        val blank = f.editor.blank()
+        val refused = f.editor.saveForPhoto(blank, good.copy(title = ""), PhotoSource.CAMERA)
+        assertNull(refused.pickPhoto)
+        assertFalse(refused.saved)
         assertEquals(UiText(StringKey.ERROR_TITLE_REQUIRED), refused.fieldErrors[DraftField.TITLE])
         assertEquals(0, f.drafts.listDrafts().size)
 
-        val saved = f.editor.saveForPhoto(good)
-        assertTrue(saved.pickPhoto)
-        assertNotNull(saved.draftId)
-        val id = saved.draftId!!
+        val saved = f.editor.saveForPhoto(refused, good, PhotoSource.CAMERA)
+        assertEquals(PhotoSource.CAMERA, saved.pickPhoto)
+        assertTrue(saved.saved)
+        assertEquals(blank.draftId, saved.draftId)
+        val id = saved.draftId
         assertEquals(UiText(StringKey.SAVED), saved.notice)
         val empty = f.photos.load(id, saved.editable)
         assertEquals(UiText(StringKey.PHOTOS_EMPTY), empty.hint)
         assertTrue(empty.canAdd)
-        assertFalse(f.editor.save(id, good).pickPhoto, "a plain save never opens the picker")
+        assertNull(f.editor.save(saved, good).pickPhoto, "a plain save never opens the camera or the picker")
+        // Saved and unchanged: straight to the gallery, nothing written again.
+        val stamp = f.drafts.getDraft(id).updatedAtMs
+        val again = f.editor.saveForPhoto(saved, saved.form, PhotoSource.GALLERY)
+        assertEquals(PhotoSource.GALLERY, again.pickPhoto)
+        assertNull(again.notice)
+        assertEquals(stamp, f.drafts.getDraft(id).updatedAtMs)
+        assertEquals(1, f.drafts.listDrafts().size)
         f.phone.closeDatabase()
     }
 
     @Test
     fun aPoorPhotoIsCoachedAfterAddingAndUnderItsThumbnail() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val added = f.photos.add(id, poorPhoto(f.dir))
         assertNull(added.message)
         val expected = listOf(
@@ -118,7 +132,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun aGoodPhotoNeedsNoCoaching() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val added = f.photos.add(id, sharpPhoto(f.dir))
         assertNull(added.message)
         assertEquals(emptyList<UiText>(), added.coaching)
@@ -139,7 +153,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun theFirstPhotoIsTheMainOneUntilAnotherIsMadeMain() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val hashes = (0 until 3).map { f.photos.add(id, distinctPhoto(f.dir, it)).tiles.last().hash }
         assertEquals(3, hashes.toSet().size)
 
@@ -159,7 +173,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun removingTheMainPhotoPromotesTheNext() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val first = f.photos.add(id, distinctPhoto(f.dir, 1)).tiles.single()
         val second = f.photos.add(id, distinctPhoto(f.dir, 2)).tiles.last()
 
@@ -184,7 +198,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun aFullDraftSaysSoAndKeepsItsPhotos() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val limit = maxPhotosPerDraft().toInt()
         var state = f.photos.load(id, editable = true)
         for (n in 0 until limit) {
@@ -210,7 +224,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun aSubmittedDraftShowsItsPhotosButCannotChangeThem() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val hash = f.photos.add(id, distinctPhoto(f.dir, 1)).tiles.single().hash
         f.drafts.submitDraft(id)
 
@@ -235,7 +249,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun filesThatAreNotPhotosAreRefusedWithTheirReason() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         val kept = f.photos.add(id, distinctPhoto(f.dir, 1)).tiles.single().hash
 
         val text = f.dir.resolve("notes.jpg").also { Files.writeString(it, "not a picture at all") }
@@ -254,7 +268,7 @@ class DraftPhotosPresenterTest {
     @Test
     fun aCopyThatFailedSaysWhy() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         f.photos.add(id, distinctPhoto(f.dir, 1))
         val full = f.photos.copyFailed(id, outOfSpace = true)
         assertEquals(UiText(StringKey.ERROR_STORAGE_FULL), full.message)
@@ -266,12 +280,68 @@ class DraftPhotosPresenterTest {
     @Test
     fun aDeletedDraftHasNoPhotoSection() {
         val f = fixture()
-        val id = f.editor.save(null, good).draftId!!
+        val id = f.editor.save(f.editor.blank(), good).draftId
         f.drafts.deleteDraft(id)
         val gone = f.photos.load(id, editable = true)
         assertEquals(UiText(StringKey.ERROR_NOT_FOUND), gone.message)
         assertFalse(gone.canAdd)
         assertEquals(UiText(StringKey.ERROR_NOT_FOUND), f.photos.add(id, distinctPhoto(f.dir, 1)).message)
+        f.phone.closeDatabase()
+    }
+
+    @Test
+    fun photosMoveUpAndDownAndTheEndsCannotMoveFurther() {
+        val f = fixture()
+        val id = f.editor.save(f.editor.blank(), good).draftId
+        val hashes = (0 until 3).map { f.photos.add(id, distinctPhoto(f.dir, it)).tiles.last().hash }
+        val listed = f.photos.load(id, editable = true)
+        assertEquals(listOf(0, 1, 2), listed.tiles.map { it.position })
+        assertEquals(listOf(false, true, true), listed.tiles.map { it.canMoveEarlier })
+        assertEquals(listOf(true, true, false), listed.tiles.map { it.canMoveLater })
+
+        // The last one up a place: it becomes second, and the notice says where it went.
+        val up = f.photos.moveEarlier(id, listed.tiles[2])
+        assertNull(up.message)
+        assertEquals(listOf(hashes[0], hashes[2], hashes[1]), up.tiles.map { it.hash })
+        assertEquals(UiText(StringKey.PHOTO_MOVED, 2L), up.notice)
+        // Up again: now the main photo.
+        val main = f.photos.moveEarlier(id, up.tiles[1])
+        assertEquals(listOf(hashes[2], hashes[0], hashes[1]), main.tiles.map { it.hash })
+        assertTrue(main.tiles[0].primary)
+        assertEquals(UiText(StringKey.PHOTO_MOVED, 1L), main.notice)
+        // The main photo down a place: the next becomes main. The core keeps the order.
+        val down = f.photos.moveLater(id, main.tiles[0])
+        assertEquals(listOf(hashes[0], hashes[2], hashes[1]), down.tiles.map { it.hash })
+        assertEquals(listOf(hashes[0], hashes[2], hashes[1]), f.service.draftPhotos(id).map { it.hash })
+
+        // A sent draft's photos cannot move: no buttons, and a move that comes anyway is refused.
+        f.drafts.submitDraft(id)
+        val locked = f.photos.load(id, editable = false)
+        assertTrue(locked.tiles.none { it.canMoveEarlier || it.canMoveLater })
+        val refused = f.photos.moveLater(id, locked.tiles[0])
+        assertEquals(UiText(StringKey.ERROR_NOT_ALLOWED), refused.message)
+        assertEquals(listOf(hashes[0], hashes[2], hashes[1]), refused.tiles.map { it.hash })
+        f.phone.closeDatabase()
+    }
+
+    @Test
+    fun whileAPhotoIsPreparedTheSectionShowsProgressAndOffersNoAdd() {
+        val f = fixture()
+        val id = f.editor.save(f.editor.blank(), good).draftId
+        val before = f.photos.add(id, distinctPhoto(f.dir, 1))
+        val preparing = before.preparing()
+        assertTrue(preparing.processing)
+        assertFalse(preparing.canAdd, "one photo at a time")
+        assertEquals(UiText(StringKey.PHOTO_PREPARING), preparing.hint)
+        assertEquals(before.tiles, preparing.tiles, "the photos already there stay listed")
+        assertNull(preparing.notice)
+        assertTrue(preparing.coaching.isEmpty())
+        // The add's answer ends it, whether it succeeds or not.
+        assertFalse(f.photos.add(id, distinctPhoto(f.dir, 2)).processing)
+        val text = f.dir.resolve("notes.jpg").also { Files.writeString(it, "not a picture") }
+        val failed = f.photos.add(id, text.toString())
+        assertFalse(failed.processing)
+        assertTrue(failed.canAdd)
         f.phone.closeDatabase()
     }
 }

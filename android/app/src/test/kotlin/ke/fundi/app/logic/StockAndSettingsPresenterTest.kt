@@ -1,12 +1,14 @@
 // Stock at the depot over the real core and a real depot (staff receive the artisan's
-// product; her phone shows the level and the movement), and settings: the language choice
-// and what signing out would lose.
+// product; her phone shows the level and the movement), and settings: the language choice,
+// the data saver kept in the phone's database, and what signing out would lose.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.fundi.Category
+import uniffi.fundi.FundiPhone
 import uniffi.fundi.Language
 import uniffi.fundi.NewDraft
 import uniffi.fundi.Role
@@ -51,6 +53,21 @@ class StockAndSettingsPresenterTest {
         assertTrue(!summary.safe)
         phone.closeDatabase()
         assertEquals(UiText(StringKey.ERROR_CLOSED), p.signOutSummary().message)
+    }
+
+    @Test
+    fun theDataSaverIsOnByDefaultAndKeptByTheCore() {
+        val phone = tempPhone()
+        val p = SettingsPresenter(phone.sync)
+        assertEquals(DataSaverState(true, UiText(StringKey.DATA_SAVER_ON_NOTE)), p.dataSaver())
+        assertEquals(DataSaverState(false, UiText(StringKey.DATA_SAVER_OFF_NOTE)), p.setDataSaver(false))
+        assertFalse(phone.sync.syncStatus().dataSaver)
+        val path = phone.dir.resolve("phone.db").toString()
+        phone.closeDatabase()
+        assertEquals(UiText(StringKey.ERROR_CLOSED), p.setDataSaver(true).message)
+        FundiPhone.open(path).use { again ->
+            assertEquals(DataSaverState(false, UiText(StringKey.DATA_SAVER_OFF_NOTE)), SettingsPresenter(again.sync()).dataSaver())
+        }
     }
 
     @Test

@@ -1,5 +1,5 @@
 // "Sync now" over the real core and a real depot: progress from the core's listener, the
-// outcome, an unreachable depot, a phone not enrolled, and a Throwable that is not the core's.
+// outcome, the photos sent after the records (thumbnails on mobile data, photos on Wi-Fi), an unreachable depot, a phone not enrolled, and a Throwable that is not the core's.
 package ke.fundi.app.logic
 
 import java.util.Collections
@@ -13,18 +13,29 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.fundi.Category
 import uniffi.fundi.NewDraft
+import uniffi.fundi.PhotoServiceInterface
 import uniffi.fundi.Role
 import uniffi.fundi.SyncServiceInterface
 
 class SyncControllerTest {
 
     /** Run one sync through a controller on its own worker; every state the observers saw. */
-    private fun syncOnce(service: () -> SyncServiceInterface): List<SyncProgress> {
+    private fun syncOnce(
+        photos: (() -> PhotoServiceInterface)? = null,
+        unmetered: Boolean = false,
+        service: () -> SyncServiceInterface,
+    ): List<SyncProgress> {
         val worker = Executors.newSingleThreadExecutor()
         val seen = Collections.synchronizedList(mutableListOf<SyncProgress>())
         val finished = CountDownLatch(1)
         // "post" runs at once, on the worker: the states arrive in order all the same.
-        val controller = SyncController(runInBackground = { worker.execute(it) }, post = { it.run() }, service = service)
+        val controller = SyncController(
+            runInBackground = { worker.execute(it) },
+            post = { it.run() },
+            service = service,
+            photos = photos,
+            unmetered = { unmetered },
+        )
         controller.observe { state ->
             seen += state
             if (!state.running && state.outcome != null) finished.countDown()
@@ -58,6 +69,27 @@ class SyncControllerTest {
         assertNull(last.refusedNote)
         assertFalse(last.credentialRefused)
         assertEquals(0u, phone.sync.pendingCount())
+        phone.closeDatabase()
+    }
+
+    @Test
+    fun afterTheRecordsThePhotosGoWithTheirProgressAndTheDataSaverHoldsFullPhotosOnMobileData() = withDepot { depot ->
+        val phone = depot.enrolledPhone("artisan Akinyi", Role.ARTISAN)
+        val photos = phone.photos()
+        val d = phone.drafts.createDraft(NewDraft("Kiondo basket", "Sisal", listOf("sisal"), Category.BASKETS, 250_000, 4u))
+        photos.addDraftPhoto(d.id, fixture("camera-flower-3mp.jpg").path)
+        val waiting = photos.uploadStatus()
+
+        val metered = syncOnce(photos = { photos }, unmetered = false) { phone.sync }
+        val sendingPhotos = metered.filter { it.step?.key == StringKey.SYNC_SENDING_PHOTOS }
+        assertTrue(sendingPhotos.isNotEmpty(), "no photo progress in $metered")
+        assertEquals((waiting.thumbnailBytes / 1024u).toInt(), sendingPhotos.last().total, "the thumbnail only, in KB")
+        assertNull(metered.last().refusedNote)
+        val left = photos.uploadStatus()
+        assertEquals(Pair(0u, 1u), Pair(left.thumbnails, left.photos), "the photo waits for Wi-Fi")
+
+        syncOnce(photos = { photos }, unmetered = true) { phone.sync }
+        assertEquals(0u, photos.uploadStatus().photos, "sent on Wi-Fi")
         phone.closeDatabase()
     }
 
