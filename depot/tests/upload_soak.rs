@@ -43,8 +43,8 @@ use std::time::{Duration, Instant};
 const ALL: UploadPolicy = UploadPolicy { photos: true };
 const PHOTOS_PER_DRAFT: usize = 8;
 const PHONES: usize = 4;
-/// Photos are 800 px to 800 + this on their long edge (50 KB to 1 MB). A debug build's photo
-/// pipeline takes seconds for a large one, so there they stay smaller (50 to 500 KB).
+/// Photos are 800 px to 800 + this on their long edge. A debug build's photo pipeline takes
+/// seconds for a large one, so there they stay smaller.
 const MAX_EDGE_SPREAD: u64 = if cfg!(debug_assertions) { 600 } else { 1200 };
 /// A run that takes longer has hung.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
@@ -75,9 +75,9 @@ impl Cut {
 }
 
 /// One cut of each kind first (in a random order), then each kind as often. A depot restart
-/// (SIGKILL, `serve` again on the same data directory, the banner read) takes 15 ms in a
-/// release build and 50 ms in a debug one, not more than a phone's run in a new process, so the
-/// depot gets its full share.
+/// (SIGKILL, `serve` again on the same data directory, its banner read) takes about 10 ms in a
+/// release build and under 100 ms in a debug one, no more than a phone's run in a new process, so
+/// the depot gets its full share.
 const DECK: [Cut; 4] = [Cut::Link, Cut::PhoneAtByte, Cut::PhoneAtMoment, Cut::Depot];
 
 struct Deck {

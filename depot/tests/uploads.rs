@@ -498,6 +498,8 @@ fn a_thumbnail_shared_by_two_photos_is_read_through_either_and_kept_while_either
     for (who, dev) in [("a1", &d.a1), ("ma", &d.ma), ("a2", &d.a2), ("mb", &d.mb)] {
         assert_eq!(read(dev), 200, "{who} reads the thumbnail of a photo they may read");
     }
+    let by_photo = d.s.send(Some(&d.mb), "GET", &format!("/v1/blobs/{h2}/thumbnail"), &[], None);
+    assert_eq!((by_photo.status, by_photo.body == t), (200, true), "p2's thumbnail, asked by its photo");
     let (ok, out) = cli(&d.s, &["blobs", "list"]);
     assert!(ok && out.contains(&format!("blob {ht} 9000 bytes, 2 records")), "{out}");
     let (ok, out) = cli(&d.s, &["blobs", "reclaim", "--unreferenced"]);

@@ -9,6 +9,10 @@
 //! (or at the start of a `PATCH` beyond that offset) the relay cuts the link there, or holds the
 //! connection until the test (having killed the phone or the depot) releases it and then cuts,
 //! or only tells the test and goes on.
+//!
+//! A connection the depot closes is closed on the phone's side only when the phone next uses
+//! it (the relay reads one side at a time): the phone always loses the race a real network may
+//! let it win, so a depot that drops connections shows.
 
 use fundi_core::replica::pinning::{client_config, Trust};
 use rustls::pki_types::pem::PemObject;
