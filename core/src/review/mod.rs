@@ -117,16 +117,13 @@ impl Store {
     /// fetched on Wi-Fi). `None`: not fetched yet, or not at the depot yet.
     pub fn review_photos(&self, cache: &PhotoLibrary, id: &str) -> Result<Vec<ReviewPhoto>> {
         let photos = self.read(|c| body(c, id).map(|d| photo_hashes(&d)))?;
-        photos
+        let wanted: Vec<(String, Size)> =
+            photos.iter().flat_map(|p| [(p.clone(), Size::Thumbnail), (p.clone(), Size::Photo)]).collect();
+        let mut files = self.cached_files(cache, &wanted)?.into_iter();
+        Ok(photos
             .into_iter()
-            .map(|photo| {
-                Ok(ReviewPhoto {
-                    thumbnail: self.cached_file(cache, &photo, Size::Thumbnail)?,
-                    full: self.cached_file(cache, &photo, Size::Photo)?,
-                    photo,
-                })
-            })
-            .collect()
+            .map(|photo| ReviewPhoto { thumbnail: files.next().flatten(), full: files.next().flatten(), photo })
+            .collect())
     }
 
     /// Every photo of the drafts this phone reviews, each once, those of drafts waiting for

@@ -110,16 +110,35 @@ impl Store {
     }
 
     /// The file of `size` of `photo` if the cache holds it (marked as used), else `None`.
+    #[cfg(test)]
     pub(crate) fn cached_file(&self, cache: &PhotoLibrary, photo: &str, size: Size) -> Result<Option<PathBuf>> {
-        let Some(c) = self.read(|conn| db::find(conn, photo, size))? else { return Ok(None) };
-        let path = cache.path_of(&c.sha256)?;
-        if !path.is_file() {
-            // Emptied behind our back (the system clears app caches when storage runs low).
-            self.write(|tx| db::remove(tx, photo, size))?;
-            return Ok(None);
+        Ok(self.cached_files(cache, &[(photo.to_string(), size)])?.remove(0))
+    }
+
+    /// [`Self::cached_file`] for each of `wanted`, in one read and one write (a screen shows
+    /// many at once).
+    pub(crate) fn cached_files(&self, cache: &PhotoLibrary, wanted: &[(String, Size)]) -> Result<Vec<Option<PathBuf>>> {
+        let found: Vec<Option<db::Cached>> =
+            self.read(|conn| wanted.iter().map(|(photo, size)| db::find(conn, photo, *size)).collect())?;
+        let mut out = Vec::with_capacity(found.len());
+        for c in &found {
+            let path = c.as_ref().map(|c| cache.path_of(&c.sha256)).transpose()?;
+            // A file gone: emptied behind our back (the system clears app caches when storage runs low).
+            out.push(path.filter(|p| p.is_file()));
         }
-        self.write(|tx| db::touch(tx, photo, size))?;
-        Ok(Some(path))
+        if found.iter().any(Option::is_some) {
+            self.write(|tx| {
+                for (c, path) in found.iter().zip(&out) {
+                    match (c, path) {
+                        (Some(c), Some(_)) => db::touch(tx, &c.photo, c.size)?,
+                        (Some(c), None) => db::remove(tx, &c.photo, c.size)?,
+                        _ => {}
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(out)
     }
 
     /// Whether the file of `size` of `photo` is cached (without marking it used).
