@@ -5,7 +5,7 @@ use crate::error::FundiError;
 use crate::photos::PhotoLibrary;
 use crate::sync::SyncService;
 use fundi_core::replica::ReviewDraft;
-use fundi_core::replica::WireStats;
+use fundi_core::replica::{SyncEstimate, WireStats};
 use fundi_core::review_cache::{DownloadReport, ReviewCacheStatus, ReviewPhoto};
 use fundi_core::Store;
 use fundi_sync::{DraftCommand, DraftStatus};
@@ -99,6 +99,13 @@ impl ReviewPhotoService {
     /// network: call it off the main thread.
     pub fn fetch(&self, unmetered: bool) -> Result<DownloadReport, FundiError> {
         Ok(self.inner.fetch_review_photos(&self.cache.inner, self.inner.download_policy(unmetered)?)?)
+    }
+
+    /// [`SyncService::sync_estimate`] for a reviewer's phone: also what [`Self::fetch`] would
+    /// then bring on this network (`review_photos_in`, asked of the depot: only with
+    /// `ask_depot`). Blocks on the network when `ask_depot`.
+    pub fn sync_estimate(&self, unmetered: bool, ask_depot: bool) -> Result<SyncEstimate, FundiError> {
+        Ok(self.inner.sync_estimate_for_reviewer(unmetered, ask_depot, &self.cache.inner)?)
     }
 
     /// The photos of a reviewed draft in its order, with the cached files of each.

@@ -113,7 +113,8 @@ pub struct SyncEstimate {
     pub photos_out: Traffic,
     /// Photos that wait for an unmetered network (data saver on).
     pub photos_held_back: Traffic,
-    /// Review photos a mentor's phone would fetch: not estimated yet (always null).
+    /// Review photos a reviewer's phone would fetch after the sync: null unless estimated by
+    /// `ReviewPhotoService.sync_estimate` with the depot asked.
     pub review_photos_in: Option<Traffic>,
     pub bytes_out: u64,
     pub bytes_in: u64,

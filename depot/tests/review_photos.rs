@@ -7,7 +7,8 @@ mod common;
 use common::{basket, Server};
 use fundi_core::outbox::ItemState;
 use fundi_core::photos::{PhotoLibrary, PrepareOptions};
-use fundi_core::review_cache::{DownloadPolicy, ReviewCacheStatus};
+use fundi_core::replica::Traffic;
+use fundi_core::review_cache::{DownloadPolicy, DownloadReport, ReviewCacheStatus};
 use fundi_core::uploads::UploadPolicy;
 use fundi_core::Store;
 use fundi_sync::{DraftCommand, DraftStatus};
@@ -56,6 +57,25 @@ fn bytes(path: &Option<PathBuf>) -> Option<Vec<u8>> {
     path.as_ref().map(|p| std::fs::read(p).unwrap())
 }
 
+/// The mentor's estimate of the review photos on this network: what comes down, and the
+/// requests' bytes going up (the estimate's total beyond the sync's own).
+fn review_estimate(p: &Pair, unmetered: bool) -> (Traffic, u64) {
+    let with = p.mentor.sync_estimate_for_reviewer(unmetered, true, &p.cache).unwrap();
+    let without = p.mentor.sync_estimate(unmetered, false).unwrap();
+    let incoming = with.review_photos_in.expect("the depot was asked");
+    assert_eq!(with.bytes_in - incoming.bytes, without.bytes_in + with.records_in.map_or(0, |r| r.bytes));
+    (incoming, with.bytes_out - without.bytes_out)
+}
+
+/// The estimate against what the fetch then did: the files, the bytes received (within 1%:
+/// an answer's head may differ by a header's digits), the requests' bytes exactly.
+fn estimate_was_right((incoming, requests): (Traffic, u64), r: &DownloadReport, files: u32) {
+    assert_eq!((incoming.items, r.thumbnails + r.photos), (files, files), "{incoming:?} {r:?}");
+    let received = r.wire.bytes_received;
+    assert!(incoming.bytes.abs_diff(received) * 100 <= received, "estimated {} bytes in, received {received}", incoming.bytes);
+    assert_eq!(requests, r.wire.bytes_sent, "{r:?}");
+}
+
 #[test]
 fn a_camera_photo_reaches_the_mentor_and_the_draft_is_approved() {
     let p = pair();
@@ -68,13 +88,18 @@ fn a_camera_photo_reaches_the_mentor_and_the_draft_is_approved() {
     // Before the bytes arrive the mentor sees the draft, its photo "on the way".
     p.mentor.sync_now(None).unwrap();
     assert_eq!(p.mentor.list_review_drafts().unwrap()[0].id, draft);
+    let e = p.mentor.sync_estimate_for_reviewer(false, true, &p.cache).unwrap();
+    assert_eq!(e.review_photos_in, Some(Traffic::default()), "nothing there yet: {e:?}");
+    assert_eq!(p.mentor.sync_estimate_for_reviewer(false, false, &p.cache).unwrap().review_photos_in, None, "not asked");
     let r = p.mentor.fetch_review_photos(&p.cache, DownloadPolicy::new(false)).unwrap();
     assert_eq!((r.thumbnails, r.on_the_way), (0, 1), "{r:?}");
     assert_eq!(p.mentor.review_photos(&p.cache, &draft).unwrap()[0].thumbnail, None);
 
     // The artisan's phone on mobile data: the thumbnail goes, the photo waits for Wi-Fi.
     p.artisan.upload_photos(&p.photos, METERED).unwrap();
+    let e = review_estimate(&p, false);
     let r = p.mentor.fetch_review_photos(&p.cache, DownloadPolicy::new(false)).unwrap();
+    estimate_was_right(e, &r, 1);
     assert_eq!((r.thumbnails, r.photos, r.held_back, r.bytes), (1, 0, 1, mine.thumb_bytes), "{r:?}");
     let shown = &p.mentor.review_photos(&p.cache, &draft).unwrap()[0];
     assert_eq!(&shown.photo, photo);
@@ -93,7 +118,9 @@ fn a_camera_photo_reaches_the_mentor_and_the_draft_is_approved() {
 
     // The artisan reaches the depot's Wi-Fi: the photo goes; the mentor on Wi-Fi fetches it.
     p.artisan.upload_photos(&p.photos, WIFI).unwrap();
+    let e = review_estimate(&p, true);
     let r = p.mentor.fetch_review_photos(&p.cache, DownloadPolicy::new(true)).unwrap();
+    estimate_was_right(e, &r, 1);
     assert_eq!((r.thumbnails, r.photos, r.bytes), (0, 1, mine.bytes), "only what the cache lacked: {r:?}");
     let shown = &p.mentor.review_photos(&p.cache, &draft).unwrap()[0];
     assert_eq!(bytes(&shown.full), Some(std::fs::read(&mine.path).unwrap()), "the artisan's photo, byte for byte");

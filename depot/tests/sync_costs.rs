@@ -68,7 +68,7 @@ fn the_estimate_before_a_sync_is_what_the_sync_then_costs_and_the_tally_outlives
     let records_in = e.records_in.expect("the depot was asked");
     // The 40 orders, and from cursor 0 her own 4 drafts come back once pushed.
     assert_eq!((records_in.items, e.exits_in, e.resync), (44, 0, false), "{e:?}");
-    assert_eq!(e.review_photos_in, None, "review downloads are not estimated yet");
+    assert_eq!(e.review_photos_in, None, "estimated only for a reviewer (review_photos.rs)");
     // Without asking the depot: the same going up, nothing known coming down.
     let offline = phone.sync_estimate(false, false).unwrap();
     assert_eq!((offline.records_in, offline.thumbnails_out), (None, e.thumbnails_out));

@@ -88,16 +88,29 @@ pub fn thumbnail_metadata_for(sha256_hex: &str, photo_hex: &str) -> String {
     format!("{},{METADATA_THUMBNAIL_OF} {}", metadata_for(sha256_hex), BASE64.encode(photo_hex))
 }
 
-/// The size of the next chunk, after one of `current` bytes that took `elapsed_ms` (`ok`) or
-/// failed: halve after a failure; otherwise aim at [`CHUNK_TARGET_MS`] at the rate just seen,
-/// never more than doubling or halving at once, within [`CHUNK_MIN_BYTES`]..=[`CHUNK_MAX_BYTES`].
-pub fn next_chunk_size(current: u64, elapsed_ms: u64, ok: bool) -> u64 {
+/// How the last chunk went, for [`next_chunk_size`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// The depot stored `bytes` (its offset moved by that much) in `elapsed_ms`.
+    Stored { bytes: u64, elapsed_ms: u64 },
+    /// The chunk was lost or refused (a dropped connection, a checksum mismatch).
+    Failed,
+}
+
+/// The size of the next chunk, after one asked to be `current` bytes: halve after a failure;
+/// otherwise aim at [`CHUNK_TARGET_MS`] at the rate just seen (the bytes the depot really stored
+/// over the time taken), never more than doubling or halving at once, within
+/// [`CHUNK_MIN_BYTES`]..=[`CHUNK_MAX_BYTES`]. A chunk that stored under half of `current` (a
+/// file's short tail) leaves the size as it is: its time is mostly the round trip, not the link.
+pub fn next_chunk_size(current: u64, outcome: ChunkOutcome) -> u64 {
     let current = current.clamp(CHUNK_MIN_BYTES, CHUNK_MAX_BYTES);
-    let next = if ok {
-        let ideal = (current as u128 * CHUNK_TARGET_MS as u128 / elapsed_ms.max(1) as u128).min(u64::MAX as u128) as u64;
-        ideal.clamp(current / 2, current.saturating_mul(2))
-    } else {
-        current / 2
+    let next = match outcome {
+        ChunkOutcome::Stored { bytes, .. } if bytes < current / 2 => current,
+        ChunkOutcome::Stored { bytes, elapsed_ms } => {
+            let ideal = (bytes as u128 * CHUNK_TARGET_MS as u128 / elapsed_ms.max(1) as u128).min(u64::MAX as u128) as u64;
+            ideal.clamp(current / 2, current.saturating_mul(2))
+        }
+        ChunkOutcome::Failed => current / 2,
     };
     next.clamp(CHUNK_MIN_BYTES, CHUNK_MAX_BYTES)
 }
@@ -198,21 +211,28 @@ mod tests {
 
     #[test]
     fn chunks_follow_the_link() {
+        let stored = |bytes, elapsed_ms| ChunkOutcome::Stored { bytes, elapsed_ms };
+        let full = |ms| stored(CHUNK_START_BYTES, ms);
         // A fast link: at most double at once, up to the largest chunk.
-        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 10, true), 2 * CHUNK_START_BYTES);
-        assert_eq!(next_chunk_size(CHUNK_MAX_BYTES, 1, true), CHUNK_MAX_BYTES);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, full(10)), 2 * CHUNK_START_BYTES);
+        assert_eq!(next_chunk_size(CHUNK_MAX_BYTES, stored(CHUNK_MAX_BYTES, 1)), CHUNK_MAX_BYTES);
         // On target: unchanged. Twice as slow as the target: half.
-        assert_eq!(next_chunk_size(CHUNK_START_BYTES, CHUNK_TARGET_MS, true), CHUNK_START_BYTES);
-        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 2 * CHUNK_TARGET_MS, true), CHUNK_START_BYTES / 2);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, full(CHUNK_TARGET_MS)), CHUNK_START_BYTES);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, full(2 * CHUNK_TARGET_MS)), CHUNK_START_BYTES / 2);
         // Very slow or failing: halve, never under the smallest.
-        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 60_000, true), CHUNK_START_BYTES / 2);
-        assert_eq!(next_chunk_size(CHUNK_START_BYTES, 0, false), CHUNK_START_BYTES / 2);
-        assert_eq!(next_chunk_size(CHUNK_MIN_BYTES, 0, false), CHUNK_MIN_BYTES);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, full(60_000)), CHUNK_START_BYTES / 2);
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, ChunkOutcome::Failed), CHUNK_START_BYTES / 2);
+        assert_eq!(next_chunk_size(CHUNK_MIN_BYTES, ChunkOutcome::Failed), CHUNK_MIN_BYTES);
+        // The rate is that of the bytes stored, not of the size asked: 48 KB of a 64 KB chunk in
+        // the target time is 48 KB per target time.
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, stored(48 * 1024, CHUNK_TARGET_MS)), 48 * 1024);
+        // A short tail (1 KB in 5 ms) says nothing about the link: the size stays.
+        assert_eq!(next_chunk_size(CHUNK_START_BYTES, stored(1024, 5)), CHUNK_START_BYTES);
         // 100 kbit/s is 12.5 KB/s: a 2 s chunk is 25 KB.
         let mut size = CHUNK_START_BYTES;
         for _ in 0..5 {
             let ms = size * 1000 / 12_500;
-            size = next_chunk_size(size, ms, true);
+            size = next_chunk_size(size, stored(size, ms));
         }
         assert!((20_000..=30_000).contains(&size), "{size}");
     }

@@ -185,12 +185,44 @@ impl Transport {
     /// A `GET` of raw bytes (a blob, a thumbnail) with the device token: the status, headers
     /// and body (at most `max` bytes), or the typed error of a refused credential (401).
     pub fn get_bytes(&mut self, path: &str, token: &str, max: u64) -> Result<BytesAnswer, SyncError> {
-        let req = self
-            .http
-            .get(format!("{}{}", self.base, path))
-            .header("authorization", format!("Bearer {token}"))
-            .build()
-            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        let req = self.bytes_request(path, token, None)?;
+        self.send_for_bytes(req, max)
+    }
+
+    /// What a [`Self::get_bytes`] of `path` would cost, asked with a one-byte range (its
+    /// `Content-Range` names the whole length): `None` when the depot has no such file (404).
+    pub fn probe_bytes(&mut self, path: &str, token: &str) -> Result<Option<BytesCost>, SyncError> {
+        let request_bytes = request_bytes(&self.bytes_request(path, token, None)?);
+        let probe = self.bytes_request(path, token, Some("bytes=0-0"))?;
+        let a = self.send_for_bytes(probe, 4096)?;
+        let total = |a: &BytesAnswer| {
+            let range = a.headers.get("content-range")?.to_str().ok()?;
+            range.strip_prefix("bytes ")?.split_once('/')?.1.parse::<u64>().ok()
+        };
+        match a.status {
+            404 => Ok(None),
+            206 | 200 => {
+                let body = total(&a).unwrap_or(a.body.len() as u64);
+                // The whole file's answer has the probe's head, less its `Content-Range`.
+                let head = 17 + header_bytes(&a.headers) - a.headers.get("content-range").map_or(0, |v| v.len() as u64 + 17);
+                Ok(Some(BytesCost { request_bytes, answer_bytes: head + body, body_bytes: body }))
+            }
+            status => {
+                let code = serde_json::from_slice::<ApiErrorBody>(&a.body).map_or_else(|_| "unknown".into(), |e| e.error);
+                Err(SyncError::Server { status, code, detail: path.chars().take(100).collect() })
+            }
+        }
+    }
+
+    fn bytes_request(&self, path: &str, token: &str, range: Option<&str>) -> Result<reqwest::blocking::Request, SyncError> {
+        let mut req = self.http.get(format!("{}{}", self.base, path)).header("authorization", format!("Bearer {token}"));
+        if let Some(range) = range {
+            req = req.header("range", range);
+        }
+        req.build().map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    fn send_for_bytes(&mut self, req: reqwest::blocking::Request, max: u64) -> Result<BytesAnswer, SyncError> {
         let (status, headers, body) = self.execute_bounded(req, max.max(4096))?;
         if status == 401 {
             let code = serde_json::from_slice::<ApiErrorBody>(&body).map_or_else(|_| "unauthorized".into(), |e| e.error);
@@ -229,6 +261,15 @@ impl Transport {
         }
         Ok(TusAnswer { status, headers, error })
     }
+}
+
+/// What fetching one file would cost on the wire (from [`Transport::probe_bytes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BytesCost {
+    pub request_bytes: u64,
+    /// The answer as counted on the wire: its head and body.
+    pub answer_bytes: u64,
+    pub body_bytes: u64,
 }
 
 /// What the depot answered to a `GET` of bytes.

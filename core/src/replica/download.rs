@@ -9,6 +9,7 @@
 //! mentor no longer may see (a mentee moved to another mentor, a deleted draft) leaves the phone.
 
 use super::client::{BytesAnswer, Transport};
+use super::estimate::Traffic;
 use crate::account::SyncError;
 use crate::error::Result;
 use crate::photos::PhotoLibrary;
@@ -33,27 +34,22 @@ fn etag_hash(a: &BytesAnswer) -> Option<&str> {
     tag.strip_prefix('"')?.strip_suffix('"').filter(|h| fundi_sync::hash::is_content_hash(h))
 }
 
+/// Where the depot serves a photo's file of `size`: a thumbnail is asked for by its photo's hash.
+fn file_path(photo: &str, size: Size) -> String {
+    match size {
+        Size::Thumbnail => format!("/v1/blobs/{photo}/thumbnail"),
+        Size::Photo => format!("/v1/blobs/{photo}"),
+    }
+}
+
 impl Store {
     /// Fetch what the review cache lacks of the drafts this phone reviews, as `policy` allows,
     /// into `cache` (a directory of its own). Run after a sync (which brings the drafts).
     pub fn fetch_review_photos(&self, cache: &PhotoLibrary, policy: DownloadPolicy) -> Result<DownloadReport> {
         let photos = self.reviewed_photo_hashes()?;
         self.prune_review_cache(cache, &photos.iter().map(|(p, _)| p.clone()).collect::<BTreeSet<_>>())?;
-        let mut report = DownloadReport::default();
-        let mut wanted: Vec<(String, Size)> = vec![];
-        for size in [Size::Thumbnail, Size::Photo] {
-            for (photo, waiting) in &photos {
-                // A decided draft needs its thumbnails only.
-                if (size == Size::Photo && !waiting) || self.is_cached(cache, photo, size)? {
-                    continue;
-                }
-                if size == Size::Photo && !policy.photos {
-                    report.held_back += 1;
-                } else {
-                    wanted.push((photo.clone(), size));
-                }
-            }
-        }
+        let (wanted, held_back) = self.review_files_wanted(cache, &photos, policy)?;
+        let mut report = DownloadReport { held_back, ..Default::default() };
         if wanted.is_empty() {
             return Ok(report);
         }
@@ -90,6 +86,64 @@ impl Store {
         result.map(|_| report)
     }
 
+    /// What [`Self::fetch_review_photos`] would bring now under `policy`, without fetching: the
+    /// files the cache lacks, each sized by the depot (a one-byte range), as `Traffic` coming
+    /// down, and the requests' bytes going up. Files not at the depot yet ("on the way") are
+    /// left out, as the fetch would leave them.
+    pub fn estimate_review_photos(&self, cache: &PhotoLibrary, policy: DownloadPolicy) -> Result<(Traffic, u64)> {
+        let photos = self.reviewed_photo_hashes()?;
+        let (wanted, _) = self.review_files_wanted(cache, &photos, policy)?;
+        let (mut incoming, mut requests) = (Traffic::default(), 0);
+        if wanted.is_empty() {
+            return Ok((incoming, requests));
+        }
+        let s = self.session()?;
+        let mut t = Self::transport(&s)?;
+        let mut on_the_way = BTreeSet::new();
+        for (photo, size) in wanted {
+            if on_the_way.contains(&photo) {
+                continue;
+            }
+            match t.probe_bytes(&file_path(&photo, size), &s.token)? {
+                Some(cost) => {
+                    incoming.items += 1;
+                    incoming.bytes += cost.answer_bytes;
+                    requests += cost.request_bytes;
+                }
+                None => {
+                    on_the_way.insert(photo);
+                }
+            }
+        }
+        Ok((incoming, requests))
+    }
+
+    /// The files the cache lacks of `photos` (each with whether its draft waits for review), in
+    /// the order to fetch them (every thumbnail, then the photos of drafts waiting for review),
+    /// and how many photos `policy` holds back.
+    fn review_files_wanted(
+        &self,
+        cache: &PhotoLibrary,
+        photos: &[(String, bool)],
+        policy: DownloadPolicy,
+    ) -> Result<(Vec<(String, Size)>, u32)> {
+        let (mut wanted, mut held_back) = (vec![], 0);
+        for size in [Size::Thumbnail, Size::Photo] {
+            for (photo, waiting) in photos {
+                // A decided draft needs its thumbnails only.
+                if (size == Size::Photo && !waiting) || self.is_cached(cache, photo, size)? {
+                    continue;
+                }
+                if size == Size::Photo && !policy.photos {
+                    held_back += 1;
+                } else {
+                    wanted.push((photo.clone(), size));
+                }
+            }
+        }
+        Ok((wanted, held_back))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn fetch_one(
         &self,
@@ -101,11 +155,11 @@ impl Store {
         max_cache_bytes: u64,
         began: i64,
     ) -> Result<Fetched> {
-        let (path, max) = match size {
-            Size::Thumbnail => (format!("/v1/blobs/{photo}/thumbnail"), THUMBNAIL_MAX_BYTES),
-            Size::Photo => (format!("/v1/blobs/{photo}"), BLOB_MAX_BYTES),
+        let max = match size {
+            Size::Thumbnail => THUMBNAIL_MAX_BYTES,
+            Size::Photo => BLOB_MAX_BYTES,
         };
-        let a = t.get_bytes(&path, token, max)?;
+        let a = t.get_bytes(&file_path(photo, size), token, max)?;
         match a.status {
             200 => {}
             // Not uploaded yet (or not readable by this account any more: its draft leaves the

@@ -10,14 +10,16 @@
 //! queue's bytes still to send, with a request per chunk; the photos the network policy holds
 //! back (data saver on, a metered network) are counted apart, as waiting.
 //!
-//! Downloads of review photos (a mentor's thumbnails, and photos on Wi-Fi) are not estimated
-//! here yet: the review cache (`review_cache`, issue 10 item 4, built alongside) knows what it
-//! lacks, and is to fill in [`SyncEstimate::review_photos_in`].
+//! A reviewer's phone also fetches the photos of the drafts it reviews after a sync
+//! ([`Store::sync_estimate_for_reviewer`]): the files its review cache lacks, as the network and
+//! the data saver allow, each sized by the depot with a one-byte range
+//! (`Store::estimate_review_photos`), in [`SyncEstimate::review_photos_in`].
 
 use super::client::{json_request, request_bytes};
 use crate::account::{self, SyncError};
 use crate::error::Result;
 use crate::outbox;
+use crate::photos::PhotoLibrary;
 use crate::uploads::{self, UploadPolicy};
 use crate::Store;
 use fundi_sync::hlc::wall_clock_ms;
@@ -63,8 +65,9 @@ pub struct SyncEstimate {
     pub photos_out: Traffic,
     /// Photos the policy holds back (data saver on, a metered network): they wait, at no cost.
     pub photos_held_back: Traffic,
-    /// Down: review photos a mentor's phone would fetch. Not estimated yet (the review cache,
-    /// issue 10 item 4, is to fill it in): always `None` today.
+    /// Down: the review photos (thumbnails, and photos when allowed) a reviewer's phone would
+    /// fetch after the sync; `None` when not asked ([`Store::sync_estimate`] without a review
+    /// cache, or without asking the depot).
     pub review_photos_in: Option<Traffic>,
     /// Everything known, each way.
     pub bytes_out: u64,
@@ -144,6 +147,26 @@ impl Store {
         }
         e.bytes_out = e.records_out.bytes + e.thumbnails_out.bytes + e.photos_out.bytes;
         e.bytes_in += e.records_in.map_or(0, |r| r.bytes);
+        Ok(e)
+    }
+
+    /// [`Self::sync_estimate`] for a reviewer, with the review photos the fetch after the sync
+    /// would bring into `review_cache` on this network (asked of the depot, so only with
+    /// `ask_depot`). The drafts are those already on the phone: what the sync itself brings is
+    /// not known before it.
+    pub fn sync_estimate_for_reviewer(
+        &self,
+        unmetered: bool,
+        ask_depot: bool,
+        review_cache: &PhotoLibrary,
+    ) -> Result<SyncEstimate> {
+        let mut e = self.sync_estimate(unmetered, ask_depot)?;
+        if ask_depot {
+            let (incoming, requests) = self.estimate_review_photos(review_cache, self.download_policy(unmetered)?)?;
+            e.review_photos_in = Some(incoming);
+            e.bytes_in += incoming.bytes;
+            e.bytes_out += requests;
+        }
         Ok(e)
     }
 }

@@ -24,8 +24,8 @@ use crate::Store;
 use fundi_sqlite::crash_point;
 use fundi_sync::hlc::wall_clock_ms;
 use fundi_sync::uploads::{
-    checksum_header, header as h, metadata_for, next_chunk_size, parse_number, thumbnail_metadata_for, CHECKSUM_MISMATCH,
-    CHUNK_START_BYTES, OFFSET_OCTET_STREAM, TUS_VERSION, UPLOADS_PATH,
+    checksum_header, header as h, metadata_for, next_chunk_size, parse_number, thumbnail_metadata_for, ChunkOutcome,
+    CHECKSUM_MISMATCH, CHUNK_START_BYTES, OFFSET_OCTET_STREAM, TUS_VERSION, UPLOADS_PATH,
 };
 use reqwest::Method;
 use std::time::Instant;
@@ -236,7 +236,7 @@ impl Store {
                 let a = match t.tus(Method::PATCH, &path, token, &hs, Some(body)) {
                     Ok(a) => a,
                     Err(e) => {
-                        *chunk = next_chunk_size(*chunk, 0, false);
+                        *chunk = next_chunk_size(*chunk, ChunkOutcome::Failed);
                         return Err(e.into());
                     }
                 };
@@ -245,13 +245,15 @@ impl Store {
                         let now = offset_of(&a)?;
                         crash_point("upload.chunk_stored");
                         self.write(|tx| db::set_confirmed(tx, &item.sha256, now))?;
-                        stored += now.saturating_sub(offset);
-                        *chunk = next_chunk_size(*chunk, started.elapsed().as_millis() as u64, true);
+                        let advanced = now.saturating_sub(offset);
+                        stored += advanced;
+                        let elapsed_ms = started.elapsed().as_millis() as u64;
+                        *chunk = next_chunk_size(*chunk, ChunkOutcome::Stored { bytes: advanced, elapsed_ms });
                         offset = now;
                         progress.tell(item, &mut told, now.min(item.length));
                     }
                     CHECKSUM_MISMATCH => {
-                        *chunk = next_chunk_size(*chunk, 0, false);
+                        *chunk = next_chunk_size(*chunk, ChunkOutcome::Failed);
                         retries += 1;
                         if retries > RETRIES {
                             return Ok(Sent::Waiting("checksum_mismatch".into()));

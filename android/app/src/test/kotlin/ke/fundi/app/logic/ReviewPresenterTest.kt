@@ -37,6 +37,11 @@ class ReviewPresenterTest {
 
         // The artisan's phone on mobile data sends the thumbnail only.
         photos.uploadPhotos(false)
+        // Before fetching, the mentor's phone can say what it will bring: the one thumbnail.
+        val coming = checkNotNull(mentor.reviewPhotos().syncEstimate(false, true).reviewPhotosIn) { "the depot was asked" }
+        assertEquals(1u, coming.items)
+        assertTrue(coming.bytes >= added.thumbBytes && coming.bytes < added.thumbBytes + 1000u, "$coming")
+        assertNull(mentor.reviewPhotos().syncEstimate(false, false).reviewPhotosIn, "the depot not asked")
         val metered = review.fetchPhotos(unmetered = false).rows.single { it.id == d.id }
         assertEquals(UiText(StringKey.REVIEW_PHOTOS, 1L), metered.photoNote)
         val thumbnail = checkNotNull(metered.thumbnail) { "the thumbnail was fetched" }
