@@ -2,7 +2,7 @@
 
 use crate::error::FundiError;
 use crate::sync::SyncService;
-use fundi_core::mentees::MenteeView;
+use fundi_core::mentees::{MenteeDevice, MenteeView};
 
 #[uniffi::remote(Record)]
 pub struct MenteeView {
@@ -16,6 +16,18 @@ pub struct MenteeView {
     pub last_seen_ms: Option<u64>,
     /// Her drafts waiting for review.
     pub drafts_waiting: u32,
+    /// Her orders past their due day that she still owes.
+    pub late_orders: u32,
+    /// Her phones, most recently seen first: revoke a lost one with `SyncService.revoke_device`.
+    pub devices: Vec<MenteeDevice>,
+}
+
+/// One of a mentee's phones.
+#[uniffi::remote(Record)]
+pub struct MenteeDevice {
+    pub device_id: String,
+    pub enrolled_ms: u64,
+    pub last_seen_ms: Option<u64>,
 }
 
 #[uniffi::export]

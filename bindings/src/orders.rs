@@ -3,6 +3,7 @@
 
 use crate::error::FundiError;
 use crate::sync::SyncService;
+use fundi_core::orders::OrderHistoryEvent;
 use fundi_core::replica::OrderView;
 use fundi_sync::{OrderCommand, OrderStatus};
 
@@ -57,6 +58,23 @@ pub struct OrderView {
     pub external_ref: String,
     pub note: Option<String>,
     pub updated_at_ms: u64,
+    /// The day the pieces are due at the depot (`YYYY-MM-DD`), if any.
+    pub due_date: Option<String>,
+    /// Past its due day while the artisan still owes the pieces.
+    pub late: bool,
+    /// What happened at the depot, oldest first; older events dropped: `history_dropped`.
+    pub history: Vec<OrderHistoryEvent>,
+    pub history_dropped: u32,
+}
+
+/// One step of an order's history.
+#[uniffi::remote(Record)]
+pub struct OrderHistoryEvent {
+    /// The command applied; null for the order's creation.
+    pub command: Option<OrderCommand>,
+    pub status: OrderStatus,
+    pub at_ms: u64,
+    pub reason: Option<String>,
 }
 
 /// Whether a command carries a reason the order keeps (decline, a failed check, cancel): ask

@@ -140,6 +140,7 @@ impl Depot {
             quantity: 1,
             price_minor: 250_000,
             artisan_id: artisan.map(String::from),
+            due_date: None,
         };
         store::orders::import(&self.db, &Caller::local_operator(), &[order]).unwrap().created.remove(0)
     }

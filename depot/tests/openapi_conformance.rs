@@ -31,6 +31,7 @@
 
 mod common;
 use common::{Dev, Server};
+use fundi_sync::dates::Day;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::testing::SeededRng as Rng;
 use serde_json::{json, Map, Value};
@@ -354,7 +355,7 @@ impl Spec {
                     "pattern" => {
                         re::Pattern::parse(v.as_str().unwrap());
                     }
-                    "format" => assert_eq!(v, "uuid", "format {v} is outside the subset"),
+                    "format" => assert!(v == "uuid" || v == "date", "format {v} is outside the subset"),
                     _ => {}
                 }
             }
@@ -466,7 +467,8 @@ impl Spec {
                 }
                 match obj.get("format").and_then(Value::as_str) {
                     Some("uuid") if !is_uuid(text) => return fail(format!("{text:?} is not a UUID")),
-                    Some("uuid") | None => {}
+                    Some("date") if Day::parse(text).is_err() => return fail(format!("{text:?} is not a date (YYYY-MM-DD)")),
+                    Some("uuid" | "date") | None => {}
                     Some(f) => panic!("format {f} is outside the subset"),
                 }
             }
@@ -699,6 +701,11 @@ impl Gen<'_> {
                 if s.get("format").and_then(Value::as_str) == Some("uuid") {
                     return json!(self.uuid());
                 }
+                if s.get("format").and_then(Value::as_str) == Some("date") {
+                    // Any day of 2000-2100 (the range a due date may name).
+                    let first = Day::parse("2000-01-01").unwrap().0;
+                    return json!(Day(first + self.below(36_890) as i64).to_string());
+                }
                 if let Some(p) = s.get("pattern").and_then(Value::as_str) {
                     let p = re::Pattern::parse(p);
                     for _ in 0..50 {
@@ -844,6 +851,9 @@ impl Gen<'_> {
                 }
                 if obj.get("format").and_then(Value::as_str) == Some("uuid") {
                     at(Some(json!("not-a-uuid")), format!("{} not a UUID", show(path)));
+                }
+                if obj.get("format").and_then(Value::as_str) == Some("date") {
+                    at(Some(json!("2026-02-30")), format!("{} not a day", show(path)));
                 }
             }
             Value::Number(_) => {

@@ -106,6 +106,7 @@ impl RealDepot {
             quantity: 2,
             price_minor: 150_000,
             artisan_id,
+            due_date: Some("2026-12-24".into()),
         };
         let list = [new_order("S-1", Some(artisan.account_id.clone())), new_order("S-2", None)];
         orders::import(&db, &operator, &list).expect("import the seed orders");

@@ -267,6 +267,9 @@ fn new_order(n: u8, hlc: Timestamp) -> OrderBody {
         external_ref: format!("S-{n}"),
         updated_hlc: hlc,
         note: None,
+        due_date: None,
+        history: vec![],
+        history_dropped: 0,
         extra: Extra::new(),
     }
 }

@@ -695,6 +695,9 @@ mod tests {
             external_ref: "S-1".into(),
             updated_hlc: ts(1),
             note: None,
+            due_date: None,
+            history: vec![],
+            history_dropped: 0,
             extra: Extra::new(),
         };
         let id = "01900000-0000-7000-8000-000000000050";

@@ -18,6 +18,7 @@
 
 pub mod access;
 pub mod compression;
+pub mod dates;
 pub mod depot;
 pub mod document;
 pub mod drafts;

@@ -26,6 +26,8 @@ pub const PROFILE_TEXT_MAX_CHARS: usize = 120;
 pub const ACCOUNT_NAME_MAX_CHARS: usize = 80;
 /// Mentees a mentor's list carries (by name); a mentor coaches a few dozen.
 pub const MENTEES_MAX: usize = 500;
+/// A mentee's phones a mentor's list names (an artisan has one or two).
+pub const MENTEE_DEVICES_MAX: usize = 5;
 
 // Any document.
 /// Largest serialized value of any one field (known or from a newer app).
@@ -57,6 +59,9 @@ pub const STOCK_REASON_MAX_BYTES: usize = 64;
 // Workflow commands.
 /// A decline, failed check or cancellation reason kept on the order.
 pub const COMMAND_REASON_MAX_CHARS: usize = 500;
+/// Events an order's history keeps (the latest; a rework loop could otherwise grow it without
+/// end). An order's ordinary life is at most a dozen.
+pub const ORDER_HISTORY_MAX: usize = 40;
 
 // The push and the pull.
 /// Most mutations in one push (the phone splits larger outboxes into several batches).

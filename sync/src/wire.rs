@@ -397,8 +397,43 @@ pub struct OrderBody {
     pub updated_hlc: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The day the finished pieces are due at the depot (`YYYY-MM-DD`, a [`crate::dates::Day`]),
+    /// if the order names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// What happened to the order, oldest first: its creation, then each command applied
+    /// (appended by [`crate::workflow::apply_order_command`] on both sides), the latest
+    /// [`crate::limits::ORDER_HISTORY_MAX`] kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<OrderEvent>,
+    /// Events dropped from the front of `history` to keep it bounded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub history_dropped: u32,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// One step in an order's history.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OrderEvent {
+    /// [`OrderEvent::CREATED`], or the code of the command applied.
+    pub event: String,
+    /// The order's status after it.
+    pub status: String,
+    /// When: the command's stamp (its wall clock is the time shown).
+    pub hlc: Timestamp,
+    /// The reason given with a decline, a failed check or a cancellation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl OrderEvent {
+    /// The order was imported (from a shop or a partner) or created by operations.
+    pub const CREATED: &'static str = "created";
 }
 
 /// A stock entry as the server sends it: the entry and the product's owner.
@@ -480,6 +515,21 @@ pub struct Mentee {
     /// A one-time code issued for her and neither used nor expired.
     pub code_waiting: bool,
     /// When one of her phones last reached the depot (to the minute), if ever.
+    pub last_seen_ms: Option<u64>,
+    /// Her orders past their due day that she still owes (`workflow::order_is_late`).
+    #[serde(default)]
+    pub late_orders: u32,
+    /// Her phones enrolled and not revoked, most recently seen first (at most
+    /// [`crate::limits::MENTEE_DEVICES_MAX`]): what the mentor may revoke when one is lost.
+    #[serde(default)]
+    pub devices: Vec<MenteeDevice>,
+}
+
+/// One of a mentee's phones.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MenteeDevice {
+    pub device_id: String,
+    pub enrolled_ms: u64,
     pub last_seen_ms: Option<u64>,
 }
 

@@ -4,8 +4,9 @@
 //! conflict. The phone runs the same function to replay its pending commands over the last
 //! server state (the optimistic view).
 
-use super::wire::{Extra, RejectCode, Rejection};
-use crate::limits::COMMAND_REASON_MAX_CHARS;
+use super::wire::{CommandBody, Extra, OrderBody, OrderEvent, RejectCode, Rejection};
+use crate::dates::Day;
+use crate::limits::{COMMAND_REASON_MAX_CHARS, ORDER_HISTORY_MAX};
 use crate::roles::{Relation, Role};
 
 macro_rules! codes {
@@ -216,7 +217,7 @@ pub fn draft_step(from: DraftStatus, command: DraftCommand, role: Role, relation
 /// Apply an already-validated order command to an order: its new status, stamp and note. The
 /// depot runs it after [`order_step`] accepts; a phone runs it when the depot acknowledges the
 /// command, so both hold the very same record without sending it back.
-pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, c: &super::wire::CommandBody) {
+pub fn apply_order_command(order: &mut OrderBody, to: OrderStatus, c: &CommandBody) {
     order.status = to.code().to_string();
     order.updated_hlc = order.updated_hlc.max(c.hlc);
     // Only an assignment names the artisan; the argument is ignored on any other command.
@@ -227,11 +228,40 @@ pub fn apply_order_command(order: &mut super::wire::OrderBody, to: OrderStatus, 
     }
     // Only the commands that say why (decline, a failed check, cancel) set the order's note;
     // a reason sent with any other command is ignored, so it cannot overwrite the note.
+    let mut reason = None;
     if OrderCommand::from_code(&c.name).is_some_and(OrderCommand::takes_reason) {
-        if let Some(reason) = c.args.get("reason").and_then(|v| v.as_str()) {
-            order.note = Some(reason.chars().take(COMMAND_REASON_MAX_CHARS).collect());
+        if let Some(text) = c.args.get("reason").and_then(|v| v.as_str()) {
+            let text: String = text.chars().take(COMMAND_REASON_MAX_CHARS).collect();
+            order.note = Some(text.clone());
+            reason = Some(text);
         }
     }
+    record_order_event(order, OrderEvent { event: c.name.clone(), status: to.code().to_string(), hlc: c.hlc, reason });
+}
+
+/// Append `event` to the order's history, dropping the oldest past [`ORDER_HISTORY_MAX`].
+pub fn record_order_event(order: &mut OrderBody, event: OrderEvent) {
+    order.history.push(event);
+    let over = order.history.len().saturating_sub(ORDER_HISTORY_MAX);
+    if over > 0 {
+        order.history.drain(..over);
+        order.history_dropped = order.history_dropped.saturating_add(over as u32);
+    }
+}
+
+impl OrderStatus {
+    /// Whether the artisan still has pieces to make (or remake) for the order.
+    pub fn awaits_artisan(self) -> bool {
+        matches!(self, OrderStatus::Assigned | OrderStatus::Accepted | OrderStatus::InProduction | OrderStatus::QcFailed)
+    }
+}
+
+/// Whether an order in `status`, due on `due_date` (`YYYY-MM-DD`), is late on `today`: its due
+/// day has passed and the artisan has not yet brought the pieces (an order without a readable
+/// due date is never late).
+pub fn order_is_late(status: OrderStatus, due_date: Option<&str>, today: Day) -> bool {
+    let due = due_date.and_then(|d| Day::parse(d).ok());
+    status.awaits_artisan() && due.is_some_and(|due| today > due)
 }
 
 impl OrderCommand {
@@ -305,11 +335,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_a_command_that_says_why_sets_the_note() {
-        use crate::wire::{CommandBody, Extra, OrderBody};
-        let mut order = OrderBody {
-            status: "assigned".into(),
+    fn an_order(status: OrderStatus) -> OrderBody {
+        OrderBody {
+            status: status.code().into(),
             artisan_id: None,
             product: "Kiondo".into(),
             quantity: 1,
@@ -318,16 +346,61 @@ mod tests {
             external_ref: "A".into(),
             updated_hlc: Default::default(),
             note: Some("deliver by Friday".into()),
+            due_date: None,
+            history: vec![],
+            history_dropped: 0,
             extra: Extra::new(),
-        };
-        let with_reason = |name: &str| {
-            let args = [("reason".to_string(), serde_json::json!("overwritten?"))].into_iter().collect();
-            CommandBody::new(name, Default::default(), args)
-        };
-        apply_order_command(&mut order, OrderStatus::Accepted, &with_reason("accept"));
+        }
+    }
+
+    fn command(name: &str, wall_ms: u64, reason: Option<&str>) -> CommandBody {
+        let args = reason.map(|r| ("reason".to_string(), serde_json::json!(r))).into_iter().collect();
+        CommandBody::new(name, crate::hlc::Timestamp { wall_ms, counter: 0, node: 1 }, args)
+    }
+
+    #[test]
+    fn only_a_command_that_says_why_sets_the_note() {
+        let mut order = an_order(OrderStatus::Assigned);
+        apply_order_command(&mut order, OrderStatus::Accepted, &command("accept", 1, Some("overwritten?")));
         assert_eq!(order.note.as_deref(), Some("deliver by Friday"));
-        apply_order_command(&mut order, OrderStatus::Cancelled, &with_reason("cancel"));
+        apply_order_command(&mut order, OrderStatus::Cancelled, &command("cancel", 2, Some("overwritten?")));
         assert_eq!(order.note.as_deref(), Some("overwritten?"));
+    }
+
+    #[test]
+    fn every_command_applied_is_in_the_history_which_stays_bounded() {
+        let mut order = an_order(OrderStatus::Assigned);
+        apply_order_command(&mut order, OrderStatus::Accepted, &command("accept", 10, Some("ignored")));
+        apply_order_command(&mut order, OrderStatus::QcFailed, &command("qc_fail", 20, Some("loose weave")));
+        let seen: Vec<_> =
+            order.history.iter().map(|e| (e.event.as_str(), e.status.as_str(), e.hlc.wall_ms, e.reason.as_deref())).collect();
+        assert_eq!(seen, [("accept", "accepted", 10, None), ("qc_fail", "qc_failed", 20, Some("loose weave"))]);
+        // A rework loop without end keeps the latest events and counts the rest.
+        for i in 0..100 {
+            apply_order_command(&mut order, OrderStatus::InProduction, &command("rework", 100 + i, None));
+        }
+        assert_eq!(order.history.len(), ORDER_HISTORY_MAX);
+        assert_eq!(order.history_dropped as usize, 102 - ORDER_HISTORY_MAX);
+        assert_eq!(order.history.last().unwrap().hlc.wall_ms, 199);
+        assert_eq!(order.history[0].hlc.wall_ms, 199 - ORDER_HISTORY_MAX as u64 + 1);
+    }
+
+    #[test]
+    fn an_order_is_late_after_its_due_day_while_the_artisan_still_owes_it() {
+        let day = Day::parse("2026-12-12").unwrap();
+        let (on_the_day, after) = (day, Day(day.0 + 1));
+        let due = Some("2026-12-12");
+        for status in [OrderStatus::Assigned, OrderStatus::Accepted, OrderStatus::InProduction, OrderStatus::QcFailed] {
+            assert!(!order_is_late(status, due, on_the_day), "{status:?}: due today is not late");
+            assert!(order_is_late(status, due, after), "{status:?}");
+        }
+        for status in
+            [OrderStatus::New, OrderStatus::ReadyForPickup, OrderStatus::Received, OrderStatus::Delivered, OrderStatus::Cancelled]
+        {
+            assert!(!order_is_late(status, due, after), "{status:?}: not the artisan's to bring");
+        }
+        assert!(!order_is_late(OrderStatus::Accepted, None, after), "no due date");
+        assert!(!order_is_late(OrderStatus::Accepted, Some("someday"), after), "an unreadable date");
     }
 
     const RELS: [Relation; 3] = [Relation::Owner, Relation::Mentor, Relation::Other];

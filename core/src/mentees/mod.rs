@@ -1,5 +1,6 @@
 //! A mentor's mentees: who they are and how each stands (her phone enrolled or a code waiting,
-//! when her phone last reached the depot, her drafts waiting for review). The depot's list is
+//! when her phone last reached the depot, her drafts waiting for review, her late orders, her
+//! phones by id for revoking a lost one). The depot's list is
 //! fetched at each of the mentor's syncs (`replica::engine`) and kept here so it shows offline;
 //! the drafts waiting are counted from the drafts this phone holds for review.
 
@@ -7,6 +8,7 @@ pub(crate) mod db;
 
 use crate::error::Result;
 use crate::Store;
+pub use fundi_sync::MenteeDevice;
 
 /// One mentee as the mentor's screen shows her.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +23,10 @@ pub struct MenteeView {
     pub last_seen_ms: Option<u64>,
     /// Her drafts waiting for this mentor's review.
     pub drafts_waiting: u32,
+    /// Her orders past their due day that she still owes, as of this phone's last sync.
+    pub late_orders: u32,
+    /// Her phones (enrolled, not revoked), most recently seen first: one can be revoked by its id.
+    pub devices: Vec<MenteeDevice>,
 }
 
 impl Store {
@@ -37,6 +43,8 @@ impl Store {
                 phones: m.phones,
                 code_waiting: m.code_waiting,
                 last_seen_ms: m.last_seen_ms,
+                late_orders: m.late_orders,
+                devices: m.devices,
             })
             .collect())
     }

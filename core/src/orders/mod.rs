@@ -6,13 +6,15 @@
 pub(crate) mod db;
 mod model;
 
-pub use model::OrderView;
+pub use model::{OrderHistoryEvent, OrderView};
 
 use crate::error::{Error, Result};
+use crate::storage::physical_now;
 use crate::{account, outbox, Store};
+use fundi_sync::dates::Day;
 use fundi_sync::limits::COMMAND_REASON_MAX_CHARS;
-use fundi_sync::workflow::{order_commands, order_step, OrderCommand, OrderStatus};
-use fundi_sync::{Extra, Kind, OrderBody, Relation, Role};
+use fundi_sync::workflow::{order_commands, order_is_late, order_step, OrderCommand, OrderStatus};
+use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Relation, Role};
 use rusqlite::Connection;
 
 fn corrupt<T>(_: T) -> Error {
@@ -26,6 +28,22 @@ fn relation(o: &OrderBody, account: &str) -> Relation {
     } else {
         Relation::Other
     }
+}
+
+/// The history as the UI shows it. Events a later depot may add (an unknown command or status)
+/// are left out rather than shown wrong.
+fn history(events: &[OrderEvent]) -> Vec<OrderHistoryEvent> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let command = match e.event.as_str() {
+                OrderEvent::CREATED => None,
+                code => Some(OrderCommand::from_code(code)?),
+            };
+            let status = OrderStatus::from_code(&e.status)?;
+            Some(OrderHistoryEvent { command, status, at_ms: e.hlc.wall_ms, reason: e.reason.clone() })
+        })
+        .collect()
 }
 
 fn view(conn: &Connection, id: &str, o: OrderBody, account: &str, role: Role) -> Result<OrderView> {
@@ -48,6 +66,10 @@ fn view(conn: &Connection, id: &str, o: OrderBody, account: &str, role: Role) ->
         server_status,
         pending_commands,
         commands: order_commands(status, role, rel),
+        late: order_is_late(status, o.due_date.as_deref(), Day::of_ms(physical_now(conn)?)),
+        due_date: o.due_date.clone(),
+        history: history(&o.history),
+        history_dropped: o.history_dropped,
         product: o.product,
         quantity: o.quantity,
         price_minor: o.price_minor,
@@ -119,6 +141,9 @@ mod tests {
             external_ref: "S-1".into(),
             updated_hlc: Default::default(),
             note: None,
+            due_date: None,
+            history: vec![],
+            history_dropped: 0,
             extra: Extra::new(),
         };
         let id = "01900000-0000-7000-8000-000000000050";

@@ -22,4 +22,26 @@ pub struct OrderView {
     pub external_ref: String,
     pub note: Option<String>,
     pub updated_at_ms: u64,
+    /// The day the pieces are due at the depot (`YYYY-MM-DD`), if the order names one.
+    pub due_date: Option<String>,
+    /// Past its due day while the artisan still owes the pieces (in the state shown: a "mark
+    /// ready" waiting to sync counts as done), by the depot-corrected clock in the
+    /// deployment's zone (`fundi_sync::dates`).
+    pub late: bool,
+    /// What happened to the order at the depot, oldest first (commands still pending here are
+    /// in `pending_commands`), and how many older events were dropped to keep it bounded.
+    pub history: Vec<OrderHistoryEvent>,
+    pub history_dropped: u32,
+}
+
+/// One step of an order's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderHistoryEvent {
+    /// The command applied, or `None` for the order's creation.
+    pub command: Option<OrderCommand>,
+    /// The status it led to.
+    pub status: OrderStatus,
+    pub at_ms: u64,
+    /// The reason given (a decline, a failed check, a cancellation).
+    pub reason: Option<String>,
 }

@@ -4,6 +4,7 @@
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::orders::{self, NewOrder};
 use crate::store::{ApiError, Db};
+use fundi_sync::dates::Day;
 use fundi_sync::Role;
 
 pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
@@ -21,21 +22,24 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
     let staff = enroll(Role::Staff, "Depot liaison", None)?;
     let a1 = enroll(Role::Artisan, "Akinyi Otieno", Some(mentor.account_id.clone()))?;
     let a2 = enroll(Role::Artisan, "Baraka Mwangi", Some(mentor.account_id.clone()))?;
-    let order = |r: &str, p: &str, q, price, a: &accounts::Enrollment| NewOrder {
+    // Due dates from today: one order a week out, one in three days, one already late.
+    let today = Day::of_ms(fundi_sync::hlc::wall_clock_ms());
+    let order = |r: &str, p: &str, q, price, a: &accounts::Enrollment, due_in_days: i64| NewOrder {
         source: "shop".into(),
         external_ref: r.into(),
         product: p.into(),
         quantity: q,
         price_minor: price,
         artisan_id: Some(a.account_id.clone()),
+        due_date: Some(Day(today.0 + due_in_days).to_string()),
     };
     orders::import(
         db,
         &op,
         &[
-            order("SHOP-1001", "Kiondo basket", 3, 250_000, &a1),
-            order("SHOP-1002", "Beaded necklace", 10, 120_000, &a2),
-            order("SHOP-1003", "Olive wood bowl", 2, 180_000, &a1),
+            order("SHOP-1001", "Kiondo basket", 3, 250_000, &a1, 7),
+            order("SHOP-1002", "Beaded necklace", 10, 120_000, &a2, 3),
+            order("SHOP-1003", "Olive wood bowl", 2, 180_000, &a1, -2),
         ],
     )?;
     for (who, e) in

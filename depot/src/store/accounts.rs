@@ -3,13 +3,15 @@
 //! and moving an artisan to another mentor.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
+use fundi_sync::dates::Day;
 use fundi_sync::{enrollment, ids};
-use fundi_sync::{Mentee, MenteesPage, Relation, Role};
+use fundi_sync::{Mentee, MenteeDevice, MenteesPage, Relation, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use fundi_sync::limits::{
     ACCOUNT_NAME_MAX_CHARS, ENROLLMENT_CODE_TTL_MS as CODE_TTL_MS, ENROLLMENT_RETRY_WINDOW_MS as RETRY_WINDOW_MS, MENTEES_MAX,
+    MENTEE_DEVICES_MAX,
 };
 pub use fundi_sync::{DeviceCredential, EnrollmentCode as Enrollment, EnrollmentRequest as NewEnrollment, RotatedToken};
 
@@ -256,9 +258,29 @@ pub fn mentees(conn: &Connection, caller: &Caller) -> Result<MenteesPage, ApiErr
             phones: r.get::<_, i64>(2)? as u32,
             code_waiting: r.get(3)?,
             last_seen_ms: r.get::<_, Option<i64>>(4)?.map(|ms| ms as u64),
+            late_orders: 0,
+            devices: vec![],
         })
     })?;
-    Ok(MenteesPage { mentees: rows.collect::<Result<_, _>>()? })
+    let mut mentees: Vec<Mentee> = rows.collect::<Result<_, _>>()?;
+    let today = Day::of_ms(now_ms());
+    let mut devices = conn.prepare_cached(
+        "SELECT device_id, created_ms, last_seen_ms FROM devices WHERE account_id = ?1 AND revoked_ms IS NULL
+         ORDER BY last_seen_ms DESC NULLS LAST, created_ms DESC LIMIT ?2",
+    )?;
+    for m in &mut mentees {
+        m.late_orders = super::orders::late_orders_of(conn, &m.account_id, today)?;
+        m.devices = devices
+            .query_map(params![m.account_id, MENTEE_DEVICES_MAX as i64], |r| {
+                Ok(MenteeDevice {
+                    device_id: r.get(0)?,
+                    enrolled_ms: r.get::<_, i64>(1)? as u64,
+                    last_seen_ms: r.get::<_, Option<i64>>(2)?.map(|ms| ms as u64),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(MenteesPage { mentees })
 }
 
 /// Issue the next token. The current one keeps working until the new one is first used, so a

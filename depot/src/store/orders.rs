@@ -3,10 +3,11 @@
 
 use super::accounts::Caller;
 use super::{put_record, ApiError, Db};
+use fundi_sync::dates::Day;
 use fundi_sync::ids;
 use fundi_sync::ledger::sum_by_product;
-use fundi_sync::workflow::OrderStatus;
-use fundi_sync::{Extra, Kind, OrderBody, Role, StockBody};
+use fundi_sync::workflow::{order_is_late, OrderStatus};
+use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Role, StockBody};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -20,6 +21,9 @@ pub struct NewOrder {
     /// Assign at once to this artisan account (optional).
     #[serde(default)]
     pub artisan_id: Option<String>,
+    /// The day the pieces are due at the depot, `YYYY-MM-DD` (optional).
+    #[serde(default)]
+    pub due_date: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -38,6 +42,9 @@ fn check(o: &NewOrder) -> Result<(), ApiError> {
     }
     if o.quantity == 0 || o.quantity > 10_000 || o.price_minor <= 0 || o.price_minor > 1_000_000_000 {
         return Err(ApiError::invalid(format!("order {}: quantity or price out of range", o.external_ref)));
+    }
+    if let Some(due) = &o.due_date {
+        Day::parse(due).map_err(|e| ApiError::invalid(format!("order {}: due_date {e}", o.external_ref)))?;
     }
     Ok(())
 }
@@ -84,6 +91,9 @@ pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportRep
                 external_ref: o.external_ref.trim().into(),
                 updated_hlc: hlc,
                 note: None,
+                due_date: o.due_date.clone(),
+                history: vec![OrderEvent { event: OrderEvent::CREATED.into(), status: status.code().into(), hlc, reason: None }],
+                history_dropped: 0,
                 extra: Extra::new(),
             };
             let body = serde_json::to_value(&body).map_err(|e| ApiError::internal(e.to_string()))?;
@@ -98,8 +108,23 @@ pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportRep
     })
 }
 
+/// How many of `artisan`'s orders are late on `today` (`workflow::order_is_late`: past their
+/// due day while she still owes the pieces).
+pub fn late_orders_of(conn: &rusqlite::Connection, artisan: &str, today: Day) -> Result<u32, ApiError> {
+    let mut q = conn.prepare_cached("SELECT body FROM records WHERE kind = ?1 AND owner = ?2")?;
+    let mut late = 0;
+    for body in q.query_map(rusqlite::params![Kind::Order.code(), artisan], |r| r.get::<_, String>(0))? {
+        let Ok(order) = serde_json::from_str::<OrderBody>(&body?) else { continue };
+        let status = OrderStatus::from_code(&order.status);
+        if status.is_some_and(|s| order_is_late(s, order.due_date.as_deref(), today)) {
+            late += 1;
+        }
+    }
+    Ok(late)
+}
+
 /// Parse an import file: a JSON array of orders, or CSV with a header row naming the columns
-/// `source,external_ref,product,quantity,price_minor[,artisan_id]`.
+/// `source,external_ref,product,quantity,price_minor[,artisan_id][,due_date]`.
 pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewOrder>, ApiError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
@@ -111,6 +136,9 @@ pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewOrder>, ApiError> {
         let mut o = row.map_err(|e| ApiError::malformed(format!("orders CSV row {}: {e}", i + 2)))?;
         if o.artisan_id.as_deref() == Some("") {
             o.artisan_id = None;
+        }
+        if o.due_date.as_deref() == Some("") {
+            o.due_date = None;
         }
         out.push(o);
     }

@@ -673,6 +673,9 @@ fn order(status: &str) -> OrderBody {
         external_ref: "S-1".into(),
         updated_hlc: ts(1, 9),
         note: None,
+        due_date: None,
+        history: vec![],
+        history_dropped: 0,
         extra: Extra::new(),
     }
 }
