@@ -12,12 +12,16 @@ pub struct MpesaSimArgs {
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8089")]
     listen: String,
+    /// The consumer key an app must present (HTTP Basic) for a token.
     #[arg(long, default_value = "fundi-sim-consumer-key")]
     consumer_key: String,
+    /// The consumer secret that goes with it.
     #[arg(long, default_value = "fundi-sim-consumer-secret")]
     consumer_secret: String,
+    /// The initiator (API operator) name B2C requests must carry.
     #[arg(long, default_value = "fundi_sim_initiator")]
     initiator_name: String,
+    /// The initiator's password, which the SecurityCredential must decrypt to.
     #[arg(long, default_value = "Fundi#Sim2025")]
     initiator_password: String,
     /// The paying B2C short code (PartyA).
@@ -80,7 +84,12 @@ pub fn run(args: MpesaSimArgs) -> Result<(), Box<dyn std::error::Error>> {
         }
         say(&format!("listening on http://{addr}"));
         say(&format!("certificate at http://{addr}/sim/certificate; record at http://{addr}/sim/ledger"));
-        axum::serve(tcp, sim::router(sim)).with_graceful_shutdown(stopped()).await?;
+        // Not a graceful stop: a request held by a hang switch would hold it forever, and the
+        // ledger is saved before anything is answered, so there is nothing to finish.
+        tokio::select! {
+            served = axum::serve(tcp, sim::router(sim)) => served?,
+            _ = stopped() => eprintln!("mpesa-sim: stopping"),
+        }
         Ok::<(), Box<dyn std::error::Error>>(())
     })
 }
