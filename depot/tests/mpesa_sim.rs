@@ -369,7 +369,7 @@ async fn callbacks_are_duplicated_reordered_or_replaced_by_a_queue_timeout_as_co
     assert_eq!(a.result.b2c_outcome().unwrap(), b.result.b2c_outcome().unwrap(), "the same result twice");
     assert_eq!(sim.ledger().await["paid_total_kes"], 100, "paid once");
 
-    sim.faults(json!({"reorder_window": 3})).await;
+    sim.faults(json!({"reorder_window": 3, "reorder_flush_ms": 20000})).await;
     for id in ["first", "second", "third"] {
         client.send_b2c(id, &phone("0712345678"), kes(100), "Fundi earnings").await.unwrap();
     }

@@ -119,7 +119,8 @@ pub struct Faults {
     /// Added to every callback's delay.
     pub extra_delay_ms: u64,
     /// At 2 or more, callbacks are held until that many wait (or `reorder_flush_ms` passes,
-    /// 1500 by default), then sent last first.
+    /// 1500 by default), then sent last first (by the order the requests were taken; a status
+    /// result counts as later than every payment).
     pub reorder_window: usize,
     pub reorder_flush_ms: u64,
     /// A B2C request is accepted but times out in the queue: nothing is paid, and a notice goes
@@ -224,6 +225,8 @@ pub struct Sim {
 
 #[derive(Clone)]
 struct Outgoing {
+    /// The order of the request it answers (held callbacks are sent by it, last first).
+    seq: u64,
     kind: &'static str,
     id: String,
     url: String,
@@ -646,7 +649,7 @@ fn plan_b2c(sim: &Arc<Sim>, headers: &HeaderMap, body: &[u8]) -> Plan {
     };
     let crash = fires(&mut inner.faults.crash_after_pay, &mut inner.rng);
     let hang = fires(&mut inner.faults.hang_after_accept, &mut inner.rng);
-    let out = Outgoing { kind, id: p.id.clone(), url, body: result_body(result), copies: 1 };
+    let out = Outgoing { seq, kind, id: p.id.clone(), url, body: result_body(result), copies: 1 };
     let callback = shape_callback(inner, out);
     let delay = Duration::from_millis(inner.settings.result_delay_ms + inner.faults.extra_delay_ms);
     let ack = Acknowledgement {
@@ -699,14 +702,21 @@ fn schedule(sim: Arc<Sim>, out: Outgoing, delay: Duration) {
             }
         };
         if !batch.is_empty() {
-            deliver(&sim, batch.into_iter().rev().collect()).await;
+            deliver(&sim, last_first(batch)).await;
         } else if first {
             // The window may never fill: send what waits after a while, last first.
             tokio::time::sleep(Duration::from_millis(if flush_ms == 0 { 1500 } else { flush_ms })).await;
             let batch = std::mem::take(&mut sim.lock().held);
-            deliver(&sim, batch.into_iter().rev().collect()).await;
+            deliver(&sim, last_first(batch)).await;
         }
     });
+}
+
+/// Held callbacks, the one about the latest request first (by the request's order, not by
+/// when each one's delay ran out, which two timers may swap).
+fn last_first(mut batch: Vec<Outgoing>) -> Vec<Outgoing> {
+    batch.sort_by_key(|o| std::cmp::Reverse(o.seq));
+    batch
 }
 
 /// POST each callback (each copy) in turn, logging what the receiver answered.
@@ -824,6 +834,7 @@ fn plan_status(sim: &Sim, inner: &mut Inner, v: &Value) -> Result<StatusPlan, &'
         result.result_desc = "The transaction could not be found (simulated).".into();
     }
     let out = Outgoing {
+        seq: u64::MAX - n,
         kind: "status_result",
         id: original.or(receipt).unwrap_or_default(),
         url: result_url,
