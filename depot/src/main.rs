@@ -1,9 +1,14 @@
 //! `fundi-depot`: the one command line for depot staff and operations. Each subcommand lives in
 //! its own file under `cli/`; this file only parses arguments and dispatches. The sync server
-//! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies).
+//! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies);
+//! `mpesa` is the Daraja B2C client and its simulator (ADR 0016).
 
 mod cli;
 mod http;
+// The client and the wire types wait for the payout state machine (issue 11 item 2); the
+// simulator's subcommand uses the rest.
+#[allow(dead_code)]
+mod mpesa;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +45,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Prepare camera photos as the phone does (upright, no metadata, 1600 px + thumbnail, coached) into a directory; prints JSON.
     PreparePhotos(cli::prepare_photos::PrepareArgs),
+    /// Run a simulator of Safaricom's Daraja B2C (M-Pesa payouts) for tests and the demo.
+    MpesaSim(cli::mpesa_sim::MpesaSimArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +63,7 @@ fn main() -> ExitCode {
         Command::Blobs(a) => cli::blobs::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::PreparePhotos(a) => cli::prepare_photos::run(a),
+        Command::MpesaSim(a) => cli::mpesa_sim::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
