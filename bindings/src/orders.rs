@@ -5,6 +5,8 @@ use crate::error::FundiError;
 use crate::sync::SyncService;
 use fundi_core::orders::OrderHistoryEvent;
 use fundi_core::replica::OrderView;
+use fundi_sync::dates::Day;
+use fundi_sync::money::Language;
 use fundi_sync::{OrderCommand, OrderStatus};
 
 #[uniffi::remote(Enum)]
@@ -82,6 +84,13 @@ pub struct OrderHistoryEvent {
 #[uniffi::export]
 pub fn order_command_takes_reason(command: OrderCommand) -> bool {
     command.takes_reason()
+}
+
+/// A due date (`YYYY-MM-DD`) as the reader's language writes it ("12 Desemba 2026"), or null
+/// when the text is not a day.
+#[uniffi::export]
+pub fn format_due_date(date: String, language: Language) -> Option<String> {
+    Day::parse(&date).ok().map(|d| d.format(language))
 }
 
 #[uniffi::export]

@@ -5,6 +5,7 @@
 //! UTC+3 all year, no daylight saving), on the phone and the depot alike, so that both call the
 //! same order late on the same day whatever zone a phone is set to.
 
+use crate::money::Language;
 use std::fmt;
 
 /// The deployment's offset from UTC, in minutes (East Africa Time).
@@ -98,6 +99,23 @@ impl Day {
     }
 }
 
+const MONTHS_EN: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_SW: [&str; 12] =
+    ["Januari", "Februari", "Machi", "Aprili", "Mei", "Juni", "Julai", "Agosti", "Septemba", "Oktoba", "Novemba", "Desemba"];
+
+impl Day {
+    /// The day as a reader of `language` writes it: "12 December 2026", "12 Desemba 2026".
+    pub fn format(self, language: Language) -> String {
+        let (y, m, d) = civil_from_days(self.0);
+        let months = match language {
+            Language::English => MONTHS_EN,
+            Language::Swahili => MONTHS_SW,
+        };
+        format!("{d} {} {y}", months[(m - 1) as usize])
+    }
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = civil_from_days(self.0);
@@ -136,6 +154,14 @@ mod tests {
             assert_eq!(Day::parse(bad), Err(DayError::Format), "{bad}");
         }
         assert_eq!(Day::parse("2101-01-01"), Err(DayError::OutOfRange));
+    }
+
+    #[test]
+    fn days_in_each_language() {
+        let day = Day::parse("2026-12-05").unwrap();
+        assert_eq!(day.format(Language::English), "5 December 2026");
+        assert_eq!(day.format(Language::Swahili), "5 Desemba 2026");
+        assert_eq!(Day::parse("2027-01-31").unwrap().format(Language::Swahili), "31 Januari 2027");
     }
 
     #[test]

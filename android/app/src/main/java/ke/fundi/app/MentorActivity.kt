@@ -22,6 +22,7 @@ import android.widget.TextView
 import android.widget.Toast
 import ke.fundi.app.logic.NewEnrollmentState
 import ke.fundi.app.logic.ReviewAction
+import ke.fundi.app.logic.MenteesPresenter
 import ke.fundi.app.logic.ReviewPresenter
 import ke.fundi.app.logic.ReviewRow
 import ke.fundi.app.logic.ReviewState
@@ -126,7 +127,7 @@ class MentorActivity : SyncingActivity() {
             .setView(field)
             .setPositiveButton(R.string.revoke) { _, _ ->
                 val id = field.text.toString()
-                work(work = { presenter().revokePhone(id) }, done = { state ->
+                work(work = { MenteesPresenter(app.sync()).revokePhone(id) }, done = { state ->
                     AlertDialog.Builder(this).setMessage(text(state.message)).setPositiveButton(R.string.ok, null).show()
                 })
             }

@@ -1,12 +1,14 @@
-// One order: what, how many, the agreed price, status and note, what waits to sync, what the
-// depot refused and why, and a button for each command the core offers now (declining asks
-// for the reason first). Nothing here decides what is allowed.
+// One order: what, how many, the agreed price, its due date (marked when late), status and
+// note, what happened to it at the depot, what waits to sync, what the depot refused and why,
+// and a button for each command the core offers now (declining asks for the reason first).
+// Nothing here decides what is allowed, nor whether the order is late.
 package ke.fundi.app
 
 import android.app.AlertDialog
 import android.os.Bundle
 import android.text.InputType
 import android.text.format.DateUtils
+import android.view.View
 import android.widget.Button
 import android.widget.EditText
 import android.widget.LinearLayout
@@ -73,6 +75,22 @@ class OrderDetailActivity : FundiActivity() {
             if (state.updatedAtMs <= 0) null
             else getString(R.string.order_updated, DateUtils.getRelativeTimeSpanString(state.updatedAtMs, System.currentTimeMillis(), DateUtils.MINUTE_IN_MILLIS)),
         )
+        val due = findViewById<TextView>(R.id.detail_due)
+        due.showOrHide(state.due?.let { text(it) })
+        due.setTextColor(getColor(if (state.late) R.color.warning else R.color.clay_dark))
+        findViewById<View>(R.id.detail_history_label).visibility = if (state.history.isEmpty()) View.GONE else View.VISIBLE
+        val history = findViewById<LinearLayout>(R.id.detail_history)
+        history.removeAllViews()
+        val lines = state.history.map { step ->
+            val time = DateUtils.formatDateTime(this, step.atMs, DateUtils.FORMAT_SHOW_DATE or DateUtils.FORMAT_SHOW_TIME or DateUtils.FORMAT_ABBREV_MONTH)
+            val line = "$time · ${text(step.label)}"
+            if (step.reason == null) line else getString(R.string.order_history_reason, line, step.reason)
+        }
+        for (line in listOfNotNull(state.historyDropped?.let { text(it) }) + lines) {
+            val view = layoutInflater.inflate(R.layout.item_history_line, history, false) as TextView
+            view.text = line
+            history.addView(view)
+        }
         findViewById<TextView>(R.id.detail_note).showOrHide(state.note?.let { getString(R.string.order_note, it) })
         findViewById<TextView>(R.id.detail_pending).showOrHide(
             if (state.pending.isEmpty()) null else getString(R.string.order_pending, state.pending.joinToString(", ") { text(it) }),

@@ -155,6 +155,10 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ORDER_QUANTITY -> R.string.order_quantity
     StringKey.ORDERS_NEED_YOU -> R.string.orders_need_you
     StringKey.ORDER_NOT_FOUND -> R.string.order_not_found
+    StringKey.ORDER_DUE -> R.string.order_due
+    StringKey.ORDER_LATE -> R.string.order_late
+    StringKey.ORDER_HISTORY_CREATED -> R.string.order_history_created
+    StringKey.ORDER_HISTORY_DROPPED -> R.string.order_history_dropped
     StringKey.ORDER_COMMAND_QUEUED -> R.string.order_command_queued
     StringKey.ORDER_COMMAND_NOT_NOW -> R.string.order_command_not_now
     StringKey.REFUSED_STATE -> R.string.refused_state
@@ -204,6 +208,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.MENTEE_CODE_WAITING -> R.string.mentee_code_waiting
     StringKey.MENTEE_NO_PHONE -> R.string.mentee_no_phone
     StringKey.MENTEE_DRAFTS_WAITING -> R.string.mentee_drafts_waiting
+    StringKey.MENTEE_LATE_ORDERS -> R.string.mentee_late_orders
     StringKey.REVIEW_NOT_NOW -> R.string.review_not_now
     StringKey.ENROLL_NAME_REQUIRED -> R.string.enroll_name_required
     StringKey.ENROLL_NEEDS_DEPOT -> R.string.enroll_needs_depot

@@ -2,7 +2,8 @@
 // with the commands the core offers for it now, its pending commands and the depot's refusals
 // of them, and issuing a command. Which commands exist for whom in which status is the core's
 // table (OrderView.commands); whether a command asks for a reason is the core's too
-// (orderCommandTakesReason). Calls block on the database: call them from the worker thread.
+// (orderCommandTakesReason); whether an order is late, and how its due date reads, too
+// (OrderView.late, formatDueDate). Calls block on the database: call them from the worker thread.
 package ke.fundi.app.logic
 
 import uniffi.fundi.FundiException
@@ -13,6 +14,7 @@ import uniffi.fundi.OrderStatus
 import uniffi.fundi.OrderView
 import uniffi.fundi.RejectCode
 import uniffi.fundi.SyncServiceInterface
+import uniffi.fundi.formatDueDate
 import uniffi.fundi.formatKes
 import uniffi.fundi.orderCommandTakesReason
 import uniffi.fundi.refusalCode
@@ -66,7 +68,10 @@ fun refusalText(reason: String): UiText = UiText(
     },
 )
 
-/** One order in a list. `needsYou`: the core offers this user a command on it now. */
+/**
+ * One order in a list. `needsYou`: the core offers this user a command on it now. `due`: "Due
+ * 12 December 2026", or "Late: it was due ..." when the core says it is late.
+ */
 data class OrderRow(
     val id: String,
     val product: String,
@@ -75,7 +80,15 @@ data class OrderRow(
     val status: StringKey,
     val pending: Boolean,
     val needsYou: Boolean,
+    val late: Boolean = false,
+    val due: UiText? = null,
 )
+
+/** The order's due date as a line to show, or null when it names none. */
+fun dueText(o: OrderView, language: Language): UiText? {
+    val day = o.dueDate?.let { formatDueDate(it, language) } ?: return null
+    return UiText(if (o.late) StringKey.ORDER_LATE else StringKey.ORDER_DUE, day)
+}
 
 fun orderRow(o: OrderView, language: Language) = OrderRow(
     id = o.id,
@@ -85,7 +98,12 @@ fun orderRow(o: OrderView, language: Language) = OrderRow(
     status = orderStatusKey(o.status),
     pending = o.pendingCommands.isNotEmpty(),
     needsYou = o.commands.isNotEmpty(),
+    late = o.late,
+    due = dueText(o, language),
 )
+
+/** One step of an order's history: what it became (or "order placed") and when. */
+data class OrderHistoryLine(val label: StringKey, val atMs: Long, val reason: String?)
 
 /** A heading and its orders. */
 data class OrderGroup(val title: StringKey, val rows: List<OrderRow>)
@@ -108,6 +126,12 @@ data class OrderDetailState(
     /** The order's note: why it was declined, failed its check or was cancelled. */
     val note: String? = null,
     val updatedAtMs: Long = 0,
+    /** "Due ..." or "Late: it was due ...", null without a due date. */
+    val due: UiText? = null,
+    val late: Boolean = false,
+    /** What happened at the depot, oldest first, and a line for older steps no longer kept. */
+    val history: List<OrderHistoryLine> = emptyList(),
+    val historyDropped: UiText? = null,
     /** Commands sent from here that the depot has not answered yet. */
     val pending: List<StringKey> = emptyList(),
     /** This phone's changes to the order that the depot refused, each with what to do next. */
@@ -119,12 +143,15 @@ data class OrderDetailState(
 
 class OrdersPresenter(private val sync: SyncServiceInterface, private val language: Language) {
 
-    /** Orders needing this user first (newest change first), then the others grouped by status. */
+    /**
+     * Orders needing this user first (late ones first, then newest change first), then the
+     * others grouped by status.
+     */
     fun list(): OrdersState = try {
         val orders = sync.listOrders()
         val (mine, others) = orders.partition { it.commands.isNotEmpty() }
         val groups = mutableListOf<OrderGroup>()
-        if (mine.isNotEmpty()) groups += OrderGroup(StringKey.ORDERS_NEED_YOU, mine.map { orderRow(it, language) })
+        if (mine.isNotEmpty()) groups += OrderGroup(StringKey.ORDERS_NEED_YOU, mine.sortedBy { !it.late }.map { orderRow(it, language) })
         // In the order of the lifecycle (the enum's order), each status once.
         for (status in OrderStatus.values()) {
             val rows = others.filter { it.status == status }
@@ -171,6 +198,13 @@ class OrdersPresenter(private val sync: SyncServiceInterface, private val langua
             reference = listOf(o.source, o.externalRef).filter { it.isNotBlank() }.joinToString(" "),
             note = o.note?.ifBlank { null },
             updatedAtMs = o.updatedAtMs.toLong(),
+            due = dueText(o, language),
+            late = o.late,
+            history = o.history.map {
+                val label = if (it.command == null) StringKey.ORDER_HISTORY_CREATED else orderStatusKey(it.status)
+                OrderHistoryLine(label, it.atMs.toLong(), it.reason?.ifBlank { null })
+            },
+            historyDropped = if (o.historyDropped == 0u) null else UiText(StringKey.ORDER_HISTORY_DROPPED, o.historyDropped.toLong()),
             pending = o.pendingCommands.map(::orderCommandKey),
             refusals = refusals,
             actions = o.commands.map { OrderAction(it, orderCommandKey(it), orderCommandTakesReason(it)) },

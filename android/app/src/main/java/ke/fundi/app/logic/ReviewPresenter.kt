@@ -44,9 +44,6 @@ data class ReviewState(val rows: List<ReviewRow>, val message: UiText? = null, v
     val isEmpty: Boolean get() = rows.isEmpty() && message == null
 }
 
-/** After revoking a phone: done, or why not. */
-data class RevokeState(val done: Boolean, val message: UiText)
-
 /** A new artisan's code, as printed, and the text that goes with it; or why not. */
 data class NewEnrollmentState(val code: String? = null, val expiresMs: Long = 0, val message: UiText? = null)
 
@@ -103,26 +100,6 @@ class ReviewPresenter(private val sync: SyncServiceInterface, private val photos
             NewEnrollmentState(code = code.code, expiresMs = code.expiresMs.toLong())
         } catch (e: FundiException) {
             NewEnrollmentState(message = if (e is FundiException.Offline) UiText(StringKey.ENROLL_NEEDS_DEPOT) else errorText(e))
-        }
-    }
-
-    /**
-     * Revoke a mentee's lost phone by the phone id its Settings screen shows (the depot checks
-     * that it is a mentee's). The phone's next sync is refused and it must enroll again.
-     */
-    fun revokePhone(deviceId: String): RevokeState {
-        val id = deviceId.trim()
-        if (id.isEmpty()) return RevokeState(false, UiText(StringKey.REVOKE_ID_REQUIRED))
-        return try {
-            sync.revokeDevice(id)
-            RevokeState(true, UiText(StringKey.REVOKE_DONE))
-        } catch (e: FundiException) {
-            val text = when (e) {
-                is FundiException.Offline -> UiText(StringKey.REVOKE_NEEDS_DEPOT)
-                is FundiException.Depot, is FundiException.NotFound, is FundiException.NotAllowed -> UiText(StringKey.REVOKE_REFUSED)
-                else -> errorText(e)
-            }
-            RevokeState(false, text)
         }
     }
 

@@ -85,10 +85,10 @@ class FirstRunPresenterTest {
         val artisan = depot.enrolledPhone("artisan Baraka", Role.ARTISAN)
         val mentor = depot.enrolledPhone("mentor", Role.MENTOR)
         // The mentor revokes the lost phone by the id its Settings screen shows.
-        val review = ReviewPresenter(mentor.sync)
-        assertEquals(RevokeState(false, UiText(StringKey.REVOKE_ID_REQUIRED)), review.revokePhone(" "))
-        assertEquals(RevokeState(false, UiText(StringKey.REVOKE_REFUSED)), review.revokePhone("01900000-0000-7000-8000-0000000000ff"))
-        assertEquals(RevokeState(true, UiText(StringKey.REVOKE_DONE)), review.revokePhone(" ${artisan.sync.deviceId()} "))
+        val mentees = MenteesPresenter(mentor.sync)
+        assertEquals(RevokeState(false, UiText(StringKey.REVOKE_ID_REQUIRED)), mentees.revokePhone(" "))
+        assertEquals(RevokeState(false, UiText(StringKey.REVOKE_REFUSED)), mentees.revokePhone("01900000-0000-7000-8000-0000000000ff"))
+        assertEquals(RevokeState(true, UiText(StringKey.REVOKE_DONE)), mentees.revokePhone(" ${artisan.sync.deviceId()} "))
         artisan.drafts.createDraft(NewDraft("Beaded necklace", "", listOf("beads"), Category.BEADWORK, 120_000, 5u))
         artisan.drafts.createDraft(NewDraft("Beaded belt", "", listOf("beads"), Category.BEADWORK, 90_000, 5u))
 

@@ -1,7 +1,8 @@
 // Orders over the real core and a real depot with its demo orders: the list with what waits
 // for the artisan first, the detail with the commands the core offers, an order accepted,
 // started and marked ready through the depot, a command refused at once, and one the depot
-// refused after another user cancelled the order, shown with what to do next.
+// refused after another user cancelled the order, shown with what to do next; due dates (the
+// demo's olive wood bowl is two days late) and what happened to an order.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -11,6 +12,9 @@ import org.junit.jupiter.api.Test
 import uniffi.fundi.Language
 import uniffi.fundi.OrderCommand
 import uniffi.fundi.Role
+
+private val SWAHILI_MONTHS =
+    setOf("Januari", "Februari", "Machi", "Aprili", "Mei", "Juni", "Julai", "Agosti", "Septemba", "Oktoba", "Novemba", "Desemba")
 
 class OrdersPresenterTest {
 
@@ -23,6 +27,32 @@ class OrdersPresenterTest {
         val state = OrdersPresenter(phone.sync, Language.ENGLISH).list()
         // Not enrolled: the core cannot say whose orders these would be.
         assertTrue(state.isEmpty || state.message != null, "$state")
+        phone.closeDatabase()
+    }
+
+    @Test
+    fun aLateOrderComesFirstAndSaysWhenItWasDueInHerLanguage() = withDepot { depot ->
+        val phone = depot.enrolledPhone("artisan Akinyi", Role.ARTISAN)
+        phone.sync.syncNow(null)
+        val rows = OrdersPresenter(phone.sync, Language.SWAHILI).list().groups.first().rows
+        // The demo depot's bowl was due two days ago, the basket is due in a week.
+        assertEquals(listOf("Olive wood bowl", "Kiondo basket"), rows.map { it.product })
+        val (bowl, basket) = rows
+        assertTrue(bowl.late)
+        val bowlOrder = phone.sync.listOrders().single { it.id == bowl.id }
+        val dueDay = requireNotNull(bowlOrder.dueDate) { "the demo order has a due date" }
+        assertEquals(UiText(StringKey.ORDER_LATE, uniffi.fundi.formatDueDate(dueDay, Language.SWAHILI)!!), bowl.due)
+        assertTrue((bowl.due!!.args[0] as String).split(" ")[1] in SWAHILI_MONTHS, "${bowl.due}")
+        assertEquals(false, basket.late)
+        assertEquals(StringKey.ORDER_DUE, basket.due!!.key)
+        assertNull(uniffi.fundi.formatDueDate("2026-02-30", Language.ENGLISH), "not a day")
+
+        // Marked ready (even before it syncs) it is no longer late: she has done her part.
+        val p = OrdersPresenter(phone.sync, Language.SWAHILI)
+        for (c in listOf(OrderCommand.ACCEPT, OrderCommand.START_PRODUCTION, OrderCommand.MARK_READY)) p.issue(bowl.id, c, null)
+        val ready = p.detail(bowl.id)
+        assertEquals(false, ready.late)
+        assertEquals(StringKey.ORDER_DUE, ready.due!!.key)
         phone.closeDatabase()
     }
 
@@ -80,6 +110,19 @@ class OrdersPresenterTest {
         val groups = p.list().groups
         assertEquals(listOf("Olive wood bowl"), groups.first { it.title == StringKey.ORDERS_NEED_YOU }.rows.map { it.product })
         assertEquals(listOf(id), groups.single { it.title == StringKey.ORDER_STATUS_READY_FOR_PICKUP }.rows.map { it.id })
+
+        // What happened, as the depot recorded it: placed (assigned at import), then her three steps.
+        assertEquals(
+            listOf(
+                StringKey.ORDER_HISTORY_CREATED,
+                StringKey.ORDER_STATUS_ACCEPTED,
+                StringKey.ORDER_STATUS_IN_PRODUCTION,
+                StringKey.ORDER_STATUS_READY_FOR_PICKUP,
+            ),
+            after.history.map { it.label },
+        )
+        assertTrue(after.history.zipWithNext().all { (a, b) -> a.atMs <= b.atMs }, "${after.history}")
+        assertNull(after.historyDropped)
 
         // Staff at the depot see it ready: the depot's own state, not this phone's.
         val staff = depot.enrolledPhone("staff", Role.STAFF)
