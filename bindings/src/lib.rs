@@ -18,6 +18,7 @@
 uniffi::setup_scaffolding!("fundi");
 
 mod drafts;
+mod earnings;
 mod error;
 mod mentees;
 mod money;

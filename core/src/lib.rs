@@ -21,6 +21,7 @@ pub mod account;
 pub mod conflicts;
 pub mod documents;
 pub mod drafts;
+pub mod earnings;
 pub mod error;
 pub mod mentees;
 pub mod orders;

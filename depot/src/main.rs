@@ -47,6 +47,10 @@ enum Command {
     PreparePhotos(cli::prepare_photos::PrepareArgs),
     /// Run a simulator of Safaricom's Daraja B2C (M-Pesa payouts) for tests and the demo.
     MpesaSim(cli::mpesa_sim::MpesaSimArgs),
+    /// Show an account's money ledger (earnings, payouts, refunds) and its balance.
+    Ledger(cli::money::LedgerArgs),
+    /// Refund a delivered order: a reversing entry undoes its earning.
+    Refund(cli::money::RefundArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +68,8 @@ fn main() -> ExitCode {
         Command::Demo(a) => cli::demo::run(a),
         Command::PreparePhotos(a) => cli::prepare_photos::run(a),
         Command::MpesaSim(a) => cli::mpesa_sim::run(a),
+        Command::Ledger(a) => cli::money::ledger(a),
+        Command::Refund(a) => cli::money::refund(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

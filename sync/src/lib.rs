@@ -31,6 +31,7 @@ pub mod ids;
 pub mod ledger;
 pub mod limits;
 pub mod money;
+pub mod money_ledger;
 pub mod phone;
 pub mod roles;
 pub mod uploads;

@@ -46,10 +46,16 @@ pub enum Kind {
     Stock,
     /// A mutation the server refused, sent back to the phone that pushed it (a visible conflict).
     Rejection,
+    /// An entry of an account's money ledger (an earning, a payout, ...): written by the depot
+    /// only, read by its owner only ([`crate::money_ledger`]).
+    Money,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Draft, Kind::Profile, Kind::Order, Kind::Stock, Kind::Rejection];
+    pub const ALL: [Kind; 6] = [Kind::Draft, Kind::Profile, Kind::Order, Kind::Stock, Kind::Rejection, Kind::Money];
+    /// Kinds only their owner receives, whatever the caller's role (others see them only
+    /// through the depot's operations endpoints).
+    pub const OWNER_ONLY: [Kind; 2] = [Kind::Rejection, Kind::Money];
     pub fn code(self) -> &'static str {
         match self {
             Kind::Draft => "draft",
@@ -57,6 +63,7 @@ impl Kind {
             Kind::Order => "order",
             Kind::Stock => "stock",
             Kind::Rejection => "rejection",
+            Kind::Money => "money",
         }
     }
     pub fn from_code(s: &str) -> Option<Kind> {

@@ -14,6 +14,7 @@ use super::leave::leave;
 use crate::account::SyncError;
 use crate::error::{Error, Result};
 use crate::{conflicts, documents, drafts, orders, outbox, stock};
+use fundi_sync::money_ledger::MoneyBody;
 use fundi_sync::phone::{self, Leaving, PulledField, Settled};
 use fundi_sync::{
     DraftBody, DraftStatus, FieldWrite, Kind, Mutation, OrderBody, ProfileBody, PullResponse, RejectCode, RejectionBody,
@@ -70,6 +71,13 @@ pub(crate) fn apply_page(tx: &Connection, me: &Me, page: &PullResponse, sweeping
                 if r.device_id != me.device_id {
                     conflicts::db::add_refusal(tx, &c.id, &r)?;
                 }
+            }
+            // Money entries: kept as sent, read-only here; one that does not read as an entry
+            // (a newer depot's shape) is held for a newer app.
+            Some(Kind::Money) => {
+                let readable = serde_json::from_value::<MoneyBody>(c.body.clone());
+                let owner = readable.as_ref().ok().map(|b| b.owner.clone());
+                documents::db::put(tx, &c.kind, &c.id, owner.as_deref(), &c.body, readable.is_err())?;
             }
             // Profiles, and kinds from a newer depot: kept as sent; a profile that does not read
             // as one, and any record of a kind this build does not know, held for a newer app.

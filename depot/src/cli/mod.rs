@@ -5,6 +5,7 @@ pub mod demo;
 pub mod enroll;
 pub mod import_orders;
 pub mod list_depot;
+pub mod money;
 pub mod mpesa_sim;
 pub mod prepare_photos;
 pub mod prune;

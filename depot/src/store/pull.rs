@@ -18,7 +18,7 @@ use super::accounts::Caller;
 use super::{ApiError, Db};
 use fundi_sync::compression::{gzip, GZIP_ABOVE_BYTES};
 use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
-use fundi_sync::{Change, Extra, PullEstimate, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
+use fundi_sync::{Change, Extra, Kind, PullEstimate, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// One entry of a page, before it is sorted into changes and exits.
@@ -38,7 +38,8 @@ fn scope_filter(role: Role) -> String {
         Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",
         Role::Staff | Role::Operations => "1",
     };
-    format!("seq > ?1 AND {scope} AND (kind != 'rejection' OR owner = ?2)")
+    let owner_only = Kind::OWNER_ONLY.map(|k| format!("'{}'", k.code())).join(", ");
+    format!("seq > ?1 AND {scope} AND (kind NOT IN ({owner_only}) OR owner = ?2)")
 }
 
 /// The device whose clean writes are not sent back (`last_device IS ?3`): none on a fresh start

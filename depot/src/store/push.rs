@@ -13,7 +13,8 @@ use super::accounts::Caller;
 use super::facts::{PushFacts, SqlFacts};
 use super::{put_record, ApiError, Db};
 use fundi_sqlite::crash_point;
-use fundi_sync::depot::{self, check_push, decide, decide_order_command, BatchRefusal, DepotFacts, Refusal};
+use fundi_sync::depot::{self, check_push, decide, decide_order_command, BatchRefusal, Decision, DepotFacts, Refusal};
+use fundi_sync::hlc::Timestamp;
 use fundi_sync::limits::PUSH_RESULTS_KEPT;
 use fundi_sync::{
     CommandBody, Extra, Kind, MutationResult, OrderBody, PushRequest, PushResponse, RejectionBody, PROTOCOL_VERSION,
@@ -71,7 +72,7 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                 Ok(decision) => {
                     if let Some(d) = decision {
                         let echo = d.echo_to_sender.then_some(device);
-                        put_record(tx, d.kind.code(), &d.id, d.owner.as_deref(), echo, &d.body, d.state.as_ref())?;
+                        write_decision(tx, &d, echo, m.command.as_ref().map_or_else(|| db.now(), |c| c.hlc))?;
                     }
                     tx.execute_batch("RELEASE m")?;
                     Ok(())
@@ -137,7 +138,18 @@ pub fn order_command_api(db: &Db, caller: &Caller, id: &str, name: &str, args: E
             Err(Refusal::Refused(r)) => return Err(r.into()),
             Err(Refusal::Failed(e)) => return Err(e),
         };
-        put_record(tx, d.kind.code(), &d.id, d.owner.as_deref(), None, &d.body, None)?;
+        write_decision(tx, &d, None, c.hlc)?;
         serde_json::from_value(d.body).map_err(|e| ApiError::internal(e.to_string()))
     })
+}
+
+/// Write a decision, and what follows from it in the same transaction: an order delivered
+/// earns its artisan (`money::after_order_change`). `hlc`: the mutation's stamp.
+fn write_decision(tx: &rusqlite::Connection, d: &Decision, echo: Option<&str>, hlc: Timestamp) -> Result<(), ApiError> {
+    put_record(tx, d.kind.code(), &d.id, d.owner.as_deref(), echo, &d.body, d.state.as_ref())?;
+    if d.kind == Kind::Order {
+        let order: OrderBody = serde_json::from_value(d.body.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
+        super::money::after_order_change(tx, &d.id, &order, hlc)?;
+    }
+    Ok(())
 }

@@ -100,6 +100,13 @@ impl Server {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Run a subcommand that must fail; its error output.
+    pub fn cli_fails(&self, args: &[&str]) -> String {
+        let out = Command::new(BIN).args(args).arg("--data-dir").arg(self.data_dir()).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded: {}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     /// Import orders from a CSV written to a temp file.
     pub fn import_csv(&self, csv: &str) -> String {
         let path = self.dir.path().join(format!("orders-{}.csv", uuid_like()));

@@ -1,0 +1,101 @@
+//! Money ledgers on real processes (issue 11 item 1 and the phone's part of item 4, ADR 0020):
+//! an order delivered earns its artisan the agreed price, once, whichever path delivers it
+//! (staff's phone or the operations API, a replayed push); the entry reaches her phone and no
+//! one else's (not her mentor's, not another artisan's, not staff's); a refund after delivery
+//! is a reversing entry with its reason; phones cannot write money.
+
+mod common;
+use common::{command, Server};
+use fundi_core::Store;
+use fundi_sync::money_ledger::EntryKind;
+use fundi_sync::OrderCommand;
+use serde_json::json;
+
+/// An order of `price_minor` for `artisan`, imported by operations and taken by her phone from
+/// assigned to ready; returns its id.
+fn ready_order(server: &Server, ops: &common::Dev, phone: &Store, artisan: &str, reference: &str, price_minor: i64) -> String {
+    let order = json!({"source": "shop", "external_ref": reference, "product": format!("Kiondo {reference}"), "quantity": 2, "price_minor": price_minor, "artisan_id": artisan});
+    let (status, answer) = server.req(Some(ops), "/v1/orders", Some(json!({ "orders": [order] })));
+    assert_eq!(status, 200, "{answer}");
+    let id = answer["created"][0].as_str().unwrap().to_string();
+    phone.sync_now(None).unwrap();
+    for c in [OrderCommand::Accept, OrderCommand::StartProduction, OrderCommand::MarkReady] {
+        phone.order_command(&id, c, None).unwrap();
+    }
+    phone.sync_now(None).unwrap();
+    id
+}
+
+#[test]
+fn a_delivered_order_earns_its_artisan_once_and_only_she_sees_it() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let (mentor, mentor_id) = server.phone("mentor", "neema", None);
+    let (akinyi, akinyi_id) = server.phone("artisan", "akinyi", Some(&mentor_id));
+    let (baraka, baraka_id) = server.phone("artisan", "baraka", Some(&mentor_id));
+    let (staff, _) = server.phone("staff", "depot", None);
+
+    let first = ready_order(&server, &ops, &akinyi, &akinyi_id, "E-1", 250_000);
+    let second = ready_order(&server, &ops, &akinyi, &akinyi_id, "E-2", 120_000);
+    ready_order(&server, &ops, &baraka, &baraka_id, "E-3", 90_000);
+    assert_eq!(akinyi.earnings().unwrap().entries, vec![], "nothing earned before delivery");
+
+    // Staff take the first through the depot on their phone, and the second by the depot's API
+    // (as the console will). Either way the delivery earns her.
+    let desk = server.device("staff", "desk", None);
+    staff.sync_now(None).unwrap();
+    for c in [OrderCommand::Receive, OrderCommand::QcPass, OrderCommand::Ship, OrderCommand::Deliver] {
+        staff.order_command(&first, c, None).unwrap();
+    }
+    assert_eq!(staff.sync_now(None).unwrap().refused, 0);
+    for c in ["receive", "qc_pass", "ship", "deliver"] {
+        let (status, answer) = server.req(Some(&desk), &format!("/v1/orders/{second}/commands"), Some(json!({"command": c})));
+        assert_eq!(status, 200, "{c}: {answer}");
+    }
+
+    akinyi.sync_now(None).unwrap();
+    let e = akinyi.earnings().unwrap();
+    assert_eq!((e.balance_minor, e.earned_minor), (370_000, 370_000), "{e:?}");
+    let mut earned: Vec<_> = e.entries.iter().map(|i| (i.kind, i.amount_minor, i.order_id.clone().unwrap())).collect();
+    earned.sort_by_key(|(_, amount, _)| *amount);
+    assert_eq!(earned, [(Some(EntryKind::Earning), 120_000, second.clone()), (Some(EntryKind::Earning), 250_000, first.clone())]);
+    assert_eq!(
+        e.entries.iter().find(|i| i.order_id.as_deref() == Some(first.as_str())).unwrap().product.as_deref(),
+        Some("Kiondo E-1")
+    );
+
+    // Nobody else's phone receives her money: not her mentor's, not Baraka's, not staff's.
+    for (who, phone) in [("mentor", &mentor), ("baraka", &baraka), ("staff", &staff)] {
+        phone.sync_now(None).unwrap();
+        assert_eq!(phone.earnings().unwrap().entries, vec![], "{who} sees no one's earnings");
+    }
+    // Nor does any feed, pulled raw by another device of another account.
+    let other = server.device("artisan", "chebet", Some(&mentor_id));
+    assert!(server.pull_all(&other).iter().all(|c| c["kind"] != "money"));
+    let mentor_dev = server.another_device(&ops, &mentor_id);
+    assert!(server.pull_all(&mentor_dev).iter().all(|c| c["kind"] != "money"), "a mentor's feed has no money of her mentees");
+
+    // A refund after delivery: a reversal with its reason; the earning stays, the balance drops.
+    server.cli(&["refund", &second, "--reason", "Returned: broken in transit"]);
+    let again = server.cli_fails(&["refund", &second, "--reason", "twice"]);
+    assert!(again.contains("refunded already"), "{again}");
+    let never = server.cli_fails(&["refund", "01900000-0000-7000-8000-000000000099", "--reason", "no such"]);
+    assert!(never.contains("not delivered"), "{never}");
+    akinyi.sync_now(None).unwrap();
+    let e = akinyi.earnings().unwrap();
+    assert_eq!((e.balance_minor, e.earned_minor), (250_000, 250_000), "{e:?}");
+    let reversal = e.entries.iter().find(|i| i.kind == Some(EntryKind::Reversal)).unwrap();
+    assert_eq!((reversal.amount_minor, reversal.note.as_deref()), (-120_000, Some("Returned: broken in transit")));
+    let ledger = server.cli(&["ledger", &akinyi_id]);
+    assert!(ledger.contains("balance: KSh 2,500"), "{ledger}");
+}
+
+#[test]
+fn a_phone_cannot_write_money() {
+    let server = Server::start();
+    let artisan = server.device("artisan", "akinyi", None);
+    let write = json!({"kind": "money", "id": "earning:forged", "fields": {"amount_minor": {"value": 100_000_000, "hlc": common::stamp_in(0)}}});
+    let results = server.push(&artisan, vec![write, command("money", "earning:forged", "deliver")]);
+    assert!(results.iter().all(Option::is_some), "every money mutation refused: {results:?}");
+    assert!(server.records().iter().all(|r| r.0 != "money"), "nothing written");
+}
