@@ -87,6 +87,11 @@ impl Day {
         Ok(Day(days))
     }
 
+    /// The (year, month, day) of the day.
+    pub fn civil(self) -> (i64, i64, i64) {
+        civil_from_days(self.0)
+    }
+
     /// The day a clock reading (`ms` since the epoch) falls on in the deployment's zone.
     pub fn of_ms(ms: u64) -> Day {
         let local_ms = ms as i64 + DEPLOYMENT_UTC_OFFSET_MINUTES * 60_000;

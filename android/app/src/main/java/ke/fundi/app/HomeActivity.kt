@@ -26,6 +26,7 @@ class HomeActivity : SyncingActivity() {
         findViewById<Button>(R.id.nav_orders).setOnClickListener { open(OrdersActivity::class.java) }
         findViewById<Button>(R.id.nav_drafts).setOnClickListener { open(DraftListActivity::class.java) }
         findViewById<Button>(R.id.nav_stock).setOnClickListener { open(StockActivity::class.java) }
+        findViewById<Button>(R.id.nav_earnings).setOnClickListener { open(EarningsActivity::class.java) }
         findViewById<Button>(R.id.nav_conflicts).setOnClickListener { open(ConflictsActivity::class.java) }
         findViewById<Button>(R.id.home_to_settle).setOnClickListener { open(ConflictsActivity::class.java) }
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }

@@ -171,6 +171,16 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REFUSED_PHOTOS_PENDING -> R.string.refused_photos_pending
     StringKey.REFUSED_OTHER -> R.string.refused_other
     StringKey.STOCK_UNITS -> R.string.stock_units
+    StringKey.EARNINGS_BALANCE -> R.string.earnings_balance
+    StringKey.EARNINGS_EARNED -> R.string.earnings_earned
+    StringKey.EARNING_EARNED -> R.string.earning_earned
+    StringKey.EARNING_EARNED_ORDER -> R.string.earning_earned_order
+    StringKey.EARNING_REFUNDED -> R.string.earning_refunded
+    StringKey.EARNING_REFUNDED_ORDER -> R.string.earning_refunded_order
+    StringKey.EARNING_PAYOUT -> R.string.earning_payout
+    StringKey.EARNING_PAYOUT_RETURNED -> R.string.earning_payout_returned
+    StringKey.EARNING_COMMISSION -> R.string.earning_commission
+    StringKey.EARNING_OTHER -> R.string.earning_other
     StringKey.CONFLICT_KEEP -> R.string.conflict_keep
     StringKey.CONFLICT_RESTORE -> R.string.conflict_restore
     StringKey.CONFLICT_RETRY -> R.string.conflict_retry
