@@ -51,6 +51,8 @@ enum Command {
     Ledger(cli::money::LedgerArgs),
     /// Refund a delivered order: a reversing entry undoes its earning.
     Refund(cli::money::RefundArgs),
+    /// Show the mentors' commission rates, or set a new one from a day on.
+    CommissionRate(cli::money::CommissionRateArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::MpesaSim(a) => cli::mpesa_sim::run(a),
         Command::Ledger(a) => cli::money::ledger(a),
         Command::Refund(a) => cli::money::refund(a),
+        Command::CommissionRate(a) => cli::money::commission_rate(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

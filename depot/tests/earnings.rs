@@ -2,11 +2,13 @@
 //! an order delivered earns its artisan the agreed price, once, whichever path delivers it
 //! (staff's phone or the operations API, a replayed push); the entry reaches her phone and no
 //! one else's (not her mentor's, not another artisan's, not staff's); a refund after delivery
-//! is a reversing entry with its reason; phones cannot write money.
+//! is a reversing entry with its reason; phones cannot write money; a mentor earns the
+//! commission rate in force on the day of delivery, on her mentees' sales only.
 
 mod common;
 use common::{command, Server};
 use fundi_core::Store;
+use fundi_sync::dates::Day;
 use fundi_sync::money_ledger::EntryKind;
 use fundi_sync::OrderCommand;
 use serde_json::json;
@@ -98,4 +100,55 @@ fn a_phone_cannot_write_money() {
     let results = server.push(&artisan, vec![write, command("money", "earning:forged", "deliver")]);
     assert!(results.iter().all(Option::is_some), "every money mutation refused: {results:?}");
     assert!(server.records().iter().all(|r| r.0 != "money"), "nothing written");
+}
+
+#[test]
+fn a_mentor_earns_the_rate_in_force_on_the_day_of_delivery() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let (mentor, mentor_id) = server.phone("mentor", "neema", None);
+    let (other_mentor, _) = server.phone("mentor", "wanjiru", None);
+    let (akinyi, akinyi_id) = server.phone("artisan", "akinyi", Some(&mentor_id));
+    let (chebet, chebet_id) = server.phone("artisan", "chebet", None);
+    let desk = server.device("staff", "desk", None);
+    let today = Day::of_ms(fundi_sync::hlc::wall_clock_ms());
+    let day = |offset: i64| Day(today.0 + offset).to_string();
+    // 5% from last week; 7.5% from next week (not yet in force); history is not rewritten.
+    server.cli(&["commission-rate", "--from", &day(-7), "--percent", "5"]);
+    let rates = server.cli(&["commission-rate", "--from", &day(7), "--percent", "7.5"]);
+    assert!(rates.contains(&format!("from {}: 5.00%", day(-7))) && rates.contains("7.50%"), "{rates}");
+    let again = server.cli_fails(&["commission-rate", "--from", &day(-7), "--percent", "9"]);
+    assert!(again.contains("set already"), "{again}");
+    assert!(server.cli_fails(&["commission-rate", "--from", &day(1), "--percent", "60"]).contains("at most 50%"));
+
+    let deliver = |id: &str| {
+        for c in ["receive", "qc_pass", "ship", "deliver"] {
+            let (status, answer) = server.req(Some(&desk), &format!("/v1/orders/{id}/commands"), Some(json!({"command": c})));
+            assert_eq!(status, 200, "{c}: {answer}");
+        }
+    };
+    let mentees_order = ready_order(&server, &ops, &akinyi, &akinyi_id, "C-1", 333_333);
+    let no_mentor_order = ready_order(&server, &ops, &chebet, &chebet_id, "C-2", 100_000);
+    deliver(&mentees_order);
+    deliver(&no_mentor_order);
+
+    mentor.sync_now(None).unwrap();
+    let e = mentor.earnings().unwrap();
+    assert_eq!(e.entries.len(), 1, "her mentee's sale only: {e:?}");
+    let c = &e.entries[0];
+    assert_eq!(
+        (c.kind, c.amount_minor, c.order_id.as_deref()),
+        (Some(EntryKind::Commission), 16_666, Some(mentees_order.as_str())),
+        "5% of 3,333.33, down to the cent"
+    );
+    assert_eq!(e.balance_minor, 16_666);
+    akinyi.sync_now(None).unwrap();
+    assert_eq!(akinyi.earnings().unwrap().balance_minor, 333_333, "the commission is not taken from her earning");
+    other_mentor.sync_now(None).unwrap();
+    assert_eq!(other_mentor.earnings().unwrap().entries, vec![], "another mentor sees no one's commission");
+
+    // Refunded: her earning and the mentor's commission on it are both reversed.
+    server.cli(&["refund", &mentees_order, "--reason", "Returned"]);
+    mentor.sync_now(None).unwrap();
+    assert_eq!(mentor.earnings().unwrap().balance_minor, 0);
 }

@@ -91,6 +91,11 @@ pub fn earning_id(order_id: &str) -> String {
     format!("earning:{order_id}")
 }
 
+/// The id of the commission an order's delivery earns the artisan's mentor: one per order.
+pub fn commission_id(order_id: &str) -> String {
+    format!("commission:{order_id}")
+}
+
 /// The id of the reversal of an order's earning: at most one per order.
 pub fn reversal_id(order_id: &str) -> String {
     format!("reversal:{order_id}")

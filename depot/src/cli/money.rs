@@ -1,9 +1,12 @@
 //! `fundi-depot ledger ACCOUNT`: an account's money ledger (every entry, oldest first) and its
 //! balance; `fundi-depot refund ORDER --reason TEXT`: undo a delivered order's earning with a
-//! reversing entry (ADR 0020). Both act as the local operator.
+//! reversing entry (and of its mentor's commission); `fundi-depot commission-rate [--from DAY
+//! --percent P]`: the mentors' commission rates, or a new one from a day on (ADR 0020). All act
+//! as the local operator.
 
 use crate::store::accounts::Caller;
 use crate::store::{money, Db};
+use fundi_sync::dates::Day;
 use fundi_sync::money::{format_money, Currency, Language, Money};
 use std::path::PathBuf;
 
@@ -22,6 +25,51 @@ pub struct RefundArgs {
     reason: String,
     #[arg(long)]
     data_dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct CommissionRateArgs {
+    /// The first day the new rate applies (YYYY-MM-DD, the deployment's calendar).
+    #[arg(long, requires = "percent")]
+    from: Option<String>,
+    /// The rate, a percentage of the mentees' delivered sales with at most two decimals ("5", "2.5").
+    #[arg(long, requires = "from")]
+    percent: Option<String>,
+    #[arg(long)]
+    data_dir: PathBuf,
+}
+
+/// Basis points of a percentage written with at most two decimals, without floating point.
+fn basis_points(percent: &str) -> Option<u32> {
+    let percent = percent.trim();
+    let (whole, fraction) = percent.split_once('.').unwrap_or((percent, "0"));
+    if whole.is_empty()
+        || fraction.is_empty()
+        || whole.len() > 3
+        || fraction.len() > 2
+        || !(whole.chars().chain(fraction.chars())).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let cents: u32 = format!("{fraction:0<2}").parse().ok()?;
+    whole.parse::<u32>().ok()?.checked_mul(100)?.checked_add(cents)
+}
+
+pub fn commission_rate(args: CommissionRateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Db::open(&args.data_dir)?;
+    if let (Some(from), Some(percent)) = (&args.from, &args.percent) {
+        let day = Day::parse(from).map_err(|e| format!("--from {from}: {e}"))?;
+        let bp = basis_points(percent).ok_or_else(|| format!("--percent {percent}: a number with at most two decimals"))?;
+        db.write(|tx| money::set_commission_rate(tx, &Caller::local_operator(), day, bp))?;
+    }
+    let rates = db.read(|tx| money::commission_rates(tx))?;
+    if rates.is_empty() {
+        println!("no commission rate set: mentors earn no commission");
+    }
+    for (day, bp) in rates {
+        println!("from {day}: {}.{:02}%", bp / 100, bp % 100);
+    }
+    Ok(())
 }
 
 fn shown(minor: i64, currency: &str) -> String {
@@ -54,4 +102,19 @@ pub fn refund(args: RefundArgs) -> Result<(), Box<dyn std::error::Error>> {
     db.write(|tx| money::reverse_earning(tx, &Caller::local_operator(), &args.order_id, &args.reason, hlc))?;
     println!("order {} refunded: its earning is reversed", args.order_id);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percentages_become_basis_points_exactly() {
+        use super::basis_points as bp;
+        assert_eq!(
+            (bp("5"), bp("2.5"), bp("2.50"), bp("0.01"), bp("12.34")),
+            (Some(500), Some(250), Some(250), Some(1), Some(1234))
+        );
+        for bad in ["", ".5", "5.", "1.234", "-1", "5%", "1e2", "ten", "1000"] {
+            assert_eq!(bp(bad), None, "{bad}");
+        }
+    }
 }

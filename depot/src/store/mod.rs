@@ -41,6 +41,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/004_uploads.sql"),
     include_str!("migrations/005_thumbnails.sql"),
     include_str!("migrations/006_last_seen.sql"),
+    include_str!("migrations/008_commission_rates.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
