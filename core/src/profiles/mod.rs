@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::storage::stamp;
 use crate::{account, documents, outbox, Store};
 use fundi_sync::access::may_write_field;
-use fundi_sync::fields::check_profile_field;
+use fundi_sync::fields::{check_profile_field, profile_text_problem, ProfileField};
 use fundi_sync::{DocState, Extra, FieldWrite, Kind, ProfileBody, Relation, Role};
 use std::collections::BTreeMap;
 
@@ -21,6 +21,16 @@ impl Store {
                 .map(|b| serde_json::from_value(b).map_err(corrupt))
                 .transpose()
         })
+    }
+
+    /// Change one of a profile's text fields (the profile screen's): the owner, her mentor, or
+    /// staff. A text the rules refuse is [`Error::InvalidProfile`], naming the field and the
+    /// problem (too long, control characters), the same rules the depot applies.
+    pub fn set_profile_text(&self, account_id: &str, field: ProfileField, value: &str) -> Result<()> {
+        if let Some(problem) = profile_text_problem(value) {
+            return Err(Error::InvalidProfile { field, problem });
+        }
+        self.set_profile_field(account_id, field.code(), value.into())
     }
 
     /// Change one field of a profile (display_name, location, phone, or any other): the owner,
