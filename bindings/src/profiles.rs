@@ -50,9 +50,9 @@ impl SyncService {
     /// Set one field of a profile by its wire name (`display_name`, `location`, `phone`, or a
     /// newer app's): the text fields as `set_profile`.
     pub fn set_profile_text(&self, account_id: String, field: String, value: String) -> Result<(), FundiError> {
-        Ok(match ProfileField::from_code(&field) {
-            Some(known) => self.inner.set_profile_text(&account_id, known, &value)?,
-            None => self.inner.set_profile_field(&account_id, &field, value.into())?,
-        })
+        match ProfileField::from_code(&field) {
+            Some(known) => Ok(self.inner.set_profile_text(&account_id, known, &value)?),
+            None => Ok(self.inner.set_profile_field(&account_id, &field, value.into())?),
+        }
     }
 }

@@ -207,3 +207,20 @@ pub(crate) fn enroll_for_test(conn: &Connection, account_id: &str, role: fundi_s
     let sealed = super::vault::PlaintextTokenVault.seal(credential.token.as_bytes()).expect("plaintext vault");
     set_credential(conn, PinnedDepot { url: "https://depot", key: &key, cert: b"" }, &credential, &sealed)
 }
+
+/// A session as a version before migration 014 stored it, its token in clear in `token`, for the
+/// upgrade tests; the row then rewritten many times, growing and shrinking, as syncs did, so that
+/// freed space in its page keeps stale copies of the token.
+#[cfg(test)]
+pub(crate) fn older_clear_session_for_test(conn: &Connection, token: &str, key: &KeyFingerprint) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET server_url = 'https://depot.example', account_id = 'wanjiku', role = 'artisan',
+                token = ?1, token_expires_ms = ?2, depot_key = ?3, depot_cert = x'00' WHERE id = 1",
+        params![token, i64::MAX / 2, key.as_hex()],
+    )?;
+    for cursor in 1..50 {
+        let error = (cursor % 2 == 0).then(|| "x".repeat(200 * cursor as usize));
+        conn.execute("UPDATE sync_state SET cursor = ?1, last_error = ?2 WHERE id = 1", params![cursor, error])?;
+    }
+    Ok(())
+}

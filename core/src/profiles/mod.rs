@@ -66,3 +66,33 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundi_sync::drafts::Problem;
+    use fundi_sync::limits::PROFILE_TEXT_MAX_CHARS;
+
+    /// The profile screen's fields: text the rules refuse is a typed problem naming the field,
+    /// and nothing of it is kept or queued; text they accept is shown at once and queued.
+    #[test]
+    fn a_refused_profile_text_names_its_field_and_problem() {
+        let store = Store::open_in_memory().unwrap();
+        store.write(|tx| account::db::enroll_for_test(tx, "wanjiku", Role::Artisan)).unwrap();
+        let max = PROFILE_TEXT_MAX_CHARS;
+        let too_long = store.set_profile_text("wanjiku", ProfileField::DisplayName, &"a".repeat(max + 1)).unwrap_err();
+        assert!(
+            matches!(too_long, Error::InvalidProfile { field: ProfileField::DisplayName, problem: Problem::TooLong { max: m } } if m as usize == max),
+            "{too_long:?}"
+        );
+        let control = store.set_profile_text("wanjiku", ProfileField::Location, "Nakuru\tWest").unwrap_err();
+        assert!(matches!(control, Error::InvalidProfile { field: ProfileField::Location, problem: Problem::InvalidCharacters }));
+        assert!(store.profile("wanjiku").unwrap().is_none(), "nothing was kept");
+        assert_eq!(store.pending_count().unwrap(), 0, "nothing was queued");
+
+        store.set_profile_text("wanjiku", ProfileField::DisplayName, &"ü".repeat(max)).unwrap();
+        let p = store.profile("wanjiku").unwrap().unwrap();
+        assert_eq!(p.text(ProfileField::DisplayName.code()), Some("ü".repeat(max).as_str()));
+        assert_eq!(store.pending_count().unwrap(), 1);
+    }
+}

@@ -188,19 +188,7 @@ fn a_clear_token_from_an_older_version_is_sealed_at_the_first_open() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.pragma_update(None, "journal_mode", "WAL").unwrap();
         schema::migrate_to(&conn, 13).unwrap();
-        let key = KeyFingerprint::of_spki(b"depot");
-        conn.execute(
-            "UPDATE sync_state SET server_url = 'https://depot.example', account_id = 'wanjiku', role = 'artisan',
-                    token = ?1, token_expires_ms = ?2, depot_key = ?3, depot_cert = x'00' WHERE id = 1",
-            rusqlite::params![TOKEN, i64::MAX / 2, key.as_hex()],
-        )
-        .unwrap();
-        // Rows that grow and shrink move in their page and leave freed copies behind.
-        for cursor in 1..50 {
-            let error = (cursor % 2 == 0).then(|| "x".repeat(200 * cursor as usize));
-            conn.execute("UPDATE sync_state SET cursor = ?1, last_error = ?2 WHERE id = 1", rusqlite::params![cursor, error])
-                .unwrap();
-        }
+        account::db::older_clear_session_for_test(&conn, TOKEN, &KeyFingerprint::of_spki(b"depot")).unwrap();
     }
     assert!(contains(&file_bytes(&db), TOKEN), "the older version's file holds the token in clear");
 
