@@ -138,4 +138,17 @@ class TokenVaultTest {
         // Sealing makes a key when there is none.
         assertArrayEquals(plain, vault.open(vault.seal(plain)))
     }
+
+    /** The app never opens the phone without the Keystore vault (`open` keeps tokens unsealed). */
+    @Test
+    fun theAppOpensThePhoneOnlyWithTheKeystoreVault() {
+        val resDir = File(System.getProperty("fundi.res.dir") ?: error("set -Dfundi.res.dir to app/src/main/res"))
+        val sources = File(resDir.parentFile, "java").walkTopDown().filter { it.isFile && it.name.endsWith(".kt") }.toList()
+        assertTrue(sources.size > 10, "the app's sources were found")
+        val plainOpens = sources.filter { Regex("""FundiPhone\s*\.\s*open\s*\(""").containsMatchIn(it.readText()) }
+        assertEquals(emptyList<File>(), plainOpens, "FundiPhone.open (no vault) in the app")
+        val opens = sources.filter { it.readText().contains("FundiPhone.openWithVault(") }
+        assertEquals(listOf("FundiApp.kt"), opens.map { it.name })
+        assertTrue(opens.single().readText().contains("openWithVault(File(noBackupFilesDir, \"fundi.db\").path, keystoreTokenVault())"))
+    }
 }
