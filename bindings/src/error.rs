@@ -1,6 +1,7 @@
 //! The one public error Kotlin catches. Its variants are what the UI acts on; the conversion
 //! from the core's internal error happens here and only here.
 
+use fundi_core::account::CredentialLoss;
 use fundi_core::drafts::{DraftField, DraftStatus, FieldError, Problem};
 use fundi_core::photos::PhotoError;
 use fundi_core::replica::SyncError;
@@ -74,11 +75,23 @@ pub enum PhotoProblem {
     Unreadable,
 }
 
+/// Why this phone's sealed device token can never be opened again.
+#[uniffi::remote(Enum)]
+pub enum CredentialLoss {
+    /// The token vault's key is gone (a keystore reset, the app's data on another phone).
+    KeyGone,
+    /// The sealed token does not open with the vault's key.
+    Unreadable,
+}
+
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum FundiError {
     /// Input the user can fix: show each issue next to its field.
     #[error("invalid input")]
     InvalidInput { issues: Vec<FieldError> },
+    /// A profile field's text the user can fix: show `problem` next to `field`.
+    #[error("invalid profile field {field:?}: {problem:?}")]
+    InvalidProfile { field: fundi_sync::fields::ProfileField, problem: Problem },
     #[error("not found")]
     NotFound,
     /// The action is not allowed now; `reason` says why (a full draft, a draft sent for review,
@@ -111,6 +124,10 @@ pub enum FundiError {
     /// This phone is not enrolled with a depot yet.
     #[error("not enrolled")]
     NotEnrolled,
+    /// This phone's device token, sealed by the token vault, can never be opened again
+    /// (`reason`): enroll the phone again. Unsynced changes are kept and sent after.
+    #[error("credential lost: {reason:?}")]
+    CredentialLost { reason: CredentialLoss },
     /// The depot presented another key than the one this phone enrolled with: someone may be
     /// between the phone and the depot. Never retry around it; if the depot really changed its
     /// key, the phone must enroll again with a new code. Nothing was sent.
@@ -147,6 +164,7 @@ impl From<CoreError> for FundiError {
         }
         match e {
             CoreError::Invalid(issues) => FundiError::InvalidInput { issues },
+            CoreError::InvalidProfile { field, problem } => FundiError::InvalidProfile { field, problem },
             CoreError::NotFound { .. } => FundiError::NotFound,
             CoreError::Closed => FundiError::Closed,
             CoreError::Sync(e) => match e {
@@ -157,6 +175,9 @@ impl From<CoreError> for FundiError {
                 SyncError::Protocol(detail) => FundiError::Depot { code: "protocol".into(), detail },
                 SyncError::DepotIdentityChanged { .. } => FundiError::DepotIdentityChanged,
                 SyncError::InsecureUrl(detail) => FundiError::Depot { code: "https_required".into(), detail },
+                SyncError::CredentialLost(reason) => FundiError::CredentialLost { reason },
+                // The keystore failing once is the phone's storage failing: try again.
+                SyncError::VaultFailed(detail) => FundiError::StorageFailed { detail: format!("token vault: {detail}") },
             },
             CoreError::Rejected(r) => FundiError::Conflict { code: r.code.code().to_string(), detail: r.detail },
             CoreError::Storage(StorageError::Full) => FundiError::StorageFull,

@@ -13,7 +13,8 @@
 //!
 //! Files, one per feature: `phone.rs` (the handle), `error.rs` (the one public error and its
 //! reasons), `drafts.rs`, `photos.rs`, `money.rs`, `sync.rs` (enroll, sync, its state),
-//! `outbox.rs` (outbox and conflicts), `orders.rs`, `review.rs`, `stock.rs`, `profiles.rs`.
+//! `outbox.rs` (outbox and conflicts), `orders.rs`, `review.rs`, `stock.rs`, `profiles.rs`,
+//! `vault.rs` (the token vault Kotlin implements).
 
 uniffi::setup_scaffolding!("fundi");
 
@@ -30,6 +31,7 @@ mod profiles;
 mod review;
 mod stock;
 mod sync;
+mod vault;
 
 pub use drafts::*;
 pub use error::*;
@@ -42,3 +44,4 @@ pub use profiles::*;
 pub use review::*;
 pub use stock::*;
 pub use sync::*;
+pub use vault::*;

@@ -6,6 +6,7 @@ use crate::error::FundiError;
 use crate::photos::{PhotoLibrary, PhotoService};
 use crate::review::ReviewPhotoService;
 use crate::sync::SyncService;
+use crate::vault::{ForeignVault, TokenVault};
 use fundi_core::Store;
 use std::sync::Arc;
 
@@ -18,10 +19,20 @@ pub struct FundiPhone {
 
 #[uniffi::export]
 impl FundiPhone {
-    /// Open (or create) the database file at `path`: the only place a connection is opened.
+    /// Open (or create) the database file at `path` with no token vault: the device token is
+    /// stored **unencrypted** (the core's plaintext vault). For host tests and tools only; the
+    /// app opens with [`FundiPhone::open_with_vault`].
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>, FundiError> {
         Ok(Arc::new(FundiPhone { inner: Arc::new(Store::open(path)?) }))
+    }
+
+    /// Open (or create) the database file at `path`; `vault` seals the device token before it
+    /// is written (never in clear) and opens it for each request. A clear token written by an
+    /// older version is sealed now. The one place a connection is opened, with `open`.
+    #[uniffi::constructor]
+    pub fn open_with_vault(path: String, vault: Arc<dyn TokenVault>) -> Result<Arc<Self>, FundiError> {
+        Ok(Arc::new(FundiPhone { inner: Arc::new(Store::open_with_vault(path, Arc::new(ForeignVault(vault)))?) }))
     }
 
     /// Catalog drafts.

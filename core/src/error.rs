@@ -6,7 +6,8 @@
 
 use crate::photos::PhotoError;
 use crate::storage::StorageError;
-use fundi_sync::drafts::FieldError;
+use fundi_sync::drafts::{FieldError, Problem};
+use fundi_sync::fields::ProfileField;
 use fundi_sync::hlc::ClockError;
 use fundi_sync::workflow::DraftStatus;
 use fundi_sync::RejectCode;
@@ -22,6 +23,9 @@ pub enum Error {
     /// Input the user can fix, one entry per field.
     #[error("invalid input: {0:?}")]
     Invalid(Vec<FieldError>),
+    /// A profile field's text the user can fix, and what is wrong with it.
+    #[error("invalid profile field {field:?}: {problem:?}")]
+    InvalidProfile { field: ProfileField, problem: Problem },
     #[error("{kind} not found")]
     NotFound { kind: &'static str },
     /// The record exists but this action is not allowed now, and the UI is told why.
@@ -105,6 +109,22 @@ pub enum SyncError {
     /// The depot address is not `https://`: the phone never talks to a depot in clear.
     #[error("the depot address must start with https:// ({0})")]
     InsecureUrl(String),
+    /// The device token, as sealed by the token vault, can never be opened again (its key is
+    /// gone, or the bytes do not open with it): enroll again. Unsynced changes are kept.
+    #[error("the device token cannot be opened: {0:?}")]
+    CredentialLost(CredentialLoss),
+    /// The token vault failed this time (a busy keystore): try again. `0` is for logs.
+    #[error("the token vault failed: {0}")]
+    VaultFailed(String),
+}
+
+/// Why the sealed device token can never be opened again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialLoss {
+    /// The vault's key is gone (a keystore reset, the app's data moved to another phone).
+    KeyGone,
+    /// The sealed bytes do not open with the vault's key (another key, damaged, another format).
+    Unreadable,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -5,24 +5,38 @@
 //! own modules (`impl Store` in `drafts/store.rs`, ...), so this file stays about the handle:
 //! opening, closing, and running a closure in a transaction.
 
+use crate::account::{self, TokenVault};
 use crate::error::{Error, Result};
 use crate::storage;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 pub struct Store {
     conn: Mutex<Option<Connection>>,
+    /// Seals the device token before it is written and opens it for each request.
+    pub(crate) vault: Arc<dyn TokenVault>,
 }
 
 impl Store {
-    /// Open the database at `path`, creating it and its schema if needed.
+    /// Open the database at `path`, creating it and its schema if needed, with the
+    /// [`account::PlaintextTokenVault`]: the device token is **not encrypted**. For host tests
+    /// and tools; an app on a phone opens with [`Store::open_with_vault`].
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Ok(Store { conn: Mutex::new(Some(storage::open(path.as_ref())?)) })
+        Self::open_with_vault(path, account::vault::plaintext())
+    }
+
+    /// Open the database at `path` (creating it and its schema if needed); `vault` seals the
+    /// device token, which is never written in clear. A clear token left by an older version is
+    /// sealed now.
+    pub fn open_with_vault(path: impl AsRef<Path>, vault: Arc<dyn TokenVault>) -> Result<Store> {
+        let conn = storage::open(path.as_ref())?;
+        account::seal_clear_token(&conn, &*vault)?;
+        Ok(Store { conn: Mutex::new(Some(conn)), vault })
     }
 
     pub fn open_in_memory() -> Result<Store> {
-        Ok(Store { conn: Mutex::new(Some(storage::open_in_memory()?)) })
+        Ok(Store { conn: Mutex::new(Some(storage::open_in_memory()?)), vault: account::vault::plaintext() })
     }
 
     /// Close the database. Later calls on this handle return [`Error::Closed`]; closing twice

@@ -4,7 +4,7 @@
 //! ([`crate::drafts::rules`]); fields from newer apps are kept as they are, bounded in size.
 
 use crate::drafts::rules::validate_patch;
-use crate::drafts::{Category, DraftField, DraftPatch};
+use crate::drafts::{Category, DraftField, DraftPatch, Problem};
 use crate::hash::is_content_hash;
 use crate::limits::{
     FIELD_NAME_MAX_BYTES, FIELD_VALUE_MAX_BYTES, FIELD_VALUE_MAX_DEPTH, PHOTOS_PER_DRAFT_MAX, PROFILE_TEXT_MAX_CHARS,
@@ -104,6 +104,44 @@ pub const PROFILE_LOCATION: &str = "location";
 pub const PROFILE_PHONE: &str = "phone";
 pub const PROFILE_TEXT_FIELDS: [&str; 3] = [PROFILE_DISPLAY_NAME, PROFILE_LOCATION, PROFILE_PHONE];
 
+/// The profile fields that hold text the UI shows and edits, by their wire names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileField {
+    DisplayName,
+    Location,
+    Phone,
+}
+
+impl ProfileField {
+    /// In the screen's order.
+    pub const ALL: [ProfileField; 3] = [ProfileField::DisplayName, ProfileField::Location, ProfileField::Phone];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ProfileField::DisplayName => PROFILE_DISPLAY_NAME,
+            ProfileField::Location => PROFILE_LOCATION,
+            ProfileField::Phone => PROFILE_PHONE,
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+/// What is wrong with `text` as the value of a profile text field, if anything: at most
+/// [`PROFILE_TEXT_MAX_CHARS`] characters, none of them a control character. The phone shows the
+/// problem next to the field; the depot refuses the same values ([`check_profile_field`]).
+pub fn profile_text_problem(text: &str) -> Option<Problem> {
+    if text.chars().count() > PROFILE_TEXT_MAX_CHARS {
+        Some(Problem::TooLong { max: PROFILE_TEXT_MAX_CHARS as u32 })
+    } else if text.chars().any(char::is_control) {
+        Some(Problem::InvalidCharacters)
+    } else {
+        None
+    }
+}
+
 /// Check one write of profile field `name`.
 pub fn check_profile_field(name: &str, v: &Value) -> Result<(), Rejection> {
     check_field_name(name)?;
@@ -113,8 +151,8 @@ pub fn check_profile_field(name: &str, v: &Value) -> Result<(), Rejection> {
     }
     if PROFILE_TEXT_FIELDS.contains(&name) {
         let s = v.as_str().ok_or_else(|| invalid("expected text"))?;
-        if s.chars().count() > PROFILE_TEXT_MAX_CHARS || s.chars().any(char::is_control) {
-            return Err(invalid("text too long or with control characters"));
+        if let Some(problem) = profile_text_problem(s) {
+            return Err(invalid(format!("{name}: {problem:?}")));
         }
     }
     Ok(())
@@ -200,6 +238,13 @@ mod tests {
         assert!(check_profile_field("owner", &json!("x")).is_err());
         assert!(check_profile_field("display_name", &json!("a".repeat(PROFILE_TEXT_MAX_CHARS + 1))).is_err());
         assert!(check_profile_field("display_name", &json!("Wanjiku")).is_ok());
+        let max = PROFILE_TEXT_MAX_CHARS;
+        assert_eq!(profile_text_problem(&"ü".repeat(max)), None, "characters are counted, not bytes");
+        assert_eq!(profile_text_problem(&"a".repeat(max + 1)), Some(Problem::TooLong { max: max as u32 }));
+        assert_eq!(profile_text_problem("Nai\nrobi"), Some(Problem::InvalidCharacters));
+        for f in ProfileField::ALL {
+            assert_eq!(ProfileField::from_code(f.code()), Some(f));
+        }
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! The only SQL on `sync_state` (but its clock columns, which `storage::clock` reads).
+//!
+//! The device token is kept only as the token vault sealed it (`sealed_token`, migration 015).
+//! `token`, its clear column before that, is read once to be sealed at the first open of an
+//! older database (`seal_clear_token` in `account`) and is never written again but to clear it.
 
 use super::SyncError;
 use crate::error::Result;
@@ -10,13 +14,23 @@ use rusqlite::{params, Connection};
 pub(crate) struct SessionRow {
     pub url: String,
     pub account_id: String,
-    pub token: String,
+    /// The token as the vault sealed it (or, in an older database whose clear token could not
+    /// be sealed yet, that clear token: see `SessionToken`).
+    pub token: SessionToken,
     pub token_expires_ms: i64,
     pub cursor: u64,
     /// The depot's pinned key, and the next one it announced.
     pub depot_key: KeyFingerprint,
     pub depot_cert: Vec<u8>,
     pub depot_next_key: Option<KeyFingerprint>,
+}
+
+/// The stored form of the device token.
+pub(crate) enum SessionToken {
+    Sealed(Vec<u8>),
+    /// Written in clear by an app before migration 015, and not sealed yet because the vault
+    /// failed at every open since (it is sealed at the next open that succeeds).
+    Clear(String),
 }
 
 /// The enrolled account and its role, or `NotEnrolled`.
@@ -33,16 +47,26 @@ pub(crate) fn me(conn: &Connection) -> Result<(String, Role)> {
 /// enroll again, over TLS).
 pub(crate) fn session(conn: &Connection) -> Result<SessionRow> {
     type Key = (Option<String>, Option<Vec<u8>>, Option<String>);
-    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, i64, Key);
+    type Token = (Option<Vec<u8>>, Option<String>);
+    type Row = (Option<String>, Option<String>, Option<String>, Token, Option<i64>, i64, Key);
     let row: Row = conn.query_row(
-        "SELECT server_url, account_id, role, token, token_expires_ms, cursor, depot_key, depot_cert, depot_next_key
+        "SELECT server_url, account_id, role, sealed_token, token, token_expires_ms, cursor, depot_key, depot_cert,
+                depot_next_key
          FROM sync_state WHERE id = 1",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, (r.get(6)?, r.get(7)?, r.get(8)?))),
+        |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, (r.get(3)?, r.get(4)?), r.get(5)?, r.get(6)?, (r.get(7)?, r.get(8)?, r.get(9)?)))
+        },
     )?;
     let key = |k: Option<String>| k.and_then(|k| KeyFingerprint::try_from(k).ok());
+    let token = |t: Token| match t {
+        (Some(sealed), _) => Some(SessionToken::Sealed(sealed)),
+        (None, Some(clear)) => Some(SessionToken::Clear(clear)),
+        (None, None) => None,
+    };
     match row {
-        (Some(url), Some(account_id), Some(_role), Some(token), expires, cursor, (Some(depot_key), Some(cert), next)) => {
+        (Some(url), Some(account_id), Some(_role), t, expires, cursor, (Some(depot_key), Some(cert), next)) => {
+            let Some(token) = token(t) else { return Err(SyncError::NotEnrolled.into()) };
             Ok(SessionRow {
                 url,
                 account_id,
@@ -82,20 +106,35 @@ pub(crate) struct PinnedDepot<'a> {
     pub cert: &'a [u8],
 }
 
-/// Store a new credential (enrollment): the feed restarts from the beginning.
-pub(crate) fn set_credential(conn: &Connection, depot: PinnedDepot<'_>, c: &DeviceCredential) -> Result<()> {
+/// Store a new credential (enrollment), its token as the vault sealed it (`c.token` itself is
+/// never written): the feed restarts from the beginning.
+pub(crate) fn set_credential(conn: &Connection, depot: PinnedDepot<'_>, c: &DeviceCredential, sealed: &[u8]) -> Result<()> {
     conn.execute(
-        "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, token = ?4, token_expires_ms = ?5, cursor = 0,
-                depot_key = ?6, depot_cert = ?7, depot_next_key = NULL
+        "UPDATE sync_state SET server_url = ?1, account_id = ?2, role = ?3, sealed_token = ?4, token = NULL,
+                token_expires_ms = ?5, cursor = 0, depot_key = ?6, depot_cert = ?7, depot_next_key = NULL
          WHERE id = 1",
-        params![depot.url, c.account_id, c.role.code(), c.token, c.token_expires_ms as i64, depot.key.as_hex(), depot.cert],
+        params![depot.url, c.account_id, c.role.code(), sealed, c.token_expires_ms as i64, depot.key.as_hex(), depot.cert],
     )?;
     Ok(())
 }
 
-/// Store a rotated token.
-pub(crate) fn set_token(conn: &Connection, token: &str, expires_ms: u64) -> Result<()> {
-    conn.execute("UPDATE sync_state SET token = ?1, token_expires_ms = ?2 WHERE id = 1", params![token, expires_ms as i64])?;
+/// Store a rotated token, as the vault sealed it.
+pub(crate) fn set_token(conn: &Connection, sealed: &[u8], expires_ms: u64) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET sealed_token = ?1, token = NULL, token_expires_ms = ?2 WHERE id = 1",
+        params![sealed, expires_ms as i64],
+    )?;
+    Ok(())
+}
+
+/// The clear token an app before migration 015 wrote, if it is still there.
+pub(crate) fn clear_token(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT token FROM sync_state WHERE id = 1", [], |r| r.get(0))?)
+}
+
+/// Replace the clear token with its sealed form.
+pub(crate) fn replace_clear_token(conn: &Connection, sealed: &[u8]) -> Result<()> {
+    conn.execute("UPDATE sync_state SET sealed_token = ?1, token = NULL WHERE id = 1 AND token IS NOT NULL", [sealed])?;
     Ok(())
 }
 
@@ -156,6 +195,7 @@ pub(crate) fn status(conn: &Connection) -> Result<(Option<String>, Option<Role>,
 /// account and a role but no depot.
 #[cfg(test)]
 pub(crate) fn enroll_for_test(conn: &Connection, account_id: &str, role: fundi_sync::roles::Role) -> Result<()> {
+    use super::vault::TokenVault;
     let key = KeyFingerprint::of_spki(b"test");
     let credential = DeviceCredential {
         account_id: account_id.into(),
@@ -164,5 +204,23 @@ pub(crate) fn enroll_for_test(conn: &Connection, account_id: &str, role: fundi_s
         token: "t".into(),
         token_expires_ms: u64::MAX / 2,
     };
-    set_credential(conn, PinnedDepot { url: "https://depot", key: &key, cert: b"" }, &credential)
+    let sealed = super::vault::PlaintextTokenVault.seal(credential.token.as_bytes()).expect("plaintext vault");
+    set_credential(conn, PinnedDepot { url: "https://depot", key: &key, cert: b"" }, &credential, &sealed)
+}
+
+/// A session as a version before migration 015 stored it, its token in clear in `token`, for the
+/// upgrade tests; the row then rewritten many times, growing and shrinking, as syncs did, so that
+/// freed space in its page keeps stale copies of the token.
+#[cfg(test)]
+pub(crate) fn older_clear_session_for_test(conn: &Connection, token: &str, key: &KeyFingerprint) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET server_url = 'https://depot.example', account_id = 'wanjiku', role = 'artisan',
+                token = ?1, token_expires_ms = ?2, depot_key = ?3, depot_cert = x'00' WHERE id = 1",
+        params![token, i64::MAX / 2, key.as_hex()],
+    )?;
+    for cursor in 1..50 {
+        let error = (cursor % 2 == 0).then(|| "x".repeat(200 * cursor as usize));
+        conn.execute("UPDATE sync_state SET cursor = ?1, last_error = ?2 WHERE id = 1", params![cursor, error])?;
+    }
+    Ok(())
 }

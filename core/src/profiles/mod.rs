@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::storage::stamp;
 use crate::{account, documents, outbox, Store};
 use fundi_sync::access::may_write_field;
-use fundi_sync::fields::check_profile_field;
+use fundi_sync::fields::{check_profile_field, profile_text_problem, ProfileField};
 use fundi_sync::{DocState, Extra, FieldWrite, Kind, ProfileBody, Relation, Role};
 use std::collections::BTreeMap;
 
@@ -21,6 +21,16 @@ impl Store {
                 .map(|b| serde_json::from_value(b).map_err(corrupt))
                 .transpose()
         })
+    }
+
+    /// Change one of a profile's text fields (the profile screen's): the owner, her mentor, or
+    /// staff. A text the rules refuse is [`Error::InvalidProfile`], naming the field and the
+    /// problem (too long, control characters), the same rules the depot applies.
+    pub fn set_profile_text(&self, account_id: &str, field: ProfileField, value: &str) -> Result<()> {
+        if let Some(problem) = profile_text_problem(value) {
+            return Err(Error::InvalidProfile { field, problem });
+        }
+        self.set_profile_field(account_id, field.code(), value.into())
     }
 
     /// Change one field of a profile (display_name, location, phone, or any other): the owner,
@@ -54,5 +64,35 @@ impl Store {
             w.insert(field.to_string(), write);
             outbox::enqueue_fields(tx, Kind::Profile, account_id, w)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundi_sync::drafts::Problem;
+    use fundi_sync::limits::PROFILE_TEXT_MAX_CHARS;
+
+    /// The profile screen's fields: text the rules refuse is a typed problem naming the field,
+    /// and nothing of it is kept or queued; text they accept is shown at once and queued.
+    #[test]
+    fn a_refused_profile_text_names_its_field_and_problem() {
+        let store = Store::open_in_memory().unwrap();
+        store.write(|tx| account::db::enroll_for_test(tx, "wanjiku", Role::Artisan)).unwrap();
+        let max = PROFILE_TEXT_MAX_CHARS;
+        let too_long = store.set_profile_text("wanjiku", ProfileField::DisplayName, &"a".repeat(max + 1)).unwrap_err();
+        assert!(
+            matches!(too_long, Error::InvalidProfile { field: ProfileField::DisplayName, problem: Problem::TooLong { max: m } } if m as usize == max),
+            "{too_long:?}"
+        );
+        let control = store.set_profile_text("wanjiku", ProfileField::Location, "Nakuru\tWest").unwrap_err();
+        assert!(matches!(control, Error::InvalidProfile { field: ProfileField::Location, problem: Problem::InvalidCharacters }));
+        assert!(store.profile("wanjiku").unwrap().is_none(), "nothing was kept");
+        assert_eq!(store.pending_count().unwrap(), 0, "nothing was queued");
+
+        store.set_profile_text("wanjiku", ProfileField::DisplayName, &"ü".repeat(max)).unwrap();
+        let p = store.profile("wanjiku").unwrap().unwrap();
+        assert_eq!(p.text(ProfileField::DisplayName.code()), Some("ü".repeat(max).as_str()));
+        assert_eq!(store.pending_count().unwrap(), 1);
     }
 }

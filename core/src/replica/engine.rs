@@ -21,7 +21,8 @@ use super::pinning::Trust;
 use super::status::{Enrollment, SyncListener, SyncPhase, SyncReport};
 use super::sweep;
 use super::tally::{self, PartTally};
-use crate::account::{self, SyncError};
+use crate::account::db::SessionToken;
+use crate::account::{self, vault, SyncError};
 use crate::error::Result;
 use crate::storage::{self, load_clock, local_wall_ms, physical_now, save_clock, set_clock_offset};
 use crate::Store;
@@ -32,7 +33,7 @@ use fundi_sync::hlc::{wall_clock_ms, Timestamp};
 use fundi_sync::identity::KeyFingerprint;
 use fundi_sync::limits::PUSH_BATCH_MAX as MAX_BATCH;
 use fundi_sync::phone::{self, FoldError, PullRound, PushAnswer, PushRound};
-use fundi_sync::{EnrollDeviceReply, EnrollmentCode, EnrollmentRequest, RotatedToken};
+use fundi_sync::{DeviceCredential, EnrollDeviceReply, EnrollmentCode, EnrollmentRequest, RotatedToken};
 use fundi_sync::{MenteesPage, PullResponse, PushResponse, Role};
 use rusqlite::Connection;
 
@@ -67,19 +68,29 @@ fn protocol_error(e: FoldError) -> crate::Error {
 }
 
 impl Store {
+    /// The session, its token opened by the vault (outside the database lock: a keystore may
+    /// take a while). A token the vault can never open again is `CredentialLost`: enroll again.
     pub(super) fn session(&self) -> Result<Session> {
-        self.read(|c| {
-            let row = account::db::session(c)?;
-            Ok(Session {
-                url: row.url,
-                token: row.token,
-                expires: row.token_expires_ms,
-                me: Me { account_id: row.account_id, device_id: storage::device_id(c)? },
-                cursor: row.cursor,
-                trust: Trust::Pinned { current: row.depot_key, cert: row.depot_cert, next: row.depot_next_key.clone() },
-                next_key: row.depot_next_key,
-            })
+        let (row, device_id) = self.read(|c| Ok((account::db::session(c)?, storage::device_id(c)?)))?;
+        let token = match row.token {
+            SessionToken::Sealed(sealed) => vault::open(&*self.vault, &sealed)?,
+            SessionToken::Clear(clear) => clear,
+        };
+        Ok(Session {
+            url: row.url,
+            token,
+            expires: row.token_expires_ms,
+            me: Me { account_id: row.account_id, device_id },
+            cursor: row.cursor,
+            trust: Trust::Pinned { current: row.depot_key, cert: row.depot_cert, next: row.depot_next_key.clone() },
+            next_key: row.depot_next_key,
         })
+    }
+
+    /// Keep a token the depot rotated: sealed by the vault, then stored.
+    pub(super) fn keep_rotated_token(&self, r: &RotatedToken) -> Result<()> {
+        let sealed = vault::seal(&*self.vault, &r.token)?;
+        self.write(|tx| account::db::set_token(tx, &sealed, r.token_expires_ms))
     }
 
     /// A transport to the enrolled depot, trusting only its pinned key.
@@ -135,12 +146,20 @@ impl Store {
             return Err(changed(&other).into());
         }
         proof.check_depot_proof(&reply.depot_proof).map_err(|_| changed(&key))?;
-        let (credential, server_time) = (reply.credential, reply.server_time);
+        let depot = account::db::PinnedDepot { url: server_url, key: &key, cert: &cert };
+        self.keep_credential(depot, &reply.credential, reply.server_time)?;
+        Ok(Enrollment { account_id: reply.credential.account_id, role: reply.credential.role })
+    }
+
+    /// Keep an enrollment's credential: its token sealed by the vault before the transaction,
+    /// and only the sealed bytes written. Should the vault fail, nothing is stored (enrolling
+    /// again with the same code is then as safe as retrying after a lost reply).
+    fn keep_credential(&self, depot: account::db::PinnedDepot<'_>, c: &DeviceCredential, server_time: Timestamp) -> Result<()> {
+        let sealed = vault::seal(&*self.vault, &c.token)?;
         self.write(|tx| {
-            account::db::set_credential(tx, account::db::PinnedDepot { url: server_url, key: &key, cert: &cert }, &credential)?;
+            account::db::set_credential(tx, depot, c, &sealed)?;
             learn_clock(tx, server_time)
-        })?;
-        Ok(Enrollment { account_id: credential.account_id, role: credential.role })
+        })
     }
 
     /// Push every pending change, then pull what changed at the depot. Safe to call at any
@@ -183,7 +202,7 @@ impl Store {
         if phone::needs_new_token(s.expires.max(0) as u64, wall_clock_ms()) {
             // The old token keeps working until the new one is used, so a lost reply is harmless.
             let r: RotatedToken = t.call("/v1/token", Some(&s.token), Some(&serde_json::json!({})))?;
-            self.write(|tx| account::db::set_token(tx, &r.token, r.token_expires_ms))?;
+            self.keep_rotated_token(&r)?;
             s.token = r.token;
         }
         // Push, an outbox batch at a time; each batch is a round of the protocol's step machine.
@@ -320,3 +339,7 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "vault_tests.rs"]
+mod vault_tests;

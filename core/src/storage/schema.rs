@@ -26,6 +26,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/012_mentees.sql"),
     include_str!("migrations/013_data_saver_and_tally.sql"),
     include_str!("migrations/014_mentee_orders_and_phones.sql"),
+    include_str!("migrations/015_sealed_token.sql"),
 ]);
 
 /// The schema version this build writes.

@@ -38,14 +38,15 @@ class FundiApp : Application() {
     /**
      * The phone's database, opened once on first use (on the worker thread): every service
      * below shares its one connection. It lives in noBackupFilesDir: never copied by backups
-     * (see also the manifest's backup rules).
+     * (see also the manifest's backup rules). The device token in it is sealed by the Android
+     * Keystore's key (KeystoreTokenVault): always opened with the vault, never without.
      */
     @Throws(FundiException::class)
     fun phone(): FundiPhone {
         phone?.let { return it }
         synchronized(this) {
             phone?.let { return it }
-            val opened = FundiPhone.open(File(noBackupFilesDir, "fundi.db").path)
+            val opened = FundiPhone.openWithVault(File(noBackupFilesDir, "fundi.db").path, keystoreTokenVault())
             phone = opened
             return opened
         }

@@ -1,6 +1,7 @@
 // The mentor's mentees: each with her phone's state, when it last synced (a quiet one marked
 // and listed first), her drafts waiting for review and her late orders, as of the mentor's last
-// sync; and revoking a lost phone of hers (needs the depot).
+// sync; revoking a lost phone of hers (needs the depot); a tap opens the mentee's profile for
+// the mentor to edit.
 package ke.fundi.app
 
 import android.app.AlertDialog
@@ -17,11 +18,18 @@ import ke.fundi.app.logic.MenteesState
 
 class MenteesActivity : FundiActivity() {
 
-    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_mentee, bind = ::bind) }
+    private val adapter by lazy { BoundRows(layoutInflater, R.layout.item_mentee, tappable = true, bind = ::bind) }
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        showList(R.string.mentees_title, adapter)
+        val list = showList(R.string.mentees_title, adapter)
+        list.setOnItemClickListener { _, _, position, _ ->
+            val row = adapter.rows[position]
+            open(ProfileActivity::class.java) {
+                putExtra(ProfileActivity.EXTRA_ACCOUNT_ID, row.accountId)
+                putExtra(ProfileActivity.EXTRA_NAME, row.name)
+            }
+        }
     }
 
     override fun onResume() {

@@ -1,4 +1,4 @@
-// Settings: the language (applied at once, in the app), the data saver (kept by the core: full
+// Settings: her own profile (ProfileActivity), the language (applied at once, in the app), the data saver (kept by the core: full
 // photos wait for Wi-Fi while it is on), the storage the app uses (a reviewer can clear her
 // mentees' photos), the depot address used to enroll,
 // this phone's account and device id (what a mentor revokes if the phone is lost), and
@@ -44,6 +44,7 @@ class SettingsActivity : FundiActivity() {
             Toast.makeText(this, R.string.saved, Toast.LENGTH_SHORT).show()
         }
         findViewById<Button>(R.id.action_sign_out).setOnClickListener { confirmSignOut() }
+        findViewById<Button>(R.id.action_my_profile).setOnClickListener { open(ProfileActivity::class.java) }
         findViewById<Button>(R.id.action_clear_review_photos).setOnClickListener {
             work(work = { presenter().clearReviewPhotos(databaseBytes(), photoBytes()) }, done = ::showStorage)
         }

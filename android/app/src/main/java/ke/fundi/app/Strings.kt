@@ -228,6 +228,12 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REVOKE_DONE -> R.string.revoke_done
     StringKey.REVOKE_NEEDS_DEPOT -> R.string.revoke_needs_depot
     StringKey.REVOKE_REFUSED -> R.string.revoke_refused
+    StringKey.SYNC_CREDENTIAL_LOST -> R.string.sync_credential_lost
+    StringKey.PROFILE_SAVED -> R.string.profile_saved
+    StringKey.PROFILE_TOO_LONG -> R.string.profile_too_long
+    StringKey.PROFILE_INVALID_CHARACTERS -> R.string.profile_invalid_characters
+    StringKey.PROFILE_REQUIRED -> R.string.profile_required
+    StringKey.PROFILE_CHECK_FIELD -> R.string.profile_check_field
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

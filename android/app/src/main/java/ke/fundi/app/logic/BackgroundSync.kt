@@ -39,9 +39,11 @@ class BackgroundSync(
         try {
             sync.syncNow(null)
         } catch (e: FundiException) {
-            // A refused credential or a lost enrollment waits for the user; anything else (no
-            // depot in reach, a full disk) is tried again with the job's backoff.
-            val forUser = e is FundiException.Unauthorized || e is FundiException.NotEnrolled
+            // A refused credential, a token the keystore can no longer open, or a lost enrollment
+            // waits for the user (retrying would loop); anything else (no depot in reach, a full
+            // disk) is tried again with the job's backoff.
+            val forUser = e is FundiException.Unauthorized || e is FundiException.CredentialLost ||
+                e is FundiException.NotEnrolled
             return BackgroundOutcome(emptyList(), retry = !forUser)
         }
         // The records are at the depot: photos failing here go at the next sync, no retry.

@@ -96,6 +96,7 @@ fun fieldErrors(e: FundiException.InvalidInput, language: Language): Map<DraftFi
 /** The screen-level message for an error from the core. */
 fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.InvalidInput -> UiText(StringKey.FIX_MARKED_FIELDS)
+    is FundiException.InvalidProfile -> UiText(StringKey.FIX_MARKED_FIELDS)
     is FundiException.NotFound -> UiText(StringKey.ERROR_NOT_FOUND)
     is FundiException.NotAllowed -> notAllowedText(e.reason)
     is FundiException.StorageFull -> UiText(StringKey.ERROR_STORAGE_FULL)
@@ -106,6 +107,7 @@ fun errorText(e: FundiException): UiText = when (e) {
     is FundiException.Internal -> UiText(StringKey.ERROR_INTERNAL)
     is FundiException.Offline -> UiText(StringKey.ERROR_OFFLINE)
     is FundiException.Unauthorized -> UiText(StringKey.ERROR_UNAUTHORIZED)
+    is FundiException.CredentialLost -> UiText(StringKey.SYNC_CREDENTIAL_LOST)
     is FundiException.NotEnrolled -> UiText(StringKey.ERROR_NOT_ENROLLED)
     is FundiException.DepotIdentityChanged -> UiText(StringKey.ERROR_DEPOT_IDENTITY_CHANGED)
     is FundiException.Conflict -> UiText(StringKey.ERROR_CONFLICT)

@@ -238,7 +238,14 @@ enum class StringKey {
     REVOKE_ID_REQUIRED,
     REVOKE_DONE,
     REVOKE_NEEDS_DEPOT,
-    REVOKE_REFUSED;
+    REVOKE_REFUSED,
+
+    SYNC_CREDENTIAL_LOST,
+    PROFILE_SAVED,
+    PROFILE_TOO_LONG,
+    PROFILE_INVALID_CHARACTERS,
+    PROFILE_REQUIRED,
+    PROFILE_CHECK_FIELD;
 
     val resName: String get() = name.lowercase()
 }

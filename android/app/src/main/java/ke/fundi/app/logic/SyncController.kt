@@ -48,6 +48,8 @@ fun syncDoneText(report: SyncReport): Pair<UiText, UiText?> {
 fun syncFailureText(e: Throwable): Pair<UiText, Boolean> = when (e) {
     is FundiException.Offline -> UiText(StringKey.SYNC_OFFLINE) to false
     is FundiException.Unauthorized -> UiText(StringKey.SYNC_CREDENTIAL_REFUSED) to true
+    // The keystore's key is gone or changed (reset, data on another phone): enroll again too.
+    is FundiException.CredentialLost -> UiText(StringKey.SYNC_CREDENTIAL_LOST) to true
     is FundiException.NotEnrolled -> UiText(StringKey.ERROR_NOT_ENROLLED) to true
     is FundiException -> errorText(e) to false
     else -> UiText(StringKey.ERROR_INTERNAL) to false
@@ -137,7 +139,7 @@ class SyncController(
             service().uploadPhotos(unmetered(), listener)
             null
         } catch (e: Throwable) {
-            if (e is FundiException.Unauthorized) throw e
+            if (e is FundiException.Unauthorized || e is FundiException.CredentialLost) throw e
             UiText(StringKey.SYNC_PHOTOS_LATER)
         }
     }
