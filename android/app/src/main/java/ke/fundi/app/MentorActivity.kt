@@ -22,7 +22,6 @@ import android.widget.TextView
 import android.widget.Toast
 import ke.fundi.app.logic.NewEnrollmentState
 import ke.fundi.app.logic.ReviewAction
-import ke.fundi.app.logic.MenteesPresenter
 import ke.fundi.app.logic.ReviewPresenter
 import ke.fundi.app.logic.ReviewRow
 import ke.fundi.app.logic.ReviewState
@@ -43,7 +42,7 @@ class MentorActivity : SyncingActivity() {
         list.emptyView = findViewById(R.id.list_empty)
         findViewById<Button>(R.id.action_enroll_artisan).setOnClickListener { askName() }
         findViewById<Button>(R.id.nav_mentees).setOnClickListener { open(MenteesActivity::class.java) }
-        findViewById<Button>(R.id.action_revoke_phone).setOnClickListener { askPhoneId() }
+        findViewById<Button>(R.id.nav_earnings).setOnClickListener { open(EarningsActivity::class.java) }
         findViewById<Button>(R.id.nav_settings).setOnClickListener { open(SettingsActivity::class.java) }
     }
 
@@ -110,26 +109,6 @@ class MentorActivity : SyncingActivity() {
             .setPositiveButton(R.string.make_code) { _, _ ->
                 val name = field.text.toString()
                 work(work = { presenter().enrollArtisan(name) }, done = ::showCode)
-            }
-            .setNegativeButton(R.string.cancel, null)
-            .show()
-    }
-
-    /** Revoke a mentee's lost phone by the phone id from its Settings screen. */
-    private fun askPhoneId() {
-        val field = EditText(this)
-        field.inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_FLAG_NO_SUGGESTIONS
-        field.setHint(R.string.hint_phone_id)
-        field.minHeight = resources.getDimensionPixelSize(R.dimen.touch_target)
-        AlertDialog.Builder(this)
-            .setTitle(R.string.revoke_phone)
-            .setMessage(R.string.revoke_phone_note)
-            .setView(field)
-            .setPositiveButton(R.string.revoke) { _, _ ->
-                val id = field.text.toString()
-                work(work = { MenteesPresenter(app.sync()).revokePhone(id) }, done = { state ->
-                    AlertDialog.Builder(this).setMessage(text(state.message)).setPositiveButton(R.string.ok, null).show()
-                })
             }
             .setNegativeButton(R.string.cancel, null)
             .show()
