@@ -14,11 +14,17 @@
 //! fundi-photo-bench calibrate [--target S] [FILE...]
 //!                                            per photo, the lowest upload quality reaching
 //!                                            SSIMULACRA2 S (72), and the core's choice
+//! fundi-photo-bench sweep [--target S] [--configs t4c0,t3c-10,t4c0T,...] [FILE...]
+//!                                            per photo and encoder setting (base table, chroma
+//!                                            offset, trellis), the bytes ratio at equal score at
+//!                                            the lowest quality reaching S (72)
 //! fundi-photo-bench run-one fundi|image FILE OUTDIR     (internal: one run in a child process)
 //! ```
 //!
 //! `FUNDI_BENCH_QUALITY=Q` fixes the upload quality of fundi's pipeline (it is otherwise chosen
-//! per photo) and `FUNDI_BENCH_TRELLIS=0|1` sets its trellis (for sweeps).
+//! per photo), `FUNDI_BENCH_TRELLIS=0|1` sets its trellis, `FUNDI_BENCH_TABLE=0..8` mozjpeg's
+//! base table and `FUNDI_BENCH_CHROMA=D` the chroma quality's offset from the luma's (for sweeps).
+//! Photos in `target/bench-photos/large/` (50 MP) are measured for fundi's peak memory only.
 //!
 //! Each run of each pipeline is a fresh child process, so its peak memory (max RSS, from
 //! `wait4`) is its own. Time is measured inside the child, from opening the file to having both

@@ -1,7 +1,8 @@
 //! Encoding with mozjpeg, driven through `mozjpeg-sys` so every setting is ours to choose. The
 //! input is the pipeline's own YCbCr 4:2:0 planes, given raw (libjpeg converts and downsamples
 //! nothing) and turned upright row by row as they are handed over. Settings: progressive scans (its standard script, without the costly scan search), optimised Huffman
-//! tables, mozjpeg's quantisation tables and 4:2:0 chroma (4:4:4 measured worse at equal
+//! tables, one of mozjpeg's quantisation tables (the upload's is a setting: table 4, tuned for
+//! PSNR-HVS) and 4:2:0 chroma (4:4:4 measured worse at equal
 //! SSIMULACRA2). Trellis quantisation is a setting: it saves bytes but was most of the whole
 //! pipeline's instructions (figures in docs/adr/0007-photo-pipeline.md).
 //! Nothing but the pixels is written: no EXIF, no ICC profile, no comment (only the 18-byte
