@@ -81,7 +81,7 @@ pub fn sweep(args: &[String]) -> Res<()> {
             let cols: Vec<&str> = l.split_whitespace().collect();
             let e = sums.entry(cols[1].to_string()).or_default();
             e.0 += cols[6].parse::<f64>().unwrap_or(0.0);
-            e.1 += cols[9].parse::<f64>().unwrap_or(0.0);
+            e.1 += cols[10].parse::<f64>().unwrap_or(0.0);
             e.2 += 1;
         }
     }
