@@ -8,15 +8,23 @@
 //!                                            --instructions adds one run of each pipeline under
 //!                                            valgrind's callgrind: instruction counts, which a
 //!                                            shared, busy machine does not disturb
-//! fundi-photo-bench camera SRC OUT [--crop43] [--long-edge N] [--orientation 1|3|6|8] [--quality Q]
+//! fundi-photo-bench camera SRC OUT [--crop43] [--long-edge N | --size WxH] [--orientation 1|3|6|8] [--quality Q]
+//!                                            --size resizes to exactly W x H, upscaling too (the
+//!                                            50 MP photos of the memory figure)
 //! fundi-photo-bench calibrate [--target S] [FILE...]
 //!                                            per photo, the lowest upload quality reaching
 //!                                            SSIMULACRA2 S (72), and the core's choice
+//! fundi-photo-bench sweep [--target S] [--configs t4c0,t3c-10,t4c0T,...] [FILE...]
+//!                                            per photo and encoder setting (base table, chroma
+//!                                            offset, trellis), the bytes ratio at equal score at
+//!                                            the lowest quality reaching S (72)
 //! fundi-photo-bench run-one fundi|image FILE OUTDIR     (internal: one run in a child process)
 //! ```
 //!
 //! `FUNDI_BENCH_QUALITY=Q` fixes the upload quality of fundi's pipeline (it is otherwise chosen
-//! per photo) and `FUNDI_BENCH_TRELLIS=0|1` sets its trellis (for sweeps).
+//! per photo), `FUNDI_BENCH_TRELLIS=0|1` sets its trellis, `FUNDI_BENCH_TABLE=0..8` mozjpeg's
+//! base table and `FUNDI_BENCH_CHROMA=D` the chroma quality's offset from the luma's (for sweeps).
+//! Photos in `target/bench-photos/large/` (50 MP) are measured for fundi's peak memory only.
 //!
 //! Each run of each pipeline is a fresh child process, so its peak memory (max RSS, from
 //! `wait4`) is its own. Time is measured inside the child, from opening the file to having both
@@ -26,6 +34,7 @@
 //! encoder at the lowest quality whose score reaches ours.
 
 mod calibrate;
+mod sweep;
 
 use fundi_core::photos::{fit_within, prepare_file, PrepareOptions, Quality};
 use image::{DynamicImage, ImageDecoder, RgbImage};
@@ -48,6 +57,7 @@ fn main() -> ExitCode {
         Some("camera") => camera(&args[1..]),
         Some("run-one") => run_one(&args[1..]),
         Some("calibrate") => calibrate::calibrate(&args[1..]),
+        Some("sweep") => sweep::sweep(&args[1..]),
         Some("bench") => bench(&args[1..]),
         _ => bench(&args),
     };
@@ -105,7 +115,11 @@ fn camera_exif(orientation: u16) -> Vec<u8> {
 fn camera(args: &[String]) -> Res<()> {
     let (src, out) = match args {
         [s, o, ..] => (s, o),
-        _ => return Err("usage: camera SRC OUT [--crop43] [--long-edge N] [--orientation 1|3|6|8] [--quality Q]".into()),
+        _ => {
+            return Err(
+                "usage: camera SRC OUT [--crop43] [--long-edge N | --size WxH] [--orientation 1|3|6|8] [--quality Q]".into()
+            )
+        }
     };
     let mut img = image::open(src)?.to_rgb8();
     if args.iter().any(|a| a == "--crop43") {
@@ -116,6 +130,9 @@ fn camera(args: &[String]) -> Res<()> {
     if let Some(edge) = flag(args, "--long-edge") {
         let (w, h) = fit_within(img.width(), img.height(), edge.parse()?);
         img = resize_lanczos(&img, w, h)?;
+    }
+    if let Some((w, h)) = flag(args, "--size").and_then(|s| s.split_once('x')) {
+        img = resize_lanczos(&img, w.parse()?, h.parse()?)?;
     }
     let orientation: u16 = flag(args, "--orientation").unwrap_or("1").parse()?;
     // The camera stores the sensor's pixels and a tag saying how to turn them upright.
@@ -187,6 +204,12 @@ fn run_one(args: &[String]) -> Res<()> {
             }
             if let Ok(t) = std::env::var("FUNDI_BENCH_TRELLIS") {
                 opts.upload_trellis = t == "1";
+            }
+            if let Some(t) = std::env::var("FUNDI_BENCH_TABLE").ok().and_then(|t| t.parse().ok()) {
+                opts.upload_table = t;
+            }
+            if let Some(c) = std::env::var("FUNDI_BENCH_CHROMA").ok().and_then(|c| c.parse().ok()) {
+                opts.upload_chroma_offset = c;
             }
             let p = prepare_file(path, &opts)?;
             if std::env::var_os("FUNDI_BENCH_STAGES").is_some() {
@@ -317,6 +340,18 @@ struct Row {
     ir: Option<[u64; 2]>,
 }
 
+/// The photos measured for memory only (fundi's pipeline, no scores): `target/bench-photos/large/`,
+/// the 50 MP ones `scripts/fetch-bench-photos` makes. Scoring them, or running the `image`
+/// pipeline on them (~0.5 GB), would add minutes and say nothing the 8-17 MP photos do not.
+fn large_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-photos/large");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "jpg")).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
 fn default_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = vec![];
@@ -357,6 +392,7 @@ fn bench(args: &[String]) -> Res<()> {
             files.push(a.into());
         }
     }
+    let large = if files.is_empty() { large_files() } else { vec![] };
     if files.is_empty() {
         files = default_files();
     }
@@ -387,6 +423,17 @@ fn bench(args: &[String]) -> Res<()> {
             None
         };
         measured.push((file, name, per, dir, ir));
+    }
+    let mut large_rows = vec![];
+    for file in &large {
+        let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        eprintln!("measuring memory for {name} ({runs} runs, fundi only)...");
+        let dir = outdir.join(&name);
+        std::fs::create_dir_all(&dir)?;
+        let per: Vec<Run> = (0..runs).map(|_| child("fundi", file, &dir)).collect::<Res<_>>()?;
+        let (sw, sh) = image::image_dimensions(file)?;
+        let mb = median(per.iter().map(|r| r.max_rss_kb as f64 / 1024.0).collect());
+        large_rows.push((name, sw as f64 * sh as f64 / 1e6, per[0].scale, mb, median(per.iter().map(|r| r.ms).collect())));
     }
     // Phase 2: quality.
     let mut rows = vec![];
@@ -437,6 +484,12 @@ fn bench(args: &[String]) -> Res<()> {
     }
     let _ = std::fs::remove_dir_all(&outdir);
     print_table(&rows, runs);
+    for (name, mp, scale, mb, ms) in &large_rows {
+        println!(
+            "MEMORY {mp:.1} MP {name} (fundi only, decoded at {scale}/8, {ms:.0} ms): peak {mb:.1} MB (target < {MAX_PEAK_MB} MB): {}",
+            if *mb < MAX_PEAK_MB { "met" } else { "NOT MET" }
+        );
+    }
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! Encoding with mozjpeg, driven through `mozjpeg-sys` so every setting is ours to choose. The
 //! input is the pipeline's own YCbCr 4:2:0 planes, given raw (libjpeg converts and downsamples
 //! nothing) and turned upright row by row as they are handed over. Settings: progressive scans (its standard script, without the costly scan search), optimised Huffman
-//! tables, mozjpeg's quantisation tables and 4:2:0 chroma (4:4:4 measured worse at equal
+//! tables, one of mozjpeg's quantisation tables (the upload's is a setting: table 4, tuned for
+//! PSNR-HVS) and 4:2:0 chroma (4:4:4 measured worse at equal
 //! SSIMULACRA2). Trellis quantisation is a setting: it saves bytes but was most of the whole
 //! pipeline's instructions (figures in docs/adr/0007-photo-pipeline.md).
 //! Nothing but the pixels is written: no EXIF, no ICC profile, no comment (only the 18-byte
@@ -21,6 +22,18 @@ pub struct EncodeSettings {
     pub quality: f32,
     /// Trellis quantisation (rate-distortion search per block).
     pub trellis: bool,
+    /// The chroma tables' quality, when it differs from `quality` (the luma's).
+    pub chroma_quality: Option<f32>,
+    /// Which of mozjpeg's base quantisation tables `quality` scales (its `-quant-table`: 0 is
+    /// the JPEG standard's Annex K, 3 mozjpeg's default, N. Robidoux's for ImageMagick).
+    pub table: u8,
+}
+
+impl EncodeSettings {
+    /// `quality` on mozjpeg's default table, chroma at the luma's quality.
+    pub fn new(quality: f32, trellis: bool) -> Self {
+        EncodeSettings { quality, trellis, chroma_quality: None, table: 3 }
+    }
 }
 
 extern "C" {
@@ -65,7 +78,18 @@ impl Compressor {
             ffi::jpeg_c_set_bool_param(cinfo, ffi::J_BOOLEAN_PARAM::JBOOLEAN_OPTIMIZE_SCANS, 0);
             ffi::jpeg_simple_progression(cinfo);
             cinfo.optimize_coding = 1;
-            ffi::jpeg_set_quality(cinfo, settings.quality.round().clamp(1.0, 100.0) as _, 0);
+            ffi::jpeg_c_set_int_param(cinfo, ffi::J_INT_PARAM::JINT_BASE_QUANT_TBL_IDX, settings.table.min(8) as _);
+            let q = |q: f32| q.round().clamp(1.0, 100.0) as _;
+            // libjpeg scales both tables by one quality; a chroma quality of its own is set by
+            // scaling for it first and keeping table 1 (chroma's) from that.
+            let chroma = settings.chroma_quality.map(|cq| {
+                ffi::jpeg_set_quality(cinfo, q(cq), 0);
+                (*cinfo.quant_tbl_ptrs[1]).quantval
+            });
+            ffi::jpeg_set_quality(cinfo, q(settings.quality), 0);
+            if let Some(table) = chroma {
+                (*cinfo.quant_tbl_ptrs[1]).quantval = table;
+            }
             // 4:2:0, as cameras write: the eye does not miss the chroma, the bytes do.
             let comps = std::slice::from_raw_parts_mut(cinfo.comp_info, 3);
             for (comp, factor) in comps.iter_mut().zip([2, 1, 1]) {
