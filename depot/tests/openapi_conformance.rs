@@ -1278,6 +1278,10 @@ impl World {
                 (vec![&self.ops], vec![&self.staff, &self.artisan])
             }
             "POST /v1/orders" => (vec![&self.ops], vec![&self.staff]),
+            "POST /v1/payouts/batches"
+            | "GET /v1/payouts/batches"
+            | "GET /v1/payouts/batches/{batch_id}"
+            | "POST /v1/payouts/batches/{batch_id}/approve" => (vec![&self.ops], vec![&self.staff, &self.artisan]),
             "GET /v1/mentees" => (vec![&self.mentor], vec![&self.artisan, &self.ops]),
             "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" => (vec![&self.ops, &self.staff], vec![&self.artisan]),
             // Uploads are for who may write the draft naming the photo (a mentor may not).
@@ -1317,6 +1321,23 @@ impl World {
                     req["body"] = serde_json::to_value(finish).unwrap();
                 } else {
                     self.wrong_codes += 1;
+                }
+            }
+            "POST /v1/payouts/batches" => {
+                // What the schema cannot say: the period in order, payouts to an artisan's
+                // account, new ids, whole shillings.
+                let body = req["body"].as_object_mut().unwrap();
+                let (from, to) =
+                    (body["period_from"].as_str().unwrap().to_string(), body["period_to"].as_str().unwrap().to_string());
+                if to < from {
+                    body.insert("period_from".into(), json!(to));
+                    body.insert("period_to".into(), json!(from));
+                }
+                for p in body["payouts"].as_array_mut().unwrap() {
+                    p["id"] = json!(common::uuid_like());
+                    p["artisan_id"] = json!(self.artisan.account);
+                    let amount = p["amount_minor"].as_i64().unwrap();
+                    p["amount_minor"] = json!((amount / 100).max(10) * 100);
                 }
             }
             "POST /v1/enrollments" => {

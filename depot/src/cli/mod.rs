@@ -6,6 +6,7 @@ pub mod enroll;
 pub mod import_orders;
 pub mod list_depot;
 pub mod mpesa_sim;
+pub mod payouts;
 pub mod prepare_photos;
 pub mod prune;
 pub mod seed;
