@@ -610,8 +610,10 @@ pub enum Applied {
 }
 
 /// Apply a status result to the payout it is about: the one whose query in flight has this
-/// ConversationID, or, for a final answer naming our id, that payout if it is accepted or
-/// unknown. Only accepted and unknown payouts change; paid and failed never do.
+/// ConversationID (only the depot saw it, in Daraja's answer to the query; a payout id written
+/// in the body is not enough, since callbacks are unsigned). A result that names another payout
+/// than the one matched is ignored. Only accepted and unknown payouts change; paid and failed
+/// never do.
 pub fn apply_status(
     tx: &Connection,
     query_conversation_id: &str,
@@ -620,22 +622,17 @@ pub fn apply_status(
     now: i64,
     t: Timing,
 ) -> Result<Applied, ApiError> {
-    let by_query: Option<String> = if query_conversation_id.is_empty() {
-        None
-    } else {
-        tx.query_row("SELECT id FROM payouts WHERE query_conversation_id = ?1", [query_conversation_id], |r| r.get(0))
-            .optional()?
+    if query_conversation_id.is_empty() {
+        return Ok(Applied::Ignored);
+    }
+    let matched: Option<String> = tx
+        .query_row("SELECT id FROM payouts WHERE query_conversation_id = ?1", [query_conversation_id], |r| r.get(0))
+        .optional()?;
+    let Some(id) = matched else {
+        return Ok(Applied::Ignored);
     };
-    let final_answer = matches!(result, StatusResult::Completed { .. } | StatusResult::NotCompleted { .. });
-    let id = match (by_query, original_id) {
-        (Some(id), _) => id,
-        (None, Some(orig)) if final_answer => orig.to_string(),
-        _ => return Ok(Applied::Ignored),
-    };
-    if let Some(orig) = original_id {
-        if orig != id {
-            return Ok(Applied::Ignored);
-        }
+    if original_id.is_some_and(|orig| orig != id) {
+        return Ok(Applied::Ignored);
     }
     let state = state_of(tx, &id)?;
     if !matches!(state, Some(PayoutState::Accepted | PayoutState::Unknown)) {
@@ -714,4 +711,118 @@ pub fn totals(tx: &rusqlite::Transaction<'_>) -> Result<Totals, ApiError> {
     let mut q = tx.prepare("SELECT state, COUNT(*) FROM payouts GROUP BY state")?;
     let by_state = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     Ok(Totals { paid_minor, by_state })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Timing = Timing { result_wait_ms: 1000, retry_ms: 500, max_attempts: 2 };
+
+    fn setup() -> (tempfile::TempDir, Db, Caller, Caller) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.write(|tx| {
+            for (id, role) in [("ops1", "operations"), ("ops2", "operations"), ("art", "artisan"), ("staff", "staff")] {
+                tx.execute("INSERT INTO accounts (id, role, name, created_ms) VALUES (?1, ?2, ?1, 0)", [id, role])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let ops = |id: &str| Caller { account_id: id.into(), role: Role::Operations, device_id: None };
+        (dir, db, ops("ops1"), ops("ops2"))
+    }
+
+    fn batch(ids: &[&str], kes: i64) -> NewBatch {
+        NewBatch {
+            period_from: "2026-11-01".into(),
+            period_to: "2026-11-30".into(),
+            payouts: ids
+                .iter()
+                .map(|id| NewPayout {
+                    id: id.to_string(),
+                    artisan_id: "art".into(),
+                    msisdn: "0712345678".into(),
+                    amount_minor: kes * 100,
+                })
+                .collect(),
+        }
+    }
+
+    fn state(db: &Db, id: &str) -> String {
+        db.read(|tx| Ok(tx.query_row("SELECT state FROM payouts WHERE id = ?1", [id], |r| r.get(0))?)).unwrap()
+    }
+
+    #[test]
+    fn only_operations_create_and_a_second_account_approves_above_the_threshold() {
+        let (_d, db, ops1, ops2) = setup();
+        let policy = PayoutPolicy { approval_above_minor: 1000 * 100 };
+        let staff = Caller { account_id: "staff".into(), role: Role::Staff, device_id: None };
+        let e = db.write(|tx| create_batch(tx, &staff, &batch(&["p0"], 100), policy)).unwrap_err();
+        assert_eq!(e.code, "forbidden");
+        let small = db.write(|tx| create_batch(tx, &ops1, &batch(&["p1"], 1000), policy)).unwrap();
+        assert_eq!(small.state, "approved", "at the threshold: approved at once");
+        let big = db.write(|tx| create_batch(tx, &ops1, &batch(&["p2", "p3"], 600), policy)).unwrap();
+        assert_eq!(big.state, "awaiting_approval");
+        assert_eq!(db.write(|tx| approve_batch(tx, &ops1, &big.id)).unwrap_err().code, "forbidden", "not by its creator");
+        assert_eq!(
+            db.read(|tx| due(tx, i64::MAX, 10)).unwrap().0,
+            vec!["p1".to_string()],
+            "nothing of it is due before approval"
+        );
+        let approved = db.write(|tx| approve_batch(tx, &ops2, &big.id)).unwrap();
+        assert_eq!((approved.state.as_str(), approved.approved_by.as_deref()), ("approved", Some("ops2")));
+        assert_eq!(db.write(|tx| approve_batch(tx, &ops2, &big.id)).unwrap_err().code, "conflict");
+        // A payout id is used once for ever; bad numbers, cents and non-artisans are refused.
+        assert_eq!(db.write(|tx| create_batch(tx, &ops1, &batch(&["p1"], 100), policy)).unwrap_err().code, "conflict");
+        let mut bad = batch(&["p9"], 100);
+        bad.payouts[0].msisdn = "0812345678".into();
+        assert_eq!(db.write(|tx| create_batch(tx, &ops1, &bad, policy)).unwrap_err().code, "invalid");
+        let mut cents = batch(&["p9"], 100);
+        cents.payouts[0].amount_minor += 50;
+        assert_eq!(db.write(|tx| create_batch(tx, &ops1, &cents, policy)).unwrap_err().code, "invalid");
+        let mut staff_paid = batch(&["p9"], 100);
+        staff_paid.payouts[0].artisan_id = "staff".into();
+        assert_eq!(db.write(|tx| create_batch(tx, &ops1, &staff_paid, policy)).unwrap_err().code, "invalid");
+    }
+
+    #[test]
+    fn a_payout_ends_once_and_only_a_matched_status_result_ends_it() {
+        let (_d, db, ops1, _) = setup();
+        db.write(|tx| create_batch(tx, &ops1, &batch(&["p1", "p2"], 100), PayoutPolicy::default())).unwrap();
+        // p1: sent, then the process "dies": recovered as unknown, never queued blindly.
+        assert!(db.write(|tx| begin_send(tx, "p1", 1)).unwrap().is_some());
+        assert!(db.write(|tx| begin_send(tx, "p1", 1)).unwrap().is_none(), "sent once per take");
+        assert_eq!(db.write(|tx| recover(tx, 2)).unwrap(), 1);
+        assert_eq!(state(&db, "p1"), "unknown");
+        // A result callback is a hint; a status result for no query in flight changes nothing.
+        assert_eq!(db.write(|tx| hint(tx, "", "p1", "paid R1", 3)).unwrap().as_deref(), Some("p1"));
+        let paid = StatusResult::Completed { receipt: "R1".into(), paid_minor: 10_000 };
+        assert_eq!(db.write(|tx| apply_status(tx, "", Some("p1"), &paid, 4, T)).unwrap(), Applied::Ignored);
+        assert_eq!(db.write(|tx| apply_status(tx, "forged", Some("p1"), &paid, 4, T)).unwrap(), Applied::Ignored);
+        assert_eq!(state(&db, "p1"), "unknown");
+        // The query's own result: paid, once; repeats and contrary results change nothing.
+        db.write(|tx| finish_query(tx, "p1", Ok("Q1"), 5, T)).unwrap();
+        assert_eq!(db.write(|tx| apply_status(tx, "Q1", Some("p1"), &paid, 6, T)).unwrap(), Applied::Paid);
+        assert_eq!(db.write(|tx| apply_status(tx, "Q1", Some("p1"), &paid, 7, T)).unwrap(), Applied::Ignored);
+        let declined = StatusResult::NotCompleted { status: "Declined".into(), reason: None };
+        assert_eq!(db.write(|tx| apply_status(tx, "Q1", Some("p1"), &declined, 8, T)).unwrap(), Applied::Ignored);
+        assert_eq!(db.write(|tx| hint(tx, "", "p1", "failed 1: no", 9)).unwrap(), None);
+        assert_eq!(state(&db, "p1"), "paid");
+        // p2: refused twice (the bound): failed with its reason.
+        for _ in 0..2 {
+            db.write(|tx| begin_send(tx, "p2", 10)).unwrap().unwrap();
+            db.write(|tx| finish_send(tx, "p2", &SendResult::NotAccepted { error: "400 bad".into() }, 11, T)).unwrap();
+            db.write(|tx| tx.execute("UPDATE payouts SET next_ms = 0 WHERE id = 'p2'", []).map_err(ApiError::from)).unwrap();
+        }
+        assert_eq!(state(&db, "p2"), "failed");
+        let finished = finished_since(&db, 0, 10).unwrap();
+        assert_eq!(finished.iter().map(|f| (f.final_seq, f.payout_id.as_str())).collect::<Vec<_>>(), [(1, "p1"), (2, "p2")]);
+        let failed = failed_since(&db, 0, 10).unwrap();
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].failure_reason.as_deref().unwrap().contains("400 bad"), "{failed:?}");
+        assert!(failed_since(&db, 2, 10).unwrap().is_empty());
+        let batch_state: String = db.read(|tx| Ok(tx.query_row("SELECT state FROM payout_batches", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(batch_state, "done");
+    }
 }
