@@ -487,9 +487,14 @@ fn random_fault_schedules_pay_each_payout_at_most_once_and_balance_to_the_cent()
     let (paid, failed) = w.check_against_ledger();
     let ledger = w.sim.ledger();
     let depot_paid: i64 = w.payouts().values().filter_map(|r| r.paid_minor).sum();
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for r in w.payouts().values().filter(|r| r.state == "failed") {
+        *reasons.entry(r.failure_code.clone().unwrap_or_default()).or_default() += 1;
+    }
+    let attempts: i64 = w.payouts().values().map(|r| r.attempts).sum();
     eprintln!(
         "SOAK schedules={schedules} payouts={payouts_total} paid={paid} failed={failed} paid_twice=0 depot_kills={kills} \
-         restarts={restarts_total} sim_paid_minor={} depot_paid_minor={depot_paid} seconds={:.0}",
+         restarts={restarts_total} requests={attempts} sim_paid_minor={} depot_paid_minor={depot_paid} failed_by_code={reasons:?} seconds={:.0}",
         ledger["paid_total_kes"].as_i64().unwrap() * 100,
         started.elapsed().as_secs_f64()
     );

@@ -415,12 +415,13 @@ fn job(tx: &Connection, id: &str) -> Result<Job, ApiError> {
     })?)
 }
 
-/// Queued → sent, one more attempt counted: committed before the B2C request goes out. `None`
-/// when it is no longer queued (nothing to send).
+/// Queued → sent, one more attempt counted: committed before the B2C request goes out (a hint
+/// left by an earlier attempt's callback is cleared: a result for this attempt may come before
+/// its answer). `None` when it is no longer queued (nothing to send).
 pub fn begin_send(tx: &Connection, id: &str, now: i64) -> Result<Option<Job>, ApiError> {
     let n = tx.execute(
         "UPDATE payouts SET state = 'sent', attempts = attempts + 1, sent_ms = ?2, updated_ms = ?2,
-           query_conversation_id = NULL, conversation_id = NULL
+           query_conversation_id = NULL, conversation_id = NULL, hint = NULL
          WHERE id = ?1 AND state = 'queued'",
         params![id, now],
     )?;
