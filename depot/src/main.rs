@@ -1,14 +1,13 @@
 //! `fundi-depot`: the one command line for depot staff and operations. Each subcommand lives in
 //! its own file under `cli/`; this file only parses arguments and dispatches. The sync server
 //! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies);
-//! `mpesa` is the Daraja B2C client and its simulator (ADR 0016).
+//! `mpesa` is the Daraja B2C client and its simulator (ADR 0016); `payouts` the payout engine
+//! that sends payouts through it and takes Daraja's callbacks (ADR 0019).
 
 mod cli;
 mod http;
-// The client and the wire types wait for the payout state machine (issue 11 item 2); the
-// simulator's subcommand uses the rest.
-#[allow(dead_code)]
 mod mpesa;
+mod payouts;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +52,8 @@ enum Command {
     Refund(cli::money::RefundArgs),
     /// Show the mentors' commission rates, or set a new one from a day on.
     CommissionRate(cli::money::CommissionRateArgs),
+    /// What became of payouts: those that ended after a cursor (for the earnings ledger), totals.
+    Payouts(cli::payouts::PayoutsArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         Command::Ledger(a) => cli::money::ledger(a),
         Command::Refund(a) => cli::money::refund(a),
         Command::CommissionRate(a) => cli::money::commission_rate(a),
+        Command::Payouts(a) => cli::payouts::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

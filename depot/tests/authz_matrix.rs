@@ -47,6 +47,8 @@ struct World {
     staff: Dev,
     ops: Dev,
     revoked: Dev,
+    /// A second operations account: it creates the batches operations then approve.
+    ops2: Dev,
     /// a1's draft, never submitted (so its owner may always write it); the product of stock.
     draft_a: String,
 }
@@ -59,6 +61,7 @@ fn world() -> World {
     let b1 = s.device("artisan", "b1", Some(&mb.account));
     let staff = s.device("staff", "staff", None);
     let ops = s.device("operations", "ops", None);
+    let ops2 = s.device("operations", "ops2", None);
     let revoked = s.device("operations", "gone", None);
     let (st, v) = s.req(Some(&ops), &format!("/v1/devices/{}/revoke", revoked.device), Some(json!({})));
     assert_eq!(st, 200, "{v}");
@@ -68,7 +71,7 @@ fn world() -> World {
     assert_eq!(s.push(&b1, vec![field_write(&draft_b, "draft", "title", json!("B's bowl"))]), vec![None]);
     assert_eq!(s.push(&a1, vec![field_write(&a1.account, "profile", "display_name", json!("A"))]), vec![None]);
     assert_eq!(s.push(&staff, vec![stock_entry(&draft_a, 2), stock_entry(&draft_b, 3)]), vec![None, None]);
-    World { s, a1, b1, ma, mb, staff, ops, revoked, draft_a }
+    World { s, a1, b1, ma, mb, staff, ops, revoked, ops2, draft_a }
 }
 
 impl World {
@@ -928,6 +931,86 @@ fn rows() -> Vec<Row> {
                 seen(s, &v)
             },
         },
+        // Payout batches: operations alone create, read and approve them; the approver is another
+        // operations account than the creator.
+        Row {
+            route: "POST /v1/payouts/batches",
+            case: "create a batch paying a1",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| {
+                let payout = common::uuid_like();
+                let (s, v) = w.http(who, "/v1/payouts/batches", Some(payout_batch(&w.a1.account, &payout, 1_500)));
+                if s == 200 {
+                    assert_eq!(
+                        (v["state"].as_str(), v["payouts"][0]["id"].as_str()),
+                        (Some("approved"), Some(payout.as_str())),
+                        "{v}"
+                    );
+                    let stored: String =
+                        w.s.db().query_row("SELECT state FROM payouts WHERE id = ?1", [&payout], |r| r.get(0)).unwrap();
+                    assert_eq!(stored, "queued");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "GET /v1/payouts/batches",
+            case: "list the batches",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: batch_by(w, &w.ops2, 1_000), dev: None },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, "/v1/payouts/batches", None);
+                if s == 200 {
+                    assert!(v["batches"].as_array().unwrap().iter().any(|b| b["id"] == fx.id.as_str()), "{v}");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "GET /v1/payouts/batches/{batch_id}",
+            case: "read a batch and its payouts",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: batch_by(w, &w.ops2, 1_000), dev: None },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, &format!("/v1/payouts/batches/{}", fx.id), None);
+                if s == 200 {
+                    assert_eq!(v["payouts"][0]["artisan_id"], w.a1.account.as_str(), "{v}");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/payouts/batches/{batch_id}/approve",
+            case: "approve another operations account's batch above the threshold",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: batch_by(w, &w.ops2, 60_000), dev: None },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, &format!("/v1/payouts/batches/{}/approve", fx.id), Some(json!({})));
+                if s == 200 {
+                    assert_eq!(
+                        (v["state"].as_str(), v["approved_by"].as_str()),
+                        (Some("approved"), Some(w.ops.account.as_str()))
+                    );
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/payouts/batches/{batch_id}/approve",
+            case: "approve one's own batch",
+            allowed: NOBODY,
+            refusals: &["forbidden"],
+            setup: |w| Fx { id: batch_by(w, &w.ops, 60_000), dev: None },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, &format!("/v1/payouts/batches/{}/approve", fx.id), Some(json!({})));
+                seen(s, &v)
+            },
+        },
         Row {
             route: "GET /v1/depot",
             case: "what waits at the depot",
@@ -1073,6 +1156,21 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// A payout batch of one payout to a1 of `kes` shillings.
+fn payout_batch(artisan: &str, payout: &str, kes: i64) -> Value {
+    json!({"period_from": "2026-11-01", "period_to": "2026-11-30",
+           "payouts": [{"id": payout, "artisan_id": artisan, "msisdn": "254712345678", "amount_minor": kes * 100}]})
+}
+
+/// A batch created by `by` paying a1 `kes` shillings (above the default threshold of KSh 50,000
+/// it waits for approval): its id.
+fn batch_by(w: &World, by: &Dev, kes: i64) -> String {
+    let (s, v) = w.s.req(Some(by), "/v1/payouts/batches", Some(payout_batch(&w.a1.account, &common::uuid_like(), kes)));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["state"], if kes > 50_000 { "awaiting_approval" } else { "approved" });
+    v["id"].as_str().unwrap().to_string()
+}
+
 /// What a refused call must leave as it was: accounts, codes, devices (and whether revoked),
 /// order references and every record but the refusals (which go to the sender by design).
 fn snapshot(s: &Server) -> Vec<String> {
@@ -1086,6 +1184,8 @@ fn snapshot(s: &Server) -> Vec<String> {
         "SELECT kind, id, owner, seq, body, state FROM records WHERE kind != 'rejection' ORDER BY seq",
         "SELECT id, device_id, sha256, length, received, expires_ms, finished_ms FROM uploads ORDER BY id",
         "SELECT sha256, kind, id FROM blob_refs ORDER BY sha256, kind, id",
+        "SELECT id, state, approved_by, approved_ms FROM payout_batches ORDER BY id",
+        "SELECT id, batch_id, state, attempts FROM payouts ORDER BY id",
     ] {
         let mut q = db.prepare(sql).unwrap();
         let n = q.column_count();

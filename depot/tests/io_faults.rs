@@ -31,6 +31,10 @@ mod http;
 #[allow(dead_code)]
 #[path = "../src/store/mod.rs"]
 mod store;
+// The store's payouts read phone numbers and amounts with the M-Pesa module's types.
+#[allow(dead_code)]
+#[path = "../src/mpesa/mod.rs"]
+mod mpesa;
 
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
 use fundi_core::replica::SyncError;

@@ -1161,6 +1161,8 @@ struct World {
     codes: Vec<String>,
     drafts: Vec<String>,
     orders: Vec<String>,
+    /// Payout batches created by valid requests (read and approved by id).
+    batches: Vec<String>,
     /// Each caller's next push counter.
     counters: BTreeMap<String, u64>,
     /// Wrong enrollment codes sent (the depot rate-limits them per address).
@@ -1260,6 +1262,7 @@ impl World {
             codes,
             drafts,
             orders,
+            batches: vec![],
             counters,
             wrong_codes: 0,
             fresh_blobs,
@@ -1278,6 +1281,10 @@ impl World {
                 (vec![&self.ops], vec![&self.staff, &self.artisan])
             }
             "POST /v1/orders" => (vec![&self.ops], vec![&self.staff]),
+            "POST /v1/payouts/batches"
+            | "GET /v1/payouts/batches"
+            | "GET /v1/payouts/batches/{batch_id}"
+            | "POST /v1/payouts/batches/{batch_id}/approve" => (vec![&self.ops], vec![&self.staff, &self.artisan]),
             "GET /v1/mentees" => (vec![&self.mentor], vec![&self.artisan, &self.ops]),
             "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" => (vec![&self.ops, &self.staff], vec![&self.artisan]),
             // Uploads are for who may write the draft naming the photo (a mentor may not).
@@ -1317,6 +1324,30 @@ impl World {
                     req["body"] = serde_json::to_value(finish).unwrap();
                 } else {
                     self.wrong_codes += 1;
+                }
+            }
+            // Mostly batches that exist (approving one's own is forbidden; approving one approved
+            // already is a conflict): reasons of the business, not of the shape.
+            "GET /v1/payouts/batches/{batch_id}" | "POST /v1/payouts/batches/{batch_id}/approve"
+                if !self.batches.is_empty() && rng.chance(70) =>
+            {
+                req["path"]["batch_id"] = json!(pick(rng, &self.batches));
+            }
+            "POST /v1/payouts/batches" => {
+                // What the schema cannot say: the period in order, payouts to an artisan's
+                // account, new ids, whole shillings.
+                let body = req["body"].as_object_mut().unwrap();
+                let (from, to) =
+                    (body["period_from"].as_str().unwrap().to_string(), body["period_to"].as_str().unwrap().to_string());
+                if to < from {
+                    body.insert("period_from".into(), json!(to));
+                    body.insert("period_to".into(), json!(from));
+                }
+                for p in body["payouts"].as_array_mut().unwrap() {
+                    p["id"] = json!(common::uuid_like());
+                    p["artisan_id"] = json!(self.artisan.account);
+                    let amount = p["amount_minor"].as_i64().unwrap();
+                    p["amount_minor"] = json!((amount / 100).max(10) * 100);
                 }
             }
             "POST /v1/enrollments" => {
@@ -1692,6 +1723,9 @@ fn requests_generated_from_the_document_get_the_answers_it_lists() {
             *seen.statuses.entry(op.name()).or_default().entry(status).or_default() += 1;
             if op.name() == "POST /v1/orders" && status == 200 {
                 world.orders.extend(body["created"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_string()));
+            }
+            if op.name() == "POST /v1/payouts/batches" && status == 200 {
+                world.batches.push(body["id"].as_str().unwrap().to_string());
             }
             let what = format!("valid request {}", cut(&req));
             if check_answer(&reply, &what, &mut disagreements) && [400, 413, 422].contains(&status) {

@@ -7,6 +7,7 @@ pub mod import_orders;
 pub mod list_depot;
 pub mod money;
 pub mod mpesa_sim;
+pub mod payouts;
 pub mod prepare_photos;
 pub mod prune;
 pub mod seed;

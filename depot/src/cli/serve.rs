@@ -4,6 +4,9 @@
 
 use crate::http;
 use crate::http::tls::{DepotKey, Slot};
+use crate::mpesa::client::{MpesaClient, MpesaConfig};
+use crate::payouts::{Engine, EngineConfig};
+use crate::store::payouts::{self, PayoutPolicy, Timing};
 use crate::store::retention::{self, DAY_MS, DEFAULT_RETENTION_DAYS};
 use crate::store::uploads::{self, UploadPolicy};
 use crate::store::{now_ms, Db};
@@ -56,6 +59,38 @@ pub struct ServeArgs {
     /// Keep deleted drafts and scope exits this many days; a phone away longer re-syncs in full.
     #[arg(long, default_value_t = DEFAULT_RETENTION_DAYS)]
     tombstone_retention_days: u64,
+    /// M-Pesa (Daraja B2C) configuration: a file of FUNDI_MPESA_*=value lines (ADR 0016). Without
+    /// it, the FUNDI_MPESA_* environment variables if FUNDI_MPESA_BASE_URL is set; without
+    /// either, no payout is sent (batches can still be created and approved).
+    #[arg(long)]
+    mpesa_config: Option<PathBuf>,
+    /// A payout batch whose total is above this many shillings needs a second operations account's approval.
+    #[arg(long, default_value_t = payouts::DEFAULT_APPROVAL_ABOVE_MINOR / 100)]
+    payout_approval_above_kes: i64,
+    /// How often the payout engine looks for payouts to send or reconcile, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    payout_tick_ms: u64,
+    /// How long to wait for a payment's result before asking its status, in milliseconds.
+    #[arg(long, default_value_t = 60_000)]
+    payout_result_wait_ms: u64,
+    /// How long before a request that was not accepted is sent again, or an unanswered status
+    /// query asked again, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    payout_retry_ms: u64,
+    /// Requests started for one payout before it fails.
+    #[arg(long, default_value_t = 5)]
+    payout_max_attempts: u32,
+}
+
+/// The M-Pesa configuration, if the depot has one.
+fn mpesa_config(args: &ServeArgs) -> Result<Option<MpesaConfig>, Box<dyn std::error::Error>> {
+    if let Some(path) = &args.mpesa_config {
+        return Ok(Some(MpesaConfig::from_file(path)?));
+    }
+    if std::env::var_os(crate::mpesa::client::ENV_BASE_URL).is_some() {
+        return Ok(Some(MpesaConfig::from_env()?));
+    }
+    Ok(None)
 }
 
 /// Prune once; a failure is reported and the server goes on (the next run retries).
@@ -83,6 +118,8 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     if r.uploads + r.stray_files > 0 {
         eprintln!("reclaimed {} expired uploads ({} bytes) and {} stray upload files", r.uploads, r.bytes, r.stray_files);
     }
+    db.payouts = PayoutPolicy { approval_above_minor: args.payout_approval_above_kes.saturating_mul(100) };
+    let mpesa = mpesa_config(&args)?;
     if args.demo {
         crate::cli::seed::seed_demo(&db)?;
     }
@@ -100,6 +137,24 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let db = Arc::new(db);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
+        // The payout engine and its callback routes, when M-Pesa is configured.
+        let (engine, callbacks) = match mpesa {
+            Some(mpesa) => {
+                let config = EngineConfig {
+                    tick: Duration::from_millis(args.payout_tick_ms.max(10)),
+                    timing: Timing {
+                        result_wait_ms: args.payout_result_wait_ms as i64,
+                        retry_ms: args.payout_retry_ms as i64,
+                        max_attempts: i64::from(args.payout_max_attempts.max(1)),
+                    },
+                    concurrency: 8,
+                };
+                let engine = Engine::new(db.clone(), MpesaClient::new(mpesa)?, config);
+                let routes = engine.callback_router()?;
+                (Some(tokio::spawn(engine.run())), Some(routes))
+            }
+            None => (None, None),
+        };
         let pruning = db.clone();
         let pruner = tokio::spawn(async move {
             let mut every = tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_EVERY, PRUNE_EVERY);
@@ -109,10 +164,14 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tokio::task::spawn_blocking(move || prune(&db, retention_ms)).await;
             }
         });
-        let served = http::serve(db, &args.listen, args.max_body_kib.saturating_mul(1024), security).await;
+        let served = http::serve(db, &args.listen, args.max_body_kib.saturating_mul(1024), security, callbacks).await;
         // Its handle on the store goes with it, so the store closes when the server stops.
         pruner.abort();
         let _ = pruner.await;
+        if let Some(e) = engine {
+            e.abort();
+            let _ = e.await;
+        }
         served
     })?;
     Ok(())

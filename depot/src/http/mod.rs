@@ -4,7 +4,7 @@
 //! The API is described by `openapi.json`, served at `/openapi.json`.
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
-use crate::store::{now_ms, orders, pull, push, ApiError, Db};
+use crate::store::{now_ms, orders, payouts, pull, push, ApiError, Db};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -78,6 +78,12 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
         .route("/v1/mentees", get(mentees))
+        // Payout batches (operations; ADR 0019). Daraja's callbacks are not here: they are served
+        // on the deployment's secret path by the payout engine (`crate::payouts`).
+        .route("/v1/payouts/batches", post(create_payout_batch))
+        .route("/v1/payouts/batches", get(list_payout_batches))
+        .route("/v1/payouts/batches/{batch_id}", get(get_payout_batch))
+        .route("/v1/payouts/batches/{batch_id}/approve", post(approve_payout_batch))
         // Uploads (tus 1.0) and blobs; a PATCH body is streamed and bounded by the upload itself.
         .route("/v1/uploads", options(tus::discover))
         .route("/v1/uploads", post(tus::create))
@@ -362,6 +368,29 @@ async fn mentees(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, true, |db, caller| db.read(|tx| accounts::mentees(tx, &caller))).await
 }
 
+/// `POST /v1/payouts/batches`: operations create a batch from a list of payouts.
+async fn create_payout_batch(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let req: Result<payouts::NewBatch, _> = parse_body(&headers, body);
+    run(app, headers, true, move |db, caller| {
+        let req = req?;
+        db.write(|tx| payouts::create_batch(tx, &caller, &req, db.payouts))
+    })
+    .await
+}
+
+async fn list_payout_batches(State(app): State<App>, headers: HeaderMap) -> Response {
+    run(app, headers, true, |db, caller| db.read(|tx| payouts::list_batches(tx, &caller))).await
+}
+
+async fn get_payout_batch(State(app): State<App>, headers: HeaderMap, Path(batch_id): Path<String>) -> Response {
+    run(app, headers, true, move |db, caller| db.read(|tx| payouts::get_batch(tx, &caller, &batch_id))).await
+}
+
+/// `POST /v1/payouts/batches/{batch_id}/approve`: a second operations account approves.
+async fn approve_payout_batch(State(app): State<App>, headers: HeaderMap, Path(batch_id): Path<String>) -> Response {
+    run(app, headers, true, move |db, caller| db.write(|tx| payouts::approve_batch(tx, &caller, &batch_id))).await
+}
+
 async fn depot_report(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, true, |db, caller| orders::depot_report(db, &caller)).await
 }
@@ -377,7 +406,14 @@ pub enum Security {
 /// it), then the key's fingerprint.
 /// Either signal stops it gracefully: no new connections, requests in flight are answered,
 /// then the caller drops the store, which closes its SQLite file cleanly.
-pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize, security: Security) -> Result<(), Box<dyn std::error::Error>> {
+/// `callbacks`: routes served beside the API (the payout engine's, on the secret callback path).
+pub async fn serve(
+    db: Arc<Db>,
+    listen: &str,
+    max_body: usize,
+    security: Security,
+    callbacks: Option<Router>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let tcp = tokio::net::TcpListener::bind(listen).await?;
     sweep_expired_uploads(db.clone());
     // Handlers are installed before the address is announced: whoever reads it may signal at
@@ -390,7 +426,8 @@ pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize, security: Securit
                 Some(n) => Some(key.announce(&n.fingerprint)?.to_header()),
                 None => None,
             };
-            let app = router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key });
+            let app =
+                with_callbacks(router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key }), callbacks);
             let listener = tls::TlsListener::new(tcp, key.server_config()?)?;
             say(&format!("listening on https://{addr}"));
             say(&format!("depot key {} (sha256 {})", key.fingerprint.short(), key.fingerprint));
@@ -400,13 +437,20 @@ pub async fn serve(db: Arc<Db>, listen: &str, max_body: usize, security: Securit
             axum::serve(listener, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
         }
         Security::Plain => {
-            let app = router(db, max_body, Identity::plain());
+            let app = with_callbacks(router(db, max_body, Identity::plain()), callbacks);
             say(&format!("listening on http://{addr}"));
             say("plain HTTP: for development only; phones refuse it");
             axum::serve(tcp, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
         }
     }
     Ok(())
+}
+
+fn with_callbacks(api: Router, callbacks: Option<Router>) -> Router {
+    match callbacks {
+        Some(c) => c.merge(api),
+        None => api,
+    }
 }
 
 /// Reclaim expired uploads now and then (a quarter of their lifetime, between a second and ten

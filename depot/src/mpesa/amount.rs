@@ -34,6 +34,7 @@ impl WholeKes {
     }
 
     /// Whole shillings as Daraja writes them (its `Amount`, a result's `TransactionAmount`).
+    #[allow(dead_code)] // the simulator's tests and future readers; the depot reads Money
     pub fn from_kes(kes: u64) -> Result<WholeKes, AmountError> {
         let minor = i64::try_from(kes).ok().and_then(|k| k.checked_mul(100)).unwrap_or(i64::MAX);
         match u32::try_from(kes) {

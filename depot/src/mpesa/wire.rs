@@ -33,11 +33,14 @@ pub mod codes {
     pub const INSUFFICIENT_BALANCE: &str = "1";
     pub const BELOW_MINIMUM: &str = "2";
     pub const ABOVE_MAXIMUM: &str = "3";
+    #[allow(dead_code)] // documented; the depot passes every failure code on as it came
     pub const INITIATOR_NOT_ALLOWED: &str = "21";
     pub const INITIATOR_INVALID: &str = "2001";
     pub const NOT_PERMITTED_FOR_PRODUCT: &str = "2028";
     pub const CUSTOMER_TYPE_UNSUPPORTED: &str = "2040";
+    #[allow(dead_code)] // documented; the depot passes every failure code on as it came
     pub const CREDENTIAL_LOCKED: &str = "8006";
+    #[allow(dead_code)] // documented; the depot passes every failure code on as it came
     pub const OPERATOR_DOES_NOT_EXIST: &str = "SFC_IC0003";
     /// Simulator only: a status query for a transaction it never saw. Daraja documents no code
     /// for that; learn the real one in the sandbox before relying on it.

@@ -5,7 +5,7 @@
 //! `orders` (import, commands, what waits at the depot), `scope` (the feed entries written when
 //! a record leaves or enters an account's scope), `retention` (pruning old tombstones),
 //! `uploads` (tus uploads of blobs and who may read them) over `blobs` (the content-addressed
-//! files).
+//! files), `payouts` (payout batches and each payout's persisted state, ADR 0019).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -18,6 +18,7 @@ pub mod error;
 pub(crate) mod facts;
 pub mod money;
 pub mod orders;
+pub mod payouts;
 pub mod pull;
 pub mod push;
 pub mod retention;
@@ -41,6 +42,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/004_uploads.sql"),
     include_str!("migrations/005_thumbnails.sql"),
     include_str!("migrations/006_last_seen.sql"),
+    include_str!("migrations/007_payouts.sql"),
     include_str!("migrations/008_commission_rates.sql"),
 ]);
 
@@ -58,6 +60,8 @@ pub struct Db {
     /// The blob files beside the database.
     pub blobs: blobs::BlobDir,
     pub uploads: uploads::UploadPolicy,
+    /// When a payout batch needs a second approval.
+    pub payouts: payouts::PayoutPolicy,
 }
 
 pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
@@ -80,6 +84,7 @@ impl Db {
             token_ttl_ms: DEFAULT_TOKEN_TTL_MS,
             blobs: blobs::BlobDir::new(dir),
             uploads: Default::default(),
+            payouts: Default::default(),
         })
     }
 

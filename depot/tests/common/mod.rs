@@ -24,6 +24,8 @@ pub struct Server {
     /// The fingerprint of the key the depot serves (printed by `serve`).
     pub key: KeyFingerprint,
     client: reqwest::blocking::Client,
+    /// Arguments `restart` passes again (those of `start_at`; none for `start_with`).
+    restart_args: Vec<String>,
 }
 
 /// Read `serve`'s first two lines: `listening on https://ADDR` and `depot key SHORT (sha256 HEX)`.
@@ -64,7 +66,24 @@ impl Server {
             .spawn()
             .expect("start fundi-depot serve");
         let (url, key) = read_banner(&mut child).expect("serve prints its address and key");
-        Server { url, child, dir, key, client: raw_client() }
+        Server { url, child, dir, key, client: raw_client(), restart_args: vec![] }
+    }
+
+    /// A server on `listen` with `extra` arguments, which `restart` passes again (the payout
+    /// tests: the callback URL names the address, and the M-Pesa configuration is a flag).
+    pub fn start_at(listen: &str, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", listen, "--data-dir"])
+            .arg(dir.path().join("depot"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start fundi-depot serve");
+        let (url, key) = read_banner(&mut child).expect("serve prints its address and key");
+        let restart_args = extra.iter().map(|a| a.to_string()).collect();
+        Server { url, child, dir, key, client: raw_client(), restart_args }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -345,11 +364,12 @@ impl Server {
     pub fn restart(&mut self, env: &[(&str, &str)]) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let addr = self.url.trim_start_matches("https://").to_string();
+        let addr = self.url.trim_start_matches("https://").trim_start_matches("http://").to_string();
         for attempt in 0..50 {
             let mut child = Command::new(BIN)
                 .args(["serve", "--listen", &addr, "--data-dir"])
                 .arg(self.data_dir())
+                .args(&self.restart_args)
                 .env_remove(fundi_sqlite::crash_point::ENV_AT)
                 .env_remove(fundi_sqlite::crash_point::ENV_AFTER)
                 .envs(env.iter().copied())

@@ -1,0 +1,502 @@
+//! Payouts end to end (issue 11 item 2, ADR 0019): the depot (`fundi-depot serve` with an M-Pesa
+//! configuration) and the Daraja simulator (`fundi-depot mpesa-sim`) as two real processes on
+//! loopback, the simulator posting its callbacks to the depot's secret path. What was paid is
+//! read from the simulator's own record (`/sim/ledger`) and compared with the depot's.
+//!
+//! - `a_batch_above_the_threshold_waits_for_a_second_operations_account_then_is_paid`
+//! - `an_unregistered_number_and_insufficient_float_fail_with_their_reasons`
+//! - `a_dropped_callback_is_reconciled_and_a_duplicated_one_changes_nothing`
+//! - `a_request_that_times_out_after_acceptance_is_paid_once`
+//! - `the_depot_killed_at_each_crash_point_pays_each_payout_once`
+//! - `random_fault_schedules_pay_each_payout_at_most_once_and_balance_to_the_cent`: N seeded
+//!   schedules (`PAYOUT_SCHEDULES`, 20 by default; `scripts/soak-payouts N` runs more).
+
+mod common;
+use common::{Dev, Server, BIN};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The simulator's defaults (ADR 0016).
+const SIM_CREDENTIALS: &str = "FUNDI_MPESA_CONSUMER_KEY=fundi-sim-consumer-key
+FUNDI_MPESA_CONSUMER_SECRET=fundi-sim-consumer-secret
+FUNDI_MPESA_INITIATOR_NAME=fundi_sim_initiator
+FUNDI_MPESA_INITIATOR_PASSWORD=Fundi#Sim2025
+FUNDI_MPESA_SHORTCODE=600000
+FUNDI_MPESA_TIMEOUT_SECS=1
+";
+const PATIENCE: Duration = Duration::from_secs(60);
+const UNREGISTERED: &str = "254711000111";
+
+struct Sim {
+    child: Child,
+    url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Sim {
+    fn start(extra: &[&str]) -> Sim {
+        let mut child = Command::new(BIN)
+            .args(["mpesa-sim", "--listen", "127.0.0.1:0", "--result-delay-ms", "50", "--unregistered", UNREGISTERED])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start fundi-depot mpesa-sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").expect("the simulator prints its address").to_string();
+        Sim { child, url, http: reqwest::blocking::Client::new() }
+    }
+
+    fn get(&self, path: &str) -> Value {
+        serde_json::from_slice(&self.http.get(format!("{}{path}", self.url)).send().unwrap().bytes().unwrap()).unwrap()
+    }
+
+    fn put(&self, path: &str, body: Value) {
+        let r = self.http.put(format!("{}{path}", self.url)).body(body.to_string()).send().unwrap();
+        assert!(r.status().is_success(), "PUT {path}: {}", r.status());
+    }
+
+    fn ledger(&self) -> Value {
+        self.get("/sim/ledger")
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A depot paying through `sim`, its operations accounts and two artisans.
+struct World {
+    sim: Sim,
+    depot: Server,
+    ops: Dev,
+    ops2: Dev,
+    artisans: Vec<Dev>,
+    _config_dir: tempfile::TempDir,
+}
+
+/// Engine timings short enough for tests: results awaited 1.5 s, retries after 0.7 s.
+const FAST: &[&str] = &["--payout-tick-ms", "100", "--payout-result-wait-ms", "1500", "--payout-retry-ms", "700"];
+
+fn world(sim_args: &[&str], depot_args: &[&str]) -> World {
+    let sim = Sim::start(sim_args);
+    let config_dir = tempfile::tempdir().unwrap();
+    let cert = config_dir.path().join("sim.pem");
+    std::fs::write(&cert, sim.http.get(format!("{}/sim/certificate", sim.url)).send().unwrap().text().unwrap()).unwrap();
+    let port = free_port();
+    let secret = common::uuid_like().replace('-', "");
+    let config = config_dir.path().join("mpesa.env");
+    std::fs::write(
+        &config,
+        format!(
+            "FUNDI_MPESA_BASE_URL={}\n{SIM_CREDENTIALS}FUNDI_MPESA_CERTIFICATE={}\nFUNDI_MPESA_CALLBACK_URL=http://127.0.0.1:{port}/mpesa/cb-{secret}\n",
+            sim.url,
+            cert.display()
+        ),
+    )
+    .unwrap();
+    let mut args = vec!["--insecure-http", "--mpesa-config", config.to_str().unwrap()];
+    args.extend_from_slice(FAST);
+    args.extend_from_slice(depot_args);
+    let depot = Server::start_at(&format!("127.0.0.1:{port}"), &args);
+    let ops = depot.device("operations", "ops", None);
+    let ops2 = depot.device("operations", "ops2", None);
+    let artisans = (0..2).map(|i| depot.device("artisan", &format!("artisan{i}"), None)).collect();
+    World { sim, depot, ops, ops2, artisans, _config_dir: config_dir }
+}
+
+/// One payout to make: (artisan index, number, shillings).
+type Plan = (usize, &'static str, i64);
+
+impl World {
+    /// A batch created by `ops` (and approved by `ops2` when it must be): (batch id, payout ids).
+    fn batch(&self, payouts: &[Plan]) -> (String, Vec<String>) {
+        let ids: Vec<String> = payouts.iter().map(|_| common::uuid_like()).collect();
+        let list: Vec<Value> = payouts
+            .iter()
+            .zip(&ids)
+            .map(|((a, msisdn, kes), id)| {
+                json!({"id": id, "artisan_id": self.artisans[*a].account, "msisdn": msisdn, "amount_minor": kes * 100})
+            })
+            .collect();
+        let body = json!({"period_from": "2026-11-01", "period_to": "2026-11-30", "payouts": list});
+        let (s, v) = self.depot.req(Some(&self.ops), "/v1/payouts/batches", Some(body));
+        assert_eq!(s, 200, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        if v["state"] == "awaiting_approval" {
+            let (s, v) = self.depot.req(Some(&self.ops2), &format!("/v1/payouts/batches/{id}/approve"), Some(json!({})));
+            assert_eq!(s, 200, "{v}");
+        }
+        (id, ids)
+    }
+
+    /// Each payout's row as stored: id -> (state, receipt, paid_minor, failure_code, failure_reason, attempts).
+    fn payouts(&self) -> BTreeMap<String, Row> {
+        let db = self.depot.db();
+        let mut q = db
+            .prepare("SELECT id, state, receipt, paid_minor, failure_code, failure_reason, attempts, msisdn, amount_minor FROM payouts")
+            .unwrap();
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Row {
+                        state: r.get(1)?,
+                        receipt: r.get(2)?,
+                        paid_minor: r.get(3)?,
+                        failure_code: r.get(4)?,
+                        failure_reason: r.get(5)?,
+                        attempts: r.get(6)?,
+                        msisdn: r.get(7)?,
+                        amount_minor: r.get(8)?,
+                    },
+                ))
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    /// Wait until every payout is paid or failed, restarting the depot if a crash point killed it.
+    /// Returns how many restarts that took.
+    fn settle(&mut self) -> usize {
+        let deadline = Instant::now() + PATIENCE;
+        let mut restarts = 0;
+        loop {
+            if self.depot.is_dead() {
+                self.depot.restart(&[]);
+                restarts += 1;
+            }
+            let open = self.payouts().values().filter(|r| r.state != "paid" && r.state != "failed").count();
+            if open == 0 {
+                return restarts;
+            }
+            assert!(Instant::now() < deadline, "payouts still open: {:#?}", self.payouts());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The invariants: each payout the simulator accepted at most once and paid at most once;
+    /// paid at the depot exactly when paid at the simulator, with its receipt and amount; the
+    /// depot's money paid equal to the simulator's to the cent. Returns (paid, failed).
+    fn check_against_ledger(&self) -> (usize, usize) {
+        let ledger = self.sim.ledger();
+        let rows = self.payouts();
+        let mut accepted: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in ledger["requests"].as_array().unwrap() {
+            if r["answer"] == "accepted" {
+                *accepted.entry(r["originator_conversation_id"].as_str().unwrap()).or_default() += 1;
+            }
+        }
+        assert!(accepted.values().all(|&n| n == 1), "a payout accepted twice: {accepted:?}");
+        let (mut paid, mut failed, mut paid_minor) = (0, 0, 0i64);
+        let mut per_receiver: BTreeMap<String, i64> = BTreeMap::new();
+        for (id, row) in &rows {
+            let settled = &ledger["payments"][id]["settled"];
+            match row.state.as_str() {
+                "paid" => {
+                    paid += 1;
+                    assert_eq!(settled["kind"], "paid", "{id}: paid at the depot, not at M-Pesa: {settled}");
+                    assert_eq!(row.receipt.as_deref(), settled["receipt"].as_str(), "{id}");
+                    assert_eq!(row.paid_minor, Some(row.amount_minor), "{id}");
+                    paid_minor += row.amount_minor;
+                    *per_receiver.entry(row.msisdn.clone()).or_default() += row.amount_minor;
+                }
+                "failed" => {
+                    failed += 1;
+                    assert_ne!(settled["kind"], "paid", "{id}: failed at the depot, paid at M-Pesa");
+                    assert!(row.failure_reason.as_deref().is_some_and(|r| !r.is_empty()), "{id}: a failure without reason");
+                }
+                other => panic!("{id} is {other}"),
+            }
+        }
+        // Money the simulator moved for ids the depot does not hold would be a payout paid twice
+        // under another id: there is none.
+        for (id, p) in ledger["payments"].as_object().unwrap() {
+            if p["settled"]["kind"] == "paid" {
+                assert!(rows.contains_key(id), "the simulator paid {id}, which the depot never made");
+            }
+        }
+        assert_eq!(ledger["paid_total_kes"].as_i64().unwrap() * 100, paid_minor, "the depot's money paid equals M-Pesa's");
+        let sim_per: BTreeMap<String, i64> = ledger["paid_per_receiver"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_i64().unwrap() * 100))
+            .filter(|(_, v)| *v > 0)
+            .collect();
+        assert_eq!(sim_per, per_receiver, "paid per receiver");
+        (paid, failed)
+    }
+
+    /// The depot's CLI: finished payouts after `after` (failed only when `failed`).
+    fn finished(&self, after: i64, failed: bool) -> Vec<Value> {
+        let dir = self.depot.data_dir();
+        let mut args = vec!["payouts", "finished", "--data-dir", dir.to_str().unwrap()];
+        let after = after.to_string();
+        args.extend(["--after", &after]);
+        if failed {
+            args.push("--failed");
+        }
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+#[allow(dead_code)] // read through Debug when an assertion fails
+struct Row {
+    state: String,
+    receipt: Option<String>,
+    paid_minor: Option<i64>,
+    failure_code: Option<String>,
+    failure_reason: Option<String>,
+    attempts: i64,
+    msisdn: String,
+    amount_minor: i64,
+}
+
+#[test]
+fn a_batch_above_the_threshold_waits_for_a_second_operations_account_then_is_paid() {
+    let mut w = world(&[], &["--payout-approval-above-kes", "5000"]);
+    let ids: Vec<String> = (0..3).map(|_| common::uuid_like()).collect();
+    let list: Vec<Value> = ids
+        .iter()
+        .zip([2500, 2000, 1500])
+        .enumerate()
+        .map(|(i, (id, kes))| {
+            json!({"id": id, "artisan_id": w.artisans[i % 2].account, "msisdn": format!("25472200000{i}"), "amount_minor": kes * 100})
+        })
+        .collect();
+    let body = json!({"period_from": "2026-11-01", "period_to": "2026-11-30", "payouts": list});
+    let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(body));
+    assert_eq!((s, v["state"].as_str(), v["total_minor"].as_i64()), (200, Some("awaiting_approval"), Some(600_000)), "{v}");
+    let batch = v["id"].as_str().unwrap().to_string();
+
+    // The creator cannot approve it; nothing is sent while it waits.
+    let (s, v) = w.depot.req(Some(&w.ops), &format!("/v1/payouts/batches/{batch}/approve"), Some(json!({})));
+    assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(w.sim.get("/sim/stats")["b2c_requests"], 0, "nothing is sent before approval");
+
+    let (s, v) = w.depot.req(Some(&w.ops2), &format!("/v1/payouts/batches/{batch}/approve"), Some(json!({})));
+    assert_eq!((s, v["approved_by"].as_str()), (200, Some(w.ops2.account.as_str())), "{v}");
+    let (s, v) = w.depot.req(Some(&w.ops2), &format!("/v1/payouts/batches/{batch}/approve"), Some(json!({})));
+    assert_eq!((s, v["error"].as_str()), (409, Some("conflict")), "approved once: {v}");
+
+    w.settle();
+    assert_eq!(w.check_against_ledger(), (3, 0));
+    let (_, v) = w.depot.req(Some(&w.ops), &format!("/v1/payouts/batches/{batch}"), None);
+    assert_eq!((v["state"].as_str(), v["counts"]["paid"].as_i64()), (Some("done"), Some(3)), "{v}");
+    for p in v["payouts"].as_array().unwrap() {
+        assert!(p["receipt"].as_str().unwrap().starts_with("SIM"), "{p}");
+        assert_eq!(p["attempts"], 1, "{p}");
+    }
+    // The ledger's hook: every payout once, in the order they ended; none failed.
+    let finished = w.finished(0, false);
+    assert_eq!(finished.len(), 3);
+    assert_eq!(finished.iter().map(|f| f["final_seq"].as_i64().unwrap()).collect::<Vec<_>>(), [1, 2, 3]);
+    assert!(w.finished(0, true).is_empty());
+    assert!(w.finished(3, false).is_empty());
+}
+
+#[test]
+fn an_unregistered_number_and_insufficient_float_fail_with_their_reasons() {
+    let mut w = world(&["--float-kes", "3000"], &[]);
+    let (_, ids) = w.batch(&[(0, UNREGISTERED, 100), (1, "254733000001", 5000), (1, "254733000002", 700)]);
+    w.settle();
+    assert_eq!(w.check_against_ledger(), (1, 2));
+    let rows = w.payouts();
+    assert_eq!(rows[&ids[0]].failure_code.as_deref(), Some("2040"), "{:?}", rows[&ids[0]]);
+    assert!(rows[&ids[0]].failure_reason.as_deref().unwrap().contains("customer type"), "{:?}", rows[&ids[0]]);
+    assert_eq!(rows[&ids[1]].failure_code.as_deref(), Some("1"), "{:?}", rows[&ids[1]]);
+    assert!(rows[&ids[1]].failure_reason.as_deref().unwrap().contains("insufficient"), "{:?}", rows[&ids[1]]);
+    assert_eq!(rows[&ids[2]].state, "paid");
+    // What goes back to balances: the two failed ones, with their reasons.
+    let failed = w.finished(0, true);
+    let mut named: Vec<&str> = failed.iter().map(|f| f["payout_id"].as_str().unwrap()).collect();
+    named.sort();
+    let mut expected = vec![ids[0].as_str(), ids[1].as_str()];
+    expected.sort();
+    assert_eq!(named, expected);
+    assert!(failed.iter().all(|f| f["state"] == "failed" && f["failure_reason"].is_string()), "{failed:?}");
+}
+
+#[test]
+fn a_dropped_callback_is_reconciled_and_a_duplicated_one_changes_nothing() {
+    let mut w = world(&[], &[]);
+    w.sim.put("/sim/faults", json!({"drop_callbacks": {"times": 1}}));
+    let (_, dropped) = w.batch(&[(0, "254712000001", 300)]);
+    w.settle();
+    let callbacks = w.sim.get("/sim/callbacks");
+    assert!(callbacks.as_array().unwrap().iter().any(|c| c["note"] == "dropped"), "{callbacks}");
+    let queries = w.depot.db().query_row("SELECT queries FROM payouts WHERE id = ?1", [&dropped[0]], |r| r.get::<_, i64>(0));
+    assert!(queries.unwrap() >= 1, "reconciled by a status query");
+
+    w.sim.put("/sim/faults", json!({"duplicate_callbacks": 100}));
+    let (_, doubled) = w.batch(&[(1, "254712000002", 400)]);
+    w.settle();
+    // Let the copies land, then nothing has moved.
+    std::thread::sleep(Duration::from_millis(500));
+    let before = w.payouts();
+    std::thread::sleep(Duration::from_millis(500));
+    let log = w.sim.get("/sim/callbacks");
+    let copies = log.as_array().unwrap().iter().filter(|c| c["originator_conversation_id"] == doubled[0].as_str()).count();
+    assert!(copies >= 2, "{log}");
+    assert_eq!(w.payouts().len(), before.len());
+    assert_eq!(w.check_against_ledger(), (2, 0));
+    assert_eq!(w.finished(0, false).len(), 2, "each payout ended once");
+}
+
+#[test]
+fn a_request_that_times_out_after_acceptance_is_paid_once() {
+    let mut w = world(&[], &[]);
+    w.sim.put("/sim/faults", json!({"hang_after_accept": {"times": 1}}));
+    let (_, ids) = w.batch(&[(0, "254712000003", 900)]);
+    w.settle();
+    assert_eq!(w.check_against_ledger(), (1, 0));
+    let row = &w.payouts()[&ids[0]];
+    assert_eq!(row.attempts, 1, "never sent again: reconciled by a status query");
+    let ledger = w.sim.ledger();
+    let requests: Vec<&Value> =
+        ledger["requests"].as_array().unwrap().iter().filter(|r| r["originator_conversation_id"] == ids[0].as_str()).collect();
+    assert_eq!(requests.len(), 1, "one request: {requests:?}");
+}
+
+#[test]
+fn the_depot_killed_at_each_crash_point_pays_each_payout_once() {
+    let mut w = world(&[], &[]);
+    let points = [
+        "payout:before_send",
+        "payout:send_unrecorded",
+        "payout:callback_before_commit",
+        "payout:query_unrecorded",
+        "payout:status_before_commit",
+        "payout:paid_committed",
+    ];
+    for (i, point) in points.iter().enumerate() {
+        w.depot.restart(&[(fundi_sqlite::crash_point::ENV_AT, point)]);
+        let (_, ids) = w.batch(&[(0, "254712100001", 100 + i as i64), (1, "254712100002", 200 + i as i64)]);
+        let deadline = Instant::now() + PATIENCE;
+        while !w.depot.is_dead() {
+            assert!(Instant::now() < deadline, "{point} was never reached");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let restarts = w.settle();
+        assert!(restarts >= 1, "{point}");
+        let rows = w.payouts();
+        for id in &ids {
+            assert_eq!(rows[id].state, "paid", "{point}: {:?}", rows[id]);
+        }
+        w.check_against_ledger();
+    }
+    assert_eq!(w.finished(0, false).len(), 2 * points.len());
+}
+
+/// A small seeded generator (splitmix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn percent(&mut self, max: u64) -> u64 {
+        self.below(max + 1)
+    }
+}
+
+const KILL_POINTS: [&str; 6] = [
+    "payout:before_send",
+    "payout:send_unrecorded",
+    "payout:callback_before_commit",
+    "payout:query_unrecorded",
+    "payout:status_before_commit",
+    "payout:paid_committed",
+];
+const RECEIVERS: [&str; 4] = ["254712200001", "254712200002", "254712200003", UNREGISTERED];
+
+#[test]
+fn random_fault_schedules_pay_each_payout_at_most_once_and_balance_to_the_cent() {
+    let schedules: u64 = std::env::var("PAYOUT_SCHEDULES").ok().and_then(|n| n.parse().ok()).unwrap_or(20);
+    let seed: u64 = std::env::var("PAYOUT_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(0x5eed);
+    let mut w = world(&["--float-kes", "100000000"], &[]);
+    let started = Instant::now();
+    let (mut kills, mut restarts_total, mut payouts_total) = (0, 0, 0);
+    for n in 0..schedules {
+        let mut rng = Rng(seed ^ n.wrapping_mul(0x9e37_79b9));
+        let window = [0, 0, 2, 3][rng.below(4) as usize];
+        let faults = json!({
+            "seed": rng.next() % 1_000_000,
+            "drop_callbacks": rng.percent(40),
+            "duplicate_callbacks": rng.percent(40),
+            "extra_delay_ms": rng.below(4) * 100,
+            "reorder_window": window,
+            "reorder_flush_ms": 300,
+            "queue_timeout": rng.percent(15),
+            "hang_before_accept": rng.percent(20),
+            "hang_after_accept": rng.percent(25),
+        });
+        w.sim.put("/sim/faults", faults.clone());
+        let kill = if rng.below(2) == 0 {
+            let point = KILL_POINTS[rng.below(KILL_POINTS.len() as u64) as usize];
+            let after = 1 + rng.below(3);
+            w.depot.restart(&[
+                (fundi_sqlite::crash_point::ENV_AT, point),
+                (fundi_sqlite::crash_point::ENV_AFTER, &after.to_string()),
+            ]);
+            Some((point, after))
+        } else {
+            None
+        };
+        let count = 1 + rng.below(4) as usize;
+        let plan: Vec<Plan> = (0..count)
+            .map(|_| (rng.below(2) as usize, RECEIVERS[rng.below(RECEIVERS.len() as u64) as usize], 10 + rng.below(5000) as i64))
+            .collect();
+        payouts_total += plan.len();
+        w.batch(&plan);
+        let restarts = w.settle();
+        if kill.is_some() && restarts > 0 {
+            kills += 1;
+        }
+        restarts_total += restarts;
+        let (paid, failed) = w.check_against_ledger();
+        eprintln!("schedule {n}: {count} payouts, kill {kill:?} (restarts {restarts}), faults {faults}; so far {paid} paid, {failed} failed");
+        // The next schedule starts without an armed crash point.
+        if kill.is_some() && !w.depot.is_dead() {
+            w.depot.restart(&[]);
+        }
+    }
+    let (paid, failed) = w.check_against_ledger();
+    let ledger = w.sim.ledger();
+    let depot_paid: i64 = w.payouts().values().filter_map(|r| r.paid_minor).sum();
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for r in w.payouts().values().filter(|r| r.state == "failed") {
+        *reasons.entry(r.failure_code.clone().unwrap_or_default()).or_default() += 1;
+    }
+    let attempts: i64 = w.payouts().values().map(|r| r.attempts).sum();
+    eprintln!(
+        "SOAK schedules={schedules} payouts={payouts_total} paid={paid} failed={failed} paid_twice=0 depot_kills={kills} \
+         restarts={restarts_total} requests={attempts} sim_paid_minor={} depot_paid_minor={depot_paid} failed_by_code={reasons:?} seconds={:.0}",
+        ledger["paid_total_kes"].as_i64().unwrap() * 100,
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(paid + failed, payouts_total);
+}
