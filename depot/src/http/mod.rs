@@ -4,7 +4,7 @@
 //! The API is described by `openapi.json`, served at `/openapi.json`.
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
-use crate::store::{now_ms, orders, payouts, pull, push, ApiError, Db};
+use crate::store::{mentees, now_ms, orders, payouts, pull, push, ApiError, Db};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -365,7 +365,7 @@ async fn order_command(
 
 /// `GET /v1/mentees`: a mentor's mentees and how their phones stand.
 async fn mentees(State(app): State<App>, headers: HeaderMap) -> Response {
-    run(app, headers, true, |db, caller| db.read(|tx| accounts::mentees(tx, &caller))).await
+    run(app, headers, true, |db, caller| db.read(|tx| mentees::mentees(tx, &caller))).await
 }
 
 /// `POST /v1/payouts/batches`: operations create a batch from a list of payouts.

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod blobs;
 pub mod error;
 pub(crate) mod facts;
+pub mod mentees;
 pub mod money;
 pub mod orders;
 pub mod payouts;
