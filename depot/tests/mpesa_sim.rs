@@ -17,19 +17,19 @@
 #[path = "../src/mpesa/mod.rs"]
 mod mpesa;
 
+mod common;
+
 use fundi_sync::money::Money;
 use mpesa::amount::{Msisdn, WholeKes};
 use mpesa::client::{self, MpesaClient, MpesaConfig, MpesaError};
 use mpesa::wire::{codes, B2cOutcome, Callback, StatusOutcome};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-const BIN: &str = env!("CARGO_BIN_EXE_fundi-depot");
 /// Generous for a loaded machine: a callback comes after the simulator's delay (100 ms here).
 const PATIENCE: Duration = Duration::from_secs(15);
 
@@ -46,16 +46,7 @@ impl Sim {
     }
 
     fn start_on(listen: &str, extra: &[&str]) -> Sim {
-        let mut child = Command::new(BIN)
-            .args(["mpesa-sim", "--listen", listen, "--result-delay-ms", "100"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start fundi-depot mpesa-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("listening on ").expect("the simulator prints its address").to_string();
+        let (child, url) = common::spawn_mpesa_sim(&[&["--listen", listen, "--result-delay-ms", "100"], extra].concat());
         Sim { child, url, http: reqwest::Client::new() }
     }
 

@@ -15,8 +15,7 @@ mod common;
 use common::{Dev, Server, BIN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// The simulator's defaults (ADR 0016).
@@ -38,16 +37,8 @@ struct Sim {
 
 impl Sim {
     fn start(extra: &[&str]) -> Sim {
-        let mut child = Command::new(BIN)
-            .args(["mpesa-sim", "--listen", "127.0.0.1:0", "--result-delay-ms", "50", "--unregistered", UNREGISTERED])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start fundi-depot mpesa-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("listening on ").expect("the simulator prints its address").to_string();
+        let args = [&["--listen", "127.0.0.1:0", "--result-delay-ms", "50", "--unregistered", UNREGISTERED], extra].concat();
+        let (child, url) = common::spawn_mpesa_sim(&args);
         Sim { child, url, http: reqwest::blocking::Client::new() }
     }
 

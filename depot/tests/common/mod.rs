@@ -610,3 +610,20 @@ pub fn upload_child_main() {
     let lib = fundi_core::photos::PhotoLibrary::open(std::env::var(UPLOAD_CHILD_PHOTOS).unwrap()).unwrap();
     store.upload_photos(&lib, fundi_core::uploads::UploadPolicy { photos: true }).unwrap();
 }
+
+/// Start `fundi-depot mpesa-sim` with `args` (after `mpesa-sim`); the child and the address it
+/// printed on its first line (`listening on http://...`).
+pub fn spawn_mpesa_sim(args: &[&str]) -> (Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .arg("mpesa-sim")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start fundi-depot mpesa-sim");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").expect("the simulator prints its address").to_string();
+    (child, url)
+}
