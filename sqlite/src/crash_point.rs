@@ -16,15 +16,20 @@
 //! both the phone core and the depot use, so both sides share one definition; the protocol's
 //! pure rules (`fundi-sync`) never call them.
 //!
-//! The points, by side (the tests in `core/tests/kill_safety.rs` and `depot/tests/depot_kills.rs`
-//! arm each of them):
+//! The points, by side (the tests in `core/tests/kill_safety.rs`, `depot/tests/depot_kills.rs`,
+//! the upload tests and `depot/tests/payouts.rs` arm each of them):
 //! - phone, `Store::write`: `store:before_commit`, `store:after_commit`;
 //! - phone, sync engine: `sync:push_answered` (a push answer received, not yet stored),
 //!   `sync:push_stored`, `sync:pull_received` (a page received, not yet applied),
 //!   `sync:pull_applied`;
 //! - depot, push: `push:before_tx`, `push:decided` (after each mutation's effects are written,
 //!   before the batch commits), `push:committed` (committed, reply not yet written);
-//! - depot, pull: `pull:read` (the page read, reply not yet written).
+//! - depot, pull: `pull:read` (the page read, reply not yet written);
+//! - phone, uploads: `upload.created`, `upload.chunk_stored`; depot, uploads: `upload:appended`,
+//!   `upload:verified`;
+//! - depot, payouts (ADR 0019, `payouts::points`): `payout:before_send`,
+//!   `payout:send_unrecorded`, `payout:query_unrecorded`, `payout:callback_before_commit`,
+//!   `payout:status_before_commit`, `payout:paid_committed`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
