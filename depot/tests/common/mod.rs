@@ -56,22 +56,16 @@ impl Server {
     }
 
     pub fn start_with(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path().join("depot"))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start fundi-depot serve");
-        let (url, key) = read_banner(&mut child).expect("serve prints its address and key");
-        Server { url, child, dir, key, client: raw_client(), restart_args: vec![] }
+        Self::spawn("127.0.0.1:0", extra, vec![])
     }
 
     /// A server on `listen` with `extra` arguments, which `restart` passes again (the payout
     /// tests: the callback URL names the address, and the M-Pesa configuration is a flag).
     pub fn start_at(listen: &str, extra: &[&str]) -> Server {
+        Self::spawn(listen, extra, extra.iter().map(|a| a.to_string()).collect())
+    }
+
+    fn spawn(listen: &str, extra: &[&str], restart_args: Vec<String>) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", listen, "--data-dir"])
@@ -82,7 +76,6 @@ impl Server {
             .spawn()
             .expect("start fundi-depot serve");
         let (url, key) = read_banner(&mut child).expect("serve prints its address and key");
-        let restart_args = extra.iter().map(|a| a.to_string()).collect();
         Server { url, child, dir, key, client: raw_client(), restart_args }
     }
 
