@@ -4,7 +4,7 @@
 use crate::error::FundiError;
 use crate::sync::SyncService;
 use fundi_core::earnings::{EarningItem, Earnings};
-use fundi_sync::money_ledger::EntryKind;
+use fundi_sync::money_ledger::{EntryKind, EntryStatus};
 
 /// What moved the balance.
 #[uniffi::remote(Enum)]
@@ -14,6 +14,22 @@ pub enum EntryKind {
     Payout,
     PayoutReturned,
     Commission,
+    PayoutPaid,
+}
+
+/// Where an earning's money is, or what became of a payout.
+#[uniffi::remote(Enum)]
+pub enum EntryStatus {
+    /// Owed, in no payout yet.
+    Pending,
+    /// In a payout on its way.
+    InPayout { payout_id: String },
+    /// Paid: the receipt is the one in her M-Pesa message.
+    Paid { payout_id: String, receipt: String },
+    /// Its payout failed: owed again; the reason says what to fix (often the phone number).
+    Failed { payout_id: String, reason: String },
+    /// Refunded: owed no more.
+    Reversed,
 }
 
 #[uniffi::remote(Record)]
@@ -31,6 +47,8 @@ pub struct EarningItem {
     /// Why: a refund's or a failed payout's reason.
     pub note: Option<String>,
     pub at_ms: u64,
+    /// For an earning, a commission or a payout; null for other entries.
+    pub status: Option<EntryStatus>,
 }
 
 #[uniffi::remote(Record)]
@@ -41,6 +59,9 @@ pub struct Earnings {
     pub balance_minor: i64,
     /// Earned in all: earnings less refunds.
     pub earned_minor: i64,
+    /// On a mentor's phone: her mentees' delivered sales, in all and this month (0 elsewhere).
+    pub mentee_sales_minor: i64,
+    pub mentee_sales_month_minor: i64,
 }
 
 #[uniffi::export]

@@ -400,12 +400,12 @@ fn pull_scope(w: &World, who: Who, _: &Fx) -> Seen {
             .into_iter()
             .filter(|(kind, _, owner, ..)| {
                 let owner = owner.clone().unwrap_or_default();
-                if kind == "rejection" {
-                    return owner == me; // refusals go to their sender alone
+                if kind == "rejection" || kind == "money" {
+                    return owner == me; // refusals go to their sender alone, money to its owner alone
                 }
                 match who {
                     Owner | OtherArtisan => owner == me,
-                    Mentor | OtherMentor => mentees.contains(&owner),
+                    Mentor | OtherMentor => mentees.contains(&owner) || owner == me,
                     _ => true,
                 }
             })
@@ -938,7 +938,10 @@ fn rows() -> Vec<Row> {
             case: "create a batch paying a1",
             allowed: &[Operations],
             refusals: ROLE,
-            setup: nothing,
+            setup: |w| {
+                a1_earns(w, 1_500);
+                Fx { id: String::new(), dev: None }
+            },
             call: |w, who, _| {
                 let payout = common::uuid_like();
                 let (s, v) = w.http(who, "/v1/payouts/batches", Some(payout_batch(&w.a1.account, &payout, 1_500)));
@@ -1156,15 +1159,22 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// a1 earns `kes` shillings (an order delivered), so that a payout may pay them.
+fn a1_earns(w: &World, kes: i64) {
+    w.s.delivered_order(&w.ops, &w.a1, &w.staff, &common::uuid_like(), kes * 100);
+}
+
 /// A payout batch of one payout to a1 of `kes` shillings.
 fn payout_batch(artisan: &str, payout: &str, kes: i64) -> Value {
-    json!({"period_from": "2026-11-01", "period_to": "2026-11-30",
+    let today = fundi_sync::dates::Day::of_ms(fundi_sync::hlc::wall_clock_ms()).to_string();
+    json!({"period_from": "2026-11-01", "period_to": today,
            "payouts": [{"id": payout, "artisan_id": artisan, "msisdn": "254712345678", "amount_minor": kes * 100}]})
 }
 
 /// A batch created by `by` paying a1 `kes` shillings (above the default threshold of KSh 50,000
 /// it waits for approval): its id.
 fn batch_by(w: &World, by: &Dev, kes: i64) -> String {
+    a1_earns(w, kes);
     let (s, v) = w.s.req(Some(by), "/v1/payouts/batches", Some(payout_batch(&w.a1.account, &common::uuid_like(), kes)));
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["state"], if kes > 50_000 { "awaiting_approval" } else { "approved" });

@@ -7,26 +7,10 @@
 
 mod common;
 use common::{command, Server};
-use fundi_core::Store;
 use fundi_sync::dates::Day;
-use fundi_sync::money_ledger::EntryKind;
+use fundi_sync::money_ledger::{EntryKind, EntryStatus};
 use fundi_sync::OrderCommand;
 use serde_json::json;
-
-/// An order of `price_minor` for `artisan`, imported by operations and taken by her phone from
-/// assigned to ready; returns its id.
-fn ready_order(server: &Server, ops: &common::Dev, phone: &Store, artisan: &str, reference: &str, price_minor: i64) -> String {
-    let order = json!({"source": "shop", "external_ref": reference, "product": format!("Kiondo {reference}"), "quantity": 2, "price_minor": price_minor, "artisan_id": artisan});
-    let (status, answer) = server.req(Some(ops), "/v1/orders", Some(json!({ "orders": [order] })));
-    assert_eq!(status, 200, "{answer}");
-    let id = answer["created"][0].as_str().unwrap().to_string();
-    phone.sync_now(None).unwrap();
-    for c in [OrderCommand::Accept, OrderCommand::StartProduction, OrderCommand::MarkReady] {
-        phone.order_command(&id, c, None).unwrap();
-    }
-    phone.sync_now(None).unwrap();
-    id
-}
 
 #[test]
 fn a_delivered_order_earns_its_artisan_once_and_only_she_sees_it() {
@@ -37,9 +21,9 @@ fn a_delivered_order_earns_its_artisan_once_and_only_she_sees_it() {
     let (baraka, baraka_id) = server.phone("artisan", "baraka", Some(&mentor_id));
     let (staff, _) = server.phone("staff", "depot", None);
 
-    let first = ready_order(&server, &ops, &akinyi, &akinyi_id, "E-1", 250_000);
-    let second = ready_order(&server, &ops, &akinyi, &akinyi_id, "E-2", 120_000);
-    ready_order(&server, &ops, &baraka, &baraka_id, "E-3", 90_000);
+    let first = server.ready_order_on_phone(&ops, &akinyi, &akinyi_id, "E-1", 250_000);
+    let second = server.ready_order_on_phone(&ops, &akinyi, &akinyi_id, "E-2", 120_000);
+    server.ready_order_on_phone(&ops, &baraka, &baraka_id, "E-3", 90_000);
     assert_eq!(akinyi.earnings().unwrap().entries, vec![], "nothing earned before delivery");
 
     // Staff take the first through the depot on their phone, and the second by the depot's API
@@ -71,6 +55,10 @@ fn a_delivered_order_earns_its_artisan_once_and_only_she_sees_it() {
         phone.sync_now(None).unwrap();
         assert_eq!(phone.earnings().unwrap().entries, vec![], "{who} sees no one's earnings");
     }
+    // Her mentor sees her mentees' sales (their delivered orders), not their money.
+    let m = mentor.earnings().unwrap();
+    assert_eq!((m.mentee_sales_minor, m.mentee_sales_month_minor), (370_000, 370_000));
+    assert_eq!(staff.earnings().unwrap().mentee_sales_minor, 0, "only a mentor has mentees");
     // Nor does any feed, pulled raw by another device of another account.
     let other = server.device("artisan", "chebet", Some(&mentor_id));
     assert!(server.pull_all(&other).iter().all(|c| c["kind"] != "money"));
@@ -90,6 +78,33 @@ fn a_delivered_order_earns_its_artisan_once_and_only_she_sees_it() {
     assert_eq!((reversal.amount_minor, reversal.note.as_deref()), (-120_000, Some("Returned: broken in transit")));
     let ledger = server.cli(&["ledger", &akinyi_id]);
     assert!(ledger.contains("balance: KSh 2,500"), "{ledger}");
+
+    // Operations pay what is owed to the number in her profile: on her phone the earning is in
+    // a payout on its way, the refunded one is marked refunded, the balance is nothing.
+    akinyi.set_profile_text(&akinyi_id, fundi_sync::fields::ProfileField::Phone, "0712 345 678").unwrap();
+    akinyi.sync_now(None).unwrap();
+    let today = Day::of_ms(fundi_sync::hlc::wall_clock_ms()).to_string();
+    let (status, batch) =
+        server.req(Some(&ops), "/v1/payouts/batches", Some(json!({"period_from": "2026-01-01", "period_to": today})));
+    assert_eq!(status, 200, "{batch}");
+    let payout = server.req(Some(&ops), &format!("/v1/payouts/batches/{}", batch["id"].as_str().unwrap()), None).1["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["artisan_id"] == akinyi_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    akinyi.sync_now(None).unwrap();
+    let e = akinyi.earnings().unwrap();
+    assert_eq!(e.balance_minor, 0, "{e:?}");
+    let status_of = |id: &str| e.entries.iter().find(|i| i.id == id).and_then(|i| i.status.clone());
+    let on_its_way = Some(EntryStatus::InPayout { payout_id: payout.clone() });
+    assert_eq!(status_of(&format!("earning:{first}")), on_its_way);
+    assert_eq!(status_of(&format!("payout:{payout}")), on_its_way);
+    assert_eq!(status_of(&format!("earning:{second}")), Some(EntryStatus::Reversed));
+    assert_eq!(batch["skipped"], json!([]), "Baraka's order was not delivered: he is owed nothing");
 }
 
 #[test]
@@ -127,8 +142,8 @@ fn a_mentor_earns_the_rate_in_force_on_the_day_of_delivery() {
             assert_eq!(status, 200, "{c}: {answer}");
         }
     };
-    let mentees_order = ready_order(&server, &ops, &akinyi, &akinyi_id, "C-1", 333_333);
-    let no_mentor_order = ready_order(&server, &ops, &chebet, &chebet_id, "C-2", 100_000);
+    let mentees_order = server.ready_order_on_phone(&ops, &akinyi, &akinyi_id, "C-1", 333_333);
+    let no_mentor_order = server.ready_order_on_phone(&ops, &chebet, &chebet_id, "C-2", 100_000);
     deliver(&mentees_order);
     deliver(&no_mentor_order);
 

@@ -1343,7 +1343,8 @@ impl World {
                     body.insert("period_from".into(), json!(to));
                     body.insert("period_to".into(), json!(from));
                 }
-                for p in body["payouts"].as_array_mut().unwrap() {
+                // Without a list the batch is made from balances.
+                for p in body.get_mut("payouts").and_then(Value::as_array_mut).into_iter().flatten() {
                     p["id"] = json!(common::uuid_like());
                     p["artisan_id"] = json!(self.artisan.account);
                     let amount = p["amount_minor"].as_i64().unwrap();

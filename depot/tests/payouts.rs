@@ -74,6 +74,10 @@ struct World {
     ops: Dev,
     ops2: Dev,
     artisans: Vec<Dev>,
+    /// Takes the artisans' orders through the depot, so that they earn what they are paid.
+    staff: Dev,
+    /// What each account has earned (minor units): artisans' earnings, mentors' commissions.
+    earned: std::cell::RefCell<BTreeMap<String, i64>>,
     _config_dir: tempfile::TempDir,
 }
 
@@ -104,15 +108,37 @@ fn world(sim_args: &[&str], depot_args: &[&str]) -> World {
     let ops = depot.device("operations", "ops", None);
     let ops2 = depot.device("operations", "ops2", None);
     let artisans = (0..2).map(|i| depot.device("artisan", &format!("artisan{i}"), None)).collect();
-    World { sim, depot, ops, ops2, artisans, _config_dir: config_dir }
+    let staff = depot.device("staff", "desk", None);
+    World { sim, depot, ops, ops2, artisans, staff, earned: Default::default(), _config_dir: config_dir }
+}
+
+/// The deployment's today (East Africa Time): the period of a batch that pays what was earned
+/// up to now.
+fn today() -> String {
+    fundi_sync::dates::Day::of_ms(fundi_sync::hlc::wall_clock_ms()).to_string()
 }
 
 /// One payout to make: (artisan index, number, shillings).
 type Plan = (usize, &'static str, i64);
 
 impl World {
+    /// Artisan `a` earns `minor` (a delivered order of that price): a payout may only pay what
+    /// was earned.
+    fn earn(&self, a: usize, minor: i64) {
+        let artisan = &self.artisans[a];
+        self.depot.delivered_order(&self.ops, artisan, &self.staff, &common::uuid_like(), minor);
+        *self.earned.borrow_mut().entry(artisan.account.clone()).or_default() += minor;
+    }
+
     /// A batch created by `ops` (and approved by `ops2` when it must be): (batch id, payout ids).
+    /// The artisans first earn what it pays them.
     fn batch(&self, payouts: &[Plan]) -> (String, Vec<String>) {
+        for a in 0..self.artisans.len() {
+            let owed: i64 = payouts.iter().filter(|p| p.0 == a).map(|p| p.2 * 100).sum();
+            if owed > 0 {
+                self.earn(a, owed);
+            }
+        }
         let ids: Vec<String> = payouts.iter().map(|_| common::uuid_like()).collect();
         let list: Vec<Value> = payouts
             .iter()
@@ -121,7 +147,7 @@ impl World {
                 json!({"id": id, "artisan_id": self.artisans[*a].account, "msisdn": msisdn, "amount_minor": kes * 100})
             })
             .collect();
-        let body = json!({"period_from": "2026-11-01", "period_to": "2026-11-30", "payouts": list});
+        let body = json!({"period_from": "2026-01-01", "period_to": today(), "payouts": list});
         let (s, v) = self.depot.req(Some(&self.ops), "/v1/payouts/batches", Some(body));
         assert_eq!(s, 200, "{v}");
         let id = v["id"].as_str().unwrap().to_string();
@@ -227,7 +253,56 @@ impl World {
             .filter(|(_, v)| *v > 0)
             .collect();
         assert_eq!(sim_per, per_receiver, "paid per receiver");
+        self.check_money_ledgers(&rows);
         (paid, failed)
+    }
+
+    /// Each account's money ledger at the depot after the payouts ended: every paid payout's
+    /// receipt recorded, every failed one's amount given back with its reason, and her balance
+    /// what she earned less what M-Pesa paid her, to the cent.
+    fn check_money_ledgers(&self, rows: &BTreeMap<String, Row>) {
+        let db = self.depot.db();
+        let mut debited = 0;
+        let owners: Vec<String> = db
+            .prepare("SELECT DISTINCT owner FROM records WHERE kind = 'money'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for account in &owners {
+            let mut q = db.prepare("SELECT body FROM records WHERE kind = 'money' AND owner = ?1").unwrap();
+            let entries: BTreeMap<String, Value> = q
+                .query_map([account], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|b| {
+                    let v: Value = serde_json::from_str(&b.unwrap()).unwrap();
+                    (v["entry"]["id"].as_str().unwrap().to_string(), v["entry"].clone())
+                })
+                .collect();
+            let balance: i64 = entries.values().map(|e| e["amount_minor"].as_i64().unwrap()).sum();
+            let mut paid_to_her = 0;
+            for (id, row) in rows.iter().filter(|(id, _)| entries.contains_key(&format!("payout:{id}"))) {
+                debited += 1;
+                assert_eq!(entries[&format!("payout:{id}")]["amount_minor"].as_i64(), Some(-row.amount_minor), "{id}");
+                match row.state.as_str() {
+                    "paid" => {
+                        paid_to_her += row.amount_minor;
+                        let e = &entries[&format!("payout_paid:{id}")];
+                        assert_eq!(e["note"].as_str(), row.receipt.as_deref(), "{id}: the receipt in her ledger");
+                        assert!(!entries.contains_key(&format!("payout_returned:{id}")), "{id}");
+                    }
+                    _ => {
+                        let e = &entries[&format!("payout_returned:{id}")];
+                        assert_eq!(e["amount_minor"].as_i64(), Some(row.amount_minor), "{id}: given back");
+                        assert!(e["note"].as_str().unwrap().contains(row.failure_reason.as_deref().unwrap()), "{id}: {e}");
+                    }
+                }
+            }
+            let earned = self.earned.borrow().get(account).copied().unwrap_or(0);
+            assert_eq!(balance, earned - paid_to_her, "{account}: earned {earned}, paid {paid_to_her}");
+        }
+        assert_eq!(debited, rows.len(), "every payout debited from its artisan's ledger when it was queued");
     }
 
     /// The depot's CLI: finished payouts after `after` (failed only when `failed`).
@@ -261,6 +336,8 @@ struct Row {
 #[test]
 fn a_batch_above_the_threshold_waits_for_a_second_operations_account_then_is_paid() {
     let mut w = world(&[], &["--payout-approval-above-kes", "5000"]);
+    w.earn(0, 4000 * 100);
+    w.earn(1, 2000 * 100);
     let ids: Vec<String> = (0..3).map(|_| common::uuid_like()).collect();
     let list: Vec<Value> = ids
         .iter()
@@ -270,7 +347,7 @@ fn a_batch_above_the_threshold_waits_for_a_second_operations_account_then_is_pai
             json!({"id": id, "artisan_id": w.artisans[i % 2].account, "msisdn": format!("25472200000{i}"), "amount_minor": kes * 100})
         })
         .collect();
-    let body = json!({"period_from": "2026-11-01", "period_to": "2026-11-30", "payouts": list});
+    let body = json!({"period_from": "2026-01-01", "period_to": today(), "payouts": list});
     let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(body));
     assert_eq!((s, v["state"].as_str(), v["total_minor"].as_i64()), (200, Some("awaiting_approval"), Some(600_000)), "{v}");
     let batch = v["id"].as_str().unwrap().to_string();
@@ -393,6 +470,93 @@ fn the_depot_killed_at_each_crash_point_pays_each_payout_once() {
         w.check_against_ledger();
     }
     assert_eq!(w.finished(0, false).len(), 2 * points.len());
+}
+
+#[test]
+fn a_batch_from_balances_pays_each_account_what_it_is_owed_to_the_number_in_her_profile() {
+    let mut w = world(&[], &[]);
+    let dir = w.depot.data_dir();
+    let out = Command::new(BIN)
+        .args(["commission-rate", "--from", "2026-01-01", "--percent", "10", "--data-dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let neema = w.depot.device("mentor", "neema", None);
+    let akinyi = w.depot.device("artisan", "akinyi", Some(&neema.account));
+    let baraka = w.depot.device("artisan", "baraka", Some(&neema.account));
+    let chebet = w.depot.device("artisan", "chebet", None);
+    // Their M-Pesa numbers are in their profiles, as each typed it; Chebet has not given one.
+    for (dev, number) in [(&neema, "0712 300 001"), (&akinyi, "+254712300002"), (&baraka, UNREGISTERED)] {
+        let write = common::field_write(&dev.account, "profile", "phone", json!(number));
+        assert_eq!(w.depot.push(dev, vec![write]), vec![None]);
+    }
+    for (dev, price) in [(&akinyi, 250_050), (&baraka, 120_000), (&chebet, 80_000)] {
+        w.depot.delivered_order(&w.ops, dev, &w.staff, &common::uuid_like(), price);
+        w.earned.borrow_mut().insert(dev.account.clone(), price);
+    }
+    // Her mentor's 10% of Akinyi's and Baraka's sales, each rounded down to the cent.
+    w.earned.borrow_mut().insert(neema.account.clone(), 25_005 + 12_000);
+
+    // Earned today: nothing is owed for a period that ended yesterday.
+    let yesterday = fundi_sync::dates::Day(fundi_sync::dates::Day::parse(&today()).unwrap().0 - 1).to_string();
+    let period = |to: &str| json!({"period_from": "2026-01-01", "period_to": to});
+    let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(period(&yesterday)));
+    assert_eq!((s, v["error"].as_str()), (409, Some("conflict")), "{v}");
+    // Operations may not pay anyone more than she is owed.
+    let too_much = json!({"period_from": "2026-01-01", "period_to": today(), "payouts": [
+        {"id": common::uuid_like(), "artisan_id": chebet.account, "msisdn": "0712300009", "amount_minor": 90_000}]});
+    let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(too_much));
+    assert_eq!((s, v["error"].as_str()), (409, Some("conflict")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("KSh 800"), "{v}");
+    // Nor may anyone but operations.
+    let (s, _) = w.depot.req(Some(&neema), "/v1/payouts/batches", Some(period(&today())));
+    assert_eq!(s, 403);
+
+    let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(period(&today())));
+    assert_eq!((s, v["state"].as_str()), (200, Some("approved")), "{v}");
+    assert_eq!(
+        v["skipped"],
+        json!([{"account_id": chebet.account, "payable_minor": 80_000, "reason": "no phone number in her profile"}])
+    );
+    let (_, batch) = w.depot.req(Some(&w.ops), &format!("/v1/payouts/batches/{}", v["id"].as_str().unwrap()), None);
+    let mut paid: Vec<(String, String, i64)> = batch["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (p["artisan_id"].as_str().unwrap().into(), p["msisdn"].as_str().unwrap().into(), p["amount_minor"].as_i64().unwrap())
+        })
+        .collect();
+    paid.sort();
+    let mut expected = vec![
+        (akinyi.account.clone(), "254712300002".to_string(), 250_000),
+        (baraka.account.clone(), UNREGISTERED.to_string(), 120_000),
+        (neema.account.clone(), "254712300001".to_string(), 37_000),
+    ];
+    expected.sort();
+    assert_eq!(paid, expected, "the whole shillings each is owed, to her number; the cents wait");
+    // Everything owed is in a payout: the next batch finds nothing to pay.
+    let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(period(&today())));
+    assert_eq!((s, v["error"].as_str()), (409, Some("conflict")), "{v}");
+
+    w.settle();
+    // The ledgers: Akinyi's and Neema's receipts, Baraka's payout back on her balance (her
+    // number is not registered with M-Pesa), each balance earned less paid to the cent.
+    assert_eq!(w.check_against_ledger(), (2, 1));
+    // Each sees her own ledger, and only it.
+    for (dev, balance) in [(&akinyi, 50), (&baraka, 120_000), (&neema, 5), (&chebet, 80_000)] {
+        let money: Vec<Value> = w.depot.pull_all(dev).into_iter().filter(|c| c["kind"] == "money").collect();
+        assert!(money.iter().all(|c| c["body"]["owner"] == dev.account.as_str()), "{money:?}");
+        let sum: i64 = money.iter().map(|c| c["body"]["entry"]["amount_minor"].as_i64().unwrap()).sum();
+        assert_eq!(sum, balance, "{}", dev.account);
+    }
+    // Baraka fixes her number; the next batch pays her.
+    let write = common::field_write(&baraka.account, "profile", "phone", json!("0712300003"));
+    assert_eq!(w.depot.push(&baraka, vec![write]), vec![None]);
+    let (s, v) = w.depot.req(Some(&w.ops), "/v1/payouts/batches", Some(period(&today())));
+    assert_eq!((s, v["total_minor"].as_i64()), (200, Some(120_000)), "{v}");
+    w.settle();
+    assert_eq!(w.check_against_ledger(), (3, 1));
 }
 
 /// A small seeded generator (splitmix64).

@@ -254,9 +254,10 @@ where
                         // A new draft belongs to the artisan who wrote it.
                         Kind::Draft if caller.role == Role::Artisan => caller.account_id.clone(),
                         Kind::Draft => return Err(rej(RejectCode::Forbidden, "drafts are created by artisans").into()),
-                        // A profile's id is its artisan's account id.
+                        // A profile's id is its account's id: an artisan's, or a mentor's (her
+                        // name and the M-Pesa number her commission is paid to).
                         _ => match facts.account(&m.id).map_err(Refusal::Failed)? {
-                            Some(a) if a.role == Role::Artisan => m.id.clone(),
+                            Some(a) if matches!(a.role, Role::Artisan | Role::Mentor) => m.id.clone(),
                             _ => return Err(not_found().into()),
                         },
                     };

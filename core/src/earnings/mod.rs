@@ -1,13 +1,19 @@
 //! The account's money as the depot last sent it (issue 11 item 4, ADR 0020): her earnings per
-//! order, payouts and what became of them, and the balance. The entries are `Kind::Money`
-//! records the depot writes and sends to their owner only; the phone keeps them with the other
-//! records it does not write (`documents`) and never changes them. A balance is the sum of the
-//! entries (`fundi_sync::money_ledger::balances`), never a stored number.
+//! order with where its money is (owed, in a payout, paid with the M-Pesa receipt, failed with
+//! the reason: `fundi_sync::money_ledger::entry_statuses`), payouts and what became of them,
+//! and the balance. The entries are `Kind::Money` records the depot writes and sends to their
+//! owner only; the phone keeps them with the other records it does not write (`documents`) and
+//! never changes them. A balance is the sum of the entries
+//! (`fundi_sync::money_ledger::balances`), never a stored number.
 
 use crate::error::{Error, Result};
-use crate::{documents, orders, Store};
-use fundi_sync::money_ledger::{balances, EntryKind, MoneyBody};
+use crate::{account, documents, orders, Store};
+use fundi_sync::dates::Day;
+use fundi_sync::hlc::wall_clock_ms;
+use fundi_sync::money_ledger::{balances, entry_statuses, EntryKind, EntryStatus, MoneyBody};
+use fundi_sync::workflow::OrderStatus;
 use fundi_sync::Kind;
+use fundi_sync::Role;
 
 fn corrupt<T>(_: T) -> Error {
     Error::Storage(crate::storage::StorageError::Corrupt)
@@ -29,6 +35,10 @@ pub struct EarningItem {
     /// Why (a refund's or a failed payout's reason).
     pub note: Option<String>,
     pub at_ms: u64,
+    /// For an earning or a commission: owed, in a payout, paid (with the M-Pesa receipt),
+    /// its payout failed (with the reason), or refunded. For a payout: what became of it.
+    /// `None` for other entries.
+    pub status: Option<EntryStatus>,
 }
 
 /// Her money: entries newest first and the balance (Kenyan shillings: the currency orders are
@@ -39,6 +49,31 @@ pub struct Earnings {
     pub balance_minor: i64,
     /// Earned in all (earnings less reversals), for "earned so far".
     pub earned_minor: i64,
+    /// On a mentor's phone: her mentees' sales (their delivered orders' agreed prices, as her
+    /// phone holds them), in all and in this calendar month (East Africa Time); 0 elsewhere.
+    pub mentee_sales_minor: i64,
+    pub mentee_sales_month_minor: i64,
+}
+
+/// A mentor's mentees' delivered sales, in all and this month: (0, 0) on another's phone.
+fn mentee_sales(c: &rusqlite::Connection) -> Result<(i64, i64)> {
+    let (me, role) = account::db::me(c)?;
+    if role != Role::Mentor {
+        return Ok((0, 0));
+    }
+    let (year, month, _) = Day::of_ms(wall_clock_ms()).civil();
+    let (mut all, mut this_month) = (0i64, 0i64);
+    for (_, o) in orders::db::list(c)? {
+        if OrderStatus::from_code(&o.status) != Some(OrderStatus::Delivered) || o.artisan_id.as_deref() == Some(me.as_str()) {
+            continue;
+        }
+        all = all.saturating_add(o.price_minor);
+        let delivered = o.history.iter().rev().find(|e| e.status == o.status).map(|e| Day::of_ms(e.hlc.wall_ms).civil());
+        if delivered.is_some_and(|(y, m, _)| (y, m) == (year, month)) {
+            this_month = this_month.saturating_add(o.price_minor);
+        }
+    }
+    Ok((all, this_month))
 }
 
 impl Store {
@@ -50,6 +85,7 @@ impl Store {
                 bodies.push(serde_json::from_value::<MoneyBody>(body).map_err(corrupt)?);
             }
             let entries: Vec<_> = bodies.iter().map(|b| b.entry.clone()).collect();
+            let mut statuses = entry_statuses(&entries);
             let balance_minor = balances(&entries).get("KES").copied().unwrap_or(0);
             let earned_minor = entries
                 .iter()
@@ -58,12 +94,14 @@ impl Store {
                 .map(|e| e.amount_minor)
                 .sum();
             let mut items = vec![];
-            for e in entries {
+            // A payout's confirmation is shown as its payout's status, not as an entry of its own.
+            for e in entries.into_iter().filter(|e| EntryKind::from_code(&e.kind) != Some(EntryKind::PayoutPaid)) {
                 let product = match &e.order_id {
                     Some(o) => orders::db::find(c, o)?.map(|o| o.product),
                     None => None,
                 };
                 items.push(EarningItem {
+                    status: statuses.remove(&e.id),
                     kind: EntryKind::from_code(&e.kind),
                     amount_minor: e.amount_minor,
                     product,
@@ -76,7 +114,8 @@ impl Store {
                 });
             }
             items.sort_by(|a, b| b.at_ms.cmp(&a.at_ms).then_with(|| b.id.cmp(&a.id)));
-            Ok(Earnings { entries: items, balance_minor, earned_minor })
+            let (mentee_sales_minor, mentee_sales_month_minor) = mentee_sales(c)?;
+            Ok(Earnings { entries: items, balance_minor, earned_minor, mentee_sales_minor, mentee_sales_month_minor })
         })
     }
 }

@@ -4,7 +4,7 @@
 //! The API is described by `openapi.json`, served at `/openapi.json`.
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
-use crate::store::{mentees, now_ms, orders, payouts, pull, push, ApiError, Db};
+use crate::store::{mentees, money, now_ms, orders, payouts, pull, push, ApiError, Db};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -368,12 +368,14 @@ async fn mentees(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, true, |db, caller| db.read(|tx| mentees::mentees(tx, &caller))).await
 }
 
-/// `POST /v1/payouts/batches`: operations create a batch from a list of payouts.
+/// `POST /v1/payouts/batches`: operations create a batch for a period, from what each account
+/// may be paid or from a list of payouts; each payout's debit is posted to its ledger.
 async fn create_payout_batch(State(app): State<App>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let req: Result<payouts::NewBatch, _> = parse_body(&headers, body);
+    let req: Result<money::BatchRequest, _> = parse_body(&headers, body);
     run(app, headers, true, move |db, caller| {
         let req = req?;
-        db.write(|tx| payouts::create_batch(tx, &caller, &req, db.payouts))
+        let hlc = db.now();
+        db.write(|tx| money::create_payout_batch(tx, &caller, &req, db.payouts, hlc))
     })
     .await
 }

@@ -11,6 +11,7 @@
 use crate::mpesa::amount::{Msisdn, WholeKes};
 use crate::mpesa::client::{MpesaClient, MpesaError, B2C_RESULT_PATH, B2C_TIMEOUT_PATH, STATUS_RESULT_PATH, STATUS_TIMEOUT_PATH};
 use crate::mpesa::wire::{B2cOutcome, Callback, StatusOutcome};
+use crate::store::money;
 use crate::store::payouts::{self as store, Applied, SendResult, StatusResult, Timing};
 use crate::store::{now_ms, ApiError, Db};
 use axum::body::Bytes;
@@ -128,7 +129,13 @@ impl Engine {
         };
         crash_point(points::SEND_UNRECORDED);
         let timing = self.config.timing;
-        self.db(move |db| db.write(|tx| store::finish_send(tx, &id, &result, now_ms() as i64, timing))).await
+        self.db(move |db| {
+            db.write(|tx| {
+                store::finish_send(tx, &id, &result, now_ms() as i64, timing)?;
+                money::after_payout_final(tx, &id)
+            })
+        })
+        .await
     }
 
     async fn query_one(&self, id: String) -> Result<(), ApiError> {
@@ -259,7 +266,12 @@ async fn status_result(State(engine): State<Arc<Engine>>, body: Bytes) -> Respon
     let applied = engine
         .db(move |db| {
             db.write(|tx| {
+                let matched = store::matched_by_query(tx, &conversation)?;
                 let a = store::apply_status(tx, &conversation, original.as_deref(), &result, now_ms() as i64, timing)?;
+                if let (Some(id), Applied::Paid | Applied::Failed) = (matched, &a) {
+                    // In the same transaction: the receipt, or the amount back on her balance.
+                    money::after_payout_final(tx, &id)?;
+                }
                 crash_point(points::STATUS_BEFORE_COMMIT);
                 Ok(a)
             })

@@ -206,6 +206,14 @@ pub fn now_ms() -> u64 {
     wall_clock_ms()
 }
 
+/// A stamp of the depot's for an event that happened at `wall_ms` inside a transaction that
+/// has no [`Db`] at hand (the payout engine's): the depot's node, counter 0. Stamps only date
+/// records for phones; the feed's order is `seq`.
+pub fn depot_stamp(tx: &Connection, wall_ms: i64) -> Result<Timestamp, ApiError> {
+    let node: i64 = tx.query_row("SELECT node FROM meta WHERE id = 1", [], |r| r.get(0))?;
+    Ok(Timestamp { wall_ms: wall_ms.max(0) as u64, counter: 0, node: node as u64 })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,6 +43,7 @@ pub struct NewPayout {
     /// Chosen by the caller, unique for ever: Daraja's OriginatorConversationID (printable
     /// ASCII, 1 to 64 characters; a UUID fits).
     pub id: String,
+    /// The account paid: an artisan (her earnings) or a mentor (her commission).
     pub artisan_id: String,
     /// Her M-Pesa number as written (`07…`, `+254…`, `254…`).
     pub msisdn: String,
@@ -182,8 +183,13 @@ pub fn create_batch(tx: &Connection, caller: &Caller, batch: &NewBatch, policy: 
             return Err(ApiError::conflict(format!("payout {} exists already", p.id)));
         }
         match super::accounts::get_account(tx, &p.artisan_id)? {
-            Some(a) if a.role == Role::Artisan => {}
-            _ => return Err(ApiError::invalid(format!("payout {}: {} is not an artisan's account", p.id, p.artisan_id))),
+            Some(a) if matches!(a.role, Role::Artisan | Role::Mentor) => {}
+            _ => {
+                return Err(ApiError::invalid(format!(
+                    "payout {}: {} is not an artisan's or a mentor's account",
+                    p.id, p.artisan_id
+                )))
+            }
         }
         let msisdn = Msisdn::parse(&p.msisdn).map_err(|e| ApiError::invalid(format!("payout {}: {e}", p.id)))?;
         WholeKes::from_money(Money::kes_minor(p.amount_minor)).map_err(|e| ApiError::invalid(format!("payout {}: {e}", p.id)))?;
@@ -312,6 +318,11 @@ fn payout_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
         finished_ms: r.get(17)?,
         final_seq: r.get(18)?,
     })
+}
+
+/// One payout as stored, if there is one.
+pub fn payout(tx: &Connection, id: &str) -> Result<Option<Payout>, ApiError> {
+    Ok(tx.query_row(&format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = ?1"), [id], payout_row).optional()?)
 }
 
 /// A payout that ended (paid or failed), for the earnings ledger: a failed one's amount goes
@@ -600,6 +611,16 @@ pub enum StatusResult {
     },
 }
 
+/// The payout whose status query in flight has Daraja's ConversationID `query_conversation_id`.
+pub fn matched_by_query(tx: &Connection, query_conversation_id: &str) -> Result<Option<String>, ApiError> {
+    if query_conversation_id.is_empty() {
+        return Ok(None);
+    }
+    Ok(tx
+        .query_row("SELECT id FROM payouts WHERE query_conversation_id = ?1", [query_conversation_id], |r| r.get(0))
+        .optional()?)
+}
+
 /// What applying a status result did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Applied {
@@ -626,10 +647,7 @@ pub fn apply_status(
     if query_conversation_id.is_empty() {
         return Ok(Applied::Ignored);
     }
-    let matched: Option<String> = tx
-        .query_row("SELECT id FROM payouts WHERE query_conversation_id = ?1", [query_conversation_id], |r| r.get(0))
-        .optional()?;
-    let Some(id) = matched else {
+    let Some(id) = matched_by_query(tx, query_conversation_id)? else {
         return Ok(Applied::Ignored);
     };
     if original_id.is_some_and(|orig| orig != id) {

@@ -11,6 +11,7 @@ pub mod relay;
 use fundi_core::Store;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
 use fundi_sync::identity::KeyFingerprint;
+use fundi_sync::OrderCommand;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -234,6 +235,41 @@ impl Server {
         let status = resp.status().as_u16();
         let text = resp.text().unwrap();
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// An order of `price_minor` for `artisan`, imported by operations and taken by her phone
+    /// from assigned to ready (synced); returns its id.
+    pub fn ready_order_on_phone(&self, ops: &Dev, phone: &Store, artisan: &str, reference: &str, price_minor: i64) -> String {
+        let order = serde_json::json!({"source": "shop", "external_ref": reference, "product": format!("Kiondo {reference}"),
+            "quantity": 2, "price_minor": price_minor, "artisan_id": artisan});
+        let (status, answer) = self.req(Some(ops), "/v1/orders", Some(serde_json::json!({ "orders": [order] })));
+        assert_eq!(status, 200, "{answer}");
+        let id = answer["created"][0].as_str().unwrap().to_string();
+        phone.sync_now(None).unwrap();
+        for c in [OrderCommand::Accept, OrderCommand::StartProduction, OrderCommand::MarkReady] {
+            phone.order_command(&id, c, None).unwrap();
+        }
+        phone.sync_now(None).unwrap();
+        id
+    }
+
+    /// An order of `price_minor` imported by `ops` for `artisan` and taken through the whole
+    /// lifecycle (her commands pushed by her device, the depot's by `staff` over the API): delivered,
+    /// so it earns her its price. Returns the order's id.
+    pub fn delivered_order(&self, ops: &Dev, artisan: &Dev, staff: &Dev, reference: &str, price_minor: i64) -> String {
+        let order = serde_json::json!({"source": "shop", "external_ref": reference, "product": format!("Kikapu {reference}"),
+            "quantity": 1, "price_minor": price_minor, "artisan_id": artisan.account});
+        let (s, v) = self.req(Some(ops), "/v1/orders", Some(serde_json::json!({ "orders": [order] })));
+        assert_eq!(s, 200, "{v}");
+        let id = v["created"][0].as_str().unwrap().to_string();
+        // Phones send their commands through sync; the depot's staff may use the API.
+        let hers = ["accept", "start_production", "mark_ready"].map(|c| command("order", &id, c)).to_vec();
+        assert_eq!(self.push(artisan, hers), vec![None, None, None]);
+        for c in ["receive", "qc_pass", "ship", "deliver"] {
+            let (s, v) = self.req(Some(staff), &format!("/v1/orders/{id}/commands"), Some(serde_json::json!({"command": c})));
+            assert_eq!(s, 200, "{c}: {v}");
+        }
+        id
     }
 
     /// Push mutations (counters assigned in order); returns the per-mutation rejection codes

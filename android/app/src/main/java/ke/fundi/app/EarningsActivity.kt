@@ -1,6 +1,7 @@
 // Her earnings: the balance and what she has earned so far at the top, then each entry (an
-// order earned, a refund with its reason, a payout), newest first. Read-only: the depot writes
-// money, the phone shows it.
+// order earned, a refund with its reason, a payout), newest first, each with where its money is
+// (not paid yet, on its way, paid with the M-Pesa receipt, not paid and why). Read-only: the
+// depot writes money, the phone shows it.
 package ke.fundi.app
 
 import android.os.Bundle
@@ -32,7 +33,7 @@ class EarningsActivity : FundiActivity() {
     private fun show(state: EarningsState) {
         adapter.rows = state.rows
         adapter.notifyDataSetChanged()
-        summary.showOrHide(listOfNotNull(state.balance, state.earned).joinToString("\n") { text(it) }.ifEmpty { null })
+        summary.showOrHide(listOfNotNull(state.balance, state.earned, state.menteeSales).joinToString("\n") { text(it) }.ifEmpty { null })
         findViewById<TextView>(R.id.list_empty).text = if (state.isEmpty) getString(R.string.earnings_empty) else ""
         findViewById<TextView>(R.id.list_message).showOrHide(state.message?.let { text(it) })
     }
@@ -45,5 +46,6 @@ class EarningsActivity : FundiActivity() {
         val now = System.currentTimeMillis()
         val whenText = DateUtils.getRelativeTimeSpanString(row.atMs, now, DateUtils.MINUTE_IN_MILLIS)
         view.findViewById<TextView>(R.id.earning_when).text = row.note?.let { "$whenText · $it" } ?: whenText
+        view.findViewById<TextView>(R.id.earning_status).showOrHide(row.status?.let { text(it) })
     }
 }

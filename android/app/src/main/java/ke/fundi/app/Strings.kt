@@ -173,6 +173,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.STOCK_UNITS -> R.string.stock_units
     StringKey.EARNINGS_BALANCE -> R.string.earnings_balance
     StringKey.EARNINGS_EARNED -> R.string.earnings_earned
+    StringKey.EARNINGS_MENTEE_SALES -> R.string.earnings_mentee_sales
     StringKey.EARNING_EARNED -> R.string.earning_earned
     StringKey.EARNING_EARNED_ORDER -> R.string.earning_earned_order
     StringKey.EARNING_REFUNDED -> R.string.earning_refunded
@@ -180,7 +181,13 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.EARNING_PAYOUT -> R.string.earning_payout
     StringKey.EARNING_PAYOUT_RETURNED -> R.string.earning_payout_returned
     StringKey.EARNING_COMMISSION -> R.string.earning_commission
+    StringKey.EARNING_COMMISSION_ON -> R.string.earning_commission_on
     StringKey.EARNING_OTHER -> R.string.earning_other
+    StringKey.EARNING_STATUS_PENDING -> R.string.earning_status_pending
+    StringKey.EARNING_STATUS_IN_PAYOUT -> R.string.earning_status_in_payout
+    StringKey.EARNING_STATUS_PAID -> R.string.earning_status_paid
+    StringKey.EARNING_STATUS_FAILED -> R.string.earning_status_failed
+    StringKey.EARNING_STATUS_REFUNDED -> R.string.earning_status_refunded
     StringKey.CONFLICT_KEEP -> R.string.conflict_keep
     StringKey.CONFLICT_RESTORE -> R.string.conflict_restore
     StringKey.CONFLICT_RETRY -> R.string.conflict_retry

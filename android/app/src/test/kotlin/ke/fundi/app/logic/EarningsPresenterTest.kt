@@ -1,6 +1,7 @@
 // Her earnings over the real core and a real depot: nothing before a delivery; after staff
 // deliver her order at the depot, her phone's next sync shows what it earned and her balance,
-// formatted in her language; and the wording of each kind of entry on its own.
+// formatted in her language, not paid yet; and the wording of each kind of entry and of each
+// status on its own.
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import uniffi.fundi.EarningItem
 import uniffi.fundi.EntryKind
+import uniffi.fundi.EntryStatus
 import uniffi.fundi.Language
 import uniffi.fundi.OrderCommand
 import uniffi.fundi.Role
@@ -38,9 +40,19 @@ class EarningsPresenterTest {
 
         artisan.sync.syncNow(null)
         val after = EarningsPresenter(artisan.sync, Language.SWAHILI).load()
-        assertEquals(listOf(EarningRow(UiText(StringKey.EARNING_EARNED, "Kiondo basket"), "+KSh 2,500", true, after.rows[0].atMs, null)), after.rows)
+        val notPaidYet = UiText(StringKey.EARNING_STATUS_PENDING)
+        assertEquals(
+            listOf(EarningRow(UiText(StringKey.EARNING_EARNED, "Kiondo basket"), "+KSh 2,500", true, after.rows[0].atMs, null, notPaidYet)),
+            after.rows,
+        )
         assertEquals(UiText(StringKey.EARNINGS_BALANCE, "KSh 2,500"), after.balance)
         assertEquals(UiText(StringKey.EARNINGS_EARNED, "KSh 2,500"), after.earned)
+        assertNull(after.menteeSales, "an artisan has no mentees")
+        // Her mentor sees the sale among her mentees' (delivered today: this month too).
+        val mentor = depot.enrolledPhone("mentor", Role.MENTOR)
+        mentor.sync.syncNow(null)
+        assertEquals(UiText(StringKey.EARNINGS_MENTEE_SALES, "KSh 2,500", "KSh 2,500"), EarningsPresenter(mentor.sync, Language.ENGLISH).load().menteeSales)
+        mentor.closeDatabase()
         staff.closeDatabase()
         artisan.closeDatabase()
     }
@@ -48,11 +60,24 @@ class EarningsPresenterTest {
     @Test
     fun eachKindOfEntrySaysWhatItWas() {
         fun item(kind: EntryKind?, product: String?, order: String?) =
-            EarningItem("id", kind, 100, "KES", order, product, null, null, 0u)
+            EarningItem("id", kind, 100, "KES", order, product, null, null, 0u, null)
         assertEquals(UiText(StringKey.EARNING_EARNED, "Bowl"), earningWhat(item(EntryKind.EARNING, "Bowl", "o1")))
         assertEquals(UiText(StringKey.EARNING_EARNED, "o1"), earningWhat(item(EntryKind.EARNING, null, "o1")), "an order no longer on the phone: its id")
         assertEquals(UiText(StringKey.EARNING_REFUNDED_ORDER), earningWhat(item(EntryKind.REVERSAL, null, null)))
         assertEquals(UiText(StringKey.EARNING_PAYOUT_RETURNED), earningWhat(item(EntryKind.PAYOUT_RETURNED, null, null)))
         assertEquals(UiText(StringKey.EARNING_OTHER), earningWhat(item(null, null, null)), "a kind from a newer depot")
+        assertEquals(UiText(StringKey.EARNING_COMMISSION_ON, "Bowl"), earningWhat(item(EntryKind.COMMISSION, "Bowl", "o1")))
+    }
+
+    @Test
+    fun eachStatusSaysWhereTheMoneyIs() {
+        assertEquals(UiText(StringKey.EARNING_STATUS_PAID, "QK12ABC"), earningStatus(EntryStatus.Paid("p1", "QK12ABC")))
+        assertEquals(
+            UiText(StringKey.EARNING_STATUS_FAILED, "2040: not registered"),
+            earningStatus(EntryStatus.Failed("p1", "2040: not registered")),
+        )
+        assertEquals(UiText(StringKey.EARNING_STATUS_IN_PAYOUT), earningStatus(EntryStatus.InPayout("p1")))
+        assertEquals(UiText(StringKey.EARNING_STATUS_REFUNDED), earningStatus(EntryStatus.Reversed))
+        assertNull(earningStatus(null), "entries without a status show none")
     }
 }
