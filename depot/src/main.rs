@@ -2,12 +2,14 @@
 //! its own file under `cli/`; this file only parses arguments and dispatches. The sync server
 //! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies);
 //! `mpesa` is the Daraja B2C client and its simulator (ADR 0016); `payouts` the payout engine
-//! that sends payouts through it and takes Daraja's callbacks (ADR 0019).
+//! that sends payouts through it and takes Daraja's callbacks (ADR 0019); `statement` an
+//! account's sales statement for a lender (ADR 0023).
 
 mod cli;
 mod http;
 mod mpesa;
 mod payouts;
+mod statement;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -54,6 +56,8 @@ enum Command {
     CommissionRate(cli::money::CommissionRateArgs),
     /// What became of payouts: those that ended after a cursor (for the earnings ledger), totals.
     Payouts(cli::payouts::PayoutsArgs),
+    /// An account's sales statement over a period (for a micro-loan application), as a printable page or CSV.
+    Statement(cli::statement::StatementArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Refund(a) => cli::money::refund(a),
         Command::CommissionRate(a) => cli::money::commission_rate(a),
         Command::Payouts(a) => cli::payouts::run(a),
+        Command::Statement(a) => cli::statement::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -958,6 +958,26 @@ fn rows() -> Vec<Row> {
                 seen(s, &v)
             },
         },
+        // A sales statement shows an account's earnings: hers and operations' alone.
+        Row {
+            route: "GET /v1/statements/{account_id}",
+            case: "a1's sales statement",
+            allowed: &[Owner, Operations],
+            refusals: ROLE,
+            setup: |w| {
+                a1_earns(w, 700);
+                Fx::default()
+            },
+            call: |w, who, _| {
+                let today = fundi_sync::dates::Day::of_ms(fundi_sync::hlc::wall_clock_ms());
+                let path = format!("/v1/statements/{}?from=2026-01-01&to={today}&format=csv", w.a1.account);
+                let (s, v) = w.http(who, &path, None);
+                if s == 200 {
+                    assert!(v.as_str().is_some_and(|csv| csv.contains("Sold: ") && csv.contains(",70000,700.00,")), "{v}");
+                }
+                seen(s, &v)
+            },
+        },
         Row {
             route: "GET /v1/payouts/batches",
             case: "list the batches",

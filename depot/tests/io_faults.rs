@@ -35,6 +35,10 @@ mod store;
 #[allow(dead_code)]
 #[path = "../src/mpesa/mod.rs"]
 mod mpesa;
+// The router serves the sales statement.
+#[allow(dead_code)]
+#[path = "../src/statement/mod.rs"]
+mod statement;
 
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
 use fundi_core::replica::SyncError;

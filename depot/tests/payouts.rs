@@ -557,6 +557,22 @@ fn a_batch_from_balances_pays_each_account_what_it_is_owed_to_the_number_in_her_
     assert_eq!((s, v["total_minor"].as_i64()), (200, Some(120_000)), "{v}");
     w.settle();
     assert_eq!(w.check_against_ledger(), (3, 1));
+
+    // Her sales statement for a lender: the sale, the payout paid with its M-Pesa receipt, the
+    // cents still owed; hers and operations' only.
+    let receipt = w.payouts().values().find(|r| r.msisdn == "254712300002").unwrap().receipt.clone().unwrap();
+    let path = format!("/v1/statements/{}?from=2026-01-01&to={}&format=csv", akinyi.account, today());
+    let (s, v) = w.depot.req(Some(&akinyi), &path, None);
+    let csv = v.as_str().unwrap_or_default();
+    assert_eq!(s, 200, "{v}");
+    assert!(csv.contains(",sale,Sold: Kikapu ") && csv.contains(",250050,2500.50,"), "{csv}");
+    assert!(csv.contains(&format!(",paid,{receipt},,-250000,-2500.00,")), "{csv}");
+    assert!(csv.trim_end().ends_with(&format!("closing_balance,,{},,,,,,,,,,50,0.50,,,,,", today())), "{csv}");
+    let (s, page) = w.depot.req(Some(&w.ops), &path.replace("format=csv", "format=html"), None);
+    assert_eq!(s, 200);
+    assert!(page.as_str().unwrap().contains(&format!("M-Pesa receipt {receipt}")), "{page}");
+    assert_eq!(w.depot.req(Some(&baraka), &path, None).0, 403, "another artisan's statement");
+    assert_eq!(w.depot.req(Some(&neema), &path, None).0, 403, "her mentor sees her sales, not her money");
 }
 
 /// A small seeded generator (splitmix64).

@@ -13,4 +13,5 @@ pub mod prune;
 pub mod seed;
 pub mod serve;
 pub mod set_mentor;
+pub mod statement;
 pub mod tls_key;

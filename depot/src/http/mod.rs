@@ -24,6 +24,7 @@ use tls::{DepotKey, PeerAddr};
 
 mod enroll;
 mod rate;
+mod statement;
 pub mod tls;
 mod tus;
 
@@ -84,6 +85,7 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/payouts/batches", get(list_payout_batches))
         .route("/v1/payouts/batches/{batch_id}", get(get_payout_batch))
         .route("/v1/payouts/batches/{batch_id}/approve", post(approve_payout_batch))
+        .route("/v1/statements/{account_id}", get(statement::get))
         // Uploads (tus 1.0) and blobs; a PATCH body is streamed and bounded by the upload itself.
         .route("/v1/uploads", options(tus::discover))
         .route("/v1/uploads", post(tus::create))
@@ -285,14 +287,13 @@ async fn sync_push(State(app): State<App>, headers: HeaderMap, body: Result<Byte
     run(app, headers, true, move |db, caller| push::push(db, &caller, &req?)).await
 }
 
+/// The raw value of query parameter `key`, if the query names it.
+pub(crate) fn query_str<'q>(q: &'q Option<String>, key: &str) -> Option<&'q str> {
+    q.as_deref()?.split('&').find_map(|pair| pair.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
 fn query_u64(q: &Option<String>, key: &str) -> Result<Option<u64>, ApiError> {
-    let Some(q) = q else { return Ok(None) };
-    for pair in q.split('&') {
-        if let Some(v) = pair.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
-            return v.parse().map(Some).map_err(|_| ApiError::malformed(format!("{key} must be a number")));
-        }
-    }
-    Ok(None)
+    query_str(q, key).map(|v| v.parse().map_err(|_| ApiError::malformed(format!("{key} must be a number")))).transpose()
 }
 
 async fn sync_pull(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
