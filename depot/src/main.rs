@@ -56,6 +56,8 @@ enum Command {
     CommissionRate(cli::money::CommissionRateArgs),
     /// What became of payouts: those that ended after a cursor (for the earnings ledger), totals.
     Payouts(cli::payouts::PayoutsArgs),
+    /// A one-time code with which a staff, operations or mentor account sets its console password.
+    ConsoleCode(cli::console_code::ConsoleCodeArgs),
     /// An account's sales statement over a period (for a micro-loan application), as a printable page or CSV.
     Statement(cli::statement::StatementArgs),
 }
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::CommissionRate(a) => cli::money::commission_rate(a),
         Command::Payouts(a) => cli::payouts::run(a),
         Command::Statement(a) => cli::statement::run(a),
+        Command::ConsoleCode(a) => cli::console_code::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -450,6 +450,30 @@ fn rows() -> Vec<Row> {
             },
         },
         Row {
+            route: "GET /healthz",
+            case: "the process is alive",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/healthz", None);
+                assert_eq!(v["status"], "ok");
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "GET /readyz",
+            case: "the store answers",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/readyz", None);
+                assert_eq!(v["status"], "ready");
+                seen(s, &v)
+            },
+        },
+        Row {
             route: "POST /v1/enroll/finish",
             case: "exchange a fresh code",
             allowed: EVERYONE,
@@ -1268,7 +1292,7 @@ fn every_route_has_allowed_and_refused_rows() {
     let in_rows: BTreeSet<String> = rows.iter().map(|r| r.route.to_string()).collect();
     assert_eq!(in_rows, doc_set, "every route has rows in the matrix, and every row a route");
     // Reading the API document, the server's health and its tus capabilities has nothing to refuse.
-    let nothing_to_refuse = ["GET /openapi.json", "GET /v1/health", "OPTIONS /v1/uploads"];
+    let nothing_to_refuse = ["GET /openapi.json", "GET /v1/health", "GET /healthz", "GET /readyz", "OPTIONS /v1/uploads"];
     for (route, public) in &documented {
         let mine: Vec<&Row> = rows.iter().filter(|r| r.route == route.as_str()).collect();
         assert!(mine.iter().any(|r| !r.allowed.is_empty()), "{route}: no row allows anyone");

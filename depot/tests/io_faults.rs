@@ -108,7 +108,7 @@ impl Depot {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         // Over TLS with the depot's own key, as `serve` does.
         let tls = http::tls::DepotKey::current(&data).unwrap();
-        let identity = http::Identity { fingerprint: tls.fingerprint.clone(), next_key: None };
+        let identity = http::Identity { fingerprint: tls.fingerprint.clone(), next_key: None, tls: true };
         let config = tls.server_config().unwrap();
         let listener = runtime.block_on(async {
             let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 pub mod assign;
 pub mod blobs;
+pub mod console_code;
 pub mod demo;
 pub mod enroll;
 pub mod import_orders;

@@ -1,7 +1,9 @@
 //! The demo data set `serve --demo` loads into an empty store: an operations account, a mentor,
-//! depot staff, two artisans and a few orders; prints the enrollment codes to type into phones.
+//! depot staff, two artisans and a few orders; prints the enrollment codes to type into phones
+//! and a console sign-in (login and password) for operations, the mentor and staff.
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
+use crate::store::console;
 use crate::store::orders::{self, NewOrder};
 use crate::store::{ApiError, Db};
 use fundi_sync::dates::Day;
@@ -46,6 +48,16 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
         [("operations", &ops), ("mentor", &mentor), ("staff", &staff), ("artisan Akinyi", &a1), ("artisan Baraka", &a2)]
     {
         println!("demo: {who:<16} account {} enrollment code {}", e.account_id, e.code);
+    }
+    // A console sign-in for each role that has one, set through the real setup-code path.
+    for (login, e) in [("operations", &ops), ("mentor", &mentor), ("staff", &staff)] {
+        let password = crate::store::random_secret()[..16].to_string();
+        let hash = console::hash_password(&password)?;
+        db.write(|tx| {
+            let code = console::issue_setup_code(tx, &op, &e.account_id)?;
+            console::set_password(tx, &code, login, &hash)
+        })?;
+        println!("demo: console sign-in    login {login:<10} password {password}");
     }
     Ok(())
 }

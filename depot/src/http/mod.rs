@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tls::{DepotKey, PeerAddr};
 
+mod console;
 mod enroll;
 mod rate;
 mod statement;
@@ -43,6 +44,8 @@ pub struct App {
     enroll_sessions: Arc<enroll::Sessions>,
     /// The fingerprint of the key this depot serves (what enrollment binds phones to).
     identity: KeyFingerprint,
+    /// The web console's sign-in limits and cookie policy.
+    console: Arc<console::Console>,
 }
 
 /// Who the depot is on the wire: the key phones enroll against, and the announcement of its
@@ -51,12 +54,14 @@ pub struct App {
 pub struct Identity {
     pub fingerprint: KeyFingerprint,
     pub next_key: Option<String>,
+    /// Served over TLS (the console's session cookie is then `Secure`).
+    pub tls: bool,
 }
 
 impl Identity {
     /// A depot served without TLS (the development flag): enrollment is bound to no key.
     pub fn plain() -> Identity {
-        Identity { fingerprint: KeyFingerprint::of_spki(b""), next_key: None }
+        Identity { fingerprint: KeyFingerprint::of_spki(b""), next_key: None, tls: false }
     }
 }
 
@@ -65,6 +70,8 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/v1/health", get(health))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/v1/enroll/start", post(enroll::start))
         .route("/v1/enroll/finish", post(enroll::finish))
         .route("/v1/token", post(rotate_token))
@@ -94,6 +101,8 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/uploads/{upload_id}", delete(tus::terminate))
         .route("/v1/blobs/{sha256}", get(tus::blob))
         .route("/v1/blobs/{sha256}/thumbnail", get(tus::thumbnail))
+        // The web console (HTML pages at `/` and `/console/...`; ADR 0024).
+        .merge(console::routes())
         .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
         .method_not_allowed_fallback(|| async { error_response(ApiError::method_not_allowed(), None) })
         // Whatever answered an error without the typed JSON body (an extractor's rejection of a
@@ -115,13 +124,18 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
             token_rotations: Arc::new(RateLimiter::new(TOKEN_ROTATIONS_PER_MINUTE, MINUTE_MS)),
             enroll_sessions: Default::default(),
             identity: identity.fingerprint,
+            console: Arc::new(console::Console::new(identity.tls)),
         })
 }
 
 async fn typed_error_body(resp: Response) -> Response {
     let status = resp.status();
-    let is_json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    // JSON errors are typed already; the console's HTML pages say what went wrong themselves.
+    let typed = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(b"application/json") || v.starts_with(b"text/html")
+    });
+    if !(status.is_client_error() || status.is_server_error()) || typed {
         return resp;
     }
     let e = match status {
@@ -236,6 +250,25 @@ struct Health {
 
 async fn health(State(app): State<App>, headers: HeaderMap) -> Response {
     run(app, headers, false, |db, _| Ok(Health { protocol: PROTOCOL_VERSION, server_time: db.now() })).await
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &serde_json::json!({"status": "ok"}), None)
+}
+
+/// Readiness: the store answers a query (503 `unavailable` when it does not).
+async fn readyz(State(app): State<App>) -> Response {
+    let db = app.db.clone();
+    let ready = tokio::task::spawn_blocking(move || db.read(|tx| Ok(tx.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)))
+        .await
+        .map(|r| r.is_ok())
+        .unwrap_or(false);
+    if ready {
+        json_response(StatusCode::OK, &serde_json::json!({"status": "ready"}), None)
+    } else {
+        json_response(StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!({"status": "unavailable"}), None)
+    }
 }
 
 async fn rotate_token(State(app): State<App>, headers: HeaderMap) -> Response {
@@ -429,20 +462,24 @@ pub async fn serve(
                 Some(n) => Some(key.announce(&n.fingerprint)?.to_header()),
                 None => None,
             };
-            let app =
-                with_callbacks(router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key }), callbacks);
+            let app = with_callbacks(
+                router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key, tls: true }),
+                callbacks,
+            );
             let listener = tls::TlsListener::new(tcp, key.server_config()?)?;
             say(&format!("listening on https://{addr}"));
             say(&format!("depot key {} (sha256 {})", key.fingerprint.short(), key.fingerprint));
             if let Some(n) = &next {
                 say(&format!("announcing next key {} (sha256 {})", n.fingerprint.short(), n.fingerprint));
             }
+            say(&format!("console at https://{addr}/ (sign in with a console login; the demo prints one per role)"));
             axum::serve(listener, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
         }
         Security::Plain => {
             let app = with_callbacks(router(db, max_body, Identity::plain()), callbacks);
             say(&format!("listening on http://{addr}"));
             say("plain HTTP: for development only; phones refuse it");
+            say(&format!("console at http://{addr}/"));
             axum::serve(tcp, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
         }
     }

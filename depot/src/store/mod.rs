@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod console;
 pub mod error;
 pub(crate) mod facts;
 pub mod mentees;
@@ -24,6 +25,7 @@ pub mod pull;
 pub mod push;
 pub mod retention;
 pub mod scope;
+pub mod today;
 pub mod uploads;
 
 pub use error::ApiError;
@@ -45,6 +47,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/006_last_seen.sql"),
     include_str!("migrations/007_payouts.sql"),
     include_str!("migrations/008_commission_rates.sql"),
+    include_str!("migrations/009_console.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

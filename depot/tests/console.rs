@@ -1,0 +1,219 @@
+//! The depot console over HTTP against a real depot process (issue 12, ADR 0024): a password
+//! set with a one-time setup code; sessions in `HttpOnly`, `SameSite=Strict`, `Secure` cookies;
+//! a form without the session's CSRF token refused; "sign out everywhere" ending every session,
+//! so a cookie replayed after it is refused; sign-in attempts limited per login; each role sees
+//! its own Today (a mentor her mentees), and only operations the audit log, where every sign-in
+//! and change is written; both languages.
+
+mod common;
+use common::Server;
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use serde_json::json;
+
+/// A browser without a cookie jar: the tests carry cookies by hand, to replay them.
+fn browser() -> Client {
+    Client::builder().danger_accept_invalid_certs(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The `fundi_session` cookie a response sets (its value, and the whole header).
+fn session_cookie(r: &Response) -> Option<(String, String)> {
+    let header = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("fundi_session="))?;
+    let value = header.split(';').next()?.trim_start_matches("fundi_session=").to_string();
+    Some((value, header))
+}
+
+struct Console<'s> {
+    server: &'s Server,
+    http: Client,
+}
+
+impl Console<'_> {
+    fn get(&self, path: &str, session: Option<&str>) -> Response {
+        let mut r = self.http.get(format!("{}{path}", self.server.url));
+        if let Some(s) = session {
+            r = r.header(COOKIE, format!("fundi_session={s}"));
+        }
+        r.send().unwrap()
+    }
+
+    fn post(&self, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Response {
+        let mut r = self.http.post(format!("{}{path}", self.server.url)).form(form);
+        if let Some(s) = session {
+            r = r.header(COOKIE, format!("fundi_session={s}"));
+        }
+        r.send().unwrap()
+    }
+
+    /// A page's text, with its status.
+    fn page(&self, path: &str, session: Option<&str>) -> (u16, String) {
+        let r = self.get(path, session);
+        (r.status().as_u16(), r.text().unwrap())
+    }
+
+    /// A one-time setup code for `account`, from the command line.
+    fn code(&self, account: &str) -> String {
+        let out = self.server.cli(&["console-code", account]);
+        out.split_whitespace().nth(3).unwrap().to_string()
+    }
+
+    /// Set `login`'s password with a fresh code and return the session that signs in.
+    fn set_up(&self, account: &str, login: &str, password: &str) -> String {
+        let code = self.code(account);
+        let r = self.post(
+            "/console/setup",
+            None,
+            &[("code", &code), ("login", login), ("password", password), ("password_again", password)],
+        );
+        assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap());
+        session_cookie(&r).unwrap().0
+    }
+
+    fn sign_in(&self, login: &str, password: &str) -> Response {
+        self.post("/console/signin", None, &[("login", login), ("password", password)])
+    }
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).expect("a form with the CSRF token") + r#"name="csrf" value=""#.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn a_password_set_with_a_code_signs_in_and_sign_out_everywhere_ends_every_session() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let c = Console { server: &server, http: browser() };
+
+    // Nobody signed in: the console's first page is its sign-in.
+    let r = c.get("/", None);
+    assert_eq!((r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()), (303, "/console/signin"));
+    let (s, page) = c.page("/console/signin", None);
+    assert!(s == 200 && page.contains("Sign in") && page.contains(r#"autocomplete="current-password""#), "{page}");
+
+    // The code, typed loosely (lower case, spaces); the passwords must agree; another site's form is refused.
+    let code = c.code(&ops.account);
+    let typed = code.to_lowercase().replace('-', " ");
+    let form = |again: &'static str| {
+        vec![
+            ("code", typed.clone()),
+            ("login", "Ops.Desk".into()),
+            ("password", "kiondo-basket-42".into()),
+            ("password_again", again.into()),
+        ]
+    };
+    let pairs = |f: &Vec<(&'static str, String)>| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let r = c
+        .http
+        .post(format!("{}/console/setup", server.url))
+        .header(ORIGIN, "https://evil.example")
+        .form(&pairs(&form("kiondo-basket-42")))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403, "another site's form");
+    let r = c.http.post(format!("{}/console/setup", server.url)).form(&pairs(&form("something-else-1"))).send().unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().unwrap().contains("The two passwords differ."));
+    let r = c.http.post(format!("{}/console/setup", server.url)).form(&pairs(&form("kiondo-basket-42"))).send().unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (first, header) = session_cookie(&r).expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(header.contains(attribute), "{attribute} missing: {header}");
+    }
+    // A code works once.
+    let r = c.http.post(format!("{}/console/setup", server.url)).form(&pairs(&form("kiondo-basket-42"))).send().unwrap();
+    assert_eq!(r.status().as_u16(), 422, "a used code");
+
+    let (s, today) = c.page("/console/today", Some(&first));
+    assert_eq!(s, 200);
+    assert!(today.contains("Orders to assign") && today.contains("Payouts waiting for approval"), "{today}");
+    let r = c.get("/console/today", None);
+    assert_eq!((r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()), (303, "/console/signin"), "no session, no page");
+    let csp = c.get("/console/today", Some(&first)).headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+
+    // A form without the session's CSRF token changes nothing.
+    let r = c.post("/console/signout", Some(&first), &[("csrf", "not-the-token")]);
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(c.page("/console/today", Some(&first)).0, 200, "still signed in");
+
+    // A second session (the login is kept in lower case), then sign out everywhere from the first.
+    let r = c.sign_in("ops.desk", "kiondo-basket-42");
+    assert_eq!(r.status().as_u16(), 303);
+    let (second, _) = session_cookie(&r).unwrap();
+    let r = c.post("/console/signout-everywhere", Some(&first), &[("csrf", &csrf_of(&today))]);
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(session_cookie(&r).is_some_and(|(v, h)| v.is_empty() && h.contains("Max-Age=0")), "the cookie is cleared");
+    for (which, cookie) in [("the first", &first), ("the second", &second)] {
+        let r = c.get("/console/today", Some(cookie));
+        assert_eq!(r.status().as_u16(), 303, "{which} session, replayed after signing out everywhere");
+    }
+
+    // The audit log: who signed in, set a password, signed out everywhere.
+    let third = session_cookie(&c.sign_in("ops.desk", "kiondo-basket-42")).unwrap().0;
+    let (s, audit) = c.page("/console/audit", Some(&third));
+    assert_eq!(s, 200);
+    for action in ["console.setup_code", "console.password_set", "console.sign_in", "console.sign_out_everywhere"] {
+        assert!(audit.contains(action), "{action} not in the audit log: {audit}");
+    }
+}
+
+#[test]
+fn each_role_sees_its_own_today_and_sign_in_is_rate_limited() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let artisan = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let c = Console { server: &server, http: browser() };
+
+    // Artisans use the app: no console code for them.
+    let refused = server.cli_fails(&["console-code", &artisan.account]);
+    assert!(refused.contains("artisans use the app"), "{refused}");
+
+    // An order to assign shows on staff's Today; the audit log is operations' alone.
+    let order = json!({"source": "shop", "external_ref": "C-1", "product": "Sisal mat", "quantity": 1, "price_minor": 90_000});
+    assert_eq!(server.req(Some(&ops), "/v1/orders", Some(json!({ "orders": [order] }))).0, 200);
+    let desk = c.set_up(&staff.account, "desk", "depot-liaison-7");
+    let (s, today) = c.page("/console/today", Some(&desk));
+    assert!(s == 200 && today.contains("Sisal mat"), "{today}");
+    assert!(!today.contains("Payouts waiting for approval"), "staff approve no payouts");
+    assert_eq!(c.page("/console/audit", Some(&desk)).0, 403);
+
+    // A mentor's Today is her mentees; in Kiswahili when she asks for it.
+    let wanjiku = c.set_up(&mentor.account, "wanjiku", "mama-wanjiku-2026");
+    let (s, today) = c.page("/console/today", Some(&wanjiku));
+    assert!(s == 200 && today.contains("Your mentees") && today.contains("Akinyi Otieno"), "{today}");
+    assert!(!today.contains("Sisal mat"), "a mentor sees her mentees, not the depot's orders");
+    let r = c.get("/console/language/sw?back=/console/today", Some(&wanjiku));
+    let lang = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(lang.starts_with("fundi_lang=sw"), "{lang}");
+    let page = c
+        .http
+        .get(format!("{}/console/today", server.url))
+        .header(COOKIE, format!("fundi_session={wanjiku}; fundi_lang=sw"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains(r#"<html lang="sw">"#) && page.contains("Wanafunzi wako"), "{page}");
+    let r = c.get("/console/language/sw?back=https://evil.example/", None);
+    assert_eq!(r.headers()[LOCATION].to_str().unwrap(), "/console/today", "no redirect off the console");
+
+    // Five wrong passwords for a login, then even the right one waits.
+    c.set_up(&ops.account, "ops", "operations-desk-1");
+    for attempt in 1..=5 {
+        assert_eq!(c.sign_in("ops", "wrong-password-0").status().as_u16(), 401, "attempt {attempt}");
+    }
+    assert_eq!(c.sign_in("ops", "operations-desk-1").status().as_u16(), 429, "the sixth attempt in the window");
+    // A wrong login is answered as a wrong password.
+    let r = c.sign_in("nobody-here", "wrong-password-0");
+    assert_eq!(r.status().as_u16(), 401);
+    assert!(r.text().unwrap().contains("Wrong login or password."));
+}
