@@ -217,3 +217,146 @@ fn each_role_sees_its_own_today_and_sign_in_is_rate_limited() {
     assert_eq!(r.status().as_u16(), 401);
     assert!(r.text().unwrap().contains("Wrong login or password."));
 }
+
+/// The multipart body of an upload form: (name, value) fields, the file as `file`.
+fn multipart(fields: &[(&str, &str)], file: &str) -> (String, Vec<u8>) {
+    let boundary = "fundi-test-boundary-7MA4YWxk";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"orders.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+/// The value of the hidden `payload` field of the preview's confirm form, unescaped.
+fn payload_of(page: &str) -> Option<String> {
+    let at = page.find(r#"name="payload" value=""#)? + r#"name="payload" value=""#.len();
+    let raw = page[at..].split('"').next()?;
+    Some(
+        raw.replace("&#10;", "\n")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[test]
+fn operations_import_orders_with_a_preview_and_staff_take_one_through_the_quality_check() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", None);
+    let c = Console { server: &server, http: browser() };
+    let ops_session = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let desk = c.set_up(&staff.account, "desk", "depot-liaison-7");
+    let (_, page) = c.page("/console/orders/import", Some(&ops_session));
+    let csrf = csrf_of(&page);
+    assert_eq!(c.page("/console/orders/import", Some(&desk)).0, 403, "staff do not import orders");
+
+    // A file with a bad row: every row shown, the bad one with its reason, nothing to confirm.
+    let bad = "source,external_ref,product,quantity,price_minor\nshop,W-1,Woven basket,2,250000\nshop,W-2,Bowl,0,1000\n";
+    let (ct, body) = multipart(&[("csrf", &csrf)], bad);
+    let r = c
+        .http
+        .post(format!("{}/console/orders/import", server.url))
+        .header("content-type", ct)
+        .header(COOKIE, format!("fundi_session={ops_session}"))
+        .body(body)
+        .send()
+        .unwrap();
+    let page = r.text().unwrap();
+    assert!(page.contains("Woven basket") && page.contains("quantity or price out of range"), "{page}");
+    assert!(payload_of(&page).is_none(), "no confirm while a row is bad");
+    // Without the session's token the upload is refused.
+    let (ct, body) = multipart(&[("csrf", "forged")], bad);
+    let r = c
+        .http
+        .post(format!("{}/console/orders/import", server.url))
+        .header("content-type", ct)
+        .header(COOKIE, format!("fundi_session={ops_session}"))
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+
+    // The file fixed: previewed, confirmed, listed.
+    let good = format!("source,external_ref,product,quantity,price_minor,artisan_id,due_date\nshop,W-1,Woven basket,2,250000,,\nshop,W-2,Olive wood bowl,1,180000,{},2030-01-15\n", akinyi.account);
+    let (ct, body) = multipart(&[("csrf", &csrf)], &good);
+    let r = c
+        .http
+        .post(format!("{}/console/orders/import", server.url))
+        .header("content-type", ct)
+        .header(COOKIE, format!("fundi_session={ops_session}"))
+        .body(body)
+        .send()
+        .unwrap();
+    let page = r.text().unwrap();
+    let payload = payload_of(&page).expect("a confirm form");
+    assert_eq!(payload, good, "the confirm form carries the file as uploaded");
+    let r = c.post("/console/orders/import/confirm", Some(&ops_session), &[("csrf", &csrf), ("payload", &payload)]);
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, list) = c.page(r.headers()[LOCATION].to_str().unwrap(), Some(&ops_session));
+    assert!(list.contains("2 orders imported") && list.contains("Woven basket") && list.contains("Olive wood bowl"), "{list}");
+    let basket = list
+        .split("/console/orders/")
+        .filter_map(|p| p.split('"').next())
+        .find(|id| id.len() == 36 && list.contains(&format!("/console/orders/{id}\">Woven basket")))
+        .unwrap()
+        .to_string();
+
+    // Operations assign the basket, choosing from the artisans with their load and record.
+    let (_, order) = c.page(&format!("/console/orders/{basket}"), Some(&ops_session));
+    assert!(order.contains("Akinyi Otieno (1 orders in hand; quality checks passed / failed 0/0)"), "{order}");
+    let r = c.post(
+        &format!("/console/orders/{basket}/command"),
+        Some(&ops_session),
+        &[("csrf", &csrf), ("command", "assign"), ("artisan_id", &akinyi.account)],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    // A command the state does not allow is refused, and said so on the order's page.
+    let r = c.post(&format!("/console/orders/{basket}/command"), Some(&ops_session), &[("csrf", &csrf), ("command", "ship")]);
+    assert_eq!(r.status().as_u16(), 409);
+    assert!(r.text().unwrap().contains("role=\"alert\""));
+
+    // Her phone takes it to ready; staff receive it and fail the check with a note; she reworks.
+    let push = |commands: &[&str]| {
+        let ms = commands.iter().map(|c| common::command("order", &basket, c)).collect();
+        assert!(server.push(&akinyi, ms).iter().all(Option::is_none));
+    };
+    push(&["accept", "start_production", "mark_ready"]);
+    let (_, page) = c.page(&format!("/console/orders/{basket}"), Some(&desk));
+    let desk_csrf = csrf_of(&page);
+    assert!(page.contains("Receive the goods"), "{page}");
+    let give = |command: &str, reason: &str| {
+        let r = c.post(
+            &format!("/console/orders/{basket}/command"),
+            Some(&desk),
+            &[("csrf", &desk_csrf), ("command", command), ("reason", reason)],
+        );
+        assert_eq!(r.status().as_u16(), 303, "{command}: {}", r.text().unwrap());
+    };
+    give("receive", "");
+    give("qc_fail", "Handles loose on two pieces");
+    let (_, page) = c.page(&format!("/console/orders/{basket}"), Some(&desk));
+    assert!(page.contains("failed the quality check") && page.contains("Handles loose on two pieces"), "{page}");
+    push(&["rework", "mark_ready"]);
+    for command in ["receive", "qc_pass", "ship", "deliver"] {
+        give(command, "");
+    }
+    let (_, page) = c.page(&format!("/console/orders/{basket}"), Some(&desk));
+    assert!(page.contains("delivered") && page.contains("Nothing for your role to do"), "{page}");
+    // Delivered through the console as through the API: she earned the agreed price.
+    let ledger = server.cli(&["ledger", &akinyi.account]);
+    assert!(ledger.contains("balance: KSh 2,500"), "{ledger}");
+    // Every change is in the audit log, with who made it.
+    let (_, audit) = c.page("/console/audit", Some(&ops_session));
+    for action in ["orders.import", "order.assign", "order.qc_fail", "order.deliver"] {
+        assert!(audit.contains(action), "{action} missing: {audit}");
+    }
+    assert!(audit.contains("Handles loose on two pieces"));
+}

@@ -6,7 +6,7 @@ use super::{put_record, ApiError, Db};
 use fundi_sync::dates::Day;
 use fundi_sync::ids;
 use fundi_sync::ledger::sum_by_product;
-use fundi_sync::workflow::{order_is_late, OrderStatus};
+use fundi_sync::workflow::{order_is_late, OrderCommand, OrderStatus};
 use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Role, StockBody};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -124,25 +124,169 @@ pub fn late_orders_of(conn: &rusqlite::Connection, artisan: &str, today: Day) ->
 }
 
 /// Parse an import file: a JSON array of orders, or CSV with a header row naming the columns
-/// `source,external_ref,product,quantity,price_minor[,artisan_id][,due_date]`.
+/// `source,external_ref,product,quantity,price_minor[,artisan_id][,due_date]`. One row that
+/// cannot be read refuses the file (`malformed`, naming the row).
 pub fn parse_import(bytes: &[u8]) -> Result<Vec<NewOrder>, ApiError> {
+    parse_import_rows(bytes)?.into_iter().map(|(_, row)| row.map_err(ApiError::malformed)).collect()
+}
+
+/// An import file's rows one by one, each with the line (CSV) or position (JSON, from 1) it
+/// came from: read, or why not. Only a file that is not a list at all is an error.
+pub fn parse_import_rows(bytes: &[u8]) -> Result<Vec<(usize, Result<NewOrder, String>)>, ApiError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
-        return serde_json::from_slice(bytes).map_err(|e| ApiError::malformed(format!("orders JSON: {e}")));
+        let items: Vec<serde_json::Value> =
+            serde_json::from_slice(bytes).map_err(|e| ApiError::malformed(format!("orders JSON: {e}")))?;
+        return Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i + 1, serde_json::from_value(v).map_err(|e| format!("orders JSON item {}: {e}", i + 1))))
+            .collect());
     }
     let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
     let mut out = vec![];
     for (i, row) in rdr.deserialize::<NewOrder>().enumerate() {
-        let mut o = row.map_err(|e| ApiError::malformed(format!("orders CSV row {}: {e}", i + 2)))?;
-        if o.artisan_id.as_deref() == Some("") {
-            o.artisan_id = None;
-        }
-        if o.due_date.as_deref() == Some("") {
-            o.due_date = None;
-        }
-        out.push(o);
+        let line = i + 2;
+        out.push((
+            line,
+            row.map(|mut o: NewOrder| {
+                if o.artisan_id.as_deref() == Some("") {
+                    o.artisan_id = None;
+                }
+                if o.due_date.as_deref() == Some("") {
+                    o.due_date = None;
+                }
+                o
+            })
+            .map_err(|e| format!("orders CSV row {line}: {e}")),
+        ));
     }
     Ok(out)
+}
+
+/// One row of an import as operations preview it before confirming: the order, or why it
+/// cannot be imported; an order imported before is left as it is (`already_present`).
+#[derive(Clone, Debug)]
+pub struct PreviewRow {
+    pub line: usize,
+    pub order: Option<NewOrder>,
+    pub error: Option<String>,
+    pub already_present: bool,
+}
+
+/// Check every row of an import the way [`import`] will (operations only), without importing.
+pub fn preview_import(tx: &rusqlite::Connection, caller: &Caller, bytes: &[u8]) -> Result<Vec<PreviewRow>, ApiError> {
+    if caller.role != Role::Operations {
+        return Err(ApiError::forbidden("only operations import orders"));
+    }
+    let rows = parse_import_rows(bytes)?;
+    if rows.len() > MAX_IMPORT {
+        return Err(ApiError::too_large(format!("at most {MAX_IMPORT} orders per import")));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (line, row) in rows {
+        let checked = row.and_then(|o| {
+            check(&o).map_err(|e| e.detail)?;
+            if let Some(a) = &o.artisan_id {
+                match super::accounts::get_account(tx, a).map_err(|e| e.detail)? {
+                    Some(acc) if acc.role == Role::Artisan => {}
+                    _ => return Err(format!("order {}: {a} is not an artisan", o.external_ref)),
+                }
+            }
+            Ok(o)
+        });
+        let (order, error) = match checked {
+            Ok(o) => (Some(o), None),
+            Err(e) => (None, Some(e)),
+        };
+        let already_present = match &order {
+            Some(o) => tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM order_refs WHERE source = ?1 AND external_ref = ?2)",
+                [&o.source, &o.external_ref],
+                |r| r.get(0),
+            )?,
+            None => false,
+        };
+        out.push(PreviewRow { line, order, error, already_present });
+    }
+    Ok(out)
+}
+
+/// Orders as the console lists them, newest first (at most `limit`), those in `statuses` only
+/// when given. Staff and operations only.
+pub fn list_orders(
+    tx: &rusqlite::Connection,
+    caller: &Caller,
+    statuses: Option<&[OrderStatus]>,
+    limit: usize,
+) -> Result<Vec<WaitingOrder>, ApiError> {
+    if !caller.role.is_depot_wide() {
+        return Err(ApiError::forbidden("depot staff and operations only"));
+    }
+    let mut q = tx.prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY seq DESC")?;
+    let mut out = vec![];
+    for row in q.query_map([Kind::Order.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, body) = row?;
+        let Ok(order) = serde_json::from_str::<OrderBody>(&body) else { continue };
+        let status = OrderStatus::from_code(&order.status);
+        if statuses.is_none_or(|wanted| status.is_some_and(|s| wanted.contains(&s))) {
+            out.push(WaitingOrder { id, order });
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One order (staff and operations only; `not_found` when there is none).
+pub fn get_order(tx: &rusqlite::Connection, caller: &Caller, id: &str) -> Result<OrderBody, ApiError> {
+    if !caller.role.is_depot_wide() {
+        return Err(ApiError::forbidden("depot staff and operations only"));
+    }
+    let r = super::get_record(tx, Kind::Order.code(), id)?.ok_or_else(|| ApiError::not_found("no such order"))?;
+    serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// An artisan as operations choose whom to assign an order: her orders in hand and her record
+/// at the quality check.
+#[derive(Clone, Debug)]
+pub struct ArtisanRecord {
+    pub id: String,
+    pub name: String,
+    /// Orders assigned to her and not yet at the depot.
+    pub in_hand: u32,
+    pub checks_passed: u32,
+    pub checks_failed: u32,
+}
+
+/// Every artisan with her load and quality record, by name (staff and operations only).
+pub fn artisan_records(tx: &rusqlite::Connection, caller: &Caller) -> Result<Vec<ArtisanRecord>, ApiError> {
+    if !caller.role.is_depot_wide() {
+        return Err(ApiError::forbidden("depot staff and operations only"));
+    }
+    let mut q = tx.prepare_cached("SELECT id, name FROM accounts WHERE role = 'artisan' ORDER BY name, id")?;
+    let mut records: Vec<ArtisanRecord> = q
+        .query_map([], |r| Ok(ArtisanRecord { id: r.get(0)?, name: r.get(1)?, in_hand: 0, checks_passed: 0, checks_failed: 0 }))?
+        .collect::<Result<_, _>>()?;
+    let index: BTreeMap<String, usize> = records.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+    let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1")?;
+    for body in q.query_map([Kind::Order.code()], |r| r.get::<_, String>(0))? {
+        let Ok(order) = serde_json::from_str::<OrderBody>(&body?) else { continue };
+        let Some(&i) = order.artisan_id.as_ref().and_then(|a| index.get(a)) else { continue };
+        let a = &mut records[i];
+        if OrderStatus::from_code(&order.status).is_some_and(OrderStatus::awaits_artisan) {
+            a.in_hand += 1;
+        }
+        for e in &order.history {
+            match OrderCommand::from_code(&e.event) {
+                Some(OrderCommand::QcPass) => a.checks_passed += 1,
+                Some(OrderCommand::QcFail) => a.checks_failed += 1,
+                _ => {}
+            }
+        }
+    }
+    Ok(records)
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]

@@ -22,6 +22,7 @@ pub const LIST_MAX: usize = 50;
 /// An order as a list of the page shows it.
 #[derive(Clone, Debug)]
 pub struct OrderLine {
+    pub id: String,
     pub product: String,
     pub quantity: u32,
     pub status: String,
@@ -77,12 +78,13 @@ pub struct Today {
     pub payouts_awaiting: Counted<PendingBatch>,
 }
 
-fn line(tx: &rusqlite::Connection, o: &OrderBody) -> Result<OrderLine, ApiError> {
+fn line(tx: &rusqlite::Connection, id: &str, o: &OrderBody) -> Result<OrderLine, ApiError> {
     let artisan = match &o.artisan_id {
         Some(a) => super::accounts::get_account(tx, a)?.map(|a| a.name),
         None => None,
     };
     Ok(OrderLine {
+        id: id.to_string(),
         product: o.product.clone(),
         quantity: o.quantity,
         status: o.status.clone(),
@@ -96,22 +98,22 @@ pub fn today(db: &Db, caller: &Caller) -> Result<Today, ApiError> {
     let report = orders::depot_report(db, caller)?;
     db.read(|tx| {
         let mut t = Today::default();
-        for WaitingOrder { order, .. } in &report.unassigned {
-            t.to_assign.push(line(tx, order)?);
+        for WaitingOrder { id, order } in &report.unassigned {
+            t.to_assign.push(line(tx, id, order)?);
         }
-        for WaitingOrder { order, .. } in &report.waiting {
+        for WaitingOrder { id, order } in &report.waiting {
             // What staff act on: goods brought (to receive) and received (to check).
             if matches!(OrderStatus::from_code(&order.status), Some(OrderStatus::ReadyForPickup | OrderStatus::Received)) {
-                t.to_check.push(line(tx, order)?);
+                t.to_check.push(line(tx, id, order)?);
             }
         }
         let today = Day::of_ms(now_ms());
-        let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1 ORDER BY seq")?;
-        for body in q.query_map([Kind::Order.code()], |r| r.get::<_, String>(0))? {
-            let body = body?;
+        let mut q = tx.prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY seq")?;
+        for row in q.query_map([Kind::Order.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (id, body) = row?;
             let Ok(order) = serde_json::from_str::<OrderBody>(&body) else { continue };
             if OrderStatus::from_code(&order.status).is_some_and(|s| order_is_late(s, order.due_date.as_deref(), today)) {
-                t.late.push(line(tx, &order)?);
+                t.late.push(line(tx, &id, &order)?);
             }
         }
         for (product, pieces) in report.stock.iter().filter(|(_, n)| **n <= LOW_STOCK_AT) {

@@ -11,6 +11,7 @@
 //! when their `Origin` is another site. Sign-in attempts are limited per login and per client
 //! address.
 
+mod orders;
 mod pages;
 mod text;
 
@@ -60,6 +61,11 @@ pub fn routes() -> Router<App> {
         .route("/console/setup", get(pages::setup_page).post(pages::setup))
         .route("/console/today", get(pages::today))
         .route("/console/audit", get(pages::audit))
+        .route("/console/orders", get(orders::list))
+        .route("/console/orders/import", get(orders::import_page).post(orders::import_preview))
+        .route("/console/orders/import/confirm", post(orders::import_confirm))
+        .route("/console/orders/{id}", get(orders::detail))
+        .route("/console/orders/{id}/command", post(orders::command))
         .route("/console/signout", post(pages::signout))
         .route("/console/signout-everywhere", post(pages::signout_everywhere))
         .route("/console/language/{code}", get(language))

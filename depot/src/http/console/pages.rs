@@ -2,7 +2,7 @@
 //! signing out. Each handler reads the session, asks the store through the same functions the
 //! API uses, and draws a template with words from `text`.
 
-use super::text::{Lang, Text};
+use super::text::{status_name, Lang, Text};
 use super::{address, blocking, html, lang_of, same_origin, same_secret, session_cookie, session_of};
 use crate::http::tls::PeerAddr;
 use crate::http::App;
@@ -15,6 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use fundi_sync::dates::Day;
 use fundi_sync::money::{format_money, Money};
+use fundi_sync::workflow::OrderStatus;
 use fundi_sync::Role;
 use serde::Deserialize;
 
@@ -30,7 +31,7 @@ pub struct Chrome {
     pub path: &'static str,
 }
 
-fn chrome(lang: Lang, title: fn(&Text) -> &'static str, path: &'static str, s: Option<&ConsoleSession>) -> Chrome {
+pub(super) fn chrome(lang: Lang, title: fn(&Text) -> &'static str, path: &'static str, s: Option<&ConsoleSession>) -> Chrome {
     let t = lang.text();
     Chrome {
         t,
@@ -51,13 +52,13 @@ struct MessagePage {
 }
 
 /// A page that only says `message`, with `status`.
-fn message(lang: Lang, s: Option<&ConsoleSession>, status: StatusCode, message: String) -> Response {
+pub(super) fn message(lang: Lang, s: Option<&ConsoleSession>, status: StatusCode, message: String) -> Response {
     let c = chrome(lang, |t| t.console, "/console/today", s);
     html(status, MessagePage { c, message }.render())
 }
 
 /// The page an error of the store calls for.
-fn failed(lang: Lang, s: Option<&ConsoleSession>, e: ApiError) -> Response {
+pub(super) fn failed(lang: Lang, s: Option<&ConsoleSession>, e: ApiError) -> Response {
     let t = lang.text();
     match e.status {
         403 => message(lang, s, StatusCode::FORBIDDEN, t.forbidden.into()),
@@ -67,7 +68,7 @@ fn failed(lang: Lang, s: Option<&ConsoleSession>, e: ApiError) -> Response {
     }
 }
 
-fn to_signin() -> Response {
+pub(super) fn to_signin() -> Response {
     Redirect::to("/console/signin").into_response()
 }
 
@@ -220,6 +221,7 @@ pub async fn setup(
 
 /// A row of an order list, formatted.
 pub struct OrderRow {
+    pub id: String,
     pub product: String,
     pub quantity: u32,
     pub artisan: String,
@@ -240,10 +242,11 @@ fn section<T, U>(title: &'static str, list: &Counted<T>, row: impl Fn(&T) -> U) 
 
 fn order_row(lang: Lang) -> impl Fn(&OrderLine) -> OrderRow {
     move |o: &OrderLine| OrderRow {
+        id: o.id.clone(),
         product: o.product.clone(),
         quantity: o.quantity,
         artisan: o.artisan.clone().unwrap_or_default(),
-        status: o.status.replace('_', " "),
+        status: OrderStatus::from_code(&o.status).map_or_else(|| o.status.clone(), |st| status_name(lang, st).to_string()),
         due: o.due_date.as_deref().and_then(|d| Day::parse(d).ok()).map(|d| d.format(lang.money())).unwrap_or_default(),
     }
 }
@@ -256,7 +259,7 @@ fn seen(lang: Lang, ms: Option<i64>) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM` in the deployment's zone.
-fn day_and_time(ms: i64) -> String {
+pub(super) fn day_and_time(ms: i64) -> String {
     let day = Day::of_ms(ms.max(0) as u64);
     let minutes = (ms - day.start_ms()) / 60_000;
     format!("{day} {:02}:{:02}", minutes / 60, minutes % 60)
@@ -387,7 +390,7 @@ pub struct CsrfForm {
 }
 
 /// The session a form that changes something comes from, when its CSRF token is the session's.
-async fn form_session(app: &App, headers: &HeaderMap, csrf: &str) -> Result<ConsoleSession, Response> {
+pub(super) async fn form_session(app: &App, headers: &HeaderMap, csrf: &str) -> Result<ConsoleSession, Response> {
     let lang = lang_of(headers);
     match session_of(app, headers).await {
         Ok(Some(s)) if same_secret(&s.csrf_token, csrf) => Ok(s),
