@@ -360,3 +360,95 @@ fn operations_import_orders_with_a_preview_and_staff_take_one_through_the_qualit
     }
     assert!(audit.contains("Handles loose on two pieces"));
 }
+
+#[test]
+fn people_are_enrolled_with_a_printed_card_their_lost_phones_revoked_and_mentors_see_only_their_mentees() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let wanjiku = server.device("mentor", "Mama Wanjiku", None);
+    let other_mentor = server.device("mentor", "Mama Zawadi", None);
+    let zawadis = server.device("artisan", "Neema Chebet", Some(&other_mentor.account));
+    let c = Console { server: &server, http: browser() };
+    let ops_session = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let (_, page) = c.page("/console/people", Some(&ops_session));
+    let csrf = csrf_of(&page);
+
+    // Operations enroll an artisan under Mama Wanjiku: a card with the code, as text and QR.
+    let r = c.post(
+        "/console/people/enroll",
+        Some(&ops_session),
+        &[("csrf", &csrf), ("name", "Akinyi Otieno"), ("role", "artisan"), ("mentor_id", &wanjiku.account)],
+    );
+    assert_eq!(r.status().as_u16(), 200);
+    let card = r.text().unwrap();
+    assert!(card.contains("Akinyi Otieno") && card.contains("<svg"), "{card}");
+    let code = card
+        .split(r#"<p class="code""#)
+        .nth(1)
+        .and_then(|p| p.split('>').nth(1))
+        .and_then(|p| p.split('<').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(code.len(), 14, "a code like 0FFF-3A15-4537: {code}");
+    // A phone enrolls with the code read off the card.
+    let device = common::uuid_like();
+    let (s, v) = server.enroll_raw(&code, &device);
+    assert_eq!(s, 200, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    let account = v["account_id"].as_str().unwrap().to_string();
+
+    // Her mentor sees her, with her phone; not the other mentor's mentee.
+    let mentor_session = c.set_up(&wanjiku.account, "wanjiku", "mama-wanjiku-2026");
+    let (_, page) = c.page("/console/people", Some(&mentor_session));
+    assert!(page.contains("Akinyi Otieno") && page.contains(&device[..8]), "{page}");
+    assert!(!page.contains("Neema Chebet"), "another mentor's mentee");
+    assert!(!page.contains("console-code"), "only operations give console codes");
+    let mentor_csrf = csrf_of(&page);
+    // She cannot revoke another mentor's mentee's phone (it does not exist for her).
+    let r = c.post(&format!("/console/devices/{}/revoke", zawadis.device), Some(&mentor_session), &[("csrf", &mentor_csrf)]);
+    assert_eq!(r.status().as_u16(), 404);
+    // She revokes her mentee's lost phone: its next request is refused.
+    let r = c.post(&format!("/console/devices/{device}/revoke"), Some(&mentor_session), &[("csrf", &mentor_csrf)]);
+    assert_eq!(r.status().as_u16(), 303);
+    let refused = c.http.get(format!("{}/v1/sync/pull?cursor=0", server.url)).bearer_auth(&token).send().unwrap();
+    assert_eq!(refused.status().as_u16(), 401, "a revoked phone");
+    // And gives her a new code for the replacement phone.
+    let r = c.post(&format!("/console/people/{account}/code"), Some(&mentor_session), &[("csrf", &mentor_csrf)]);
+    assert!(r.status().as_u16() == 200 && r.text().unwrap().contains("Akinyi Otieno"));
+
+    // Staff enroll artisans only: a mentor posted by hand is refused.
+    let desk = c.set_up(&staff.account, "desk", "depot-liaison-7");
+    let (_, page) = c.page("/console/people", Some(&desk));
+    let r = c.post("/console/people/enroll", Some(&desk), &[("csrf", &csrf_of(&page)), ("name", "Someone"), ("role", "mentor")]);
+    assert_eq!(r.status().as_u16(), 403);
+
+    // Operations move her to Mama Zawadi, and give Mama Zawadi a console setup code that works.
+    let r = c.post(
+        &format!("/console/people/{account}/mentor"),
+        Some(&ops_session),
+        &[("csrf", &csrf), ("mentor_id", &other_mentor.account)],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = c.page("/console/people", Some(&mentor_session));
+    assert!(!page.contains("Akinyi Otieno"), "moved to another mentor");
+    let r = c.post(&format!("/console/people/{}/console-code", other_mentor.account), Some(&ops_session), &[("csrf", &csrf)]);
+    let card = r.text().unwrap();
+    let setup = card
+        .split(r#"<p class="code""#)
+        .nth(1)
+        .and_then(|p| p.split('>').nth(1))
+        .and_then(|p| p.split('<').next())
+        .unwrap()
+        .to_string();
+    let r = c.post(
+        "/console/setup",
+        None,
+        &[("code", &setup), ("login", "zawadi"), ("password", "mama-zawadi-2026"), ("password_again", "mama-zawadi-2026")],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, audit) = c.page("/console/audit", Some(&ops_session));
+    for action in ["account.enroll", "device.revoke", "account.code", "account.set_mentor"] {
+        assert!(audit.contains(action), "{action} missing: {audit}");
+    }
+}

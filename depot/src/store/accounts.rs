@@ -292,6 +292,41 @@ pub fn set_mentor(
     super::scope::mentor_changed(conn, artisan_id, artisan.mentor_id.as_deref(), mentor_id)
 }
 
+/// `account`'s phones enrolled and not revoked, most recently seen first (at most `limit`).
+pub fn devices(conn: &Connection, account: &str, limit: usize) -> Result<Vec<fundi_sync::MenteeDevice>, ApiError> {
+    let mut q = conn.prepare_cached(
+        "SELECT device_id, created_ms, last_seen_ms FROM devices WHERE account_id = ?1 AND revoked_ms IS NULL
+         ORDER BY last_seen_ms DESC NULLS LAST, created_ms DESC LIMIT ?2",
+    )?;
+    let rows = q.query_map(params![account, limit as i64], |r| {
+        Ok(fundi_sync::MenteeDevice {
+            device_id: r.get(0)?,
+            enrolled_ms: r.get::<_, i64>(1)? as u64,
+            last_seen_ms: r.get::<_, Option<i64>>(2)?.map(|ms| ms as u64),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The accounts `caller` looks after, by name: operations everyone; staff the artisans; a
+/// mentor her mentees; an artisan no one.
+pub fn people(conn: &Connection, caller: &Caller) -> Result<Vec<Account>, ApiError> {
+    let ids = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<Vec<String>, ApiError> {
+        let mut q = conn.prepare(sql)?;
+        let rows = q.query_map(args, |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let ids = match caller.role {
+        Role::Operations => ids("SELECT id FROM accounts ORDER BY role, name, id", &[])?,
+        Role::Staff => ids("SELECT id FROM accounts WHERE role = 'artisan' ORDER BY name, id", &[])?,
+        Role::Mentor => {
+            ids("SELECT id FROM accounts WHERE role = 'artisan' AND mentor_id = ?1 ORDER BY name, id", &[&caller.account_id])?
+        }
+        Role::Artisan => return Err(ApiError::forbidden("artisans look after no one")),
+    };
+    ids.iter().filter_map(|id| get_account(conn, id).transpose()).collect()
+}
+
 /// Accounts of one role, for the command line.
 pub fn list_accounts(conn: &Connection) -> Result<Vec<Account>, ApiError> {
     let mut s = conn.prepare("SELECT id FROM accounts ORDER BY created_ms, id")?;

@@ -7,7 +7,7 @@ use super::accounts::Caller;
 use super::{now_ms, ApiError};
 use fundi_sync::dates::Day;
 use fundi_sync::limits::{MENTEES_MAX, MENTEE_DEVICES_MAX};
-use fundi_sync::{Mentee, MenteeDevice, MenteesPage, Role};
+use fundi_sync::{Mentee, MenteesPage, Role};
 use rusqlite::{params, Connection};
 
 /// A mentor's mentees and how their phones stand, by name. Mentors only: staff and operations
@@ -36,21 +36,9 @@ pub fn mentees(conn: &Connection, caller: &Caller) -> Result<MenteesPage, ApiErr
     })?;
     let mut mentees: Vec<Mentee> = rows.collect::<Result<_, _>>()?;
     let today = Day::of_ms(now_ms());
-    let mut devices = conn.prepare_cached(
-        "SELECT device_id, created_ms, last_seen_ms FROM devices WHERE account_id = ?1 AND revoked_ms IS NULL
-         ORDER BY last_seen_ms DESC NULLS LAST, created_ms DESC LIMIT ?2",
-    )?;
     for m in &mut mentees {
         m.late_orders = super::orders::late_orders_of(conn, &m.account_id, today)?;
-        m.devices = devices
-            .query_map(params![m.account_id, MENTEE_DEVICES_MAX as i64], |r| {
-                Ok(MenteeDevice {
-                    device_id: r.get(0)?,
-                    enrolled_ms: r.get::<_, i64>(1)? as u64,
-                    last_seen_ms: r.get::<_, Option<i64>>(2)?.map(|ms| ms as u64),
-                })
-            })?
-            .collect::<Result<_, _>>()?;
+        m.devices = super::accounts::devices(conn, &m.account_id, MENTEE_DEVICES_MAX)?;
     }
     Ok(MenteesPage { mentees })
 }

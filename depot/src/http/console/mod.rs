@@ -13,6 +13,7 @@
 
 mod orders;
 mod pages;
+mod people;
 mod text;
 
 use super::rate::RateLimiter;
@@ -66,6 +67,12 @@ pub fn routes() -> Router<App> {
         .route("/console/orders/import/confirm", post(orders::import_confirm))
         .route("/console/orders/{id}", get(orders::detail))
         .route("/console/orders/{id}/command", post(orders::command))
+        .route("/console/people", get(people::list))
+        .route("/console/people/enroll", post(people::enroll))
+        .route("/console/people/{account}/code", post(people::new_code))
+        .route("/console/people/{account}/console-code", post(people::console_code))
+        .route("/console/people/{account}/mentor", post(people::set_mentor))
+        .route("/console/devices/{device}/revoke", post(people::revoke))
         .route("/console/signout", post(pages::signout))
         .route("/console/signout-everywhere", post(pages::signout_everywhere))
         .route("/console/language/{code}", get(language))

@@ -1,0 +1,356 @@
+//! The console's People pages (issue 12 item 3): the accounts the signed-in person looks after
+//! (operations everyone, staff the artisans, a mentor her mentees) with their phones; enrolling
+//! a new account and printing its enrollment card (the one-time code as text and as a QR code
+//! drawn on the server); a new code for a replacement phone; revoking a lost phone; moving an
+//! artisan to another mentor; a console setup code (operations). Each goes through the store
+//! function the API uses (`accounts::enroll`, `replacement_code`, `revoke`, `set_mentor`), so
+//! the same roles may do the same things, and each is an audit row.
+
+use super::pages::{chrome, day_and_time, failed, form_session, message, to_signin, Chrome};
+use super::text::Lang;
+use super::{blocking, html, lang_of, session_of};
+use crate::http::App;
+use crate::store::accounts::{self, Account, Enrollment, NewEnrollment};
+use crate::store::console::{self as console_store, ConsoleSession};
+use crate::store::ApiError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use fundi_sync::limits::MENTEE_DEVICES_MAX;
+use fundi_sync::Role;
+use serde::Deserialize;
+
+/// The roles that look after people.
+const LOOKING_AFTER: &[Role] = &[Role::Staff, Role::Operations, Role::Mentor];
+
+pub struct PhoneRow {
+    pub device_id: String,
+    pub short: String,
+    pub last_seen: String,
+}
+
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
+    pub mentor: String,
+    pub is_artisan: bool,
+    pub phones: Vec<PhoneRow>,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/people.html")]
+struct PeoplePage {
+    c: Chrome,
+    people: Vec<PersonRow>,
+    /// The roles the signed-in person may enroll.
+    roles: Vec<&'static str>,
+    /// Mentors to choose from (staff and operations enrolling or moving an artisan).
+    mentors: Vec<Choice>,
+    error: Option<String>,
+}
+
+/// What `role` may enroll (the rule is `accounts::enroll`'s; the form only offers it).
+fn enrollable(role: Role) -> Vec<&'static str> {
+    match role {
+        Role::Operations => vec!["artisan", "mentor", "staff", "operations"],
+        Role::Staff | Role::Mentor => vec!["artisan"],
+        Role::Artisan => vec![],
+    }
+}
+
+async fn people_page(app: &App, lang: Lang, s: &ConsoleSession, status: StatusCode, error: Option<String>) -> Response {
+    let (db, caller) = (app.db.clone(), s.caller.clone());
+    let found = blocking(move || {
+        db.read(|tx| {
+            let people = accounts::people(tx, &caller)?;
+            let mut rows = Vec::with_capacity(people.len());
+            for a in &people {
+                let mentor = match &a.mentor_id {
+                    Some(m) => accounts::get_account(tx, m)?.map(|m| m.name).unwrap_or_default(),
+                    None => String::new(),
+                };
+                rows.push((a.clone(), mentor, accounts::devices(tx, &a.id, MENTEE_DEVICES_MAX)?));
+            }
+            let mentors: Vec<Account> = if caller.role.is_depot_wide() {
+                accounts::list_accounts(tx)?.into_iter().filter(|a| a.role == Role::Mentor).collect()
+            } else {
+                vec![]
+            };
+            Ok((rows, mentors))
+        })
+    })
+    .await;
+    let (rows, mentors) = match found {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => return failed(lang, Some(s), e),
+        None => return failed(lang, Some(s), ApiError::internal("listing people failed")),
+    };
+    let people = rows
+        .into_iter()
+        .map(|(a, mentor, devices)| PersonRow {
+            is_artisan: a.role == Role::Artisan,
+            role: a.role.code(),
+            phones: devices
+                .into_iter()
+                .map(|d| PhoneRow {
+                    short: d.device_id.chars().take(8).collect(),
+                    last_seen: d.last_seen_ms.map_or_else(|| lang.text().never.to_string(), |ms| day_and_time(ms as i64)),
+                    device_id: d.device_id,
+                })
+                .collect(),
+            id: a.id,
+            name: a.name,
+            mentor,
+        })
+        .collect();
+    let page = PeoplePage {
+        c: chrome(lang, |t| t.people, "/console/people", Some(s)),
+        people,
+        roles: enrollable(s.caller.role),
+        mentors: mentors.into_iter().map(|m| Choice { value: m.id, label: m.name }).collect(),
+        error,
+    };
+    html(status, page.render())
+}
+
+pub async fn list(State(app): State<App>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&headers);
+    match session_of(&app, &headers).await {
+        Ok(Some(s)) if LOOKING_AFTER.contains(&s.caller.role) => people_page(&app, lang, &s, StatusCode::OK, None).await,
+        Ok(Some(s)) => message(lang, Some(&s), StatusCode::FORBIDDEN, lang.text().forbidden.into()),
+        Ok(None) => to_signin(),
+        Err(e) => failed(lang, None, e),
+    }
+}
+
+// ---- The enrollment card
+
+#[derive(Template)]
+#[template(path = "console/card.html")]
+struct CardPage {
+    c: Chrome,
+    name: String,
+    role: &'static str,
+    code: String,
+    expires: String,
+    /// The QR code of the code, as SVG drawn here.
+    qr_svg: String,
+    /// A console setup code rather than a phone's enrollment code.
+    console_code: bool,
+}
+
+/// The code as a QR code (SVG), for a phone's camera or a scanner.
+fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(180, 180).quiet_zone(true).build(),
+        Err(_) => String::new(),
+    }
+}
+
+fn card(
+    lang: Lang,
+    s: &ConsoleSession,
+    name: String,
+    role: Role,
+    code: String,
+    expires_ms: Option<u64>,
+    console_code: bool,
+) -> Response {
+    let page = CardPage {
+        c: chrome(lang, |t| t.enrollment_card, "/console/people", Some(s)),
+        qr_svg: qr_svg(&code),
+        name,
+        role: role.code(),
+        expires: expires_ms.map(|ms| day_and_time(ms as i64)).unwrap_or_default(),
+        code,
+        console_code,
+    };
+    html(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+pub struct EnrollForm {
+    csrf: String,
+    name: String,
+    role: String,
+    #[serde(default)]
+    mentor_id: String,
+}
+
+/// Enroll a new account and show its card.
+pub async fn enroll(State(app): State<App>, headers: HeaderMap, Form(form): Form<EnrollForm>) -> Response {
+    let lang = lang_of(&headers);
+    let s = match form_session(&app, &headers, &form.csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(role) = Role::from_code(&form.role) else {
+        return people_page(&app, lang, &s, StatusCode::UNPROCESSABLE_ENTITY, Some(format!("no such role {:?}", form.role)))
+            .await;
+    };
+    let mentor_id = Some(form.mentor_id.clone()).filter(|m| !m.is_empty());
+    let (db, caller, name) = (app.db.clone(), s.caller.clone(), form.name.clone());
+    let done = blocking(move || -> Result<Enrollment, ApiError> {
+        db.write(|tx| {
+            let e = accounts::enroll(tx, &caller, NewEnrollment { role, name: name.clone(), mentor_id })?;
+            console_store::audit(
+                tx,
+                &caller.account_id,
+                "account.enroll",
+                Some(&e.account_id),
+                Some(&format!("{} {}", role.code(), name.trim())),
+            )?;
+            Ok(e)
+        })
+    })
+    .await
+    .unwrap_or_else(|| Err(ApiError::internal("enrolling failed")));
+    match done {
+        Ok(e) => card(lang, &s, form.name.trim().to_string(), role, e.code, Some(e.expires_ms), false),
+        Err(e) if e.status < 500 => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            people_page(&app, lang, &s, status, Some(e.detail)).await
+        }
+        Err(e) => failed(lang, Some(&s), e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+/// A new enrollment code for an account's replacement phone, on a card.
+pub async fn new_code(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let s = match form_session(&app, &headers, &form.csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (db, caller) = (app.db.clone(), s.caller.clone());
+    let done = blocking(move || -> Result<(Account, Enrollment), ApiError> {
+        db.write(|tx| {
+            let e = accounts::replacement_code(tx, &caller, &account)?;
+            let a = accounts::get_account(tx, &account)?.ok_or_else(|| ApiError::not_found("no such account"))?;
+            console_store::audit(tx, &caller.account_id, "account.code", Some(&account), None)?;
+            Ok((a, e))
+        })
+    })
+    .await
+    .unwrap_or_else(|| Err(ApiError::internal("issuing a code failed")));
+    match done {
+        Ok((a, e)) => card(lang, &s, a.name, a.role, e.code, Some(e.expires_ms), false),
+        Err(e) => failed(lang, Some(&s), e),
+    }
+}
+
+/// A console setup code for a staff, operations or mentor account (operations), on a card.
+pub async fn console_code(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let s = match form_session(&app, &headers, &form.csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (db, caller) = (app.db.clone(), s.caller.clone());
+    let done = blocking(move || -> Result<(Account, String), ApiError> {
+        db.write(|tx| {
+            let code = console_store::issue_setup_code(tx, &caller, &account)?;
+            let a = accounts::get_account(tx, &account)?.ok_or_else(|| ApiError::not_found("no such account"))?;
+            Ok((a, code))
+        })
+    })
+    .await
+    .unwrap_or_else(|| Err(ApiError::internal("issuing a setup code failed")));
+    match done {
+        Ok((a, code)) => card(lang, &s, a.name, a.role, code, None, true),
+        Err(e) if e.status < 500 => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            people_page(&app, lang, &s, status, Some(e.detail)).await
+        }
+        Err(e) => failed(lang, Some(&s), e),
+    }
+}
+
+/// Revoke a lost phone: its next sync is refused.
+pub async fn revoke(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(device): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let s = match form_session(&app, &headers, &form.csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (db, caller) = (app.db.clone(), s.caller.clone());
+    let done = blocking(move || {
+        db.write(|tx| {
+            accounts::revoke(tx, &caller, &device)?;
+            console_store::audit(tx, &caller.account_id, "device.revoke", Some(&device), None)
+        })
+    })
+    .await
+    .unwrap_or_else(|| Err(ApiError::internal("revoking failed")));
+    match done {
+        Ok(()) => Redirect::to("/console/people").into_response(),
+        Err(e) => failed(lang, Some(&s), e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MentorForm {
+    csrf: String,
+    #[serde(default)]
+    mentor_id: String,
+}
+
+/// Move an artisan to another mentor, or to none (operations).
+pub async fn set_mentor(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(artisan): Path<String>,
+    Form(form): Form<MentorForm>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let s = match form_session(&app, &headers, &form.csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (db, caller) = (app.db.clone(), s.caller.clone());
+    let mentor = Some(form.mentor_id).filter(|m| !m.is_empty());
+    let done = blocking(move || {
+        db.write(|tx| {
+            accounts::set_mentor(tx, &caller, &artisan, mentor.as_deref())?;
+            console_store::audit(tx, &caller.account_id, "account.set_mentor", Some(&artisan), mentor.as_deref())
+        })
+    })
+    .await
+    .unwrap_or_else(|| Err(ApiError::internal("moving the artisan failed")));
+    match done {
+        Ok(()) => Redirect::to("/console/people").into_response(),
+        Err(e) if e.status < 500 => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            people_page(&app, lang, &s, status, Some(e.detail)).await
+        }
+        Err(e) => failed(lang, Some(&s), e),
+    }
+}
