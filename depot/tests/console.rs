@@ -452,3 +452,64 @@ fn people_are_enrolled_with_a_printed_card_their_lost_phones_revoked_and_mentors
         assert!(audit.contains(action), "{action} missing: {audit}");
     }
 }
+
+#[test]
+fn a_mentor_reviews_her_mentees_drafts_in_the_console_as_on_her_phone() {
+    let server = Server::start();
+    let wanjiku = server.device("mentor", "Mama Wanjiku", None);
+    let zawadi = server.device("mentor", "Mama Zawadi", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", Some(&wanjiku.account));
+    let c = Console { server: &server, http: browser() };
+    // Two submitted drafts: a basket, and a bowl whose photo has not reached the depot.
+    let (basket, bowl) = (common::uuid_like(), common::uuid_like());
+    let photo = "ab".repeat(32);
+    let writes = vec![
+        common::field_write(&basket, "draft", "title", json!("Kiondo basket")),
+        common::field_write(&basket, "draft", "price", json!(250_000)),
+        common::command("draft", &basket, "submit"),
+        common::field_write(&bowl, "draft", "title", json!("Olive wood bowl")),
+        common::field_write(&bowl, "draft", "photos", json!([photo])),
+        common::command("draft", &bowl, "submit"),
+    ];
+    assert!(server.push(&akinyi, writes).iter().all(Option::is_none));
+
+    let mine = c.set_up(&wanjiku.account, "wanjiku", "mama-wanjiku-2026");
+    let theirs = c.set_up(&zawadi.account, "zawadi", "mama-zawadi-2026");
+    let (_, page) = c.page("/console/catalog", Some(&theirs));
+    assert!(!page.contains("Kiondo basket"), "another mentor's mentee's drafts");
+    let (s, page) = c.page("/console/catalog", Some(&mine));
+    assert!(
+        s == 200 && page.contains("Kiondo basket") && page.contains("KSh 2,500") && page.contains("Olive wood bowl"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("/console/thumbnails/{photo}")), "{page}");
+    let csrf = csrf_of(&page);
+    // The photo is not at the depot: no thumbnail yet, and nothing for a stranger.
+    assert_eq!(c.get(&format!("/console/thumbnails/{photo}"), Some(&mine)).status().as_u16(), 404);
+    assert_eq!(c.get(&format!("/console/thumbnails/{photo}"), None).status().as_u16(), 401);
+    // The other mentor cannot review it, even by posting the form by hand.
+    let (_, their_page) = c.page("/console/catalog", Some(&theirs));
+    let r = c.post(
+        &format!("/console/catalog/{basket}/review"),
+        Some(&theirs),
+        &[("csrf", &csrf_of(&their_page)), ("decision", "approve")],
+    );
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
+
+    // Approving the bowl waits for its photo: said on the page.
+    let r = c.post(&format!("/console/catalog/{bowl}/review"), Some(&mine), &[("csrf", &csrf), ("decision", "approve")]);
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert!(r.text().unwrap().contains("role=\"alert\""));
+    // Changes asked for the basket, with a note her phone receives; then nothing left to review of it.
+    let r = c.post(
+        &format!("/console/catalog/{basket}/review"),
+        Some(&mine),
+        &[("csrf", &csrf), ("decision", "request_changes"), ("note", "Show the handle up close, please")],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let change = server.pull_all(&akinyi).into_iter().find(|c| c["kind"] == "draft" && c["id"] == basket.as_str()).unwrap();
+    assert_eq!(change["body"]["status"], "changes_requested", "{change}");
+    assert_eq!(change["body"]["doc"]["fields"]["review_note"]["value"], "Show the handle up close, please", "{change}");
+    let (_, page) = c.page("/console/catalog", Some(&mine));
+    assert!(!page.contains("Kiondo basket"), "reviewed: no longer waiting");
+}

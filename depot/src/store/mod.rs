@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod catalog;
 pub mod console;
 pub mod error;
 pub(crate) mod facts;

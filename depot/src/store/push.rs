@@ -122,6 +122,30 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
     Ok(PushResponse { protocol: PROTOCOL_VERSION, results, server_time: db.now(), extra: Extra::new() })
 }
 
+/// The console's entry to the protocol's rules: `mutations` decided for `caller` exactly as
+/// a phone's push would be (`depot::decide`), in one transaction, all or nothing; the first
+/// refusal is the error. No device: nothing is echoed to a phone as its own change, and no
+/// answer is stored for a replay (a console form is not resent by a sync).
+pub fn apply_api(db: &Db, caller: &Caller, mutations: &[fundi_sync::Mutation]) -> Result<(), ApiError> {
+    let who = protocol_caller(caller);
+    let depot_wall_ms = fundi_sync::hlc::wall_clock_ms();
+    db.write(|tx| {
+        for m in mutations {
+            let facts = PushFacts { sql: SqlFacts(tx), blobs: &db.blobs };
+            match decide(&facts, &who, "", u64::MAX, m, depot_wall_ms) {
+                Ok(Some(d)) => write_decision(tx, &d, None, m.command.as_ref().map_or_else(|| db.now(), |c| c.hlc))?,
+                Ok(None) => {}
+                Err(Refusal::Refused(r)) => return Err(r.into()),
+                Err(Refusal::Failed(e)) => return Err(e),
+            }
+            for t in depot::stamps_to_observe(m) {
+                db.observe(t);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// The operations API's entry to an order command: the same rules as a phone's push.
 pub fn order_command_api(db: &Db, caller: &Caller, id: &str, name: &str, args: Extra) -> Result<OrderBody, ApiError> {
     let who = protocol_caller(caller);

@@ -11,6 +11,7 @@
 //! when their `Origin` is another site. Sign-in attempts are limited per login and per client
 //! address.
 
+mod catalog;
 mod orders;
 mod pages;
 mod people;
@@ -73,6 +74,9 @@ pub fn routes() -> Router<App> {
         .route("/console/people/{account}/console-code", post(people::console_code))
         .route("/console/people/{account}/mentor", post(people::set_mentor))
         .route("/console/devices/{device}/revoke", post(people::revoke))
+        .route("/console/catalog", get(catalog::list))
+        .route("/console/catalog/{draft}/review", post(catalog::review))
+        .route("/console/thumbnails/{photo}", get(catalog::thumbnail))
         .route("/console/signout", post(pages::signout))
         .route("/console/signout-everywhere", post(pages::signout_everywhere))
         .route("/console/language/{code}", get(language))

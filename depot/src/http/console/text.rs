@@ -137,6 +137,15 @@ pub struct Text {
     pub card_phone: &'static str,
     pub card_console: &'static str,
     pub print: &'static str,
+    pub catalog: &'static str,
+    pub category: &'static str,
+    pub materials: &'static str,
+    pub description: &'static str,
+    pub photo: &'static str,
+    pub no_photos: &'static str,
+    pub review_note: &'static str,
+    pub approve: &'static str,
+    pub request_changes: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -236,6 +245,15 @@ pub const EN: Text = Text {
     card_phone: "Type this code into the Fundi app on the new phone (Settings, then Enroll). It works once.",
     card_console: "Type this code at the console's setup page to choose a login and password. It works once, for 48 hours.",
     print: "Print this card",
+    catalog: "Catalog review",
+    category: "Category",
+    materials: "Materials",
+    description: "Description",
+    photo: "Photo",
+    no_photos: "No photos yet.",
+    review_note: "Note to the artisan",
+    approve: "Approve",
+    request_changes: "Ask for changes",
 };
 
 pub const SW: Text = Text {
@@ -335,6 +353,15 @@ pub const SW: Text = Text {
     card_phone: "Andika msimbo huu kwenye programu ya Fundi kwenye simu mpya (Mipangilio, kisha Sajili). Unafanya kazi mara moja.",
     card_console: "Andika msimbo huu kwenye ukurasa wa kuanza wa dashibodi kuchagua jina la kuingia na nenosiri. Unafanya kazi mara moja, kwa saa 48.",
     print: "Chapisha kadi hii",
+    catalog: "Ukaguzi wa bidhaa",
+    category: "Aina",
+    materials: "Malighafi",
+    description: "Maelezo ya bidhaa",
+    photo: "Picha",
+    no_photos: "Bado hakuna picha.",
+    review_note: "Ujumbe kwa fundi",
+    approve: "Idhinisha",
+    request_changes: "Omba marekebisho",
 };
 
 use fundi_sync::workflow::{OrderCommand, OrderStatus};
