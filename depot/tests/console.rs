@@ -513,3 +513,156 @@ fn a_mentor_reviews_her_mentees_drafts_in_the_console_as_on_her_phone() {
     let (_, page) = c.page("/console/catalog", Some(&mine));
     assert!(!page.contains("Kiondo basket"), "reviewed: no longer waiting");
 }
+
+/// `METHOD /path` of every console route, read from the console's router.
+fn console_routes() -> std::collections::BTreeSet<String> {
+    let source = include_str!("../src/http/console/mod.rs");
+    let mut out = std::collections::BTreeSet::new();
+    for line in source.lines().filter_map(|l| l.trim().strip_prefix(".route(\"")) {
+        let (path, rest) = line.split_once('"').unwrap();
+        for method in ["get", "post"] {
+            if rest.contains(&format!("{method}(")) {
+                out.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_console_route_by_every_role() {
+    use Who::*;
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Who {
+        Anonymous,
+        Staff,
+        Operations,
+        Mentor,
+    }
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let artisan = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let c = Console { server: &server, http: browser() };
+    let sessions = [
+        (Staff, c.set_up(&staff.account, "desk", "depot-liaison-7")),
+        (Operations, c.set_up(&ops.account, "ops", "operations-desk-1")),
+        (Mentor, c.set_up(&mentor.account, "wanjiku", "mama-wanjiku-2026")),
+    ];
+    let order = json!({"source": "shop", "external_ref": "M-1", "product": "Mat", "quantity": 1, "price_minor": 90_000});
+    let (_, v) = server.req(Some(&ops), "/v1/orders", Some(json!({ "orders": [order] })));
+    let order = v["created"][0].as_str().unwrap().to_string();
+    let draft = common::uuid_like();
+    assert!(server
+        .push(
+            &artisan,
+            vec![common::field_write(&draft, "draft", "title", json!("Bowl")), common::command("draft", &draft, "submit")]
+        )
+        .iter()
+        .all(Option::is_none));
+    let photo = "cd".repeat(32);
+
+    // (route as the router names it, the path asked, who may, what a GET expects of the allowed).
+    let e = |r: &str| r.to_string();
+    let rows: Vec<(String, String, &[Who])> = vec![
+        (e("GET /"), e("/"), &[Anonymous, Staff, Operations, Mentor]),
+        (e("GET /console/signin"), e("/console/signin"), &[Anonymous, Staff, Operations, Mentor]),
+        (e("POST /console/signin"), e("/console/signin"), &[Anonymous, Staff, Operations, Mentor]),
+        (e("GET /console/setup"), e("/console/setup"), &[Anonymous, Staff, Operations, Mentor]),
+        (e("POST /console/setup"), e("/console/setup"), &[Anonymous, Staff, Operations, Mentor]),
+        (e("GET /console/language/{code}"), e("/console/language/sw"), &[Anonymous, Staff, Operations, Mentor]),
+        (e("GET /console/today"), e("/console/today"), &[Staff, Operations, Mentor]),
+        (e("GET /console/audit"), e("/console/audit"), &[Operations]),
+        (e("GET /console/orders"), e("/console/orders"), &[Staff, Operations]),
+        (e("GET /console/orders/import"), e("/console/orders/import"), &[Operations]),
+        (e("POST /console/orders/import"), e("/console/orders/import"), &[Operations]),
+        (e("POST /console/orders/import/confirm"), e("/console/orders/import/confirm"), &[Operations]),
+        (e("GET /console/orders/{id}"), format!("/console/orders/{order}"), &[Staff, Operations]),
+        // The command sent is "cancel", which only operations may give (the workflow's rule).
+        (e("POST /console/orders/{id}/command"), format!("/console/orders/{order}/command"), &[Operations]),
+        (e("GET /console/people"), e("/console/people"), &[Staff, Operations, Mentor]),
+        (e("POST /console/people/enroll"), e("/console/people/enroll"), &[Staff, Operations, Mentor]),
+        (
+            e("POST /console/people/{account}/code"),
+            format!("/console/people/{}/code", artisan.account),
+            &[Staff, Operations, Mentor],
+        ),
+        (
+            e("POST /console/people/{account}/console-code"),
+            format!("/console/people/{}/console-code", staff.account),
+            &[Operations],
+        ),
+        (e("POST /console/people/{account}/mentor"), format!("/console/people/{}/mentor", artisan.account), &[Operations]),
+        (
+            e("POST /console/devices/{device}/revoke"),
+            format!("/console/devices/{}/revoke", artisan.device),
+            &[Operations, Mentor],
+        ),
+        (e("GET /console/catalog"), e("/console/catalog"), &[Staff, Operations, Mentor]),
+        // Staff (the depot's liaisons) and the artisan's mentor review; operations do not (the workflow's table).
+        (e("POST /console/catalog/{draft}/review"), format!("/console/catalog/{draft}/review"), &[Staff, Mentor]),
+        (e("GET /console/thumbnails/{photo}"), format!("/console/thumbnails/{photo}"), &[]),
+        // Last: they end the sessions the rows above use.
+        (e("POST /console/signout"), e("/console/signout"), &[Staff, Operations, Mentor]),
+        (e("POST /console/signout-everywhere"), e("/console/signout-everywhere"), &[Staff, Operations, Mentor]),
+    ];
+    let covered: std::collections::BTreeSet<String> = rows.iter().map(|(r, ..)| r.clone()).collect();
+    assert_eq!(covered, console_routes(), "every console route has its row, and every row a route");
+
+    for (route, path, allowed) in &rows {
+        let post = route.starts_with("POST");
+        for who in [Anonymous, Staff, Operations, Mentor] {
+            let session = sessions.iter().find(|(w, _)| *w == who).map(|(_, s)| s.as_str());
+            // Forms carry the session's own token: a refusal is the rule's, not the token's.
+            // (None once a sign-out row above ended the session.)
+            let csrf = session
+                .map(|s| c.page("/console/people", Some(s)).1)
+                .filter(|page| page.contains(r#"name="csrf""#))
+                .map(|page| csrf_of(&page))
+                .unwrap_or_default();
+            let status = if route == "POST /console/orders/import" {
+                let (ct, body) = multipart(&[("csrf", &csrf)], "source,external_ref,product,quantity,price_minor\n");
+                let mut r = c.http.post(format!("{}{path}", server.url)).header("content-type", ct).body(body);
+                if let Some(s) = session {
+                    r = r.header(COOKIE, format!("fundi_session={s}"));
+                }
+                r.send().unwrap().status().as_u16()
+            } else if post {
+                // Harmless values: a refused caller must be refused whatever they send.
+                c.post(
+                    path,
+                    session,
+                    &[
+                        ("csrf", &csrf),
+                        ("command", "cancel"),
+                        ("reason", "matrix"),
+                        ("decision", "request_changes"),
+                        ("note", "matrix"),
+                        ("name", "Matrix Test"),
+                        ("role", "artisan"),
+                        ("login", "nobody"),
+                        ("password", "wrong-password"),
+                        ("code", "0000-0000-0000-0000"),
+                        ("password_again", "x"),
+                        ("payload", "source,external_ref,product,quantity,price_minor\n"),
+                    ],
+                )
+                .status()
+                .as_u16()
+            } else {
+                c.get(path, session).status().as_u16()
+            };
+            let public = allowed.contains(&Anonymous);
+            if allowed.contains(&who) {
+                assert!(status < 500 && status != 403, "{route} as {who:?}: {status}");
+            } else if who == Anonymous && !public {
+                assert!(matches!(status, 303 | 401), "{route} anonymous: {status} (sign in first)");
+            } else {
+                assert!(matches!(status, 403 | 404), "{route} as {who:?}: {status}, not refused");
+            }
+        }
+    }
+    // Artisans have no console: no setup code, so no password, so no session.
+    assert!(server.cli_fails(&["console-code", &artisan.account]).contains("artisans use the app"));
+}
