@@ -603,6 +603,9 @@ fn every_console_route_by_every_role() {
         // Staff (the depot's liaisons) and the artisan's mentor review; operations do not (the workflow's table).
         (e("POST /console/catalog/{draft}/review"), format!("/console/catalog/{draft}/review"), &[Staff, Mentor]),
         (e("GET /console/thumbnails/{photo}"), format!("/console/thumbnails/{photo}"), &[]),
+        (e("GET /console/payouts"), e("/console/payouts"), &[Operations]),
+        (e("POST /console/payouts/batches"), e("/console/payouts/batches"), &[Operations]),
+        (e("POST /console/payouts/batches/{batch}/approve"), e("/console/payouts/batches/no-such-batch/approve"), &[Operations]),
         // Last: they end the sessions the rows above use.
         (e("POST /console/signout"), e("/console/signout"), &[Staff, Operations, Mentor]),
         (e("POST /console/signout-everywhere"), e("/console/signout-everywhere"), &[Staff, Operations, Mentor]),
@@ -646,6 +649,8 @@ fn every_console_route_by_every_role() {
                         ("code", "0000-0000-0000-0000"),
                         ("password_again", "x"),
                         ("payload", "source,external_ref,product,quantity,price_minor\n"),
+                        ("period_from", "2026-01-01"),
+                        ("period_to", "2026-01-02"),
                     ],
                 )
                 .status()
@@ -665,4 +670,48 @@ fn every_console_route_by_every_role() {
     }
     // Artisans have no console: no setup code, so no password, so no session.
     assert!(server.cli_fails(&["console-code", &artisan.account]).contains("artisans use the app"));
+}
+
+#[test]
+fn operations_pay_what_is_owed_and_a_second_account_approves_a_large_batch() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let ops2 = server.device("operations", "ops2", None);
+    let staff = server.device("staff", "desk", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", None);
+    let write = common::field_write(&akinyi.account, "profile", "phone", json!("0712 300 002"));
+    assert_eq!(server.push(&akinyi, vec![write]), vec![None]);
+    server.delivered_order(&ops, &akinyi, &staff, "P-1", 6_000_000);
+    let c = Console { server: &server, http: browser() };
+    let first = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let second = c.set_up(&ops2.account, "ops2", "operations-desk-2");
+    let (_, page) = c.page("/console/payouts", Some(&first));
+    let csrf = csrf_of(&page);
+    let today = fundi_sync::dates::Day::of_ms(fundi_sync::hlc::wall_clock_ms()).to_string();
+    let r = c.post(
+        "/console/payouts/batches",
+        Some(&first),
+        &[("csrf", &csrf), ("period_from", "2026-01-01"), ("period_to", &today)],
+    );
+    let page = r.text().unwrap();
+    assert!(page.contains("Batch created, awaiting approval: KSh 60,000"), "{page}");
+    let batch = page.split("/console/payouts/batches/").nth(1).and_then(|p| p.split('/').next()).unwrap().to_string();
+    // Her own batch: not hers to approve.
+    let r = c.post(&format!("/console/payouts/batches/{batch}/approve"), Some(&first), &[("csrf", &csrf)]);
+    assert_eq!(r.status().as_u16(), 403);
+    // Nothing more is owed: a second batch is refused, and said why.
+    let r = c.post(
+        "/console/payouts/batches",
+        Some(&first),
+        &[("csrf", &csrf), ("period_from", "2026-01-01"), ("period_to", &today)],
+    );
+    assert_eq!(r.status().as_u16(), 409);
+    // Today shows the batch waiting; the other operations account approves it.
+    let (_, today_page) = c.page("/console/today", Some(&second));
+    assert!(today_page.contains("KSh 60,000"), "{today_page}");
+    let (_, page) = c.page("/console/payouts", Some(&second));
+    let r = c.post(&format!("/console/payouts/batches/{batch}/approve"), Some(&second), &[("csrf", &csrf_of(&page))]);
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = c.page("/console/payouts", Some(&second));
+    assert!(page.contains("approved") && !page.contains("/approve\""), "{page}");
 }

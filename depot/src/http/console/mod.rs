@@ -14,6 +14,7 @@
 mod catalog;
 mod orders;
 mod pages;
+mod payouts;
 mod people;
 mod text;
 
@@ -77,6 +78,9 @@ pub fn routes() -> Router<App> {
         .route("/console/catalog", get(catalog::list))
         .route("/console/catalog/{draft}/review", post(catalog::review))
         .route("/console/thumbnails/{photo}", get(catalog::thumbnail))
+        .route("/console/payouts", get(payouts::list))
+        .route("/console/payouts/batches", post(payouts::create))
+        .route("/console/payouts/batches/{batch}/approve", post(payouts::approve))
         .route("/console/signout", post(pages::signout))
         .route("/console/signout-everywhere", post(pages::signout_everywhere))
         .route("/console/language/{code}", get(language))

@@ -146,6 +146,16 @@ pub struct Text {
     pub review_note: &'static str,
     pub approve: &'static str,
     pub request_changes: &'static str,
+    pub payouts: &'static str,
+    pub new_batch: &'static str,
+    pub new_batch_intro: &'static str,
+    pub period_from: &'static str,
+    pub period_to: &'static str,
+    pub create_batch: &'static str,
+    pub batches: &'static str,
+    pub period: &'static str,
+    pub batch_created: &'static str,
+    pub left_out: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -254,6 +264,16 @@ pub const EN: Text = Text {
     review_note: "Note to the artisan",
     approve: "Approve",
     request_changes: "Ask for changes",
+    payouts: "Payouts",
+    new_batch: "Pay what is owed",
+    new_batch_intro: "A batch pays each artisan and mentor what she is owed for the period (whole shillings, to the M-Pesa number in her profile). Above the approval threshold another operations account approves it before anything is sent.",
+    period_from: "From",
+    period_to: "To",
+    create_batch: "Create the batch",
+    batches: "Batches",
+    period: "Period",
+    batch_created: "Batch created,",
+    left_out: "Left out",
 };
 
 pub const SW: Text = Text {
@@ -362,6 +382,16 @@ pub const SW: Text = Text {
     review_note: "Ujumbe kwa fundi",
     approve: "Idhinisha",
     request_changes: "Omba marekebisho",
+    payouts: "Malipo",
+    new_batch: "Lipa kinachodaiwa",
+    new_batch_intro: "Kundi hulipa kila fundi na mshauri anachodai kwa kipindi (shilingi nzima, kwa nambari ya M-Pesa iliyo kwenye wasifu wake). Likizidi kiwango cha idhini, akaunti nyingine ya uendeshaji huliidhinisha kabla chochote hakijatumwa.",
+    period_from: "Kuanzia",
+    period_to: "Hadi",
+    create_batch: "Unda kundi",
+    batches: "Makundi",
+    period: "Kipindi",
+    batch_created: "Kundi limeundwa,",
+    left_out: "Hawakujumuishwa",
 };
 
 use fundi_sync::workflow::{OrderCommand, OrderStatus};
