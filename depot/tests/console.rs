@@ -603,6 +603,8 @@ fn every_console_route_by_every_role() {
         // Staff (the depot's liaisons) and the artisan's mentor review; operations do not (the workflow's table).
         (e("POST /console/catalog/{draft}/review"), format!("/console/catalog/{draft}/review"), &[Staff, Mentor]),
         (e("GET /console/thumbnails/{photo}"), format!("/console/thumbnails/{photo}"), &[]),
+        (e("GET /console/stock"), e("/console/stock"), &[Staff, Operations]),
+        (e("POST /console/stock/movements"), e("/console/stock/movements"), &[Staff, Operations]),
         (e("GET /console/payouts"), e("/console/payouts"), &[Operations]),
         (e("POST /console/payouts/batches"), e("/console/payouts/batches"), &[Operations]),
         (e("POST /console/payouts/batches/{batch}/approve"), e("/console/payouts/batches/no-such-batch/approve"), &[Operations]),
@@ -651,6 +653,8 @@ fn every_console_route_by_every_role() {
                         ("payload", "source,external_ref,product,quantity,price_minor\n"),
                         ("period_from", "2026-01-01"),
                         ("period_to", "2026-01-02"),
+                        ("product_id", "no-such-product"),
+                        ("delta", "1"),
                     ],
                 )
                 .status()
@@ -714,4 +718,53 @@ fn operations_pay_what_is_owed_and_a_second_account_approves_a_large_batch() {
     assert_eq!(r.status().as_u16(), 303);
     let (_, page) = c.page("/console/payouts", Some(&second));
     assert!(page.contains("approved") && !page.contains("/approve\""), "{page}");
+}
+
+#[test]
+fn staff_see_what_the_depot_holds_and_who_recorded_each_movement() {
+    let server = Server::start();
+    let staff = server.device("staff", "Depot liaison", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let basket = common::uuid_like();
+    let writes =
+        vec![common::field_write(&basket, "draft", "title", json!("Kiondo basket")), common::command("draft", &basket, "submit")];
+    assert!(server.push(&akinyi, writes).iter().all(Option::is_none));
+    assert_eq!(server.push(&staff, vec![common::command("draft", &basket, "approve")]), vec![None]);
+    // Two pieces counted on staff's phone, before anything in the console.
+    assert_eq!(server.push(&staff, vec![common::stock_entry(&basket, 2)]), vec![None]);
+
+    let c = Console { server: &server, http: browser() };
+    let desk = c.set_up(&staff.account, "desk", "depot-liaison-7");
+    let (s, page) = c.page("/console/stock", Some(&desk));
+    assert!(s == 200 && page.contains("Kiondo basket") && page.contains("Akinyi Otieno"), "{page}");
+    let csrf = csrf_of(&page);
+    // Three more received, recorded in the console; a wrong number is explained.
+    let r = c.post(
+        "/console/stock/movements",
+        Some(&desk),
+        &[("csrf", &csrf), ("product_id", &basket), ("delta", "+3"), ("reason", "received")],
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let r = c.post(
+        "/console/stock/movements",
+        Some(&desk),
+        &[("csrf", &csrf), ("product_id", &basket), ("delta", "three"), ("reason", "received")],
+    );
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().unwrap().contains("A whole number"));
+    let (_, page) = c.page("/console/stock", Some(&desk));
+    assert!(page.contains("<td>Kiondo basket</td><td>Akinyi Otieno</td><td>5</td>"), "2 + 3 held: {page}");
+    assert_eq!(page.matches("<td>Depot liaison</td>").count(), 2, "both movements name who recorded them: {page}");
+    // Her phone sees the movement the console recorded, like any other.
+    let held: i64 = server
+        .pull_all(&akinyi)
+        .iter()
+        .filter(|c| c["kind"] == "stock")
+        .map(|c| c["body"]["entry"]["delta"].as_i64().unwrap())
+        .sum();
+    assert_eq!(held, 5);
+    // A mentor has no Stock page.
+    let wanjiku = c.set_up(&mentor.account, "wanjiku", "mama-wanjiku-2026");
+    assert_eq!(c.page("/console/stock", Some(&wanjiku)).0, 403);
 }

@@ -26,6 +26,7 @@ pub mod pull;
 pub mod push;
 pub mod retention;
 pub mod scope;
+pub mod stock;
 pub mod today;
 pub mod uploads;
 
@@ -49,6 +50,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/007_payouts.sql"),
     include_str!("migrations/008_commission_rates.sql"),
     include_str!("migrations/009_console.sql"),
+    include_str!("migrations/010_stock_recorders.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

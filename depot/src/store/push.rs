@@ -72,7 +72,7 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                 Ok(decision) => {
                     if let Some(d) = decision {
                         let echo = d.echo_to_sender.then_some(device);
-                        write_decision(tx, &d, echo, m.command.as_ref().map_or_else(|| db.now(), |c| c.hlc))?;
+                        write_decision(tx, &d, echo, m.command.as_ref().map_or_else(|| db.now(), |c| c.hlc), &caller.account_id)?;
                     }
                     tx.execute_batch("RELEASE m")?;
                     Ok(())
@@ -133,7 +133,9 @@ pub fn apply_api(db: &Db, caller: &Caller, mutations: &[fundi_sync::Mutation]) -
         for m in mutations {
             let facts = PushFacts { sql: SqlFacts(tx), blobs: &db.blobs };
             match decide(&facts, &who, "", u64::MAX, m, depot_wall_ms) {
-                Ok(Some(d)) => write_decision(tx, &d, None, m.command.as_ref().map_or_else(|| db.now(), |c| c.hlc))?,
+                Ok(Some(d)) => {
+                    write_decision(tx, &d, None, m.command.as_ref().map_or_else(|| db.now(), |c| c.hlc), &caller.account_id)?
+                }
                 Ok(None) => {}
                 Err(Refusal::Refused(r)) => return Err(r.into()),
                 Err(Refusal::Failed(e)) => return Err(e),
@@ -162,15 +164,19 @@ pub fn order_command_api(db: &Db, caller: &Caller, id: &str, name: &str, args: E
             Err(Refusal::Refused(r)) => return Err(r.into()),
             Err(Refusal::Failed(e)) => return Err(e),
         };
-        write_decision(tx, &d, None, c.hlc)?;
+        write_decision(tx, &d, None, c.hlc, &caller.account_id)?;
         serde_json::from_value(d.body).map_err(|e| ApiError::internal(e.to_string()))
     })
 }
 
 /// Write a decision, and what follows from it in the same transaction: an order delivered
-/// earns its artisan (`money::after_order_change`). `hlc`: the mutation's stamp.
-fn write_decision(tx: &rusqlite::Connection, d: &Decision, echo: Option<&str>, hlc: Timestamp) -> Result<(), ApiError> {
+/// earns its artisan (`money::after_order_change`); a stock movement keeps who recorded it.
+/// `hlc`: the mutation's stamp; `by`: the account that sent it.
+fn write_decision(tx: &rusqlite::Connection, d: &Decision, echo: Option<&str>, hlc: Timestamp, by: &str) -> Result<(), ApiError> {
     put_record(tx, d.kind.code(), &d.id, d.owner.as_deref(), echo, &d.body, d.state.as_ref())?;
+    if d.kind == Kind::Stock {
+        super::stock::recorded_by(tx, &d.id, by)?;
+    }
     if d.kind == Kind::Order {
         let order: OrderBody = serde_json::from_value(d.body.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
         super::money::after_order_change(tx, &d.id, &order, hlc)?;

@@ -16,6 +16,7 @@ mod orders;
 mod pages;
 mod payouts;
 mod people;
+mod stock;
 mod text;
 
 use super::rate::RateLimiter;
@@ -78,6 +79,8 @@ pub fn routes() -> Router<App> {
         .route("/console/catalog", get(catalog::list))
         .route("/console/catalog/{draft}/review", post(catalog::review))
         .route("/console/thumbnails/{photo}", get(catalog::thumbnail))
+        .route("/console/stock", get(stock::list))
+        .route("/console/stock/movements", post(stock::record))
         .route("/console/payouts", get(payouts::list))
         .route("/console/payouts/batches", post(payouts::create))
         .route("/console/payouts/batches/{batch}/approve", post(payouts::approve))

@@ -156,6 +156,12 @@ pub struct Text {
     pub period: &'static str,
     pub batch_created: &'static str,
     pub left_out: &'static str,
+    pub stock: &'static str,
+    pub held: &'static str,
+    pub record_movement: &'static str,
+    pub delta: &'static str,
+    pub delta_help: &'static str,
+    pub movements: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -274,6 +280,12 @@ pub const EN: Text = Text {
     period: "Period",
     batch_created: "Batch created,",
     left_out: "Left out",
+    stock: "Stock",
+    held: "Held at the depot",
+    record_movement: "Record a movement",
+    delta: "Pieces in (+) or out (-)",
+    delta_help: "A whole number: +5 for five pieces received, -2 for two sent out.",
+    movements: "Latest movements",
 };
 
 pub const SW: Text = Text {
@@ -392,6 +404,12 @@ pub const SW: Text = Text {
     period: "Kipindi",
     batch_created: "Kundi limeundwa,",
     left_out: "Hawakujumuishwa",
+    stock: "Stoo",
+    held: "Vilivyo depo",
+    record_movement: "Andika mabadiliko",
+    delta: "Vipande vilivyoingia (+) au kutoka (-)",
+    delta_help: "Namba kamili: +5 kwa vipande vitano vilivyopokelewa, -2 kwa viwili vilivyotoka.",
+    movements: "Mabadiliko ya karibuni",
 };
 
 use fundi_sync::workflow::{OrderCommand, OrderStatus};

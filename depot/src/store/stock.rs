@@ -1,0 +1,112 @@
+//! Stock at the depot as the console shows it (issue 12 item 3): what the depot holds per
+//! product and artisan, the latest movements with who recorded them, and the products a
+//! movement may be recorded for. Movements themselves are the stock ledger's entries, written
+//! by the protocol's rules (a phone's push, or the console through `push::apply_api`); who
+//! recorded each is kept beside them (`stock_recorders`, depot migration 010).
+
+use super::accounts::{get_account, Caller};
+use super::{get_record, now_ms, ApiError};
+use fundi_sync::drafts::DraftField;
+use fundi_sync::ledger::sum_by_product;
+use fundi_sync::workflow::DraftStatus;
+use fundi_sync::{DraftBody, Kind, StockBody};
+use rusqlite::{params, Connection};
+use std::collections::BTreeMap;
+
+/// Movements one page lists at most.
+pub const MOVEMENTS_MAX: usize = 100;
+
+/// Record that `account` recorded stock entry `entry` (in the transaction that writes it).
+pub fn recorded_by(tx: &Connection, entry: &str, account: &str) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO stock_recorders (entry_id, account_id, recorded_ms) VALUES (?1, ?2, ?3)",
+        params![entry, account, now_ms() as i64],
+    )?;
+    Ok(())
+}
+
+#[derive(Clone, Debug)]
+pub struct ProductStock {
+    pub product_id: String,
+    pub title: String,
+    pub artisan: String,
+    pub units: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Movement {
+    pub title: String,
+    pub delta: i64,
+    pub reason: String,
+    pub at_ms: u64,
+    /// Who recorded it (`None`: before the depot kept it).
+    pub by: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StockPage {
+    /// Every product with stock or approved for sale, by title.
+    pub products: Vec<ProductStock>,
+    /// The latest movements, newest first.
+    pub movements: Vec<Movement>,
+}
+
+/// A product's title and artisan's name (its draft's).
+fn product(tx: &Connection, id: &str) -> Result<(String, String, Option<DraftStatus>), ApiError> {
+    let Some(r) = get_record(tx, Kind::Draft.code(), id)? else { return Ok((id.to_string(), String::new(), None)) };
+    let artisan = match &r.owner {
+        Some(o) => get_account(tx, o)?.map(|a| a.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let draft: Option<DraftBody> = serde_json::from_value(r.body).ok();
+    let title =
+        draft.as_ref().and_then(|d| d.doc.value(DraftField::Title.code())).and_then(|v| v.as_str()).unwrap_or(id).to_string();
+    Ok((title, artisan, draft.and_then(|d| DraftStatus::from_code(&d.status))))
+}
+
+/// The Stock page for `caller` (staff and operations only).
+pub fn stock_page(tx: &Connection, caller: &Caller) -> Result<StockPage, ApiError> {
+    if !caller.role.is_depot_wide() {
+        return Err(ApiError::forbidden("depot staff and operations only"));
+    }
+    let mut q = tx.prepare_cached(
+        "SELECT r.body, a.name FROM records r LEFT JOIN stock_recorders s ON s.entry_id = r.id
+         LEFT JOIN accounts a ON a.id = s.account_id WHERE r.kind = ?1 ORDER BY r.seq DESC",
+    )?;
+    let mut entries = vec![];
+    let mut latest = vec![];
+    for row in q.query_map([Kind::Stock.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))? {
+        let (body, by) = row?;
+        let Ok(s) = serde_json::from_str::<StockBody>(&body) else { continue };
+        if latest.len() < MOVEMENTS_MAX {
+            latest.push((s.entry.clone(), by));
+        }
+        entries.push(s.entry);
+    }
+    let held = sum_by_product(&entries);
+    let mut products: BTreeMap<String, ProductStock> = BTreeMap::new();
+    for (id, units) in &held {
+        let (title, artisan, _) = product(tx, id)?;
+        products.insert(id.clone(), ProductStock { product_id: id.clone(), title, artisan, units: *units });
+    }
+    // Approved products with nothing held yet: stock may be recorded for them too.
+    let mut q = tx.prepare_cached("SELECT id FROM records WHERE kind = ?1")?;
+    let drafts: Vec<String> = q.query_map([Kind::Draft.code()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for id in &drafts {
+        if products.contains_key(id) {
+            continue;
+        }
+        let (title, artisan, status) = product(tx, id)?;
+        if status == Some(DraftStatus::Approved) {
+            products.insert(id.clone(), ProductStock { product_id: id.clone(), title, artisan, units: 0 });
+        }
+    }
+    let mut products: Vec<ProductStock> = products.into_values().collect();
+    products.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.product_id.cmp(&b.product_id)));
+    let mut movements = vec![];
+    for (e, by) in latest {
+        let (title, _, _) = product(tx, &e.product_id)?;
+        movements.push(Movement { title, delta: e.delta, reason: e.reason, at_ms: e.hlc.wall_ms, by });
+    }
+    Ok(StockPage { products, movements })
+}
