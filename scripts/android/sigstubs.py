@@ -20,7 +20,8 @@ The format's quirks handled here (each learned from the file itself):
 - some superclasses list no constructor the subclass could call; such classes get one synthetic
   protected constructor taking a marker type nobody outside the stubs can name sensibly.
 - `@NonNull`/`@Nullable` are kept (as android.annotation.*, which kotlinc reads) so Kotlin sees
-  the platform's nullability; every other annotation is dropped.
+  the platform's nullability, and `@Deprecated` (as java.lang.Deprecated) so kotlinc warns where
+  the app uses or overrides what that API level deprecates; every other annotation is dropped.
 """
 
 import os
@@ -142,6 +143,7 @@ class Cls:
         self.fields = []
         self.enum_constants = []
         self.children = []
+        self.deprecated = False
 
     @property
     def qname(self):
@@ -150,6 +152,14 @@ class Cls:
     @property
     def simple(self):
         return self.name.split(".")[-1]
+
+
+def is_deprecated(line):
+    """`@Deprecated` on the declaration (format 2.0; parameters are never deprecated, and string
+    values are left out), or 1.0's `deprecated` modifier."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line)
+    return bool(re.search(r"@Deprecated\b", text) or
+                re.match(r"(?:\w+\s+)*?deprecated\s", text.split("(", 1)[0]))
 
 
 def parse(path):
@@ -170,10 +180,14 @@ def parse(path):
                 else:
                     pkg = None
                 continue
+            deprecated = is_deprecated(line)
             line = strip_annotations(line).strip()
             head = line.split(" ", 1)[0]
             if head in ("ctor", "method", "field", "enum_constant", "property"):
                 parse_member(stack[-1], head, line[len(head):].strip())
+                if deprecated and head in ("ctor", "method", "field"):
+                    {"ctor": stack[-1].ctors, "method": stack[-1].methods,
+                     "field": stack[-1].fields}[head][-1]["deprecated"] = True
                 continue
             # class header
             line = line.replace("\x01NN ", "").replace("\x01NL ", "")
@@ -196,6 +210,7 @@ def parse(path):
             if em.group(2):
                 implements = split_space_types(em.group(2).strip())
             c = Cls(pkg, name, kind, mods, tparams, extends, implements)
+            c.deprecated = deprecated
             classes[c.qname] = c
             stack.append(c)
     return classes
@@ -550,6 +565,9 @@ class Writer:
     def ann(self, nn):
         return {"NN": "@android.annotation.NonNull ", "NL": "@android.annotation.Nullable "}.get(nn, "")
 
+    def dep(self, deprecated):
+        return "@java.lang.Deprecated " if deprecated else ""
+
     def visibility(self, mods):
         return " ".join(x for x in mods if x in ("public", "protected"))
 
@@ -614,7 +632,7 @@ class Writer:
             head += " extends " + ", ".join(self.res.qualify(x, scope) for x in c.extends)
         if c.implements:
             head += " implements " + ", ".join(self.res.qualify(x, scope) for x in c.implements)
-        out.append(pad + head + " {")
+        out.append(pad + self.dep(c.deprecated) + head + " {")
         ip = pad + "  "
         if c.kind == "enum":
             out.append(ip + ", ".join(c.enum_constants) + ";")
@@ -633,7 +651,7 @@ class Writer:
                 else:
                     init = " = null"
             a = self.ann(f["nn"]) if t not in PRIMS else ""
-            out.append(ip + "%s%s %s %s%s;" % (a, " ".join(fm), t, f["name"], init))
+            out.append(ip + "%s%s%s %s %s%s;" % (self.dep(f.get("deprecated")), a, " ".join(fm), t, f["name"], init))
         superargs = self.pick_super_ctor(c, scope)
         ctors = list(c.ctors)
         if c.kind == "class" and not ctors and c.needs_marker:
@@ -645,8 +663,8 @@ class Writer:
                 free = sorted({w for _, p in k["params"] for w in re.findall(r"(?<![\w.])[A-Z](?![\w.])", p)} - set(scope))
                 ktp = ", ".join(free)
             kscope = scope + type_param_names(ktp)
-            out.append(ip + "%s %s%s(%s)%s { %sthrow new java.lang.RuntimeException(\"Stub!\"); }" % (
-                self.visibility(k["mods"]), ("<%s> " % self.res.qualify(ktp, kscope)) if ktp else "",
+            out.append(ip + "%s%s %s%s(%s)%s { %sthrow new java.lang.RuntimeException(\"Stub!\"); }" % (
+                self.dep(k.get("deprecated")), self.visibility(k["mods"]), ("<%s> " % self.res.qualify(ktp, kscope)) if ktp else "",
                 c.simple, self.params(k["params"], kscope),
                 self.throws(k["throws"], scope), call))
         for m in c.methods:
@@ -685,7 +703,7 @@ class Writer:
             ret = substitute(ret, mapping)
         tp = ("<" + self.res.qualify(m["tparams"], mscope) + "> ") if m["tparams"] else ""
         a = self.ann(m["nn"]) if ret not in PRIMS else ""
-        sig = "%s%s %s%s %s(%s)%s" % (a, " ".join(mods), tp, ret, m["name"],
+        sig = "%s%s%s %s%s %s(%s)%s" % (self.dep(m.get("deprecated")), a, " ".join(mods), tp, ret, m["name"],
                                       self.params(m["params"], mscope, mapping),
                                       self.throws(m["throws"], mscope))
         return ip + sig + (";" if abstract else self.body())
