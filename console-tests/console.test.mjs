@@ -1,6 +1,7 @@
 // The depot console in headless Chromium (issue 12, ADR 0024), against the `serve --demo`
 // depot that scripts/test-console starts: each role signs in through the form, reads Today in
-// English and Kiswahili, and signs out; operations reads the audit log, staff are refused it;
+// English and Kiswahili, opens the other pages its navigation offers, and signs out;
+// operations reads the audit log, staff are refused it;
 // a wrong password, the setup page; axe-core on every page; the keyboard alone signs in and
 // reaches the navigation, and every focused element shows its focus.
 
@@ -238,6 +239,29 @@ describe('the depot console in Chromium', () => {
           await page.goto(`${depot}/console/today`);
         });
       }
+
+      it("opens every other page of its navigation, each accessible", async () => {
+        const links = await page.getByRole('navigation').getByRole('link').evaluateAll((as) =>
+          as.map((a) => ({ href: a.getAttribute('href'), text: a.innerText.trim() })),
+        );
+        const others = links.filter((l) => l.href !== '/console/today' && l.href !== '/console/audit');
+        assert.ok(others.length > 0, `${role} has pages besides Today: ${JSON.stringify(links)}`);
+        for (const { href, text } of others) {
+          const [response] = await Promise.all([
+            responseTo(page, href),
+            page.getByRole('navigation').getByRole('link', { name: text, exact: true }).click(),
+          ]);
+          assert.equal(response.status(), 200, `${href}`);
+          await page.waitForURL(`**${href}`);
+          assert.deepEqual((await headings(page)).h1, [text], `${href}: its heading is its link's`);
+          assert.equal(
+            await page.getByRole('navigation').getByRole('link', { name: text, exact: true }).getAttribute('aria-current'),
+            'page',
+          );
+          await visit(page, `${role}-${href.split('/').pop()}`);
+        }
+        await page.goto(`${depot}/console/today`);
+      });
 
       if (role === 'mentor') {
         it('sees her mentees on Today', async () => {
