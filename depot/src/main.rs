@@ -2,12 +2,14 @@
 //! its own file under `cli/`; this file only parses arguments and dispatches. The sync server
 //! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies);
 //! `mpesa` is the Daraja B2C client and its simulator (ADR 0016); `payouts` the payout engine
-//! that sends payouts through it and takes Daraja's callbacks (ADR 0019).
+//! that sends payouts through it and takes Daraja's callbacks (ADR 0019); `reports` the M&E
+//! reports, streamed as CSV (ADR 0022).
 
 mod cli;
 mod http;
 mod mpesa;
 mod payouts;
+mod reports;
 mod store;
 
 use clap::{Parser, Subcommand};
@@ -54,6 +56,8 @@ enum Command {
     CommissionRate(cli::money::CommissionRateArgs),
     /// What became of payouts: those that ended after a cursor (for the earnings ledger), totals.
     Payouts(cli::payouts::PayoutsArgs),
+    /// Write an M&E report as CSV (sales, price-bands, cohorts, lead-times, quality, active).
+    Report(cli::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Refund(a) => cli::money::refund(a),
         Command::CommissionRate(a) => cli::money::commission_rate(a),
         Command::Payouts(a) => cli::payouts::run(a),
+        Command::Report(a) => cli::report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -35,6 +35,10 @@ mod store;
 #[allow(dead_code)]
 #[path = "../src/mpesa/mod.rs"]
 mod mpesa;
+// The router serves the M&E reports (`http::reports`).
+#[allow(dead_code)]
+#[path = "../src/reports/mod.rs"]
+mod reports;
 
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
 use fundi_core::replica::SyncError;
