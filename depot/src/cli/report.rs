@@ -18,7 +18,7 @@ pub struct ReportArgs {
     /// The period's first day (YYYY-MM-DD, included); the beginning if left out.
     #[arg(long)]
     from: Option<String>,
-    /// The period's last day (YYYY-MM-DD, included); today if left out.
+    /// The period's last day (YYYY-MM-DD, included); up to the latest if left out.
     #[arg(long)]
     to: Option<String>,
     /// Write to this file instead of stdout.

@@ -5,7 +5,8 @@
 //! to take it; the walk over the orders looks every thousand rows). What fails before the header
 //! row is sent is answered with the typed JSON error; a failure after it cuts the response off
 //! without its last chunk, so the client sees a broken transfer, never a short file that looks
-//! whole.
+//! whole. At most [`EXPORTS_AT_ONCE`] reports run at once (each keeps a core busy while it
+//! reads the orders, and a depot box has two); another is answered `busy`.
 
 use super::{blocking, error_response, App};
 use crate::reports::db::Snapshot;
@@ -18,12 +19,35 @@ use axum::response::{IntoResponse, Response};
 use fundi_sync::Role;
 use futures_util::StreamExt;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 
 /// Bytes per chunk sent to the client, and chunks waiting in the channel: at most about
 /// 160 KiB of a report is in memory at any time, however long it is.
 const CHUNK_BYTES: usize = 32 * 1024;
 const CHUNKS_QUEUED: usize = 4;
+
+/// Reports running at once, at most.
+const EXPORTS_AT_ONCE: usize = 2;
+static EXPORTS: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the [`EXPORTS_AT_ONCE`] places, given back when dropped.
+struct Place;
+
+impl Place {
+    fn take() -> Result<Place, ApiError> {
+        let taken = EXPORTS.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < EXPORTS_AT_ONCE).then_some(n + 1));
+        taken
+            .map(|_| Place)
+            .map_err(|_| ApiError::busy(format!("{EXPORTS_AT_ONCE} reports are being made: try again in a minute")))
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        EXPORTS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// What the report's thread sends: bytes of the file, or why it stopped.
 enum Piece {
@@ -43,15 +67,16 @@ pub async fn export(State(app): State<App>, headers: HeaderMap, Path(name): Path
         }
         let report = Report::from_name(&name)?;
         let period = Period::parse(query_value(q.as_deref(), "from"), query_value(q.as_deref(), "to"))?;
-        Ok((report, period, db.file()))
+        Ok((report, period, db.file(), Place::take()?))
     })
     .await;
-    let (report, period, file) = match asked {
+    let (report, period, file, place) = match asked {
         Ok((_, asked)) => asked,
         Err(e) => return error_response(e, Some(&headers)),
     };
     let (tx, mut rx) = mpsc::channel::<Piece>(CHUNKS_QUEUED);
     tokio::task::spawn_blocking(move || {
+        let _place = place;
         let gone = tx.clone();
         let written = Snapshot::open(&file).and_then(|snapshot| {
             let snapshot = snapshot.cancel_when(move || gone.is_closed());
@@ -115,5 +140,29 @@ impl Write for ChunkWriter {
             return Ok(());
         }
         self.send()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_third_report_at_once_is_answered_busy_until_a_place_is_given_back() {
+        let (a, b) = (Place::take().unwrap(), Place::take().unwrap());
+        let refused = Place::take().err().expect("two run already");
+        assert_eq!((refused.status, refused.code), (503, "busy"));
+        drop(a);
+        let c = Place::take().unwrap();
+        drop((b, c));
+        assert_eq!(EXPORTS.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn the_period_is_read_from_the_query() {
+        assert_eq!(query_value(Some("from=2026-09-01&to=2026-09-30"), "to"), Some("2026-09-30"));
+        assert_eq!(query_value(Some("tofu=1&to=2026-09-30"), "to"), Some("2026-09-30"));
+        assert_eq!(query_value(Some("from=2026-09-01"), "to"), None);
+        assert_eq!(query_value(None, "from"), None);
     }
 }
