@@ -2,13 +2,15 @@
 //! its own file under `cli/`; this file only parses arguments and dispatches. The sync server
 //! is `http` (routes) over `store` (the embedded SQLite store and the rules it applies);
 //! `mpesa` is the Daraja B2C client and its simulator (ADR 0016); `payouts` the payout engine
-//! that sends payouts through it and takes Daraja's callbacks (ADR 0019); `statement` an
-//! account's sales statement for a lender (ADR 0023).
+//! that sends payouts through it and takes Daraja's callbacks (ADR 0019); `reports` the M&E
+//! reports, streamed as CSV (ADR 0022); `statement` an account's sales statement for a lender
+//! (ADR 0023).
 
 mod cli;
 mod http;
 mod mpesa;
 mod payouts;
+mod reports;
 mod statement;
 mod store;
 
@@ -60,6 +62,8 @@ enum Command {
     ConsoleCode(cli::console_code::ConsoleCodeArgs),
     /// An account's sales statement over a period (for a micro-loan application), as a printable page or CSV.
     Statement(cli::statement::StatementArgs),
+    /// Write an M&E report as CSV (sales, price-bands, cohorts, lead-times, quality, active).
+    Report(cli::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Payouts(a) => cli::payouts::run(a),
         Command::Statement(a) => cli::statement::run(a),
         Command::ConsoleCode(a) => cli::console_code::run(a),
+        Command::Report(a) => cli::report::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

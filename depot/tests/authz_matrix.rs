@@ -1059,6 +1059,24 @@ fn rows() -> Vec<Row> {
             },
         },
         Row {
+            route: "GET /v1/reports/{name}",
+            case: "the sales report as CSV",
+            allowed: &[Operations],
+            refusals: &["forbidden"],
+            setup: |w| {
+                a1_earns(w, 10);
+                Fx::default()
+            },
+            call: |w, who, _| {
+                let (s, v) = w.http(who, "/v1/reports/sales", None);
+                if s == 200 {
+                    let csv = v.as_str().unwrap_or_default();
+                    assert!(csv.starts_with("month,artisan_id,") && csv.contains(&w.a1.account), "{v}");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
             route: "GET /v1/depot",
             case: "what waits at the depot",
             allowed: &[Staff, Operations],

@@ -39,6 +39,10 @@ mod mpesa;
 #[allow(dead_code)]
 #[path = "../src/statement/mod.rs"]
 mod statement;
+// The router serves the M&E reports (`http::reports`).
+#[allow(dead_code)]
+#[path = "../src/reports/mod.rs"]
+mod reports;
 
 use fundi_core::drafts::{Category, DraftPatch, NewDraft};
 use fundi_core::replica::SyncError;

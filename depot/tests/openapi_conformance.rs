@@ -1285,7 +1285,8 @@ impl World {
             "POST /v1/payouts/batches"
             | "GET /v1/payouts/batches"
             | "GET /v1/payouts/batches/{batch_id}"
-            | "POST /v1/payouts/batches/{batch_id}/approve" => (vec![&self.ops], vec![&self.staff, &self.artisan]),
+            | "POST /v1/payouts/batches/{batch_id}/approve"
+            | "GET /v1/reports/{name}" => (vec![&self.ops], vec![&self.staff, &self.artisan]),
             "GET /v1/mentees" => (vec![&self.mentor], vec![&self.artisan, &self.ops]),
             "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" => (vec![&self.ops, &self.staff], vec![&self.artisan]),
             // Uploads are for who may write the draft naming the photo (a mentor may not).
@@ -1362,6 +1363,16 @@ impl World {
                 req["query"]["to"] = json!(to);
                 if rng.chance(60) {
                     req["path"]["account_id"] = json!(self.artisan.account);
+                }
+            }
+            // What the schema cannot say: a report's period in order.
+            "GET /v1/reports/{name}" => {
+                let q = req["query"].as_object_mut().unwrap();
+                if let (Some(from), Some(to)) = (q.get("from").cloned(), q.get("to").cloned()) {
+                    if to.as_str() < from.as_str() {
+                        q.insert("from".into(), to);
+                        q.insert("to".into(), from);
+                    }
                 }
             }
             "POST /v1/enrollments" => {

@@ -11,6 +11,7 @@ pub mod mpesa_sim;
 pub mod payouts;
 pub mod prepare_photos;
 pub mod prune;
+pub mod report;
 pub mod seed;
 pub mod serve;
 pub mod set_mentor;

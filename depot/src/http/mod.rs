@@ -25,6 +25,7 @@ use tls::{DepotKey, PeerAddr};
 mod console;
 mod enroll;
 mod rate;
+mod reports;
 mod statement;
 pub mod tls;
 mod tus;
@@ -93,6 +94,8 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/payouts/batches/{batch_id}", get(get_payout_batch))
         .route("/v1/payouts/batches/{batch_id}/approve", post(approve_payout_batch))
         .route("/v1/statements/{account_id}", get(statement::get))
+        // M&E reports as CSV, streamed (operations; ADR 0022).
+        .route("/v1/reports/{name}", get(reports::export))
         // Uploads (tus 1.0) and blobs; a PATCH body is streamed and bounded by the upload itself.
         .route("/v1/uploads", options(tus::discover))
         .route("/v1/uploads", post(tus::create))

@@ -61,6 +61,8 @@ pub const DB_FILE: &str = "depot.db";
 
 pub struct Db {
     conn: Mutex<Connection>,
+    /// The data directory (the reports open their own read-only connection to its file).
+    dir: std::path::PathBuf,
     clock: Mutex<Hlc>,
     /// Lifetime of a device credential (rotation renews it).
     pub token_ttl_ms: u64,
@@ -87,6 +89,7 @@ impl Db {
         clock.wall_ms = wall_clock_ms();
         Ok(Db {
             conn: Mutex::new(conn),
+            dir: dir.to_path_buf(),
             clock: Mutex::new(clock),
             token_ttl_ms: DEFAULT_TOKEN_TTL_MS,
             blobs: blobs::BlobDir::new(dir),
@@ -109,6 +112,11 @@ impl Db {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         f(&tx)
+    }
+
+    /// The store's SQLite file.
+    pub fn file(&self) -> std::path::PathBuf {
+        self.dir.join(DB_FILE)
     }
 
     /// A fresh server stamp (its wall part is the server's time, sent to phones).
