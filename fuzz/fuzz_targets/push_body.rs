@@ -94,6 +94,7 @@ fn check_decision(d: &Decision, m: &Mutation) {
             let _: StockBody = serde_json::from_value(d.body.clone()).expect("a stock body");
         }
         Kind::Rejection => panic!("a phone cannot push a rejection"),
+        Kind::Money => panic!("a phone cannot push money: the depot writes it"),
     }
 }
 

@@ -23,6 +23,19 @@ pub mod store;
 #[path = "../../depot/src/http/mod.rs"]
 pub mod http;
 
+// What `store` and `http` use of the depot's other modules.
+#[allow(dead_code, unused_imports, clippy::all)]
+#[path = "../../depot/src/mpesa/mod.rs"]
+pub mod mpesa;
+
+#[allow(dead_code, unused_imports, clippy::all)]
+#[path = "../../depot/src/statement/mod.rs"]
+pub mod statement;
+
+#[allow(dead_code, unused_imports, clippy::all)]
+#[path = "../../depot/src/reports/mod.rs"]
+pub mod reports;
+
 pub mod facts;
 pub mod fake_depot;
 pub mod pull_page;
