@@ -7,7 +7,7 @@
 //! same check the API's `/v1/blobs/{photo}/thumbnail` makes.
 
 use super::pages::{chrome, failed, form_session, message, to_signin, Chrome};
-use super::{blocking, html, lang_of, session_of};
+use super::{blocking, html, lang_of, refusal_status, session_of};
 use crate::http::App;
 use crate::store::catalog::{self, Submitted};
 use crate::store::console as console_store;
@@ -143,7 +143,7 @@ pub async fn review(
     match done {
         Ok(()) => Redirect::to("/console/catalog").into_response(),
         Err(e) if e.status < 500 && e.status != 403 && e.status != 404 => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::CONFLICT);
+            let status = refusal_status(&e);
             catalog_page(&app, &headers, status, Some(e.detail)).await
         }
         Err(e) => failed(lang, Some(&s), e),

@@ -205,3 +205,19 @@ fn address(peer: &ConnectInfo<PeerAddr>) -> String {
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
 }
+
+/// Run store work `f` on a blocking thread; a thread that died is an internal error naming
+/// what was being done.
+async fn store_work<T: Send + 'static>(
+    app: &App,
+    what: &'static str,
+    f: impl FnOnce(&crate::store::Db) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let db = app.db.clone();
+    blocking(move || f(&db)).await.unwrap_or_else(|| Err(ApiError::internal(format!("{what} failed"))))
+}
+
+/// The status a refused change is answered with when its page is drawn again with the reason.
+fn refusal_status(e: &ApiError) -> StatusCode {
+    StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}

@@ -7,7 +7,7 @@
 
 use super::pages::{chrome, failed, form_session, message, to_signin, Chrome};
 use super::text::{command_name, status_name, Lang};
-use super::{blocking, html, lang_of, session_of};
+use super::{blocking, html, lang_of, refusal_status, session_of};
 use crate::http::App;
 use crate::store::console::{self as console_store, ConsoleSession};
 use crate::store::orders::{self, ArtisanRecord, PreviewRow};
@@ -280,7 +280,7 @@ pub async fn command(
     match done {
         Ok(()) => Redirect::to(&format!("/console/orders/{id}")).into_response(),
         Err(e) if matches!(e.status, 409 | 422 | 400) => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::CONFLICT);
+            let status = refusal_status(&e);
             order_page(&app, lang, &s, id, status, Some(e.detail)).await
         }
         Err(e) => failed(lang, Some(&s), e),

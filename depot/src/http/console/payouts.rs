@@ -6,7 +6,7 @@
 
 use super::pages::{chrome, day_and_time, failed, form_session, message, to_signin, Chrome};
 use super::text::Lang;
-use super::{blocking, html, lang_of, session_of};
+use super::{blocking, html, lang_of, refusal_status, session_of, store_work};
 use crate::http::App;
 use crate::store::console::{self as console_store, ConsoleSession};
 use crate::store::{money, payouts, ApiError};
@@ -137,7 +137,7 @@ pub async fn create(State(app): State<App>, headers: HeaderMap, Form(form): Form
             page(&app, lang, &s, StatusCode::OK, None, Some(notice)).await
         }
         Err(e) if e.status < 500 && e.status != 403 => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::CONFLICT);
+            let status = refusal_status(&e);
             page(&app, lang, &s, status, Some(e.detail), None).await
         }
         Err(e) => failed(lang, Some(&s), e),
@@ -161,20 +161,19 @@ pub async fn approve(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (db, caller) = (app.db.clone(), s.caller.clone());
-    let done = blocking(move || {
+    let caller = s.caller.clone();
+    let done = store_work(&app, "approving the batch", move |db| {
         db.write(|tx| {
             payouts::approve_batch(tx, &caller, &batch)?;
             console_store::audit(tx, &caller.account_id, "payouts.approve_batch", Some(&batch), None)
         })
     })
-    .await
-    .unwrap_or_else(|| Err(ApiError::internal("approving the batch failed")));
+    .await;
     match done {
         Ok(()) => Redirect::to("/console/payouts").into_response(),
         // Her own batch, or approved already: said on the page.
         Err(e) if e.status < 500 && s.caller.role == Role::Operations => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::CONFLICT);
+            let status = refusal_status(&e);
             page(&app, lang, &s, status, Some(e.detail), None).await
         }
         Err(e) => failed(lang, Some(&s), e),

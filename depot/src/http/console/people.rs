@@ -8,7 +8,7 @@
 
 use super::pages::{chrome, day_and_time, failed, form_session, message, to_signin, Chrome};
 use super::text::Lang;
-use super::{blocking, html, lang_of, session_of};
+use super::{blocking, html, lang_of, refusal_status, session_of, store_work};
 use crate::http::App;
 use crate::store::accounts::{self, Account, Enrollment, NewEnrollment};
 use crate::store::console::{self as console_store, ConsoleSession};
@@ -216,7 +216,7 @@ pub async fn enroll(State(app): State<App>, headers: HeaderMap, Form(form): Form
     match done {
         Ok(e) => card(lang, &s, form.name.trim().to_string(), role, e.code, Some(e.expires_ms), false),
         Err(e) if e.status < 500 => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = refusal_status(&e);
             people_page(&app, lang, &s, status, Some(e.detail)).await
         }
         Err(e) => failed(lang, Some(&s), e),
@@ -240,8 +240,8 @@ pub async fn new_code(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (db, caller) = (app.db.clone(), s.caller.clone());
-    let done = blocking(move || -> Result<(Account, Enrollment), ApiError> {
+    let caller = s.caller.clone();
+    let done = store_work(&app, "issuing a code", move |db| -> Result<(Account, Enrollment), ApiError> {
         db.write(|tx| {
             let e = accounts::replacement_code(tx, &caller, &account)?;
             let a = accounts::get_account(tx, &account)?.ok_or_else(|| ApiError::not_found("no such account"))?;
@@ -249,8 +249,7 @@ pub async fn new_code(
             Ok((a, e))
         })
     })
-    .await
-    .unwrap_or_else(|| Err(ApiError::internal("issuing a code failed")));
+    .await;
     match done {
         Ok((a, e)) => card(lang, &s, a.name, a.role, e.code, Some(e.expires_ms), false),
         Err(e) => failed(lang, Some(&s), e),
@@ -269,20 +268,19 @@ pub async fn console_code(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (db, caller) = (app.db.clone(), s.caller.clone());
-    let done = blocking(move || -> Result<(Account, String), ApiError> {
+    let caller = s.caller.clone();
+    let done = store_work(&app, "issuing a setup code", move |db| -> Result<(Account, String), ApiError> {
         db.write(|tx| {
             let code = console_store::issue_setup_code(tx, &caller, &account)?;
             let a = accounts::get_account(tx, &account)?.ok_or_else(|| ApiError::not_found("no such account"))?;
             Ok((a, code))
         })
     })
-    .await
-    .unwrap_or_else(|| Err(ApiError::internal("issuing a setup code failed")));
+    .await;
     match done {
         Ok((a, code)) => card(lang, &s, a.name, a.role, code, None, true),
         Err(e) if e.status < 500 => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = refusal_status(&e);
             people_page(&app, lang, &s, status, Some(e.detail)).await
         }
         Err(e) => failed(lang, Some(&s), e),
@@ -301,15 +299,14 @@ pub async fn revoke(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let (db, caller) = (app.db.clone(), s.caller.clone());
-    let done = blocking(move || {
+    let caller = s.caller.clone();
+    let done = store_work(&app, "revoking", move |db| {
         db.write(|tx| {
             accounts::revoke(tx, &caller, &device)?;
             console_store::audit(tx, &caller.account_id, "device.revoke", Some(&device), None)
         })
     })
-    .await
-    .unwrap_or_else(|| Err(ApiError::internal("revoking failed")));
+    .await;
     match done {
         Ok(()) => Redirect::to("/console/people").into_response(),
         Err(e) => failed(lang, Some(&s), e),
@@ -348,7 +345,7 @@ pub async fn set_mentor(
     match done {
         Ok(()) => Redirect::to("/console/people").into_response(),
         Err(e) if e.status < 500 => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = refusal_status(&e);
             people_page(&app, lang, &s, status, Some(e.detail)).await
         }
         Err(e) => failed(lang, Some(&s), e),

@@ -5,7 +5,7 @@
 
 use super::pages::{chrome, day_and_time, failed, form_session, message, to_signin, Chrome};
 use super::text::Lang;
-use super::{blocking, html, lang_of, session_of};
+use super::{blocking, html, lang_of, refusal_status, session_of};
 use crate::http::App;
 use crate::store::console::{self as console_store, ConsoleSession};
 use crate::store::{push, stock, ApiError};
@@ -133,7 +133,7 @@ pub async fn record(State(app): State<App>, headers: HeaderMap, Form(form): Form
     match done {
         Ok(()) => Redirect::to("/console/stock").into_response(),
         Err(e) if e.status < 500 && e.status != 403 => {
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = refusal_status(&e);
             page(&app, lang, &s, status, Some(e.detail)).await
         }
         Err(e) => failed(lang, Some(&s), e),
