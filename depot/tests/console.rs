@@ -133,6 +133,9 @@ fn a_password_set_with_a_code_signs_in_and_sign_out_everywhere_ends_every_sessio
     let (s, today) = c.page("/console/today", Some(&first));
     assert_eq!(s, 200);
     assert!(today.contains("Orders to assign") && today.contains("Payouts waiting for approval"), "{today}");
+    // Operations see how much the data directory takes (the store itself is more than 0.0 MB).
+    let size = today.split("Data on disk ").nth(1).and_then(|t| t.split(" MB").next()).expect("the data directory's size");
+    assert!(size.parse::<f64>().is_ok_and(|mb| mb > 0.0), "{size}");
     let r = c.get("/console/today", None);
     assert_eq!((r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()), (303, "/console/signin"), "no session, no page");
     let csp = c.get("/console/today", Some(&first)).headers()["content-security-policy"].to_str().unwrap().to_string();
@@ -184,6 +187,7 @@ fn each_role_sees_its_own_today_and_sign_in_is_rate_limited() {
     let (s, today) = c.page("/console/today", Some(&desk));
     assert!(s == 200 && today.contains("Sisal mat"), "{today}");
     assert!(!today.contains("Payouts waiting for approval"), "staff approve no payouts");
+    assert!(!today.contains("Data on disk"), "the data directory's size is for operations");
     assert_eq!(c.page("/console/audit", Some(&desk)).0, 403);
 
     // A mentor's Today is her mentees; in Kiswahili when she asks for it.

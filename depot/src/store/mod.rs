@@ -114,6 +114,24 @@ impl Db {
         f(&tx)
     }
 
+    /// Bytes the data directory takes on disk: the store with its journal, the blobs, the
+    /// unfinished uploads, the keys (what the console's Today shows operations). Walks the
+    /// directory; a file that vanishes meanwhile counts as nothing.
+    pub fn data_size(&self) -> u64 {
+        fn walk(dir: &Path, depth: u32) -> u64 {
+            let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() && depth < 8 => walk(&e.path(), depth + 1),
+                    Ok(m) if m.is_file() => m.len(),
+                    _ => 0,
+                })
+                .sum()
+        }
+        walk(&self.dir, 0)
+    }
+
     /// The store's SQLite file.
     pub fn file(&self) -> std::path::PathBuf {
         self.dir.join(DB_FILE)

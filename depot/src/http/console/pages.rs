@@ -258,6 +258,11 @@ fn seen(lang: Lang, ms: Option<i64>) -> String {
     }
 }
 
+/// Bytes in megabytes with one decimal ("12.3 MB").
+fn megabytes(bytes: u64) -> String {
+    format!("{}.{} MB", bytes / 1_000_000, bytes % 1_000_000 / 100_000)
+}
+
 /// `YYYY-MM-DD HH:MM` in the deployment's zone.
 pub(super) fn day_and_time(ms: i64) -> String {
     let day = Day::of_ms(ms.max(0) as u64);
@@ -277,6 +282,8 @@ pub struct MenteeRow {
 struct TodayPage {
     c: Chrome,
     version: &'static str,
+    /// The data directory's size ("12.3 MB"), for operations.
+    data_size: Option<String>,
     to_assign: Section<OrderRow>,
     to_check: Section<OrderRow>,
     late: Section<OrderRow>,
@@ -311,9 +318,16 @@ pub async fn today(State(app): State<App>, headers: HeaderMap) -> Response {
     };
     let t = lang.text();
     let d = depot.unwrap_or_default();
+    let size = if s.caller.role == Role::Operations {
+        let db = app.db.clone();
+        blocking(move || db.data_size()).await.map(megabytes)
+    } else {
+        None
+    };
     let page = TodayPage {
         c: chrome(lang, |t| t.today, "/console/today", Some(&s)),
         version: env!("CARGO_PKG_VERSION"),
+        data_size: size,
         to_assign: section(t.to_assign, &d.to_assign, order_row(lang)),
         to_check: section(t.to_check, &d.to_check, order_row(lang)),
         late: section(t.late, &d.late, order_row(lang)),
