@@ -228,6 +228,32 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
+/// A People form's change: `work` done in the store as the signed-in person (her CSRF token
+/// checked first), then answered by `ok`; a refusal she can act on (a wrong value, a state that
+/// changed) is shown on the People page with its reason; not hers, or not there, the error page.
+async fn change<T: Send + 'static>(
+    app: &App,
+    headers: &HeaderMap,
+    csrf: &str,
+    what: &'static str,
+    work: impl FnOnce(&crate::store::Db, &crate::store::accounts::Caller) -> Result<T, ApiError> + Send + 'static,
+    ok: impl FnOnce(Lang, &ConsoleSession, T) -> Response,
+) -> Response {
+    let lang = lang_of(headers);
+    let s = match form_session(app, headers, csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let caller = s.caller.clone();
+    match store_work(app, what, move |db| work(db, &caller)).await {
+        Ok(v) => ok(lang, &s, v),
+        Err(e) if e.status < 500 && e.status != 403 && e.status != 404 => {
+            people_page(app, lang, &s, refusal_status(&e), Some(e.detail)).await
+        }
+        Err(e) => failed(lang, Some(&s), e),
+    }
+}
+
 /// A new enrollment code for an account's replacement phone, on a card.
 pub async fn new_code(
     State(app): State<App>,
@@ -235,25 +261,18 @@ pub async fn new_code(
     Path(account): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    let lang = lang_of(&headers);
-    let s = match form_session(&app, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let caller = s.caller.clone();
-    let done = store_work(&app, "issuing a code", move |db| -> Result<(Account, Enrollment), ApiError> {
+    let work = move |db: &crate::store::Db, caller: &crate::store::accounts::Caller| {
         db.write(|tx| {
-            let e = accounts::replacement_code(tx, &caller, &account)?;
+            let e = accounts::replacement_code(tx, caller, &account)?;
             let a = accounts::get_account(tx, &account)?.ok_or_else(|| ApiError::not_found("no such account"))?;
             console_store::audit(tx, &caller.account_id, "account.code", Some(&account), None)?;
             Ok((a, e))
         })
-    })
-    .await;
-    match done {
-        Ok((a, e)) => card(lang, &s, a.name, a.role, e.code, Some(e.expires_ms), false),
-        Err(e) => failed(lang, Some(&s), e),
-    }
+    };
+    let ok = |lang, s: &ConsoleSession, (a, e): (Account, Enrollment)| {
+        card(lang, s, a.name, a.role, e.code, Some(e.expires_ms), false)
+    };
+    change(&app, &headers, &form.csrf, "issuing a code", work, ok).await
 }
 
 /// A console setup code for a staff, operations or mentor account (operations), on a card.
@@ -263,28 +282,15 @@ pub async fn console_code(
     Path(account): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    let lang = lang_of(&headers);
-    let s = match form_session(&app, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let caller = s.caller.clone();
-    let done = store_work(&app, "issuing a setup code", move |db| -> Result<(Account, String), ApiError> {
+    let work = move |db: &crate::store::Db, caller: &crate::store::accounts::Caller| {
         db.write(|tx| {
-            let code = console_store::issue_setup_code(tx, &caller, &account)?;
+            let code = console_store::issue_setup_code(tx, caller, &account)?;
             let a = accounts::get_account(tx, &account)?.ok_or_else(|| ApiError::not_found("no such account"))?;
             Ok((a, code))
         })
-    })
-    .await;
-    match done {
-        Ok((a, code)) => card(lang, &s, a.name, a.role, code, None, true),
-        Err(e) if e.status < 500 => {
-            let status = refusal_status(&e);
-            people_page(&app, lang, &s, status, Some(e.detail)).await
-        }
-        Err(e) => failed(lang, Some(&s), e),
-    }
+    };
+    let ok = |lang, s: &ConsoleSession, (a, code): (Account, String)| card(lang, s, a.name, a.role, code, None, true);
+    change(&app, &headers, &form.csrf, "issuing a setup code", work, ok).await
 }
 
 /// Revoke a lost phone: its next sync is refused.
@@ -294,23 +300,13 @@ pub async fn revoke(
     Path(device): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    let lang = lang_of(&headers);
-    let s = match form_session(&app, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let caller = s.caller.clone();
-    let done = store_work(&app, "revoking", move |db| {
+    let work = move |db: &crate::store::Db, caller: &crate::store::accounts::Caller| {
         db.write(|tx| {
-            accounts::revoke(tx, &caller, &device)?;
+            accounts::revoke(tx, caller, &device)?;
             console_store::audit(tx, &caller.account_id, "device.revoke", Some(&device), None)
         })
-    })
-    .await;
-    match done {
-        Ok(()) => Redirect::to("/console/people").into_response(),
-        Err(e) => failed(lang, Some(&s), e),
-    }
+    };
+    change(&app, &headers, &form.csrf, "revoking", work, |_, _, ()| Redirect::to("/console/people").into_response()).await
 }
 
 #[derive(Deserialize)]
@@ -327,27 +323,13 @@ pub async fn set_mentor(
     Path(artisan): Path<String>,
     Form(form): Form<MentorForm>,
 ) -> Response {
-    let lang = lang_of(&headers);
-    let s = match form_session(&app, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (db, caller) = (app.db.clone(), s.caller.clone());
     let mentor = Some(form.mentor_id).filter(|m| !m.is_empty());
-    let done = blocking(move || {
+    let work = move |db: &crate::store::Db, caller: &crate::store::accounts::Caller| {
         db.write(|tx| {
-            accounts::set_mentor(tx, &caller, &artisan, mentor.as_deref())?;
+            accounts::set_mentor(tx, caller, &artisan, mentor.as_deref())?;
             console_store::audit(tx, &caller.account_id, "account.set_mentor", Some(&artisan), mentor.as_deref())
         })
-    })
-    .await
-    .unwrap_or_else(|| Err(ApiError::internal("moving the artisan failed")));
-    match done {
-        Ok(()) => Redirect::to("/console/people").into_response(),
-        Err(e) if e.status < 500 => {
-            let status = refusal_status(&e);
-            people_page(&app, lang, &s, status, Some(e.detail)).await
-        }
-        Err(e) => failed(lang, Some(&s), e),
-    }
+    };
+    change(&app, &headers, &form.csrf, "moving the artisan", work, |_, _, ()| Redirect::to("/console/people").into_response())
+        .await
 }
