@@ -722,6 +722,9 @@ fn operations_pay_what_is_owed_and_a_second_account_approves_a_large_batch() {
     assert_eq!(r.status().as_u16(), 303);
     let (_, page) = c.page("/console/payouts", Some(&second));
     assert!(page.contains("approved") && !page.contains("/approve\""), "{page}");
+    // No M-Pesa here: the payout waits, and operations see it waiting, with its sends so far.
+    assert!(page.contains("Payouts not settled yet <span class=\"count\">(1)</span>"), "{page}");
+    assert!(page.contains("<td>queued</td>") && page.contains("<td>0 / 0</td>"), "{page}");
 }
 
 #[test]

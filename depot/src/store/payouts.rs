@@ -320,6 +320,18 @@ fn payout_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
     })
 }
 
+/// Payouts not yet paid or failed, the oldest first (at most `limit`), for operations to see
+/// what waits: queued ones of batches awaiting approval, ones on their way, and ones whose
+/// result M-Pesa has not given yet however often it is asked (`queries`, `last_error`).
+pub fn open_payouts(tx: &Connection, caller: &Caller, limit: usize) -> Result<Vec<Payout>, ApiError> {
+    operations_only(caller)?;
+    let mut q = tx.prepare_cached(&format!(
+        "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE state NOT IN ('paid', 'failed') ORDER BY created_ms, id LIMIT ?1"
+    ))?;
+    let rows = q.query_map([limit as i64], payout_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// One payout as stored, if there is one.
 pub fn payout(tx: &Connection, id: &str) -> Result<Option<Payout>, ApiError> {
     Ok(tx.query_row(&format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = ?1"), [id], payout_row).optional()?)

@@ -31,11 +31,26 @@ pub struct BatchRow {
     pub awaiting: bool,
 }
 
+/// A payout not yet paid or failed, and how long it has waited.
+pub struct OpenRow {
+    pub id: String,
+    pub amount: String,
+    pub state: String,
+    pub since: String,
+    pub attempts: i64,
+    pub queries: i64,
+    pub last_error: String,
+}
+
+/// Open payouts one page lists at most.
+const OPEN_MAX: usize = 100;
+
 #[derive(Template)]
 #[template(path = "console/payouts.html")]
 struct PayoutsPage {
     c: Chrome,
     batches: Vec<BatchRow>,
+    open: Vec<OpenRow>,
     today: String,
     error: Option<String>,
     notice: Option<String>,
@@ -54,11 +69,28 @@ async fn page(
     notice: Option<String>,
 ) -> Response {
     let (db, caller) = (app.db.clone(), s.caller.clone());
-    let list = match blocking(move || db.read(|tx| payouts::list_batches(tx, &caller))).await {
+    let list = match blocking(move || {
+        db.read(|tx| Ok((payouts::list_batches(tx, &caller)?, payouts::open_payouts(tx, &caller, OPEN_MAX)?)))
+    })
+    .await
+    {
         Some(Ok(l)) => l,
         Some(Err(e)) => return failed(lang, Some(s), e),
         None => return failed(lang, Some(s), ApiError::internal("listing payout batches failed")),
     };
+    let (list, open) = list;
+    let open = open
+        .into_iter()
+        .map(|p| OpenRow {
+            id: p.id.chars().take(8).collect(),
+            amount: kes(lang, p.amount_minor),
+            state: p.state.code().to_string(),
+            since: day_and_time(p.created_ms),
+            attempts: p.attempts,
+            queries: p.queries,
+            last_error: p.last_error.unwrap_or_default(),
+        })
+        .collect();
     let batches = list
         .batches
         .into_iter()
@@ -76,7 +108,7 @@ async fn page(
     let today = Day::of_ms(crate::store::now_ms()).to_string();
     html(
         status,
-        PayoutsPage { c: chrome(lang, |t| t.payouts, "/console/payouts", Some(s)), batches, today, error, notice }.render(),
+        PayoutsPage { c: chrome(lang, |t| t.payouts, "/console/payouts", Some(s)), batches, open, today, error, notice }.render(),
     )
 }
 

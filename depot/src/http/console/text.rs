@@ -163,6 +163,9 @@ pub struct Text {
     pub delta: &'static str,
     pub delta_help: &'static str,
     pub movements: &'static str,
+    pub open_payouts: &'static str,
+    pub open_payouts_intro: &'static str,
+    pub attempts: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -288,6 +291,9 @@ pub const EN: Text = Text {
     delta: "Pieces in (+) or out (-)",
     delta_help: "A whole number: +5 for five pieces received, -2 for two sent out.",
     movements: "Latest movements",
+    open_payouts: "Payouts not settled yet",
+    open_payouts_intro: "Waiting for approval, on their way, or waiting for M-Pesa's answer: a payout M-Pesa accepted is asked about until it answers. Sends / status questions so far, and the last error.",
+    attempts: "Sends / questions",
 };
 
 pub const SW: Text = Text {
@@ -413,6 +419,9 @@ pub const SW: Text = Text {
     delta: "Vipande vilivyoingia (+) au kutoka (-)",
     delta_help: "Namba kamili: +5 kwa vipande vitano vilivyopokelewa, -2 kwa viwili vilivyotoka.",
     movements: "Mabadiliko ya karibuni",
+    open_payouts: "Malipo ambayo bado hayajakamilika",
+    open_payouts_intro: "Yanasubiri idhini, yako njiani, au yanasubiri jibu la M-Pesa: malipo yaliyokubaliwa na M-Pesa huulizwa hadi ijibu. Mara za kutuma / kuuliza hadi sasa, na kosa la mwisho.",
+    attempts: "Kutuma / kuuliza",
 };
 
 use fundi_sync::workflow::{OrderCommand, OrderStatus};
