@@ -50,6 +50,16 @@ impl Console<'_> {
         r.send().unwrap()
     }
 
+    /// An import file uploaded as the import form does (multipart, with `csrf`).
+    fn upload(&self, session: Option<&str>, csrf: &str, file: &str) -> Response {
+        let (ct, body) = multipart(&[("csrf", csrf)], file);
+        let mut r = self.http.post(format!("{}/console/orders/import", self.server.url)).header("content-type", ct).body(body);
+        if let Some(s) = session {
+            r = r.header(COOKIE, format!("fundi_session={s}"));
+        }
+        r.send().unwrap()
+    }
+
     /// A page's text, with its status.
     fn page(&self, path: &str, session: Option<&str>) -> (u16, String) {
         let r = self.get(path, session);
@@ -264,41 +274,17 @@ fn operations_import_orders_with_a_preview_and_staff_take_one_through_the_qualit
 
     // A file with a bad row: every row shown, the bad one with its reason, nothing to confirm.
     let bad = "source,external_ref,product,quantity,price_minor\nshop,W-1,Woven basket,2,250000\nshop,W-2,Bowl,0,1000\n";
-    let (ct, body) = multipart(&[("csrf", &csrf)], bad);
-    let r = c
-        .http
-        .post(format!("{}/console/orders/import", server.url))
-        .header("content-type", ct)
-        .header(COOKIE, format!("fundi_session={ops_session}"))
-        .body(body)
-        .send()
-        .unwrap();
+    let r = c.upload(Some(&ops_session), &csrf, bad);
     let page = r.text().unwrap();
     assert!(page.contains("Woven basket") && page.contains("quantity or price out of range"), "{page}");
     assert!(payload_of(&page).is_none(), "no confirm while a row is bad");
     // Without the session's token the upload is refused.
-    let (ct, body) = multipart(&[("csrf", "forged")], bad);
-    let r = c
-        .http
-        .post(format!("{}/console/orders/import", server.url))
-        .header("content-type", ct)
-        .header(COOKIE, format!("fundi_session={ops_session}"))
-        .body(body)
-        .send()
-        .unwrap();
+    let r = c.upload(Some(&ops_session), "forged", bad);
     assert_eq!(r.status().as_u16(), 403);
 
     // The file fixed: previewed, confirmed, listed.
     let good = format!("source,external_ref,product,quantity,price_minor,artisan_id,due_date\nshop,W-1,Woven basket,2,250000,,\nshop,W-2,Olive wood bowl,1,180000,{},2030-01-15\n", akinyi.account);
-    let (ct, body) = multipart(&[("csrf", &csrf)], &good);
-    let r = c
-        .http
-        .post(format!("{}/console/orders/import", server.url))
-        .header("content-type", ct)
-        .header(COOKIE, format!("fundi_session={ops_session}"))
-        .body(body)
-        .send()
-        .unwrap();
+    let r = c.upload(Some(&ops_session), &csrf, &good);
     let page = r.text().unwrap();
     let payload = payload_of(&page).expect("a confirm form");
     assert_eq!(payload, good, "the confirm form carries the file as uploaded");
@@ -631,12 +617,7 @@ fn every_console_route_by_every_role() {
                 .map(|page| csrf_of(&page))
                 .unwrap_or_default();
             let status = if route == "POST /console/orders/import" {
-                let (ct, body) = multipart(&[("csrf", &csrf)], "source,external_ref,product,quantity,price_minor\n");
-                let mut r = c.http.post(format!("{}{path}", server.url)).header("content-type", ct).body(body);
-                if let Some(s) = session {
-                    r = r.header(COOKIE, format!("fundi_session={s}"));
-                }
-                r.send().unwrap().status().as_u16()
+                c.upload(session, &csrf, "source,external_ref,product,quantity,price_minor\n").status().as_u16()
             } else if post {
                 // Harmless values: a refused caller must be refused whatever they send.
                 c.post(
