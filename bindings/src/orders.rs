@@ -23,6 +23,7 @@ pub enum OrderStatus {
     Shipped,
     Delivered,
     Cancelled,
+    Stocked,
 }
 
 #[uniffi::remote(Enum)]
@@ -39,6 +40,7 @@ pub enum OrderCommand {
     Ship,
     Deliver,
     Cancel,
+    Stock,
 }
 
 #[uniffi::remote(Record)]

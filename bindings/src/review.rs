@@ -17,6 +17,7 @@ pub enum DraftCommand {
     Submit,
     RequestChanges,
     Approve,
+    Revise,
 }
 
 #[uniffi::remote(Record)]

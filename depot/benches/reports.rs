@@ -303,6 +303,7 @@ fn fill(server: &Server, n: u64) -> u64 {
             status: "delivered".into(),
             artisan_id: Some(who.clone()),
             product: PRODUCTS[rng.below(PRODUCTS.len() as u64) as usize].into(),
+            product_id: None,
             quantity,
             price_minor,
             source: "shop".into(),

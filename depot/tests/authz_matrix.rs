@@ -1091,6 +1091,36 @@ fn rows() -> Vec<Row> {
                 seen(s, &v)
             },
         },
+        // The published catalog (ADR 0025): operations list products; staff may read the list.
+        Row {
+            route: "GET /v1/products",
+            case: "every product with its listing",
+            allowed: &[Staff, Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.s.approved_product(&w.a1, &w.ma, "Kikapu", 150_000, 2), dev: None },
+            call: |w, who, fx| {
+                let (s, v) = w.http(who, "/v1/products", None);
+                if s == 200 {
+                    let p = v.as_array().unwrap().iter().find(|p| p["id"] == fx.id.as_str()).expect("the product is listed");
+                    assert_eq!(p["body"]["listing"], "awaiting_price", "{p}");
+                }
+                seen(s, &v)
+            },
+        },
+        Row {
+            route: "POST /v1/products/{product_id}/listing",
+            case: "put a1's product on sale",
+            allowed: &[Operations],
+            refusals: ROLE,
+            setup: |w| Fx { id: w.s.approved_product(&w.a1, &w.ma, "Kikapu", 150_000, 2), dev: None },
+            call: |w, who, fx| {
+                let change = json!({"action": "publish", "price_minor": 2500, "currency": "USD"});
+                let (s, v) = w.http(who, &format!("/v1/products/{}/listing", fx.id), Some(change));
+                let listing = w.body("product", &fx.id)["listing"].clone();
+                assert_eq!(listing, if s == 200 { "published" } else { "awaiting_price" }, "{who:?}: {v}");
+                seen(s, &v)
+            },
+        },
         // Uploads (tus) and blobs: an upload is for whoever may write the draft naming the photo,
         // and is the creating device's alone; a blob is for whoever may read such a draft.
         Row {

@@ -1162,6 +1162,8 @@ struct World {
     codes: Vec<String>,
     drafts: Vec<String>,
     orders: Vec<String>,
+    /// Approved products (drafts of the artisan's the mentor approved).
+    products: Vec<String>,
     /// Payout batches created by valid requests (read and approved by id).
     batches: Vec<String>,
     /// Each caller's next push counter.
@@ -1252,6 +1254,7 @@ impl World {
                 hash
             })
             .collect();
+        let products = (0..2).map(|i| server.approved_product(&artisan, &mentor, &format!("Kikapu {i}"), 150_000, 2)).collect();
         let counters = [&artisan, &mentor, &staff, &ops].iter().map(|d| (d.device.clone(), d.counter.get() + 1)).collect();
         World {
             server,
@@ -1263,6 +1266,7 @@ impl World {
             codes,
             drafts,
             orders,
+            products,
             batches: vec![],
             counters,
             wrong_codes: 0,
@@ -1288,7 +1292,10 @@ impl World {
             | "POST /v1/payouts/batches/{batch_id}/approve"
             | "GET /v1/reports/{name}" => (vec![&self.ops], vec![&self.staff, &self.artisan]),
             "GET /v1/mentees" => (vec![&self.mentor], vec![&self.artisan, &self.ops]),
-            "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" => (vec![&self.ops, &self.staff], vec![&self.artisan]),
+            "POST /v1/orders/{order_id}/commands" | "GET /v1/depot" | "GET /v1/products" => {
+                (vec![&self.ops, &self.staff], vec![&self.artisan])
+            }
+            "POST /v1/products/{product_id}/listing" => (vec![&self.ops], vec![&self.staff, &self.mentor]),
             // Uploads are for who may write the draft naming the photo (a mentor may not).
             "POST /v1/uploads"
             | "HEAD /v1/uploads/{upload_id}"
@@ -1396,6 +1403,9 @@ impl World {
                         o["artisan_id"] = if rng.chance(50) { json!(self.artisan.account) } else { Value::Null };
                     }
                 }
+            }
+            "POST /v1/products/{product_id}/listing" if rng.chance(80) => {
+                req["path"]["product_id"] = json!(pick(rng, &self.products));
             }
             "POST /v1/orders/{order_id}/commands" => {
                 if rng.chance(80) {

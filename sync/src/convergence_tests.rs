@@ -261,6 +261,7 @@ fn new_order(n: u8, hlc: Timestamp) -> OrderBody {
         status: if n == 0 { "new" } else { "assigned" }.into(),
         artisan_id: (n != 0).then(|| "artisan".to_string()),
         product: "Kiondo".into(),
+        product_id: None,
         quantity: 1,
         price_minor: 150_000,
         source: "shop".into(),

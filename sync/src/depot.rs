@@ -154,10 +154,18 @@ fn not_found() -> Rejection {
 }
 
 /// The blobs a stored record refers to (content hashes): a draft's photo list, its current
-/// value and every value kept as a conflict (a losing list may still be chosen back). The depot
+/// value and every value kept as a conflict (a losing list may still be chosen back); a
+/// product's approved photos. The depot
 /// takes uploads of these bytes and serves them, by who may write or read the record (ADR 0013).
 pub fn blob_refs(kind: Kind, body: &Value) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
+    if kind == Kind::Product {
+        // A published product's approved photos: kept while it refers to them, whatever later
+        // versions of its draft hold (ADR 0025).
+        let list = body["photos"].as_array().into_iter().flatten().filter_map(Value::as_str);
+        out.extend(list.filter(|h| crate::hash::is_content_hash(h)).map(str::to_string));
+        return out;
+    }
     if kind != Kind::Draft {
         return out;
     }
@@ -336,6 +344,7 @@ where
             decide_order_command(facts, caller, &m.id, r, c, seen_before).map(Some)
         }
         (Kind::Stock, Op::Entry(e)) => decide_stock_entry(facts, caller, &m.id, existing, e),
+        (Kind::Product | Kind::Money, _) => Err(rej(RejectCode::Forbidden, "written by the depot only").into()),
         _ => Err(rej(RejectCode::Malformed, "this operation does not apply to this kind of record").into()),
     }
 }
@@ -367,6 +376,10 @@ where
             _ => return Err(rej(RejectCode::Invalid, "artisan_id is not an artisan").into()),
         }
         owner = Some(artisan.to_string());
+    }
+    if cmd == OrderCommand::Stock && (order.product_id.is_none() || owner.is_none()) {
+        // The stock ledger counts pieces per catalog product and artisan.
+        return Err(rej(RejectCode::Invalid, "only an order for a catalog product goes into stock").into());
     }
     apply_order_command(&mut order, to, c);
     let body = serde_json::to_value(&order).expect("orders serialize");
@@ -690,6 +703,7 @@ mod tests {
             status: "new".into(),
             artisan_id: None,
             product: "Kiondo".into(),
+            product_id: None,
             quantity: 1,
             price_minor: 150_000,
             source: "shop".into(),

@@ -7,8 +7,8 @@ use crate::drafts::rules::validate_patch;
 use crate::drafts::{Category, DraftField, DraftPatch, Problem};
 use crate::hash::is_content_hash;
 use crate::limits::{
-    FIELD_NAME_MAX_BYTES, FIELD_VALUE_MAX_BYTES, FIELD_VALUE_MAX_DEPTH, PHOTOS_PER_DRAFT_MAX, PROFILE_TEXT_MAX_CHARS,
-    REVIEW_NOTE_MAX_CHARS,
+    FIELD_NAME_MAX_BYTES, FIELD_VALUE_MAX_BYTES, FIELD_VALUE_MAX_DEPTH, PHOTOS_PER_DRAFT_MAX, PROFILE_STORY_MAX_CHARS,
+    PROFILE_TEXT_MAX_CHARS, REVIEW_NOTE_MAX_CHARS,
 };
 use crate::wire::{RejectCode, Rejection};
 use serde_json::Value;
@@ -103,6 +103,22 @@ pub const PROFILE_DISPLAY_NAME: &str = "display_name";
 pub const PROFILE_LOCATION: &str = "location";
 pub const PROFILE_PHONE: &str = "phone";
 pub const PROFILE_TEXT_FIELDS: [&str; 3] = [PROFILE_DISPLAY_NAME, PROFILE_LOCATION, PROFILE_PHONE];
+/// Her story for shoppers (text, line breaks allowed, at most [`PROFILE_STORY_MAX_CHARS`]).
+pub const PROFILE_STORY: &str = "story";
+/// Whether she agreed to publish her display name and story beside her products (a boolean;
+/// absent: no). Nothing else of a profile is ever public (ADR 0025).
+pub const PROFILE_PUBLISH: &str = "publish";
+
+/// What is wrong with `text` as an artisan's story, if anything.
+pub fn profile_story_problem(text: &str) -> Option<Problem> {
+    if text.chars().count() > PROFILE_STORY_MAX_CHARS {
+        Some(Problem::TooLong { max: PROFILE_STORY_MAX_CHARS as u32 })
+    } else if text.chars().any(|c| c.is_control() && c != '\n') {
+        Some(Problem::InvalidCharacters)
+    } else {
+        None
+    }
+}
 
 /// The profile fields that hold text the UI shows and edits, by their wire names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +170,15 @@ pub fn check_profile_field(name: &str, v: &Value) -> Result<(), Rejection> {
         if let Some(problem) = profile_text_problem(s) {
             return Err(invalid(format!("{name}: {problem:?}")));
         }
+    }
+    if name == PROFILE_STORY {
+        let s = v.as_str().ok_or_else(|| invalid("expected text"))?;
+        if let Some(problem) = profile_story_problem(s) {
+            return Err(invalid(format!("{name}: {problem:?}")));
+        }
+    }
+    if name == PROFILE_PUBLISH && !v.is_boolean() {
+        return Err(invalid("publish: expected true or false"));
     }
     Ok(())
 }
@@ -238,6 +263,12 @@ mod tests {
         assert!(check_profile_field("owner", &json!("x")).is_err());
         assert!(check_profile_field("display_name", &json!("a".repeat(PROFILE_TEXT_MAX_CHARS + 1))).is_err());
         assert!(check_profile_field("display_name", &json!("Wanjiku")).is_ok());
+        // The story for shoppers: longer, with line breaks; the consent is a boolean.
+        assert!(check_profile_field("story", &json!("Ninasuka vikapu.\nTangu 1998.")).is_ok());
+        assert!(check_profile_field("story", &json!("a".repeat(PROFILE_STORY_MAX_CHARS + 1))).is_err());
+        assert!(check_profile_field("story", &json!("tab\tinside")).is_err());
+        assert!(check_profile_field("publish", &json!(true)).is_ok());
+        assert!(check_profile_field("publish", &json!("yes")).is_err());
         let max = PROFILE_TEXT_MAX_CHARS;
         assert_eq!(profile_text_problem(&"ü".repeat(max)), None, "characters are counted, not bytes");
         assert_eq!(profile_text_problem(&"a".repeat(max + 1)), Some(Problem::TooLong { max: max as u32 }));

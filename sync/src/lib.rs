@@ -9,6 +9,7 @@
 //! - Merge rules: [`document`] (per-field last-writer-wins by HLC, losers kept as conflicts),
 //!   [`workflow`] (allowed-transitions tables), [`ledger`] (append-only sums), [`access`] (who
 //!   may write which field).
+//! - [`catalog`]: the published product an approved draft becomes.
 //! - [`drafts`], [`fields`]: draft field types and rules; the wire-level check of every
 //!   document field write.
 //! - [`compression`], [`hash`]: gzip framing with a bound, SHA-256 content hashes.
@@ -17,6 +18,7 @@
 //! See `docs/adr/0008-sync-protocol.md` and `docs/adr/0009-merge-rules.md`.
 
 pub mod access;
+pub mod catalog;
 pub mod compression;
 pub mod dates;
 pub mod depot;

@@ -22,6 +22,8 @@ pub const REVIEW_NOTE_MAX_CHARS: usize = 2000;
 // Profiles.
 /// `display_name`, `location`, `phone`.
 pub const PROFILE_TEXT_MAX_CHARS: usize = 120;
+/// `story`: what an artisan tells shoppers about herself and her craft (ADR 0025).
+pub const PROFILE_STORY_MAX_CHARS: usize = 1000;
 /// An account's name, given at enrollment.
 pub const ACCOUNT_NAME_MAX_CHARS: usize = 80;
 /// Mentees a mentor's list carries (by name); a mentor coaches a few dozen.

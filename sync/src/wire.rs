@@ -49,10 +49,14 @@ pub enum Kind {
     /// An entry of an account's money ledger (an earning, a payout, ...): written by the depot
     /// only, read by its owner only ([`crate::money_ledger`]).
     Money,
+    /// A published product: the approved version of a draft and its shop listing ([`crate::catalog`]),
+    /// written by the depot only.
+    Product,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Draft, Kind::Profile, Kind::Order, Kind::Stock, Kind::Rejection, Kind::Money];
+    pub const ALL: [Kind; 7] =
+        [Kind::Draft, Kind::Profile, Kind::Order, Kind::Stock, Kind::Rejection, Kind::Money, Kind::Product];
     /// Kinds only their owner receives, whatever the caller's role (others see them only
     /// through the depot's operations endpoints).
     pub const OWNER_ONLY: [Kind; 2] = [Kind::Rejection, Kind::Money];
@@ -64,6 +68,7 @@ impl Kind {
             Kind::Stock => "stock",
             Kind::Rejection => "rejection",
             Kind::Money => "money",
+            Kind::Product => "product",
         }
     }
     pub fn from_code(s: &str) -> Option<Kind> {
@@ -395,6 +400,9 @@ pub struct OrderBody {
     #[serde(default)]
     pub artisan_id: Option<String>,
     pub product: String,
+    /// The published product the order is for (`Kind::Product` id), when it came from the shop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
     pub quantity: u32,
     pub price_minor: i64,
     /// Where the order came from ("shop", a partner's name) and its reference there.

@@ -34,6 +34,7 @@ codes!(OrderStatus {
     Shipped => "shipped",
     Delivered => "delivered",
     Cancelled => "cancelled",
+    Stocked => "stocked",
 });
 
 codes!(OrderCommand {
@@ -49,12 +50,14 @@ codes!(OrderCommand {
     Ship => "ship",
     Deliver => "deliver",
     Cancel => "cancel",
+    Stock => "stock",
 });
 
 codes!(DraftCommand {
     Submit => "submit",
     RequestChanges => "request_changes",
     Approve => "approve",
+    Revise => "revise",
 });
 
 /// Where a draft is in its review.
@@ -137,6 +140,9 @@ pub const ORDER_TRANSITIONS: &[Transition<OrderStatus, OrderCommand>] = &[
     Transition { from: &[O::QcFailed], command: OrderCommand::Rework, to: O::InProduction, by: &[OwnerArtisan] },
     Transition { from: &[O::QcPassed], command: OrderCommand::Ship, to: O::Shipped, by: &[STAFF, OPS] },
     Transition { from: &[O::Shipped], command: OrderCommand::Deliver, to: O::Delivered, by: &[STAFF, OPS] },
+    // Pieces that passed the check and are sold to no one yet (a replenishment, ADR 0025) go
+    // into the depot's stock: the depot records the movement in the same transaction.
+    Transition { from: &[O::QcPassed], command: OrderCommand::Stock, to: O::Stocked, by: &[STAFF, OPS] },
     Transition {
         from: &[
             O::New,
@@ -166,6 +172,9 @@ pub const DRAFT_TRANSITIONS: &[Transition<DraftStatus, DraftCommand>] = &[
         by: &[OwnersMentor, STAFF],
     },
     Transition { from: &[D::Submitted], command: DraftCommand::Approve, to: D::Approved, by: &[OwnersMentor, STAFF] },
+    // A new version of an approved product: editable again, while the approved version stays
+    // on sale until the next approval (ADR 0025).
+    Transition { from: &[D::Approved], command: DraftCommand::Revise, to: D::Draft, by: &[OwnerArtisan] },
 ];
 
 fn step<S: Copy + PartialEq + std::fmt::Debug, C: Copy + PartialEq + std::fmt::Debug>(
@@ -312,6 +321,10 @@ mod tests {
         assert_eq!(draft_commands(D::Submitted, Role::Mentor, Relation::Other), vec![]);
         assert_eq!(draft_commands(D::Approved, Role::Staff, Relation::Other), vec![]);
         assert_eq!(draft_commands(D::Draft, Role::Artisan, Relation::Owner), vec![C::Submit]);
+        // Only its artisan starts a new version of an approved product.
+        assert_eq!(draft_commands(D::Approved, Role::Artisan, Relation::Owner), vec![C::Revise]);
+        assert_eq!(draft_commands(D::Approved, Role::Mentor, Relation::Mentor), vec![]);
+        assert_eq!(draft_step(D::Approved, C::Revise, Role::Artisan, Relation::Owner), Ok(D::Draft));
     }
 
     #[test]
@@ -340,6 +353,7 @@ mod tests {
             status: status.code().into(),
             artisan_id: None,
             product: "Kiondo".into(),
+            product_id: None,
             quantity: 1,
             price_minor: 1,
             source: "shop".into(),
@@ -427,8 +441,10 @@ mod tests {
                             (C::Rework, O::QcFailed) if artisan_owner => Some(O::InProduction),
                             (C::Ship, O::QcPassed) if role.is_depot_wide() => Some(O::Shipped),
                             (C::Deliver, O::Shipped) if role.is_depot_wide() => Some(O::Delivered),
+                            (C::Stock, O::QcPassed) if role.is_depot_wide() => Some(O::Stocked),
                             (C::Cancel, f)
-                                if role == Role::Operations && !matches!(f, O::Shipped | O::Delivered | O::Cancelled) =>
+                                if role == Role::Operations
+                                    && !matches!(f, O::Shipped | O::Delivered | O::Cancelled | O::Stocked) =>
                             {
                                 Some(O::Cancelled)
                             }
@@ -445,6 +461,7 @@ mod tests {
         }
         assert!(allowed > 20);
         assert!(order_is_final(O::Delivered) && order_is_final(O::Cancelled) && !order_is_final(O::Shipped));
+        assert!(order_is_final(O::Stocked), "pieces in stock are sold through a new order");
     }
 
     #[test]

@@ -135,6 +135,7 @@ mod tests {
             status: OrderStatus::New.code().into(),
             artisan_id: None,
             product: "Kiondo".into(),
+            product_id: None,
             quantity: 1,
             price_minor: 100,
             source: "shop".into(),

@@ -24,6 +24,7 @@ use tls::{DepotKey, PeerAddr};
 
 mod console;
 mod enroll;
+mod products;
 mod rate;
 mod reports;
 mod statement;
@@ -86,6 +87,8 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/orders", post(import_orders))
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/depot", get(depot_report))
+        .route("/v1/products", get(products::list))
+        .route("/v1/products/{product_id}/listing", post(products::change_listing))
         .route("/v1/mentees", get(mentees))
         // Payout batches (operations; ADR 0019). Daraja's callbacks are not here: they are served
         // on the deployment's secret path by the payout engine (`crate::payouts`).

@@ -19,6 +19,7 @@ fn order(status: &str, artisan: Option<&str>, events: &[(&str, &str, u64)]) -> O
         status: status.into(),
         artisan_id: artisan.map(String::from),
         product: "Kiondo".into(),
+        product_id: None,
         quantity: 4,
         price_minor: 1_000_000,
         source: "shop".into(),

@@ -22,6 +22,7 @@ pub mod mentees;
 pub mod money;
 pub mod orders;
 pub mod payouts;
+pub mod products;
 pub mod pull;
 pub mod push;
 pub mod retention;
@@ -51,6 +52,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/008_commission_rates.sql"),
     include_str!("migrations/009_console.sql"),
     include_str!("migrations/010_stock_recorders.sql"),
+    include_str!("migrations/011_products.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

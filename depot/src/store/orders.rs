@@ -5,9 +5,8 @@ use super::accounts::Caller;
 use super::{put_record, ApiError, Db};
 use fundi_sync::dates::Day;
 use fundi_sync::ids;
-use fundi_sync::ledger::sum_by_product;
 use fundi_sync::workflow::{order_is_late, OrderCommand, OrderStatus};
-use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Role, StockBody};
+use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -85,6 +84,7 @@ pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportRep
                 status: status.code().into(),
                 artisan_id: o.artisan_id.clone(),
                 product: o.product.trim().into(),
+                product_id: None,
                 quantity: o.quantity,
                 price_minor: o.price_minor,
                 source: o.source.trim().into(),
@@ -327,11 +327,6 @@ pub fn depot_report(db: &Db, caller: &Caller) -> Result<DepotReport, ApiError> {
                 _ => {}
             }
         }
-        let mut stmt = tx.prepare("SELECT body FROM records WHERE kind = 'stock'")?;
-        let entries = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .map(|b| Ok(serde_json::from_str::<StockBody>(&b?).map_err(|e| ApiError::internal(e.to_string()))?.entry))
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        Ok(DepotReport { waiting, unassigned, stock: sum_by_product(&entries) })
+        Ok(DepotReport { waiting, unassigned, stock: super::stock::held(tx)? })
     })
 }

@@ -170,16 +170,21 @@ pub fn order_command_api(db: &Db, caller: &Caller, id: &str, name: &str, args: E
 }
 
 /// Write a decision, and what follows from it in the same transaction: an order delivered
-/// earns its artisan (`money::after_order_change`); a stock movement keeps who recorded it.
+/// earns its artisan (`money::after_order_change`); a stock movement keeps who recorded it; an
+/// approved draft becomes its product's next version (`products::after_draft_change`).
 /// `hlc`: the mutation's stamp; `by`: the account that sent it.
 fn write_decision(tx: &rusqlite::Connection, d: &Decision, echo: Option<&str>, hlc: Timestamp, by: &str) -> Result<(), ApiError> {
     put_record(tx, d.kind.code(), &d.id, d.owner.as_deref(), echo, &d.body, d.state.as_ref())?;
     if d.kind == Kind::Stock {
         super::stock::recorded_by(tx, &d.id, by)?;
     }
+    if d.kind == Kind::Draft {
+        super::products::after_draft_change(tx, &d.id, &d.body, by, super::now_ms())?;
+    }
     if d.kind == Kind::Order {
         let order: OrderBody = serde_json::from_value(d.body.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
         super::money::after_order_change(tx, &d.id, &order, hlc)?;
+        super::stock::after_order_change(tx, &d.id, &order, hlc, by)?;
     }
     Ok(())
 }

@@ -25,6 +25,70 @@ pub fn recorded_by(tx: &Connection, entry: &str, account: &str) -> Result<(), Ap
     Ok(())
 }
 
+/// Post a movement of `delta` pieces of `product_id` to `owner`'s stock at the depot, recorded
+/// by `by`, as entry `id` (a depot-made id, e.g. [`stocked_id`]): once, however often called.
+#[allow(clippy::too_many_arguments)]
+pub fn post_movement(
+    tx: &Connection,
+    owner: &str,
+    id: &str,
+    product_id: &str,
+    delta: i64,
+    reason: &str,
+    hlc: fundi_sync::hlc::Timestamp,
+    by: &str,
+    order_id: Option<&str>,
+) -> Result<(), ApiError> {
+    if get_record(tx, Kind::Stock.code(), id)?.is_some() {
+        return Ok(());
+    }
+    let mut extra = fundi_sync::Extra::new();
+    if let Some(o) = order_id {
+        extra.insert("order_id".into(), serde_json::Value::String(o.into()));
+    }
+    let entry =
+        fundi_sync::LedgerEntry { id: id.into(), product_id: product_id.into(), delta, reason: reason.into(), hlc, extra };
+    entry.check().map_err(|r| ApiError::invalid(r.detail))?;
+    let body =
+        serde_json::to_value(StockBody { owner: owner.into(), entry, extra: Default::default() }).expect("entries serialize");
+    super::put_record(tx, Kind::Stock.code(), id, Some(owner), None, &body, None)?;
+    recorded_by(tx, id, by)
+}
+
+/// The id of the movement that puts an order's pieces into stock: one per order.
+pub fn stocked_id(order_id: &str) -> String {
+    format!("stocked:{order_id}")
+}
+
+/// After an order was written: pieces of an order put into stock (`OrderCommand::Stock`) are
+/// added to its artisan's stock of its product, in the same transaction.
+pub fn after_order_change(
+    tx: &Connection,
+    order_id: &str,
+    order: &fundi_sync::OrderBody,
+    hlc: fundi_sync::hlc::Timestamp,
+    by: &str,
+) -> Result<(), ApiError> {
+    if fundi_sync::workflow::OrderStatus::from_code(&order.status) != Some(fundi_sync::workflow::OrderStatus::Stocked) {
+        return Ok(());
+    }
+    let (Some(artisan), Some(product)) = (order.artisan_id.as_deref(), order.product_id.as_deref()) else {
+        return Err(ApiError::internal(format!("order {order_id} stocked without an artisan or product")));
+    };
+    let delta = i64::from(order.quantity);
+    post_movement(tx, artisan, &stocked_id(order_id), product, delta, "stocked", hlc, by, Some(order_id))
+}
+
+/// The pieces the depot holds per product: the sum of the stock ledger's movements.
+pub fn held(tx: &Connection) -> Result<BTreeMap<String, i64>, ApiError> {
+    let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1")?;
+    let entries = q
+        .query_map([Kind::Stock.code()], |r| r.get::<_, String>(0))?
+        .map(|b| Ok(serde_json::from_str::<StockBody>(&b?).map_err(|e| ApiError::internal(e.to_string()))?.entry))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(sum_by_product(&entries))
+}
+
 #[derive(Clone, Debug)]
 pub struct ProductStock {
     pub product_id: String,

@@ -122,7 +122,7 @@ fn access(conn: &Connection, caller: &Caller, sha256: &str) -> Result<Access, Ap
 /// Keep a record's blob references with its new body (called by `put_record`).
 pub fn set_refs(conn: &Connection, kind: &str, id: &str, body: &serde_json::Value) -> Result<(), ApiError> {
     let Some(kind_) = fundi_sync::Kind::from_code(kind) else { return Ok(()) };
-    if kind_ != fundi_sync::Kind::Draft {
+    if !matches!(kind_, fundi_sync::Kind::Draft | fundi_sync::Kind::Product) {
         return Ok(());
     }
     conn.execute("DELETE FROM blob_refs WHERE kind = ?1 AND id = ?2", params![kind, id])?;

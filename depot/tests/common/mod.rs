@@ -569,6 +569,23 @@ impl Server {
         id
     }
 
+    /// A draft of `artisan`'s written, submitted and approved by `reviewer` (her mentor or
+    /// staff): its id, which is its product's too (ADR 0025).
+    pub fn approved_product(&self, artisan: &Dev, reviewer: &Dev, title: &str, price_minor: i64, weekly_capacity: u32) -> String {
+        let id = uuid_like();
+        let ms = vec![
+            field_write(&id, "draft", "title", serde_json::json!(title)),
+            field_write(&id, "draft", "description", serde_json::json!(format!("{title}, made by hand"))),
+            field_write(&id, "draft", "category", serde_json::json!("baskets")),
+            field_write(&id, "draft", "price", serde_json::json!(price_minor)),
+            field_write(&id, "draft", "weekly_capacity", serde_json::json!(weekly_capacity)),
+            command("draft", &id, "submit"),
+        ];
+        assert_eq!(self.push(artisan, ms), vec![None; 6]);
+        assert_eq!(self.push(reviewer, vec![command("draft", &id, "approve")]), vec![None]);
+        id
+    }
+
     /// The files under `<data-dir>/<folder>` (relative paths, sorted).
     pub fn files(&self, folder: &str) -> Vec<String> {
         fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {

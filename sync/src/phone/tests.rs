@@ -667,6 +667,7 @@ fn order(status: &str) -> OrderBody {
         status: status.into(),
         artisan_id: Some(ARTISAN.into()),
         product: "Kiondo".into(),
+        product_id: None,
         quantity: 2,
         price_minor: 100_000,
         source: "shop".into(),

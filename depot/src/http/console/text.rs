@@ -442,6 +442,7 @@ pub fn status_name(lang: Lang, s: OrderStatus) -> &'static str {
         (Lang::En, Shipped) => "shipped",
         (Lang::En, Delivered) => "delivered",
         (Lang::En, Cancelled) => "cancelled",
+        (Lang::En, Stocked) => "in the depot's stock",
         (Lang::Sw, New) => "mpya, ya kugawa",
         (Lang::Sw, Assigned) => "imegawiwa",
         (Lang::Sw, Accepted) => "imekubaliwa",
@@ -454,6 +455,7 @@ pub fn status_name(lang: Lang, s: OrderStatus) -> &'static str {
         (Lang::Sw, Shipped) => "imesafirishwa",
         (Lang::Sw, Delivered) => "imefikishwa",
         (Lang::Sw, Cancelled) => "imesitishwa",
+        (Lang::Sw, Stocked) => "iko stoo ya depo",
     }
 }
 
@@ -473,6 +475,7 @@ pub fn command_name(lang: Lang, c: OrderCommand) -> &'static str {
         (Lang::En, Ship) => "Ship",
         (Lang::En, Deliver) => "Mark delivered",
         (Lang::En, Cancel) => "Cancel the order",
+        (Lang::En, Stock) => "Put into the depot's stock",
         (Lang::Sw, Assign) => "Gawa",
         (Lang::Sw, Accept) => "Kubali",
         (Lang::Sw, Decline) => "Kataa",
@@ -485,5 +488,6 @@ pub fn command_name(lang: Lang, c: OrderCommand) -> &'static str {
         (Lang::Sw, Ship) => "Safirisha",
         (Lang::Sw, Deliver) => "Imefikishwa",
         (Lang::Sw, Cancel) => "Sitisha oda",
+        (Lang::Sw, Stock) => "Weka stoo ya depo",
     }
 }
