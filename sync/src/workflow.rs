@@ -248,8 +248,8 @@ pub fn apply_order_command(order: &mut OrderBody, to: OrderStatus, c: &CommandBo
 
 /// The photos an order's history names (the quality checks'), oldest first: the blobs the
 /// order refers to.
-pub fn order_photos(order: &OrderBody) -> impl Iterator<Item = &str> {
-    order.history.iter().filter_map(|e| e.photo.as_deref())
+pub fn order_photos(history: &[OrderEvent]) -> impl Iterator<Item = &str> {
+    history.iter().filter_map(|e| e.photo.as_deref())
 }
 
 /// Append `event` to the order's history, dropping the oldest past [`ORDER_HISTORY_MAX`].
@@ -433,7 +433,7 @@ mod tests {
         apply_order_command(&mut order, OrderStatus::InProduction, &command("rework", 3, None));
         let seen: Vec<_> = order.history.iter().map(|e| (e.event.as_str(), e.photo.as_deref())).collect();
         assert_eq!(seen, [("receive", None), ("qc_fail", Some(photo.as_str())), ("rework", None)]);
-        assert_eq!(order_photos(&order).collect::<Vec<_>>(), [photo.as_str()]);
+        assert_eq!(order_photos(&order.history).collect::<Vec<_>>(), [photo.as_str()]);
         // On the wire an event without a photo is as it was before photos existed.
         let json = serde_json::to_value(&order.history).unwrap();
         let first: std::collections::BTreeSet<&str> = json[0].as_object().unwrap().keys().map(String::as_str).collect();
