@@ -79,6 +79,8 @@ pub struct OrderHistoryEvent {
     pub status: OrderStatus,
     pub at_ms: u64,
     pub reason: Option<String>,
+    /// The photo taken at a quality check (its SHA-256), if one was.
+    pub photo: Option<String>,
 }
 
 /// Whether a command carries a reason the order keeps (decline, a failed check, cancel): ask

@@ -295,6 +295,7 @@ fn fill(server: &Server, n: u64) -> u64 {
                     status: status.to_string(),
                     hlc: stamp(at(day, 8 + k as i64)),
                     reason: None,
+                    photo: None,
                 }
             })
             .collect();

@@ -60,6 +60,16 @@ impl Console<'_> {
         r.send().unwrap()
     }
 
+    /// The quality check's form as a browser sends it (multipart), with `photo` as its file.
+    fn check(&self, session: Option<&str>, path: &str, fields: &[(&str, &str)], photo: Option<&[u8]>) -> Response {
+        let (ct, body) = multipart_photo(fields, photo);
+        let mut r = self.http.post(format!("{}{path}", self.server.url)).header("content-type", ct).body(body);
+        if let Some(s) = session {
+            r = r.header(COOKIE, format!("fundi_session={s}"));
+        }
+        r.send().unwrap()
+    }
+
     /// A page's text, with its status.
     fn page(&self, path: &str, session: Option<&str>) -> (u16, String) {
         let r = self.get(path, session);
@@ -245,6 +255,38 @@ fn multipart(fields: &[(&str, &str)], file: &str) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
 }
 
+/// The multipart body of the quality check's form: (name, value) fields, then `photo` as the
+/// `photo` file (an empty file part when `None`, as a browser sends a file input left empty).
+fn multipart_photo(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "fundi-test-boundary-Qc7MA4YW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").into_bytes());
+    }
+    let filename = if photo.is_some() { "goods.jpg" } else { "" };
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .into_bytes(),
+    );
+    body.extend_from_slice(photo.unwrap_or_default());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small JPEG from the phone's own encoder.
+fn a_jpeg() -> Vec<u8> {
+    use fundi_core::photos::{encode_rgb, RgbImage};
+    let (w, h) = (96u32, 64u32);
+    let data = (0..w * h).flat_map(|i| [(i % w * 2) as u8, (i / w * 3) as u8, 120]).collect();
+    encode_rgb(&RgbImage { width: w, height: h, data }, 85.0).unwrap()
+}
+
+/// The photo hashes an order's page shows in its history (its thumbnails' addresses).
+fn photos_on(page: &str, order: &str) -> Vec<String> {
+    let prefix = format!("<img src=\"/console/orders/{order}/photos/");
+    page.match_indices(&prefix).map(|(at, _)| page[at + prefix.len()..].split('/').next().unwrap().to_string()).collect()
+}
+
 /// The value of the hidden `payload` field of the preview's confirm form, unescaped.
 fn payload_of(page: &str) -> Option<String> {
     let at = page.find(r#"name="payload" value=""#)? + r#"name="payload" value=""#.len();
@@ -349,6 +391,141 @@ fn operations_import_orders_with_a_preview_and_staff_take_one_through_the_qualit
         assert!(audit.contains(action), "{action} missing: {audit}");
     }
     assert!(audit.contains("Handles loose on two pieces"));
+}
+
+#[test]
+fn staff_fail_a_check_with_a_photo_the_order_keeps_and_only_who_may_see_the_order_sees_it() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let other = server.device("artisan", "Zawadi Mwangi", None);
+    let c = Console { server: &server, http: browser() };
+    let desk = c.set_up(&staff.account, "desk", "depot-liaison-7");
+    let ops_session = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let wanjiku = c.set_up(&mentor.account, "wanjiku", "mama-wanjiku-2026");
+    let orders = json!({ "orders": [
+        {"source": "shop", "external_ref": "P-1", "product": "Sisal basket", "quantity": 2, "price_minor": 250_000, "artisan_id": akinyi.account},
+        {"source": "shop", "external_ref": "P-2", "product": "Bowl", "quantity": 1, "price_minor": 90_000, "artisan_id": other.account},
+    ]});
+    let (_, v) = server.req(Some(&ops), "/v1/orders", Some(orders));
+    let (basket, bowl) = (v["created"][0].as_str().unwrap().to_string(), v["created"][1].as_str().unwrap().to_string());
+    let push = |dev: &common::Dev, id: &str, commands: &[&str]| {
+        let ms = commands.iter().map(|c| common::command("order", id, c)).collect();
+        assert!(server.push(dev, ms).iter().all(Option::is_none));
+    };
+    push(&akinyi, &basket, &["accept", "start_production", "mark_ready"]);
+    let page_of = |session: &str| c.page(&format!("/console/orders/{basket}"), Some(session));
+    let (_, page) = page_of(&desk);
+    let csrf = csrf_of(&page);
+    let r = c.post(&format!("/console/orders/{basket}/command"), Some(&desk), &[("csrf", &csrf), ("command", "receive")]);
+    assert_eq!(r.status().as_u16(), 303);
+
+    // Received: the check's two forms are multipart, each with a camera input.
+    let (_, page) = page_of(&desk);
+    assert_eq!(page.matches(r#"action="/console/orders/"#).count(), 2, "pass and fail: {page}");
+    assert_eq!(page.matches(r#"enctype="multipart/form-data""#).count(), 2, "{page}");
+    assert_eq!(page.matches(r#"type="file""#).count(), 2, "{page}");
+    assert!(page.contains(r#"accept="image/*" capture="environment""#), "{page}");
+    assert!(page.contains("of at most 16 MB."), "{page}");
+
+    let check = format!("/console/orders/{basket}/check");
+    let fail_with = |session: &str, token: &str, photo: Option<&[u8]>| {
+        c.check(Some(session), &check, &[("csrf", token), ("command", "qc_fail"), ("reason", "Handles loose")], photo)
+    };
+    let status_now = || {
+        let (_, page) = page_of(&desk);
+        page.contains("received at the depot") && !page.contains("failed the quality check")
+    };
+    // Refused, each with nothing recorded and nothing kept: another site's form (no token)...
+    assert_eq!(fail_with(&desk, "forged", Some(&a_jpeg())).status().as_u16(), 403);
+    // ... a file that is no photo, a photo cut short, a HEIC photo, and one past the limit.
+    let refusals: [(&[u8], u16, &str); 4] = [
+        (include_bytes!("../../fixtures/photos/hostile/not-an-image.jpg"), 422, "not a JPEG, PNG or WebP photo"),
+        (include_bytes!("../../fixtures/photos/hostile/truncated.jpg"), 422, "could not be read"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", 422, "HEIC"),
+        (
+            &vec![0xFF; fundi_sync::limits::CONSOLE_PHOTO_MAX_BYTES as usize + 1],
+            413,
+            "too large. The most the console takes is 16 MB",
+        ),
+    ];
+    for (photo, status, words) in refusals {
+        let r = fail_with(&desk, &csrf, Some(photo));
+        assert_eq!(r.status().as_u16(), status, "{words}");
+        let page = r.text().unwrap();
+        assert!(page.contains(words) && page.contains("Nothing was recorded.") && page.contains(r#"role="alert""#), "{page}");
+        assert!(status_now(), "{words}: the order is still waiting for its check");
+    }
+    assert!(server.files("blobs").is_empty(), "no blob kept of a refused photo: {:?}", server.files("blobs"));
+    // Only the check's two commands come this way.
+    let r = c.check(Some(&desk), &check, &[("csrf", &csrf), ("command", "ship")], Some(&a_jpeg()));
+    assert_eq!(r.status().as_u16(), 422);
+
+    // A camera's photo (12 MP would do; this one is sideways with EXIF orientation 6 and GPS):
+    // kept upright and without its metadata, with a thumbnail, and named in the history.
+    let camera = include_bytes!("../../fixtures/photos/camera-portrait-orientation6.jpg");
+    let r = fail_with(&desk, &csrf, Some(camera));
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap());
+    let (_, page) = page_of(&desk);
+    assert!(page.contains("failed the quality check") && page.contains("Handles loose"), "{page}");
+    let photos = photos_on(&page, &basket);
+    assert_eq!(photos.len(), 1, "{page}");
+    let photo = photos[0].clone();
+    assert!(page.contains(&format!(r#"<a class="check-photo" href="/console/orders/{basket}/photos/{photo}">"#)), "{page}");
+    assert!(page.contains(r#"alt="Photo taken at the quality check, "#), "{page}");
+    let whole = c.get(&format!("/console/orders/{basket}/photos/{photo}"), Some(&desk));
+    assert_eq!(whole.status().as_u16(), 200);
+    assert_eq!(whole.headers()["content-type"], "image/jpeg");
+    let whole = whole.bytes().unwrap();
+    assert_eq!(common::sha(&whole), photo, "named by its hash");
+    let decoded = fundi_core::photos::decode_full(&whole).unwrap();
+    assert_eq!((decoded.width, decoded.height), (1067, 1600), "upright, 1600 px on its long edge");
+    assert!(!whole.windows(12).any(|w| w == b"FundiTestCam"), "the camera's metadata is not kept");
+    let thumb = c.get(&format!("/console/orders/{basket}/photos/{photo}/thumbnail"), Some(&desk)).bytes().unwrap();
+    let thumb = fundi_core::photos::decode_full(&thumb).unwrap();
+    assert_eq!((thumb.width, thumb.height), (213, 320));
+    assert_eq!(server.files("blobs").len(), 2, "the photo and its thumbnail: {:?}", server.files("blobs"));
+
+    // Who sees it: whoever may see the order's page; a mentor has no order pages; nobody
+    // signed in is sent to sign in; through another order it does not exist.
+    let get = |path: String, session: Option<&str>| c.get(&path, session).status().as_u16();
+    assert_eq!(get(format!("/console/orders/{basket}/photos/{photo}"), Some(&ops_session)), 200);
+    assert_eq!(get(format!("/console/orders/{basket}/photos/{photo}/thumbnail"), Some(&wanjiku)), 403);
+    assert_eq!(get(format!("/console/orders/{basket}/photos/{photo}"), None), 303);
+    assert_eq!(get(format!("/console/orders/{bowl}/photos/{photo}"), Some(&desk)), 404);
+    assert_eq!(get(format!("/console/orders/{basket}/photos/{}", "ab".repeat(32)), Some(&desk)), 404);
+
+    // The artisan's phone holds the very history, photo included, and may fetch the photo
+    // through the API as any blob of a record of hers; another artisan may not.
+    let change = server.pull_all(&akinyi).into_iter().find(|c| c["kind"] == "order" && c["id"] == basket.as_str()).unwrap();
+    let last = change["body"]["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["event"].as_str(), last["photo"].as_str()), (Some("qc_fail"), Some(photo.as_str())), "{change}");
+    assert_eq!(server.req(Some(&akinyi), &format!("/v1/blobs/{photo}"), None).0, 200);
+    assert_eq!(server.req(Some(&akinyi), &format!("/v1/blobs/{photo}/thumbnail"), None).0, 200);
+    assert_eq!(server.req(Some(&other), &format!("/v1/blobs/{photo}"), None).0, 404);
+
+    // She reworks; the second check passes with a photo of its own, and no photo is needed.
+    push(&akinyi, &basket, &["rework", "mark_ready"]);
+    let r = c.post(&format!("/console/orders/{basket}/command"), Some(&desk), &[("csrf", &csrf), ("command", "receive")]);
+    assert_eq!(r.status().as_u16(), 303);
+    let r = c.check(Some(&desk), &check, &[("csrf", &csrf), ("command", "qc_pass")], Some(&a_jpeg()));
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap());
+    let (_, page) = page_of(&desk);
+    assert_eq!(photos_on(&page, &basket).len(), 2, "both checks' photos, newest first: {page}");
+    assert_eq!(photos_on(&page, &basket)[1], photo);
+    // Every change is in the audit log with the photo it kept.
+    let (_, audit) = c.page("/console/audit", Some(&ops_session));
+    assert!(audit.contains(&format!("Handles loose; photo {photo}")), "{audit}");
+    // The order without a photo: an empty file input is no photo.
+    push(&other, &bowl, &["accept", "start_production", "mark_ready"]);
+    let r = c.post(&format!("/console/orders/{bowl}/command"), Some(&desk), &[("csrf", &csrf), ("command", "receive")]);
+    assert_eq!(r.status().as_u16(), 303);
+    let r = c.check(Some(&desk), &format!("/console/orders/{bowl}/check"), &[("csrf", &csrf), ("command", "qc_pass")], None);
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().unwrap());
+    let (_, page) = c.page(&format!("/console/orders/{bowl}"), Some(&desk));
+    assert!(page.contains("passed the quality check") && photos_on(&page, &bowl).is_empty(), "{page}");
 }
 
 #[test]
@@ -571,6 +748,16 @@ fn every_console_route_by_every_role() {
         (e("GET /console/orders/{id}"), format!("/console/orders/{order}"), &[Staff, Operations]),
         // The command sent is "cancel", which only operations may give (the workflow's rule).
         (e("POST /console/orders/{id}/command"), format!("/console/orders/{order}/command"), &[Operations]),
+        // A quality check (staff's, by the workflow's table) of an order not yet at the depot:
+        // refused as an illegal step to staff, as forbidden to operations.
+        (e("POST /console/orders/{id}/check"), format!("/console/orders/{order}/check"), &[Staff]),
+        // A photo the order's history does not name: not found to those who may see the order.
+        (e("GET /console/orders/{id}/photos/{photo}"), format!("/console/orders/{order}/photos/{photo}"), &[Staff, Operations]),
+        (
+            e("GET /console/orders/{id}/photos/{photo}/thumbnail"),
+            format!("/console/orders/{order}/photos/{photo}/thumbnail"),
+            &[Staff, Operations],
+        ),
         (e("GET /console/people"), e("/console/people"), &[Staff, Operations, Mentor]),
         (e("POST /console/people/enroll"), e("/console/people/enroll"), &[Staff, Operations, Mentor]),
         (
@@ -618,6 +805,8 @@ fn every_console_route_by_every_role() {
                 .unwrap_or_default();
             let status = if route == "POST /console/orders/import" {
                 c.upload(session, &csrf, "source,external_ref,product,quantity,price_minor\n").status().as_u16()
+            } else if route == "POST /console/orders/{id}/check" {
+                c.check(session, path, &[("csrf", &csrf), ("command", "qc_pass")], Some(&a_jpeg())).status().as_u16()
             } else if post {
                 // Harmless values: a refused caller must be refused whatever they send.
                 c.post(

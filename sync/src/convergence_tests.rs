@@ -24,7 +24,9 @@
 //! - orders: the depot's accepted commands, in its order, form a path of the transition table
 //!   from the order's first state to its last; every command sent is decided exactly once
 //!   (applied or refused with a reason, never silently dropped, never twice); every replica's
-//!   copy, and its optimistic view, equal the depot's record.
+//!   copy, and its optimistic view, equal the depot's record; the sender's copy settled with the
+//!   phone's own step (`phone::settle_order`) is the depot's record too (quality checks carry
+//!   photos now and then, other commands a photo they must ignore).
 //!
 //! Two runs: many short histories (odd interleavings) and fewer long ones (hundreds of
 //! messages each). A third makes the fold of conflicts past a field's bound work hard: each
@@ -39,10 +41,11 @@ use crate::fields::DRAFT_DELETED;
 use crate::hlc::{Hlc, Timestamp};
 use crate::ledger::{Ledger, LedgerEntry};
 use crate::limits::CONFLICTS_PER_FIELD_MAX;
+use crate::phone::settle_order;
 use crate::roles::{Relation, Role};
 use crate::testing::SeededRng as Rng;
 use crate::wire::{CommandBody, Extra, Kind, OrderBody, RejectCode};
-use crate::workflow::{order_step, OrderCommand, OrderStatus, ORDER_TRANSITIONS};
+use crate::workflow::{order_step, OrderCommand, OrderStatus, ORDER_TRANSITIONS, PHOTO_ARG};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -195,6 +198,8 @@ struct Depot {
     log: Vec<Decided>,
     /// Every order state broadcast (for the re-application check).
     sent: Vec<Msg>,
+    /// Quality checks applied with a photo.
+    photos: usize,
 }
 
 impl DepotFacts for Depot {
@@ -223,8 +228,14 @@ impl Depot {
             let stored = self.orders[&id].clone();
             let from = OrderStatus::from_code(stored.body["status"].as_str().unwrap()).unwrap();
             let command = OrderCommand::from_code(&c.name).unwrap();
+            let mut sender_copy: OrderBody = serde_json::from_value(stored.body.clone()).unwrap();
             let answer = match decide_order_command(self, &caller, &id, stored, c, false) {
                 Ok(d) => {
+                    // The sender, holding the order as it was, settles its acknowledged command
+                    // with the phone's own step: the very record, byte for byte.
+                    assert!(settle_order(&mut sender_copy, c), "{command:?} acknowledged yet not settled");
+                    assert_eq!(serde_json::to_value(&sender_copy).unwrap(), d.body, "the phone's copy and the depot's record");
+                    self.photos += sender_copy.history.last().is_some_and(|e| e.photo.is_some()) as usize;
                     self.seq += 1;
                     let to = OrderStatus::from_code(d.body["status"].as_str().unwrap()).unwrap();
                     let body: OrderBody = serde_json::from_value(d.body.clone()).unwrap();
@@ -343,6 +354,8 @@ struct Outcome {
     deleted: usize,
     applied_commands: usize,
     refused_commands: usize,
+    /// Quality checks applied with a photo.
+    photos: usize,
 }
 
 /// Run one history of `steps` steps, each replica keeping `keep` conflict values per field;
@@ -377,6 +390,7 @@ fn history(seed: u64, steps: u64, keep: usize, delivery: Delivery) -> Result<Out
         answers: BTreeMap::new(),
         log: vec![],
         sent: vec![],
+        photos: 0,
     };
     let mut first_orders = BTreeMap::new();
     for n in 0..ORDERS {
@@ -448,6 +462,13 @@ fn history(seed: u64, steps: u64, keep: usize, delivery: Delivery) -> Result<Out
                 }
                 if cmd.takes_reason() {
                     args.insert("reason".into(), json!(format!("reason {}", rng.below(100))));
+                }
+                // A photo now and then: with a quality check (kept in the history), with
+                // another command (ignored), or not a content hash (a check refuses it).
+                if rng.chance(if cmd.takes_photo() { 60 } else { 10 }) {
+                    let photo =
+                        if rng.chance(10) { "not-a-hash".to_string() } else { crate::hash::sha256_hex(&[rng.below(4) as u8]) };
+                    args.insert(PHOTO_ARG.into(), json!(photo));
                 }
                 let wall = reps[r].wall;
                 let hlc = reps[r].clock.tick(wall).unwrap();
@@ -564,7 +585,7 @@ fn history(seed: u64, steps: u64, keep: usize, delivery: Delivery) -> Result<Out
     if let Some(r) = reps.iter().find(|r| !r.pending.is_empty()) {
         return fail(format!("{} still has commands pending", r.account));
     }
-    let mut outcome = Outcome { messages: all.len() + commands_sent, deleted, ..Outcome::default() };
+    let mut outcome = Outcome { messages: all.len() + commands_sent, deleted, photos: depot.photos, ..Outcome::default() };
     for n in 0..ORDERS {
         let mut status = OrderStatus::from_code(&first_orders[&n].status).unwrap();
         let mut last_hlc = first_orders[&n].updated_hlc;
@@ -625,14 +646,15 @@ fn run_keeping(first_seed: u64, histories: u64, (min_steps, spread): (u64, u64),
         total.messages += o.messages;
         total.applied_commands += o.applied_commands;
         total.refused_commands += o.refused_commands;
+        total.photos += o.photos;
         with_conflicts += (o.conflicts > 0) as usize;
         with_deletes += (o.deleted > 0) as usize;
     }
     // Concurrent edits, deletes, and both outcomes of order commands, or the test proves nothing.
     let h = histories as usize;
     eprintln!(
-        "{h} histories: {} messages, {with_conflicts} with conflicts, {with_deletes} with a record gone, {} commands applied, {} refused",
-        total.messages, total.applied_commands, total.refused_commands
+        "{h} histories: {} messages, {with_conflicts} with conflicts, {with_deletes} with a record gone, {} commands applied, {} refused, {} with a photo",
+        total.messages, total.applied_commands, total.refused_commands, total.photos
     );
     assert!(with_conflicts > h / 10, "only {with_conflicts} of {h} histories ended with a conflict");
     assert!(with_deletes > h / 10, "only {with_deletes} of {h} histories ended with a record gone");
@@ -663,6 +685,8 @@ fn long_random_histories_of_hundreds_of_messages_converge() {
     let total = run_keeping(1_000_000, histories, (320, 160), CONFLICTS_PER_FIELD_MAX, Delivery::Causal);
     let per_history = total.messages / histories as usize;
     assert!(per_history > 200, "{per_history} messages per history");
+    // Quality checks with their photos, settled on the phone exactly as decided at the depot.
+    assert!(total.photos >= 5, "only {} quality checks with a photo", total.photos);
 }
 
 /// The fold, made to work hard: each field keeps the value of only one conflict; writes arrive

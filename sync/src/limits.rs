@@ -117,6 +117,11 @@ pub const UPLOAD_DEVICE_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
 /// Bytes the whole depot may hold in unfinished uploads: 32 devices at their quota, a small share
 /// of a depot box's storage.
 pub const UPLOAD_DEPOT_QUOTA_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Largest photo the depot console's quality-check form takes, as the browser sends it (a
+/// laptop's or a phone's camera: 8-13 MP JPEGs of 3-8 MB; a 50 MP camera's some 15 MB). The
+/// depot prepares it as the phone prepares a product photo (upright, metadata removed, 1600 px
+/// and a 320 px thumbnail), so what it keeps fits [`BLOB_MAX_BYTES`] and [`THUMBNAIL_MAX_BYTES`].
+pub const CONSOLE_PHOTO_MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// An unfinished upload expires this long after its last progress (creation or a stored chunk):
 /// an artisan reaches the depot's Wi-Fi a few times a week, so an upload cut on Monday must still
 /// resume on Sunday. Then its bytes are reclaimed.

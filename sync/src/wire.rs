@@ -81,7 +81,8 @@ impl Kind {
 pub struct CommandBody {
     pub name: String,
     pub hlc: Timestamp,
-    /// Command arguments: `artisan_id` for assign, `reason` for decline, qc_fail and cancel.
+    /// Command arguments: `artisan_id` for assign, `reason` for decline, qc_fail and cancel,
+    /// `photo` (a SHA-256) for qc_pass and qc_fail.
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub args: Extra,
     #[serde(flatten)]
@@ -444,6 +445,11 @@ pub struct OrderEvent {
     /// The reason given with a decline, a failed check or a cancellation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The photo taken at a quality check (its SHA-256: a blob at the depot), if one was.
+    /// Absent from every other event, and from the JSON when absent, so histories written
+    /// before it existed read and serialize as they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 impl OrderEvent {

@@ -245,7 +245,20 @@ pub fn apply_order_command(order: &mut OrderBody, to: OrderStatus, c: &CommandBo
             reason = Some(text);
         }
     }
-    record_order_event(order, OrderEvent { event: c.name.clone(), status: to.code().to_string(), hlc: c.hlc, reason });
+    // Only a quality check keeps a photo; one sent with any other command is ignored, and
+    // `check_args` has refused one that is not a content hash.
+    let photo = if OrderCommand::from_code(&c.name).is_some_and(OrderCommand::takes_photo) {
+        photo_arg(&c.args).map(str::to_string)
+    } else {
+        None
+    };
+    record_order_event(order, OrderEvent { event: c.name.clone(), status: to.code().to_string(), hlc: c.hlc, reason, photo });
+}
+
+/// The photos an order's history names (the quality checks'), oldest first: the blobs the
+/// order refers to.
+pub fn order_photos(history: &[OrderEvent]) -> impl Iterator<Item = &str> {
+    history.iter().filter_map(|e| e.photo.as_deref())
 }
 
 /// Append `event` to the order's history, dropping the oldest past [`ORDER_HISTORY_MAX`].
@@ -279,15 +292,33 @@ impl OrderCommand {
         matches!(self, OrderCommand::Decline | OrderCommand::QcFail | OrderCommand::Cancel)
     }
 
-    /// Whether `args` hold what the command needs: an assignment names the artisan. Checked
-    /// where a command is queued (the phone) and where it is applied (the depot), after the
-    /// transition table allowed it; a command without refused `Invalid`, on its own.
+    /// Whether the command may carry a photo the order's history keeps: a quality check's,
+    /// taken of the goods at the depot.
+    pub fn takes_photo(self) -> bool {
+        matches!(self, OrderCommand::QcPass | OrderCommand::QcFail)
+    }
+
+    /// Whether `args` hold what the command needs: an assignment names the artisan; a quality
+    /// check's photo, when it has one, is a content hash. Checked where a command is queued (the
+    /// phone) and where it is applied (the depot), after the transition table allowed it; a
+    /// command without refused `Invalid`, on its own.
     pub fn check_args(self, args: &Extra) -> Result<(), Rejection> {
         if self == OrderCommand::Assign && assigned_artisan(args).is_none() {
             return Err(Rejection::new(RejectCode::Invalid, "assign needs artisan_id"));
         }
+        if self.takes_photo() && args.contains_key(PHOTO_ARG) && photo_arg(args).is_none() {
+            return Err(Rejection::new(RejectCode::Invalid, "photo must be a SHA-256 in 64 lowercase hex digits"));
+        }
         Ok(())
     }
+}
+
+/// The argument naming a quality check's photo.
+pub const PHOTO_ARG: &str = "photo";
+
+/// The photo a command's arguments name (`photo`: a content hash), if any.
+fn photo_arg(args: &Extra) -> Option<&str> {
+    args.get(PHOTO_ARG).and_then(|v| v.as_str()).filter(|h| crate::hash::is_content_hash(h))
 }
 
 /// The artisan an assignment's arguments name (`artisan_id`: non-empty text), if any.
@@ -397,6 +428,45 @@ mod tests {
         assert_eq!(order.history_dropped as usize, 102 - ORDER_HISTORY_MAX);
         assert_eq!(order.history.last().unwrap().hlc.wall_ms, 199);
         assert_eq!(order.history[0].hlc.wall_ms, 199 - ORDER_HISTORY_MAX as u64 + 1);
+    }
+
+    #[test]
+    fn a_quality_check_keeps_its_photo_and_no_other_command_does() {
+        let photo = crate::hash::sha256_hex(b"a photo of two baskets");
+        let with_photo = |name: &str, wall_ms: u64, value: serde_json::Value| {
+            let mut c = command(name, wall_ms, None);
+            c.args.insert(PHOTO_ARG.into(), value);
+            c
+        };
+        let mut order = an_order(OrderStatus::ReadyForPickup);
+        // A photo sent with another command is ignored, as a reason is.
+        apply_order_command(&mut order, OrderStatus::Received, &with_photo("receive", 1, serde_json::json!(photo)));
+        let mut fail = with_photo("qc_fail", 2, serde_json::json!(photo));
+        fail.args.insert("reason".into(), serde_json::json!("loose weave"));
+        apply_order_command(&mut order, OrderStatus::QcFailed, &fail);
+        apply_order_command(&mut order, OrderStatus::InProduction, &command("rework", 3, None));
+        let seen: Vec<_> = order.history.iter().map(|e| (e.event.as_str(), e.photo.as_deref())).collect();
+        assert_eq!(seen, [("receive", None), ("qc_fail", Some(photo.as_str())), ("rework", None)]);
+        assert_eq!(order_photos(&order.history).collect::<Vec<_>>(), [photo.as_str()]);
+        // On the wire an event without a photo is as it was before photos existed.
+        let json = serde_json::to_value(&order.history).unwrap();
+        let first: std::collections::BTreeSet<&str> = json[0].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(first, ["event", "hlc", "status"].into_iter().collect());
+        assert_eq!(json[1]["photo"], serde_json::json!(photo));
+        let back: Vec<OrderEvent> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, order.history);
+
+        // A quality check's photo must be a content hash; other commands' arguments are not read.
+        for bad in [serde_json::json!("not-a-hash"), serde_json::json!(photo.to_uppercase()), serde_json::json!(7)] {
+            for c in [OrderCommand::QcPass, OrderCommand::QcFail] {
+                let args: Extra = [(PHOTO_ARG.to_string(), bad.clone())].into_iter().collect();
+                assert_eq!(c.check_args(&args).unwrap_err().code, RejectCode::Invalid, "{c:?} {bad}");
+            }
+            let args: Extra = [(PHOTO_ARG.to_string(), bad.clone())].into_iter().collect();
+            assert_eq!(OrderCommand::Receive.check_args(&args), Ok(()));
+        }
+        let args: Extra = [(PHOTO_ARG.to_string(), serde_json::json!(photo))].into_iter().collect();
+        assert_eq!(OrderCommand::QcPass.check_args(&args), Ok(()));
     }
 
     #[test]

@@ -41,7 +41,7 @@ fn history(events: &[OrderEvent]) -> Vec<OrderHistoryEvent> {
                 code => Some(OrderCommand::from_code(code)?),
             };
             let status = OrderStatus::from_code(&e.status)?;
-            Some(OrderHistoryEvent { command, status, at_ms: e.hlc.wall_ms, reason: e.reason.clone() })
+            Some(OrderHistoryEvent { command, status, at_ms: e.hlc.wall_ms, reason: e.reason.clone(), photo: e.photo.clone() })
         })
         .collect()
 }
@@ -165,5 +165,40 @@ mod tests {
         let cancelled = store.order_command(id, OrderCommand::Cancel, None).unwrap();
         assert_eq!(cancelled.status, OrderStatus::Cancelled);
         assert_eq!(cancelled.commands, vec![], "nothing after a cancel, pending or not");
+    }
+
+    /// An order as the depot sends it, its failed quality check with a photo: the artisan's
+    /// phone shows the photo's hash with the event, and the events without one as before.
+    #[test]
+    fn a_failed_check_shows_its_photo_on_the_artisans_phone() {
+        let store = Store::open_in_memory().unwrap();
+        let photo = fundi_sync::hash::sha256_hex(b"the handles, up close");
+        let at = |wall_ms| fundi_sync::hlc::Timestamp { wall_ms, counter: 0, node: 9 };
+        let body = serde_json::json!({
+            "status": "qc_failed", "artisan_id": "akinyi", "product": "Kiondo", "quantity": 2, "price_minor": 250_000,
+            "source": "shop", "external_ref": "S-2", "updated_hlc": at(3), "note": "Handles loose",
+            "history": [
+                {"event": "receive", "status": "received", "hlc": at(2)},
+                {"event": "qc_fail", "status": "qc_failed", "hlc": at(3), "reason": "Handles loose", "photo": photo},
+            ],
+        });
+        let order: OrderBody = serde_json::from_value(body).unwrap();
+        let id = "01900000-0000-7000-8000-000000000051";
+        store
+            .write(|tx| {
+                account::db::enroll_for_test(tx, "akinyi", Role::Artisan)?;
+                db::put(tx, id, &order)
+            })
+            .unwrap();
+        let seen = store.get_order(id).unwrap();
+        let events: Vec<_> = seen.history.iter().map(|e| (e.command, e.reason.as_deref(), e.photo.as_deref())).collect();
+        assert_eq!(
+            events,
+            [
+                (Some(OrderCommand::Receive), None, None),
+                (Some(OrderCommand::QcFail), Some("Handles loose"), Some(photo.as_str()))
+            ]
+        );
+        assert_eq!(seen.commands, vec![OrderCommand::Rework]);
     }
 }

@@ -44,4 +44,6 @@ pub struct OrderHistoryEvent {
     pub at_ms: u64,
     /// The reason given (a decline, a failed check, a cancellation).
     pub reason: Option<String>,
+    /// The photo taken at a quality check (its SHA-256; the depot serves it at `/v1/blobs/`).
+    pub photo: Option<String>,
 }

@@ -84,13 +84,23 @@ pub fn open<'r, R: BufRead + Seek + 'r>(mut r: R, target: u32) -> Result<Opened<
     let mut magic = [0u8; 12];
     let n = read_up_to(&mut r, &mut magic)?;
     r.seek(SeekFrom::Start(0))?;
-    match &magic[..n] {
+    match sniff(&magic[..n])? {
+        Format::Jpeg => open_jpeg(r, target),
+        Format::Png => open_png(r),
+        whole => open_whole(r, whole),
+    }
+}
+
+/// The format a file's first bytes (its first 12 suffice) name, by their magic numbers, or why
+/// it is none this pipeline reads.
+pub fn sniff(magic: &[u8]) -> Result<Format, PhotoError> {
+    match magic.get(..12).unwrap_or(magic) {
         [] => Err(PhotoError::Empty),
-        [0xFF, 0xD8, 0xFF, ..] => open_jpeg(r, target),
-        [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', ..] => open_png(r),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P'] => open_whole(r, Format::WebP),
-        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => open_whole(r, Format::Gif),
-        [b'B', b'M', ..] => open_whole(r, Format::Bmp),
+        [0xFF, 0xD8, 0xFF, ..] => Ok(Format::Jpeg),
+        [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', ..] => Ok(Format::Png),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P'] => Ok(Format::WebP),
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Ok(Format::Gif),
+        [b'B', b'M', ..] => Ok(Format::Bmp),
         [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] if is_heif_brand(brand) => Err(PhotoError::Heic),
         _ => Err(PhotoError::NotAnImage),
     }

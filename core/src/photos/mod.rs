@@ -28,7 +28,7 @@ mod ycc;
 
 pub use blobs::{is_valid_hash, PhotoLibrary};
 pub use coach::{Advice, Coaching};
-pub use decode::{dct_scale, Format, MAX_PIXELS};
+pub use decode::{dct_scale, sniff, Format, MAX_PIXELS};
 pub use encode::EncodeSettings;
 pub use error::PhotoError;
 pub use orient::{ExifOrientation, Orientation};

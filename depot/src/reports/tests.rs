@@ -34,6 +34,7 @@ fn order(status: &str, artisan: Option<&str>, events: &[(&str, &str, u64)]) -> O
                 status: status.to_string(),
                 hlc: stamp(*ms),
                 reason: None,
+                photo: None,
             })
             .collect(),
         history_dropped: 0,

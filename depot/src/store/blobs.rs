@@ -4,7 +4,9 @@
 //! `<data-dir>/uploads/<id>.<random>.chunk`, and only a chunk received whole (and matching its
 //! checksum, when it has one) is appended. Every file reaches its place by a flushed write and a
 //! rename (then the folder is flushed), so a kill leaves the old state or the new one, and at
-//! worst a stray file that the next start removes. No SQL here: `uploads` keeps the rows.
+//! worst a stray file that the next start removes. Bytes the depot makes itself (a photo taken
+//! at the console's quality check) are written into the uploads folder and stored the same way.
+//! No SQL here: `uploads` keeps the rows.
 
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
@@ -94,13 +96,32 @@ impl BlobDir {
     /// the folder flushed. A blob already there has the same bytes (its name is their hash),
     /// so the rename replaces it with an equal file.
     pub fn store(&self, upload_id: &str, sha256: &str) -> io::Result<()> {
-        let from = self.partial_path(upload_id);
-        File::open(&from)?.sync_all()?;
+        self.store_file(&self.partial_path(upload_id), sha256)
+    }
+
+    /// Make the file `from` (in the uploads folder) the blob `sha256`: flushed, renamed into
+    /// place, the folder flushed.
+    fn store_file(&self, from: &Path, sha256: &str) -> io::Result<()> {
+        File::open(from)?.sync_all()?;
         let to = self.blob_path(sha256);
         let dir = to.parent().expect("in a blob folder");
         fs::create_dir_all(dir)?;
-        fs::rename(&from, &to)?;
+        fs::rename(from, &to)?;
         sync_dir(dir)
+    }
+
+    /// Keep `bytes` made at the depot (not uploaded) as a blob, under their SHA-256, which is
+    /// returned. They are written into a file of the uploads folder, then stored as a finished
+    /// upload is; a kill in between leaves a file no upload owns, which the next start removes.
+    pub fn put(&self, bytes: &[u8]) -> io::Result<String> {
+        let sha256 = fundi_sync::hash::sha256_hex(bytes);
+        if self.has(&sha256) {
+            return Ok(sha256);
+        }
+        let path = self.new_chunk_path(&uuid::Uuid::new_v4().simple().to_string())?;
+        fs::write(&path, bytes)?;
+        self.store_file(&path, &sha256)?;
+        Ok(sha256)
     }
 
     /// Remove an upload's partial file (gone already is fine).
@@ -225,5 +246,18 @@ mod tests {
         let files = b.upload_files().unwrap();
         assert_eq!(files.len(), 1, "the chunk file is still there: {files:?}");
         assert!(files[0].chunk && files[0].upload_id == "u1");
+    }
+
+    #[test]
+    fn bytes_made_at_the_depot_land_under_their_hash_and_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = BlobDir::new(dir.path());
+        let sha = b.put(b"a photo of the goods").unwrap();
+        assert_eq!(sha, fundi_sync::hash::sha256_hex(b"a photo of the goods"));
+        assert_eq!(b.read(&sha).unwrap(), b"a photo of the goods");
+        // Again: the same blob, nothing new anywhere.
+        assert_eq!(b.put(b"a photo of the goods").unwrap(), sha);
+        assert_eq!(b.blobs().unwrap().len(), 1);
+        assert!(b.upload_files().unwrap().is_empty(), "no file left in the uploads folder");
     }
 }

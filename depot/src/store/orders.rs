@@ -92,7 +92,13 @@ pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportRep
                 updated_hlc: hlc,
                 note: None,
                 due_date: o.due_date.clone(),
-                history: vec![OrderEvent { event: OrderEvent::CREATED.into(), status: status.code().into(), hlc, reason: None }],
+                history: vec![OrderEvent {
+                    event: OrderEvent::CREATED.into(),
+                    status: status.code().into(),
+                    hlc,
+                    reason: None,
+                    photo: None,
+                }],
                 history_dropped: 0,
                 extra: Extra::new(),
             };

@@ -1,5 +1,5 @@
 //! Uploads and blobs in the store (ADR 0013): who may upload or read a blob (through the
-//! records that refer to it, `blob_refs`), an upload bound at creation to its blob's SHA-256
+//! records that refer to it, `blob_refs`: drafts' photos and orders' quality-check photos), an upload bound at creation to its blob's SHA-256
 //! and length, quotas on the bytes of unfinished uploads, chunks appended at the stored offset,
 //! a finished upload checked against its hash and stored content-addressed (or discarded),
 //! expiry and reclaiming. The files themselves are `blobs`; the tus headers are `http::uploads`.
@@ -16,7 +16,10 @@ use fundi_sync::limits::{
     BLOB_MAX_BYTES, THUMBNAIL_MAX_BYTES, UPLOAD_DEPOT_QUOTA_BYTES, UPLOAD_DEVICE_QUOTA_BYTES, UPLOAD_EXPIRY_MS,
 };
 use fundi_sync::uploads::Declared;
+use fundi_sync::workflow::order_photos;
+use fundi_sync::OrderEvent;
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
@@ -119,18 +122,50 @@ fn access(conn: &Connection, caller: &Caller, sha256: &str) -> Result<Access, Ap
     Ok(best)
 }
 
-/// Keep a record's blob references with its new body (called by `put_record`).
+/// Keep a record's blob references with its new body (called by `put_record`): a draft's
+/// photos, and the photos an order's quality checks took (named in its history).
 pub fn set_refs(conn: &Connection, kind: &str, id: &str, body: &serde_json::Value) -> Result<(), ApiError> {
-    let Some(kind_) = fundi_sync::Kind::from_code(kind) else { return Ok(()) };
-    if !matches!(kind_, fundi_sync::Kind::Draft | fundi_sync::Kind::Product) {
-        return Ok(());
-    }
+    use fundi_sync::Kind;
+    let refs: BTreeSet<String> = match Kind::from_code(kind) {
+        Some(k @ (Kind::Draft | Kind::Product)) => fundi_sync::depot::blob_refs(k, body),
+        Some(Kind::Order) => {
+            let history = match body.get("history") {
+                Some(h) => {
+                    Vec::<OrderEvent>::deserialize(h).map_err(|e| ApiError::internal(format!("an order's history: {e}")))?
+                }
+                None => vec![],
+            };
+            order_photos(&history).map(str::to_string).collect()
+        }
+        _ => return Ok(()),
+    };
     conn.execute("DELETE FROM blob_refs WHERE kind = ?1 AND id = ?2", params![kind, id])?;
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO blob_refs (sha256, kind, id) VALUES (?1, ?2, ?3)")?;
-    for sha in fundi_sync::depot::blob_refs(kind_, body) {
+    for sha in refs {
         insert.execute(params![sha, kind, id])?;
     }
     Ok(())
+}
+
+/// Keep a photo the depot prepared itself (the console's quality check takes one of the goods)
+/// with its thumbnail: both in the blob store under their hashes, bounded as an upload is, the
+/// thumbnail linked to its photo as a phone's upload links it. Returns the photo's hash. Who
+/// may read it follows, as for any blob, from the records that name it (`blob_refs`); until one
+/// does, nobody may, and `blobs reclaim --unreferenced` would remove it.
+pub fn keep_prepared(db: &Db, photo: &[u8], thumbnail: &[u8]) -> Result<String, ApiError> {
+    if photo.len() as u64 > BLOB_MAX_BYTES || thumbnail.len() as u64 > THUMBNAIL_MAX_BYTES {
+        return Err(ApiError::too_large(format!(
+            "a photo is at most {BLOB_MAX_BYTES} bytes and its thumbnail {THUMBNAIL_MAX_BYTES}"
+        )));
+    }
+    let io = |e: std::io::Error| ApiError::internal(format!("storing the photo: {e}"));
+    let sha256 = db.blobs.put(photo).map_err(io)?;
+    let thumb = db.blobs.put(thumbnail).map_err(io)?;
+    db.write(|tx| {
+        tx.execute("INSERT OR IGNORE INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2)", params![thumb, sha256])?;
+        Ok(())
+    })?;
+    Ok(sha256)
 }
 
 /// Create an upload of the blob `declared.sha256`, `length` bytes long, for the calling device.

@@ -12,6 +12,7 @@
 //! address.
 
 mod catalog;
+mod check;
 mod orders;
 mod pages;
 mod payouts;
@@ -24,7 +25,7 @@ use super::tls::PeerAddr;
 use super::App;
 use crate::store::console::{self as store, ConsoleSession};
 use crate::store::ApiError;
-use axum::extract::{ConnectInfo, Path, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -39,6 +40,8 @@ pub const LANG_COOKIE: &str = "fundi_lang";
 pub const SIGN_IN_FAILURES_PER_LOGIN: u32 = 5;
 pub const SIGN_IN_FAILURES_PER_ADDRESS: u32 = 20;
 const WINDOW_MS: u64 = 15 * 60_000;
+/// The quality check's form, a photo of at most `CONSOLE_PHOTO_MAX_BYTES` with its other fields.
+const CHECK_FORM_MAX_BYTES: usize = fundi_sync::limits::CONSOLE_PHOTO_MAX_BYTES as usize + check::FORM_ROOM_BYTES;
 
 /// The console's own state beside the API's.
 pub struct Console {
@@ -70,6 +73,10 @@ pub fn routes() -> Router<App> {
         .route("/console/orders/import/confirm", post(orders::import_confirm))
         .route("/console/orders/{id}", get(orders::detail))
         .route("/console/orders/{id}/command", post(orders::command))
+        // The quality check's form may carry a camera's photo: a body limit of its own.
+        .route("/console/orders/{id}/check", post(check::check).layer(DefaultBodyLimit::max(CHECK_FORM_MAX_BYTES)))
+        .route("/console/orders/{id}/photos/{photo}", get(check::photo))
+        .route("/console/orders/{id}/photos/{photo}/thumbnail", get(check::thumbnail))
         .route("/console/people", get(people::list))
         .route("/console/people/enroll", post(people::enroll))
         .route("/console/people/{account}/code", post(people::new_code))

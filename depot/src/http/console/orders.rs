@@ -2,7 +2,8 @@
 //! and the commands the signed-in role may give it now (assign with each artisan's load and
 //! quality record, receive, pass or fail the quality check with a note, ship, deliver, cancel),
 //! and importing orders from a CSV or JSON file with a preview of every row before anything is
-//! written. Commands go through `push::order_command_api` and imports through `orders::import`:
+//! written (the quality check's form, which may carry a photo, is `check`). Commands go through
+//! `push::order_command_api` and imports through `orders::import`:
 //! the very functions, rules and checks of the API. Every change is written to the audit log.
 
 use super::pages::{chrome, failed, form_session, message, to_signin, Chrome};
@@ -29,7 +30,7 @@ const LIST_MAX: usize = 200;
 const PREVIEW_MAX: usize = 500;
 
 /// The signed-in session, or the answer to give instead (sign in; not for this role).
-async fn signed_in(app: &App, headers: &HeaderMap, allowed: &[Role]) -> Result<ConsoleSession, Response> {
+pub(super) async fn signed_in(app: &App, headers: &HeaderMap, allowed: &[Role]) -> Result<ConsoleSession, Response> {
     let lang = lang_of(headers);
     match session_of(app, headers).await {
         Ok(Some(s)) if allowed.contains(&s.caller.role) => Ok(s),
@@ -39,7 +40,7 @@ async fn signed_in(app: &App, headers: &HeaderMap, allowed: &[Role]) -> Result<C
     }
 }
 
-const DEPOT: &[Role] = &[Role::Staff, Role::Operations];
+pub(super) const DEPOT: &[Role] = &[Role::Staff, Role::Operations];
 
 fn status_text(lang: Lang, code: &str) -> String {
     OrderStatus::from_code(code).map_or_else(|| code.to_string(), |s| status_name(lang, s).to_string())
@@ -123,13 +124,17 @@ pub struct EventRow {
     pub when: String,
     pub status: String,
     pub reason: String,
+    /// The quality check's photo (its hash), shown as a thumbnail linking to the whole photo.
+    pub photo: Option<String>,
 }
 
-/// A command's form: its code, its button, whether it asks for a reason.
+/// A command's form: its code, its button, whether it asks for a reason, whether it takes a
+/// photo (the quality check's form, sent to `check::check` as multipart).
 pub struct Action {
     pub code: &'static str,
     pub label: &'static str,
     pub with_reason: bool,
+    pub with_photo: bool,
 }
 
 pub struct Candidate {
@@ -152,6 +157,8 @@ struct OrderPage {
     note: String,
     history: Vec<EventRow>,
     actions: Vec<Action>,
+    /// The largest photo the quality check's form takes, in MiB (said beside its input).
+    photo_max_mb: u64,
     /// Operations may assign (or reassign) the order now: whom to.
     candidates: Option<Vec<Candidate>>,
     error: Option<String>,
@@ -166,7 +173,7 @@ fn candidate(lang: Lang, a: ArtisanRecord) -> Candidate {
 }
 
 /// Draw order `id` for `s`, with `error` above its actions.
-async fn order_page(
+pub(super) async fn order_page(
     app: &App,
     lang: Lang,
     s: &ConsoleSession,
@@ -199,7 +206,12 @@ async fn order_page(
         .map(|from| order_commands(from, s.caller.role, Relation::Other))
         .unwrap_or_default()
         .into_iter()
-        .map(|c| Action { code: c.code(), label: command_name(lang, c), with_reason: c.takes_reason() })
+        .map(|c| Action {
+            code: c.code(),
+            label: command_name(lang, c),
+            with_reason: c.takes_reason(),
+            with_photo: c.takes_photo(),
+        })
         .collect();
     let page = OrderPage {
         c: chrome(lang, |t| t.orders, "/console/orders", Some(s)),
@@ -219,9 +231,11 @@ async fn order_page(
                 when: super::pages::day_and_time(e.hlc.wall_ms as i64),
                 status: status_text(lang, &e.status),
                 reason: e.reason.clone().unwrap_or_default(),
+                photo: e.photo.clone(),
             })
             .collect(),
         actions,
+        photo_max_mb: fundi_sync::limits::CONSOLE_PHOTO_MAX_BYTES / (1024 * 1024),
         candidates: candidates.map(|list| list.into_iter().map(|a| candidate(lang, a)).collect()),
         error,
         id,

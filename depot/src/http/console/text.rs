@@ -166,6 +166,14 @@ pub struct Text {
     pub open_payouts: &'static str,
     pub open_payouts_intro: &'static str,
     pub attempts: &'static str,
+    pub check_photo: &'static str,
+    pub check_photo_help: &'static str,
+    pub check_photo_alt: &'static str,
+    pub photo_too_large: &'static str,
+    pub photo_not_image: &'static str,
+    pub photo_heic: &'static str,
+    pub photo_unreadable: &'static str,
+    pub nothing_recorded: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -294,6 +302,14 @@ pub const EN: Text = Text {
     open_payouts: "Payouts not settled yet",
     open_payouts_intro: "Waiting for approval, on their way, or waiting for M-Pesa's answer: a payout M-Pesa accepted is asked about until it answers. Sends / status questions so far, and the last error.",
     attempts: "Sends / questions",
+    check_photo: "Photo of the goods (if you take one)",
+    check_photo_help: "Take it with the camera or choose a file: a JPEG, PNG or WebP photo of at most",
+    check_photo_alt: "Photo taken at the quality check,",
+    photo_too_large: "The photo is too large. The most the console takes is",
+    photo_not_image: "That file is not a JPEG, PNG or WebP photo.",
+    photo_heic: "That photo is in HEIC: set the camera to JPEG (\"Most Compatible\") or choose a JPEG file.",
+    photo_unreadable: "The photo could not be read (damaged, cut short, or too many pixels). Take it again.",
+    nothing_recorded: "Nothing was recorded.",
 };
 
 pub const SW: Text = Text {
@@ -422,6 +438,14 @@ pub const SW: Text = Text {
     open_payouts: "Malipo ambayo bado hayajakamilika",
     open_payouts_intro: "Yanasubiri idhini, yako njiani, au yanasubiri jibu la M-Pesa: malipo yaliyokubaliwa na M-Pesa huulizwa hadi ijibu. Mara za kutuma / kuuliza hadi sasa, na kosa la mwisho.",
     attempts: "Kutuma / kuuliza",
+    check_photo: "Picha ya bidhaa (ukipiga moja)",
+    check_photo_help: "Ipige kwa kamera au chagua faili: picha ya JPEG, PNG au WebP isiyozidi",
+    check_photo_alt: "Picha iliyopigwa kwenye ukaguzi wa ubora,",
+    photo_too_large: "Picha ni kubwa mno. Dashibodi inapokea picha isiyozidi",
+    photo_not_image: "Faili hilo si picha ya JPEG, PNG au WebP.",
+    photo_heic: "Picha hiyo ni ya HEIC: weka kamera itumie JPEG (\"Most Compatible\") au chagua faili la JPEG.",
+    photo_unreadable: "Picha haikuweza kusomwa (imeharibika, haijakamilika, au ina pikseli nyingi mno). Ipige tena.",
+    nothing_recorded: "Hakuna kilichoandikwa.",
 };
 
 use fundi_sync::workflow::{OrderCommand, OrderStatus};
