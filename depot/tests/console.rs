@@ -780,6 +780,8 @@ fn every_console_route_by_every_role() {
         // Staff (the depot's liaisons) and the artisan's mentor review; operations do not (the workflow's table).
         (e("POST /console/catalog/{draft}/review"), format!("/console/catalog/{draft}/review"), &[Staff, Mentor]),
         (e("GET /console/thumbnails/{photo}"), format!("/console/thumbnails/{photo}"), &[]),
+        (e("GET /console/products"), e("/console/products"), &[Staff, Operations]),
+        (e("POST /console/products/{product}/listing"), format!("/console/products/{draft}/listing"), &[Operations]),
         (e("GET /console/stock"), e("/console/stock"), &[Staff, Operations]),
         (e("POST /console/stock/movements"), e("/console/stock/movements"), &[Staff, Operations]),
         (e("GET /console/payouts"), e("/console/payouts"), &[Operations]),
@@ -944,4 +946,44 @@ fn staff_see_what_the_depot_holds_and_who_recorded_each_movement() {
     // A mentor has no Stock page.
     let wanjiku = c.set_up(&mentor.account, "wanjiku", "mama-wanjiku-2026");
     assert_eq!(c.page("/console/stock", Some(&wanjiku)).0, 403);
+}
+
+#[test]
+fn operations_put_an_approved_product_on_sale_and_take_it_off_from_the_products_page() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "Depot liaison", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let basket = server.approved_product(&akinyi, &mentor, "Kiondo basket", 150_000, 2);
+    let c = Console { server: &server, http: browser() };
+    let office = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let (s, page) = c.page("/console/products", Some(&office));
+    assert!(s == 200 && page.contains("Kiondo basket") && page.contains("waiting for a shop price"), "{page}");
+    let csrf = csrf_of(&page);
+    let listing = format!("/console/products/{basket}/listing");
+    // A price that is not one is explained, and nothing changes.
+    let r =
+        c.post(&listing, Some(&office), &[("csrf", &csrf), ("action", "publish"), ("price", "25 dollars"), ("currency", "USD")]);
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().unwrap().contains("A price such as 25"));
+    let r = c.post(&listing, Some(&office), &[("csrf", &csrf), ("action", "publish"), ("price", "25.50"), ("currency", "USD")]);
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = c.page("/console/products", Some(&office));
+    assert!(page.contains("on sale · 25.50 USD"), "{page}");
+    let (_, v) = server.req(Some(&ops), "/v1/products", None);
+    assert_eq!(v[0]["body"]["shop_price_minor"], 2550, "{v}");
+    // Staff see the list, without the forms; their post is refused.
+    let desk = c.set_up(&staff.account, "desk", "depot-liaison-7");
+    let (s, page) = c.page("/console/products", Some(&desk));
+    assert!(s == 200 && page.contains("Kiondo basket") && !page.contains(&listing), "{page}");
+    let r = c.post(&listing, Some(&desk), &[("csrf", &csrf_of(&page)), ("action", "unpublish")]);
+    assert_eq!(r.status().as_u16(), 403);
+    let r = c.post(&listing, Some(&office), &[("csrf", &csrf), ("action", "unpublish")]);
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = c.page("/console/products", Some(&office));
+    assert!(page.contains("taken off sale · 25.50 USD"), "{page}");
+    // Both changes are in the audit log.
+    let (_, audit) = c.page("/console/audit", Some(&office));
+    assert_eq!(audit.matches("product_listing").count(), 2, "{audit}");
 }

@@ -17,6 +17,7 @@ mod orders;
 mod pages;
 mod payouts;
 mod people;
+mod products;
 mod stock;
 mod text;
 
@@ -86,6 +87,8 @@ pub fn routes() -> Router<App> {
         .route("/console/catalog", get(catalog::list))
         .route("/console/catalog/{draft}/review", post(catalog::review))
         .route("/console/thumbnails/{photo}", get(catalog::thumbnail))
+        .route("/console/products", get(products::list))
+        .route("/console/products/{product}/listing", post(products::change))
         .route("/console/stock", get(stock::list))
         .route("/console/stock/movements", post(stock::record))
         .route("/console/payouts", get(payouts::list))
