@@ -4,7 +4,7 @@
 //! (operations only, in the audit log).
 
 use super::{parse_body, run, App};
-use crate::store::products::{self, ListingChange};
+use crate::store::products::{self, ListingChange, ListingRequest};
 use crate::store::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -31,9 +31,9 @@ pub async fn change_listing(
     Path(product_id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let change: Result<ListingChange, _> = parse_body(&headers, body);
+    let change: Result<ListingRequest, _> = parse_body(&headers, body);
     run(app, headers, true, move |db, caller| {
-        let change = change?;
+        let change = ListingChange::try_from(change?)?;
         db.write(|tx| products::change_listing(tx, &caller, &product_id, &change))
     })
     .await
