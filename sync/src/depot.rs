@@ -377,10 +377,7 @@ where
         }
         owner = Some(artisan.to_string());
     }
-    if cmd == OrderCommand::Stock && (order.product_id.is_none() || owner.is_none()) {
-        // The stock ledger counts pieces per catalog product and artisan.
-        return Err(rej(RejectCode::Invalid, "only an order for a catalog product goes into stock").into());
-    }
+    cmd.check_order(&order)?;
     apply_order_command(&mut order, to, c);
     let body = serde_json::to_value(&order).expect("orders serialize");
     Ok(Decision { kind: Kind::Order, id: id.to_string(), owner, body, state: None, echo_to_sender })

@@ -321,6 +321,24 @@ fn photo_arg(args: &Extra) -> Option<&str> {
     args.get(PHOTO_ARG).and_then(|v| v.as_str()).filter(|h| crate::hash::is_content_hash(h))
 }
 
+impl OrderCommand {
+    /// Whether `order` can take the command at all, whatever its status: only an order for a
+    /// catalog product, with its artisan, goes into stock (the ledger counts pieces per product
+    /// and artisan). Checked where a command is offered, queued and applied.
+    pub fn check_order(self, order: &OrderBody) -> Result<(), Rejection> {
+        if self == OrderCommand::Stock && (order.product_id.is_none() || order.artisan_id.is_none()) {
+            return Err(Rejection::new(RejectCode::Invalid, "only an order for a catalog product goes into stock"));
+        }
+        Ok(())
+    }
+}
+
+/// The commands `role` may give `order` in `status` (its optimistic status on a phone): those
+/// [`order_commands`] offers that also fit the order itself ([`OrderCommand::check_order`]).
+pub fn commands_for_order(order: &OrderBody, status: OrderStatus, role: Role, relation: Relation) -> Vec<OrderCommand> {
+    order_commands(status, role, relation).into_iter().filter(|c| c.check_order(order).is_ok()).collect()
+}
+
 /// The artisan an assignment's arguments name (`artisan_id`: non-empty text), if any.
 pub fn assigned_artisan(args: &Extra) -> Option<&str> {
     args.get("artisan_id").and_then(|v| v.as_str()).filter(|a| !a.is_empty())
@@ -532,6 +550,21 @@ mod tests {
         assert!(allowed > 20);
         assert!(order_is_final(O::Delivered) && order_is_final(O::Cancelled) && !order_is_final(O::Shipped));
         assert!(order_is_final(O::Stocked), "pieces in stock are sold through a new order");
+    }
+
+    #[test]
+    fn only_an_order_for_a_catalog_product_with_its_artisan_is_offered_and_takes_stock() {
+        let mut order = an_order(O::QcPassed);
+        order.artisan_id = Some("a1".into());
+        let staff = |o: &OrderBody| commands_for_order(o, O::QcPassed, Role::Staff, Relation::Other);
+        assert_eq!(OrderCommand::Stock.check_order(&order).unwrap_err().code, RejectCode::Invalid);
+        assert!(!staff(&order).contains(&OrderCommand::Stock), "not offered without a product");
+        order.product_id = Some("p1".into());
+        assert!(OrderCommand::Stock.check_order(&order).is_ok());
+        assert!(staff(&order).contains(&OrderCommand::Stock) && staff(&order).contains(&OrderCommand::Ship));
+        order.artisan_id = None;
+        assert!(OrderCommand::Stock.check_order(&order).is_err(), "nor without an artisan");
+        assert!(OrderCommand::Ship.check_order(&order).is_ok(), "other commands do not care");
     }
 
     #[test]

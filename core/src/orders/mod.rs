@@ -13,7 +13,7 @@ use crate::storage::physical_now;
 use crate::{account, outbox, Store};
 use fundi_sync::dates::Day;
 use fundi_sync::limits::COMMAND_REASON_MAX_CHARS;
-use fundi_sync::workflow::{order_commands, order_is_late, order_step, OrderCommand, OrderStatus};
+use fundi_sync::workflow::{commands_for_order, order_is_late, order_step, OrderCommand, OrderStatus};
 use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Relation, Role};
 use rusqlite::Connection;
 
@@ -65,7 +65,7 @@ fn view(conn: &Connection, id: &str, o: OrderBody, account: &str, role: Role) ->
         status,
         server_status,
         pending_commands,
-        commands: order_commands(status, role, rel),
+        commands: commands_for_order(&o, status, role, rel),
         late: order_is_late(status, o.due_date.as_deref(), Day::of_ms(physical_now(conn)?)),
         due_date: o.due_date.clone(),
         history: history(&o.history),
@@ -115,6 +115,7 @@ impl Store {
                 args.insert("reason".into(), r.trim().chars().take(COMMAND_REASON_MAX_CHARS).collect::<String>().into());
             }
             command.check_args(&args).map_err(Error::Rejected)?;
+            command.check_order(&order).map_err(Error::Rejected)?;
             outbox::enqueue_command(tx, Kind::Order, id, command.code(), args)?;
             view(tx, id, order, &account, role)
         })

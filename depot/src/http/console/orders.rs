@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use fundi_sync::dates::Day;
 use fundi_sync::money::{format_money, Money};
-use fundi_sync::workflow::{order_commands, OrderCommand, OrderStatus};
+use fundi_sync::workflow::{commands_for_order, OrderCommand, OrderStatus};
 use fundi_sync::{OrderBody, Relation, Role};
 use serde::Deserialize;
 
@@ -203,7 +203,7 @@ pub(super) async fn order_page(
         None => return failed(lang, Some(s), ApiError::internal("reading the order failed")),
     };
     let actions = OrderStatus::from_code(&order.status)
-        .map(|from| order_commands(from, s.caller.role, Relation::Other))
+        .map(|from| commands_for_order(&order, from, s.caller.role, Relation::Other))
         .unwrap_or_default()
         .into_iter()
         .map(|c| Action {
