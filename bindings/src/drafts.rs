@@ -111,6 +111,13 @@ pub fn is_editable(status: DraftStatus) -> bool {
     status.is_editable()
 }
 
+/// True when the artisan may start a new version of a draft in this status (an approved one):
+/// the editor's "Make a new version" (`DraftService.revise_draft`).
+#[uniffi::export]
+pub fn can_revise(status: DraftStatus) -> bool {
+    fundi_core::drafts::can_revise(status)
+}
+
 /// A new draft's id, chosen by the editor before its first save and kept in its saved state,
 /// so that saving again (after a rotation, or after the app was killed during the first save)
 /// updates that draft instead of making a second one (see `DraftService.save_draft`).
@@ -163,6 +170,13 @@ impl DraftService {
 
     pub fn submit_draft(&self, id: String) -> Result<Draft, FundiError> {
         Ok(self.inner.submit_draft(&id)?)
+    }
+
+    /// Start a new version of an approved product: the draft is editable again (and goes
+    /// through review again) while the approved version stays on sale until the new one is
+    /// approved. From another status: `NotAllowed(WrongState)`.
+    pub fn revise_draft(&self, id: String) -> Result<Draft, FundiError> {
+        Ok(self.inner.revise_draft(&id)?)
     }
 
     /// The reviewer's note on a draft (why changes were requested), null when there is none.

@@ -14,6 +14,7 @@
 //! Files, one per feature: `phone.rs` (the handle), `error.rs` (the one public error and its
 //! reasons), `drafts.rs`, `photos.rs`, `money.rs`, `sync.rs` (enroll, sync, its state),
 //! `outbox.rs` (outbox and conflicts), `orders.rs`, `review.rs`, `stock.rs`, `profiles.rs`,
+//! `products.rs` (her published catalog),
 //! `vault.rs` (the token vault Kotlin implements).
 
 uniffi::setup_scaffolding!("fundi");
@@ -27,6 +28,7 @@ mod orders;
 mod outbox;
 mod phone;
 mod photos;
+mod products;
 mod profiles;
 mod review;
 mod stock;
@@ -40,6 +42,7 @@ pub use orders::*;
 pub use outbox::*;
 pub use phone::*;
 pub use photos::*;
+pub use products::*;
 pub use profiles::*;
 pub use review::*;
 pub use stock::*;

@@ -59,6 +59,11 @@ pub struct OrderView {
     pub price_minor: i64,
     pub artisan_id: Option<String>,
     pub source: String,
+    /// The depot asks her to remake pieces it sold from its stock: she is paid when the pieces
+    /// sell, not for this order (its price is the pieces' value).
+    pub replenish: bool,
+    /// The published product the order is for, when it names one.
+    pub product_id: Option<String>,
     pub external_ref: String,
     pub note: Option<String>,
     pub updated_at_ms: u64,

@@ -1,9 +1,11 @@
 //! Profiles across the FFI. The core keeps a profile as a document of stamped fields; Kotlin
-//! sees its text fields (`ProfileRecord`, a different shape from the core's `ProfileBody`).
+//! sees its text fields and her consent to publish (`ProfileRecord`, a different shape from the
+//! core's `ProfileBody`).
 
 use crate::error::FundiError;
 use crate::sync::SyncService;
-use fundi_sync::fields::{ProfileField, PROFILE_DISPLAY_NAME, PROFILE_LOCATION, PROFILE_PHONE};
+use fundi_core::profiles::publishes;
+use fundi_sync::fields::{ProfileField, PROFILE_DISPLAY_NAME, PROFILE_LOCATION, PROFILE_PHONE, PROFILE_STORY};
 use fundi_sync::ProfileBody;
 
 /// A profile's text fields, in the screen's order.
@@ -12,6 +14,8 @@ pub enum ProfileField {
     DisplayName,
     Location,
     Phone,
+    /// Her story for shoppers: several lines allowed.
+    Story,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]
@@ -20,6 +24,11 @@ pub struct ProfileRecord {
     pub display_name: Option<String>,
     pub location: Option<String>,
     pub phone: Option<String>,
+    /// What she tells shoppers about herself and her craft.
+    pub story: Option<String>,
+    /// She agrees to show her display name and story to shoppers beside her products (never
+    /// set: false). Nothing else of her profile is ever public.
+    pub publish: bool,
 }
 
 impl ProfileRecord {
@@ -29,6 +38,8 @@ impl ProfileRecord {
             display_name: text(PROFILE_DISPLAY_NAME),
             location: text(PROFILE_LOCATION),
             phone: text(PROFILE_PHONE),
+            story: text(PROFILE_STORY),
+            publish: publishes(&profile),
             account_id,
         }
     }
@@ -47,7 +58,13 @@ impl SyncService {
         Ok(self.inner.set_profile_text(&account_id, field, &value)?)
     }
 
-    /// Set one field of a profile by its wire name (`display_name`, `location`, `phone`, or a
+    /// Give (`true`) or withdraw her consent to show her display name and story to shoppers.
+    /// Only she answers for herself: another account's is `NotAllowed(WrongRole)`.
+    pub fn set_profile_publish(&self, account_id: String, publish: bool) -> Result<(), FundiError> {
+        Ok(self.inner.set_profile_publish(&account_id, publish)?)
+    }
+
+    /// Set one field of a profile by its wire name (`display_name`, `location`, `phone`, `story`, or a
     /// newer app's): the text fields as `set_profile`.
     pub fn set_profile_text(&self, account_id: String, field: String, value: String) -> Result<(), FundiError> {
         match ProfileField::from_code(&field) {

@@ -4,9 +4,10 @@
 //! - [`account`]: the enrolled account and the sync state row; [`outbox`]: the durable send
 //!   queue (generic: it knows mutations, not features).
 //! - Features, each the only owner of its tables (`db.rs`): [`drafts`] (with their photos),
-//!   [`orders`], [`stock`], [`documents`] (held for others) with [`review`] and [`profiles`]
-//!   over them, [`conflicts`]. [`photos`] is the photo pipeline and library (files, no SQL);
-//!   [`uploads`] the queue of photo bytes to send (like the outbox, for blobs).
+//!   [`orders`], [`stock`], [`documents`] (held for others) with [`review`], [`profiles`] and
+//!   [`products`] (her published catalog) over them, [`conflicts`]. [`photos`] is the photo
+//!   pipeline and library (files, no SQL); [`uploads`] the queue of photo bytes to send (like
+//!   the outbox, for blobs).
 //! - [`replica`]: the sync engine, an adapter around the protocol's steps (`fundi_sync::phone`),
 //!   applying what the depot sends through each feature.
 //! - [`store::Store`]: the one handle the bindings hold; each feature adds its own `impl Store`
@@ -27,6 +28,7 @@ pub mod mentees;
 pub mod orders;
 pub mod outbox;
 pub mod photos;
+pub mod products;
 pub mod profiles;
 pub mod replica;
 pub mod review;

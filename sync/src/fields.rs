@@ -126,22 +126,35 @@ pub enum ProfileField {
     DisplayName,
     Location,
     Phone,
+    /// Her story for shoppers ([`PROFILE_STORY`]): longer, with line breaks.
+    Story,
 }
 
 impl ProfileField {
     /// In the screen's order.
-    pub const ALL: [ProfileField; 3] = [ProfileField::DisplayName, ProfileField::Location, ProfileField::Phone];
+    pub const ALL: [ProfileField; 4] =
+        [ProfileField::DisplayName, ProfileField::Location, ProfileField::Phone, ProfileField::Story];
 
     pub fn code(self) -> &'static str {
         match self {
             ProfileField::DisplayName => PROFILE_DISPLAY_NAME,
             ProfileField::Location => PROFILE_LOCATION,
             ProfileField::Phone => PROFILE_PHONE,
+            ProfileField::Story => PROFILE_STORY,
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// What is wrong with `text` as this field's value, if anything: the rule
+    /// [`check_profile_field`] applies to it.
+    pub fn problem(self, text: &str) -> Option<Problem> {
+        match self {
+            ProfileField::Story => profile_story_problem(text),
+            _ => profile_text_problem(text),
+        }
     }
 }
 
@@ -275,7 +288,12 @@ mod tests {
         assert_eq!(profile_text_problem("Nai\nrobi"), Some(Problem::InvalidCharacters));
         for f in ProfileField::ALL {
             assert_eq!(ProfileField::from_code(f.code()), Some(f));
+            // Each field's problem is the one the depot's check refuses with.
+            for text in ["Wanjiku", "Nai\nrobi", "tab\there", &"a".repeat(PROFILE_TEXT_MAX_CHARS + 1)] {
+                assert_eq!(f.problem(text).is_some(), check_profile_field(f.code(), &json!(text)).is_err(), "{f:?} {text:?}");
+            }
         }
+        assert_eq!(ProfileField::Story.problem("Ninasuka vikapu.\nTangu 1998."), None, "a story keeps its line breaks");
     }
 
     #[test]

@@ -106,8 +106,10 @@ impl Store {
                     for (name, w) in m.fields.iter().flatten() {
                         drafts::db::restamp_field(tx, &m.id, name, Some(w.hlc), None)?;
                     }
-                    if m.command.as_ref().is_some_and(|c| c.name == fundi_sync::DraftCommand::Submit.code()) {
-                        drafts::db::unsubmit(tx, &m.id)?;
+                    match m.command.as_ref().and_then(|c| fundi_sync::DraftCommand::from_code(&c.name)) {
+                        Some(fundi_sync::DraftCommand::Submit) => drafts::db::unsubmit(tx, &m.id)?,
+                        Some(fundi_sync::DraftCommand::Revise) => drafts::db::unrevise(tx, &m.id)?,
+                        _ => {}
                     }
                 }
             }

@@ -111,6 +111,21 @@ pub(crate) fn unsubmit(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Undo a new version the user discarded (a refused `revise`): the draft is approved again, as
+/// the depot still holds it.
+pub(crate) fn unrevise(conn: &Connection, id: &str) -> Result<()> {
+    restamp_field(conn, id, "status", None, None)?;
+    conn.execute("UPDATE drafts SET status = ?1 WHERE id = ?2", params![fundi_sync::DraftStatus::Approved.code(), id])?;
+    Ok(())
+}
+
+/// The review status of a draft of this phone's (live), as the editor shows it.
+pub(crate) fn status(conn: &Connection, id: &str) -> Result<Option<fundi_sync::DraftStatus>> {
+    let code: Option<String> =
+        conn.query_row("SELECT status FROM drafts WHERE id = ?1 AND deleted_hlc IS NULL", [id], |r| r.get(0)).optional()?;
+    Ok(code.and_then(|c| fundi_sync::DraftStatus::from_code(&c)))
+}
+
 /// The synced fields that live in a column of `drafts` (see [`column_value`]).
 const COLUMN_FIELDS: [&str; 6] = ["title", "description", "materials", "category", "price", "weekly_capacity"];
 

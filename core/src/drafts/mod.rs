@@ -13,6 +13,7 @@ pub use fundi_sync::workflow::DraftStatus;
 pub use model::{first_field_in_error, Draft, DraftSummary};
 pub(crate) use photos::photo_list as photo_hashes;
 pub use photos::{DraftPhoto, PhotoGarbage, MAX_PHOTOS_PER_DRAFT};
+pub use store::can_revise;
 
 /// Forget a draft entirely: its photo list, its row and its field stamps (the photo files go
 /// with the next garbage collection). For a draft the depot no longer keeps.

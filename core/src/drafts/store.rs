@@ -13,6 +13,8 @@ use crate::Store;
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::ids;
 use fundi_sync::money::{Currency, Money};
+use fundi_sync::workflow::{draft_step, DraftCommand};
+use fundi_sync::{Relation, Role};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const KIND: &str = "draft";
@@ -239,6 +241,30 @@ impl Store {
             load(tx, id)
         })
     }
+
+    /// Start a new version of an approved product (ADR 0025): the draft is editable again at
+    /// once (optimistic, as a submit is; the depot's status comes back only once no command of
+    /// this phone's is in flight, `fundi_sync::phone::pulled_review_status`), while the approved
+    /// version stays on sale until the new one is approved. By the depot's own table: only
+    /// from `Approved` (else `NotAllowed(WrongState)`).
+    pub fn revise_draft(&self, id: &str) -> Result<Draft> {
+        self.write(|tx| {
+            let current = load(tx, id)?;
+            let next =
+                draft_step(current.status, DraftCommand::Revise, Role::Artisan, Relation::Owner).map_err(Error::Rejected)?;
+            let ts = stamp(tx)?.to_string();
+            tx.execute("UPDATE drafts SET status = ?1, updated_hlc = ?2 WHERE id = ?3", params![next.code(), ts, id])?;
+            record_field_stamp(tx, id, "status", &ts)?;
+            crate::outbox::enqueue_command(tx, fundi_sync::Kind::Draft, id, DraftCommand::Revise.code(), Default::default())?;
+            load(tx, id)
+        })
+    }
+}
+
+/// Whether the artisan may start a new version of a draft in this status (an approved one),
+/// by the depot's table: the editor's "Make a new version".
+pub fn can_revise(status: DraftStatus) -> bool {
+    draft_step(status, DraftCommand::Revise, Role::Artisan, Relation::Owner).is_ok()
 }
 
 #[cfg(test)]

@@ -8,6 +8,10 @@ mod model;
 
 pub use model::{OrderHistoryEvent, OrderView};
 
+/// The `source` of an order the depot makes to ask an artisan to remake pieces it sold from its
+/// stock (ADR 0025): a replenishment.
+pub const REPLENISH_SOURCE: &str = "replenish";
+
 use crate::error::{Error, Result};
 use crate::storage::physical_now;
 use crate::{account, outbox, Store};
@@ -74,6 +78,8 @@ fn view(conn: &Connection, id: &str, o: OrderBody, account: &str, role: Role) ->
         quantity: o.quantity,
         price_minor: o.price_minor,
         artisan_id: o.artisan_id,
+        replenish: o.source == REPLENISH_SOURCE,
+        product_id: o.product_id,
         source: o.source,
         external_ref: o.external_ref,
         note: o.note,

@@ -13,7 +13,7 @@
 use super::leave::leave;
 use crate::account::SyncError;
 use crate::error::{Error, Result};
-use crate::{conflicts, documents, drafts, orders, outbox, stock};
+use crate::{conflicts, documents, drafts, orders, outbox, products, stock};
 use fundi_sync::money_ledger::MoneyBody;
 use fundi_sync::phone::{self, Leaving, PulledField, Settled};
 use fundi_sync::{
@@ -78,6 +78,12 @@ pub(crate) fn apply_page(tx: &Connection, me: &Me, page: &PullResponse, sweeping
                 let readable = serde_json::from_value::<MoneyBody>(c.body.clone());
                 let owner = readable.as_ref().ok().map(|b| b.owner.clone());
                 documents::db::put(tx, &c.kind, &c.id, owner.as_deref(), &c.body, readable.is_err())?;
+            }
+            // Products: the same, read-only here; one that does not read as a product, or in a
+            // listing state this build does not know, is held for a newer app.
+            Some(Kind::Product) => {
+                let owner = c.body.get("owner").and_then(Value::as_str);
+                documents::db::put(tx, &c.kind, &c.id, owner, &c.body, products::holds(&c.body))?;
             }
             // Profiles, and kinds from a newer depot: kept as sent; a profile that does not read
             // as one, and any record of a kind this build does not know, held for a newer app.

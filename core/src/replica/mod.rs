@@ -20,6 +20,8 @@
 //! Network calls never hold the database lock: the UI keeps reading and editing during a sync.
 
 mod apply;
+#[cfg(test)]
+mod catalog_tests;
 #[cfg(feature = "http")]
 pub mod client;
 #[cfg(feature = "http")]

@@ -14,6 +14,18 @@ use fundi_sync::access::may_append_stock;
 use fundi_sync::{ids, Extra, LedgerEntry};
 use std::collections::BTreeMap;
 
+/// What the depot holds per product: the sum of the depot's entries and this phone's pending
+/// ones (the stock screen's and "My products"' count).
+pub(crate) fn held(c: &rusqlite::Connection) -> Result<BTreeMap<String, i64>> {
+    let mut sums: BTreeMap<String, i64> = db::sums(c)?;
+    for m in outbox::pending(c, usize::MAX >> 1)? {
+        if let Some(e) = m.entry {
+            *sums.entry(e.product_id).or_insert(0) += e.delta;
+        }
+    }
+    Ok(sums)
+}
+
 impl Store {
     /// Record a stock movement at the depot (depot staff): `delta` units in (or out, negative).
     pub fn record_stock(&self, product_id: &str, delta: i64, reason: &str) -> Result<()> {
@@ -54,14 +66,8 @@ impl Store {
     /// Stock at the depot per product: the sum of the depot's entries and this phone's pending ones.
     pub fn stock_levels(&self) -> Result<Vec<StockLevel>> {
         self.read(|c| {
-            let mut sums: BTreeMap<String, i64> = db::sums(c)?;
-            for m in outbox::pending(c, usize::MAX >> 1)? {
-                if let Some(e) = m.entry {
-                    *sums.entry(e.product_id).or_insert(0) += e.delta;
-                }
-            }
             let mut out = vec![];
-            for (product_id, quantity) in sums {
+            for (product_id, quantity) in held(c)? {
                 let title = match drafts::db::title(c, &product_id)? {
                     Some(t) => Some(t),
                     None => documents::db::draft_title(c, &product_id)?,

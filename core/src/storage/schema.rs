@@ -27,6 +27,7 @@ pub const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/013_data_saver_and_tally.sql"),
     include_str!("migrations/014_mentee_orders_and_phones.sql"),
     include_str!("migrations/015_sealed_token.sql"),
+    include_str!("migrations/016_catalog.sql"),
 ]);
 
 /// The schema version this build writes.
@@ -109,6 +110,38 @@ mod tests {
             .query_row("SELECT materials, unknown_fields FROM drafts WHERE id = 'bad'", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap();
         assert_eq!((materials.as_str(), unknown.as_str()), ("[]", r#"{"materials":{"value":[1,2],"hlc":"m"}}"#));
+    }
+
+    /// What a build before the catalog (v15) held and this one shows is released by 016: a
+    /// stocked order, a product that reads as one; a product in a listing this build does not
+    /// know, and another kind, stay held.
+    #[test]
+    fn records_held_before_the_catalog_are_released_at_v16() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate_to(&conn, 15).unwrap();
+        let product = |listing: &str| {
+            format!(
+                r#"{{"owner":"a1","version":1,"title":"Kiondo","description":"Sisal","materials":["sisal"],"category":"baskets",
+                "price_minor":150000,"weekly_capacity":3,"photos":[],"approved_ms":5,"listing":"{listing}"}}"#
+            )
+        };
+        conn.execute_batch(&format!(
+            "INSERT INTO orders (id, status, body, needs_newer_app) VALUES ('o1', 'stocked', '{{}}', 1), ('o2', 'on_hold', '{{}}', 1);
+             INSERT INTO remote_docs (kind, id, body, needs_newer_app) VALUES ('product', 'p1', '{}', 1),
+                 ('product', 'p2', '{}', 1), ('invoice', 'i', '{{}}', 1);",
+            product("published"),
+            product("on_preorder"),
+        ))
+        .unwrap();
+        migrate(&conn).unwrap();
+        let held = |table: &str| -> Vec<String> {
+            let sql = format!("SELECT id FROM {table} WHERE needs_newer_app = 1 ORDER BY id");
+            let mut s = conn.prepare(&sql).unwrap();
+            let rows = s.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<Result<_, _>>().unwrap()
+        };
+        assert_eq!(held("orders"), ["o2"]);
+        assert_eq!(held("remote_docs"), ["i", "p2"]);
     }
 
     /// The real migration 002 failing halfway (its table already exists) after 001's data is in.
