@@ -153,6 +153,7 @@ impl Depot {
             price_minor: 250_000,
             artisan_id: artisan.map(String::from),
             due_date: None,
+            product_id: None,
         };
         store::orders::import(&self.db, &Caller::local_operator(), &[order]).unwrap().created.remove(0)
     }

@@ -107,6 +107,7 @@ impl RealDepot {
             price_minor: 150_000,
             artisan_id,
             due_date: Some("2026-12-24".into()),
+            product_id: None,
         };
         let list = [new_order("S-1", Some(artisan.account_id.clone())), new_order("S-2", None)];
         orders::import(&db, &operator, &list).expect("import the seed orders");

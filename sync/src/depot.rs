@@ -736,6 +736,46 @@ mod tests {
         assert_eq!(d.body["status"], "accepted");
     }
 
+    /// A replenishment (ADR 0026) restores the depot's stock: it is stocked, never shipped, so
+    /// it never earns by itself; an order of the shop from the same state ships.
+    #[test]
+    fn a_replenishment_goes_into_stock_and_is_never_shipped() {
+        let f = facts();
+        let order = |source: &str| crate::wire::OrderBody {
+            status: "qc_passed".into(),
+            artisan_id: Some(ARTISAN.into()),
+            product: "Kiondo".into(),
+            product_id: Some(DRAFT.into()),
+            quantity: 2,
+            price_minor: 300_000,
+            source: source.into(),
+            external_ref: "01900000-0000-7000-8000-000000000051".into(),
+            updated_hlc: ts(1),
+            note: None,
+            due_date: None,
+            history: vec![],
+            history_dropped: 0,
+            extra: Extra::new(),
+        };
+        let stored = |o| StoredRecord {
+            owner: Some(ARTISAN.into()),
+            body: serde_json::to_value(&o).unwrap(),
+            state: None,
+            seq: 1,
+            last_device: None,
+        };
+        let id = "01900000-0000-7000-8000-000000000052";
+        let staff = who("staff", Role::Staff);
+        let command = |name: &str| CommandBody::new(name, ts(NOW), Extra::new());
+        let replenish = stored(order(crate::shop::REPLENISH_SOURCE));
+        let refused = decide_order_command(&f, &staff, id, replenish.clone(), &command("ship"), false);
+        assert_eq!(code(refused), RejectCode::IllegalTransition);
+        let d = decide_order_command(&f, &staff, id, replenish, &command("stock"), false).unwrap();
+        assert_eq!(d.body["status"], "stocked");
+        let d = decide_order_command(&f, &staff, id, stored(order("shop")), &command("ship"), false).unwrap();
+        assert_eq!(d.body["status"], "shipped");
+    }
+
     #[test]
     fn a_draft_is_approved_only_once_its_photos_reached_the_depot() {
         let mut f = facts();

@@ -14,6 +14,7 @@
 //!   document field write.
 //! - [`compression`], [`hash`]: gzip framing with a bound, SHA-256 content hashes.
 //! - [`uploads`]: the tus headers of resumable blob uploads (ADR 0012).
+//! - [`shop`]: the shop order webhook: its body, signature and answers (ADR 0026).
 //!
 //! See `docs/adr/0008-sync-protocol.md` and `docs/adr/0009-merge-rules.md`.
 
@@ -36,6 +37,7 @@ pub mod money;
 pub mod money_ledger;
 pub mod phone;
 pub mod roles;
+pub mod shop;
 pub mod uploads;
 pub mod wire;
 pub mod workflow;

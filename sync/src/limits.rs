@@ -126,3 +126,17 @@ pub const CONSOLE_PHOTO_MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// an artisan reaches the depot's Wi-Fi a few times a week, so an upload cut on Monday must still
 /// resume on Sunday. Then its bytes are reclaimed.
 pub const UPLOAD_EXPIRY_MS: u64 = 7 * 24 * 3600 * 1000;
+
+// The shop order webhook (ADR 0026).
+/// Largest body of a shop order delivery, in bytes: an order of the most lines takes some 5 KiB.
+pub const SHOP_ORDER_MAX_BYTES: usize = 64 * 1024;
+/// Lines one shop order may have.
+pub const SHOP_ORDER_LINES_MAX: usize = 50;
+/// A shop's order id, in characters: with `#<line>` it stays within an order reference's 64.
+pub const SHOP_ORDER_ID_MAX_CHARS: usize = 48;
+/// How far a delivery's timestamp may be from the depot's wall clock, either way, in seconds:
+/// the same signature is refused as a replay while its timestamp is inside this window, and
+/// after it the timestamp is refused.
+pub const SHOP_REPLAY_WINDOW_SECS: u64 = 5 * 60;
+/// A shop's name, given when operations add it.
+pub const SHOP_NAME_MAX_CHARS: usize = 80;

@@ -455,6 +455,9 @@ pub struct OrderEvent {
 impl OrderEvent {
     /// The order was imported (from a shop or a partner) or created by operations.
     pub const CREATED: &'static str = "created";
+    /// The order was sold from the depot's stock: it starts at the depot, its pieces checked when
+    /// they were received into stock (ADR 0026).
+    pub const FROM_STOCK: &'static str = "from_stock";
 }
 
 /// A stock entry as the server sends it: the entry and the product's owner.

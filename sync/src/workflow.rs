@@ -324,10 +324,15 @@ fn photo_arg(args: &Extra) -> Option<&str> {
 impl OrderCommand {
     /// Whether `order` can take the command at all, whatever its status: only an order for a
     /// catalog product, with its artisan, goes into stock (the ledger counts pieces per product
-    /// and artisan). Checked where a command is offered, queued and applied.
+    /// and artisan); a replenishment (ADR 0026) goes into stock and is never shipped: its pieces
+    /// restore what the depot sold, and the artisan was paid for those when they were
+    /// delivered. Checked where a command is offered, queued and applied.
     pub fn check_order(self, order: &OrderBody) -> Result<(), Rejection> {
         if self == OrderCommand::Stock && (order.product_id.is_none() || order.artisan_id.is_none()) {
             return Err(Rejection::new(RejectCode::Invalid, "only an order for a catalog product goes into stock"));
+        }
+        if self == OrderCommand::Ship && order.source == crate::shop::REPLENISH_SOURCE {
+            return Err(Rejection::new(RejectCode::IllegalTransition, "a replenishment goes into stock, not to a buyer"));
         }
         Ok(())
     }
@@ -565,6 +570,19 @@ mod tests {
         order.artisan_id = None;
         assert!(OrderCommand::Stock.check_order(&order).is_err(), "nor without an artisan");
         assert!(OrderCommand::Ship.check_order(&order).is_ok(), "other commands do not care");
+    }
+
+    /// A replenishment (ADR 0026) is stocked, never shipped (so it never earns by itself): the
+    /// phone and the console do not offer it, and the depot refuses it.
+    #[test]
+    fn a_replenishment_is_offered_stock_and_never_ship() {
+        let mut order = an_order(O::QcPassed);
+        order.artisan_id = Some("a1".into());
+        order.product_id = Some("p1".into());
+        order.source = crate::shop::REPLENISH_SOURCE.into();
+        let staff = commands_for_order(&order, O::QcPassed, Role::Staff, Relation::Other);
+        assert!(staff.contains(&OrderCommand::Stock) && !staff.contains(&OrderCommand::Ship), "{staff:?}");
+        assert_eq!(OrderCommand::Ship.check_order(&order).unwrap_err().code, RejectCode::IllegalTransition);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
         price_minor: price,
         artisan_id: Some(a.account_id.clone()),
         due_date: Some(Day(today.0 + due_in_days).to_string()),
+        product_id: None,
     };
     orders::import(
         db,

@@ -1,9 +1,12 @@
 //! Operations' side: importing incoming orders (CSV or JSON, from the online shop and retail
-//! partners; idempotent by source and reference), and what waits at the depot.
+//! partners; idempotent by source and reference), and what waits at the depot. Every way an
+//! order is created (an import, a shop's webhook: `shop_orders`) checks its row with
+//! [`check_row`] and creates it with [`create`].
 
 use super::accounts::Caller;
 use super::{put_record, ApiError, Db};
 use fundi_sync::dates::Day;
+use fundi_sync::hlc::Timestamp;
 use fundi_sync::ids;
 use fundi_sync::workflow::{order_is_late, OrderCommand, OrderStatus};
 use fundi_sync::{Extra, Kind, OrderBody, OrderEvent, Role};
@@ -23,6 +26,17 @@ pub struct NewOrder {
     /// The day the pieces are due at the depot, `YYYY-MM-DD` (optional).
     #[serde(default)]
     pub due_date: Option<String>,
+    /// The catalog product ordered: set by the shop's webhook (ADR 0026); an import file does
+    /// not name one.
+    #[serde(skip)]
+    pub product_id: Option<String>,
+}
+
+/// Where a new order starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// To be made: `new`, or `assigned` when its row names an artisan.
+    ToMake,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -48,6 +62,58 @@ fn check(o: &NewOrder) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Check one order to create as every way of creating orders does: its fields ([`check`]) and
+/// the artisan it names.
+pub fn check_row(tx: &rusqlite::Connection, o: &NewOrder) -> Result<(), ApiError> {
+    check(o)?;
+    if let Some(a) = &o.artisan_id {
+        match super::accounts::get_account(tx, a)? {
+            Some(acc) if acc.role == Role::Artisan => {}
+            _ => return Err(ApiError::invalid(format!("order {}: {a} is not an artisan", o.external_ref))),
+        }
+    }
+    Ok(())
+}
+
+/// Create the order `o` in `start`, after [`check_row`], once: an order whose source and
+/// reference are taken already is left as it is (`None`); else the new order's id.
+pub fn create(tx: &rusqlite::Connection, o: &NewOrder, start: Start, hlc: Timestamp) -> Result<Option<String>, ApiError> {
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM order_refs WHERE source = ?1 AND external_ref = ?2)",
+        [&o.source, &o.external_ref],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Ok(None);
+    }
+    check_row(tx, o)?;
+    let (status, event) = match (start, &o.artisan_id) {
+        (Start::ToMake, None) => (OrderStatus::New, OrderEvent::CREATED),
+        (Start::ToMake, Some(_)) => (OrderStatus::Assigned, OrderEvent::CREATED),
+    };
+    let id = ids::new_id();
+    let body = OrderBody {
+        status: status.code().into(),
+        artisan_id: o.artisan_id.clone(),
+        product: o.product.trim().into(),
+        product_id: o.product_id.clone(),
+        quantity: o.quantity,
+        price_minor: o.price_minor,
+        source: o.source.trim().into(),
+        external_ref: o.external_ref.trim().into(),
+        updated_hlc: hlc,
+        note: None,
+        due_date: o.due_date.clone(),
+        history: vec![OrderEvent { event: event.into(), status: status.code().into(), hlc, reason: None, photo: None }],
+        history_dropped: 0,
+        extra: Extra::new(),
+    };
+    let body = serde_json::to_value(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+    put_record(tx, Kind::Order.code(), &id, o.artisan_id.as_deref(), None, &body, None)?;
+    tx.execute("INSERT INTO order_refs (source, external_ref, order_id) VALUES (?1, ?2, ?3)", [&o.source, &o.external_ref, &id])?;
+    Ok(Some(id))
+}
+
 /// Create orders (all or nothing). Operations only.
 pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportReport, ApiError> {
     if caller.role != Role::Operations {
@@ -63,52 +129,10 @@ pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportRep
     db.write(|tx| {
         let mut report = ImportReport::default();
         for o in orders {
-            let taken: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM order_refs WHERE source = ?1 AND external_ref = ?2",
-                [&o.source, &o.external_ref],
-                |r| r.get(0),
-            )?;
-            if taken > 0 {
-                report.already_present += 1;
-                continue;
+            match create(tx, o, Start::ToMake, hlc)? {
+                Some(id) => report.created.push(id),
+                None => report.already_present += 1,
             }
-            if let Some(a) = &o.artisan_id {
-                match super::accounts::get_account(tx, a)? {
-                    Some(acc) if acc.role == Role::Artisan => {}
-                    _ => return Err(ApiError::invalid(format!("order {}: {a} is not an artisan", o.external_ref))),
-                }
-            }
-            let id = ids::new_id();
-            let status = if o.artisan_id.is_some() { OrderStatus::Assigned } else { OrderStatus::New };
-            let body = OrderBody {
-                status: status.code().into(),
-                artisan_id: o.artisan_id.clone(),
-                product: o.product.trim().into(),
-                product_id: None,
-                quantity: o.quantity,
-                price_minor: o.price_minor,
-                source: o.source.trim().into(),
-                external_ref: o.external_ref.trim().into(),
-                updated_hlc: hlc,
-                note: None,
-                due_date: o.due_date.clone(),
-                history: vec![OrderEvent {
-                    event: OrderEvent::CREATED.into(),
-                    status: status.code().into(),
-                    hlc,
-                    reason: None,
-                    photo: None,
-                }],
-                history_dropped: 0,
-                extra: Extra::new(),
-            };
-            let body = serde_json::to_value(&body).map_err(|e| ApiError::internal(e.to_string()))?;
-            put_record(tx, Kind::Order.code(), &id, o.artisan_id.as_deref(), None, &body, None)?;
-            tx.execute(
-                "INSERT INTO order_refs (source, external_ref, order_id) VALUES (?1, ?2, ?3)",
-                [&o.source, &o.external_ref, &id],
-            )?;
-            report.created.push(id);
         }
         Ok(report)
     })
@@ -191,16 +215,7 @@ pub fn preview_import(tx: &rusqlite::Connection, caller: &Caller, bytes: &[u8]) 
     }
     let mut out = Vec::with_capacity(rows.len());
     for (line, row) in rows {
-        let checked = row.and_then(|o| {
-            check(&o).map_err(|e| e.detail)?;
-            if let Some(a) = &o.artisan_id {
-                match super::accounts::get_account(tx, a).map_err(|e| e.detail)? {
-                    Some(acc) if acc.role == Role::Artisan => {}
-                    _ => return Err(format!("order {}: {a} is not an artisan", o.external_ref)),
-                }
-            }
-            Ok(o)
-        });
+        let checked = row.and_then(|o| check_row(tx, &o).map(|()| o).map_err(|e| e.detail));
         let (order, error) = match checked {
             Ok(o) => (Some(o), None),
             Err(e) => (None, Some(e)),
