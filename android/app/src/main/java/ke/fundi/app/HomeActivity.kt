@@ -84,6 +84,7 @@ fun orderView(activity: FundiActivity, parent: android.view.ViewGroup, row: Orde
         activity.getString(R.string.order_details, activity.text(row.quantity), row.price)
     view.findViewById<TextView>(R.id.order_status).text = activity.text(row.status)
     view.findViewById<View>(R.id.order_pending).visibility = if (row.pending) View.VISIBLE else View.GONE
+    view.findViewById<TextView>(R.id.order_replenish).showOrHide(row.replenish?.let { activity.text(it) })
     val due = view.findViewById<TextView>(R.id.order_due)
     due.showOrHide(row.due?.let { activity.text(it) })
     due.setTextColor(activity.getColor(if (row.late) R.color.warning else R.color.muted))
