@@ -246,6 +246,19 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.PROFILE_INVALID_CHARACTERS -> R.string.profile_invalid_characters
     StringKey.PROFILE_REQUIRED -> R.string.profile_required
     StringKey.PROFILE_CHECK_FIELD -> R.string.profile_check_field
+    StringKey.APPROVED_NOTE -> R.string.approved_note
+    StringKey.REVISED -> R.string.revised
+    StringKey.PRODUCT_AWAITING_PRICE -> R.string.product_awaiting_price
+    StringKey.PRODUCT_ON_SALE -> R.string.product_on_sale
+    StringKey.PRODUCT_OFF_SALE -> R.string.product_off_sale
+    StringKey.PRODUCT_VERSION -> R.string.product_version
+    StringKey.PRODUCT_SHOP_PRICE -> R.string.product_shop_price
+    StringKey.PRODUCT_YOUR_PRICE -> R.string.product_your_price
+    StringKey.PRODUCT_MADE_TO_ORDER -> R.string.product_made_to_order
+    StringKey.PRODUCT_STOCK_ONLY -> R.string.product_stock_only
+    StringKey.PRODUCT_NEW_VERSION_WRITING -> R.string.product_new_version_writing
+    StringKey.PRODUCT_NEW_VERSION_IN_REVIEW -> R.string.product_new_version_in_review
+    StringKey.PRODUCT_NEW_VERSION_SENT_BACK -> R.string.product_new_version_sent_back
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())
