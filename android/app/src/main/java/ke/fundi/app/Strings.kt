@@ -246,6 +246,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.PROFILE_INVALID_CHARACTERS -> R.string.profile_invalid_characters
     StringKey.PROFILE_REQUIRED -> R.string.profile_required
     StringKey.PROFILE_CHECK_FIELD -> R.string.profile_check_field
+    StringKey.PROFILE_STORY_INVALID_CHARACTERS -> R.string.profile_story_invalid_characters
     StringKey.APPROVED_NOTE -> R.string.approved_note
     StringKey.REVISED -> R.string.revised
     StringKey.PRODUCT_AWAITING_PRICE -> R.string.product_awaiting_price
