@@ -1,10 +1,10 @@
 // The draft editor: create a draft, change it, add its photos (camera or gallery), order them,
-// send it for review, or delete it. Every field shows the core's complaint about it right
-// underneath, and a refused save scrolls to the first one, focuses it and announces it; every
-// photo shows the core's coaching (blurry, too dark...) under its thumbnail. Leaving never loses
-// edits silently: back and up save (or ask), going to the background saves quietly. A new
-// draft's id is chosen before its first save and kept in the saved state, so a rotation or a
-// kill during that save never makes a second draft.
+// send it for review, make a new version of an approved one, or delete it. Every field shows
+// the core's complaint about it right underneath, and a refused save scrolls to the first one,
+// focuses it and announces it; every photo shows the core's coaching (blurry, too dark...)
+// under its thumbnail. Leaving never loses edits silently: back and up save (or ask), going to
+// the background saves quietly. A new draft's id is chosen before its first save and kept in
+// the saved state, so a rotation or a kill during that save never makes a second draft.
 package ke.fundi.app
 
 import android.app.AlertDialog
@@ -88,6 +88,8 @@ class DraftEditorActivity : FundiActivity() {
     private lateinit var save: Button
     private lateinit var submit: Button
     private lateinit var delete: Button
+    private lateinit var revise: Button
+    private lateinit var reviseNote: TextView
     private lateinit var takePhoto: Button
     private lateinit var choosePhoto: Button
     private lateinit var photosList: LinearLayout
@@ -129,6 +131,8 @@ class DraftEditorActivity : FundiActivity() {
         save = findViewById(R.id.action_save)
         submit = findViewById(R.id.action_submit)
         delete = findViewById(R.id.action_delete)
+        revise = findViewById(R.id.action_revise)
+        reviseNote = findViewById(R.id.revise_explanation)
         takePhoto = findViewById(R.id.action_take_photo)
         choosePhoto = findViewById(R.id.action_choose_photo)
         photosList = findViewById(R.id.photos_list)
@@ -139,6 +143,7 @@ class DraftEditorActivity : FundiActivity() {
         save.setOnClickListener { perform { p, state, form -> p.save(state, form) } }
         submit.setOnClickListener { perform { p, state, form -> p.submit(state, form) } }
         delete.setOnClickListener { confirmDelete() }
+        revise.setOnClickListener { perform { p, state, _ -> p.revise(state) } }
         // Photos belong to a saved draft: what is on screen is saved first, then the camera or
         // the picker opens (EditorState.pickPhoto).
         takePhoto.setOnClickListener { perform { p, state, form -> p.saveForPhoto(state, form, PhotoSource.CAMERA) } }
@@ -298,7 +303,7 @@ class DraftEditorActivity : FundiActivity() {
 
     private fun setBusy(value: Boolean) {
         busy = value
-        listOf(save, submit, delete).forEach { it.isEnabled = !value }
+        listOf(save, submit, delete, revise).forEach { it.isEnabled = !value }
         updatePhotoButtons()
     }
 
@@ -341,6 +346,8 @@ class DraftEditorActivity : FundiActivity() {
         save.visibility = if (state.editable) View.VISIBLE else View.GONE
         submit.visibility = if (state.editable) View.VISIBLE else View.GONE
         delete.visibility = if (state.saved) View.VISIBLE else View.GONE
+        revise.visibility = if (state.canRevise) View.VISIBLE else View.GONE
+        reviseNote.visibility = revise.visibility
         setTitle(if (state.saved) R.string.editor_title_edit else R.string.editor_title_new)
 
         state.notice?.let { Toast.makeText(this, text(it), Toast.LENGTH_SHORT).show() }

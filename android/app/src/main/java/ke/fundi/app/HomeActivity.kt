@@ -1,8 +1,9 @@
 // The artisan's home, "Leo" / "Today": orders waiting for her command and drafts sent back
 // with the mentor's note first; then what waits to be synced and what sending it will cost
 // (what the depot would send back on request), when she last synced and what that cost, and a
-// big "Sync now"; then the other screens. A sync the depot answers with "unauthorized" (phone
-// revoked, sign-in expired) sends her to enroll again, her unsynced changes kept.
+// big "Sync now"; then the other screens (orders, drafts, her products, earnings, stock, ...). A
+// sync the depot answers with "unauthorized" (phone revoked, sign-in expired) sends her to
+// enroll again, her unsynced changes kept.
 package ke.fundi.app
 
 import android.os.Bundle
@@ -25,6 +26,7 @@ class HomeActivity : SyncingActivity() {
         attachSyncPanel()
         findViewById<Button>(R.id.nav_orders).setOnClickListener { open(OrdersActivity::class.java) }
         findViewById<Button>(R.id.nav_drafts).setOnClickListener { open(DraftListActivity::class.java) }
+        findViewById<Button>(R.id.nav_products).setOnClickListener { open(MyProductsActivity::class.java) }
         findViewById<Button>(R.id.nav_stock).setOnClickListener { open(StockActivity::class.java) }
         findViewById<Button>(R.id.nav_earnings).setOnClickListener { open(EarningsActivity::class.java) }
         findViewById<Button>(R.id.nav_conflicts).setOnClickListener { open(ConflictsActivity::class.java) }
@@ -84,6 +86,7 @@ fun orderView(activity: FundiActivity, parent: android.view.ViewGroup, row: Orde
         activity.getString(R.string.order_details, activity.text(row.quantity), row.price)
     view.findViewById<TextView>(R.id.order_status).text = activity.text(row.status)
     view.findViewById<View>(R.id.order_pending).visibility = if (row.pending) View.VISIBLE else View.GONE
+    view.findViewById<TextView>(R.id.order_replenish).showOrHide(row.replenish?.let { activity.text(it) })
     val due = view.findViewById<TextView>(R.id.order_due)
     due.showOrHide(row.due?.let { activity.text(it) })
     due.setTextColor(activity.getColor(if (row.late) R.color.warning else R.color.muted))

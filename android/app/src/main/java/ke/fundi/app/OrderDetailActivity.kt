@@ -1,4 +1,5 @@
-// One order: what, how many, the agreed price, its due date (marked when late), status and
+// One order: what, how many (and, for a replenishment of the depot's stock, that she is paid
+// when the pieces sell), the agreed price, its due date (marked when late), status and
 // note, what happened to it at the depot, what waits to sync, what the depot refused and why,
 // and a button for each command the core offers now (declining asks for the reason first).
 // Nothing here decides what is allowed, nor whether the order is late.
@@ -68,6 +69,8 @@ class OrderDetailActivity : FundiActivity() {
     private fun show(state: OrderDetailState) {
         findViewById<TextView>(R.id.detail_product).text = state.product
         findViewById<TextView>(R.id.detail_status).showOrHide(state.status?.let { text(it) })
+        findViewById<TextView>(R.id.detail_replenish).showOrHide(state.replenish?.let { text(it) })
+        findViewById<TextView>(R.id.detail_replenish_note).showOrHide(state.replenishNote?.let { text(it) })
         findViewById<TextView>(R.id.detail_quantity).text = state.quantity?.let { text(it) } ?: ""
         findViewById<TextView>(R.id.detail_price).text = state.price
         findViewById<TextView>(R.id.detail_reference).text = state.reference

@@ -1,11 +1,16 @@
 // A profile: the user's own (from Settings), or a mentee's for a mentor (tapped in Mentees,
-// EXTRA_ACCOUNT_ID and EXTRA_NAME). Display name, location and phone; Save sends what changed,
-// and a field the core refuses shows the core's reason under it. What was typed survives a
-// rotation (the framework keeps EditText text); the profile itself is read on the worker.
+// EXTRA_ACCOUNT_ID and EXTRA_NAME). Display name, location, phone and her story for shoppers,
+// and her consent to show her name and story beside her products (a checkbox on her own
+// profile; on a mentee's, what she chose, in words: only she answers). Save sends what
+// changed, and a field the core refuses shows the core's reason under it. What was typed
+// survives a rotation (the framework keeps EditText and CheckBox state); the profile itself is
+// read on the worker.
 package ke.fundi.app
 
 import android.os.Bundle
+import android.view.View
 import android.widget.Button
+import android.widget.CheckBox
 import android.widget.EditText
 import android.widget.TextView
 import ke.fundi.app.logic.ProfilePresenter
@@ -21,6 +26,7 @@ class ProfileActivity : FundiActivity() {
         ProfileField.DISPLAY_NAME to (R.id.field_display_name to R.id.error_display_name),
         ProfileField.LOCATION to (R.id.field_location to R.id.error_location),
         ProfileField.PHONE to (R.id.field_phone to R.id.error_phone),
+        ProfileField.STORY to (R.id.field_story to R.id.error_story),
     )
 
     private val menteeId: String? get() = intent.getStringExtra(EXTRA_ACCOUNT_ID)
@@ -31,7 +37,10 @@ class ProfileActivity : FundiActivity() {
         actionBar?.setDisplayHomeAsUpEnabled(true)
         val name = intent.getStringExtra(EXTRA_NAME)
         title = if (menteeId != null) getString(R.string.profile_title_mentee, name ?: "") else getString(R.string.profile_title_own)
-        if (menteeId != null) findViewById<TextView>(R.id.profile_note).setText(R.string.profile_note_mentee)
+        if (menteeId != null) {
+            findViewById<TextView>(R.id.profile_note).setText(R.string.profile_note_mentee)
+            findViewById<CheckBox>(R.id.field_publish).visibility = View.GONE
+        }
         val save = findViewById<Button>(R.id.action_save_profile)
         save.isEnabled = false
         save.setOnClickListener { save() }
@@ -45,8 +54,9 @@ class ProfileActivity : FundiActivity() {
     private fun save() {
         val state = shown ?: return
         val typed = typed()
+        val publish = if (state.mentee) state.publish else findViewById<CheckBox>(R.id.field_publish).isChecked
         findViewById<Button>(R.id.action_save_profile).isEnabled = false
-        work(work = { ProfilePresenter(app.sync()).save(state, typed) }, done = { show(it, fillFields = true) })
+        work(work = { ProfilePresenter(app.sync()).save(state, typed, publish) }, done = { show(it, fillFields = true) })
     }
 
     private fun show(state: ProfileState, fillFields: Boolean) {
@@ -55,6 +65,15 @@ class ProfileActivity : FundiActivity() {
             if (fillFields) findViewById<EditText>(ids.first).setText(state.values[field] ?: "")
             findViewById<TextView>(ids.second).showOrHide(state.fieldErrors[field]?.let { text(it) })
         }
+        if (fillFields) findViewById<CheckBox>(R.id.field_publish).isChecked = state.publish
+        // A mentee's choice is shown in words; her own is the checkbox, explained.
+        findViewById<TextView>(R.id.publish_explanation).setText(
+            when {
+                !state.mentee -> R.string.publish_explanation
+                state.publish -> R.string.publish_mentee_yes
+                else -> R.string.publish_mentee_no
+            },
+        )
         findViewById<TextView>(R.id.profile_message).showOrHide(state.message?.let { text(it) })
         state.fieldErrors.keys.firstOrNull()?.let { first ->
             val input = findViewById<EditText>(fields.getValue(first).first)

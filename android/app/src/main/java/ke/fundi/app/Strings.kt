@@ -140,6 +140,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ORDER_STATUS_SHIPPED -> R.string.order_status_shipped
     StringKey.ORDER_STATUS_DELIVERED -> R.string.order_status_delivered
     StringKey.ORDER_STATUS_CANCELLED -> R.string.order_status_cancelled
+    StringKey.ORDER_STATUS_STOCKED -> R.string.order_status_stocked
     StringKey.ORDER_CMD_ASSIGN -> R.string.order_cmd_assign
     StringKey.ORDER_CMD_ACCEPT -> R.string.order_cmd_accept
     StringKey.ORDER_CMD_DECLINE -> R.string.order_cmd_decline
@@ -152,6 +153,9 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ORDER_CMD_SHIP -> R.string.order_cmd_ship
     StringKey.ORDER_CMD_DELIVER -> R.string.order_cmd_deliver
     StringKey.ORDER_CMD_CANCEL -> R.string.order_cmd_cancel
+    StringKey.ORDER_CMD_STOCK -> R.string.order_cmd_stock
+    StringKey.ORDER_REPLENISH -> R.string.order_replenish
+    StringKey.ORDER_REPLENISH_NOTE -> R.string.order_replenish_note
     StringKey.ORDER_QUANTITY -> R.string.order_quantity
     StringKey.ORDERS_NEED_YOU -> R.string.orders_need_you
     StringKey.ORDER_NOT_FOUND -> R.string.order_not_found
@@ -217,6 +221,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.REVIEW_APPROVE -> R.string.review_approve
     StringKey.REVIEW_REQUEST_CHANGES -> R.string.review_request_changes
     StringKey.REVIEW_SUBMIT -> R.string.review_submit
+    StringKey.REVIEW_REVISE -> R.string.review_revise
     StringKey.REVIEW_QUEUED -> R.string.review_queued
     StringKey.REVIEW_PHOTOS -> R.string.review_photos
     StringKey.REVIEW_PHOTOS_ON_THE_WAY -> R.string.review_photos_on_the_way
@@ -241,6 +246,20 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.PROFILE_INVALID_CHARACTERS -> R.string.profile_invalid_characters
     StringKey.PROFILE_REQUIRED -> R.string.profile_required
     StringKey.PROFILE_CHECK_FIELD -> R.string.profile_check_field
+    StringKey.PROFILE_STORY_INVALID_CHARACTERS -> R.string.profile_story_invalid_characters
+    StringKey.APPROVED_NOTE -> R.string.approved_note
+    StringKey.REVISED -> R.string.revised
+    StringKey.PRODUCT_AWAITING_PRICE -> R.string.product_awaiting_price
+    StringKey.PRODUCT_ON_SALE -> R.string.product_on_sale
+    StringKey.PRODUCT_OFF_SALE -> R.string.product_off_sale
+    StringKey.PRODUCT_VERSION -> R.string.product_version
+    StringKey.PRODUCT_SHOP_PRICE -> R.string.product_shop_price
+    StringKey.PRODUCT_YOUR_PRICE -> R.string.product_your_price
+    StringKey.PRODUCT_MADE_TO_ORDER -> R.string.product_made_to_order
+    StringKey.PRODUCT_STOCK_ONLY -> R.string.product_stock_only
+    StringKey.PRODUCT_NEW_VERSION_WRITING -> R.string.product_new_version_writing
+    StringKey.PRODUCT_NEW_VERSION_IN_REVIEW -> R.string.product_new_version_in_review
+    StringKey.PRODUCT_NEW_VERSION_SENT_BACK -> R.string.product_new_version_sent_back
 }
 
 fun Context.text(key: StringKey): String = getString(key.resId())

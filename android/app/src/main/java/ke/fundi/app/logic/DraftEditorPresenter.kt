@@ -10,6 +10,7 @@ import uniffi.fundi.DraftServiceInterface
 import uniffi.fundi.DraftStatus
 import uniffi.fundi.FundiException
 import uniffi.fundi.Language
+import uniffi.fundi.canRevise
 import uniffi.fundi.firstFieldInError
 import uniffi.fundi.formatKes
 import uniffi.fundi.isEditable
@@ -45,6 +46,9 @@ enum class PhotoSource { CAMERA, GALLERY }
  * `notice` is a short confirmation (a toast); `finished` asks the screen to close;
  * `pickPhoto` asks it to open the camera or the picker (the draft is now saved);
  * `askDiscard` asks the user, who is leaving, whether to drop the changes the core refused.
+ * `canRevise`: the core lets her make a new version of this approved product ("Make a new
+ * version", with its explanation: the approved version stays on sale until the new one is
+ * approved).
  */
 data class EditorState(
     val draftId: String,
@@ -52,6 +56,7 @@ data class EditorState(
     val form: DraftForm,
     val savedForm: DraftForm = form,
     val editable: Boolean = true,
+    val canRevise: Boolean = false,
     val state: StringKey? = null,
     val reviewNote: String? = null,
     val fieldErrors: Map<DraftField, UiText> = emptyMap(),
@@ -139,6 +144,17 @@ class DraftEditorPresenter(private val drafts: DraftServiceInterface, private va
         return saved.record?.let { fromRecord(it) } ?: current
     }
 
+    /**
+     * "Make a new version" of an approved product: the draft is editable again (it goes through
+     * review again) while the approved version stays on sale. Refused (no longer approved,
+     * say), the screen shows why.
+     */
+    fun revise(current: EditorState): EditorState = try {
+        fromRecord(drafts.reviseDraft(current.draftId)).copy(notice = UiText(StringKey.REVISED))
+    } catch (e: FundiException) {
+        current.copy(message = errorText(e), notice = null)
+    }
+
     fun delete(current: EditorState, form: DraftForm): EditorState = try {
         drafts.deleteDraft(current.draftId)
         current.copy(form = form, notice = UiText(StringKey.DELETED), finished = true)
@@ -188,9 +204,14 @@ class DraftEditorPresenter(private val drafts: DraftServiceInterface, private va
             saved = true,
             form = form,
             editable = editable,
+            canRevise = canRevise(r.status),
             state = stateKey(r.status),
             reviewNote = note,
-            message = if (editable) null else UiText(StringKey.READ_ONLY_NOTE),
+            message = when {
+                editable -> null
+                r.status == DraftStatus.APPROVED -> UiText(StringKey.APPROVED_NOTE)
+                else -> UiText(StringKey.READ_ONLY_NOTE)
+            },
         )
     }
 }

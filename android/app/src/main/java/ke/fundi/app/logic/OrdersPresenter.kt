@@ -3,7 +3,8 @@
 // of them, and issuing a command. Which commands exist for whom in which status is the core's
 // table (OrderView.commands); whether a command asks for a reason is the core's too
 // (orderCommandTakesReason); whether an order is late, and how its due date reads, too
-// (OrderView.late, formatDueDate). Calls block on the database: call them from the worker thread.
+// (OrderView.late, formatDueDate), and whether it is a replenishment of the depot's stock
+// (OrderView.replenish). Calls block on the database: call them from the worker thread.
 package ke.fundi.app.logic
 
 import uniffi.fundi.FundiException
@@ -32,6 +33,7 @@ fun orderStatusKey(status: OrderStatus): StringKey = when (status) {
     OrderStatus.SHIPPED -> StringKey.ORDER_STATUS_SHIPPED
     OrderStatus.DELIVERED -> StringKey.ORDER_STATUS_DELIVERED
     OrderStatus.CANCELLED -> StringKey.ORDER_STATUS_CANCELLED
+    OrderStatus.STOCKED -> StringKey.ORDER_STATUS_STOCKED
 }
 
 /** A command's button label (and its name in "waiting to sync: ..."). */
@@ -48,6 +50,7 @@ fun orderCommandKey(command: OrderCommand): StringKey = when (command) {
     OrderCommand.SHIP -> StringKey.ORDER_CMD_SHIP
     OrderCommand.DELIVER -> StringKey.ORDER_CMD_DELIVER
     OrderCommand.CANCEL -> StringKey.ORDER_CMD_CANCEL
+    OrderCommand.STOCK -> StringKey.ORDER_CMD_STOCK
 }
 
 /**
@@ -70,7 +73,8 @@ fun refusalText(reason: String): UiText = UiText(
 
 /**
  * One order in a list. `needsYou`: the core offers this user a command on it now. `due`: "Due
- * 12 December 2026", or "Late: it was due ..." when the core says it is late.
+ * 12 December 2026", or "Late: it was due ..." when the core says it is late. `replenish`: the
+ * depot asks her to remake pieces it sold from its stock ("Replenish depot stock").
  */
 data class OrderRow(
     val id: String,
@@ -82,7 +86,11 @@ data class OrderRow(
     val needsYou: Boolean,
     val late: Boolean = false,
     val due: UiText? = null,
+    val replenish: UiText? = null,
 )
+
+/** "Replenish depot stock" for an order the core says is a replenishment, else null. */
+fun replenishText(o: OrderView): UiText? = if (o.replenish) UiText(StringKey.ORDER_REPLENISH) else null
 
 /** The order's due date as a line to show, or null when it names none. */
 fun dueText(o: OrderView, language: Language): UiText? {
@@ -100,6 +108,7 @@ fun orderRow(o: OrderView, language: Language) = OrderRow(
     needsYou = o.commands.isNotEmpty(),
     late = o.late,
     due = dueText(o, language),
+    replenish = replenishText(o),
 )
 
 /** One step of an order's history: what it became (or "order placed") and when. */
@@ -123,6 +132,12 @@ data class OrderDetailState(
     val status: StringKey? = null,
     /** Where the order came from: its source and reference ("shop SHOP-1001"). */
     val reference: String = "",
+    /**
+     * A replenishment: "Replenish depot stock", and that she is paid when the pieces sell, not
+     * for this order (its price is the pieces' value). Null for other orders.
+     */
+    val replenish: UiText? = null,
+    val replenishNote: UiText? = null,
     /** The order's note: why it was declined, failed its check or was cancelled. */
     val note: String? = null,
     val updatedAtMs: Long = 0,
@@ -196,6 +211,8 @@ class OrdersPresenter(private val sync: SyncServiceInterface, private val langua
             price = formatKes(o.priceMinor, language),
             status = orderStatusKey(o.status),
             reference = listOf(o.source, o.externalRef).filter { it.isNotBlank() }.joinToString(" "),
+            replenish = replenishText(o),
+            replenishNote = if (o.replenish) UiText(StringKey.ORDER_REPLENISH_NOTE) else null,
             note = o.note?.ifBlank { null },
             updatedAtMs = o.updatedAtMs.toLong(),
             due = dueText(o, language),

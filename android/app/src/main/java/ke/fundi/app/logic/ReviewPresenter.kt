@@ -52,6 +52,8 @@ fun reviewActionOf(command: DraftCommand): ReviewAction = when (command) {
     // Asking for changes says which: the note goes to the artisan.
     DraftCommand.REQUEST_CHANGES -> ReviewAction(command, StringKey.REVIEW_REQUEST_CHANGES, asksNote = true)
     DraftCommand.SUBMIT -> ReviewAction(command, StringKey.REVIEW_SUBMIT, asksNote = false)
+    // Its artisan's only (the core never offers it to a reviewer); named for completeness.
+    DraftCommand.REVISE -> ReviewAction(command, StringKey.REVIEW_REVISE, asksNote = false)
 }
 
 class ReviewPresenter(private val sync: SyncServiceInterface, private val photos: ReviewPhotoServiceInterface? = null) {

@@ -36,6 +36,20 @@ class DepotProcess private constructor(
         return phone
     }
 
+    /**
+     * Import orders as operations would (`fundi-depot import-orders`, a JSON array of
+     * `{source, external_ref, product, quantity, price_minor, artisan_id?, due_date?}`) into this
+     * depot while it serves (its SQLite file takes a second writer).
+     */
+    fun importOrders(json: String) {
+        val file = File(dataDir, "import-${System.nanoTime()}.json")
+        file.writeText(json)
+        val run = ProcessBuilder(binary().path, "import-orders", file.path, "--data-dir", dataDir.path)
+            .redirectErrorStream(true).start()
+        val out = run.inputStream.bufferedReader().readText()
+        check(run.waitFor(60, TimeUnit.SECONDS) && run.exitValue() == 0) { "import-orders failed: $out" }
+    }
+
     /** Stop the depot (SIGTERM: it finishes open requests and closes its store) and delete its data. */
     override fun close() {
         process.destroy()

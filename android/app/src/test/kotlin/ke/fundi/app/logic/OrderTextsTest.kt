@@ -17,6 +17,12 @@ class OrderTextsTest {
     }
 
     @Test
+    fun piecesPutIntoTheDepotsStockHaveTheirWords() {
+        assertEquals(StringKey.ORDER_STATUS_STOCKED, orderStatusKey(OrderStatus.STOCKED))
+        assertEquals(StringKey.ORDER_CMD_STOCK, orderCommandKey(OrderCommand.STOCK))
+    }
+
+    @Test
     fun aRefusalIsReadFromTheReasonTheCoreKept() {
         // Reasons as the core keeps them: the depot's code, then its detail.
         val cases = mapOf(

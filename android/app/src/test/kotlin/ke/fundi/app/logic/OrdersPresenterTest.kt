@@ -174,4 +174,38 @@ class OrdersPresenterTest {
         artisan.closeDatabase()
         ops.closeDatabase()
     }
+
+    /**
+     * The depot asks her to remake pieces it sold from its stock (an order whose source is
+     * "replenish", imported as the depot's shop side makes them): marked in the list and the
+     * detail, with the note that she is paid when the pieces sell; a shop order is not.
+     */
+    @Test
+    fun aReplenishOrderIsMarkedAndSaysSheIsPaidWhenThePiecesSell() = withDepot { depot ->
+        val akinyi = depot.account("artisan Akinyi").accountId
+        depot.importOrders(
+            """[{"source": "replenish", "external_ref": "R-1", "product": "Kiondo basket, large", "quantity": 2,
+                 "price_minor": 500000, "artisan_id": "$akinyi"}]""",
+        )
+        val phone = depot.enrolledPhone("artisan Akinyi", Role.ARTISAN)
+        phone.sync.syncNow(null)
+        val p = OrdersPresenter(phone.sync, Language.SWAHILI)
+        val rows = p.list().groups.first().rows
+        val replenish = rows.single { it.product == "Kiondo basket, large" }
+        assertEquals(UiText(StringKey.ORDER_REPLENISH), replenish.replenish)
+        assertTrue(replenish.needsYou)
+        assertTrue(rows.filter { it.id != replenish.id }.all { it.replenish == null }, "the demo's shop orders are not")
+
+        val detail = p.detail(replenish.id)
+        assertEquals(UiText(StringKey.ORDER_REPLENISH), detail.replenish)
+        assertEquals(UiText(StringKey.ORDER_REPLENISH_NOTE), detail.replenishNote)
+        assertEquals("replenish R-1", detail.reference)
+        val shop = p.detail(p.idOf("Kiondo basket"))
+        assertNull(shop.replenish)
+        assertNull(shop.replenishNote)
+        // On her home too, among what waits for her.
+        val home = HomePresenter(phone.drafts, phone.sync, Language.SWAHILI).load()
+        assertEquals(UiText(StringKey.ORDER_REPLENISH), home.ordersForYou.single { it.id == replenish.id }.replenish)
+        phone.closeDatabase()
+    }
 }

@@ -4,6 +4,7 @@
 package ke.fundi.app.logic
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -92,5 +93,47 @@ class ProfilePresenterTest {
         assertEquals(UiText(StringKey.ERROR_NOT_ENROLLED), state.message)
         assertEquals(UiText(StringKey.ERROR_NOT_ENROLLED), ProfilePresenter(phone.sync).save(state, state.values).message)
         phone.closeDatabase()
+    }
+
+    /**
+     * Her story (several lines) and her consent to show her name and story to shoppers reach the
+     * depot; her mentor sees both but cannot answer for her; a story with a tab is refused with
+     * the story's own reason (line breaks are fine).
+     */
+    @Test
+    fun herStoryAndHerConsentReachTheDepotAndHerMentorCannotAnswerForHer() = withDepot { depot ->
+        val akinyi = depot.account("artisan Akinyi").accountId
+        val artisan = depot.enrolledPhone("artisan Akinyi", Role.ARTISAN)
+        val mentor = depot.enrolledPhone("mentor", Role.MENTOR)
+        artisan.sync.syncNow(null)
+        val own = ProfilePresenter(artisan.sync)
+        val shown = own.load()
+        assertFalse(shown.publish, "never asked: no")
+        val story = "Ninasuka vikapu tangu 1998.\nNafundisha wasichana kijijini."
+        val saved = own.save(shown, shown.values + (ProfileField.STORY to story), publish = true)
+        assertEquals(UiText(StringKey.PROFILE_SAVED), saved.message)
+        assertEquals(story, saved.values[ProfileField.STORY])
+        assertTrue(saved.publish)
+        assertEquals(0u, artisan.sync.syncNow(null).refused, "the depot took her story and her consent")
+
+        val tabbed = own.save(saved, saved.values + (ProfileField.STORY to "a\tb"))
+        assertEquals(mapOf(ProfileField.STORY to UiText(StringKey.PROFILE_STORY_INVALID_CHARACTERS)), tabbed.fieldErrors)
+        assertEquals(story, artisan.sync.profile(akinyi)?.story, "the refused story was not kept")
+
+        mentor.sync.syncNow(null)
+        val hers = ProfilePresenter(mentor.sync).load(menteeId = akinyi)
+        assertEquals(story, hers.values[ProfileField.STORY])
+        assertTrue(hers.publish)
+        val refused = ProfilePresenter(mentor.sync).save(hers, hers.values, publish = false)
+        assertEquals(UiText(StringKey.ERROR_NOT_ALLOWED), refused.message)
+        assertTrue(refused.publish, "still her answer")
+        assertEquals(0u, mentor.sync.pendingCount(), "nothing was queued for her")
+
+        // She withdraws it herself.
+        val withdrawn = own.save(own.load(), own.load().values, publish = false)
+        assertEquals(UiText(StringKey.PROFILE_SAVED), withdrawn.message)
+        assertFalse(withdrawn.publish)
+        artisan.closeDatabase()
+        mentor.closeDatabase()
     }
 }

@@ -53,6 +53,10 @@ class StringResourcesTest {
             UiText(StringKey.CONFLICT_FIELD, "Price", "Kiondo"),
             UiText(StringKey.SIGN_OUT_PENDING, 6L),
             UiText(StringKey.PLAIN, "KSh 2,500"),
+            UiText(StringKey.PRODUCT_VERSION, 3L),
+            UiText(StringKey.PRODUCT_SHOP_PRICE, "USD 25"),
+            UiText(StringKey.PRODUCT_YOUR_PRICE, "KSh 1,500"),
+            UiText(StringKey.PRODUCT_MADE_TO_ORDER, 4L),
         )
         for (t in samples) {
             val formatted = String.format(en.getValue(t.key.resName), *t.args.toTypedArray())
