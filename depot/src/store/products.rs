@@ -61,15 +61,39 @@ pub fn get(tx: &Connection, id: &str) -> Result<Option<ProductBody>, ApiError> {
         .transpose()
 }
 
-/// A change operations make to how a product is sold (JSON: `{"action": "publish",
-/// "price_minor": 2500, "currency": "USD"}` or `{"action": "unpublish"}`).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+/// A change operations make to how a product is sold.
+#[derive(Clone, Debug, PartialEq)]
 pub enum ListingChange {
     /// On sale at `price_minor` minor units of `currency` a piece.
     Publish { price_minor: i64, currency: String },
-    /// Off sale (its price kept for a later publish).
-    Unpublish,
+    /// Off sale (its price kept for a later publish). A struct variant, so that a price sent
+    /// with it is refused like any unknown member (serde lets a unit variant ignore them).
+    Unpublish {},
+}
+
+/// A listing change as JSON: `{"action": "publish", "price_minor": 2500, "currency": "USD"}` or
+/// `{"action": "unpublish"}` (and nothing else).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingRequest {
+    action: String,
+    #[serde(default)]
+    price_minor: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
+}
+
+impl TryFrom<ListingRequest> for ListingChange {
+    type Error = ApiError;
+    fn try_from(r: ListingRequest) -> Result<ListingChange, ApiError> {
+        match (r.action.as_str(), r.price_minor, r.currency) {
+            ("publish", Some(price_minor), Some(currency)) => Ok(ListingChange::Publish { price_minor, currency }),
+            ("publish", ..) => Err(ApiError::invalid("publish needs price_minor and currency")),
+            ("unpublish", None, None) => Ok(ListingChange::Unpublish),
+            ("unpublish", ..) => Err(ApiError::invalid("unpublish takes no price")),
+            (other, ..) => Err(ApiError::invalid(format!("action {other:?}: publish or unpublish"))),
+        }
+    }
 }
 
 /// Apply `change` to product `id` for `caller` (operations only); the product as it now is.
@@ -90,12 +114,12 @@ pub fn change_listing(tx: &Connection, caller: &Caller, id: &str, change: &Listi
             p.shop_price_minor = Some(*price_minor);
             p.shop_currency = Some(currency.clone());
         }
-        ListingChange::Unpublish => p.listing = ListingState::Unpublished.code().into(),
+        ListingChange::Unpublish {} => p.listing = ListingState::Unpublished.code().into(),
     }
     write(tx, id, &p)?;
     let detail = match change {
         ListingChange::Publish { price_minor, currency } => format!("on sale at {price_minor} {currency} minor units"),
-        ListingChange::Unpublish => "taken off sale".into(),
+        ListingChange::Unpublish {} => "taken off sale".into(),
     };
     super::console::audit(tx, &caller.account_id, "product_listing", Some(id), Some(&detail))?;
     Ok(p)
