@@ -1,7 +1,10 @@
 //! The public shop on a real depot process (issue 15 item 2, ADR 0025): its pages, photos and
 //! feed show exactly the products on sale and answer everything else with the same 404; the
 //! feed's ETag changes exactly when what a shop sees changes, and `If-None-Match` then saves the
-//! download; a photo is public only while a product on sale shows it.
+//! download; a photo is public only while a product on sale shows it; and nothing private
+//! reaches any public answer (the leak test: every private field holds a marker, and no marker
+//! appears in any page, feed, photo answer or header, until the artisan agrees to publish her
+//! name and story).
 
 mod common;
 use common::{command, field_write, stock_entry, Answer, Dev, Server};
@@ -327,4 +330,168 @@ fn a_photo_is_public_only_while_a_product_on_sale_shows_it() {
         feed(&server)["products"].as_array().unwrap().iter().find(|p| p["id"] == other.as_str()).unwrap()["image_links"],
         json!([])
     );
+}
+
+/// Every public answer the depot gives about what it holds: each page (every category, each
+/// product id it knows, on sale or not), both feeds, and every photo and thumbnail route for
+/// every photo it holds: (what was asked, the status, the headers and body as text).
+fn every_public_answer(server: &Server, ids: &[String], photos: &[String]) -> Vec<(String, u16, String)> {
+    let mut paths: Vec<String> = vec!["/shop".into(), "/shop/feed.json".into(), "/shop/feed.csv".into()];
+    paths.extend(fundi_sync::drafts::Category::ALL.iter().map(|c| format!("/shop?category={}", c.code())));
+    paths.extend(ids.iter().map(|id| format!("/shop/products/{id}")));
+    for h in photos {
+        paths.push(format!("/shop/photos/{h}"));
+        paths.push(format!("/shop/photos/{h}/thumbnail"));
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let a = get(server, &p);
+            let headers: String =
+                a.headers.iter().map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes()))).collect();
+            (p, a.status, format!("{headers}\n{}", text(&a)))
+        })
+        .collect()
+}
+
+#[test]
+fn nothing_private_reaches_a_public_answer() {
+    let server = Server::start();
+    let mentor = server.device("mentor", "LEAK-mentor-name", None);
+    let artisan = server.device("artisan", "LEAK-account-name", Some(&mentor.account));
+    let staff = server.device("staff", "LEAK-staff-name", None);
+    let ops = server.device("operations", "LEAK-ops-name", None);
+    server.device("artisan", "LEAK-other-artisan", None);
+
+    // Her profile, not published: her display name and story are private until she agrees.
+    let profile = vec![
+        field_write(&artisan.account, "profile", "display_name", json!("LEAK-display-name")),
+        field_write(&artisan.account, "profile", "story", json!("LEAK-story\nof her workshop")),
+        field_write(&artisan.account, "profile", "phone", json!("+254 711 000 222")),
+        field_write(&artisan.account, "profile", "location", json!("LEAK-location")),
+        field_write(&artisan.account, "profile", "publish", json!(false)),
+    ];
+    assert_eq!(server.push(&artisan, profile), vec![None; 5]);
+    // Her mentor publishes hers: a mentor's profile is still never a product's.
+    let mentor_profile = vec![
+        field_write(&mentor.account, "profile", "display_name", json!("LEAK-mentor-display")),
+        field_write(&mentor.account, "profile", "story", json!("LEAK-mentor-story")),
+        field_write(&mentor.account, "profile", "publish", json!(true)),
+    ];
+    assert_eq!(server.push(&mentor, mentor_profile), vec![None; 3]);
+
+    // On sale: her price (what she earns a piece) is private; the shop's price is public.
+    let photo = common::photo(10, 2500);
+    let on_sale = server.product_on_sale(&artisan, &mentor, &ops, "Kikapu", 1_234_567, 2, &[&photo], true, 2500);
+    assert_eq!(server.push(&mentor, vec![field_write(&on_sale, "draft", "review_note", json!("LEAK-review-note"))]), vec![None]);
+    assert_eq!(server.push(&staff, vec![stock_entry(&on_sale, 37)]), vec![None]);
+    // Unpublished, awaiting its price, and never approved: their titles, ids and photos.
+    let gone_photo = common::photo(11, 2500);
+    let unpublished =
+        server.product_on_sale(&artisan, &mentor, &ops, "LEAK-unpublished-title", 150_000, 1, &[&gone_photo], true, 1999);
+    server.listing(&ops, &unpublished, None);
+    let awaiting = server.approved_product(&artisan, &mentor, "LEAK-awaiting-title", 150_000, 1);
+    let draft_photo = common::photo(12, 2500);
+    let draft = submitted_draft(&server, &artisan, "LEAK-draft-title", &[&draft_photo]);
+    assert_eq!(server.push(&mentor, vec![field_write(&draft, "draft", "review_note", json!("LEAK-changes-note"))]), vec![None]);
+    assert_eq!(server.push(&mentor, vec![command("draft", &draft, "request_changes")]), vec![None]);
+
+    // Orders and money: a delivered order (her earning), an order failed at the check with a
+    // note, and a payout to her M-Pesa number.
+    server.delivered_order(&ops, &artisan, &staff, "LEAK-order-ref", 4_242_421);
+    let order = {
+        let o = json!({"source": "shop", "external_ref": "LEAK-order-ref-2", "product": "LEAK-order-product", "quantity": 1,
+            "price_minor": 77_777, "artisan_id": artisan.account});
+        let (s, v) = server.req(Some(&ops), "/v1/orders", Some(json!({"orders": [o]})));
+        assert_eq!(s, 200, "{v}");
+        v["created"][0].as_str().unwrap().to_string()
+    };
+    let hers = ["accept", "start_production", "mark_ready"].map(|c| command("order", &order, c)).to_vec();
+    assert_eq!(server.push(&artisan, hers), vec![None; 3]);
+    for c in [json!({"command": "receive"}), json!({"command": "qc_fail", "args": {"reason": "LEAK-qc-note"}})] {
+        let (s, v) = server.req(Some(&staff), &format!("/v1/orders/{order}/commands"), Some(c));
+        assert_eq!(s, 200, "{v}");
+    }
+    let today = fundi_sync::dates::Day::of_ms(fundi_sync::hlc::wall_clock_ms()).to_string();
+    let batch = json!({"period_from": today, "period_to": today,
+        "payouts": [{"id": common::uuid_like(), "artisan_id": artisan.account, "msisdn": "254799000111", "amount_minor": 10_000}]});
+    let (s, v) = server.req(Some(&ops), "/v1/payouts/batches", Some(batch));
+    assert_eq!(s, 200, "{v}");
+
+    let markers: Vec<String> = [
+        "LEAK-mentor-name",
+        "LEAK-account-name",
+        "LEAK-staff-name",
+        "LEAK-ops-name",
+        "LEAK-other-artisan",
+        "LEAK-display-name",
+        "LEAK-story",
+        "711 000 222",
+        "LEAK-location",
+        "LEAK-mentor-display",
+        "LEAK-mentor-story",
+        "LEAK-review-note",
+        "LEAK-unpublished-title",
+        "LEAK-awaiting-title",
+        "LEAK-draft-title",
+        "LEAK-changes-note",
+        "LEAK-order-ref",
+        "LEAK-order-product",
+        "LEAK-qc-note",
+        // Her price a piece, her earnings and the payout (in cents and shillings), the M-Pesa number.
+        "1234567",
+        "12,345.67",
+        "4242421",
+        "42,424.21",
+        "77777",
+        "254799000111",
+        "799000111",
+    ]
+    .iter()
+    .map(|m| m.to_string())
+    .chain([
+        // Ids that are nobody's business: the accounts, the devices and their tokens, what is
+        // not on sale (its id and its photos').
+        artisan.account.clone(),
+        mentor.account.clone(),
+        staff.account.clone(),
+        ops.account.clone(),
+        artisan.device.clone(),
+        artisan.token.clone(),
+        ops.token.clone(),
+        unpublished.clone(),
+        awaiting.clone(),
+        draft.clone(),
+        order.clone(),
+        common::sha(&gone_photo),
+        common::sha(&draft_photo),
+        common::sha(&gone_photo[..300]),
+    ])
+    .collect();
+    let ids = [on_sale.clone(), unpublished.clone(), awaiting.clone(), draft.clone(), order.clone()];
+    let photos = [common::sha(&photo), common::sha(&gone_photo), common::sha(&draft_photo)];
+    let answers = every_public_answer(&server, &ids, &photos);
+    let read: Vec<(&str, u16)> = answers.iter().map(|(p, s, _)| (p.as_str(), *s)).collect();
+    // The list, 9 categories, 2 feeds, the product on sale, its photo and thumbnail.
+    assert_eq!(read.iter().filter(|(_, s)| *s == 200).count(), 15, "{read:?}");
+    for (path, status, answer) in &answers {
+        for m in &markers {
+            assert!(!answer.contains(m.as_str()), "{path} ({status}) shows the private {m:?}:\n{answer}");
+        }
+    }
+    // Only the product on sale is public, with its shop price.
+    let public = answers.iter().find(|(p, ..)| p == "/shop/feed.json").unwrap();
+    assert!(public.2.contains("Kikapu") && public.2.contains("\"price\":\"25.00\""), "{}", public.2);
+
+    // She agrees: her display name and story appear (and still nothing else).
+    assert_eq!(server.push(&artisan, vec![field_write(&artisan.account, "profile", "publish", json!(true))]), vec![None]);
+    let page = text(&get(&server, &format!("/shop/products/{on_sale}")));
+    assert!(page.contains("Made by LEAK-display-name") && page.contains("LEAK-story\nof her workshop"), "{page}");
+    assert_eq!(feed(&server)["products"][0]["artisan_name"], "LEAK-display-name");
+    let now_public = ["LEAK-display-name", "LEAK-story"];
+    for (path, status, answer) in every_public_answer(&server, &ids, &photos) {
+        for m in markers.iter().filter(|m| !now_public.contains(&m.as_str())) {
+            assert!(!answer.contains(m.as_str()), "{path} ({status}) shows the private {m:?}:\n{answer}");
+        }
+    }
 }
