@@ -51,6 +51,9 @@ struct World {
     ops2: Dev,
     /// a1's draft, never submitted (so its owner may always write it); the product of stock.
     draft_a: String,
+    /// A product of a1's on sale (the public shop's), and its photo (uploaded with a thumbnail).
+    on_sale: String,
+    on_sale_photo: String,
 }
 
 fn world() -> World {
@@ -71,7 +74,10 @@ fn world() -> World {
     assert_eq!(s.push(&b1, vec![field_write(&draft_b, "draft", "title", json!("B's bowl"))]), vec![None]);
     assert_eq!(s.push(&a1, vec![field_write(&a1.account, "profile", "display_name", json!("A"))]), vec![None]);
     assert_eq!(s.push(&staff, vec![stock_entry(&draft_a, 2), stock_entry(&draft_b, 3)]), vec![None, None]);
-    World { s, a1, b1, ma, mb, staff, ops, revoked, ops2, draft_a }
+    let photo = fresh_photo();
+    let on_sale = s.product_on_sale(&a1, &ma, &ops, "On sale", 150_000, 1, &[&photo], true, 2500);
+    let on_sale_photo = common::sha(&photo);
+    World { s, a1, b1, ma, mb, staff, ops, revoked, ops2, draft_a, on_sale, on_sale_photo }
 }
 
 impl World {
@@ -222,6 +228,17 @@ fn read_blob(w: &World, who: Who, fx: &Fx) -> Seen {
     let a = w.s.send(w.dev(who), "GET", &format!("/v1/blobs/{}", fx.id), &[], None);
     if a.status == 200 {
         assert_eq!(common::sha(&a.body), fx.id);
+    }
+    answered(&a, 200)
+}
+
+/// A public shop route read by `who` (whose credential, if any, is not looked at): allowed with
+/// 200 when `shows` is in the answer, refused with its typed code (a page's in `Fundi-Error`).
+fn public_read(w: &World, who: Who, path: &str, shows: &str) -> Seen {
+    let a = w.s.send(w.dev(who), "GET", path, &[], None);
+    if a.status == 200 {
+        let text = String::from_utf8_lossy(&a.body);
+        assert!(text.contains(shows), "{path} shows {shows}: {text}");
     }
     answered(&a, 200)
 }
@@ -1231,6 +1248,108 @@ fn rows() -> Vec<Row> {
                 answered(&a, 200)
             },
         },
+        // The public shop (ADR 0025): what is on sale is there for anyone, with a credential or
+        // without (none is looked at); what is not on sale is not there for anyone.
+        Row {
+            route: "GET /shop",
+            case: "the products on sale",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| public_read(w, who, "/shop", &format!("/shop/products/{}", w.on_sale)),
+        },
+        Row {
+            route: "GET /shop",
+            case: "a category that is not one",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: nothing,
+            call: |w, who, _| public_read(w, who, "/shop?category=nope", ""),
+        },
+        Row {
+            route: "GET /shop/products/{product_id}",
+            case: "a1's product on sale",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: |w| Fx { id: w.on_sale.clone(), dev: None },
+            call: |w, who, fx| public_read(w, who, &format!("/shop/products/{}", fx.id), "On sale, made by hand"),
+        },
+        Row {
+            route: "GET /shop/products/{product_id}",
+            case: "a1's product awaiting its price",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: |w| Fx { id: w.s.approved_product(&w.a1, &w.ma, "Kikapu", 150_000, 2), dev: None },
+            call: |w, who, fx| public_read(w, who, &format!("/shop/products/{}", fx.id), ""),
+        },
+        Row {
+            route: "GET /shop/products/{product_id}",
+            case: "a1's draft",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: |w| Fx { id: w.draft_a.clone(), dev: None },
+            call: |w, who, fx| public_read(w, who, &format!("/shop/products/{}", fx.id), ""),
+        },
+        Row {
+            route: "GET /shop/photos/{sha256}",
+            case: "a photo of a product on sale",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: |w| Fx { id: w.on_sale_photo.clone(), dev: None },
+            call: |w, who, fx| {
+                let a = w.s.send(w.dev(who), "GET", &format!("/shop/photos/{}", fx.id), &[], None);
+                if a.status == 200 {
+                    assert_eq!(common::sha(&a.body), fx.id);
+                }
+                answered(&a, 200)
+            },
+        },
+        Row {
+            route: "GET /shop/photos/{sha256}",
+            case: "a photo of a1's draft",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: |w| w.photo(true, false),
+            call: |w, who, fx| public_read(w, who, &format!("/shop/photos/{}", fx.id), ""),
+        },
+        Row {
+            route: "GET /shop/photos/{sha256}/thumbnail",
+            case: "the thumbnail of a photo of a product on sale",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: |w| Fx { id: w.on_sale_photo.clone(), dev: None },
+            call: |w, who, fx| {
+                let a = w.s.send(w.dev(who), "GET", &format!("/shop/photos/{}/thumbnail", fx.id), &[], None);
+                if a.status == 200 {
+                    assert_eq!(a.body.len(), 300, "the thumbnail, not the photo");
+                }
+                answered(&a, 200)
+            },
+        },
+        Row {
+            route: "GET /shop/photos/{sha256}/thumbnail",
+            case: "the thumbnail of a photo of a1's draft",
+            allowed: NOBODY,
+            refusals: &["not_found"],
+            setup: |w| w.photo_and_thumbnail(),
+            call: |w, who, fx| public_read(w, who, &format!("/shop/photos/{}/thumbnail", fx.id), ""),
+        },
+        Row {
+            route: "GET /shop/feed.json",
+            case: "every product on sale",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| public_read(w, who, "/shop/feed.json", &format!("\"id\":\"{}\"", w.on_sale)),
+        },
+        Row {
+            route: "GET /shop/feed.csv",
+            case: "every product on sale",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: nothing,
+            call: |w, who, _| public_read(w, who, "/shop/feed.csv", &format!("\n{},1,On sale,", w.on_sale)),
+        },
         // Last, so the feed holds everything the rows above stored (refusals included).
         Row {
             route: "GET /v1/sync/pull",
@@ -1339,8 +1458,17 @@ fn every_route_has_allowed_and_refused_rows() {
     let rows = rows();
     let in_rows: BTreeSet<String> = rows.iter().map(|r| r.route.to_string()).collect();
     assert_eq!(in_rows, doc_set, "every route has rows in the matrix, and every row a route");
-    // Reading the API document, the server's health and its tus capabilities has nothing to refuse.
-    let nothing_to_refuse = ["GET /openapi.json", "GET /v1/health", "GET /healthz", "GET /readyz", "OPTIONS /v1/uploads"];
+    // Reading the API document, the server's health, its tus capabilities and the shop's feed of
+    // what is on sale has nothing to refuse.
+    let nothing_to_refuse = [
+        "GET /openapi.json",
+        "GET /v1/health",
+        "GET /healthz",
+        "GET /readyz",
+        "OPTIONS /v1/uploads",
+        "GET /shop/feed.json",
+        "GET /shop/feed.csv",
+    ];
     for (route, public) in &documented {
         let mine: Vec<&Row> = rows.iter().filter(|r| r.route == route.as_str()).collect();
         assert!(mine.iter().any(|r| !r.allowed.is_empty()), "{route}: no row allows anyone");

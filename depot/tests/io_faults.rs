@@ -119,7 +119,8 @@ impl Depot {
             http::tls::TlsListener::new(tcp, config).unwrap()
         });
         let url = format!("https://{}", axum::serve::Listener::local_addr(&listener).unwrap());
-        let app = http::router(db.clone(), http::MAX_BODY, identity).into_make_service_with_connect_info::<http::tls::PeerAddr>();
+        let app =
+            http::router(db.clone(), http::MAX_BODY, identity, None).into_make_service_with_connect_info::<http::tls::PeerAddr>();
         runtime.spawn(async move { axum::serve(listener, app).await });
         Depot { _runtime: runtime, db, url, file: data.join(store::DB_FILE), key: tls.fingerprint, dir }
     }

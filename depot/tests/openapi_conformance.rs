@@ -1174,6 +1174,9 @@ struct World {
     fresh_blobs: Vec<(String, String)>,
     /// Blobs the depot holds (the artisan's, uploaded).
     stored_blobs: Vec<String>,
+    /// A product on sale in the public shop, and its photo (held, with a thumbnail).
+    shop_product: String,
+    shop_photo: String,
 }
 
 /// A stamp `ago_ms` in the past, in wire form.
@@ -1255,6 +1258,9 @@ impl World {
             })
             .collect();
         let products = (0..2).map(|i| server.approved_product(&artisan, &mentor, &format!("Kikapu {i}"), 150_000, 2)).collect();
+        let photo: Vec<u8> = (0..1500).map(|i| ALPHABET[i % 13] as u8).collect();
+        let shop_product = server.product_on_sale(&artisan, &mentor, &ops, "Kiondo", 150_000, 2, &[&photo], true, 2500);
+        let shop_photo = common::sha(&photo);
         let counters = [&artisan, &mentor, &staff, &ops].iter().map(|d| (d.device.clone(), d.counter.get() + 1)).collect();
         World {
             server,
@@ -1272,6 +1278,8 @@ impl World {
             wrong_codes: 0,
             fresh_blobs,
             stored_blobs,
+            shop_product,
+            shop_photo,
         }
     }
 
@@ -1451,6 +1459,29 @@ impl World {
             }
             "GET /v1/blobs/{sha256}" | "GET /v1/blobs/{sha256}/thumbnail" => {
                 if rng.chance(80) {
+                    req["path"]["sha256"] = json!(pick(rng, &self.stored_blobs));
+                }
+                if rng.chance(30) {
+                    req["header"]["Range"] = json!(format!("bytes={}-{}", rng.below(100), 100 + rng.below(100)));
+                }
+            }
+            // The public shop: mostly what is on sale; now and then what is not (the 404 page).
+            "GET /shop" if rng.chance(50) => {
+                let q = req["query"].as_object_mut().unwrap();
+                q.insert("category".into(), json!(if rng.chance(80) { "baskets" } else { "pottery" }));
+                q.remove("page");
+            }
+            "GET /shop/products/{product_id}" => {
+                req["path"]["product_id"] = json!(match rng.below(4) {
+                    0 | 1 => self.shop_product.clone(),
+                    2 => pick(rng, &self.products),
+                    _ => common::uuid_like(),
+                });
+            }
+            "GET /shop/photos/{sha256}" | "GET /shop/photos/{sha256}/thumbnail" => {
+                if rng.chance(70) {
+                    req["path"]["sha256"] = json!(self.shop_photo);
+                } else if rng.chance(50) {
                     req["path"]["sha256"] = json!(pick(rng, &self.stored_blobs));
                 }
                 if rng.chance(30) {

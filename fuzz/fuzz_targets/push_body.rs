@@ -95,6 +95,7 @@ fn check_decision(d: &Decision, m: &Mutation) {
         }
         Kind::Rejection => panic!("a phone cannot push a rejection"),
         Kind::Money => panic!("a phone cannot push money: the depot writes it"),
+        Kind::Product => panic!("a phone cannot push a product: the depot writes it"),
     }
 }
 

@@ -112,7 +112,7 @@ impl RealDepot {
         let list = [new_order("S-1", Some(artisan.account_id.clone())), new_order("S-2", None)];
         orders::import(&db, &operator, &list).expect("import the seed orders");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let router = http::router(db.clone(), http::MAX_BODY, Identity { fingerprint: fingerprint(), next_key: None, tls: true });
+        let router = http::router(db.clone(), http::MAX_BODY, Identity { fingerprint: fingerprint(), next_key: None, tls: true }, None);
         RealDepot { db, rt, router, devices, setup_code_ids, _dir: dir }
     }
 

@@ -59,14 +59,7 @@ pub fn format_money(m: Money, _lang: Language) -> String {
     let abs = m.minor.unsigned_abs();
     let major = abs / per as u64;
     let cents = abs % per as u64;
-    let digits = major.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
+    let grouped = group_thousands(major);
     let symbol = match m.currency {
         Currency::Kes => "KSh",
     };
@@ -75,6 +68,19 @@ pub fn format_money(m: Money, _lang: Language) -> String {
     } else {
         format!("{sign}{symbol} {grouped}.{cents:02}")
     }
+}
+
+/// A whole number with its thousands separated by commas: "1,250,000".
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    grouped
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

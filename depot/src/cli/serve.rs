@@ -26,6 +26,11 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// The address shoppers reach this depot at (e.g. https://shop.example.org): the shop's
+    /// feed links to its pages and photos under it. Without it, under the address each request
+    /// names (its Host header).
+    #[arg(long)]
+    public_url: Option<http::PublicUrl>,
     /// Load the demo data set (accounts, orders) into an empty store and print its enrollment codes.
     #[arg(long)]
     demo: bool,
@@ -164,7 +169,8 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tokio::task::spawn_blocking(move || prune(&db, retention_ms)).await;
             }
         });
-        let served = http::serve(db, &args.listen, args.max_body_kib.saturating_mul(1024), security, callbacks).await;
+        let max_body = args.max_body_kib.saturating_mul(1024);
+        let served = http::serve(db, &args.listen, max_body, security, callbacks, args.public_url.clone()).await;
         // Its handle on the store goes with it, so the store closes when the server stops.
         pruner.abort();
         let _ = pruner.await;

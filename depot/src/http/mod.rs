@@ -1,7 +1,8 @@
 //! The HTTP API (axum): routes, bearer authentication, gzip both ways (bounded, so a
 //! decompression bomb is refused, not inflated), and typed JSON errors for every failure,
 //! including bodies that are too large or not JSON. Store work runs on blocking threads.
-//! The API is described by `openapi.json`, served at `/openapi.json`.
+//! The API is described by `openapi.json`, served at `/openapi.json`; so are the public shop's
+//! pages, photos and feed (`shop`).
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::{mentees, money, now_ms, orders, payouts, pull, push, ApiError, Db};
@@ -27,9 +28,12 @@ mod enroll;
 mod products;
 mod rate;
 mod reports;
+mod shop;
 mod statement;
 pub mod tls;
 mod tus;
+
+pub use shop::PublicUrl;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 const MINUTE_MS: u64 = 60_000;
@@ -48,6 +52,8 @@ pub struct App {
     identity: KeyFingerprint,
     /// The web console's sign-in limits and cookie policy.
     console: Arc<console::Console>,
+    /// The public shop's address for its feed's links.
+    shop: Arc<shop::Shop>,
 }
 
 /// Who the depot is on the wire: the key phones enroll against, and the announcement of its
@@ -67,7 +73,9 @@ impl Identity {
     }
 }
 
-pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
+/// The router. `public_url`: the address shoppers reach the depot at, when it has one (`serve
+/// --public-url`; without it the shop's feed links to the address each request names).
+pub fn router(db: Arc<Db>, max_body: usize, identity: Identity, public_url: Option<PublicUrl>) -> Router {
     let announce = identity.next_key.and_then(|h| HeaderValue::from_str(&h).ok());
     Router::new()
         .route("/openapi.json", get(openapi))
@@ -107,6 +115,14 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
         .route("/v1/uploads/{upload_id}", delete(tus::terminate))
         .route("/v1/blobs/{sha256}", get(tus::blob))
         .route("/v1/blobs/{sha256}/thumbnail", get(tus::thumbnail))
+        // The public shop (no sign-in; issue 15, ADR 0025): pages for shoppers, the photos of
+        // products on sale, and the product feed a hosted shop imports.
+        .route("/shop", get(shop::list))
+        .route("/shop/products/{product_id}", get(shop::product))
+        .route("/shop/photos/{sha256}", get(shop::photo))
+        .route("/shop/photos/{sha256}/thumbnail", get(shop::thumbnail))
+        .route("/shop/feed.json", get(shop::feed_json))
+        .route("/shop/feed.csv", get(shop::feed_csv))
         // The web console (HTML pages at `/` and `/console/...`; ADR 0024).
         .merge(console::routes())
         .fallback(|| async { error_response(ApiError::not_found("no such endpoint"), None) })
@@ -131,6 +147,7 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity) -> Router {
             enroll_sessions: Default::default(),
             identity: identity.fingerprint,
             console: Arc::new(console::Console::new(identity.tls)),
+            shop: Arc::new(shop::Shop::new(public_url, identity.tls)),
         })
 }
 
@@ -449,12 +466,14 @@ pub enum Security {
 /// Either signal stops it gracefully: no new connections, requests in flight are answered,
 /// then the caller drops the store, which closes its SQLite file cleanly.
 /// `callbacks`: routes served beside the API (the payout engine's, on the secret callback path).
+/// `public_url`: the address shoppers reach the depot at, if it has one.
 pub async fn serve(
     db: Arc<Db>,
     listen: &str,
     max_body: usize,
     security: Security,
     callbacks: Option<Router>,
+    public_url: Option<PublicUrl>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let tcp = tokio::net::TcpListener::bind(listen).await?;
     sweep_expired_uploads(db.clone());
@@ -469,7 +488,7 @@ pub async fn serve(
                 None => None,
             };
             let app = with_callbacks(
-                router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key, tls: true }),
+                router(db, max_body, Identity { fingerprint: key.fingerprint.clone(), next_key, tls: true }, public_url),
                 callbacks,
             );
             let listener = tls::TlsListener::new(tcp, key.server_config()?)?;
@@ -479,13 +498,15 @@ pub async fn serve(
                 say(&format!("announcing next key {} (sha256 {})", n.fingerprint.short(), n.fingerprint));
             }
             say(&format!("console at https://{addr}/ (sign in with a console login; the demo prints one per role)"));
+            say(&format!("shop at https://{addr}/shop (public: the products on sale, and their feed)"));
             axum::serve(listener, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
         }
         Security::Plain => {
-            let app = with_callbacks(router(db, max_body, Identity::plain()), callbacks);
+            let app = with_callbacks(router(db, max_body, Identity::plain(), public_url), callbacks);
             say(&format!("listening on http://{addr}"));
             say("plain HTTP: for development only; phones refuse it");
             say(&format!("console at http://{addr}/"));
+            say(&format!("shop at http://{addr}/shop"));
             axum::serve(tcp, app.into_make_service_with_connect_info::<PeerAddr>()).with_graceful_shutdown(stop).await?;
         }
     }

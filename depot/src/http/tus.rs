@@ -337,7 +337,7 @@ pub async fn thumbnail(State(app): State<App>, method: Method, headers: HeaderMa
     serve(method, &headers, got.map(|(_, b)| b))
 }
 
-fn named_by_hash(sha256: &str) -> Result<(), ApiError> {
+pub(super) fn named_by_hash(sha256: &str) -> Result<(), ApiError> {
     if fundi_sync::hash::is_content_hash(sha256) {
         Ok(())
     } else {
@@ -345,8 +345,29 @@ fn named_by_hash(sha256: &str) -> Result<(), ApiError> {
     }
 }
 
+/// How bytes named by their hash are answered: who may cache them, for how long, and as what.
+pub(super) struct Serving {
+    pub cache_control: &'static str,
+    pub content_type: &'static str,
+}
+
+/// A blob of the sync API: only its readers see it, and its bytes never change.
+const BLOB: Serving = Serving { cache_control: "private, max-age=31536000, immutable", content_type: "application/octet-stream" };
+
 /// Answer a blob read: `got` is (its hash, its bytes) or why not.
 fn serve(method: Method, headers: &HeaderMap, got: Result<(String, Vec<u8>), ApiError>) -> Response {
+    serve_bytes(method, headers, got, &BLOB)
+}
+
+/// Answer a read of bytes named by their SHA-256 (a blob, or a body whose hash is its ETag):
+/// `got` is (the hash, the bytes) or why not. A strong ETag (the hash in quotes),
+/// `If-None-Match` (304, no body), one `bytes=` range (206; past the end 416), `If-Range`.
+pub(super) fn serve_bytes(
+    method: Method,
+    headers: &HeaderMap,
+    got: Result<(String, Vec<u8>), ApiError>,
+    how: &Serving,
+) -> Response {
     let (sha256, bytes) = match got {
         Ok(b) => b,
         Err(e) => {
@@ -362,7 +383,7 @@ fn serve(method: Method, headers: &HeaderMap, got: Result<(String, Vec<u8>), Api
     let header_text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let common = |r: &mut Response| {
         set(r, "etag", &etag);
-        set(r, "cache-control", "private, max-age=31536000, immutable");
+        set(r, "cache-control", how.cache_control);
         set(r, "accept-ranges", "bytes");
     };
     if header_text(header::IF_NONE_MATCH).is_some_and(|v| none_match(v, &etag)) {
@@ -389,7 +410,7 @@ fn serve(method: Method, headers: &HeaderMap, got: Result<(String, Vec<u8>), Api
             return r;
         }
     };
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(how.content_type));
     common(&mut r);
     r
 }

@@ -1,18 +1,26 @@
 //! The published catalog on the depot (issue 15, ADR 0025). Approving a draft makes (or
 //! versions) its product in the same transaction (`after_draft_change`, called by
 //! `push::write_decision`); operations put a product on sale at a shop price, or take it off
-//! (`change_listing`).
+//! (`change_listing`). What shoppers may see of the products on sale, and which photos, is
+//! decided here and nowhere else (`on_sale`, `on_sale_one`, `is_public_photo`): the shop's
+//! pages and feed (`http::shop`) only draw it.
 
 use super::accounts::Caller;
-use super::{get_record, put_record, ApiError};
-use fundi_sync::catalog::{is_shop_currency, ListingState, ProductBody, SHOP_CURRENCIES};
+use super::{get_record, put_record, ApiError, Db};
+use fundi_sync::catalog::{is_shop_currency, Availability, ListingState, ProductBody, SHOP_CURRENCIES};
+use fundi_sync::drafts::Category;
+use fundi_sync::fields::{PROFILE_DISPLAY_NAME, PROFILE_PUBLISH, PROFILE_STORY};
 use fundi_sync::workflow::DraftStatus;
-use fundi_sync::{DraftBody, Kind, Role};
+use fundi_sync::{DraftBody, Kind, ProfileBody, Role};
 use rusqlite::{params, Connection};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The highest shop price of one piece, in minor units of its currency.
 pub const SHOP_PRICE_MAX_MINOR: i64 = 10_000_000;
+/// Products on sale at once, at most: the shop's pages and its feed list them all, so a
+/// publish beyond this is refused rather than a product silently left out of the feed.
+pub const ON_SALE_MAX: usize = 5_000;
 
 /// A product as operations see it: its record, its artisan's account name, the pieces held.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -109,6 +117,11 @@ pub fn change_listing(tx: &Connection, caller: &Caller, id: &str, change: &Listi
             if !is_shop_currency(currency) {
                 return Err(ApiError::invalid(format!("a shop price is in one of {}", SHOP_CURRENCIES.join(", "))));
             }
+            if !p.is_on_sale() && on_sale_count(tx)? >= ON_SALE_MAX {
+                return Err(ApiError::invalid(format!(
+                    "the shop holds at most {ON_SALE_MAX} products on sale: unpublish one first"
+                )));
+            }
             p.listing = ListingState::Published.code().into();
             p.shop_price_minor = Some(*price_minor);
             p.shop_currency = Some(currency.clone());
@@ -141,4 +154,201 @@ pub fn all(tx: &Connection, limit: usize) -> Result<Vec<Product>, ApiError> {
         out.push(Product { held: held.get(&id).copied().unwrap_or(0), id, body, artisan });
     }
     Ok(out)
+}
+
+/// What a shopper may see of a product on sale: nothing else leaves the depot. Not her price
+/// (what she earns a piece), her capacity, the pieces held, the review note, who approved it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicProduct {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    pub description: String,
+    pub materials: Vec<String>,
+    /// Its category (one the catalog does not know is shown as `Other`).
+    pub category: Category,
+    /// The shop's price of one piece, in minor units of `currency` (one of `SHOP_CURRENCIES`).
+    pub price_minor: i64,
+    pub currency: String,
+    /// The approved photos' hashes, in order.
+    pub photos: Vec<String>,
+    pub availability: Availability,
+    /// The artisan's display name and story, if she agreed to publish them.
+    pub artisan_name: Option<String>,
+    pub artisan_story: Option<String>,
+}
+
+/// Every product on sale, by title, as shoppers may see them (at most [`ON_SALE_MAX`]).
+pub fn on_sale(tx: &Connection) -> Result<Vec<PublicProduct>, ApiError> {
+    let held = super::stock::held(tx)?;
+    let mut profiles = BTreeMap::new();
+    let mut out = vec![];
+    for (id, p) in products(tx)? {
+        if let Some(public) = public(tx, id, p, &held, &mut profiles)? {
+            out.push(public);
+        }
+    }
+    out.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.id.cmp(&b.id)));
+    out.truncate(ON_SALE_MAX);
+    Ok(out)
+}
+
+/// The products on sale as the shop shows them: [`on_sale`], with only the photos the depot
+/// holds (a photo not uploaded yet is neither shown nor linked until it arrives).
+pub fn shop(db: &Db) -> Result<Vec<PublicProduct>, ApiError> {
+    let mut all = db.read(|tx| on_sale(tx))?;
+    for p in &mut all {
+        p.photos.retain(|h| db.blobs.has(h));
+    }
+    Ok(all)
+}
+
+/// Product `id` as the shop shows it, if it is on sale (photos as in [`shop`]).
+pub fn shop_one(db: &Db, id: &str) -> Result<Option<PublicProduct>, ApiError> {
+    let mut one = db.read(|tx| on_sale_one(tx, id))?;
+    if let Some(p) = &mut one {
+        p.photos.retain(|h| db.blobs.has(h));
+    }
+    Ok(one)
+}
+
+/// Product `id` as shoppers may see it, if it is on sale.
+pub fn on_sale_one(tx: &Connection, id: &str) -> Result<Option<PublicProduct>, ApiError> {
+    let Some(p) = get(tx, id)? else { return Ok(None) };
+    if !p.is_on_sale() {
+        return Ok(None);
+    }
+    public(tx, id.to_string(), p, &super::stock::held(tx)?, &mut BTreeMap::new())
+}
+
+/// Every product record, parsed (one that does not parse is the depot's own damage: an error).
+fn products(tx: &Connection) -> Result<Vec<(String, ProductBody)>, ApiError> {
+    let mut q = tx.prepare_cached("SELECT id, body FROM records WHERE kind = ?1")?;
+    let rows = q.query_map([Kind::Product.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    rows.map(|row| {
+        let (id, body) = row?;
+        let p = serde_json::from_str(&body).map_err(|e| ApiError::internal(format!("stored product: {e}")))?;
+        Ok((id, p))
+    })
+    .collect()
+}
+
+fn on_sale_count(tx: &Connection) -> Result<usize, ApiError> {
+    Ok(products(tx)?.iter().filter(|(_, p)| p.is_on_sale()).count())
+}
+
+/// An artisan's public name and story, by her account id.
+type Profiles = BTreeMap<String, (Option<String>, Option<String>)>;
+
+fn public(
+    tx: &Connection,
+    id: String,
+    p: ProductBody,
+    held: &BTreeMap<String, i64>,
+    profiles: &mut Profiles,
+) -> Result<Option<PublicProduct>, ApiError> {
+    let (Some(price_minor), Some(currency)) = (p.shop_price_minor, p.shop_currency.clone()) else { return Ok(None) };
+    if !p.is_on_sale() {
+        return Ok(None);
+    }
+    let (artisan_name, artisan_story) = match profiles.get(&p.owner) {
+        Some(known) => known.clone(),
+        None => {
+            let found = public_profile(tx, &p.owner)?;
+            profiles.insert(p.owner.clone(), found.clone());
+            found
+        }
+    };
+    Ok(Some(PublicProduct {
+        availability: Availability::of(held.get(&id).copied().unwrap_or(0), p.weekly_capacity),
+        id,
+        version: p.version,
+        title: p.title,
+        description: p.description,
+        materials: p.materials,
+        category: Category::from_code(&p.category).unwrap_or(Category::Other),
+        price_minor,
+        currency,
+        photos: p.photos,
+        artisan_name,
+        artisan_story,
+    }))
+}
+
+/// An artisan's display name and story, only if her profile says she agreed to publish them
+/// (`publish` is `true`; anything else, or no profile, publishes nothing).
+fn public_profile(tx: &Connection, artisan: &str) -> Result<(Option<String>, Option<String>), ApiError> {
+    let Some(r) = get_record(tx, Kind::Profile.code(), artisan)? else { return Ok((None, None)) };
+    let Ok(profile) = serde_json::from_value::<ProfileBody>(r.body) else { return Ok((None, None)) };
+    if profile.doc.value(PROFILE_PUBLISH).and_then(Value::as_bool) != Some(true) {
+        return Ok((None, None));
+    }
+    let text = |name: &str| profile.text(name).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    Ok((text(PROFILE_DISPLAY_NAME), text(PROFILE_STORY)))
+}
+
+/// Whether a blob is a photo of a product on sale (the shop may show it to anyone). A draft's
+/// photos, an unpublished product's and a quality check's are not.
+pub fn is_public_photo(tx: &Connection, sha256: &str) -> Result<bool, ApiError> {
+    let mut q = tx.prepare_cached(
+        "SELECT r.body FROM blob_refs b JOIN records r ON r.kind = b.kind AND r.id = b.id WHERE b.sha256 = ?1 AND b.kind = ?2",
+    )?;
+    let bodies = q.query_map(params![sha256, Kind::Product.code()], |r| r.get::<_, String>(0))?;
+    for body in bodies {
+        if serde_json::from_str::<ProductBody>(&body?).is_ok_and(|p| p.is_on_sale()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(owner: &str, title: &str) -> ProductBody {
+        ProductBody {
+            owner: owner.into(),
+            version: 1,
+            title: title.into(),
+            description: String::new(),
+            materials: vec![],
+            category: "baskets".into(),
+            price_minor: 100,
+            weekly_capacity: 0,
+            photos: vec![],
+            approved_ms: 1,
+            listing: ListingState::AwaitingPrice.code().into(),
+            shop_price_minor: None,
+            shop_currency: None,
+            extra: Default::default(),
+        }
+    }
+
+    /// The shop lists every product on sale: one more than it can list is refused at publish,
+    /// and a product already on sale may still be published again (a new price).
+    #[test]
+    fn a_publish_beyond_what_the_shop_lists_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let ops = Caller::local_operator();
+        let usd = |price_minor| ListingChange::Publish { price_minor, currency: "USD".into() };
+        db.write(|tx| {
+            for i in 0..ON_SALE_MAX {
+                let mut p = product("a1", &format!("P{i}"));
+                (p.listing, p.shop_price_minor, p.shop_currency) = ("published".into(), Some(100), Some("USD".into()));
+                write(tx, &format!("p{i}"), &p)?;
+            }
+            write(tx, "one-more", &product("a1", "One more"))
+        })
+        .unwrap();
+        let e = db.write(|tx| change_listing(tx, &ops, "one-more", &usd(100))).unwrap_err();
+        assert_eq!((e.status, e.code), (422, "invalid"), "{e}");
+        assert!(!db.read(|tx| get(tx, "one-more")).unwrap().unwrap().is_on_sale());
+        assert_eq!(db.read(|tx| on_sale(tx)).unwrap().len(), ON_SALE_MAX);
+        db.write(|tx| change_listing(tx, &ops, "p0", &usd(200))).unwrap();
+        db.write(|tx| change_listing(tx, &ops, "p1", &ListingChange::Unpublish)).unwrap();
+        db.write(|tx| change_listing(tx, &ops, "one-more", &usd(100))).unwrap();
+        assert!(db.read(|tx| on_sale_one(tx, "one-more")).unwrap().is_some());
+    }
 }

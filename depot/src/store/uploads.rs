@@ -382,6 +382,12 @@ pub fn blob_for(db: &Db, caller: &Caller, sha256: &str) -> Result<Vec<u8>, ApiEr
     if db.read(|tx| access(tx, caller, sha256))? == Access::None {
         return Err(ApiError::not_found("no record you may read refers to this blob"));
     }
+    stored_blob(db, sha256)
+}
+
+/// The bytes of the blob `sha256` as the depot holds them, whoever asks: callers check first
+/// who may read them (`blob_for`; the shop's `products::is_public_photo`).
+pub fn stored_blob(db: &Db, sha256: &str) -> Result<Vec<u8>, ApiError> {
     db.blobs.read(sha256).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ApiError::not_found("this blob has not reached the depot yet"),
         _ => ApiError::internal(format!("reading the blob: {e}")),
@@ -395,12 +401,7 @@ pub fn thumbnail_for(db: &Db, caller: &Caller, photo: &str) -> Result<(String, V
     if db.read(|tx| access(tx, caller, photo))? == Access::None {
         return Err(ApiError::not_found("no record you may read refers to this photo"));
     }
-    let thumbnails: Vec<String> = db.read(|tx| {
-        let mut q = tx.prepare_cached("SELECT sha256 FROM blob_thumbnails WHERE of_sha256 = ?1 ORDER BY sha256")?;
-        let rows = q.query_map([photo], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(rows)
-    })?;
-    for sha256 in thumbnails {
+    for sha256 in thumbnails_of(db, photo)? {
         match db.blobs.read(&sha256) {
             Ok(bytes) => return Ok((sha256, bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -408,6 +409,17 @@ pub fn thumbnail_for(db: &Db, caller: &Caller, photo: &str) -> Result<(String, V
         }
     }
     Err(ApiError::not_found("this photo's thumbnail has not reached the depot yet"))
+}
+
+/// The thumbnails linked to the photo `photo`, by hash. Whoever may write a record naming a
+/// photo may link one (`create`): the photo's owner, or another artisan who names the same
+/// photo in her own draft.
+pub fn thumbnails_of(db: &Db, photo: &str) -> Result<Vec<String>, ApiError> {
+    db.read(|tx| {
+        let mut q = tx.prepare_cached("SELECT sha256 FROM blob_thumbnails WHERE of_sha256 = ?1 ORDER BY sha256")?;
+        let rows = q.query_map([photo], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    })
 }
 
 /// What a reclaim removed.

@@ -586,6 +586,58 @@ impl Server {
         id
     }
 
+    /// A product of `artisan`'s on sale (ADR 0025): a draft of `title` in baskets at her price
+    /// of `price_minor` KES cents, made to order at `weekly_capacity` a week, naming `photos`
+    /// (each uploaded, with a thumbnail of its first 300 bytes when `thumbnails`), submitted,
+    /// approved by `reviewer` and published by `ops` at `shop_price_minor` US cents: its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn product_on_sale(
+        &self,
+        artisan: &Dev,
+        reviewer: &Dev,
+        ops: &Dev,
+        title: &str,
+        price_minor: i64,
+        weekly_capacity: u32,
+        photos: &[&[u8]],
+        thumbnails: bool,
+        shop_price_minor: i64,
+    ) -> String {
+        let id = uuid_like();
+        let hashes: Vec<String> = photos.iter().map(|p| sha(p)).collect();
+        let ms = vec![
+            field_write(&id, "draft", "title", serde_json::json!(title)),
+            field_write(&id, "draft", "description", serde_json::json!(format!("{title}, made by hand"))),
+            field_write(&id, "draft", "materials", serde_json::json!(["sisal", "dye"])),
+            field_write(&id, "draft", "category", serde_json::json!("baskets")),
+            field_write(&id, "draft", "price", serde_json::json!(price_minor)),
+            field_write(&id, "draft", "weekly_capacity", serde_json::json!(weekly_capacity)),
+            field_write(&id, "draft", "photos", serde_json::json!(hashes)),
+        ];
+        assert_eq!(self.push(artisan, ms), vec![None; 7]);
+        for p in photos {
+            let loc = self.tus_start(artisan, p);
+            assert_eq!(self.tus_send(artisan, &loc, p, 0, 64 * 1024).status, 204);
+            if thumbnails {
+                self.tus_thumbnail(artisan, &p[..p.len().min(300)], &sha(p));
+            }
+        }
+        assert_eq!(self.push(artisan, vec![command("draft", &id, "submit")]), vec![None]);
+        assert_eq!(self.push(reviewer, vec![command("draft", &id, "approve")]), vec![None]);
+        self.listing(ops, &id, Some(shop_price_minor));
+        id
+    }
+
+    /// Operations put product `id` on sale at `price_minor` US cents, or (`None`) take it off.
+    pub fn listing(&self, ops: &Dev, id: &str, price_minor: Option<i64>) {
+        let change = match price_minor {
+            Some(p) => serde_json::json!({"action": "publish", "price_minor": p, "currency": "USD"}),
+            None => serde_json::json!({"action": "unpublish"}),
+        };
+        let (s, v) = self.req(Some(ops), &format!("/v1/products/{id}/listing"), Some(change));
+        assert_eq!(s, 200, "{v}");
+    }
+
     /// The files under `<data-dir>/<folder>` (relative paths, sorted).
     pub fn files(&self, folder: &str) -> Vec<String> {
         fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
@@ -621,7 +673,8 @@ impl Server {
     /// the write's base, so the old list is not kept as a conflict).
     pub fn set_photos(&self, dev: &Dev, draft: &str, photos: &[String]) {
         let body: serde_json::Value =
-            serde_json::from_str(&self.records().into_iter().find(|r| r.1 == draft).expect("the draft").4).unwrap();
+            serde_json::from_str(&self.records().into_iter().find(|r| r.0 == "draft" && r.1 == draft).expect("the draft").4)
+                .unwrap();
         let base = body["doc"]["fields"]["photos"]["hlc"].clone();
         let m = serde_json::json!({"kind": "draft", "id": draft, "fields": {"photos": {"value": photos, "hlc": stamp_in(0), "base": [base]}}});
         assert_eq!(self.push(dev, vec![m]), vec![None]);
