@@ -64,6 +64,8 @@ enum Command {
     Statement(cli::statement::StatementArgs),
     /// Write an M&E report as CSV (sales, price-bands, cohorts, lead-times, quality, active).
     Report(cli::report::ReportArgs),
+    /// Add, list and revoke the shops that send orders by the webhook; see their deliveries.
+    Shop(cli::shop::ShopArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Statement(a) => cli::statement::run(a),
         Command::ConsoleCode(a) => cli::console_code::run(a),
         Command::Report(a) => cli::report::run(a),
+        Command::Shop(a) => cli::shop::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

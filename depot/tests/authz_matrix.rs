@@ -54,6 +54,9 @@ struct World {
     /// A product of a1's on sale (the public shop's), and its photo (uploaded with a thumbnail).
     on_sale: String,
     on_sale_photo: String,
+    /// A shop that sends orders by the webhook, and one operations revoked: (id, secret).
+    shop: (String, String),
+    revoked_shop: (String, String),
 }
 
 fn world() -> World {
@@ -77,7 +80,13 @@ fn world() -> World {
     let photo = fresh_photo();
     let on_sale = s.product_on_sale(&a1, &ma, &ops, "On sale", 150_000, 1, &[&photo], true, 2500);
     let on_sale_photo = common::sha(&photo);
-    World { s, a1, b1, ma, mb, staff, ops, revoked, ops2, draft_a, on_sale, on_sale_photo }
+    let add_shop = |name: &str| {
+        let v: Value = serde_json::from_str(&s.cli(&["shop", "add", "--json", "--name", name])).unwrap();
+        (v["id"].as_str().unwrap().to_string(), v["secret"].as_str().unwrap().to_string())
+    };
+    let (shop, revoked_shop) = (add_shop("Web shop"), add_shop("Old shop"));
+    s.cli(&["shop", "revoke", &revoked_shop.0]);
+    World { s, a1, b1, ma, mb, staff, ops, revoked, ops2, draft_a, on_sale, on_sale_photo, shop, revoked_shop }
 }
 
 impl World {
@@ -239,6 +248,33 @@ fn public_read(w: &World, who: Who, path: &str, shows: &str) -> Seen {
     if a.status == 200 {
         let text = String::from_utf8_lossy(&a.body);
         assert!(text.contains(shows), "{path} shows {shows}: {text}");
+    }
+    answered(&a, 200)
+}
+
+/// A new product of a1's on sale (approved by her mentor, published by operations): its id.
+fn fresh_on_sale(w: &World) -> Fx {
+    Fx { id: w.s.product_on_sale(&w.a1, &w.ma, &w.ops, "Kikapu", 150_000, 2, &[], false, 2500), dev: None }
+}
+
+/// A new order of one piece of `fx.id` signed with `shop`'s (id, secret) and sent with `who`'s
+/// token, if any (the route does not look at it); allowed, the order is made with the shop as
+/// its source.
+fn shop_order(w: &World, who: Who, shop: &(String, String), fx: &Fx) -> Seen {
+    use fundi_sync::shop::{sign, SHOP_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    let body = json!({"order_id": common::uuid_like()[..30], "lines": [{"product_id": fx.id, "quantity": 1}]}).to_string();
+    let ts = (fundi_sync::hlc::wall_clock_ms() / 1000).to_string();
+    let headers = [
+        ("content-type", "application/json".to_string()),
+        (SHOP_HEADER, shop.0.clone()),
+        (SIGNATURE_HEADER, sign(&shop.1, &ts, body.as_bytes())),
+        (TIMESTAMP_HEADER, ts),
+    ];
+    let a = w.s.send(w.dev(who), "POST", "/v1/shop/orders", &headers, Some(body.into_bytes()));
+    if a.status == 200 {
+        let v: Value = serde_json::from_slice(&a.body).unwrap();
+        let order = w.body("order", v["orders"][0]["order_id"].as_str().unwrap());
+        assert_eq!((order["source"].as_str(), order["product_id"].as_str()), (Some(shop.0.as_str()), Some(fx.id.as_str())));
     }
     answered(&a, 200)
 }
@@ -1137,6 +1173,32 @@ fn rows() -> Vec<Row> {
                 assert_eq!(listing, if s == 200 { "published" } else { "awaiting_price" }, "{who:?}: {v}");
                 seen(s, &v)
             },
+        },
+        // A shop's order (ADR 0026): signed with the shop's secret instead of a device token, so
+        // whatever credential comes with it (or none) is not looked at.
+        Row {
+            route: "POST /v1/shop/orders",
+            case: "an order signed by the shop",
+            allowed: EVERYONE,
+            refusals: &[],
+            setup: fresh_on_sale,
+            call: |w, who, fx| shop_order(w, who, &w.shop, fx),
+        },
+        Row {
+            route: "POST /v1/shop/orders",
+            case: "an order signed with another secret",
+            allowed: NOBODY,
+            refusals: &["bad_signature"],
+            setup: fresh_on_sale,
+            call: |w, who, fx| shop_order(w, who, &(w.shop.0.clone(), "not the shop's secret".into()), fx),
+        },
+        Row {
+            route: "POST /v1/shop/orders",
+            case: "an order signed by a revoked shop",
+            allowed: NOBODY,
+            refusals: &["revoked"],
+            setup: fresh_on_sale,
+            call: |w, who, fx| shop_order(w, who, &w.revoked_shop, fx),
         },
         // Uploads (tus) and blobs: an upload is for whoever may write the draft naming the photo,
         // and is the creating device's alone; a blob is for whoever may read such a draft.

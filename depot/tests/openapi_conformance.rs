@@ -1177,6 +1177,9 @@ struct World {
     /// A product on sale in the public shop, and its photo (held, with a thumbnail).
     shop_product: String,
     shop_photo: String,
+    /// A shop that sends orders by the webhook (id, secret), and products on sale it orders.
+    shop: (String, String),
+    on_sale: Vec<String>,
 }
 
 /// A stamp `ago_ms` in the past, in wire form.
@@ -1261,6 +1264,12 @@ impl World {
         let photo: Vec<u8> = (0..1500).map(|i| ALPHABET[i % 13] as u8).collect();
         let shop_product = server.product_on_sale(&artisan, &mentor, &ops, "Kiondo", 150_000, 2, &[&photo], true, 2500);
         let shop_photo = common::sha(&photo);
+        // Products on sale (not among `products`, whose listing the generated requests change).
+        let on_sale = (0..2)
+            .map(|i| server.product_on_sale(&artisan, &mentor, &ops, &format!("Mkeka {i}"), 150_000, 2, &[], false, 2500))
+            .collect();
+        let shop: Value = serde_json::from_str(&server.cli(&["shop", "add", "--json", "--name", "Web shop"])).unwrap();
+        let shop = (shop["id"].as_str().unwrap().to_string(), shop["secret"].as_str().unwrap().to_string());
         let counters = [&artisan, &mentor, &staff, &ops].iter().map(|d| (d.device.clone(), d.counter.get() + 1)).collect();
         World {
             server,
@@ -1280,6 +1289,8 @@ impl World {
             stored_blobs,
             shop_product,
             shop_photo,
+            shop,
+            on_sale,
         }
     }
 
@@ -1488,6 +1499,16 @@ impl World {
                     req["header"]["Range"] = json!(format!("bytes={}-{}", rng.below(100), 100 + rng.below(100)));
                 }
             }
+            // A shop's order: products on sale, a line's price (her KSh 1,500 a piece times the
+            // quantity) within an order's highest, and signed by the shop now.
+            "POST /v1/shop/orders" => {
+                for line in req["body"]["lines"].as_array_mut().unwrap() {
+                    line["product_id"] = json!(pick(rng, &self.on_sale));
+                    line["quantity"] = json!(line["quantity"].as_u64().unwrap().min(6_000));
+                }
+                req["header"]["X-Fundi-Shop"] = json!(self.shop.0);
+                self.sign_shop_order(req, &[]);
+            }
             "POST /v1/sync/push" => {
                 let dev = caller.expect("push is authenticated");
                 req["body"]["device_id"] = json!(dev.device);
@@ -1519,6 +1540,17 @@ impl World {
     /// spent: they would be replays) and stamps of now (what a break put in was generated
     /// without the rules stated in words), except the very value the break is about.
     fn refresh(&mut self, op: &Operation, req: &mut Value, caller: Option<&Dev>, broken: &[Seg]) {
+        if op.name() == "POST /v1/shop/orders" {
+            // An order of its own (the valid one's id was taken with other lines: a conflict),
+            // unless the break is about the id, signed again over what the break made: so that
+            // the break is what is refused.
+            let id = [Seg::Key("body".into()), Seg::Key("order_id".into())];
+            if !broken.starts_with(&id) && req["body"]["order_id"].is_string() {
+                req["body"]["order_id"] = json!(common::uuid_like());
+            }
+            self.sign_shop_order(req, broken);
+            return;
+        }
         let (Some(dev), "POST /v1/sync/push") = (caller, op.name().as_str()) else { return };
         let Some(ms) = req.pointer_mut("/body/mutations").and_then(Value::as_array_mut) else { return };
         let mut counter = self.counters[&dev.device];
@@ -1534,6 +1566,28 @@ impl World {
             restamp(m, &mut at, broken);
         }
         self.counters.insert(dev.device.clone(), counter);
+    }
+
+    /// Sign a shop order as the shop does, at the present second (over the body as `send` sends
+    /// it), leaving alone a signature or timestamp header that `broken` is about.
+    fn sign_shop_order(&self, req: &mut Value, broken: &[Seg]) {
+        let header = |name: &str| [Seg::Key("header".into()), Seg::Key(name.into())];
+        if broken.starts_with(&header("X-Fundi-Signature")) {
+            return;
+        }
+        let body = req["body"].to_string();
+        let h = req["header"].as_object_mut().unwrap();
+        if !broken.starts_with(&header("X-Fundi-Timestamp")) {
+            h.insert("X-Fundi-Timestamp".into(), json!((fundi_sync::hlc::wall_clock_ms() / 1000).to_string()));
+        }
+        let ts = match h.get("X-Fundi-Timestamp") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => return,
+        };
+        if h.contains_key("X-Fundi-Signature") {
+            h.insert("X-Fundi-Signature".into(), json!(fundi_sync::shop::sign(&self.shop.1, &ts, body.as_bytes())));
+        }
     }
 
     fn fix_up_mutation(&self, m: &mut Value, rng: &mut Rng) {

@@ -7,7 +7,7 @@
 use crate::facts::device_of;
 use crate::http::{self, tls::PeerAddr, Identity};
 use crate::store::accounts::{self, Caller, NewEnrollment};
-use crate::store::{orders, push, Db, DEFAULT_TOKEN_TTL_MS};
+use crate::store::{orders, products, push, Db, DEFAULT_TOKEN_TTL_MS};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -135,6 +135,72 @@ impl RealDepot {
     /// request target (the HTTP layer refuses it before any route sees it).
     pub fn call(&self, method: &str, uri: &str, token: Option<&str>, gzip: bool, body: Vec<u8>) -> Option<Answer> {
         self.call_from(LOOPBACK, method, uri, token, gzip, body)
+    }
+
+    /// One request through the depot's router, from [`LOOPBACK`], with these headers and no
+    /// token (a shop's webhook is signed instead).
+    pub fn call_headers(&self, method: &str, uri: &str, headers: &[(&str, String)], body: Vec<u8>) -> Option<Answer> {
+        let mut req = axum::http::Request::builder().method(method).uri(uri).extension(ConnectInfo(PeerAddr(LOOPBACK)));
+        for (name, value) in headers {
+            req = req.header(*name, value.as_str());
+        }
+        let req = req.header("content-type", "application/json").body(Body::from(body)).ok()?;
+        let router = self.router.clone();
+        Some(self.rt.block_on(async move {
+            let resp = router.oneshot(req).await.expect("the router is infallible");
+            let status = resp.status().as_u16();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("a body in memory").to_vec();
+            Answer { status, body }
+        }))
+    }
+
+    /// A new product of the artisan's on sale, made the real way: her draft written and
+    /// submitted by her phone's push, approved by staff's, published by operations; `held`
+    /// pieces of it received into stock by staff (when above 0). Its id.
+    pub fn product_on_sale(&self, held: i64) -> String {
+        let id = fundi_sync::ids::new_id();
+        let stamp = Timestamp { wall_ms: wall_clock_ms() - 1000, counter: 0, node: 7 };
+        let push = |role: Role, mutations: serde_json::Value| {
+            let d = self.device(role);
+            let last: i64 = self
+                .db
+                .read(|tx| {
+                    Ok(tx.query_row("SELECT last_counter FROM devices WHERE device_id = ?1", [&d.device_id], |r| r.get(0))?)
+                })
+                .expect("the device's counter");
+            let mut mutations = mutations;
+            for (i, m) in mutations.as_array_mut().expect("a list").iter_mut().enumerate() {
+                m["counter"] = serde_json::json!(last + 1 + i as i64);
+            }
+            let req: fundi_sync::PushRequest =
+                serde_json::from_value(serde_json::json!({"protocol": 1, "device_id": d.device_id, "mutations": mutations}))
+                    .expect("a push");
+            let caller = Caller { account_id: d.account_id.clone(), role, device_id: Some(d.device_id.clone()) };
+            let answer = push::push(&self.db, &caller, &req).expect("a push");
+            assert!(answer.results.iter().all(|r| r.rejected.is_none()), "{answer:?}");
+        };
+        push(
+            Role::Artisan,
+            serde_json::json!([
+                {"kind": "draft", "id": id, "fields": {
+                    "title": {"value": "Kikapu", "hlc": stamp},
+                    "price": {"value": 150_000, "hlc": stamp},
+                    "weekly_capacity": {"value": 3, "hlc": stamp}}},
+                {"kind": "draft", "id": id, "command": {"name": "submit", "hlc": stamp}},
+            ]),
+        );
+        push(Role::Staff, serde_json::json!([{"kind": "draft", "id": id, "command": {"name": "approve", "hlc": stamp}}]));
+        if held > 0 {
+            let entry = fundi_sync::ids::new_id();
+            push(
+                Role::Staff,
+                serde_json::json!([{"kind": "stock", "id": entry, "entry":
+                    {"id": entry, "product_id": id, "delta": held, "reason": "received", "hlc": stamp}}]),
+            );
+        }
+        let publish = products::ListingChange::Publish { price_minor: 2500, currency: "USD".into() };
+        self.db.write(|tx| products::change_listing(tx, &Caller::local_operator(), &id, &publish)).expect("publish");
+        id
     }
 
     /// One request through the depot's router from the client address `peer`.

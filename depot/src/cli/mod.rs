@@ -15,5 +15,6 @@ pub mod report;
 pub mod seed;
 pub mod serve;
 pub mod set_mentor;
+pub mod shop;
 pub mod statement;
 pub mod tls_key;

@@ -1,10 +1,12 @@
 //! The demo data set `serve --demo` loads into an empty store: an operations account, a mentor,
 //! depot staff, two artisans and a few orders; prints the enrollment codes to type into phones
-//! and a console sign-in (login and password) for operations, the mentor and staff.
+//! and a console sign-in (login and password) for operations, the mentor and staff, and the id
+//! and secret of a web shop that may send orders by the webhook.
 
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::console;
 use crate::store::orders::{self, NewOrder};
+use crate::store::shops;
 use crate::store::{ApiError, Db};
 use fundi_sync::dates::Day;
 use fundi_sync::Role;
@@ -60,5 +62,8 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
         })?;
         println!("demo: console sign-in    login {login:<10} password {password}");
     }
+    // A shop that may send orders by the webhook (ADR 0026): it signs them with this secret.
+    let shop = db.write(|tx| shops::add(tx, &op, "Demo web shop"))?;
+    println!("demo: web shop           id {} secret {}", shop.id, shop.secret);
     Ok(())
 }

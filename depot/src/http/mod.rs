@@ -29,6 +29,7 @@ mod products;
 mod rate;
 mod reports;
 mod shop;
+mod shop_orders;
 mod statement;
 pub mod tls;
 mod tus;
@@ -97,6 +98,8 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity, public_url: Opti
         .route("/v1/depot", get(depot_report))
         .route("/v1/products", get(products::list))
         .route("/v1/products/{product_id}/listing", post(products::change_listing))
+        // A shop's order, signed with its secret instead of a device token (ADR 0026).
+        .route("/v1/shop/orders", post(shop_orders::receive))
         .route("/v1/mentees", get(mentees))
         // Payout batches (operations; ADR 0019). Daraja's callbacks are not here: they are served
         // on the deployment's secret path by the payout engine (`crate::payouts`).

@@ -29,6 +29,27 @@ impl ApiError {
     pub fn revoked() -> Self {
         Self::new(401, "revoked", "this device was revoked")
     }
+    /// A shop's delivery whose signature headers are missing or ill-formed, or whose signature
+    /// is not its shop's over its timestamp and body (ADR 0026).
+    pub fn bad_signature(d: impl Into<String>) -> Self {
+        Self::new(401, "bad_signature", d)
+    }
+    /// A shop's delivery signed too long ago, or in the future, beyond the replay window.
+    pub fn timestamp_outside_window(d: impl Into<String>) -> Self {
+        Self::new(401, "timestamp_outside_window", d)
+    }
+    /// A shop that is unknown (`unauthorized` is the device's; this one names what was looked for).
+    pub fn unknown_shop() -> Self {
+        Self::new(401, "unauthorized", "no such shop")
+    }
+    /// A shop operations revoked.
+    pub fn shop_revoked() -> Self {
+        Self::new(401, "revoked", "this shop was revoked")
+    }
+    /// A delivery whose signature the depot took already inside the replay window.
+    pub fn replayed() -> Self {
+        Self::new(409, "replayed", "this delivery (its signature) was received already: sign a retry anew")
+    }
     pub fn forbidden(d: impl Into<String>) -> Self {
         Self::new(403, "forbidden", d)
     }

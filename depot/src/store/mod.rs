@@ -5,7 +5,8 @@
 //! `orders` (import, commands, what waits at the depot), `scope` (the feed entries written when
 //! a record leaves or enters an account's scope), `retention` (pruning old tombstones),
 //! `uploads` (tus uploads of blobs and who may read them) over `blobs` (the content-addressed
-//! files), `payouts` (payout batches and each payout's persisted state, ADR 0019).
+//! files), `payouts` (payout batches and each payout's persisted state, ADR 0019), `shops` (shops
+//! and their secrets) and `shop_orders` (a shop's signed order made into orders, ADR 0026).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -27,6 +28,8 @@ pub mod pull;
 pub mod push;
 pub mod retention;
 pub mod scope;
+pub mod shop_orders;
+pub mod shops;
 pub mod stock;
 pub mod today;
 pub mod uploads;
@@ -53,6 +56,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/009_console.sql"),
     include_str!("migrations/010_stock_recorders.sql"),
     include_str!("migrations/011_products.sql"),
+    include_str!("migrations/012_shops.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

@@ -37,6 +37,9 @@ pub struct NewOrder {
 pub enum Start {
     /// To be made: `new`, or `assigned` when its row names an artisan.
     ToMake,
+    /// Pieces the depot holds, sold from its stock: at the depot already, `qc_passed` (they
+    /// passed the check when they were received into stock), its row's artisan's.
+    FromStock,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -90,6 +93,8 @@ pub fn create(tx: &rusqlite::Connection, o: &NewOrder, start: Start, hlc: Timest
     let (status, event) = match (start, &o.artisan_id) {
         (Start::ToMake, None) => (OrderStatus::New, OrderEvent::CREATED),
         (Start::ToMake, Some(_)) => (OrderStatus::Assigned, OrderEvent::CREATED),
+        (Start::FromStock, Some(_)) => (OrderStatus::QcPassed, OrderEvent::FROM_STOCK),
+        (Start::FromStock, None) => return Err(ApiError::internal("an order from stock names its artisan")),
     };
     let id = ids::new_id();
     let body = OrderBody {

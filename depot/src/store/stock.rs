@@ -2,7 +2,8 @@
 //! product and artisan, the latest movements with who recorded them, and the products a
 //! movement may be recorded for. Movements themselves are the stock ledger's entries, written
 //! by the protocol's rules (a phone's push, or the console through `push::apply_api`); who
-//! recorded each is kept beside them (`stock_recorders`, depot migration 010).
+//! recorded each is kept beside them (`stock_recorders`, depot migration 010): an account, or
+//! the shop whose order sold pieces from stock (`shop_orders`).
 
 use super::accounts::{get_account, Caller};
 use super::{get_record, now_ms, ApiError};
@@ -58,6 +59,12 @@ pub fn post_movement(
 /// The id of the movement that puts an order's pieces into stock: one per order.
 pub fn stocked_id(order_id: &str) -> String {
     format!("stocked:{order_id}")
+}
+
+/// The id of the movement that takes the pieces of an order sold from stock out of it (ADR
+/// 0026): one per order.
+pub fn sold_id(order_id: &str) -> String {
+    format!("sold:{order_id}")
 }
 
 /// After an order was written: pieces of an order put into stock (`OrderCommand::Stock`) are
@@ -133,9 +140,11 @@ pub fn stock_page(tx: &Connection, caller: &Caller) -> Result<StockPage, ApiErro
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
+    // A sale through a shop's webhook is recorded by the shop (ADR 0026).
     let mut q = tx.prepare_cached(
-        "SELECT r.body, a.name FROM records r LEFT JOIN stock_recorders s ON s.entry_id = r.id
-         LEFT JOIN accounts a ON a.id = s.account_id WHERE r.kind = ?1 ORDER BY r.seq DESC",
+        "SELECT r.body, COALESCE(a.name, sh.name) FROM records r LEFT JOIN stock_recorders s ON s.entry_id = r.id
+         LEFT JOIN accounts a ON a.id = s.account_id LEFT JOIN shops sh ON sh.id = s.account_id
+         WHERE r.kind = ?1 ORDER BY r.seq DESC",
     )?;
     let mut entries = vec![];
     let mut latest = vec![];
@@ -173,4 +182,27 @@ pub fn stock_page(tx: &Connection, caller: &Caller) -> Result<StockPage, ApiErro
         movements.push(Movement { title, delta: e.delta, reason: e.reason, at_ms: e.hlc.wall_ms, by });
     }
     Ok(StockPage { products, movements })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Db;
+
+    /// A movement a shop's order made shows the shop's name as who recorded it.
+    #[test]
+    fn a_movement_a_shop_made_is_recorded_by_the_shop() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let ops = Caller::local_operator();
+        let shop = db.write(|tx| super::super::shops::add(tx, &ops, "Duka la mtandaoni")).unwrap();
+        let hlc = db.now();
+        db.write(|tx| post_movement(tx, "artisan", &sold_id("o1"), "p1", -2, "sold", hlc, &shop.id, Some("o1"))).unwrap();
+        db.write(|tx| post_movement(tx, "artisan", &sold_id("o1"), "p1", -2, "sold", hlc, &shop.id, Some("o1"))).unwrap();
+        let page = db.read(|tx| stock_page(tx, &ops)).unwrap();
+        assert_eq!(page.movements.len(), 1, "posted once");
+        let m = &page.movements[0];
+        assert_eq!((m.delta, m.reason.as_str(), m.by.as_deref()), (-2, "sold", Some("Duka la mtandaoni")));
+        assert_eq!(db.read(|tx| held(tx)).unwrap().get("p1"), Some(&-2));
+    }
 }
