@@ -27,6 +27,13 @@ pub(crate) fn is_held(conn: &Connection, kind: &str, id: &str) -> Result<bool> {
     Ok(held.unwrap_or(false))
 }
 
+/// Whether a document of `kind` with this id is held, readable or not (a product's draft asks).
+pub(crate) fn contains(conn: &Connection, kind: &str, id: &str) -> Result<bool> {
+    let n: i64 =
+        conn.query_row("SELECT COUNT(*) FROM remote_docs WHERE kind = ?1 AND id = ?2", params![kind, id], |r| r.get(0))?;
+    Ok(n > 0)
+}
+
 /// Documents held for a newer app.
 pub(crate) fn held_count(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row("SELECT COUNT(*) FROM remote_docs WHERE needs_newer_app = 1", [], |r| r.get::<_, i64>(0))? as u32)

@@ -208,11 +208,15 @@ impl Store {
     }
 
     /// Delete a draft, leaving a tombstone for sync. An approved product cannot be deleted
-    /// from the phone (it is in the catalog; retiring it is a separate flow).
+    /// from the phone (it is in the catalog; retiring it is a separate flow), nor can the new
+    /// version of one being written (its draft is the product's source; the approved version
+    /// stays on sale).
     pub fn delete_draft(&self, id: &str) -> Result<()> {
         self.write(|tx| {
             let current = load(tx, id)?;
-            if current.status == DraftStatus::Approved {
+            if current.status == DraftStatus::Approved
+                || crate::documents::db::contains(tx, fundi_sync::Kind::Product.code(), id)?
+            {
                 return Err(Error::NotAllowed(NotAllowedReason::InCatalog));
             }
             let before = super::db::draft_stamps(tx, id)?;

@@ -189,6 +189,8 @@ fn a_new_version_is_written_and_reviewed_while_the_approved_one_stays_on_sale() 
     assert_eq!(pending.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["revise"]);
     let p = only(&store);
     assert_eq!((p.next_version, p.on_sale, p.version), (Some(DraftStatus::Draft), true, 1));
+    // Editable again, but still the product's draft: not deleted from the phone.
+    assert_eq!(store.delete_draft(KIONDO).unwrap_err().not_allowed_reason(), Some(NotAllowedReason::InCatalog));
     // Not twice: the draft is no longer approved (the depot's table, as the depot would answer).
     assert_eq!(store.revise_draft(KIONDO).unwrap_err().not_allowed_reason(), Some(NotAllowedReason::WrongState));
 
