@@ -12,60 +12,15 @@
 //!   schedules (`PAYOUT_SCHEDULES`, 20 by default; `scripts/soak-payouts N` runs more).
 
 mod common;
+use common::mpesa::{free_port, Sim, FAST_PAYOUTS};
 use common::{Dev, Server, BIN};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The simulator's defaults (ADR 0016).
-const SIM_CREDENTIALS: &str = "FUNDI_MPESA_CONSUMER_KEY=fundi-sim-consumer-key
-FUNDI_MPESA_CONSUMER_SECRET=fundi-sim-consumer-secret
-FUNDI_MPESA_INITIATOR_NAME=fundi_sim_initiator
-FUNDI_MPESA_INITIATOR_PASSWORD=Fundi#Sim2025
-FUNDI_MPESA_SHORTCODE=600000
-FUNDI_MPESA_TIMEOUT_SECS=1
-";
 const PATIENCE: Duration = Duration::from_secs(60);
 const UNREGISTERED: &str = "254711000111";
-
-struct Sim {
-    child: Child,
-    url: String,
-    http: reqwest::blocking::Client,
-}
-
-impl Sim {
-    fn start(extra: &[&str]) -> Sim {
-        let args = [&["--listen", "127.0.0.1:0", "--result-delay-ms", "50", "--unregistered", UNREGISTERED], extra].concat();
-        let (child, url) = common::spawn_mpesa_sim(&args);
-        Sim { child, url, http: reqwest::blocking::Client::new() }
-    }
-
-    fn get(&self, path: &str) -> Value {
-        serde_json::from_slice(&self.http.get(format!("{}{path}", self.url)).send().unwrap().bytes().unwrap()).unwrap()
-    }
-
-    fn put(&self, path: &str, body: Value) {
-        let r = self.http.put(format!("{}{path}", self.url)).body(body.to_string()).send().unwrap();
-        assert!(r.status().is_success(), "PUT {path}: {}", r.status());
-    }
-
-    fn ledger(&self) -> Value {
-        self.get("/sim/ledger")
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A depot paying through `sim`, its operations accounts and two artisans.
 struct World {
@@ -81,28 +36,14 @@ struct World {
     _config_dir: tempfile::TempDir,
 }
 
-/// Engine timings short enough for tests: results awaited 1.5 s, retries after 0.7 s.
-const FAST: &[&str] = &["--payout-tick-ms", "100", "--payout-result-wait-ms", "1500", "--payout-retry-ms", "700"];
-
 fn world(sim_args: &[&str], depot_args: &[&str]) -> World {
-    let sim = Sim::start(sim_args);
+    let sim = Sim::start(&[&["--unregistered", UNREGISTERED], sim_args].concat());
     let config_dir = tempfile::tempdir().unwrap();
-    let cert = config_dir.path().join("sim.pem");
-    std::fs::write(&cert, sim.http.get(format!("{}/sim/certificate", sim.url)).send().unwrap().text().unwrap()).unwrap();
     let port = free_port();
     let secret = common::uuid_like().replace('-', "");
-    let config = config_dir.path().join("mpesa.env");
-    std::fs::write(
-        &config,
-        format!(
-            "FUNDI_MPESA_BASE_URL={}\n{SIM_CREDENTIALS}FUNDI_MPESA_CERTIFICATE={}\nFUNDI_MPESA_CALLBACK_URL=http://127.0.0.1:{port}/mpesa/cb-{secret}\n",
-            sim.url,
-            cert.display()
-        ),
-    )
-    .unwrap();
+    let config = sim.depot_config(config_dir.path(), &format!("http://127.0.0.1:{port}/mpesa/cb-{secret}"));
     let mut args = vec!["--insecure-http", "--mpesa-config", config.to_str().unwrap()];
-    args.extend_from_slice(FAST);
+    args.extend_from_slice(FAST_PAYOUTS);
     args.extend_from_slice(depot_args);
     let depot = Server::start_at(&format!("127.0.0.1:{port}"), &args);
     let ops = depot.device("operations", "ops", None);
@@ -670,4 +611,24 @@ fn random_fault_schedules_pay_each_payout_at_most_once_and_balance_to_the_cent()
         started.elapsed().as_secs_f64()
     );
     assert_eq!(paid + failed, payouts_total);
+}
+
+/// The plain-HTTP callback listener (for a front with a public certificate) listens only on a
+/// loopback address: the secret path and the results must not cross a network in clear.
+#[test]
+fn the_plain_callback_listener_is_refused_beyond_loopback() {
+    let sim = Sim::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = sim.depot_config(dir.path(), "http://127.0.0.1:9/mpesa/cb-secret");
+    for (listen, says) in [("0.0.0.0:0", "loopback"), ("192.0.2.1:8081", "loopback"), ("depot:8081", "not an address")] {
+        let out = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--mpesa-callback-listen", listen, "--mpesa-config"])
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path().join("depot"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(says), "{listen}: {stderr}");
+    }
 }

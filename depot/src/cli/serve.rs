@@ -69,6 +69,12 @@ pub struct ServeArgs {
     /// either, no payout is sent (batches can still be created and approved).
     #[arg(long)]
     mpesa_config: Option<PathBuf>,
+    /// Also serve the M-Pesa callback routes, and only them, as plain HTTP on this loopback
+    /// address (e.g. 127.0.0.1:8081), for a front that holds a public certificate (a reverse
+    /// proxy or a tunnel): Daraja posts only to a publicly trusted HTTPS address, which the
+    /// depot's own self-signed key is not. Without it the routes are served on --listen only.
+    #[arg(long, requires = "mpesa_config")]
+    mpesa_callback_listen: Option<String>,
     /// A payout batch whose total is above this many shillings needs a second operations account's approval.
     #[arg(long, default_value_t = payouts::DEFAULT_APPROVAL_ABOVE_MINOR / 100)]
     payout_approval_above_kes: i64,
@@ -108,6 +114,28 @@ fn prune(db: &Db, retention_ms: u64) {
         Ok(_) => {}
         Err(e) => eprintln!("pruning tombstones failed: {e}"),
     }
+}
+
+/// Serve the M-Pesa callback routes as plain HTTP on `listen`, which must be a loopback address
+/// (the secret path and the results must not cross a network in clear), until the process ends.
+async fn serve_callbacks(listen: &str, routes: axum::Router) -> Result<(), Box<dyn std::error::Error>> {
+    let addr: std::net::SocketAddr =
+        listen.parse().map_err(|_| format!("--mpesa-callback-listen {listen}: not an address such as 127.0.0.1:8081"))?;
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "--mpesa-callback-listen {listen}: plain HTTP only on a loopback address, behind a front with a public certificate"
+        )
+        .into());
+    }
+    let tcp = tokio::net::TcpListener::bind(addr).await?;
+    // On stderr: stdout carries the depot's own address lines.
+    eprintln!("M-Pesa callbacks on http://{} (plain HTTP, loopback only)", tcp.local_addr()?);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(tcp, routes).await {
+            eprintln!("M-Pesa callback listener stopped: {e}");
+        }
+    });
+    Ok(())
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -156,6 +184,9 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
                 };
                 let engine = Engine::new(db.clone(), MpesaClient::new(mpesa)?, config);
                 let routes = engine.callback_router()?;
+                if let Some(listen) = &args.mpesa_callback_listen {
+                    serve_callbacks(listen, routes.clone()).await?;
+                }
                 (Some(tokio::spawn(engine.run())), Some(routes))
             }
             None => (None, None),

@@ -5,6 +5,7 @@
 //! crafted requests, and a read-only look at the depot's SQLite file (to prove what was stored).
 #![allow(dead_code)]
 
+pub mod mpesa;
 pub mod proxy;
 pub mod relay;
 
