@@ -81,6 +81,8 @@ pub struct OrderView {
 pub struct OrderHistoryEvent {
     /// The command applied; null for the order's creation.
     pub command: Option<OrderCommand>,
+    /// The creation was a sale from the depot's stock, not an order to make.
+    pub from_stock: bool,
     pub status: OrderStatus,
     pub at_ms: u64,
     pub reason: Option<String>,

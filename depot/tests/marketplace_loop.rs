@@ -188,6 +188,7 @@ fn a_draft_on_her_phone_becomes_a_product_a_shop_sells_and_she_is_paid_by_m_pesa
     let sale = on_phone(&artisan, &sold);
     assert_eq!((sale.status, sale.replenish, sale.product_id.as_deref()), (OrderStatus::QcPassed, false, Some(draft.as_str())));
     assert_eq!(sale.price_minor, PRICE, "she earns her price for the piece sold");
+    assert!(sale.history[0].from_stock && sale.history[0].command.is_none(), "her phone shows the sale from stock: {sale:?}");
     let replenish = artisan.list_orders().unwrap().into_iter().find(|o| o.replenish).expect("a replenishment on her phone").id;
     let remake = on_phone(&artisan, &replenish);
     assert_eq!((remake.status, remake.replenish, remake.quantity), (OrderStatus::Assigned, true, 1), "{remake:?}");
@@ -208,6 +209,7 @@ fn a_draft_on_her_phone_becomes_a_product_a_shop_sells_and_she_is_paid_by_m_pesa
     artisan.sync_now(None).unwrap();
     let to_make = on_phone(&artisan, &made);
     assert_eq!((to_make.status, to_make.quantity, to_make.price_minor), (OrderStatus::Assigned, 3, 3 * PRICE));
+    assert!(!to_make.history[0].from_stock, "an order to make: {to_make:?}");
 
     // 7. She makes both; the depot checks them, ships and delivers the sales and puts the
     // replenished piece back into stock.

@@ -9,8 +9,8 @@ mod model;
 pub use model::{OrderHistoryEvent, OrderView};
 
 /// The `source` of an order the depot makes to ask an artisan to remake pieces it sold from its
-/// stock (ADR 0025): a replenishment.
-pub const REPLENISH_SOURCE: &str = "replenish";
+/// stock (ADR 0026): a replenishment. The depot's own constant, so the two cannot drift.
+pub use fundi_sync::shop::REPLENISH_SOURCE;
 
 use crate::error::{Error, Result};
 use crate::storage::physical_now;
@@ -41,11 +41,13 @@ fn history(events: &[OrderEvent]) -> Vec<OrderHistoryEvent> {
         .iter()
         .filter_map(|e| {
             let command = match e.event.as_str() {
-                OrderEvent::CREATED => None,
+                OrderEvent::CREATED | OrderEvent::FROM_STOCK => None,
                 code => Some(OrderCommand::from_code(code)?),
             };
             let status = OrderStatus::from_code(&e.status)?;
-            Some(OrderHistoryEvent { command, status, at_ms: e.hlc.wall_ms, reason: e.reason.clone(), photo: e.photo.clone() })
+            let from_stock = e.event == OrderEvent::FROM_STOCK;
+            let (at_ms, reason, photo) = (e.hlc.wall_ms, e.reason.clone(), e.photo.clone());
+            Some(OrderHistoryEvent { command, from_stock, status, at_ms, reason, photo })
         })
         .collect()
 }

@@ -45,6 +45,9 @@ pub struct OrderView {
 pub struct OrderHistoryEvent {
     /// The command applied, or `None` for the order's creation.
     pub command: Option<OrderCommand>,
+    /// The creation was a sale from the depot's stock (the order starts at the depot, its
+    /// pieces already checked), not an order to make.
+    pub from_stock: bool,
     /// The status it led to.
     pub status: OrderStatus,
     pub at_ms: u64,

@@ -162,6 +162,7 @@ fun StringKey.resId(): Int = when (this) {
     StringKey.ORDER_DUE -> R.string.order_due
     StringKey.ORDER_LATE -> R.string.order_late
     StringKey.ORDER_HISTORY_CREATED -> R.string.order_history_created
+    StringKey.ORDER_HISTORY_FROM_STOCK -> R.string.order_history_from_stock
     StringKey.ORDER_HISTORY_DROPPED -> R.string.order_history_dropped
     StringKey.ORDER_COMMAND_QUEUED -> R.string.order_command_queued
     StringKey.ORDER_COMMAND_NOT_NOW -> R.string.order_command_not_now

@@ -218,7 +218,11 @@ class OrdersPresenter(private val sync: SyncServiceInterface, private val langua
             due = dueText(o, language),
             late = o.late,
             history = o.history.map {
-                val label = if (it.command == null) StringKey.ORDER_HISTORY_CREATED else orderStatusKey(it.status)
+                val label = when {
+                    it.command != null -> orderStatusKey(it.status)
+                    it.fromStock -> StringKey.ORDER_HISTORY_FROM_STOCK
+                    else -> StringKey.ORDER_HISTORY_CREATED
+                }
                 OrderHistoryLine(label, it.atMs.toLong(), it.reason?.ifBlank { null })
             },
             historyDropped = if (o.historyDropped == 0u) null else UiText(StringKey.ORDER_HISTORY_DROPPED, o.historyDropped.toLong()),
