@@ -142,7 +142,12 @@ fn approved_without_capacity(s: &Server, artisan: &Dev, reviewer: &Dev, title: &
 }
 
 fn world() -> World {
-    let s = Server::start();
+    world_with(&[])
+}
+
+/// [`world`] with these `serve` arguments.
+fn world_with(serve_args: &[&str]) -> World {
+    let s = Server::start_with(serve_args);
     let mentor = s.device("mentor", "m", None);
     let artisan = s.device("artisan", "a", Some(&mentor.account));
     let staff = s.device("staff", "st", None);
@@ -525,6 +530,37 @@ fn two_deliveries_of_one_shop_order_at_once_make_one_set_of_orders() {
     sorted.sort();
     assert_eq!(sorted, vec![200, 409], "{statuses:?}");
     assert_eq!(orders(s).len(), 4);
+}
+
+/// Rates are bounded before any work or write: refused deliveries per client address, taken
+/// ones per shop; past either, 429 `rate_limited`, and the delivery is not recorded.
+#[test]
+fn refusals_per_address_and_deliveries_per_shop_are_rate_limited() {
+    let w = world_with(&["--shop-refusals-per-minute", "3", "--shop-deliveries-per-minute", "2"]);
+    let s = &w.s;
+    let recorded = |s: &Server| rows(s, &["SELECT COUNT(*) FROM shop_deliveries"]);
+    let order = |id: &str| json!({"order_id": id, "lines": [{"product_id": w.capacity_0, "quantity": 1}]});
+
+    // Two deliveries taken from the shop, the third refused before it is read.
+    for id in ["R-1", "R-2"] {
+        assert_eq!(deliver(s, &w.shop, &order(id)).status, 200, "{id}");
+    }
+    let before = (recorded(s), orders(s).len());
+    refused(&deliver(s, &w.shop, &order("R-3")), 429, "rate_limited", "a third in the minute");
+    assert_eq!((recorded(s), orders(s).len()), before, "nothing recorded or made");
+    // Another shop has its own allowance.
+    let other = add_shop(s, "Another shop");
+    assert_eq!(deliver(s, &other, &order("R-4")).status, 200);
+
+    // Three refusals from this address; then even a good delivery from it is refused.
+    let stranger = ("not-a-shop".to_string(), "a guessed secret".to_string());
+    for _ in 0..3 {
+        refused(&deliver(s, &stranger, &order("X-1")), 401, "unauthorized", "a stranger");
+    }
+    let before = (recorded(s), orders(s).len());
+    refused(&deliver(s, &other, &order("R-5")), 429, "rate_limited", "after three refusals from this address");
+    refused(&deliver(s, &stranger, &order("X-1")), 429, "rate_limited", "the stranger too");
+    assert_eq!((recorded(s), orders(s).len()), before, "nothing recorded or made");
 }
 
 /// `serve --demo` adds a shop and prints its id and secret with the other sign-ins: a delivery

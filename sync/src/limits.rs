@@ -140,3 +140,9 @@ pub const SHOP_ORDER_ID_MAX_CHARS: usize = 48;
 pub const SHOP_REPLAY_WINDOW_SECS: u64 = 5 * 60;
 /// A shop's name, given when operations add it.
 pub const SHOP_NAME_MAX_CHARS: usize = 80;
+/// Refused deliveries accepted per client address per minute, by default; then every delivery
+/// from it is refused `rate_limited` for the rest of the minute, before any work or write.
+pub const SHOP_REFUSALS_PER_MINUTE: u32 = 30;
+/// Deliveries taken per shop per minute, by default (a leaked secret cannot flood the depot
+/// with orders); then `rate_limited`. A shop of this size sends a few an hour.
+pub const SHOP_DELIVERIES_PER_MINUTE: u32 = 120;

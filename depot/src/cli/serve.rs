@@ -8,6 +8,7 @@ use crate::mpesa::client::{MpesaClient, MpesaConfig};
 use crate::payouts::{Engine, EngineConfig};
 use crate::store::payouts::{self, PayoutPolicy, Timing};
 use crate::store::retention::{self, DAY_MS, DEFAULT_RETENTION_DAYS};
+use crate::store::shops::ShopRates;
 use crate::store::uploads::{self, UploadPolicy};
 use crate::store::{now_ms, Db};
 use fundi_sync::limits::{UPLOAD_DEPOT_QUOTA_BYTES, UPLOAD_DEVICE_QUOTA_BYTES, UPLOAD_EXPIRY_MS};
@@ -88,6 +89,13 @@ pub struct ServeArgs {
     /// query asked again, in milliseconds.
     #[arg(long, default_value_t = 30_000)]
     payout_retry_ms: u64,
+    /// Refused shop order deliveries accepted from one client address per minute; then every
+    /// delivery from it is refused `rate_limited` until the minute ends.
+    #[arg(long, default_value_t = fundi_sync::limits::SHOP_REFUSALS_PER_MINUTE)]
+    shop_refusals_per_minute: u32,
+    /// Shop order deliveries taken from one shop per minute; then `rate_limited`.
+    #[arg(long, default_value_t = fundi_sync::limits::SHOP_DELIVERIES_PER_MINUTE)]
+    shop_deliveries_per_minute: u32,
     /// Requests started for one payout before it fails.
     #[arg(long, default_value_t = 5)]
     payout_max_attempts: u32,
@@ -152,6 +160,8 @@ pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("reclaimed {} expired uploads ({} bytes) and {} stray upload files", r.uploads, r.bytes, r.stray_files);
     }
     db.payouts = PayoutPolicy { approval_above_minor: args.payout_approval_above_kes.saturating_mul(100) };
+    db.shop_rates =
+        ShopRates { refusals_per_minute: args.shop_refusals_per_minute, deliveries_per_minute: args.shop_deliveries_per_minute };
     let mpesa = mpesa_config(&args)?;
     if args.demo {
         crate::cli::seed::seed_demo(&db)?;

@@ -55,6 +55,9 @@ pub struct App {
     console: Arc<console::Console>,
     /// The public shop's address for its feed's links.
     shop: Arc<shop::Shop>,
+    /// Refused shop deliveries per client address, taken ones per shop (`db.shop_rates`).
+    shop_refusals: Arc<RateLimiter>,
+    shop_deliveries: Arc<RateLimiter>,
 }
 
 /// Who the depot is on the wire: the key phones enroll against, and the announcement of its
@@ -144,6 +147,8 @@ pub fn router(db: Arc<Db>, max_body: usize, identity: Identity, public_url: Opti
         }))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(App {
+            shop_refusals: Arc::new(RateLimiter::new(db.shop_rates.refusals_per_minute, MINUTE_MS)),
+            shop_deliveries: Arc::new(RateLimiter::new(db.shop_rates.deliveries_per_minute, MINUTE_MS)),
             db,
             enroll_failures: Arc::new(RateLimiter::new(ENROLLMENT_FAILURES_PER_MINUTE, MINUTE_MS)),
             token_rotations: Arc::new(RateLimiter::new(TOKEN_ROTATIONS_PER_MINUTE, MINUTE_MS)),

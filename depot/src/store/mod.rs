@@ -77,6 +77,8 @@ pub struct Db {
     pub uploads: uploads::UploadPolicy,
     /// When a payout batch needs a second approval.
     pub payouts: payouts::PayoutPolicy,
+    /// How many deliveries the shop order webhook takes (the router's limiters read it).
+    pub shop_rates: shops::ShopRates,
 }
 
 pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
@@ -101,6 +103,7 @@ impl Db {
             blobs: blobs::BlobDir::new(dir),
             uploads: Default::default(),
             payouts: Default::default(),
+            shop_rates: Default::default(),
         })
     }
 

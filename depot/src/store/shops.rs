@@ -6,7 +6,7 @@
 
 use super::accounts::Caller;
 use super::{now_ms, random_secret, ApiError};
-use fundi_sync::limits::{SHOP_NAME_MAX_CHARS, SHOP_REPLAY_WINDOW_SECS};
+use fundi_sync::limits::{SHOP_DELIVERIES_PER_MINUTE, SHOP_NAME_MAX_CHARS, SHOP_REFUSALS_PER_MINUTE, SHOP_REPLAY_WINDOW_SECS};
 use fundi_sync::{ids, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -17,6 +17,20 @@ pub const DELIVERIES_KEPT: i64 = 10_000;
 const DETAIL_MAX_CHARS: usize = 300;
 /// A shop id as a request named it, as kept, in characters.
 const NAMED_SHOP_MAX_CHARS: usize = 64;
+
+/// How many shop deliveries the webhook takes: refused ones per client address and taken ones per
+/// shop, per minute (`serve --shop-refusals-per-minute`, `--shop-deliveries-per-minute`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShopRates {
+    pub refusals_per_minute: u32,
+    pub deliveries_per_minute: u32,
+}
+
+impl Default for ShopRates {
+    fn default() -> Self {
+        ShopRates { refusals_per_minute: SHOP_REFUSALS_PER_MINUTE, deliveries_per_minute: SHOP_DELIVERIES_PER_MINUTE }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Shop {
