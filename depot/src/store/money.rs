@@ -13,6 +13,7 @@
 //! amount back with the reason.
 
 use super::accounts::Caller;
+use super::dated::DatedValues;
 use super::payouts::{self, Batch, NewBatch, NewPayout, PayoutPolicy, PayoutState};
 use super::{get_record, put_record, ApiError};
 use crate::mpesa::amount::Msisdn;
@@ -91,15 +92,15 @@ pub fn after_order_change(tx: &Connection, order_id: &str, order: &OrderBody, hl
     Ok(())
 }
 
+/// The mentors' commission rates' history (basis points from a day on).
+const COMMISSION_RATES: DatedValues = DatedValues { table: "commission_rates", value: "basis_points", key: None };
+
 /// The commission rate (basis points) in force on `day`: the latest rate whose day is not after it.
 pub fn rate_on(tx: &Connection, day: Day) -> Result<Option<u32>, ApiError> {
-    Ok(tx
-        .query_row(
-            "SELECT basis_points FROM commission_rates WHERE effective_day <= ?1 ORDER BY effective_day DESC LIMIT 1",
-            [day.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?)
+    COMMISSION_RATES
+        .on(tx, None, day)?
+        .map(|bp| u32::try_from(bp).map_err(|_| ApiError::internal(format!("stored commission rate {bp}"))))
+        .transpose()
 }
 
 /// Set the mentors' commission rate from `from` on (a new row of the history; a rate already
@@ -111,11 +112,7 @@ pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_po
     if basis_points > COMMISSION_MAX_BASIS_POINTS {
         return Err(ApiError::invalid(format!("a commission rate is at most {}%", COMMISSION_MAX_BASIS_POINTS / 100)));
     }
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO commission_rates (effective_day, basis_points, set_by, set_ms) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![from.to_string(), basis_points, caller.account_id, super::now_ms() as i64],
-    )?;
-    if inserted == 0 {
+    if !COMMISSION_RATES.add(tx, None, from, i64::from(basis_points), &caller.account_id)? {
         return Err(ApiError::conflict(format!("a rate from {from} is set already: set a rate from another day")));
     }
     Ok(())
@@ -123,9 +120,13 @@ pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_po
 
 /// The history of rates, oldest first: (from day, basis points).
 pub fn commission_rates(tx: &Connection) -> Result<Vec<(String, u32)>, ApiError> {
-    let mut q = tx.prepare_cached("SELECT effective_day, basis_points FROM commission_rates ORDER BY effective_day")?;
-    let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    COMMISSION_RATES
+        .all(tx)?
+        .into_iter()
+        .map(|r| {
+            Ok((r.from, u32::try_from(r.value).map_err(|_| ApiError::internal(format!("stored commission rate {}", r.value)))?))
+        })
+        .collect()
 }
 
 /// Undo a delivered order's earning (a refund, a return): a reversing entry of the same amount
