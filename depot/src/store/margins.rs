@@ -1,15 +1,24 @@
-//! The platform's margin (issue 11 item 1, ADR 0027), first its exchange rates: a shop sells
-//! in its own currency (USD, EUR, GBP or KES) and the artisan is paid her price in shillings,
-//! so what a sale is worth in shillings needs the rate of its day. Rates are a history per shop
-//! currency from a day on (`exchange_rates`, like the commission rate's: [`super::dated`]), kept
-//! exactly as ten-thousandths of a shilling per unit; KES is 1 and has no row.
+//! The platform's margin (issue 11 item 1, ADR 0027). A shop sells in its own currency (USD,
+//! EUR, GBP or KES) and the artisan is paid her price in shillings, so the margin needs what
+//! the shop sold the order for and what that was worth in shillings on the day of the sale:
+//! - **exchange rates** per shop currency from a day on (`exchange_rates`, a history like the
+//!   commission rate's: [`super::dated`]), kept exactly as ten-thousandths of a shilling per
+//!   unit; KES is 1 and has no row;
+//! - **the sale** of each order made of a shop's line (`order_sales`, written by
+//!   `shop_orders` in the transaction that makes the order): the shop's price a piece times
+//!   the quantity, its currency, the day;
+//! - **the platform ledger** (`platform_ledger`, append-only, depot-side: no phone receives it):
+//!   on delivery (`money::after_order_change`), `margin:{order}` = the sale in shillings less
+//!   the artisan's earning and the mentor's commission, the commission first capped at what the
+//!   sale leaves over her earning; on a refund, `margin_reversal:{order}`, its exact opposite.
 
 use super::accounts::Caller;
 use super::dated::{DatedValue, DatedValues};
 use super::ApiError;
 use fundi_sync::catalog::SHOP_CURRENCIES;
 use fundi_sync::dates::Day;
-use rusqlite::Connection;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
 
 /// The currency the platform keeps its ledger in, and orders are priced in.
 pub const KES: &str = "KES";
@@ -145,6 +154,201 @@ pub fn require_rate(tx: &Connection, currency: &str, today: Day) -> Result<(), A
     )))
 }
 
+/// What a shop sold an order for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sale {
+    pub shop_id: String,
+    /// The shop's price a piece times the quantity, in minor units of `currency`.
+    pub price_minor: i64,
+    pub currency: String,
+    pub sold_day: Day,
+}
+
+/// Record the sale of order `order_id` (once: in the transaction that makes the order).
+pub fn record_sale(tx: &Connection, order_id: &str, sale: &Sale) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO order_sales (order_id, shop_id, price_minor, currency, sold_day) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![order_id, sale.shop_id, sale.price_minor, sale.currency, sale.sold_day.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The sale of order `order_id`, if a shop sold it.
+pub fn sale_of(tx: &Connection, order_id: &str) -> Result<Option<Sale>, ApiError> {
+    let row: Option<(String, i64, String, String)> = tx
+        .query_row("SELECT shop_id, price_minor, currency, sold_day FROM order_sales WHERE order_id = ?1", [order_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((shop_id, price_minor, currency, day)) = row else { return Ok(None) };
+    let sold_day = Day::parse(&day).map_err(|e| ApiError::internal(format!("stored sale day {day:?}: {e}")))?;
+    Ok(Some(Sale { shop_id, price_minor, currency, sold_day }))
+}
+
+/// A delivered sale split between the artisan, her mentor and the platform, in KES cents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Margin {
+    pub sale: Sale,
+    /// The rate in force on the sale's day.
+    pub kes_per_unit_e4: i64,
+    /// The sale in shillings, rounded down to the cent.
+    pub sale_kes_minor: i64,
+    pub earning_minor: i64,
+    /// The mentor's commission at her rate, before the cap (0 when no one earns one).
+    pub commission_at_rate_minor: i64,
+    /// Her commission: at her rate, but never more than the sale leaves over the artisan's
+    /// earning, and never below 0.
+    pub commission_minor: i64,
+    /// What the platform keeps: the sale less the earning and the commission. Below 0 when the
+    /// shop sold for less than her price.
+    pub margin_minor: i64,
+}
+
+impl Margin {
+    /// Split `sale`, worth `kes_per_unit_e4` a unit, delivered for her `earning_minor`, with a
+    /// commission of `commission_at_rate_minor` due at the mentor's rate.
+    pub fn split(sale: Sale, kes_per_unit_e4: i64, earning_minor: i64, commission_at_rate_minor: i64) -> Margin {
+        // Both are below 10^16 (price and rate are bounded); the quotient is rounded down.
+        let sale_kes_minor = (i128::from(sale.price_minor) * i128::from(kes_per_unit_e4) / i128::from(RATE_SCALE)) as i64;
+        let left_over_her_earning = sale_kes_minor.saturating_sub(earning_minor).max(0);
+        let commission_minor = commission_at_rate_minor.clamp(0, left_over_her_earning);
+        let margin_minor = sale_kes_minor.saturating_sub(earning_minor).saturating_sub(commission_minor);
+        Margin { sale, kes_per_unit_e4, sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, margin_minor }
+    }
+}
+
+/// How delivered order `order_id` splits, if a shop sold it and its currency had a rate on the
+/// sale's day (else `None`: an order imported by hand has no sale; a sale without a rate is
+/// listed by [`unpriced_sales`]).
+pub fn margin_of(
+    tx: &Connection,
+    order_id: &str,
+    earning_minor: i64,
+    commission_at_rate_minor: i64,
+) -> Result<Option<Margin>, ApiError> {
+    let Some(sale) = sale_of(tx, order_id)? else { return Ok(None) };
+    let Some(rate) = kes_per_unit_on(tx, &sale.currency, sale.sold_day)? else { return Ok(None) };
+    Ok(Some(Margin::split(sale, rate, earning_minor, commission_at_rate_minor)))
+}
+
+fn margin_id(order_id: &str) -> String {
+    format!("margin:{order_id}")
+}
+
+fn margin_reversal_id(order_id: &str) -> String {
+    format!("margin_reversal:{order_id}")
+}
+
+/// Post the platform's margin on delivered order `order_id` (once: its id).
+pub fn post_margin(tx: &Connection, order_id: &str, m: &Margin, at_ms: u64) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO platform_ledger (id, kind, order_id, amount_minor, currency, sale_minor, sale_currency,
+             kes_per_unit_e4, sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, at_ms)
+         VALUES (?1, 'margin', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            margin_id(order_id),
+            order_id,
+            m.margin_minor,
+            KES,
+            m.sale.price_minor,
+            m.sale.currency,
+            m.kes_per_unit_e4,
+            m.sale_kes_minor,
+            m.earning_minor,
+            m.commission_at_rate_minor,
+            m.commission_minor,
+            at_ms as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// Reverse the margin on order `order_id`, if it has one (a refund): the exact opposite, with
+/// the refund's reason and the same workings. Once.
+pub fn reverse_margin(tx: &Connection, order_id: &str, reason: &str, at_ms: u64) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO platform_ledger (id, kind, order_id, amount_minor, currency, sale_minor, sale_currency,
+             kes_per_unit_e4, sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, note, at_ms)
+         SELECT ?1, 'margin_reversal', order_id, -amount_minor, currency, sale_minor, sale_currency, kes_per_unit_e4,
+             sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, ?2, ?3
+         FROM platform_ledger WHERE id = ?4",
+        params![margin_reversal_id(order_id), reason, at_ms as i64, margin_id(order_id)],
+    )?;
+    Ok(())
+}
+
+/// One entry of the platform ledger, with its workings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PlatformEntry {
+    pub id: String,
+    pub kind: String,
+    pub order_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub sale_minor: i64,
+    pub sale_currency: String,
+    pub kes_per_unit_e4: i64,
+    pub sale_kes_minor: i64,
+    pub earning_minor: i64,
+    pub commission_at_rate_minor: i64,
+    pub commission_minor: i64,
+    pub note: Option<String>,
+    pub at_ms: i64,
+}
+
+/// The platform ledger, oldest first, and its totals per currency.
+pub fn platform_ledger(tx: &Connection) -> Result<(Vec<PlatformEntry>, BTreeMap<String, i64>), ApiError> {
+    let mut q = tx.prepare_cached(
+        "SELECT id, kind, order_id, amount_minor, currency, sale_minor, sale_currency, kes_per_unit_e4, sale_kes_minor,
+             earning_minor, commission_at_rate_minor, commission_minor, note, at_ms
+         FROM platform_ledger ORDER BY seq",
+    )?;
+    let rows = q.query_map([], |r| {
+        Ok(PlatformEntry {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            order_id: r.get(2)?,
+            amount_minor: r.get(3)?,
+            currency: r.get(4)?,
+            sale_minor: r.get(5)?,
+            sale_currency: r.get(6)?,
+            kes_per_unit_e4: r.get(7)?,
+            sale_kes_minor: r.get(8)?,
+            earning_minor: r.get(9)?,
+            commission_at_rate_minor: r.get(10)?,
+            commission_minor: r.get(11)?,
+            note: r.get(12)?,
+            at_ms: r.get(13)?,
+        })
+    })?;
+    let entries: Vec<PlatformEntry> = rows.collect::<Result<_, _>>()?;
+    let mut totals = BTreeMap::new();
+    for e in &entries {
+        let total: &mut i64 = totals.entry(e.currency.clone()).or_default();
+        *total = total.saturating_add(e.amount_minor);
+    }
+    Ok((entries, totals))
+}
+
+/// Sales delivered (their artisan earned) with no margin counted, because their currency had
+/// no rate on the sale's day (a product published before rates were kept): (order, sale).
+pub fn unpriced_sales(tx: &Connection) -> Result<Vec<(String, Sale)>, ApiError> {
+    let mut q = tx.prepare_cached(
+        "SELECT s.order_id FROM order_sales s
+         WHERE EXISTS (SELECT 1 FROM records r WHERE r.kind = ?1 AND r.id = 'earning:' || s.order_id)
+           AND NOT EXISTS (SELECT 1 FROM platform_ledger p WHERE p.id = 'margin:' || s.order_id)
+         ORDER BY s.sold_day, s.order_id",
+    )?;
+    let ids = q.query_map([fundi_sync::Kind::Money.code()], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    let mut out = vec![];
+    for id in ids {
+        if let Some(sale) = sale_of(tx, &id)? {
+            out.push((id, sale));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +383,22 @@ mod tests {
         assert_eq!(check_currency("KES"), Err(ExchangeRateError::KesIsOne));
         assert_eq!(check_currency("usd"), Err(ExchangeRateError::NotAShopCurrency("usd".into())));
         assert_eq!(check_currency("JPY"), Err(ExchangeRateError::NotAShopCurrency("JPY".into())));
+    }
+
+    fn sale(price_minor: i64) -> Sale {
+        Sale { shop_id: "s".into(), price_minor, currency: "USD".into(), sold_day: Day(20_000) }
+    }
+
+    #[test]
+    fn the_commission_is_capped_at_what_the_sale_leaves_over_her_earning() {
+        // $25.00 at KSh 129.5037: KSh 3,237.5925, down to KSh 3,237.59.
+        let m = Margin::split(sale(2_500), 1_295_037, 150_000, 7_500);
+        assert_eq!((m.sale_kes_minor, m.commission_minor, m.margin_minor), (323_759, 7_500, 166_259));
+        // The same sale with a commission due beyond what is left: capped, the platform keeps 0.
+        let m = Margin::split(sale(2_500), 1_295_037, 320_000, 16_000);
+        assert_eq!((m.commission_at_rate_minor, m.commission_minor, m.margin_minor), (16_000, 3_759, 0));
+        // Sold below her price: no commission, and the platform's loss is recorded.
+        let m = Margin::split(sale(2_500), 1_295_037, 400_000, 20_000);
+        assert_eq!((m.commission_minor, m.margin_minor), (0, -76_241));
     }
 }
