@@ -56,6 +56,10 @@ enum Command {
     Refund(cli::money::RefundArgs),
     /// Show the mentors' commission rates, or set a new one from a day on.
     CommissionRate(cli::money::CommissionRateArgs),
+    /// Show what a unit of each shop currency is worth in shillings, or set a new rate from a day on.
+    ExchangeRate(cli::money::ExchangeRateArgs),
+    /// Show the platform's ledger: the margin on each delivered sale of a shop, and the totals.
+    Margins(cli::money::MarginsArgs),
     /// What became of payouts: those that ended after a cursor (for the earnings ledger), totals.
     Payouts(cli::payouts::PayoutsArgs),
     /// A one-time code with which a staff, operations or mentor account sets its console password.
@@ -86,6 +90,8 @@ fn main() -> ExitCode {
         Command::Ledger(a) => cli::money::ledger(a),
         Command::Refund(a) => cli::money::refund(a),
         Command::CommissionRate(a) => cli::money::commission_rate(a),
+        Command::ExchangeRate(a) => cli::money::exchange_rate(a),
+        Command::Margins(a) => cli::money::margins(a),
         Command::Payouts(a) => cli::payouts::run(a),
         Command::Statement(a) => cli::statement::run(a),
         Command::ConsoleCode(a) => cli::console_code::run(a),

@@ -61,6 +61,8 @@ struct World {
 
 fn world() -> World {
     let s = Server::start();
+    // Products are published in dollars: a rate is in force (ADR 0027).
+    s.cli(&["exchange-rate", "--currency", "USD", "--from", "2000-01-01", "--kes", "129.50"]);
     let ma = s.device("mentor", "ma", None);
     let mb = s.device("mentor", "mb", None);
     let a1 = s.device("artisan", "a1", Some(&ma.account));

@@ -956,6 +956,7 @@ fn operations_put_an_approved_product_on_sale_and_take_it_off_from_the_products_
     let mentor = server.device("mentor", "Mama Wanjiku", None);
     let akinyi = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
     let basket = server.approved_product(&akinyi, &mentor, "Kiondo basket", 150_000, 2);
+    server.cli(&["exchange-rate", "--currency", "USD", "--from", "2000-01-01", "--kes", "129.50"]);
     let c = Console { server: &server, http: browser() };
     let office = c.set_up(&ops.account, "ops", "operations-desk-1");
     let (s, page) = c.page("/console/products", Some(&office));

@@ -9,8 +9,9 @@
 //! into stock (in stock in the feed); a shop's order for one piece is sold from stock (the
 //! movement out and a replenishment order on her phone), a second for three pieces is made to
 //! order and assigned to her; she makes both, the depot ships and delivers the sales and puts
-//! the replenished pieces back into stock; she and her mentor earn what the sales pay, and the
-//! depot pays both by M-Pesa, each receipt on her phone and in the simulator's own record.
+//! the replenished pieces back into stock; she and her mentor earn what the sales pay, the
+//! platform keeps its margin, and the depot pays both by M-Pesa, each receipt on her phone and
+//! in the simulator's own record.
 //!
 //! The depot serves HTTPS with its own key, which Daraja (and the simulator) would not trust: as
 //! in a deployment behind a front with a public certificate, the simulator posts its results to
@@ -108,6 +109,7 @@ fn a_draft_on_her_phone_becomes_a_product_a_shop_sells_and_she_is_paid_by_m_pesa
     args.extend_from_slice(FAST_PAYOUTS);
     let s = Server::start_with(&args);
     s.cli(&["commission-rate", "--from", "2026-01-01", "--percent", &COMMISSION_PERCENT.to_string()]);
+    s.cli(&["exchange-rate", "--currency", "USD", "--from", "2026-01-01", "--kes", "129.50"]);
     let (mentor, mentor_id) = s.phone("mentor", "neema", None);
     let (artisan, artisan_id) = s.phone("artisan", "akinyi", Some(&mentor_id));
     let ops = s.device("operations", "ofisi", None);
@@ -242,6 +244,11 @@ fn a_draft_on_her_phone_becomes_a_product_a_shop_sells_and_she_is_paid_by_m_pesa
     assert_eq!(money.balance_minor, earned);
     mentor.sync_now(None).unwrap();
     assert_eq!(mentor.earnings().unwrap().balance_minor, commission);
+    // The platform keeps what the shop paid, in shillings at the dollar's rate, less both
+    // (ADR 0027): 4 x (US$25.00 x 129.50 - KSh 1,500 - KSh 150).
+    let platform: Value = serde_json::from_str(&s.cli(&["margins", "--json"])).unwrap();
+    let sale_kes = SHOP_PRICE * 12_950 / 100;
+    assert_eq!(platform["totals"], json!({"KES": 4 * sale_kes - earned - commission}), "{platform}");
 
     // 9. Operations pay what is owed, to the numbers in their profiles.
     artisan.set_profile_text(&artisan_id, ProfileField::Phone, "0712 300 002").unwrap();

@@ -1209,6 +1209,10 @@ const KNOWN_FIELDS: &[&str] = &[
 impl World {
     fn new() -> World {
         let server = Server::start();
+        // A valid publish may name any shop currency: each has a rate in force (ADR 0027).
+        for currency in ["USD", "EUR", "GBP"] {
+            server.cli(&["exchange-rate", "--currency", currency, "--from", "2000-01-01", "--kes", "150"]);
+        }
         let mentor = server.device("mentor", "mentor", None);
         let artisan = server.device("artisan", "artisan", Some(&mentor.account));
         let staff = server.device("staff", "staff", None);

@@ -42,7 +42,9 @@ fn an_approved_draft_becomes_a_product_that_stays_on_sale_while_its_next_version
     let pulled = server.pull_all(&artisan);
     assert!(pulled.iter().any(|c| c["kind"] == "product" && c["id"] == id.as_str()), "the artisan pulls her product");
 
-    // Only operations list it in the shop, with a price in a shop currency.
+    // Only operations list it in the shop, with a price in a shop currency (in dollars, with a
+    // rate in force: ADR 0027).
+    server.cli(&["exchange-rate", "--currency", "USD", "--from", "2000-01-01", "--kes", "129.50"]);
     let listing = format!("/v1/products/{id}/listing");
     let (s, v) = server.req(Some(&staff), &listing, Some(json!({"action": "publish", "price_minor": 2500, "currency": "USD"})));
     assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{v}");

@@ -52,8 +52,14 @@ struct Shop {
     ops: Dev,
 }
 
+/// A dollar rate in force, so operations may publish in dollars (ADR 0027).
+fn dollars_rated(server: &Server) {
+    server.cli(&["exchange-rate", "--currency", "USD", "--from", "2000-01-01", "--kes", "129.50"]);
+}
+
 fn shop() -> Shop {
     let server = Server::start();
+    dollars_rated(&server);
     let mentor = server.device("mentor", "m", None);
     let artisan = server.device("artisan", "a", Some(&mentor.account));
     let staff = server.device("staff", "s", None);
@@ -158,6 +164,7 @@ fn the_pages_and_the_feed_show_exactly_the_products_on_sale() {
 #[test]
 fn the_feed_links_to_the_public_url_when_the_depot_has_one() {
     let server = Server::start_with(&["--public-url", "https://shop.example.org/fundi/"]);
+    dollars_rated(&server);
     let mentor = server.device("mentor", "m", None);
     let artisan = server.device("artisan", "a", Some(&mentor.account));
     let ops = server.device("operations", "o", None);
@@ -357,6 +364,7 @@ fn every_public_answer(server: &Server, ids: &[String], photos: &[String]) -> Ve
 #[test]
 fn nothing_private_reaches_a_public_answer() {
     let server = Server::start();
+    dollars_rated(&server);
     let mentor = server.device("mentor", "LEAK-mentor-name", None);
     let artisan = server.device("artisan", "LEAK-account-name", Some(&mentor.account));
     let staff = server.device("staff", "LEAK-staff-name", None);

@@ -155,6 +155,8 @@ fn world_with(serve_args: &[&str]) -> World {
     let on_sale = s.approved_product(&artisan, &mentor, "Kikapu", PRICE, 4);
     let capacity_0 = approved_without_capacity(&s, &artisan, &mentor, "Kiondo", 90_000);
     let awaiting = s.approved_product(&artisan, &mentor, "Mkeka", 200_000, 2);
+    // A shop price in dollars needs a rate in force (ADR 0027).
+    s.cli(&["exchange-rate", "--currency", "USD", "--from", "2000-01-01", "--kes", "129.50"]);
     for p in [&on_sale, &capacity_0] {
         let change = json!({"action": "publish", "price_minor": 2500, "currency": "USD"});
         let (st, v) = s.req(Some(&ops), &format!("/v1/products/{p}/listing"), Some(change));

@@ -8,7 +8,7 @@ use crate::facts::device_of;
 use crate::http::{self, tls::PeerAddr, Identity};
 use crate::store::accounts::{self, Caller, NewEnrollment};
 use crate::store::shops::ShopRates;
-use crate::store::{orders, products, push, Db, DEFAULT_TOKEN_TTL_MS};
+use crate::store::{margins, orders, products, push, Db, DEFAULT_TOKEN_TTL_MS};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -74,6 +74,9 @@ impl RealDepot {
         db.shop_rates = ShopRates { refusals_per_minute: u32::MAX, deliveries_per_minute: u32::MAX };
         let db = Arc::new(db);
         let operator = Caller::local_operator();
+        // Products are published in dollars: a rate is in force (ADR 0027).
+        let since = fundi_sync::dates::Day::parse("2000-01-01").expect("a day");
+        db.write(|tx| margins::set_exchange_rate(tx, &operator, "USD", since, 1_295_000)).expect("a dollar rate");
         let mut devices = vec![];
         let mut setup_code_ids = vec![];
         let mut mentor = None;

@@ -1,11 +1,13 @@
 //! `fundi-depot ledger ACCOUNT`: an account's money ledger (every entry, oldest first) and its
 //! balance; `fundi-depot refund ORDER --reason TEXT`: undo a delivered order's earning with a
 //! reversing entry (and of its mentor's commission); `fundi-depot commission-rate [--from DAY
-//! --percent P]`: the mentors' commission rates, or a new one from a day on (ADR 0020). All act
-//! as the local operator.
+//! --percent P]`: the mentors' commission rates, or a new one from a day on (ADR 0020);
+//! `fundi-depot exchange-rate [--currency C --from DAY --kes RATE]`: what a unit of a shop
+//! currency is worth in shillings, from a day on; `fundi-depot margins`: the platform's ledger,
+//! the margin on each delivered sale (ADR 0027). All act as the local operator.
 
 use crate::store::accounts::Caller;
-use crate::store::{money, Db};
+use crate::store::{margins, money, Db};
 use fundi_sync::dates::Day;
 use fundi_sync::money::{format_money, Currency, Language, Money};
 use std::path::PathBuf;
@@ -39,6 +41,33 @@ pub struct CommissionRateArgs {
     data_dir: PathBuf,
 }
 
+#[derive(clap::Args)]
+pub struct ExchangeRateArgs {
+    /// The shop currency (USD, EUR or GBP; KES is always 1).
+    #[arg(long, requires_all = ["from", "kes"])]
+    currency: Option<String>,
+    /// The first day the new rate applies (YYYY-MM-DD, the deployment's calendar).
+    #[arg(long, requires = "currency")]
+    from: Option<String>,
+    /// Shillings one unit is worth, with at most four decimals ("129.50").
+    #[arg(long, requires = "currency", allow_hyphen_values = true)]
+    kes: Option<String>,
+    /// Only list the rates (they are listed after a new one is set, too).
+    #[arg(long, conflicts_with = "currency")]
+    list: bool,
+    #[arg(long)]
+    data_dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub struct MarginsArgs {
+    /// One JSON document: the entries, the totals per currency, the delivered sales without a rate.
+    #[arg(long)]
+    json: bool,
+    #[arg(long)]
+    data_dir: PathBuf,
+}
+
 /// Basis points of a percentage written with at most two decimals, without floating point.
 fn basis_points(percent: &str) -> Option<u32> {
     let percent = percent.trim();
@@ -68,6 +97,74 @@ pub fn commission_rate(args: CommissionRateArgs) -> Result<(), Box<dyn std::erro
     }
     for (day, bp) in rates {
         println!("from {day}: {}.{:02}%", bp / 100, bp % 100);
+    }
+    Ok(())
+}
+
+pub fn exchange_rate(args: ExchangeRateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Db::open(&args.data_dir)?;
+    if let (Some(currency), Some(from), Some(kes)) = (&args.currency, &args.from, &args.kes) {
+        margins::check_currency(currency).map_err(|e| format!("--currency {currency}: {e}"))?;
+        let day = Day::parse(from).map_err(|e| format!("--from {from}: {e}"))?;
+        let rate = margins::parse_kes_per_unit(kes).map_err(|e| format!("--kes {kes}: {e}"))?;
+        db.write(|tx| margins::set_exchange_rate(tx, &Caller::local_operator(), currency, day, rate))?;
+    }
+    let rates = db.read(|tx| margins::exchange_rates(tx))?;
+    if rates.is_empty() {
+        println!("no exchange rate set: only products priced in KES may be published");
+    }
+    for r in rates {
+        println!("{} from {}: KSh {} a unit", r.key.unwrap_or_default(), r.from, margins::show_rate(r.value));
+    }
+    Ok(())
+}
+
+pub fn margins(args: MarginsArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Db::open(&args.data_dir)?;
+    let ((entries, totals), unpriced) = db.read(|tx| Ok((margins::platform_ledger(tx)?, margins::unpriced_sales(tx)?)))?;
+    if args.json {
+        let unpriced: Vec<serde_json::Value> = unpriced
+            .iter()
+            .map(|(order, s)| {
+                serde_json::json!({"order_id": order, "price_minor": s.price_minor, "currency": s.currency,
+                    "sold_day": s.sold_day.to_string()})
+            })
+            .collect();
+        println!("{}", serde_json::json!({"entries": entries, "totals": totals, "unpriced": unpriced}));
+        return Ok(());
+    }
+    for e in &entries {
+        let note = e.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default();
+        println!(
+            "{:<16} {:>16}  {}: sold for {} at KSh {} = {}, her earning {}, commission {}{}{note}",
+            e.kind,
+            shown(e.amount_minor, &e.currency),
+            e.order_id,
+            crate::http::shop::price_text(e.sale_minor, &e.sale_currency),
+            margins::show_rate(e.kes_per_unit_e4),
+            shown(e.sale_kes_minor, &e.currency),
+            shown(e.earning_minor, &e.currency),
+            shown(e.commission_minor, &e.currency),
+            if e.commission_minor < e.commission_at_rate_minor {
+                format!(" (capped: {} at her rate)", shown(e.commission_at_rate_minor, &e.currency))
+            } else {
+                String::new()
+            },
+        );
+    }
+    if totals.is_empty() {
+        println!("margin: nothing delivered from a shop's sale yet");
+    }
+    for (currency, total) in &totals {
+        println!("margin: {}", shown(*total, currency));
+    }
+    for (order, s) in &unpriced {
+        println!(
+            "no margin on {order}: sold for {} on {}, a day without a {} exchange rate",
+            crate::http::shop::price_text(s.price_minor, &s.currency),
+            s.sold_day,
+            s.currency
+        );
     }
     Ok(())
 }

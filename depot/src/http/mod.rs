@@ -28,7 +28,7 @@ mod enroll;
 mod products;
 mod rate;
 mod reports;
-mod shop;
+pub(crate) mod shop;
 mod shop_orders;
 mod statement;
 pub mod tls;

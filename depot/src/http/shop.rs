@@ -148,7 +148,7 @@ fn decimal(minor: i64) -> String {
 }
 
 /// A shop price as shoppers read it: "US$1,250.00", "€25.00", "KSh 2,500.00".
-fn price_text(minor: i64, currency: &str) -> String {
+pub(crate) fn price_text(minor: i64, currency: &str) -> String {
     let symbol = match currency {
         "USD" => "US$".to_string(),
         "EUR" => "€".to_string(),

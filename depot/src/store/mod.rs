@@ -17,8 +17,10 @@ pub mod accounts;
 pub mod blobs;
 pub mod catalog;
 pub mod console;
+pub mod dated;
 pub mod error;
 pub(crate) mod facts;
+pub mod margins;
 pub mod mentees;
 pub mod money;
 pub mod orders;
@@ -57,6 +59,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/010_stock_recorders.sql"),
     include_str!("migrations/011_products.sql"),
     include_str!("migrations/012_shops.sql"),
+    include_str!("migrations/013_exchange_rates.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

@@ -3,8 +3,9 @@
 //! feed's filter, `Kind::OWNER_ONLY`) and are never overwritten. An order delivered earns its
 //! artisan the order's agreed price, in the same transaction as the delivery, and her mentor the
 //! commission rate in force that day (`commission_rates`, a history: a new rate applies from its
-//! day); a refund after delivery is a reversing entry. Phones never write here: a pushed money
-//! mutation is refused.
+//! day), capped at the platform's margin when a shop sold the order (`margins`, ADR 0027); a
+//! refund after delivery is a reversing entry, of the margin too. Phones never write here: a
+//! pushed money mutation is refused.
 //!
 //! Payouts draw on these ledgers (ADR 0021): a batch is made from what each account may be paid
 //! for the period ([`create_payout_batch`]), each payout's debit posted in the same transaction
@@ -13,6 +14,8 @@
 //! amount back with the reason.
 
 use super::accounts::Caller;
+use super::dated::DatedValues;
+use super::margins;
 use super::payouts::{self, Batch, NewBatch, NewPayout, PayoutPolicy, PayoutState};
 use super::{get_record, put_record, ApiError};
 use crate::mpesa::amount::Msisdn;
@@ -48,8 +51,11 @@ fn post(tx: &Connection, owner: &str, entry: MoneyEntry) -> Result<bool, ApiErro
 }
 
 /// After an order's new state is written: a delivery earns its artisan the order's agreed price
-/// (`price_minor`, the whole order's). Called in the same transaction as the delivery, by every
-/// path that applies an order command (a phone's push, the operations API).
+/// (`price_minor`, the whole order's), her mentor the commission rate in force that day, and the
+/// platform its margin when a shop sold the order (ADR 0027: the commission is then capped at
+/// what the sale leaves over her earning). Called in the same transaction as the delivery, by
+/// every path that applies an order command (a phone's push, the operations API); once per
+/// order (the earning's id).
 pub fn after_order_change(tx: &Connection, order_id: &str, order: &OrderBody, hlc: Timestamp) -> Result<(), ApiError> {
     if OrderStatus::from_code(&order.status) != Some(OrderStatus::Delivered) {
         return Ok(());
@@ -68,17 +74,21 @@ pub fn after_order_change(tx: &Connection, order_id: &str, order: &OrderBody, hl
         hlc,
         extra: Extra::new(),
     };
-    post(tx, artisan, entry)?;
+    if !post(tx, artisan, entry)? {
+        return Ok(());
+    }
     let mentor: Option<String> =
         tx.query_row("SELECT mentor_id FROM accounts WHERE id = ?1", [artisan], |r| r.get(0)).optional()?.flatten();
-    let rate = rate_on(tx, Day::of_ms(hlc.wall_ms))?;
-    if let (Some(mentor), Some(bp)) = (mentor, rate.filter(|bp| *bp > 0)) {
-        // Rounded down to the cent: the platform never pays more than the rate.
-        let amount = (i128::from(order.price_minor) * i128::from(bp) / 10_000) as i64;
+    let rate = if mentor.is_some() { rate_on(tx, Day::of_ms(hlc.wall_ms))? } else { None };
+    // Rounded down to the cent: the platform never pays more than the rate.
+    let commission_at_rate = rate.map_or(0, |bp| (i128::from(order.price_minor) * i128::from(bp) / 10_000) as i64);
+    let margin = margins::margin_of(tx, order_id, order.price_minor, commission_at_rate)?;
+    let commission = margin.as_ref().map_or(commission_at_rate, |m| m.commission_minor);
+    if let Some(mentor) = mentor.filter(|_| commission > 0) {
         let entry = MoneyEntry {
             id: commission_id(order_id),
             kind: EntryKind::Commission.code().into(),
-            amount_minor: amount,
+            amount_minor: commission,
             currency: ORDER_CURRENCY.into(),
             order_id: Some(order_id.to_string()),
             payout_id: None,
@@ -88,18 +98,21 @@ pub fn after_order_change(tx: &Connection, order_id: &str, order: &OrderBody, hl
         };
         post(tx, &mentor, entry)?;
     }
+    if let Some(margin) = margin {
+        margins::post_margin(tx, order_id, &margin, hlc.wall_ms)?;
+    }
     Ok(())
 }
 
+/// The mentors' commission rates' history (basis points from a day on).
+const COMMISSION_RATES: DatedValues = DatedValues { table: "commission_rates", value: "basis_points", key: None };
+
 /// The commission rate (basis points) in force on `day`: the latest rate whose day is not after it.
 pub fn rate_on(tx: &Connection, day: Day) -> Result<Option<u32>, ApiError> {
-    Ok(tx
-        .query_row(
-            "SELECT basis_points FROM commission_rates WHERE effective_day <= ?1 ORDER BY effective_day DESC LIMIT 1",
-            [day.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?)
+    COMMISSION_RATES
+        .on(tx, None, day)?
+        .map(|bp| u32::try_from(bp).map_err(|_| ApiError::internal(format!("stored commission rate {bp}"))))
+        .transpose()
 }
 
 /// Set the mentors' commission rate from `from` on (a new row of the history; a rate already
@@ -111,11 +124,7 @@ pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_po
     if basis_points > COMMISSION_MAX_BASIS_POINTS {
         return Err(ApiError::invalid(format!("a commission rate is at most {}%", COMMISSION_MAX_BASIS_POINTS / 100)));
     }
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO commission_rates (effective_day, basis_points, set_by, set_ms) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![from.to_string(), basis_points, caller.account_id, super::now_ms() as i64],
-    )?;
-    if inserted == 0 {
+    if !COMMISSION_RATES.add(tx, None, from, i64::from(basis_points), &caller.account_id)? {
         return Err(ApiError::conflict(format!("a rate from {from} is set already: set a rate from another day")));
     }
     Ok(())
@@ -123,9 +132,13 @@ pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_po
 
 /// The history of rates, oldest first: (from day, basis points).
 pub fn commission_rates(tx: &Connection) -> Result<Vec<(String, u32)>, ApiError> {
-    let mut q = tx.prepare_cached("SELECT effective_day, basis_points FROM commission_rates ORDER BY effective_day")?;
-    let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    COMMISSION_RATES
+        .all(tx)?
+        .into_iter()
+        .map(|r| {
+            Ok((r.from, u32::try_from(r.value).map_err(|_| ApiError::internal(format!("stored commission rate {}", r.value)))?))
+        })
+        .collect()
 }
 
 /// Undo a delivered order's earning (a refund, a return): a reversing entry of the same amount
@@ -173,6 +186,8 @@ pub fn reverse_earning(tx: &Connection, caller: &Caller, order_id: &str, reason:
         };
         post(tx, &c.owner, entry)?;
     }
+    // And the platform's margin on it (ADR 0027): the sale is undone.
+    margins::reverse_margin(tx, order_id, reason, hlc.wall_ms)?;
     Ok(())
 }
 

@@ -117,6 +117,8 @@ pub fn change_listing(tx: &Connection, caller: &Caller, id: &str, change: &Listi
             if !is_shop_currency(currency) {
                 return Err(ApiError::invalid(format!("a shop price is in one of {}", SHOP_CURRENCIES.join(", "))));
             }
+            // Every sale of it must be worth a known sum of shillings (ADR 0027).
+            super::margins::require_rate(tx, currency, fundi_sync::dates::Day::of_ms(super::now_ms()))?;
             if !p.is_on_sale() && on_sale_count(tx)? >= ON_SALE_MAX {
                 return Err(ApiError::invalid(format!(
                     "the shop holds at most {ON_SALE_MAX} products on sale: unpublish one first"
@@ -333,6 +335,8 @@ mod tests {
         let db = Db::open(dir.path()).unwrap();
         let ops = Caller::local_operator();
         let usd = |price_minor| ListingChange::Publish { price_minor, currency: "USD".into() };
+        let today = fundi_sync::dates::Day::of_ms(crate::store::now_ms());
+        db.write(|tx| crate::store::margins::set_exchange_rate(tx, &ops, "USD", today, 1_295_000)).unwrap();
         db.write(|tx| {
             for i in 0..ON_SALE_MAX {
                 let mut p = product("a1", &format!("P{i}"));

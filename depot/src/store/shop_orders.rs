@@ -6,11 +6,14 @@
 //! depot holds enough pieces for is sold from stock: the order starts at the depot, checked and
 //! hers, the pieces leave the stock ledger, and a replenishment asks her to make them again
 //! (`fundi_sync::shop::REPLENISH_SOURCE`). Any other line is made to order, for operations to
-//! assign. The same shop order delivered again gets the first answer and creates nothing. Every
-//! delivery's outcome is recorded for operations (`shops::record_delivery`).
+//! assign. Each line's order keeps what the shop sold it for (`margins::record_sale`: the
+//! platform's margin on delivery, ADR 0027); a replenishment has no sale. The same shop order
+//! delivered again gets the first answer and creates nothing. Every delivery's outcome is
+//! recorded for operations (`shops::record_delivery`).
 
 use super::orders::{self, NewOrder, Start};
-use super::{products, shops, stock, ApiError, Db};
+use super::{margins, products, shops, stock, ApiError, Db};
+use fundi_sync::dates::Day;
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::limits::{SHOP_ORDER_MAX_BYTES, SHOP_REPLAY_WINDOW_SECS};
 use fundi_sync::shop::{
@@ -205,10 +208,19 @@ fn make_orders(
             refused.push(refuse(LineRefusal::UnknownProduct, "no such product".into()));
             continue;
         };
-        if !product.is_on_sale() {
+        let (true, Some(shop_price), Some(currency)) =
+            (product.is_on_sale(), product.shop_price_minor, product.shop_currency.clone())
+        else {
             refused.push(refuse(LineRefusal::NotOnSale, format!("the product is not on sale ({})", product.listing)));
             continue;
-        }
+        };
+        // What the shop sold the line for (kept by the depot, not on the order: ADR 0027).
+        let sale = margins::Sale {
+            shop_id: shop.to_string(),
+            price_minor: shop_price.saturating_mul(i64::from(line.quantity)),
+            currency,
+            sold_day: Day::of_ms(now_ms),
+        };
         let row = NewOrder {
             source: shop.to_string(),
             external_ref: order.line_ref(n),
@@ -221,7 +233,7 @@ fn make_orders(
             product_id: Some(line.product_id.clone()),
         };
         match orders::check_row(tx, &row) {
-            Ok(()) => rows.push((n, product.owner, row)),
+            Ok(()) => rows.push((n, product.owner, row, sale)),
             Err(e) => refused.push(refuse(LineRefusal::Invalid, e.detail)),
         }
     }
@@ -230,7 +242,7 @@ fn make_orders(
     }
     let mut held = stock::held(tx)?;
     let mut answer = ShopOrderAnswer { shop_order_id: order.order_id.clone(), orders: vec![] };
-    for (n, artisan, mut row) in rows {
+    for (n, artisan, mut row, sale) in rows {
         let product_id = row.product_id.clone().unwrap_or_default();
         let quantity = i64::from(row.quantity);
         let held_now = held.entry(product_id.clone()).or_default();
@@ -243,6 +255,7 @@ fn make_orders(
         let id = orders::create(tx, &row, start, hlc)?.ok_or_else(|| {
             ApiError::conflict(format!("order {} of this shop was imported already, not by its webhook", row.external_ref))
         })?;
+        margins::record_sale(tx, &id, &sale)?;
         if from_stock {
             stock::post_movement(tx, &artisan, &stock::sold_id(&id), &product_id, -quantity, SOLD_REASON, hlc, shop, Some(&id))?;
             let replenish = NewOrder {
