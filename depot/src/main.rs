@@ -68,12 +68,20 @@ enum Command {
     Statement(cli::statement::StatementArgs),
     /// Write an M&E report as CSV (sales, price-bands, cohorts, lead-times, quality, active).
     Report(cli::report::ReportArgs),
+    /// Apply the store's pending migrations now (--check: only report; exit status 2 when any are pending).
+    Migrate(cli::migrate::MigrateArgs),
+    /// Back up a data directory while its depot serves: a consistent snapshot, its blobs, the keys, a manifest.
+    Backup(cli::backup::BackupArgs),
+    /// Restore a backup into a data directory (checked first; --replace moves a store already there aside).
+    Restore(cli::restore::RestoreArgs),
     /// Add, list and revoke the shops that send orders by the webhook; see their deliveries.
     Shop(cli::shop::ShopArgs),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // What a command that succeeded exits with (`migrate --check` tells pending migrations by it).
+    let mut return_code = ExitCode::SUCCESS;
     let result = match args.command {
         Command::Serve(a) => cli::serve::run(a),
         Command::TlsKey(a) => cli::tls_key::run(a),
@@ -97,9 +105,12 @@ fn main() -> ExitCode {
         Command::ConsoleCode(a) => cli::console_code::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Shop(a) => cli::shop::run(a),
+        Command::Migrate(a) => cli::migrate::run(a).map(|code| return_code = code),
+        Command::Backup(a) => cli::backup::run(a),
+        Command::Restore(a) => cli::restore::run(a),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => return_code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

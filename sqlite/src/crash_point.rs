@@ -27,6 +27,8 @@
 //! - depot, pull: `pull:read` (the page read, reply not yet written);
 //! - phone, uploads: `upload.created`, `upload.chunk_stored`; depot, uploads: `upload:appended`,
 //!   `upload:verified`;
+//! - depot, backup (ADR 0028, `depot/tests/backup.rs`): `backup:snapshot` (the snapshot
+//!   written, nothing else), `backup:blobs` (its blobs copied, no keys or manifest yet);
 //! - depot, payouts (ADR 0019, `payouts::points`): `payout:before_send`,
 //!   `payout:send_unrecorded`, `payout:query_unrecorded`, `payout:callback_before_commit`,
 //!   `payout:status_before_commit`, `payout:paid_committed`.

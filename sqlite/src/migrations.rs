@@ -50,14 +50,14 @@ impl<'a> Migrations<'a> {
         assert!(target <= end, "no migration leads to version {target} (the last is {end})");
         // Checked before taking the write lock, so opening an up-to-date or a newer file
         // writes nothing and never waits on another writer.
-        let found = self.check(conn)?;
+        let found = self.version_of(conn)?;
         if found >= target {
             return Ok(());
         }
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
         // Read again under the lock: another connection (the depot's command line next to its
         // server) may have migrated the file between the check above and the lock.
-        let found = self.check(&tx)?;
+        let found = self.version_of(&tx)?;
         if found >= target {
             return Ok(());
         }
@@ -70,7 +70,9 @@ impl<'a> Migrations<'a> {
         Ok(())
     }
 
-    fn check(&self, conn: &Connection) -> Result<u32, Error> {
+    /// The schema version of the file, changing nothing: one past [`Self::end_version`] is
+    /// [`Error::NewerSchema`] (what `migrate` would refuse); below it, migrations are pending.
+    pub fn version_of(&self, conn: &Connection) -> Result<u32, Error> {
         let found = user_version(conn)?;
         let supported = self.end_version();
         if found > supported {

@@ -1,17 +1,20 @@
 //! One module per subcommand.
 pub mod assign;
+pub mod backup;
 pub mod blobs;
 pub mod console_code;
 pub mod demo;
 pub mod enroll;
 pub mod import_orders;
 pub mod list_depot;
+pub mod migrate;
 pub mod money;
 pub mod mpesa_sim;
 pub mod payouts;
 pub mod prepare_photos;
 pub mod prune;
 pub mod report;
+pub mod restore;
 pub mod seed;
 pub mod serve;
 pub mod set_mentor;

@@ -1,11 +1,14 @@
 //! `fundi-depot serve`: the sync server on a data directory (created on first start, no setup),
 //! over TLS with the depot's own key (made on first start) unless told otherwise. It prunes
-//! tombstones older than the retention horizon at start and every hour (ADR 0012).
+//! tombstones older than the retention horizon at start and every hour (ADR 0012). It holds the
+//! data directory's lock while it runs (`store::data_dir`), so a restore cannot swap the store
+//! under it.
 
 use crate::http;
 use crate::http::tls::{DepotKey, Slot};
 use crate::mpesa::client::{MpesaClient, MpesaConfig};
 use crate::payouts::{Engine, EngineConfig};
+use crate::store::data_dir::DataDirLock;
 use crate::store::payouts::{self, PayoutPolicy, Timing};
 use crate::store::retention::{self, DAY_MS, DEFAULT_RETENTION_DAYS};
 use crate::store::shops::ShopRates;
@@ -148,6 +151,8 @@ async fn serve_callbacks(listen: &str, routes: axum::Router) -> Result<(), Box<d
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut db = Db::open(&args.data_dir)?;
+    // Held while the server runs: `restore` never puts a store in place under it.
+    let _serving = DataDirLock::take(&args.data_dir)?;
     db.token_ttl_ms = args.token_ttl_secs.saturating_mul(1000);
     db.uploads = UploadPolicy {
         expiry_ms: args.upload_expiry_secs.saturating_mul(1000),

@@ -175,22 +175,28 @@ fn blob_file(path: PathBuf) -> io::Result<BlobFile> {
 
 /// The SHA-256 (hex) and length of a file, read in pieces.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
+    hash_copy(File::open(path)?, io::sink())
+}
+
+/// Copy `from` into `to` in pieces, hashing the bytes as they go: their SHA-256 (hex) and length.
+pub(crate) fn hash_copy(mut from: impl Read, mut to: impl io::Write) -> io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
-        let n = file.read(&mut buf)?;
+        let n = from.read(&mut buf)?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
+        to.write_all(&buf[..n])?;
         total += n as u64;
     }
     Ok((hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(), total))
 }
 
-fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
+/// The entries of `dir`, sorted (none when it does not exist).
+pub(crate) fn read_dir_sorted(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
@@ -209,7 +215,7 @@ fn remove_if_there(path: &Path) -> io::Result<()> {
 }
 
 /// Flush a folder, so that a rename into it survives a power cut.
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     File::open(dir)?.sync_all()?;
     #[cfg(not(unix))]

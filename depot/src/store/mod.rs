@@ -6,7 +6,9 @@
 //! a record leaves or enters an account's scope), `retention` (pruning old tombstones),
 //! `uploads` (tus uploads of blobs and who may read them) over `blobs` (the content-addressed
 //! files), `payouts` (payout batches and each payout's persisted state, ADR 0019), `shops` (shops
-//! and their secrets) and `shop_orders` (a shop's signed order made into orders, ADR 0026).
+//! and their secrets) and `shop_orders` (a shop's signed order made into orders, ADR 0026);
+//! `data_dir` (the data directory as a whole: schema versions, the serving lock), `backup` (a
+//! consistent copy of a serving store) and `restore` (putting one back, ADR 0028).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -14,9 +16,11 @@
 //! waits on the busy timeout).
 
 pub mod accounts;
+pub mod backup;
 pub mod blobs;
 pub mod catalog;
 pub mod console;
+pub mod data_dir;
 pub mod dated;
 pub mod error;
 pub(crate) mod facts;
@@ -28,6 +32,7 @@ pub mod payouts;
 pub mod products;
 pub mod pull;
 pub mod push;
+pub mod restore;
 pub mod retention;
 pub mod scope;
 pub mod shop_orders;
@@ -46,7 +51,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The store's numbered migrations (run by `fundi-sqlite`; never edit one that has shipped).
-const MIGRATIONS: Migrations<'static> = Migrations::new(&[
+pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_code_ids.sql"),
     include_str!("migrations/003_scope_and_retention.sql"),
@@ -64,7 +69,7 @@ const MIGRATIONS: Migrations<'static> = Migrations::new(&[
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
 /// waits this long for the server's write transactions.
-const OPTIONS: fundi_sqlite::Options = fundi_sqlite::Options { busy_timeout: std::time::Duration::from_secs(10) };
+pub(crate) const OPTIONS: fundi_sqlite::Options = fundi_sqlite::Options { busy_timeout: std::time::Duration::from_secs(10) };
 
 pub const DB_FILE: &str = "depot.db";
 

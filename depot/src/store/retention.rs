@@ -5,7 +5,8 @@
 //!   refused `gone` instead of creating it again (`fundi_sync::depot::decide`);
 //! - the greatest feed position pruned, `meta.pruned_seq`: a phone whose cursor lies below it
 //!   missed something that no longer exists, and is told `cursor_expired` (see `pull`); it
-//!   then pulls everything again and removes what did not come back.
+//!   then pulls everything again and removes what did not come back. A restore moves it too,
+//!   past every position the depot handed out before it (`restore`, ADR 0028).
 
 use super::{ApiError, Db};
 use fundi_sync::depot::is_tombstone;
