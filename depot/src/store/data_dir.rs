@@ -102,17 +102,11 @@ impl DataDirLock {
             .write(true)
             .open(&path)
             .map_err(io_error(format!("opening {}", path.display())))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::io::AsRawFd;
-            // SAFETY: flock on a descriptor this function owns; it takes no pointers.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::WouldBlock {
-                    return Err(DataDirError::Serving(dir.to_path_buf()));
-                }
-                return Err(io_error(format!("locking {}", path.display()))(e));
-            }
+        // An advisory lock the OS drops when the process ends, however it ends.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(DataDirError::Serving(dir.to_path_buf())),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(format!("locking {}", path.display()))(e)),
         }
         Ok(DataDirLock { _file: file })
     }
