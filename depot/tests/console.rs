@@ -3,7 +3,8 @@
 //! a form without the session's CSRF token refused; "sign out everywhere" ending every session,
 //! so a cookie replayed after it is refused; sign-in attempts limited per login; each role sees
 //! its own Today (a mentor her mentees), and only operations the audit log, where every sign-in
-//! and change is written; both languages.
+//! and change is written; both languages. Operations' Shops page (a secret shown once, a revoked
+//! shop's delivery refused) and Money page (exchange rates with typed refusals, a sale's margin).
 
 mod common;
 use common::Server;
@@ -787,6 +788,12 @@ fn every_console_route_by_every_role() {
         (e("GET /console/payouts"), e("/console/payouts"), &[Operations]),
         (e("POST /console/payouts/batches"), e("/console/payouts/batches"), &[Operations]),
         (e("POST /console/payouts/batches/{batch}/approve"), e("/console/payouts/batches/no-such-batch/approve"), &[Operations]),
+        (e("GET /console/money"), e("/console/money"), &[Operations]),
+        // Harmless values: empty fields, refused by the rules (422) to operations.
+        (e("POST /console/money/rates"), e("/console/money/rates"), &[Operations]),
+        (e("GET /console/shops"), e("/console/shops"), &[Operations]),
+        (e("POST /console/shops"), e("/console/shops"), &[Operations]),
+        (e("POST /console/shops/{shop}/revoke"), e("/console/shops/no-such-shop/revoke"), &[Operations]),
         // Last: they end the sessions the rows above use.
         (e("POST /console/signout"), e("/console/signout"), &[Staff, Operations, Mentor]),
         (e("POST /console/signout-everywhere"), e("/console/signout-everywhere"), &[Staff, Operations, Mentor]),
@@ -987,4 +994,249 @@ fn operations_put_an_approved_product_on_sale_and_take_it_off_from_the_products_
     // Both changes are in the audit log.
     let (_, audit) = c.page("/console/audit", Some(&office));
     assert_eq!(audit.matches("product_listing").count(), 2, "{audit}");
+}
+
+/// A shop's delivery of `body`, signed now with its `secret` as a shop signs: (status, answer).
+fn shop_delivers(server: &Server, shop: &str, secret: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    use fundi_sync::shop::{sign, SHOP_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+    let body = body.to_string();
+    let ts = (fundi_sync::hlc::wall_clock_ms() / 1000).to_string();
+    let r = common::raw_client()
+        .post(format!("{}/v1/shop/orders", server.url))
+        .header("content-type", "application/json")
+        .header(SHOP_HEADER, shop)
+        .header(TIMESTAMP_HEADER, &ts)
+        .header(SIGNATURE_HEADER, sign(secret, &ts, body.as_bytes()))
+        .body(body)
+        .send()
+        .unwrap();
+    (r.status().as_u16(), serde_json::from_str(&r.text().unwrap()).unwrap_or_default())
+}
+
+/// The text of the first `<code{attrs}>` after `label` on a page.
+fn code_after(page: &str, label: &str, attrs: &str) -> String {
+    let open = format!("<code{attrs}>");
+    let at = page.find(label).unwrap_or_else(|| panic!("{label} in {page}"));
+    let from = at + page[at..].find(&open).unwrap() + open.len();
+    page[from..].split('<').next().unwrap().to_string()
+}
+
+#[test]
+fn operations_add_a_shop_whose_secret_is_shown_once_revoke_it_and_see_each_delivery_answered() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let basket = server.approved_product(&akinyi, &mentor, "Kiondo basket", 150_000, 4);
+    let change = json!({"action": "publish", "price_minor": 250_000, "currency": "KES"});
+    assert_eq!(server.req(Some(&ops), &format!("/v1/products/{basket}/listing"), Some(change)).0, 200);
+    let c = Console { server: &server, http: browser() };
+    let office = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let (s, page) = c.page("/console/shops", Some(&office));
+    assert!(
+        s == 200 && page.contains("<h1>Shops</h1>") && page.contains(r#"href="/console/shops" aria-current="page""#),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+
+    // A name that is none is refused, said beside the field, and adds nothing.
+    let r = c.post("/console/shops", Some(&office), &[("csrf", &csrf), ("name", "  ")]);
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().unwrap();
+    assert!(page.contains(r#"id="shop-name-error""#) && page.contains("a shop&#39;s name is 1 to 80"), "{page}");
+    assert!(server.cli(&["shop", "list"]).trim().is_empty(), "nothing added");
+
+    // Added: the answer shows the id, the secret (this once) and how to sign.
+    let r = c.post("/console/shops", Some(&office), &[("csrf", &csrf), ("name", "Duka la Mtandao")]);
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let answer = r.text().unwrap();
+    let (shop, secret) = (code_after(&answer, "Shop id", ""), code_after(&answer, "Secret", r#" class="secret""#));
+    assert_eq!((shop.len(), secret.len() >= 32), (36, true), "{answer}");
+    assert_eq!(answer.matches(&secret).count(), 1, "the secret, once: {answer}");
+    for words in ["POST /v1/shop/orders", "X-Fundi-Shop: ", "X-Fundi-Timestamp", "X-Fundi-Signature: sha256=", "HMAC-SHA256"] {
+        assert!(answer.contains(words), "{words}: {answer}");
+    }
+    assert!(
+        answer.contains("&quot;&lt;timestamp&gt;.&lt;body&gt;&quot;") || answer.contains("\"&lt;timestamp&gt;.&lt;body&gt;\"")
+    );
+    let (_, list) = c.page("/console/shops", Some(&office));
+    assert!(list.contains("Duka la Mtandao") && list.contains(&shop) && list.contains("<td>active</td>"), "{list}");
+    assert!(!list.contains(&secret), "the list never shows the secret");
+
+    // The shop signs an order with it: taken.
+    let order = |id: &str| json!({"order_id": id, "lines": [{"product_id": basket, "quantity": 1}]});
+    let (status, v) = shop_delivers(&server, &shop, &secret, &order("W-1"));
+    assert_eq!(status, 200, "{v}");
+    assert!(v["orders"][0]["order_id"].is_string(), "{v}");
+
+    // Staff and mentors have no Shops page, and cannot add or revoke one.
+    for (who, account, login, password) in
+        [("staff", &staff.account, "desk", "depot-liaison-7"), ("mentor", &mentor.account, "wanjiku", "mama-wanjiku-2026")]
+    {
+        let session = c.set_up(account, login, password);
+        assert_eq!(c.page("/console/shops", Some(&session)).0, 403, "{who}");
+        let their_csrf = csrf_of(&c.page("/console/today", Some(&session)).1);
+        let r = c.post("/console/shops", Some(&session), &[("csrf", &their_csrf), ("name", "Not theirs")]);
+        assert_eq!(r.status().as_u16(), 403, "{who}");
+        let r = c.post(&format!("/console/shops/{shop}/revoke"), Some(&session), &[("csrf", &their_csrf)]);
+        assert_eq!(r.status().as_u16(), 403, "{who}");
+        assert!(!c.page("/console/today", Some(&session)).1.contains("/console/shops"), "{who}: not in the navigation");
+    }
+    assert!(!server.cli(&["shop", "list"]).contains("Not theirs"));
+
+    // Revoked (its button says what it does): its next delivery is refused, 401 revoked.
+    assert!(list.contains("Refuse every order from Duka la Mtandao"), "{list}");
+    let r = c.post(&format!("/console/shops/{shop}/revoke"), Some(&office), &[("csrf", "forged")]);
+    assert_eq!(r.status().as_u16(), 403, "not without the session's token");
+    let r = c.post(&format!("/console/shops/{shop}/revoke"), Some(&office), &[("csrf", &csrf)]);
+    assert_eq!((r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()), (303, "/console/shops"));
+    let (status, v) = shop_delivers(&server, &shop, &secret, &order("W-2"));
+    assert_eq!((status, v["error"].as_str()), (401, Some("revoked")), "{v}");
+
+    // Both deliveries listed, newest first; the refused filter shows the refused one only.
+    let (_, list) = c.page("/console/shops", Some(&office));
+    assert!(list.contains("<td>revoked</td>") && !list.contains(&format!("/console/shops/{shop}/revoke")), "{list}");
+    // (A revoked shop's body is not read: its order id is not known.)
+    let (refused_at, taken_at) = (list.find("<td></td><td>401 revoked</td>"), list.find("<td>W-1</td><td>200 ok</td>"));
+    assert!(refused_at.is_some() && taken_at.is_some() && refused_at < taken_at, "{list}");
+    assert!(list.contains(r#"<tr class="bad"><td>"#), "a refused delivery stands out: {list}");
+    let (s, refused) = c.page("/console/shops?show=refused", Some(&office));
+    assert!(s == 200 && refused.contains("<td>401 revoked</td>") && !refused.contains("<td>W-1</td>"), "{refused}");
+    assert!(refused.contains(r#"href="/console/shops?show=refused" aria-current="page""#), "{refused}");
+    assert!(!refused.contains(&secret));
+
+    // Audited once each, by the store, naming who; the secret is nowhere else.
+    let (_, audit) = c.page("/console/audit", Some(&office));
+    assert_eq!((audit.matches("<td>shop.add</td>").count(), audit.matches("<td>shop.revoke</td>").count()), (1, 1), "{audit}");
+    assert!(audit.contains(&shop) && !audit.contains(&secret), "{audit}");
+    // In Kiswahili too.
+    let page = c
+        .http
+        .get(format!("{}/console/shops", server.url))
+        .header(COOKIE, format!("fundi_session={office}; fundi_lang=sw"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("<h1>Maduka</h1>") && page.contains("Zilizokataliwa tu") && page.contains("limezuiwa"), "{page}");
+}
+
+/// Today in the deployment's calendar, `offset` days away.
+fn day(offset: i64) -> String {
+    fundi_sync::dates::Day(fundi_sync::dates::Day::of_ms(fundi_sync::hlc::wall_clock_ms()).0 + offset).to_string()
+}
+
+#[test]
+fn operations_set_exchange_rates_with_typed_refusals_and_see_the_margin_of_a_delivered_shop_sale() {
+    let server = Server::start();
+    let ops = server.device("operations", "ops", None);
+    let staff = server.device("staff", "desk", None);
+    let mentor = server.device("mentor", "Mama Wanjiku", None);
+    let akinyi = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
+    let c = Console { server: &server, http: browser() };
+    let office = c.set_up(&ops.account, "ops", "operations-desk-1");
+    let (s, page) = c.page("/console/money", Some(&office));
+    assert!(s == 200 && page.contains("<h1>Money</h1>") && page.contains("No exchange rate set"), "{page}");
+    let csrf = csrf_of(&page);
+    let rates = || -> Vec<(String, String, i64)> {
+        let db = server.db();
+        let mut q = db.prepare("SELECT currency, effective_day, kes_per_unit_e4 FROM exchange_rates ORDER BY 1, 2").unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let set = |session: &str, token: &str, currency: &str, from: &str, kes: &str| {
+        c.post("/console/money/rates", Some(session), &[("csrf", token), ("currency", currency), ("from", from), ("kes", kes)])
+    };
+
+    // A rate from a week ago: set, listed as in force, audited with who set it.
+    let r = set(&office, &csrf, "USD", &day(-7), "129.5037");
+    assert_eq!((r.status().as_u16(), r.headers()[LOCATION].to_str().unwrap()), (303, "/console/money"));
+    let kept = vec![("USD".to_string(), day(-7), 1_295_037)];
+    assert_eq!(rates(), kept);
+    let (_, page) = c.page("/console/money", Some(&office));
+    assert!(page.contains(&format!("<tr><td>{}</td><td>129.5037</td><td>in force today</td></tr>", day(-7))), "{page}");
+    let (_, audit) = c.page("/console/audit", Some(&office));
+    assert!(audit.contains("<td>exchange_rate.set</td>"), "{audit}");
+    assert!(audit.contains(&format!("from {}: KSh 129.5037 a unit", day(-7))), "{audit}");
+
+    // Refused, each with the command line's typed reason beside its field and what was typed kept; nothing saved.
+    for (currency, from, kes, status, field, says) in [
+        ("USD", day(1), "129.12345", 422, "rate-kes-error", "a rate has at most 4 decimals"),
+        ("USD", day(1), "1e2", 422, "rate-kes-error", "is not a number of shillings"),
+        ("JPY", day(1), "129", 422, "rate-currency-error", "is not a shop currency"),
+        ("KES", day(1), "1", 422, "rate-currency-error", "its rate is always 1"),
+        ("USD", "2026-02-30".to_string(), "129", 422, "rate-from-error", "no such day"),
+        ("USD", day(-7), "130", 409, "rate-from-error", "is set already: set a rate from another day"),
+    ] {
+        let r = set(&office, &csrf, currency, &from, kes);
+        assert_eq!(r.status().as_u16(), status, "{currency} {from} {kes}");
+        let page = r.text().unwrap();
+        let error =
+            page.split(&format!(r#"<p id="{field}" class="error" role="alert">"#)).nth(1).unwrap_or_else(|| panic!("{page}"));
+        assert!(error.split("</p>").next().unwrap().contains(says), "{currency} {from} {kes}: {page}");
+        for typed in [currency, from.as_str(), kes] {
+            assert!(page.contains(&format!(r#"value="{typed}""#)), "{typed} kept: {page}");
+        }
+        assert!(page.contains(r#"aria-invalid="true""#), "{page}");
+    }
+    assert_eq!(rates(), kept, "nothing refused was saved");
+    // In Kiswahili, the same refusal in her words.
+    let r = c
+        .http
+        .post(format!("{}/console/money/rates", server.url))
+        .header(COOKIE, format!("fundi_session={office}; fundi_lang=sw"))
+        .form(&[("csrf", csrf.as_str()), ("currency", "USD"), ("from", &day(1)), ("kes", "0")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().unwrap().contains("kiwango ni zaidi ya shilingi 0"));
+
+    // Staff and mentors have no Money page, and set no rate.
+    for (who, account, login, password) in
+        [("staff", &staff.account, "desk", "depot-liaison-7"), ("mentor", &mentor.account, "wanjiku", "mama-wanjiku-2026")]
+    {
+        let session = c.set_up(account, login, password);
+        assert_eq!(c.page("/console/money", Some(&session)).0, 403, "{who}");
+        let their_csrf = csrf_of(&c.page("/console/today", Some(&session)).1);
+        assert_eq!(set(&session, &their_csrf, "EUR", &day(0), "140").status().as_u16(), 403, "{who}");
+        assert_eq!(set(&session, &their_csrf, "JPY", "x", "y").status().as_u16(), 403, "{who}: refused before any reason");
+    }
+    assert_eq!(rates(), kept);
+
+    // A shop's sale, delivered: 2 x US$25.00 at the week-old rate, with a 5% commission (as
+    // depot/tests/margins.rs works it out by hand: KSh 6,475.18 less her KSh 3,000 and the
+    // mentor's KSh 150 leaves the platform KSh 3,325.18).
+    server.cli(&["commission-rate", "--from", &day(-30), "--percent", "5"]);
+    let basket = server.approved_product(&akinyi, &mentor, "Kikapu", 150_000, 10);
+    let change = json!({"action": "publish", "price_minor": 2_500, "currency": "USD"});
+    assert_eq!(server.req(Some(&ops), &format!("/v1/products/{basket}/listing"), Some(change)).0, 200);
+    let shop: serde_json::Value = serde_json::from_str(&server.cli(&["shop", "add", "--json", "--name", "Duka"])).unwrap();
+    let sale = json!({"order_id": "M-1", "lines": [{"product_id": basket, "quantity": 2}]});
+    let (status, v) = shop_delivers(&server, shop["id"].as_str().unwrap(), shop["secret"].as_str().unwrap(), &sale);
+    assert_eq!(status, 200, "{v}");
+    let order = v["orders"][0]["order_id"].as_str().unwrap().to_string();
+    server.cli(&["assign", &order, &akinyi.account]);
+    let hers = ["accept", "start_production", "mark_ready"].map(|n| common::command("order", &order, n)).to_vec();
+    assert_eq!(server.push(&akinyi, hers), vec![None, None, None]);
+    for command in ["receive", "qc_pass", "ship", "deliver"] {
+        let (status, v) = server.req(Some(&staff), &format!("/v1/orders/{order}/commands"), Some(json!({ "command": command })));
+        assert_eq!(status, 200, "{command}: {v}");
+    }
+    let ledger: serde_json::Value = serde_json::from_str(&server.cli(&["margins", "--json"])).unwrap();
+    assert_eq!(ledger["totals"], json!({"KES": 332_518}), "the store's margin: {ledger}");
+
+    let (_, page) = c.page("/console/money", Some(&office));
+    let row = format!(
+        "<a href=\"/console/orders/{order}\">{order}</a><br><span class=\"muted\">margin</span></td><td>US$50.00</td>\
+         <td>129.5037</td><td>KSh 6,475.18</td><td>KSh 3,000</td><td>KSh 150</td><td>KSh 3,325.18</td>"
+    );
+    assert!(page.contains(&row), "{row} in {page}");
+    assert!(page.contains("<dt>Total (KES)</dt><dd>KSh 3,325.18</dd>") && page.contains("1 shown of 1."), "{page}");
+    // A refund reverses it, listed newest first; the total is back to nothing.
+    server.cli(&["refund", &order, "--reason", "Returned by the buyer"]);
+    let (_, page) = c.page("/console/money", Some(&office));
+    let reversal = page.find("reversed (refund): Returned by the buyer").expect("the reversal");
+    assert!(reversal < page.find("<span class=\"muted\">margin</span>").unwrap(), "newest first: {page}");
+    assert!(page.contains("<td>-KSh 3,325.18</td>") && page.contains("<dd>KSh 0</dd>"), "{page}");
 }

@@ -311,6 +311,13 @@ fn exchange_rates_are_refused_with_their_reasons_and_never_rewritten() {
         assert!(err.contains(says), "{currency} {from} {kes}: {err}");
     }
     assert_eq!(rows(), kept, "nothing refused was kept, the rate set stays as it was");
+    // Set on the command line, audited by the store (as the console's are), once.
+    let audited: Vec<(String, String, String)> = {
+        let db = s.db();
+        let mut q = db.prepare("SELECT account_id, target, detail FROM audit_log WHERE action = 'exchange_rate.set'").unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(audited, vec![(String::new(), "GBP".to_string(), format!("from {}: KSh 170.1234 a unit", day(0)))]);
     // The history never changes, even in the file.
     let rw = rusqlite::Connection::open(s.data_dir().join("depot.db")).unwrap();
     rw.busy_timeout(std::time::Duration::from_secs(10)).unwrap();

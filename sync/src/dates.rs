@@ -13,8 +13,8 @@ pub const DEPLOYMENT_UTC_OFFSET_MINUTES: i64 = 180;
 
 /// The earliest and latest days a due date may name (a typo such as `0226-12-12` or
 /// `20261-01-01` is refused, not kept).
-const FIRST_YEAR: i64 = 2000;
-const LAST_YEAR: i64 = 2100;
+pub const FIRST_YEAR: i64 = 2000;
+pub const LAST_YEAR: i64 = 2100;
 
 /// A calendar day: days since 1970-01-01.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -109,7 +109,7 @@ pub fn exchange_rate(args: ExchangeRateArgs) -> Result<(), Box<dyn std::error::E
         let rate = margins::parse_kes_per_unit(kes).map_err(|e| format!("--kes {kes}: {e}"))?;
         db.write(|tx| margins::set_exchange_rate(tx, &Caller::local_operator(), currency, day, rate))?;
     }
-    let rates = db.read(|tx| margins::exchange_rates(tx))?;
+    let rates = db.read(|tx| margins::exchange_rates(tx, &Caller::local_operator()))?;
     if rates.is_empty() {
         println!("no exchange rate set: only products priced in KES may be published");
     }
@@ -121,7 +121,9 @@ pub fn exchange_rate(args: ExchangeRateArgs) -> Result<(), Box<dyn std::error::E
 
 pub fn margins(args: MarginsArgs) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::open(&args.data_dir)?;
-    let ((entries, totals), unpriced) = db.read(|tx| Ok((margins::platform_ledger(tx)?, margins::unpriced_sales(tx)?)))?;
+    let op = Caller::local_operator();
+    let ((entries, totals), unpriced) =
+        db.read(|tx| Ok((margins::platform_ledger(tx, &op)?, margins::unpriced_sales(tx, &op)?)))?;
     if args.json {
         let unpriced: Vec<serde_json::Value> = unpriced
             .iter()

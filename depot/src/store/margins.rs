@@ -107,8 +107,9 @@ pub fn show_rate(kes_per_unit_e4: i64) -> String {
     format!("{}.{:04}", kes_per_unit_e4 / RATE_SCALE, kes_per_unit_e4 % RATE_SCALE)
 }
 
-/// Set what one unit of `currency` is worth in shillings from `from` on (operations only): a
-/// new row of the history; a rate already set for that currency and day is refused.
+/// Set what one unit of `currency` is worth in shillings from `from` on (operations only,
+/// audited as `exchange_rate.set`: the command line and the console alike): a new row of the
+/// history; a rate already set for that currency and day is refused.
 pub fn set_exchange_rate(
     tx: &Connection,
     caller: &Caller,
@@ -124,11 +125,21 @@ pub fn set_exchange_rate(
     if !EXCHANGE_RATES.add(tx, Some(currency), from, kes_per_unit_e4, &caller.account_id)? {
         return Err(ApiError::conflict(format!("a {currency} rate from {from} is set already: set a rate from another day")));
     }
+    let detail = format!("from {from}: KSh {} a unit", show_rate(kes_per_unit_e4));
+    super::console::audit(tx, &caller.account_id, "exchange_rate.set", Some(currency), Some(&detail))
+}
+
+/// Operations only: the rates' history and the platform's ledger are the depot's business.
+fn operations_only(caller: &Caller) -> Result<(), ApiError> {
+    if caller.role != fundi_sync::Role::Operations {
+        return Err(ApiError::forbidden("operations only"));
+    }
     Ok(())
 }
 
-/// The history of exchange rates, by currency then day (the key is the currency).
-pub fn exchange_rates(tx: &Connection) -> Result<Vec<DatedValue>, ApiError> {
+/// The history of exchange rates, by currency then day (the key is the currency; operations only).
+pub fn exchange_rates(tx: &Connection, caller: &Caller) -> Result<Vec<DatedValue>, ApiError> {
+    operations_only(caller)?;
     EXCHANGE_RATES.all(tx)
 }
 
@@ -296,43 +307,72 @@ pub struct PlatformEntry {
     pub at_ms: i64,
 }
 
-/// The platform ledger, oldest first, and its totals per currency.
-pub fn platform_ledger(tx: &Connection) -> Result<(Vec<PlatformEntry>, BTreeMap<String, i64>), ApiError> {
-    let mut q = tx.prepare_cached(
-        "SELECT id, kind, order_id, amount_minor, currency, sale_minor, sale_currency, kes_per_unit_e4, sale_kes_minor,
-             earning_minor, commission_at_rate_minor, commission_minor, note, at_ms
-         FROM platform_ledger ORDER BY seq",
-    )?;
-    let rows = q.query_map([], |r| {
-        Ok(PlatformEntry {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            order_id: r.get(2)?,
-            amount_minor: r.get(3)?,
-            currency: r.get(4)?,
-            sale_minor: r.get(5)?,
-            sale_currency: r.get(6)?,
-            kes_per_unit_e4: r.get(7)?,
-            sale_kes_minor: r.get(8)?,
-            earning_minor: r.get(9)?,
-            commission_at_rate_minor: r.get(10)?,
-            commission_minor: r.get(11)?,
-            note: r.get(12)?,
-            at_ms: r.get(13)?,
-        })
-    })?;
-    let entries: Vec<PlatformEntry> = rows.collect::<Result<_, _>>()?;
-    let mut totals = BTreeMap::new();
-    for e in &entries {
-        let total: &mut i64 = totals.entry(e.currency.clone()).or_default();
-        *total = total.saturating_add(e.amount_minor);
+const ENTRY_COLUMNS: &str = "id, kind, order_id, amount_minor, currency, sale_minor, sale_currency, kes_per_unit_e4, \
+     sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, note, at_ms";
+
+fn entry_of(r: &rusqlite::Row) -> rusqlite::Result<PlatformEntry> {
+    Ok(PlatformEntry {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        order_id: r.get(2)?,
+        amount_minor: r.get(3)?,
+        currency: r.get(4)?,
+        sale_minor: r.get(5)?,
+        sale_currency: r.get(6)?,
+        kes_per_unit_e4: r.get(7)?,
+        sale_kes_minor: r.get(8)?,
+        earning_minor: r.get(9)?,
+        commission_at_rate_minor: r.get(10)?,
+        commission_minor: r.get(11)?,
+        note: r.get(12)?,
+        at_ms: r.get(13)?,
+    })
+}
+
+/// Every entry's amount summed per currency (saturating), and how many entries there are.
+fn totals(tx: &Connection) -> Result<(BTreeMap<String, i64>, usize), ApiError> {
+    let mut q = tx.prepare_cached("SELECT currency, amount_minor FROM platform_ledger")?;
+    let mut rows = q.query([])?;
+    let (mut totals, mut count) = (BTreeMap::new(), 0);
+    while let Some(r) = rows.next()? {
+        let total: &mut i64 = totals.entry(r.get::<_, String>(0)?).or_default();
+        *total = total.saturating_add(r.get(1)?);
+        count += 1;
     }
-    Ok((entries, totals))
+    Ok((totals, count))
+}
+
+/// The platform ledger, oldest first, and its totals per currency (operations only).
+pub fn platform_ledger(tx: &Connection, caller: &Caller) -> Result<(Vec<PlatformEntry>, BTreeMap<String, i64>), ApiError> {
+    operations_only(caller)?;
+    let mut q = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM platform_ledger ORDER BY seq"))?;
+    let entries = q.query_map([], entry_of)?.collect::<Result<_, _>>()?;
+    Ok((entries, totals(tx)?.0))
+}
+
+/// The platform ledger's latest entries, newest first, with the totals and the count of every
+/// entry.
+pub struct LatestEntries {
+    pub entries: Vec<PlatformEntry>,
+    pub totals: BTreeMap<String, i64>,
+    pub count: usize,
+}
+
+/// The latest `limit` entries of the platform ledger and the totals of all (operations only):
+/// what the console's Money page shows.
+pub fn latest_platform_entries(tx: &Connection, caller: &Caller, limit: usize) -> Result<LatestEntries, ApiError> {
+    operations_only(caller)?;
+    let mut q = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM platform_ledger ORDER BY seq DESC LIMIT ?1"))?;
+    let entries = q.query_map([limit as i64], entry_of)?.collect::<Result<_, _>>()?;
+    let (totals, count) = totals(tx)?;
+    Ok(LatestEntries { entries, totals, count })
 }
 
 /// Sales delivered (their artisan earned) with no margin counted, because their currency had
 /// no rate on the sale's day (a product published before rates were kept): (order, sale).
-pub fn unpriced_sales(tx: &Connection) -> Result<Vec<(String, Sale)>, ApiError> {
+/// Operations only.
+pub fn unpriced_sales(tx: &Connection, caller: &Caller) -> Result<Vec<(String, Sale)>, ApiError> {
+    operations_only(caller)?;
     let mut q = tx.prepare_cached(
         "SELECT s.order_id FROM order_sales s
          WHERE EXISTS (SELECT 1 FROM records r WHERE r.kind = ?1 AND r.id = 'earning:' || s.order_id)

@@ -2,7 +2,7 @@
 //! id and a secret to sign its deliveries with (kept as it is: the depot recomputes every
 //! signature with it), the signatures taken while they could still be replayed, and the outcome
 //! of every delivery, for operations to see a shop's refused ones. Operations add, list and
-//! revoke shops from the command line (`fundi-depot shop`).
+//! revoke shops from the command line (`fundi-depot shop`) or the console's Shops page.
 
 use super::accounts::Caller;
 use super::{now_ms, random_secret, ApiError};

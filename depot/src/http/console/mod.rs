@@ -13,11 +13,13 @@
 
 mod catalog;
 mod check;
+mod money;
 mod orders;
 mod pages;
 mod payouts;
 mod people;
 mod products;
+mod shops;
 mod stock;
 mod text;
 
@@ -94,6 +96,10 @@ pub fn routes() -> Router<App> {
         .route("/console/payouts", get(payouts::list))
         .route("/console/payouts/batches", post(payouts::create))
         .route("/console/payouts/batches/{batch}/approve", post(payouts::approve))
+        .route("/console/money", get(money::show))
+        .route("/console/money/rates", post(money::set_rate))
+        .route("/console/shops", get(shops::list).post(shops::add))
+        .route("/console/shops/{shop}/revoke", post(shops::revoke))
         .route("/console/signout", post(pages::signout))
         .route("/console/signout-everywhere", post(pages::signout_everywhere))
         .route("/console/language/{code}", get(language))
