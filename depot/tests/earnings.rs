@@ -135,6 +135,13 @@ fn a_mentor_earns_the_rate_in_force_on_the_day_of_delivery() {
     let again = server.cli_fails(&["commission-rate", "--from", &day(-7), "--percent", "9"]);
     assert!(again.contains("set already"), "{again}");
     assert!(server.cli_fails(&["commission-rate", "--from", &day(1), "--percent", "60"]).contains("at most 50%"));
+    // Each rate set is in the audit log, once; a refused one is not.
+    let audited: Vec<String> = {
+        let db = server.db();
+        let mut q = db.prepare("SELECT detail FROM audit_log WHERE action = 'commission_rate.set' ORDER BY id").unwrap();
+        q.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(audited, [format!("from {}: 5.00%", day(-7)), format!("from {}: 7.50%", day(7))]);
 
     let deliver = |id: &str| {
         for c in ["receive", "qc_pass", "ship", "deliver"] {

@@ -127,7 +127,9 @@ pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_po
     if !COMMISSION_RATES.add(tx, None, from, i64::from(basis_points), &caller.account_id)? {
         return Err(ApiError::conflict(format!("a rate from {from} is set already: set a rate from another day")));
     }
-    Ok(())
+    // Audited as an exchange rate is (`margins::set_exchange_rate`): money every mentor earns.
+    let detail = format!("from {from}: {}.{:02}%", basis_points / 100, basis_points % 100);
+    super::console::audit(tx, &caller.account_id, "commission_rate.set", None, Some(&detail))
 }
 
 /// The history of rates, oldest first: (from day, basis points).
