@@ -154,13 +154,7 @@ impl RealDepot {
             req = req.header(*name, value.as_str());
         }
         let req = req.header("content-type", "application/json").body(Body::from(body)).ok()?;
-        let router = self.router.clone();
-        Some(self.rt.block_on(async move {
-            let resp = router.oneshot(req).await.expect("the router is infallible");
-            let status = resp.status().as_u16();
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("a body in memory").to_vec();
-            Answer { status, body }
-        }))
+        Some(self.send(req))
     }
 
     /// A new product of the artisan's on sale, made the real way: her draft written and
@@ -212,6 +206,17 @@ impl RealDepot {
         id
     }
 
+    /// `req` through the depot's router, its answer read whole.
+    fn send(&self, req: axum::http::Request<Body>) -> Answer {
+        let router = self.router.clone();
+        self.rt.block_on(async move {
+            let resp = router.oneshot(req).await.expect("the router is infallible");
+            let status = resp.status().as_u16();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("a body in memory").to_vec();
+            Answer { status, body }
+        })
+    }
+
     /// One request through the depot's router from the client address `peer`.
     pub fn call_from(
         &self,
@@ -231,13 +236,7 @@ impl RealDepot {
             req = req.header("content-encoding", "gzip");
         }
         let req = req.header("content-type", "application/json").body(Body::from(body)).ok()?;
-        let router = self.router.clone();
-        Some(self.rt.block_on(async move {
-            let resp = router.oneshot(req).await.expect("the router is infallible");
-            let status = resp.status().as_u16();
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("a body in memory").to_vec();
-            Answer { status, body }
-        }))
+        Some(self.send(req))
     }
 }
 
