@@ -374,7 +374,7 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 
 /// A store at the schema version before this depot's: the depot's own migrations but the last.
 fn older_store(dir: &Path) -> u32 {
-    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations");
+    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations/sqlite");
     let mut files: Vec<PathBuf> = std::fs::read_dir(migrations).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     files.pop();

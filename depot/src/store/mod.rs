@@ -52,19 +52,19 @@ use std::sync::Mutex;
 
 /// The store's numbered migrations (run by `fundi-sqlite`; never edit one that has shipped).
 pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::new(&[
-    include_str!("migrations/001_init.sql"),
-    include_str!("migrations/002_code_ids.sql"),
-    include_str!("migrations/003_scope_and_retention.sql"),
-    include_str!("migrations/004_uploads.sql"),
-    include_str!("migrations/005_thumbnails.sql"),
-    include_str!("migrations/006_last_seen.sql"),
-    include_str!("migrations/007_payouts.sql"),
-    include_str!("migrations/008_commission_rates.sql"),
-    include_str!("migrations/009_console.sql"),
-    include_str!("migrations/010_stock_recorders.sql"),
-    include_str!("migrations/011_products.sql"),
-    include_str!("migrations/012_shops.sql"),
-    include_str!("migrations/013_exchange_rates.sql"),
+    include_str!("migrations/sqlite/001_init.sql"),
+    include_str!("migrations/sqlite/002_code_ids.sql"),
+    include_str!("migrations/sqlite/003_scope_and_retention.sql"),
+    include_str!("migrations/sqlite/004_uploads.sql"),
+    include_str!("migrations/sqlite/005_thumbnails.sql"),
+    include_str!("migrations/sqlite/006_last_seen.sql"),
+    include_str!("migrations/sqlite/007_payouts.sql"),
+    include_str!("migrations/sqlite/008_commission_rates.sql"),
+    include_str!("migrations/sqlite/009_console.sql"),
+    include_str!("migrations/sqlite/010_stock_recorders.sql"),
+    include_str!("migrations/sqlite/011_products.sql"),
+    include_str!("migrations/sqlite/012_shops.sql"),
+    include_str!("migrations/sqlite/013_exchange_rates.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,
