@@ -18,10 +18,11 @@
 //! hold; and writer processes (this test binary started again as children) racing a reader with
 //! the chosen way, every change checked to reach the reader once.
 //!
-//! The PostgreSQL cluster: `FUNDI_TEST_PG_URL`, else `scripts/pg start` (which `test-all`
-//! runs, and stops after).
+//! The PostgreSQL cluster: `FUNDI_TEST_PG_URL`, else `scripts/pg start` (`common::pg`).
 
-use postgres::{Client, NoTls, Transaction};
+mod common;
+use common::pg::{self, connect};
+use postgres::{Client, Transaction};
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::mpsc;
@@ -34,27 +35,9 @@ const WRITERS: usize = 4;
 const PER_WRITER: i64 = 150;
 const CHILD_ENV: &str = "FUNDI_PG_ORDER_CHILD";
 
-fn cluster_url() -> String {
-    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("FUNDI_TEST_PG_URL") {
-            return url;
-        }
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg");
-        let out = Command::new(&script).arg("start").output().expect("run scripts/pg start");
-        assert!(out.status.success(), "scripts/pg start: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    })
-    .clone()
-}
-
 /// A new database of its own on the cluster, with the tables both designs use: its URL.
 fn fresh_database() -> String {
-    let url = cluster_url();
-    let name = format!("order_{}", uuid::Uuid::new_v4().simple());
-    Client::connect(&url, NoTls).expect("connect to the test cluster").batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{name}");
+    let url = pg::fresh_database("order");
     connect(&url)
         .batch_execute(
             "CREATE TABLE meta (next_seq BIGINT NOT NULL);
@@ -66,10 +49,6 @@ fn fresh_database() -> String {
         )
         .unwrap();
     url
-}
-
-fn connect(url: &str) -> Client {
-    Client::connect(url, NoTls).unwrap_or_else(|e| panic!("connect to {url}: {e}"))
 }
 
 /// How a writing transaction takes its place in the change feed.

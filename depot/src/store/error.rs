@@ -154,6 +154,22 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+/// A PostgreSQL error (the store on PostgreSQL, ADR 0029): internal, with the server's message
+/// (the crate's own text names only the kind) and its SQLSTATE, by which a failure is told.
+impl From<postgres::Error> for ApiError {
+    fn from(e: postgres::Error) -> Self {
+        use std::error::Error as _;
+        let mut text = e.to_string();
+        if let Some(cause) = e.source() {
+            text = format!("{text}: {cause}");
+        }
+        if let Some(code) = e.code() {
+            text = format!("{text} (SQLSTATE {})", code.code());
+        }
+        ApiError::internal(format!("storage: {text}"))
+    }
+}
+
 /// Only opening the store fails with `newer_schema` (before any route is served), so the code
 /// never reaches the wire and is not in the OpenAPI document.
 impl From<fundi_sqlite::Error> for ApiError {

@@ -29,6 +29,7 @@ pub mod mentees;
 pub mod money;
 pub mod orders;
 pub mod payouts;
+pub mod pg_schema;
 pub mod products;
 pub mod pull;
 pub mod push;
