@@ -169,7 +169,7 @@ impl Depot {
         contents_without(&conn, &[("devices", "last_seen_ms")])
     }
 
-    fn query<T: rusqlite::types::FromSql>(&self, sql: &str, arg: &str) -> T {
+    fn query<T: store::sql::FromValue>(&self, sql: &str, arg: &str) -> T {
         self.db.read(|tx| Ok(tx.query_row(sql, [arg], |r| r.get(0))?)).unwrap()
     }
 

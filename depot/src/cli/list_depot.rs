@@ -39,7 +39,7 @@ pub fn run(args: ListDepotArgs) -> Result<(), Box<dyn std::error::Error>> {
         println!("  {p}  {q}");
     }
     if args.accounts {
-        for a in db.read(|tx| accounts::list_accounts(tx))? {
+        for a in db.read(accounts::list_accounts)? {
             println!("account {} {:<10} {}", a.id, a.role.code(), a.name);
         }
     }

@@ -91,7 +91,7 @@ pub fn commission_rate(args: CommissionRateArgs) -> Result<(), Box<dyn std::erro
         let bp = basis_points(percent).ok_or_else(|| format!("--percent {percent}: a number with at most two decimals"))?;
         db.write(|tx| money::set_commission_rate(tx, &Caller::local_operator(), day, bp))?;
     }
-    let rates = db.read(|tx| money::commission_rates(tx))?;
+    let rates = db.read(money::commission_rates)?;
     if rates.is_empty() {
         println!("no commission rate set: mentors earn no commission");
     }

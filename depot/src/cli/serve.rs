@@ -27,6 +27,13 @@ pub struct ServeArgs {
     /// Where the depot keeps its database (created if missing).
     #[arg(long, default_value = "fundi-depot-data")]
     data_dir: PathBuf,
+    /// Keep the store in this PostgreSQL database (`postgres://user@host:port/name`) rather
+    /// than the data directory's SQLite file (ADR 0029). The data directory remembers it, so
+    /// later commands and starts need only `--data-dir`; several processes may serve one
+    /// database, each with its own data directory naming it (blobs then belong on a shared
+    /// filesystem).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -150,7 +157,10 @@ async fn serve_callbacks(listen: &str, routes: axum::Router) -> Result<(), Box<d
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let mut db = Db::open(&args.data_dir)?;
+    let mut db = match &args.database {
+        Some(url) => Db::open_with_database(&args.data_dir, url)?,
+        None => Db::open(&args.data_dir)?,
+    };
     // Held while the server runs: `restore` never puts a store in place under it.
     let _serving = DataDirLock::take(&args.data_dir)?;
     db.token_ttl_ms = args.token_ttl_secs.saturating_mul(1000);

@@ -11,11 +11,11 @@
 pub mod render;
 
 use crate::store::accounts::{get_account, Caller};
+use crate::store::sql::Tx;
 use crate::store::{get_record, money, ApiError};
 use fundi_sync::dates::Day;
 use fundi_sync::money_ledger::{entry_statuses, EntryKind, EntryStatus};
 use fundi_sync::{Kind, OrderBody, Role};
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// The longest period one statement covers (about three years): a lender asks for months.
@@ -141,7 +141,7 @@ const PAID: &str = "paid";
 
 /// The statement of `account` from `from` to `to` (inclusive days, East Africa Time), for
 /// `caller`: the account herself or operations.
-pub fn statement(conn: &Connection, caller: &Caller, account: &str, from: Day, to: Day) -> Result<Statement, ApiError> {
+pub fn statement(conn: &Tx, caller: &Caller, account: &str, from: Day, to: Day) -> Result<Statement, ApiError> {
     if caller.role != Role::Operations && caller.account_id != account {
         return Err(ApiError::forbidden("a statement is for its account and for operations"));
     }

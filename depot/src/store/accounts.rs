@@ -3,9 +3,9 @@
 //! and moving an artisan to another mentor.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::{enrollment, ids};
 use fundi_sync::{Relation, Role};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use fundi_sync::limits::{
@@ -37,7 +37,7 @@ pub struct Account {
     pub mentor_id: Option<String>,
 }
 
-pub fn get_account(conn: &Connection, id: &str) -> Result<Option<Account>, ApiError> {
+pub fn get_account(conn: &Tx, id: &str) -> Result<Option<Account>, ApiError> {
     let row: Option<(String, String, Option<String>)> = conn
         .query_row("SELECT role, name, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
@@ -50,14 +50,14 @@ pub fn get_account(conn: &Connection, id: &str) -> Result<Option<Account>, ApiEr
 }
 
 /// The caller's relation to the artisan `owner` of a record (the protocol's rule, over SQL).
-pub fn relation(conn: &Connection, caller: &Caller, owner: Option<&str>) -> Result<Relation, ApiError> {
+pub fn relation(conn: &Tx, caller: &Caller, owner: Option<&str>) -> Result<Relation, ApiError> {
     let who = fundi_sync::depot::Caller { account_id: caller.account_id.clone(), role: caller.role };
     fundi_sync::depot::relation(&super::facts::SqlFacts(conn), &who, owner)
 }
 
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
 /// staff enroll artisans; operations enroll anyone.
-pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
+pub fn enroll(conn: &Tx, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
     // The limit counts the name as sent, as the API document states it; it is stored trimmed.
     let name = req.name.trim();
     if name.is_empty() || req.name.chars().count() > ACCOUNT_NAME_MAX_CHARS || req.name.chars().any(char::is_control) {
@@ -90,7 +90,7 @@ pub fn enroll(conn: &Connection, caller: &Caller, req: NewEnrollment) -> Result<
 
 /// A new code for an existing account (a replacement phone, a second device): operations for
 /// anyone; a mentor for their mentees; staff for artisans.
-pub fn replacement_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
+pub fn replacement_code(conn: &Tx, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
     let account = get_account(conn, account_id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
     let allowed = match caller.role {
         Role::Operations => true,
@@ -107,7 +107,7 @@ pub fn replacement_code(conn: &Connection, caller: &Caller, account_id: &str) ->
 /// How many fresh codes `issue_code` draws before it gives up on finding a free name.
 const CODE_NAME_TRIES: u32 = 32;
 
-fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
+fn issue_code(conn: &Tx, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
     let now = now_ms();
     // The first group names the code in clear: it must be unique among codes still usable. Its
     // 16 bits leave room for far more live codes than a depot hands out in a week, but the tries
@@ -138,7 +138,7 @@ fn issue_code(conn: &Connection, caller: &Caller, account_id: &str) -> Result<En
 
 /// The stored secret of the code a phone names (the newest, if a name was reused after its
 /// code expired or was used); `None` if no code has that name.
-pub fn code_secret(conn: &Connection, code_id: &str) -> Result<Option<String>, ApiError> {
+pub fn code_secret(conn: &Tx, code_id: &str) -> Result<Option<String>, ApiError> {
     Ok(conn
         .query_row("SELECT code_hash FROM enrollment_codes WHERE code_id = ?1 ORDER BY expires_ms DESC LIMIT 1", [code_id], |r| {
             r.get(0)
@@ -149,7 +149,7 @@ pub fn code_secret(conn: &Connection, code_id: &str) -> Result<Option<String>, A
 /// Exchange an enrollment code (named by its stored secret, once the key exchange proved the
 /// phone knows it) for a device credential. Once only, except that the same phone may retry for
 /// a while when the reply was lost (it gets a fresh token; the first is void).
-pub fn exchange_code(conn: &Connection, secret: &str, device_id: &str, ttl_ms: u64) -> Result<DeviceCredential, ApiError> {
+pub fn exchange_code(conn: &Tx, secret: &str, device_id: &str, ttl_ms: u64) -> Result<DeviceCredential, ApiError> {
     if !ids::is_valid_id(device_id) {
         return Err(ApiError::invalid("device_id must be a UUID"));
     }
@@ -196,7 +196,7 @@ pub fn exchange_code(conn: &Connection, secret: &str, device_id: &str, ttl_ms: u
 }
 
 /// Who holds this bearer token. Using a rotated token makes it the only valid one.
-pub fn authenticate(conn: &Connection, token: &str) -> Result<Caller, ApiError> {
+pub fn authenticate(conn: &Tx, token: &str) -> Result<Caller, ApiError> {
     if token.is_empty() || token.len() > 128 {
         return Err(ApiError::unauthorized());
     }
@@ -238,7 +238,7 @@ const LAST_SEEN_STEP_MS: i64 = 60_000;
 
 /// Issue the next token. The current one keeps working until the new one is first used, so a
 /// reply lost on bad Wi-Fi is harmless: the phone asks again with the old token.
-pub fn rotate(conn: &Connection, caller: &Caller, ttl_ms: u64) -> Result<RotatedToken, ApiError> {
+pub fn rotate(conn: &Tx, caller: &Caller, ttl_ms: u64) -> Result<RotatedToken, ApiError> {
     let device = caller.device_id.as_deref().ok_or_else(ApiError::unauthorized)?;
     let token = random_secret();
     let expires = now_ms() + ttl_ms;
@@ -250,7 +250,7 @@ pub fn rotate(conn: &Connection, caller: &Caller, ttl_ms: u64) -> Result<Rotated
 }
 
 /// Revoke a lost phone. Its owner, the owner's mentor, and operations may.
-pub fn revoke(conn: &Connection, caller: &Caller, device_id: &str) -> Result<(), ApiError> {
+pub fn revoke(conn: &Tx, caller: &Caller, device_id: &str) -> Result<(), ApiError> {
     let owner: Option<String> =
         conn.query_row("SELECT account_id FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0)).optional()?;
     let Some(owner) = owner else { return Err(ApiError::not_found("no such device")) };
@@ -266,7 +266,7 @@ pub fn revoke(conn: &Connection, caller: &Caller, device_id: &str) -> Result<(),
 /// as assigning orders is. The old mentor's phones lose her records at their next sync, the
 /// new mentor's receive them (`scope::mentor_changed`); nothing else about them changes.
 pub fn set_mentor(
-    conn: &Connection,
+    conn: &Tx,
     caller: &Caller,
     artisan_id: &str,
     mentor_id: Option<&str>,
@@ -293,7 +293,7 @@ pub fn set_mentor(
 }
 
 /// `account`'s phones enrolled and not revoked, most recently seen first (at most `limit`).
-pub fn devices(conn: &Connection, account: &str, limit: usize) -> Result<Vec<fundi_sync::MenteeDevice>, ApiError> {
+pub fn devices(conn: &Tx, account: &str, limit: usize) -> Result<Vec<fundi_sync::MenteeDevice>, ApiError> {
     let mut q = conn.prepare_cached(
         "SELECT device_id, created_ms, last_seen_ms FROM devices WHERE account_id = ?1 AND revoked_ms IS NULL
          ORDER BY last_seen_ms DESC NULLS LAST, created_ms DESC LIMIT ?2",
@@ -310,8 +310,8 @@ pub fn devices(conn: &Connection, account: &str, limit: usize) -> Result<Vec<fun
 
 /// The accounts `caller` looks after, by name: operations everyone; staff the artisans; a
 /// mentor her mentees; an artisan no one.
-pub fn people(conn: &Connection, caller: &Caller) -> Result<Vec<Account>, ApiError> {
-    let ids = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<Vec<String>, ApiError> {
+pub fn people(conn: &Tx, caller: &Caller) -> Result<Vec<Account>, ApiError> {
+    let ids = |sql: &str, args: &[&dyn crate::store::sql::ToValue]| -> Result<Vec<String>, ApiError> {
         let mut q = conn.prepare(sql)?;
         let rows = q.query_map(args, |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -328,7 +328,7 @@ pub fn people(conn: &Connection, caller: &Caller) -> Result<Vec<Account>, ApiErr
 }
 
 /// Accounts of one role, for the command line.
-pub fn list_accounts(conn: &Connection) -> Result<Vec<Account>, ApiError> {
+pub fn list_accounts(conn: &Tx) -> Result<Vec<Account>, ApiError> {
     let mut s = conn.prepare("SELECT id FROM accounts ORDER BY created_ms, id")?;
     let ids: Vec<String> = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     ids.iter().filter_map(|id| get_account(conn, id).transpose()).collect()

@@ -5,6 +5,7 @@
 
 use super::accounts::{get_account, relation, Caller};
 use super::ApiError;
+use crate::store::sql::Tx;
 use fundi_sync::drafts::DraftField;
 use fundi_sync::workflow::{draft_commands, DraftStatus};
 use fundi_sync::{DraftBody, Kind};
@@ -28,7 +29,7 @@ pub struct Submitted {
 }
 
 /// The submitted drafts `caller` may review, oldest first (at most [`SUBMITTED_MAX`]).
-pub fn submitted(tx: &rusqlite::Connection, caller: &Caller) -> Result<Vec<Submitted>, ApiError> {
+pub fn submitted(tx: &Tx, caller: &Caller) -> Result<Vec<Submitted>, ApiError> {
     let mut q = tx.prepare_cached("SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq")?;
     let rows = q.query_map([Kind::Draft.code()], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
@@ -72,7 +73,7 @@ pub fn submitted(tx: &rusqlite::Connection, caller: &Caller) -> Result<Vec<Submi
 }
 
 /// The stamp of `draft`'s review note as stored (what a new note replaces), if it has one.
-pub fn review_note_stamp(tx: &rusqlite::Connection, draft: &str) -> Result<Option<fundi_sync::hlc::Timestamp>, ApiError> {
+pub fn review_note_stamp(tx: &Tx, draft: &str) -> Result<Option<fundi_sync::hlc::Timestamp>, ApiError> {
     let Some(r) = super::get_record(tx, Kind::Draft.code(), draft)? else { return Ok(None) };
     let body: DraftBody = serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(body.doc.stamp(fundi_sync::fields::DRAFT_REVIEW_NOTE))

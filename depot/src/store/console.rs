@@ -10,11 +10,11 @@
 
 use super::accounts::{get_account, Caller};
 use super::{now_ms, random_secret, sha256_hex, ApiError};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use fundi_sync::Role;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 /// A setup code is good for two days.
@@ -58,7 +58,7 @@ pub fn normalize_setup_code(typed: &str) -> String {
 /// Issue a one-time code with which `account` sets its console password (operations, or the
 /// local operator). Artisans have no console. Any earlier unused code of the account stops
 /// working.
-pub fn issue_setup_code(tx: &Connection, caller: &Caller, account: &str) -> Result<String, ApiError> {
+pub fn issue_setup_code(tx: &Tx, caller: &Caller, account: &str) -> Result<String, ApiError> {
     if caller.role != Role::Operations {
         return Err(ApiError::forbidden("only operations issue console setup codes"));
     }
@@ -125,7 +125,7 @@ pub fn decoy_hash() -> &'static str {
 /// (the code is used up). A wrong, used or expired code is `invalid` (the same answer for each,
 /// so codes cannot be probed); a login another account has is a `conflict`. Every session of the
 /// account ends. Returns the account id.
-pub fn set_password(tx: &Connection, code: &str, login: &str, password_hash: &str) -> Result<String, ApiError> {
+pub fn set_password(tx: &Tx, code: &str, login: &str, password_hash: &str) -> Result<String, ApiError> {
     let now = now_ms() as i64;
     let account: Option<String> = tx
         .query_row(
@@ -159,7 +159,7 @@ pub fn set_password(tx: &Connection, code: &str, login: &str, password_hash: &st
 }
 
 /// The account and stored hash for `login`, if there is one (an artisan's never: none is set).
-pub fn credentials(tx: &Connection, login: &str) -> Result<Option<(String, String)>, ApiError> {
+pub fn credentials(tx: &Tx, login: &str) -> Result<Option<(String, String)>, ApiError> {
     Ok(tx
         .query_row("SELECT account_id, password_hash FROM console_credentials WHERE login = ?1", [login], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -168,7 +168,7 @@ pub fn credentials(tx: &Connection, login: &str) -> Result<Option<(String, Strin
 }
 
 /// A new session for `account`: (the cookie's secret, to send once; its CSRF token).
-pub fn create_session(tx: &Connection, account: &str) -> Result<(String, String), ApiError> {
+pub fn create_session(tx: &Tx, account: &str) -> Result<(String, String), ApiError> {
     let (secret, csrf) = (random_secret(), random_secret());
     let now = now_ms() as i64;
     tx.execute(
@@ -182,7 +182,7 @@ pub fn create_session(tx: &Connection, account: &str) -> Result<(String, String)
 
 /// The session whose cookie is `secret`, if it is live (touched: its idle time starts again).
 /// An account that left the console's roles has no session.
-pub fn session(tx: &Connection, secret: &str) -> Result<Option<ConsoleSession>, ApiError> {
+pub fn session(tx: &Tx, secret: &str) -> Result<Option<ConsoleSession>, ApiError> {
     let now = now_ms() as i64;
     let id = sha256_hex(secret);
     let row: Option<(String, String, i64, i64)> = tx
@@ -210,18 +210,18 @@ pub fn session(tx: &Connection, secret: &str) -> Result<Option<ConsoleSession>, 
 }
 
 /// End the session whose cookie is `secret`.
-pub fn end_session(tx: &Connection, secret: &str) -> Result<(), ApiError> {
+pub fn end_session(tx: &Tx, secret: &str) -> Result<(), ApiError> {
     tx.execute("DELETE FROM console_sessions WHERE id_hash = ?1", [sha256_hex(secret)])?;
     Ok(())
 }
 
 /// End every session of `account` ("sign out everywhere", a new password).
-pub fn end_all_sessions(tx: &Connection, account: &str) -> Result<usize, ApiError> {
+pub fn end_all_sessions(tx: &Tx, account: &str) -> Result<usize, ApiError> {
     Ok(tx.execute("DELETE FROM console_sessions WHERE account_id = ?1", [account])?)
 }
 
 /// Write one row of the audit log.
-pub fn audit(tx: &Connection, account: &str, action: &str, target: Option<&str>, detail: Option<&str>) -> Result<(), ApiError> {
+pub fn audit(tx: &Tx, account: &str, action: &str, target: Option<&str>, detail: Option<&str>) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO audit_log (at_ms, account_id, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![now_ms() as i64, account, action, target, detail],
@@ -241,7 +241,7 @@ pub struct AuditRow {
 }
 
 /// The latest rows of the audit log, newest first (operations only).
-pub fn audit_log(tx: &Connection, caller: &Caller) -> Result<Vec<AuditRow>, ApiError> {
+pub fn audit_log(tx: &Tx, caller: &Caller) -> Result<Vec<AuditRow>, ApiError> {
     if caller.role != Role::Operations {
         return Err(ApiError::forbidden("only operations read the audit log"));
     }

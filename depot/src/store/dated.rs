@@ -6,8 +6,8 @@
 //! refused by the caller, so what applied when stays readable.
 
 use super::ApiError;
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::dates::Day;
-use rusqlite::{params, Connection, OptionalExtension};
 
 /// One history table: its name, its value's column, and the column of its key (if the value is
 /// kept per key, as an exchange rate is per currency).
@@ -35,7 +35,7 @@ impl DatedValues {
     }
 
     /// The value in force on `day` for `key`: the latest one whose day is not after it.
-    pub fn on(&self, tx: &Connection, key: Option<&str>, day: Day) -> Result<Option<i64>, ApiError> {
+    pub fn on(&self, tx: &Tx, key: Option<&str>, day: Day) -> Result<Option<i64>, ApiError> {
         let sql = format!(
             "SELECT {} FROM {} WHERE effective_day <= ?1 AND {} ORDER BY effective_day DESC LIMIT 1",
             self.value,
@@ -47,13 +47,13 @@ impl DatedValues {
 
     /// Add `value` for `key` from `from` on, set by `set_by`; false (and nothing written) when a
     /// value from that day is there already.
-    pub fn add(&self, tx: &Connection, key: Option<&str>, from: Day, value: i64, set_by: &str) -> Result<bool, ApiError> {
+    pub fn add(&self, tx: &Tx, key: Option<&str>, from: Day, value: i64, set_by: &str) -> Result<bool, ApiError> {
         let (columns, values) = match self.key {
             Some(k) => (format!("{k}, "), "?5, "),
             None => (String::new(), ""),
         };
         let sql = format!(
-            "INSERT OR IGNORE INTO {} ({columns}effective_day, {}, set_by, set_ms) VALUES ({values}?1, ?2, ?3, ?4)",
+            "INSERT INTO {} ({columns}effective_day, {}, set_by, set_ms) VALUES ({values}?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             self.table, self.value
         );
         let now = super::now_ms() as i64;
@@ -65,7 +65,7 @@ impl DatedValues {
     }
 
     /// Every row, by key then day.
-    pub fn all(&self, tx: &Connection) -> Result<Vec<DatedValue>, ApiError> {
+    pub fn all(&self, tx: &Tx) -> Result<Vec<DatedValue>, ApiError> {
         let key = self.key.unwrap_or("NULL");
         let sql = format!("SELECT {key}, effective_day, {} FROM {} ORDER BY {key}, effective_day", self.value, self.table);
         let mut q = tx.prepare_cached(&sql)?;

@@ -154,19 +154,29 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-/// A PostgreSQL error (the store on PostgreSQL, ADR 0029): internal, with the server's message
-/// (the crate's own text names only the kind) and its SQLSTATE, by which a failure is told.
+impl From<super::sql::Error> for ApiError {
+    fn from(e: super::sql::Error) -> Self {
+        match e {
+            super::sql::Error::Sqlite(e) => e.into(),
+            super::sql::Error::Busy(m) => ApiError::busy(m),
+            e @ super::sql::Error::Postgres(_) => match e.sqlstate() {
+                Some("53100") => ApiError::storage_full(format!("the database's disk is full: {e}")),
+                // Connection lost, the server shutting down, too many connections: send again later.
+                Some(c) if c.starts_with("08") || c.starts_with("57P") || c == "53300" => {
+                    ApiError::busy(format!("the database is unavailable: {e}"))
+                }
+                None if e.is_connection_lost() => ApiError::busy(format!("the database is unreachable: {e}")),
+                None => ApiError::internal(format!("storage: {e}")),
+                Some(_) => ApiError::internal(format!("storage: {e}")),
+            },
+            e => ApiError::internal(format!("storage: {e}")),
+        }
+    }
+}
+
 impl From<postgres::Error> for ApiError {
     fn from(e: postgres::Error) -> Self {
-        use std::error::Error as _;
-        let mut text = e.to_string();
-        if let Some(cause) = e.source() {
-            text = format!("{text}: {cause}");
-        }
-        if let Some(code) = e.code() {
-            text = format!("{text} (SQLSTATE {})", code.code());
-        }
-        ApiError::internal(format!("storage: {text}"))
+        super::sql::Error::Postgres(e).into()
     }
 }
 

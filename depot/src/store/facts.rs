@@ -5,21 +5,21 @@
 
 use super::blobs::BlobDir;
 use super::{get_record, ApiError};
+use crate::store::sql::{OptionalExtension, Tx};
 use fundi_sync::depot::{AccountFacts, DepotFacts, StoredRecord};
 use fundi_sync::{Kind, Role};
-use rusqlite::{Connection, OptionalExtension};
 
-/// The depot's SQLite tables as the protocol's [`DepotFacts`].
-pub(crate) struct SqlFacts<'a>(pub &'a Connection);
+/// The depot's tables as the protocol's [`DepotFacts`].
+pub(crate) struct SqlFacts<'a, 'c>(pub &'a Tx<'c>);
 
 /// What a push is decided against: the tables, and the blob files (a draft is approved only
 /// once its photos arrived).
-pub(crate) struct PushFacts<'a> {
-    pub sql: SqlFacts<'a>,
+pub(crate) struct PushFacts<'a, 'c> {
+    pub sql: SqlFacts<'a, 'c>,
     pub blobs: &'a BlobDir,
 }
 
-impl DepotFacts for PushFacts<'_> {
+impl DepotFacts for PushFacts<'_, '_> {
     type Error = ApiError;
     fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, ApiError> {
         self.sql.record(kind, id)
@@ -35,7 +35,7 @@ impl DepotFacts for PushFacts<'_> {
     }
 }
 
-impl DepotFacts for SqlFacts<'_> {
+impl DepotFacts for SqlFacts<'_, '_> {
     type Error = ApiError;
     fn record(&self, kind: Kind, id: &str) -> Result<Option<StoredRecord>, ApiError> {
         get_record(self.0, kind.code(), id)

@@ -15,9 +15,9 @@
 use super::accounts::Caller;
 use super::dated::{DatedValue, DatedValues};
 use super::ApiError;
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::catalog::SHOP_CURRENCIES;
 use fundi_sync::dates::Day;
-use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 
 /// The currency the platform keeps its ledger in, and orders are priced in.
@@ -110,13 +110,7 @@ pub fn show_rate(kes_per_unit_e4: i64) -> String {
 /// Set what one unit of `currency` is worth in shillings from `from` on (operations only,
 /// audited as `exchange_rate.set`: the command line and the console alike): a new row of the
 /// history; a rate already set for that currency and day is refused.
-pub fn set_exchange_rate(
-    tx: &Connection,
-    caller: &Caller,
-    currency: &str,
-    from: Day,
-    kes_per_unit_e4: i64,
-) -> Result<(), ApiError> {
+pub fn set_exchange_rate(tx: &Tx, caller: &Caller, currency: &str, from: Day, kes_per_unit_e4: i64) -> Result<(), ApiError> {
     if caller.role != fundi_sync::Role::Operations {
         return Err(ApiError::forbidden("only operations set exchange rates"));
     }
@@ -138,14 +132,14 @@ fn operations_only(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// The history of exchange rates, by currency then day (the key is the currency; operations only).
-pub fn exchange_rates(tx: &Connection, caller: &Caller) -> Result<Vec<DatedValue>, ApiError> {
+pub fn exchange_rates(tx: &Tx, caller: &Caller) -> Result<Vec<DatedValue>, ApiError> {
     operations_only(caller)?;
     EXCHANGE_RATES.all(tx)
 }
 
 /// Ten-thousandths of a shilling one unit of `currency` was worth on `day`: 1 shilling for
 /// KES, else the rate in force that day, if any.
-pub fn kes_per_unit_on(tx: &Connection, currency: &str, day: Day) -> Result<Option<i64>, ApiError> {
+pub fn kes_per_unit_on(tx: &Tx, currency: &str, day: Day) -> Result<Option<i64>, ApiError> {
     if currency == KES {
         return Ok(Some(RATE_SCALE));
     }
@@ -155,7 +149,7 @@ pub fn kes_per_unit_on(tx: &Connection, currency: &str, day: Day) -> Result<Opti
 /// Refuse (409 `conflict`, naming the rate to set) a shop price in a currency without a rate
 /// in force on `today`. Rates are never removed, so a product published with a rate has one on
 /// every later day: every sale of it can be turned into shillings.
-pub fn require_rate(tx: &Connection, currency: &str, today: Day) -> Result<(), ApiError> {
+pub fn require_rate(tx: &Tx, currency: &str, today: Day) -> Result<(), ApiError> {
     if kes_per_unit_on(tx, currency, today)?.is_some() {
         return Ok(());
     }
@@ -176,7 +170,7 @@ pub struct Sale {
 }
 
 /// Record the sale of order `order_id` (once: in the transaction that makes the order).
-pub fn record_sale(tx: &Connection, order_id: &str, sale: &Sale) -> Result<(), ApiError> {
+pub fn record_sale(tx: &Tx, order_id: &str, sale: &Sale) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO order_sales (order_id, shop_id, price_minor, currency, sold_day) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![order_id, sale.shop_id, sale.price_minor, sale.currency, sale.sold_day.to_string()],
@@ -185,7 +179,7 @@ pub fn record_sale(tx: &Connection, order_id: &str, sale: &Sale) -> Result<(), A
 }
 
 /// The sale of order `order_id`, if a shop sold it.
-pub fn sale_of(tx: &Connection, order_id: &str) -> Result<Option<Sale>, ApiError> {
+pub fn sale_of(tx: &Tx, order_id: &str) -> Result<Option<Sale>, ApiError> {
     let row: Option<(String, i64, String, String)> = tx
         .query_row("SELECT shop_id, price_minor, currency, sold_day FROM order_sales WHERE order_id = ?1", [order_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -231,12 +225,7 @@ impl Margin {
 /// How delivered order `order_id` splits, if a shop sold it and its currency had a rate on the
 /// sale's day (else `None`: an order imported by hand has no sale; a sale without a rate is
 /// listed by [`unpriced_sales`]).
-pub fn margin_of(
-    tx: &Connection,
-    order_id: &str,
-    earning_minor: i64,
-    commission_at_rate_minor: i64,
-) -> Result<Option<Margin>, ApiError> {
+pub fn margin_of(tx: &Tx, order_id: &str, earning_minor: i64, commission_at_rate_minor: i64) -> Result<Option<Margin>, ApiError> {
     let Some(sale) = sale_of(tx, order_id)? else { return Ok(None) };
     let Some(rate) = kes_per_unit_on(tx, &sale.currency, sale.sold_day)? else { return Ok(None) };
     Ok(Some(Margin::split(sale, rate, earning_minor, commission_at_rate_minor)))
@@ -251,11 +240,11 @@ fn margin_reversal_id(order_id: &str) -> String {
 }
 
 /// Post the platform's margin on delivered order `order_id` (once: its id).
-pub fn post_margin(tx: &Connection, order_id: &str, m: &Margin, at_ms: u64) -> Result<(), ApiError> {
+pub fn post_margin(tx: &Tx, order_id: &str, m: &Margin, at_ms: u64) -> Result<(), ApiError> {
     tx.execute(
-        "INSERT OR IGNORE INTO platform_ledger (id, kind, order_id, amount_minor, currency, sale_minor, sale_currency,
+        "INSERT INTO platform_ledger (id, kind, order_id, amount_minor, currency, sale_minor, sale_currency,
              kes_per_unit_e4, sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, at_ms)
-         VALUES (?1, 'margin', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, 'margin', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
         params![
             margin_id(order_id),
             order_id,
@@ -276,13 +265,13 @@ pub fn post_margin(tx: &Connection, order_id: &str, m: &Margin, at_ms: u64) -> R
 
 /// Reverse the margin on order `order_id`, if it has one (a refund): the exact opposite, with
 /// the refund's reason and the same workings. Once.
-pub fn reverse_margin(tx: &Connection, order_id: &str, reason: &str, at_ms: u64) -> Result<(), ApiError> {
+pub fn reverse_margin(tx: &Tx, order_id: &str, reason: &str, at_ms: u64) -> Result<(), ApiError> {
     tx.execute(
-        "INSERT OR IGNORE INTO platform_ledger (id, kind, order_id, amount_minor, currency, sale_minor, sale_currency,
+        "INSERT INTO platform_ledger (id, kind, order_id, amount_minor, currency, sale_minor, sale_currency,
              kes_per_unit_e4, sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, note, at_ms)
          SELECT ?1, 'margin_reversal', order_id, -amount_minor, currency, sale_minor, sale_currency, kes_per_unit_e4,
              sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, ?2, ?3
-         FROM platform_ledger WHERE id = ?4",
+         FROM platform_ledger WHERE id = ?4 ON CONFLICT DO NOTHING",
         params![margin_reversal_id(order_id), reason, at_ms as i64, margin_id(order_id)],
     )?;
     Ok(())
@@ -310,7 +299,7 @@ pub struct PlatformEntry {
 const ENTRY_COLUMNS: &str = "id, kind, order_id, amount_minor, currency, sale_minor, sale_currency, kes_per_unit_e4, \
      sale_kes_minor, earning_minor, commission_at_rate_minor, commission_minor, note, at_ms";
 
-fn entry_of(r: &rusqlite::Row) -> rusqlite::Result<PlatformEntry> {
+fn entry_of(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<PlatformEntry> {
     Ok(PlatformEntry {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -330,20 +319,19 @@ fn entry_of(r: &rusqlite::Row) -> rusqlite::Result<PlatformEntry> {
 }
 
 /// Every entry's amount summed per currency (saturating), and how many entries there are.
-fn totals(tx: &Connection) -> Result<(BTreeMap<String, i64>, usize), ApiError> {
-    let mut q = tx.prepare_cached("SELECT currency, amount_minor FROM platform_ledger")?;
-    let mut rows = q.query([])?;
+fn totals(tx: &Tx) -> Result<(BTreeMap<String, i64>, usize), ApiError> {
     let (mut totals, mut count) = (BTreeMap::new(), 0);
-    while let Some(r) = rows.next()? {
+    tx.query_map("SELECT currency, amount_minor FROM platform_ledger", [], |r| {
         let total: &mut i64 = totals.entry(r.get::<_, String>(0)?).or_default();
         *total = total.saturating_add(r.get(1)?);
         count += 1;
-    }
+        Ok(())
+    })?;
     Ok((totals, count))
 }
 
 /// The platform ledger, oldest first, and its totals per currency (operations only).
-pub fn platform_ledger(tx: &Connection, caller: &Caller) -> Result<(Vec<PlatformEntry>, BTreeMap<String, i64>), ApiError> {
+pub fn platform_ledger(tx: &Tx, caller: &Caller) -> Result<(Vec<PlatformEntry>, BTreeMap<String, i64>), ApiError> {
     operations_only(caller)?;
     let mut q = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM platform_ledger ORDER BY seq"))?;
     let entries = q.query_map([], entry_of)?.collect::<Result<_, _>>()?;
@@ -360,7 +348,7 @@ pub struct LatestEntries {
 
 /// The latest `limit` entries of the platform ledger and the totals of all (operations only):
 /// what the console's Money page shows.
-pub fn latest_platform_entries(tx: &Connection, caller: &Caller, limit: usize) -> Result<LatestEntries, ApiError> {
+pub fn latest_platform_entries(tx: &Tx, caller: &Caller, limit: usize) -> Result<LatestEntries, ApiError> {
     operations_only(caller)?;
     let mut q = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM platform_ledger ORDER BY seq DESC LIMIT ?1"))?;
     let entries = q.query_map([limit as i64], entry_of)?.collect::<Result<_, _>>()?;
@@ -371,7 +359,7 @@ pub fn latest_platform_entries(tx: &Connection, caller: &Caller, limit: usize) -
 /// Sales delivered (their artisan earned) with no margin counted, because their currency had
 /// no rate on the sale's day (a product published before rates were kept): (order, sale).
 /// Operations only.
-pub fn unpriced_sales(tx: &Connection, caller: &Caller) -> Result<Vec<(String, Sale)>, ApiError> {
+pub fn unpriced_sales(tx: &Tx, caller: &Caller) -> Result<Vec<(String, Sale)>, ApiError> {
     operations_only(caller)?;
     let mut q = tx.prepare_cached(
         "SELECT s.order_id FROM order_sales s

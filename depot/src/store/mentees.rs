@@ -5,14 +5,14 @@
 
 use super::accounts::Caller;
 use super::{now_ms, ApiError};
+use crate::store::sql::{params, Tx};
 use fundi_sync::dates::Day;
 use fundi_sync::limits::{MENTEES_MAX, MENTEE_DEVICES_MAX};
 use fundi_sync::{Mentee, MenteesPage, Role};
-use rusqlite::{params, Connection};
 
 /// A mentor's mentees and how their phones stand, by name. Mentors only: staff and operations
 /// see people in the depot's console.
-pub fn mentees(conn: &Connection, caller: &Caller) -> Result<MenteesPage, ApiError> {
+pub fn mentees(conn: &Tx, caller: &Caller) -> Result<MenteesPage, ApiError> {
     if caller.role != Role::Mentor {
         return Err(ApiError::forbidden("only a mentor has mentees"));
     }

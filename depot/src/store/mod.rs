@@ -38,6 +38,7 @@ pub mod retention;
 pub mod scope;
 pub mod shop_orders;
 pub mod shops;
+pub mod sql;
 pub mod stock;
 pub mod today;
 pub mod uploads;
@@ -47,7 +48,8 @@ pub use error::ApiError;
 use fundi_sqlite::Migrations;
 use fundi_sync::depot::StoredRecord;
 use fundi_sync::hlc::{wall_clock_ms, Hlc, Timestamp};
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
+use sql::{params, Tx};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -72,11 +74,47 @@ pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::new(&[
 /// waits this long for the server's write transactions.
 pub(crate) const OPTIONS: fundi_sqlite::Options = fundi_sqlite::Options { busy_timeout: std::time::Duration::from_secs(10) };
 
+/// Statements kept prepared on the server's connection: the store has about 200.
+const PREPARED_STATEMENTS: usize = 256;
+
 pub const DB_FILE: &str = "depot.db";
 
+/// The file in a data directory naming the PostgreSQL database that is its store (one line, a
+/// `postgres://` URL, readable by its owner only: it may hold a password). Absent, the store is
+/// the SQLite file [`DB_FILE`]. Every command given the data directory opens the same store.
+pub const DATABASE_FILE: &str = "database.url";
+
+/// The PostgreSQL URL `dir` names, if any.
+fn database_of(dir: &Path) -> Result<Option<String>, ApiError> {
+    match std::fs::read_to_string(dir.join(DATABASE_FILE)) {
+        Ok(s) => Ok(Some(s.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ApiError::internal(format!("{DATABASE_FILE}: {e}"))),
+    }
+}
+
+fn write_database_file(dir: &Path, url: &str) -> Result<(), ApiError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir).map_err(|e| ApiError::internal(format!("data dir: {e}")))?;
+    let (tmp, path) = (dir.join(format!("{DATABASE_FILE}.tmp")), dir.join(DATABASE_FILE));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let write = || -> std::io::Result<()> {
+        let mut f = options.open(&tmp)?;
+        writeln!(f, "{url}")?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| ApiError::internal(format!("{DATABASE_FILE}: {e}")))
+}
+
 pub struct Db {
-    conn: Mutex<Connection>,
-    /// The data directory (the reports open their own read-only connection to its file).
+    backend: Backend,
+    /// The data directory: blobs, unfinished uploads, keys (and the SQLite store's file).
     dir: std::path::PathBuf,
     clock: Mutex<Hlc>,
     /// Lifetime of a device credential (rotation renews it).
@@ -90,22 +128,96 @@ pub struct Db {
     pub shop_rates: shops::ShopRates,
 }
 
+/// Where the store lives (ADR 0029): the embedded SQLite file, or a PostgreSQL database that
+/// several server processes share.
+enum Backend {
+    /// One connection behind a mutex: SQLite writes one transaction at a time anyway.
+    Sqlite(Mutex<Connection>),
+    /// A pool per process. Writes run one at a time across every process sharing the database
+    /// (the write lock below), as on SQLite; reads run in parallel, each on one snapshot.
+    Postgres { pool: sql::PgPool, writer: Mutex<()> },
+}
+
+/// The key of the PostgreSQL advisory lock every write transaction takes first, so that the
+/// store's writes run one at a time across processes, as its single SQLite writer does
+/// (ADR 0029): "fundi" in ASCII.
+pub const PG_WRITE_LOCK: i64 = 0x66_75_6e_64_69;
+
+/// PostgreSQL connections a server process opens at most.
+pub const PG_POOL_SIZE: usize = 8;
+
 pub use fundi_sync::limits::TOKEN_TTL_MS as DEFAULT_TOKEN_TTL_MS;
 
 impl Db {
-    /// Open (creating if needed) the store in `dir`. A store written by a newer server is
-    /// refused (`newer_schema`) and left as it is.
+    /// Open (creating if needed) the store of the data directory `dir`: the PostgreSQL
+    /// database its [`DATABASE_FILE`] names, else its SQLite file. A store written by a newer
+    /// server is refused (`newer_schema`) and left as it is.
     pub fn open(dir: &Path) -> Result<Db, ApiError> {
+        match database_of(dir)? {
+            Some(url) => Db::open_postgres(dir, &url, PG_POOL_SIZE),
+            None => Db::open_sqlite(dir),
+        }
+    }
+
+    /// As [`Db::open`], first naming the PostgreSQL database `url` as the data directory's
+    /// store (`serve --database`). A data directory already tied to another database, or
+    /// holding a SQLite store, is refused: its blobs and keys belong to that store (moving
+    /// one is `export` and `import`).
+    pub fn open_with_database(dir: &Path, url: &str) -> Result<Db, ApiError> {
+        match database_of(dir)? {
+            Some(named) if named == url => {}
+            Some(_) => {
+                return Err(ApiError::conflict(format!(
+                    "the data directory {} belongs to another PostgreSQL database (its {DATABASE_FILE}); \
+                     give it that database, or a new data directory",
+                    dir.display()
+                )))
+            }
+            None if dir.join(DB_FILE).exists() => {
+                return Err(ApiError::conflict(format!(
+                    "the data directory {} holds a SQLite store; move it with `fundi-depot export` and `import`, \
+                     or give the database a new data directory",
+                    dir.display()
+                )))
+            }
+            None => write_database_file(dir, url)?,
+        }
+        Db::open(dir)
+    }
+
+    fn open_sqlite(dir: &Path) -> Result<Db, ApiError> {
         std::fs::create_dir_all(dir).map_err(|e| ApiError::internal(format!("data dir: {e}")))?;
         let conn = fundi_sqlite::open(&dir.join(DB_FILE), &OPTIONS)?;
         MIGRATIONS.migrate(&conn)?;
-        let node = ensure_meta(&conn)?;
+        conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+        let node = ensure_meta(&Tx::sqlite(&conn))?;
+        Ok(Db::with(Backend::Sqlite(Mutex::new(conn)), dir, node))
+    }
+
+    /// Open the store in the PostgreSQL database at `url` (migrating it, as [`Db::open`] does
+    /// a file), with `dir` for the files beside it. Each process gets a clock node of its own:
+    /// two processes stamping with one node could give two changes the same stamp.
+    pub fn open_postgres(dir: &Path, url: &str, pool_size: usize) -> Result<Db, ApiError> {
+        std::fs::create_dir_all(dir).map_err(|e| ApiError::internal(format!("data dir: {e}")))?;
+        let pool = sql::PgPool::new(url, pool_size)?;
+        {
+            let mut conn = pool.get()?;
+            pg_schema::migrate(conn.client())?;
+            let tx = Tx::postgres(&mut conn, sql::Isolation::ReadCommitted)?;
+            ensure_meta(&tx)?;
+            tx.commit()?;
+        }
+        let node = fundi_sync::hlc::random_node();
+        Ok(Db::with(Backend::Postgres { pool, writer: Mutex::new(()) }, dir, node))
+    }
+
+    fn with(backend: Backend, dir: &Path, node: u64) -> Db {
         let mut clock = Hlc::new(node);
         // The server's stamps only tell phones the time and stamp imported orders; the change
         // feed is ordered by `seq`, so starting from the wall clock after a restart is enough.
         clock.wall_ms = wall_clock_ms();
-        Ok(Db {
-            conn: Mutex::new(conn),
+        Db {
+            backend,
             dir: dir.to_path_buf(),
             clock: Mutex::new(clock),
             token_ttl_ms: DEFAULT_TOKEN_TTL_MS,
@@ -113,23 +225,49 @@ impl Db {
             uploads: Default::default(),
             payouts: Default::default(),
             shop_rates: Default::default(),
-        })
+        }
     }
 
-    /// Run `f` in an immediate transaction, committed only if it succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let v = f(&tx)?;
-        tx.commit()?;
-        Ok(v)
+    /// Run `f` in a write transaction, committed only if it succeeds. Writes run one at a
+    /// time: SQLite's immediate transaction behind the connection's mutex; on PostgreSQL the
+    /// process's writer mutex, then the shared advisory lock, at `READ COMMITTED` so that every
+    /// statement after the lock sees every write committed before it.
+    pub fn write<T>(&self, f: impl FnOnce(&Tx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        match &self.backend {
+            Backend::Sqlite(conn) => {
+                let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let v = f(&Tx::sqlite(&tx))?;
+                tx.commit()?;
+                Ok(v)
+            }
+            Backend::Postgres { pool, writer } => {
+                let _one_writer_here = writer.lock().unwrap_or_else(|p| p.into_inner());
+                let mut conn = pool.get()?;
+                let tx = Tx::postgres(&mut conn, sql::Isolation::ReadCommitted)?;
+                tx.query_row("SELECT pg_advisory_xact_lock(?1)", [PG_WRITE_LOCK], |_| Ok(()))?;
+                let v = f(&tx)?;
+                tx.commit()?;
+                Ok(v)
+            }
+        }
     }
 
     /// Run `f` in a read transaction (one consistent snapshot).
-    pub fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        f(&tx)
+    pub fn read<T>(&self, f: impl FnOnce(&Tx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        match &self.backend {
+            Backend::Sqlite(conn) => {
+                let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+                let v = f(&Tx::sqlite(&tx));
+                v
+            }
+            Backend::Postgres { pool, .. } => {
+                let mut conn = pool.get()?;
+                let tx = Tx::postgres(&mut conn, sql::Isolation::RepeatableReadOnly)?;
+                f(&tx)
+            }
+        }
     }
 
     /// Bytes the data directory takes on disk: the store with its journal, the blobs, the
@@ -170,22 +308,22 @@ impl Db {
 
 /// The store's one `meta` row: the server's HLC node, chosen once, and the change feed's
 /// counter. Created after migrating rather than inside migration 001, so the migrations stay
-/// plain SQL; a kill between the two is repaired on the next open, and `OR IGNORE` lets the
+/// plain SQL; a kill between the two is repaired on the next open, and `ON CONFLICT DO NOTHING` lets the
 /// server and the command line race on a new store without either failing.
-fn ensure_meta(conn: &Connection) -> Result<u64, ApiError> {
-    use rusqlite::OptionalExtension;
-    let read = |conn: &Connection| conn.query_row("SELECT node FROM meta WHERE id = 1", [], |r| r.get::<_, i64>(0)).optional();
+fn ensure_meta(conn: &Tx) -> Result<u64, ApiError> {
+    use crate::store::sql::OptionalExtension;
+    let read = |conn: &Tx| conn.query_row("SELECT node FROM meta WHERE id = 1", [], |r| r.get::<_, i64>(0)).optional();
     if let Some(node) = read(conn)? {
         return Ok(node as u64);
     }
     let node = fundi_sync::hlc::random_node() as i64;
-    conn.execute("INSERT OR IGNORE INTO meta (id, node, next_seq) VALUES (1, ?1, 1)", [node])?;
+    conn.execute("INSERT INTO meta (id, node, next_seq) VALUES (1, ?1, 1) ON CONFLICT DO NOTHING", [node])?;
     let node = read(conn)?.ok_or_else(|| ApiError::internal("store has no meta row"))?;
     Ok(node as u64)
 }
 
 /// The next change-feed number (call inside the write transaction that changes the record).
-pub fn next_seq(tx: &Connection) -> Result<i64, ApiError> {
+pub fn next_seq(tx: &Tx) -> Result<i64, ApiError> {
     let seq: i64 = tx.query_row("UPDATE meta SET next_seq = next_seq + 1 RETURNING next_seq - 1", [], |r| r.get(0))?;
     Ok(seq)
 }
@@ -194,7 +332,7 @@ pub fn next_seq(tx: &Connection) -> Result<i64, ApiError> {
 /// refers to in `blob_refs`). When its owner changes, the accounts that lose it get a scope exit
 /// first (`scope::owner_changed`).
 pub fn put_record(
-    tx: &Connection,
+    tx: &Tx,
     kind: &str,
     id: &str,
     owner: Option<&str>,
@@ -202,7 +340,7 @@ pub fn put_record(
     body: &serde_json::Value,
     state: Option<&serde_json::Value>,
 ) -> Result<i64, ApiError> {
-    use rusqlite::OptionalExtension;
+    use crate::store::sql::OptionalExtension;
     let old_owner: Option<Option<String>> =
         tx.query_row("SELECT owner FROM records WHERE kind = ?1 AND id = ?2", params![kind, id], |r| r.get(0)).optional()?;
     if let Some(old) = old_owner.filter(|old| old.as_deref() != owner) {
@@ -221,8 +359,8 @@ pub fn put_record(
 }
 
 /// A stored record, as the protocol's rules read it.
-pub fn get_record(tx: &Connection, kind: &str, id: &str) -> Result<Option<StoredRecord>, ApiError> {
-    use rusqlite::OptionalExtension;
+pub fn get_record(tx: &Tx, kind: &str, id: &str) -> Result<Option<StoredRecord>, ApiError> {
+    use crate::store::sql::OptionalExtension;
     let row: Option<(Option<String>, String, Option<String>, i64, Option<String>)> = tx
         .query_row(
             "SELECT owner, body, state, seq, last_device FROM records WHERE kind = ?1 AND id = ?2",
@@ -259,7 +397,7 @@ pub fn now_ms() -> u64 {
 /// A stamp of the depot's for an event that happened at `wall_ms` inside a transaction that
 /// has no [`Db`] at hand (the payout engine's): the depot's node, counter 0. Stamps only date
 /// records for phones; the feed's order is `seq`.
-pub fn depot_stamp(tx: &Connection, wall_ms: i64) -> Result<Timestamp, ApiError> {
+pub fn depot_stamp(tx: &Tx, wall_ms: i64) -> Result<Timestamp, ApiError> {
     let node: i64 = tx.query_row("SELECT node FROM meta WHERE id = 1", [], |r| r.get(0))?;
     Ok(Timestamp { wall_ms: wall_ms.max(0) as u64, counter: 0, node: node as u64 })
 }
@@ -280,7 +418,7 @@ mod tests {
         let node = Db::open(dir.path()).unwrap().clock.lock().unwrap().node;
         let db = Db::open(dir.path()).unwrap();
         assert_eq!(db.clock.lock().unwrap().node, node, "the server keeps its HLC node across restarts");
-        let seq = db.write(|tx| next_seq(tx)).unwrap();
+        let seq = db.write(next_seq).unwrap();
         assert_eq!(seq, 1);
     }
 

@@ -19,6 +19,7 @@ use super::margins;
 use super::payouts::{self, Batch, NewBatch, NewPayout, PayoutPolicy, PayoutState};
 use super::{get_record, put_record, ApiError};
 use crate::mpesa::amount::Msisdn;
+use crate::store::sql::{OptionalExtension, Tx};
 use fundi_sync::dates::Day;
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::limits::COMMAND_REASON_MAX_CHARS;
@@ -28,7 +29,6 @@ use fundi_sync::money_ledger::{
 };
 use fundi_sync::workflow::OrderStatus;
 use fundi_sync::{Extra, Kind, OrderBody, Role};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -39,7 +39,7 @@ const ORDER_CURRENCY: &str = "KES";
 
 /// Post `entry` to `owner`'s ledger, once: an entry whose id is already there is left as it is.
 /// Returns whether it was new.
-fn post(tx: &Connection, owner: &str, entry: MoneyEntry) -> Result<bool, ApiError> {
+fn post(tx: &Tx, owner: &str, entry: MoneyEntry) -> Result<bool, ApiError> {
     if get_record(tx, Kind::Money.code(), &entry.id)?.is_some() {
         return Ok(false);
     }
@@ -56,7 +56,7 @@ fn post(tx: &Connection, owner: &str, entry: MoneyEntry) -> Result<bool, ApiErro
 /// what the sale leaves over her earning). Called in the same transaction as the delivery, by
 /// every path that applies an order command (a phone's push, the operations API); once per
 /// order (the earning's id).
-pub fn after_order_change(tx: &Connection, order_id: &str, order: &OrderBody, hlc: Timestamp) -> Result<(), ApiError> {
+pub fn after_order_change(tx: &Tx, order_id: &str, order: &OrderBody, hlc: Timestamp) -> Result<(), ApiError> {
     if OrderStatus::from_code(&order.status) != Some(OrderStatus::Delivered) {
         return Ok(());
     }
@@ -108,7 +108,7 @@ pub fn after_order_change(tx: &Connection, order_id: &str, order: &OrderBody, hl
 const COMMISSION_RATES: DatedValues = DatedValues { table: "commission_rates", value: "basis_points", key: None };
 
 /// The commission rate (basis points) in force on `day`: the latest rate whose day is not after it.
-pub fn rate_on(tx: &Connection, day: Day) -> Result<Option<u32>, ApiError> {
+pub fn rate_on(tx: &Tx, day: Day) -> Result<Option<u32>, ApiError> {
     COMMISSION_RATES
         .on(tx, None, day)?
         .map(|bp| u32::try_from(bp).map_err(|_| ApiError::internal(format!("stored commission rate {bp}"))))
@@ -117,7 +117,7 @@ pub fn rate_on(tx: &Connection, day: Day) -> Result<Option<u32>, ApiError> {
 
 /// Set the mentors' commission rate from `from` on (a new row of the history; a rate already
 /// set for that very day is refused: history is not rewritten). Operations only.
-pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_points: u32) -> Result<(), ApiError> {
+pub fn set_commission_rate(tx: &Tx, caller: &Caller, from: Day, basis_points: u32) -> Result<(), ApiError> {
     if caller.role != Role::Operations {
         return Err(ApiError::forbidden("only operations set the commission rate"));
     }
@@ -133,7 +133,7 @@ pub fn set_commission_rate(tx: &Connection, caller: &Caller, from: Day, basis_po
 }
 
 /// The history of rates, oldest first: (from day, basis points).
-pub fn commission_rates(tx: &Connection) -> Result<Vec<(String, u32)>, ApiError> {
+pub fn commission_rates(tx: &Tx) -> Result<Vec<(String, u32)>, ApiError> {
     COMMISSION_RATES
         .all(tx)?
         .into_iter()
@@ -145,7 +145,7 @@ pub fn commission_rates(tx: &Connection) -> Result<Vec<(String, u32)>, ApiError>
 
 /// Undo a delivered order's earning (a refund, a return): a reversing entry of the same amount
 /// with `reason`. Operations only; once per order; only an order that earned.
-pub fn reverse_earning(tx: &Connection, caller: &Caller, order_id: &str, reason: &str, hlc: Timestamp) -> Result<(), ApiError> {
+pub fn reverse_earning(tx: &Tx, caller: &Caller, order_id: &str, reason: &str, hlc: Timestamp) -> Result<(), ApiError> {
     if caller.role != Role::Operations {
         return Err(ApiError::forbidden("only operations refund an order"));
     }
@@ -194,10 +194,10 @@ pub fn reverse_earning(tx: &Connection, caller: &Caller, order_id: &str, reason:
 }
 
 /// `account`'s entries, oldest first, and its balances per currency.
-pub fn ledger_of(tx: &Connection, account: &str) -> Result<(Vec<MoneyEntry>, BTreeMap<String, i64>), ApiError> {
+pub fn ledger_of(tx: &Tx, account: &str) -> Result<(Vec<MoneyEntry>, BTreeMap<String, i64>), ApiError> {
     let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1 AND owner = ?2 ORDER BY seq")?;
     let mut entries = vec![];
-    for body in q.query_map(rusqlite::params![Kind::Money.code(), account], |r| r.get::<_, String>(0))? {
+    for body in q.query_map(crate::store::sql::params![Kind::Money.code(), account], |r| r.get::<_, String>(0))? {
         let b: MoneyBody = serde_json::from_str(&body?).map_err(|e| ApiError::internal(e.to_string()))?;
         entries.push(b.entry);
     }
@@ -208,7 +208,7 @@ pub fn ledger_of(tx: &Connection, account: &str) -> Result<(Vec<MoneyEntry>, BTr
 /// What `account` may be paid for a period ending on `period_to` (KES minor units): her balance
 /// less what she earned after the period (earnings and commissions dated later wait for their
 /// own period). Never more than her balance; negative when she owes (a refund after a payout).
-pub fn payable(tx: &Connection, account: &str, period_to: Day) -> Result<i64, ApiError> {
+pub fn payable(tx: &Tx, account: &str, period_to: Day) -> Result<i64, ApiError> {
     let (entries, _) = ledger_of(tx, account)?;
     Ok(entries
         .iter()
@@ -251,7 +251,7 @@ pub struct CreatedBatch {
 }
 
 /// The M-Pesa number in `account`'s profile, as Daraja writes it, or why there is none.
-fn mpesa_number(tx: &Connection, account: &str) -> Result<Result<String, String>, ApiError> {
+fn mpesa_number(tx: &Tx, account: &str) -> Result<Result<String, String>, ApiError> {
     let phone = match get_record(tx, Kind::Profile.code(), account)? {
         Some(r) => serde_json::from_value::<fundi_sync::ProfileBody>(r.body)
             .ok()
@@ -272,7 +272,7 @@ fn mpesa_number(tx: &Connection, account: &str) -> Result<Result<String, String>
 /// its account may be paid (counting its other payouts in the list). More than is owed, or
 /// nobody to pay, is a `conflict` with the ledgers as they stand.
 pub fn create_payout_batch(
-    tx: &Connection,
+    tx: &Tx,
     caller: &Caller,
     req: &BatchRequest,
     policy: PayoutPolicy,
@@ -368,7 +368,7 @@ fn shillings(minor: i64) -> String {
 /// paid gets its receipt recorded in the ledger, one found failed gives its amount back with
 /// the reason. Once each (the entries' ids are the payout's); nothing for a payout that is not
 /// final or that no ledger debited.
-pub fn after_payout_final(tx: &Connection, payout_id: &str) -> Result<(), ApiError> {
+pub fn after_payout_final(tx: &Tx, payout_id: &str) -> Result<(), ApiError> {
     let Some(p) = payouts::payout(tx, payout_id)? else { return Ok(()) };
     let Some(debit) = get_record(tx, Kind::Money.code(), &payout_debit_id(payout_id))? else { return Ok(()) };
     let debit: MoneyBody = serde_json::from_value(debit.body).map_err(|e| ApiError::internal(e.to_string()))?;

@@ -5,6 +5,7 @@
 
 use super::accounts::Caller;
 use super::{put_record, ApiError, Db};
+use crate::store::sql::Tx;
 use fundi_sync::dates::Day;
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::ids;
@@ -67,7 +68,7 @@ fn check(o: &NewOrder) -> Result<(), ApiError> {
 
 /// Check one order to create as every way of creating orders does: its fields ([`check`]) and
 /// the artisan it names.
-pub fn check_row(tx: &rusqlite::Connection, o: &NewOrder) -> Result<(), ApiError> {
+pub fn check_row(tx: &Tx, o: &NewOrder) -> Result<(), ApiError> {
     check(o)?;
     if let Some(a) = &o.artisan_id {
         match super::accounts::get_account(tx, a)? {
@@ -80,7 +81,7 @@ pub fn check_row(tx: &rusqlite::Connection, o: &NewOrder) -> Result<(), ApiError
 
 /// Create the order `o` in `start`, after [`check_row`], once: an order whose source and
 /// reference are taken already is left as it is (`None`); else the new order's id.
-pub fn create(tx: &rusqlite::Connection, o: &NewOrder, start: Start, hlc: Timestamp) -> Result<Option<String>, ApiError> {
+pub fn create(tx: &Tx, o: &NewOrder, start: Start, hlc: Timestamp) -> Result<Option<String>, ApiError> {
     let taken: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM order_refs WHERE source = ?1 AND external_ref = ?2)",
         [&o.source, &o.external_ref],
@@ -145,10 +146,10 @@ pub fn import(db: &Db, caller: &Caller, orders: &[NewOrder]) -> Result<ImportRep
 
 /// How many of `artisan`'s orders are late on `today` (`workflow::order_is_late`: past their
 /// due day while she still owes the pieces).
-pub fn late_orders_of(conn: &rusqlite::Connection, artisan: &str, today: Day) -> Result<u32, ApiError> {
+pub fn late_orders_of(conn: &Tx, artisan: &str, today: Day) -> Result<u32, ApiError> {
     let mut q = conn.prepare_cached("SELECT body FROM records WHERE kind = ?1 AND owner = ?2")?;
     let mut late = 0;
-    for body in q.query_map(rusqlite::params![Kind::Order.code(), artisan], |r| r.get::<_, String>(0))? {
+    for body in q.query_map(crate::store::sql::params![Kind::Order.code(), artisan], |r| r.get::<_, String>(0))? {
         let Ok(order) = serde_json::from_str::<OrderBody>(&body?) else { continue };
         let status = OrderStatus::from_code(&order.status);
         if status.is_some_and(|s| order_is_late(s, order.due_date.as_deref(), today)) {
@@ -210,7 +211,7 @@ pub struct PreviewRow {
 }
 
 /// Check every row of an import the way [`import`] will (operations only), without importing.
-pub fn preview_import(tx: &rusqlite::Connection, caller: &Caller, bytes: &[u8]) -> Result<Vec<PreviewRow>, ApiError> {
+pub fn preview_import(tx: &Tx, caller: &Caller, bytes: &[u8]) -> Result<Vec<PreviewRow>, ApiError> {
     if caller.role != Role::Operations {
         return Err(ApiError::forbidden("only operations import orders"));
     }
@@ -241,7 +242,7 @@ pub fn preview_import(tx: &rusqlite::Connection, caller: &Caller, bytes: &[u8]) 
 /// Orders as the console lists them, newest first (at most `limit`), those in `statuses` only
 /// when given. Staff and operations only.
 pub fn list_orders(
-    tx: &rusqlite::Connection,
+    tx: &Tx,
     caller: &Caller,
     statuses: Option<&[OrderStatus]>,
     limit: usize,
@@ -266,7 +267,7 @@ pub fn list_orders(
 }
 
 /// One order (staff and operations only; `not_found` when there is none).
-pub fn get_order(tx: &rusqlite::Connection, caller: &Caller, id: &str) -> Result<OrderBody, ApiError> {
+pub fn get_order(tx: &Tx, caller: &Caller, id: &str) -> Result<OrderBody, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
@@ -287,7 +288,7 @@ pub struct ArtisanRecord {
 }
 
 /// Every artisan with her load and quality record, by name (staff and operations only).
-pub fn artisan_records(tx: &rusqlite::Connection, caller: &Caller) -> Result<Vec<ArtisanRecord>, ApiError> {
+pub fn artisan_records(tx: &Tx, caller: &Caller) -> Result<Vec<ArtisanRecord>, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }

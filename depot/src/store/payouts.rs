@@ -10,9 +10,9 @@
 use super::accounts::Caller;
 use super::{now_ms, ApiError, Db};
 use crate::mpesa::amount::{Msisdn, WholeKes};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::money::Money;
 use fundi_sync::Role;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 /// Above this total (minor units) a second operations account must approve a batch.
@@ -160,7 +160,7 @@ fn check_id(id: &str) -> Result<(), ApiError> {
 /// it is approved at once; above it, it waits for [`approve_batch`] by another operations
 /// account. Every payout is checked (her account is an artisan's, the number a Kenyan mobile
 /// number, the amount positive whole shillings, the id new); one bad payout refuses the batch.
-pub fn create_batch(tx: &Connection, caller: &Caller, batch: &NewBatch, policy: PayoutPolicy) -> Result<Batch, ApiError> {
+pub fn create_batch(tx: &Tx, caller: &Caller, batch: &NewBatch, policy: PayoutPolicy) -> Result<Batch, ApiError> {
     operations_only(caller)?;
     let from = fundi_sync::dates::Day::parse(&batch.period_from).map_err(|_| ApiError::invalid("period_from: YYYY-MM-DD"))?;
     let to = fundi_sync::dates::Day::parse(&batch.period_to).map_err(|_| ApiError::invalid("period_to: YYYY-MM-DD"))?;
@@ -220,7 +220,7 @@ pub fn create_batch(tx: &Connection, caller: &Caller, batch: &NewBatch, policy: 
 
 /// Approve a batch waiting for approval, as a second operations account. The creator may not
 /// approve her own batch (`forbidden`); a batch approved already is left as it is (`conflict`).
-pub fn approve_batch(tx: &Connection, caller: &Caller, batch_id: &str) -> Result<Batch, ApiError> {
+pub fn approve_batch(tx: &Tx, caller: &Caller, batch_id: &str) -> Result<Batch, ApiError> {
     operations_only(caller)?;
     let row: Option<(String, String)> = tx
         .query_row("SELECT created_by, state FROM payout_batches WHERE id = ?1", [batch_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -241,7 +241,7 @@ pub fn approve_batch(tx: &Connection, caller: &Caller, batch_id: &str) -> Result
     get_batch(tx, caller, batch_id)
 }
 
-fn batch_counts(tx: &Connection, batch_id: &str) -> Result<std::collections::BTreeMap<String, i64>, ApiError> {
+fn batch_counts(tx: &Tx, batch_id: &str) -> Result<std::collections::BTreeMap<String, i64>, ApiError> {
     let mut q = tx.prepare_cached("SELECT state, COUNT(*) FROM payouts WHERE batch_id = ?1 GROUP BY state")?;
     let rows = q.query_map([batch_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -249,7 +249,7 @@ fn batch_counts(tx: &Connection, batch_id: &str) -> Result<std::collections::BTr
 
 const BATCH_COLUMNS: &str = "id, period_from, period_to, created_by, created_ms, total_minor, approved_by, approved_ms, state";
 
-fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+fn batch_row(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<Batch> {
     Ok(Batch {
         id: r.get(0)?,
         period_from: r.get(1)?,
@@ -266,7 +266,7 @@ fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
 }
 
 /// A batch with its payouts (operations only).
-pub fn get_batch(tx: &Connection, caller: &Caller, batch_id: &str) -> Result<Batch, ApiError> {
+pub fn get_batch(tx: &Tx, caller: &Caller, batch_id: &str) -> Result<Batch, ApiError> {
     operations_only(caller)?;
     let batch =
         tx.query_row(&format!("SELECT {BATCH_COLUMNS} FROM payout_batches WHERE id = ?1"), [batch_id], batch_row).optional()?;
@@ -281,7 +281,7 @@ pub fn get_batch(tx: &Connection, caller: &Caller, batch_id: &str) -> Result<Bat
 }
 
 /// The latest batches first (at most 200), without their payouts (operations only).
-pub fn list_batches(tx: &Connection, caller: &Caller) -> Result<BatchList, ApiError> {
+pub fn list_batches(tx: &Tx, caller: &Caller) -> Result<BatchList, ApiError> {
     operations_only(caller)?;
     let mut q = tx.prepare(&format!("SELECT {BATCH_COLUMNS} FROM payout_batches ORDER BY created_ms DESC, id LIMIT 200"))?;
     let mut batches = q.query_map([], batch_row)?.collect::<Result<Vec<_>, _>>()?;
@@ -294,7 +294,7 @@ pub fn list_batches(tx: &Connection, caller: &Caller) -> Result<BatchList, ApiEr
 const PAYOUT_COLUMNS: &str = "id, batch_id, artisan_id, msisdn, amount_minor, state, attempts, conversation_id, receipt, \
      paid_minor, failure_code, failure_reason, last_error, hint, queries, created_ms, updated_ms, finished_ms, final_seq";
 
-fn payout_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
+fn payout_row(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<Payout> {
     let state: String = r.get(5)?;
     Ok(Payout {
         id: r.get(0)?,
@@ -323,7 +323,7 @@ fn payout_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
 /// Payouts not yet paid or failed, the oldest first (at most `limit`), for operations to see
 /// what waits: queued ones of batches awaiting approval, ones on their way, and ones whose
 /// result M-Pesa has not given yet however often it is asked (`queries`, `last_error`).
-pub fn open_payouts(tx: &Connection, caller: &Caller, limit: usize) -> Result<Vec<Payout>, ApiError> {
+pub fn open_payouts(tx: &Tx, caller: &Caller, limit: usize) -> Result<Vec<Payout>, ApiError> {
     operations_only(caller)?;
     let mut q = tx.prepare_cached(&format!(
         "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE state NOT IN ('paid', 'failed') ORDER BY created_ms, id LIMIT ?1"
@@ -333,7 +333,7 @@ pub fn open_payouts(tx: &Connection, caller: &Caller, limit: usize) -> Result<Ve
 }
 
 /// One payout as stored, if there is one.
-pub fn payout(tx: &Connection, id: &str) -> Result<Option<Payout>, ApiError> {
+pub fn payout(tx: &Tx, id: &str) -> Result<Option<Payout>, ApiError> {
     Ok(tx.query_row(&format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = ?1"), [id], payout_row).optional()?)
 }
 
@@ -402,7 +402,7 @@ pub struct Job {
 
 /// The payouts due: queued ones of approved batches to send, accepted and unknown ones to ask
 /// about. At most `limit` of each.
-pub fn due(tx: &Connection, now: i64, limit: usize) -> Result<(Vec<String>, Vec<String>), ApiError> {
+pub fn due(tx: &Tx, now: i64, limit: usize) -> Result<(Vec<String>, Vec<String>), ApiError> {
     let ids = |sql: &str| -> Result<Vec<String>, ApiError> {
         let mut q = tx.prepare_cached(sql)?;
         let rows = q.query_map(params![now, limit as i64], |r| r.get(0))?;
@@ -418,7 +418,7 @@ pub fn due(tx: &Connection, now: i64, limit: usize) -> Result<(Vec<String>, Vec<
 /// After a restart: a payout left `sent` may have reached Daraja (the process died during the
 /// call, or before writing its answer). It is never sent again blindly: it is `unknown`, and a
 /// status query comes first. Returns how many.
-pub fn recover(tx: &Connection, now: i64) -> Result<usize, ApiError> {
+pub fn recover(tx: &Tx, now: i64) -> Result<usize, ApiError> {
     Ok(tx.execute(
         "UPDATE payouts SET state = 'unknown', next_ms = ?1, updated_ms = ?1,
            last_error = 'the depot stopped during the request: reconcile before any resend'
@@ -427,12 +427,12 @@ pub fn recover(tx: &Connection, now: i64) -> Result<usize, ApiError> {
     )?)
 }
 
-fn state_of(tx: &Connection, id: &str) -> Result<Option<PayoutState>, ApiError> {
+fn state_of(tx: &Tx, id: &str) -> Result<Option<PayoutState>, ApiError> {
     let s: Option<String> = tx.query_row("SELECT state FROM payouts WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     Ok(s.and_then(|s| PayoutState::from_code(&s)))
 }
 
-fn job(tx: &Connection, id: &str) -> Result<Job, ApiError> {
+fn job(tx: &Tx, id: &str) -> Result<Job, ApiError> {
     Ok(tx.query_row("SELECT id, msisdn, amount_minor FROM payouts WHERE id = ?1", [id], |r| {
         Ok(Job { id: r.get(0)?, msisdn: r.get(1)?, amount_minor: r.get(2)? })
     })?)
@@ -441,7 +441,7 @@ fn job(tx: &Connection, id: &str) -> Result<Job, ApiError> {
 /// Queued → sent, one more attempt counted: committed before the B2C request goes out (a hint
 /// left by an earlier attempt's callback is cleared: a result for this attempt may come before
 /// its answer). `None` when it is no longer queued (nothing to send).
-pub fn begin_send(tx: &Connection, id: &str, now: i64) -> Result<Option<Job>, ApiError> {
+pub fn begin_send(tx: &Tx, id: &str, now: i64) -> Result<Option<Job>, ApiError> {
     let n = tx.execute(
         "UPDATE payouts SET state = 'sent', attempts = attempts + 1, sent_ms = ?2, updated_ms = ?2,
            query_conversation_id = NULL, conversation_id = NULL, hint = NULL
@@ -481,7 +481,7 @@ pub struct Timing {
 }
 
 /// Record what the request sent under `begin_send` came to (only from `sent`).
-pub fn finish_send(tx: &Connection, id: &str, result: &SendResult, now: i64, t: Timing) -> Result<(), ApiError> {
+pub fn finish_send(tx: &Tx, id: &str, result: &SendResult, now: i64, t: Timing) -> Result<(), ApiError> {
     if state_of(tx, id)? != Some(PayoutState::Sent) {
         return Ok(());
     }
@@ -522,7 +522,7 @@ pub fn finish_send(tx: &Connection, id: &str, result: &SendResult, now: i64, t: 
 
 /// Mark a payout failed (from any state but a final one) and give it its place in the order of
 /// finished payouts.
-fn fail(tx: &Connection, id: &str, code: &str, reason: &str, now: i64) -> Result<bool, ApiError> {
+fn fail(tx: &Tx, id: &str, code: &str, reason: &str, now: i64) -> Result<bool, ApiError> {
     let n = tx.execute(
         "UPDATE payouts SET state = 'failed', failure_code = ?2, failure_reason = ?3, finished_ms = ?4, updated_ms = ?4,
            query_conversation_id = NULL,
@@ -535,7 +535,7 @@ fn fail(tx: &Connection, id: &str, code: &str, reason: &str, now: i64) -> Result
 }
 
 /// A batch whose payouts all ended is `done`.
-fn settle_batch(tx: &Connection, payout_id: &str) -> Result<(), ApiError> {
+fn settle_batch(tx: &Tx, payout_id: &str) -> Result<(), ApiError> {
     tx.execute(
         "UPDATE payout_batches SET state = 'done'
          WHERE id = (SELECT batch_id FROM payouts WHERE id = ?1) AND state = 'approved'
@@ -546,7 +546,7 @@ fn settle_batch(tx: &Connection, payout_id: &str) -> Result<(), ApiError> {
 }
 
 /// The payout a status query is about, for the engine: `None` unless it is accepted or unknown.
-pub fn begin_query(tx: &Connection, id: &str) -> Result<Option<Job>, ApiError> {
+pub fn begin_query(tx: &Tx, id: &str) -> Result<Option<Job>, ApiError> {
     match state_of(tx, id)? {
         Some(PayoutState::Accepted | PayoutState::Unknown) => job(tx, id).map(Some),
         _ => Ok(None),
@@ -555,7 +555,7 @@ pub fn begin_query(tx: &Connection, id: &str) -> Result<Option<Job>, ApiError> {
 
 /// A status query went out (`Some` ConversationID) or failed to (`None`, with the error): ask
 /// again after `retry_ms` if no result comes.
-pub fn finish_query(tx: &Connection, id: &str, sent: Result<&str, &str>, now: i64, t: Timing) -> Result<(), ApiError> {
+pub fn finish_query(tx: &Tx, id: &str, sent: Result<&str, &str>, now: i64, t: Timing) -> Result<(), ApiError> {
     match sent {
         Ok(conversation) => tx.execute(
             "UPDATE payouts SET query_conversation_id = ?2, queried_ms = ?3, queries = queries + 1, updated_ms = ?3,
@@ -574,13 +574,7 @@ pub fn finish_query(tx: &Connection, id: &str, sent: Result<&str, &str>, now: i6
 /// A B2C result or queue-timeout callback's reading, as a hint: it changes no state (callbacks
 /// are unsigned) but makes the payout's status be asked at once. Found by Daraja's
 /// ConversationID, else by our id. Returns the payout's id when one was found and not final.
-pub fn hint(
-    tx: &Connection,
-    conversation_id: &str,
-    originator_id: &str,
-    hint: &str,
-    now: i64,
-) -> Result<Option<String>, ApiError> {
+pub fn hint(tx: &Tx, conversation_id: &str, originator_id: &str, hint: &str, now: i64) -> Result<Option<String>, ApiError> {
     let by_conversation: Option<String> = if conversation_id.is_empty() {
         None
     } else {
@@ -624,7 +618,7 @@ pub enum StatusResult {
 }
 
 /// The payout whose status query in flight has Daraja's ConversationID `query_conversation_id`.
-pub fn matched_by_query(tx: &Connection, query_conversation_id: &str) -> Result<Option<String>, ApiError> {
+pub fn matched_by_query(tx: &Tx, query_conversation_id: &str) -> Result<Option<String>, ApiError> {
     if query_conversation_id.is_empty() {
         return Ok(None);
     }
@@ -649,7 +643,7 @@ pub enum Applied {
 /// than the one matched is ignored. Only accepted and unknown payouts change; paid and failed
 /// never do.
 pub fn apply_status(
-    tx: &Connection,
+    tx: &Tx,
     query_conversation_id: &str,
     original_id: Option<&str>,
     result: &StatusResult,
@@ -737,7 +731,7 @@ pub struct Totals {
     pub by_state: std::collections::BTreeMap<String, i64>,
 }
 
-pub fn totals(tx: &rusqlite::Transaction<'_>) -> Result<Totals, ApiError> {
+pub fn totals(tx: &Tx) -> Result<Totals, ApiError> {
     let paid_minor = tx.query_row("SELECT COALESCE(SUM(paid_minor), 0) FROM payouts WHERE state = 'paid'", [], |r| r.get(0))?;
     let mut q = tx.prepare("SELECT state, COUNT(*) FROM payouts GROUP BY state")?;
     let by_state = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;

@@ -7,12 +7,12 @@
 
 use super::accounts::Caller;
 use super::{get_record, put_record, ApiError, Db};
+use crate::store::sql::{params, Tx};
 use fundi_sync::catalog::{is_shop_currency, Availability, ListingState, ProductBody, SHOP_CURRENCIES};
 use fundi_sync::drafts::Category;
 use fundi_sync::fields::{PROFILE_DISPLAY_NAME, PROFILE_PUBLISH, PROFILE_STORY};
 use fundi_sync::workflow::DraftStatus;
 use fundi_sync::{DraftBody, Kind, ProfileBody, Role};
-use rusqlite::{params, Connection};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -33,7 +33,7 @@ pub struct Product {
 
 /// After a draft was written: if it is approved and its content differs from its product's
 /// current version (or it has none), that content becomes the next version, approved by `by`.
-pub fn after_draft_change(tx: &Connection, draft_id: &str, body: &Value, by: &str, now_ms: u64) -> Result<(), ApiError> {
+pub fn after_draft_change(tx: &Tx, draft_id: &str, body: &Value, by: &str, now_ms: u64) -> Result<(), ApiError> {
     let draft: DraftBody = serde_json::from_value(body.clone()).map_err(|e| ApiError::internal(e.to_string()))?;
     if DraftStatus::from_code(&draft.status) != Some(DraftStatus::Approved) {
         return Ok(());
@@ -56,14 +56,14 @@ fn same_content(a: &ProductBody, b: &ProductBody) -> bool {
         == (&b.title, &b.description, &b.materials, &b.category, b.price_minor, b.weekly_capacity, &b.photos)
 }
 
-fn write(tx: &Connection, id: &str, p: &ProductBody) -> Result<(), ApiError> {
+fn write(tx: &Tx, id: &str, p: &ProductBody) -> Result<(), ApiError> {
     let body = serde_json::to_value(p).expect("products serialize");
     put_record(tx, Kind::Product.code(), id, Some(&p.owner), None, &body, None)?;
     Ok(())
 }
 
 /// The product `id`, if its draft was ever approved.
-pub fn get(tx: &Connection, id: &str) -> Result<Option<ProductBody>, ApiError> {
+pub fn get(tx: &Tx, id: &str) -> Result<Option<ProductBody>, ApiError> {
     get_record(tx, Kind::Product.code(), id)?
         .map(|r| serde_json::from_value(r.body).map_err(|e| ApiError::internal(format!("stored product: {e}"))))
         .transpose()
@@ -104,7 +104,7 @@ impl TryFrom<ListingRequest> for ListingChange {
 }
 
 /// Apply `change` to product `id` for `caller` (operations only); the product as it now is.
-pub fn change_listing(tx: &Connection, caller: &Caller, id: &str, change: &ListingChange) -> Result<ProductBody, ApiError> {
+pub fn change_listing(tx: &Tx, caller: &Caller, id: &str, change: &ListingChange) -> Result<ProductBody, ApiError> {
     if caller.role != Role::Operations {
         return Err(ApiError::forbidden("operations only"));
     }
@@ -140,7 +140,7 @@ pub fn change_listing(tx: &Connection, caller: &Caller, id: &str, change: &Listi
 }
 
 /// Every product, newest change first, for operations (at most `limit`).
-pub fn all(tx: &Connection, limit: usize) -> Result<Vec<Product>, ApiError> {
+pub fn all(tx: &Tx, limit: usize) -> Result<Vec<Product>, ApiError> {
     let held = super::stock::held(tx)?;
     let mut q = tx.prepare_cached(
         "SELECT r.id, r.body, COALESCE(a.name, '') FROM records r LEFT JOIN accounts a ON a.id = r.owner
@@ -181,7 +181,7 @@ pub struct PublicProduct {
 }
 
 /// Every product on sale, by title, as shoppers may see them (at most [`ON_SALE_MAX`]).
-pub fn on_sale(tx: &Connection) -> Result<Vec<PublicProduct>, ApiError> {
+pub fn on_sale(tx: &Tx) -> Result<Vec<PublicProduct>, ApiError> {
     let held = super::stock::held(tx)?;
     let mut profiles = BTreeMap::new();
     let mut out = vec![];
@@ -198,7 +198,7 @@ pub fn on_sale(tx: &Connection) -> Result<Vec<PublicProduct>, ApiError> {
 /// The products on sale as the shop shows them: [`on_sale`], with only the photos the depot
 /// holds (a photo not uploaded yet is neither shown nor linked until it arrives).
 pub fn shop(db: &Db) -> Result<Vec<PublicProduct>, ApiError> {
-    let mut all = db.read(|tx| on_sale(tx))?;
+    let mut all = db.read(on_sale)?;
     for p in &mut all {
         p.photos.retain(|h| db.blobs.has(h));
     }
@@ -215,7 +215,7 @@ pub fn shop_one(db: &Db, id: &str) -> Result<Option<PublicProduct>, ApiError> {
 }
 
 /// Product `id` as shoppers may see it, if it is on sale.
-pub fn on_sale_one(tx: &Connection, id: &str) -> Result<Option<PublicProduct>, ApiError> {
+pub fn on_sale_one(tx: &Tx, id: &str) -> Result<Option<PublicProduct>, ApiError> {
     let Some(p) = get(tx, id)? else { return Ok(None) };
     if !p.is_on_sale() {
         return Ok(None);
@@ -224,7 +224,7 @@ pub fn on_sale_one(tx: &Connection, id: &str) -> Result<Option<PublicProduct>, A
 }
 
 /// Every product record, parsed (one that does not parse is the depot's own damage: an error).
-fn products(tx: &Connection) -> Result<Vec<(String, ProductBody)>, ApiError> {
+fn products(tx: &Tx) -> Result<Vec<(String, ProductBody)>, ApiError> {
     let mut q = tx.prepare_cached("SELECT id, body FROM records WHERE kind = ?1")?;
     let rows = q.query_map([Kind::Product.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     rows.map(|row| {
@@ -235,7 +235,7 @@ fn products(tx: &Connection) -> Result<Vec<(String, ProductBody)>, ApiError> {
     .collect()
 }
 
-fn on_sale_count(tx: &Connection) -> Result<usize, ApiError> {
+fn on_sale_count(tx: &Tx) -> Result<usize, ApiError> {
     Ok(products(tx)?.iter().filter(|(_, p)| p.is_on_sale()).count())
 }
 
@@ -243,7 +243,7 @@ fn on_sale_count(tx: &Connection) -> Result<usize, ApiError> {
 type Profiles = BTreeMap<String, (Option<String>, Option<String>)>;
 
 fn public(
-    tx: &Connection,
+    tx: &Tx,
     id: String,
     p: ProductBody,
     held: &BTreeMap<String, i64>,
@@ -279,7 +279,7 @@ fn public(
 
 /// An artisan's display name and story, only if her profile says she agreed to publish them
 /// (`publish` is `true`; anything else, or no profile, publishes nothing).
-fn public_profile(tx: &Connection, artisan: &str) -> Result<(Option<String>, Option<String>), ApiError> {
+fn public_profile(tx: &Tx, artisan: &str) -> Result<(Option<String>, Option<String>), ApiError> {
     let Some(r) = get_record(tx, Kind::Profile.code(), artisan)? else { return Ok((None, None)) };
     let Ok(profile) = serde_json::from_value::<ProfileBody>(r.body) else { return Ok((None, None)) };
     if profile.doc.value(PROFILE_PUBLISH).and_then(Value::as_bool) != Some(true) {
@@ -291,7 +291,7 @@ fn public_profile(tx: &Connection, artisan: &str) -> Result<(Option<String>, Opt
 
 /// Whether a blob is a photo of a product on sale (the shop may show it to anyone). A draft's
 /// photos, an unpublished product's and a quality check's are not.
-pub fn is_public_photo(tx: &Connection, sha256: &str) -> Result<bool, ApiError> {
+pub fn is_public_photo(tx: &Tx, sha256: &str) -> Result<bool, ApiError> {
     let mut q = tx.prepare_cached(
         "SELECT r.body FROM blob_refs b JOIN records r ON r.kind = b.kind AND r.id = b.id WHERE b.sha256 = ?1 AND b.kind = ?2",
     )?;
@@ -349,7 +349,7 @@ mod tests {
         let e = db.write(|tx| change_listing(tx, &ops, "one-more", &usd(100))).unwrap_err();
         assert_eq!((e.status, e.code), (422, "invalid"), "{e}");
         assert!(!db.read(|tx| get(tx, "one-more")).unwrap().unwrap().is_on_sale());
-        assert_eq!(db.read(|tx| on_sale(tx)).unwrap().len(), ON_SALE_MAX);
+        assert_eq!(db.read(on_sale).unwrap().len(), ON_SALE_MAX);
         db.write(|tx| change_listing(tx, &ops, "p0", &usd(200))).unwrap();
         db.write(|tx| change_listing(tx, &ops, "p1", &ListingChange::Unpublish)).unwrap();
         db.write(|tx| change_listing(tx, &ops, "one-more", &usd(100))).unwrap();

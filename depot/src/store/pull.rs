@@ -16,10 +16,10 @@
 
 use super::accounts::Caller;
 use super::{ApiError, Db};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::compression::{gzip, GZIP_ABOVE_BYTES};
 use fundi_sync::limits::PULL_PAGE_MAX as MAX_PAGE;
 use fundi_sync::{Change, Extra, Kind, PullEstimate, PullResponse, Role, ScopeExit, PROTOCOL_VERSION};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 /// One entry of a page, before it is sorted into changes and exits.
 enum Entry {
@@ -65,7 +65,7 @@ fn check_cursor_range(cursor: u64) -> Result<(), ApiError> {
 
 /// Whether the feed can be pulled from `cursor`: Ok(Ok(head)), Ok(Err(pruned position)) when
 /// the cursor expired, Err(cursor_ahead) for a cursor past the head.
-fn feed_head(tx: &Transaction<'_>, caller: &Caller, cursor: u64, full: bool) -> Result<Result<i64, i64>, ApiError> {
+fn feed_head(tx: &Tx, caller: &Caller, cursor: u64, full: bool) -> Result<Result<i64, i64>, ApiError> {
     let (head, pruned): (i64, i64) =
         tx.query_row("SELECT next_seq - 1, pruned_seq FROM meta", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if cursor > head.max(0) as u64 {

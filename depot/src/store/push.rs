@@ -12,6 +12,8 @@
 use super::accounts::Caller;
 use super::facts::{PushFacts, SqlFacts};
 use super::{put_record, ApiError, Db};
+use crate::store::sql::Tx;
+use crate::store::sql::{params, OptionalExtension};
 use fundi_sqlite::crash_point;
 use fundi_sync::depot::{self, check_push, decide, decide_order_command, BatchRefusal, Decision, DepotFacts, Refusal};
 use fundi_sync::hlc::Timestamp;
@@ -19,7 +21,6 @@ use fundi_sync::limits::PUSH_RESULTS_KEPT;
 use fundi_sync::{
     CommandBody, Extra, Kind, MutationResult, OrderBody, PushRequest, PushResponse, RejectionBody, PROTOCOL_VERSION,
 };
-use rusqlite::{params, OptionalExtension};
 
 impl From<String> for ApiError {
     fn from(detail: String) -> Self {
@@ -102,7 +103,8 @@ pub fn push(db: &Db, caller: &Caller, req: &PushRequest) -> Result<PushResponse,
                 }
             }
             tx.execute(
-                "INSERT OR REPLACE INTO push_results (device_id, counter, result) VALUES (?1, ?2, ?3)",
+                "INSERT INTO push_results (device_id, counter, result) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (device_id, counter) DO UPDATE SET result = excluded.result",
                 params![device, counter, serde_json::to_string(&result).expect("serializable")],
             )?;
             results.push(result);
@@ -173,7 +175,7 @@ pub fn order_command_api(db: &Db, caller: &Caller, id: &str, name: &str, args: E
 /// earns its artisan (`money::after_order_change`); a stock movement keeps who recorded it; an
 /// approved draft becomes its product's next version (`products::after_draft_change`).
 /// `hlc`: the mutation's stamp; `by`: the account that sent it.
-fn write_decision(tx: &rusqlite::Connection, d: &Decision, echo: Option<&str>, hlc: Timestamp, by: &str) -> Result<(), ApiError> {
+fn write_decision(tx: &Tx, d: &Decision, echo: Option<&str>, hlc: Timestamp, by: &str) -> Result<(), ApiError> {
     put_record(tx, d.kind.code(), &d.id, d.owner.as_deref(), echo, &d.body, d.state.as_ref())?;
     if d.kind == Kind::Stock {
         super::stock::recorded_by(tx, &d.id, by)?;

@@ -9,9 +9,10 @@
 //!   past every position the depot handed out before it (`restore`, ADR 0028).
 
 use super::{ApiError, Db};
+use crate::store::sql::params;
+use crate::store::sql::Tx;
 use fundi_sync::depot::is_tombstone;
 use fundi_sync::Kind;
-use rusqlite::params;
 use serde::Serialize;
 
 /// How long tombstones and scope exits are kept, by default.
@@ -48,7 +49,8 @@ pub fn prune(db: &Db, retention_ms: u64, now_ms: u64) -> Result<Pruned, ApiError
                 continue;
             }
             tx.execute(
-                "INSERT OR REPLACE INTO pruned_records (kind, id, owner, pruned_ms) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO pruned_records (kind, id, owner, pruned_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, id) DO UPDATE SET owner = excluded.owner, pruned_ms = excluded.pruned_ms",
                 params![Kind::Draft.code(), id, owner, now_ms as i64],
             )?;
             tx.execute("DELETE FROM records WHERE kind = ?1 AND id = ?2", params![Kind::Draft.code(), id])?;
@@ -59,14 +61,14 @@ pub fn prune(db: &Db, retention_ms: u64, now_ms: u64) -> Result<Pruned, ApiError
             tx.query_row("SELECT MAX(seq) FROM scope_exits WHERE created_ms < ?1", [horizon], |r| r.get(0))?;
         out.exits = tx.execute("DELETE FROM scope_exits WHERE created_ms < ?1", [horizon])?;
         top = top.max(exits_top.unwrap_or(0));
-        tx.execute("UPDATE meta SET pruned_seq = max(pruned_seq, ?1)", [top])?;
+        tx.execute("UPDATE meta SET pruned_seq = CASE WHEN pruned_seq > ?1 THEN pruned_seq ELSE ?1 END", [top])?;
         out.pruned_seq = tx.query_row("SELECT pruned_seq FROM meta", [], |r| r.get::<_, i64>(0))? as u64;
         Ok(out)
     })
 }
 
 /// Whether a record was pruned (the protocol's `DepotFacts::pruned`, over SQL).
-pub fn is_pruned(tx: &rusqlite::Connection, kind: Kind, id: &str) -> Result<bool, ApiError> {
+pub fn is_pruned(tx: &Tx, kind: Kind, id: &str) -> Result<bool, ApiError> {
     let n: i64 =
         tx.query_row("SELECT COUNT(*) FROM pruned_records WHERE kind = ?1 AND id = ?2", params![kind.code(), id], |r| r.get(0))?;
     Ok(n > 0)

@@ -9,13 +9,13 @@
 
 use super::facts::SqlFacts;
 use super::{next_seq, now_ms, ApiError};
+use crate::store::sql::{params, Tx};
 use fundi_sync::depot::{scope_change, viewers};
 use fundi_sync::Kind;
-use rusqlite::{params, Connection};
 use std::collections::BTreeSet;
 
 /// Tell `account` that record (`kind`, `id`) left its scope.
-fn exit(tx: &Connection, account: &str, kind: &str, id: &str) -> Result<(), ApiError> {
+fn exit(tx: &Tx, account: &str, kind: &str, id: &str) -> Result<(), ApiError> {
     let seq = next_seq(tx)?;
     tx.execute(
         "INSERT INTO scope_exits (seq, account_id, kind, id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -25,7 +25,7 @@ fn exit(tx: &Connection, account: &str, kind: &str, id: &str) -> Result<(), ApiE
 }
 
 /// Move a record to the feed's head as it is (an account that gained it receives it whole).
-fn restamp(tx: &Connection, kind: &str, id: &str) -> Result<(), ApiError> {
+fn restamp(tx: &Tx, kind: &str, id: &str) -> Result<(), ApiError> {
     let seq = next_seq(tx)?;
     tx.execute(
         "UPDATE records SET seq = ?1, changed_ms = ?2 WHERE kind = ?3 AND id = ?4",
@@ -36,7 +36,7 @@ fn restamp(tx: &Connection, kind: &str, id: &str) -> Result<(), ApiError> {
 
 /// A record's owner changes from `old` to `new` (an order reassigned): exits for the accounts
 /// that lose it. The caller then writes the record, which moves it to the head for the rest.
-pub fn owner_changed(tx: &Connection, kind: &str, id: &str, old: Option<&str>, new: Option<&str>) -> Result<(), ApiError> {
+pub fn owner_changed(tx: &Tx, kind: &str, id: &str, old: Option<&str>, new: Option<&str>) -> Result<(), ApiError> {
     let facts = SqlFacts(tx);
     let change = scope_change(&viewers(&facts, old)?, &viewers(&facts, new)?);
     for account in &change.lost {
@@ -57,7 +57,7 @@ pub struct MentorMove {
 /// Artisan `artisan`'s mentor changes from `old` to `new` (the `accounts` row already says
 /// `new`): every record she owns leaves the old mentor's scope and enters the new one's.
 /// Refusals are left out: only the device account that pushed them ever sees them.
-pub fn mentor_changed(tx: &Connection, artisan: &str, old: Option<&str>, new: Option<&str>) -> Result<MentorMove, ApiError> {
+pub fn mentor_changed(tx: &Tx, artisan: &str, old: Option<&str>, new: Option<&str>) -> Result<MentorMove, ApiError> {
     let with = |mentor: Option<&str>| -> BTreeSet<String> {
         [Some(artisan), mentor].into_iter().flatten().map(str::to_string).collect()
     };

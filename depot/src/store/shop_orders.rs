@@ -13,6 +13,7 @@
 
 use super::orders::{self, NewOrder, Start};
 use super::{margins, products, shops, stock, ApiError, Db};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::dates::Day;
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::limits::{SHOP_ORDER_MAX_BYTES, SHOP_REPLAY_WINDOW_SECS};
@@ -20,7 +21,6 @@ use fundi_sync::shop::{
     parse_signature, parse_timestamp, signature_matches, within_window, LineRefusal, ShopLineError, ShopOrder, ShopOrderAnswer,
     ShopOrderLineAnswer, REPLENISH_SOURCE,
 };
-use rusqlite::{params, Connection, OptionalExtension};
 
 /// The reason of the stock movement of pieces sold from stock.
 pub const SOLD_REASON: &str = "sold";
@@ -164,7 +164,7 @@ fn take(
 
 /// The answer given when this shop order was made into orders before: the same, if it is the
 /// same order; a `conflict` if it is another under the same id.
-fn answered_before(tx: &Connection, shop: &str, order: &ShopOrder) -> Result<Option<ShopOrderAnswer>, ApiError> {
+fn answered_before(tx: &Tx, shop: &str, order: &ShopOrder) -> Result<Option<ShopOrderAnswer>, ApiError> {
     let row: Option<(String, String)> = tx
         .query_row(
             "SELECT request, answer FROM shop_orders WHERE shop_id = ?1 AND shop_order_id = ?2",
@@ -188,7 +188,7 @@ fn canonical(order: &ShopOrder) -> String {
 
 /// Check every line, then (if none is refused) make each into an order, all in `tx`.
 fn make_orders(
-    tx: &Connection,
+    tx: &Tx,
     shop: &str,
     order: &ShopOrder,
     hlc: Timestamp,

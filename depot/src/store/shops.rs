@@ -6,9 +6,9 @@
 
 use super::accounts::Caller;
 use super::{now_ms, random_secret, ApiError};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::limits::{SHOP_DELIVERIES_PER_MINUTE, SHOP_NAME_MAX_CHARS, SHOP_REFUSALS_PER_MINUTE, SHOP_REPLAY_WINDOW_SECS};
 use fundi_sync::{ids, Role};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 /// Deliveries kept for operations (the latest; older ones are dropped as new ones come).
@@ -56,7 +56,7 @@ fn operations_only(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// Add a shop named `name` (operations only, audited): its id and secret.
-pub fn add(tx: &Connection, caller: &Caller, name: &str) -> Result<NewShop, ApiError> {
+pub fn add(tx: &Tx, caller: &Caller, name: &str) -> Result<NewShop, ApiError> {
     operations_only(caller)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > SHOP_NAME_MAX_CHARS || name.chars().any(char::is_control) {
@@ -72,7 +72,7 @@ pub fn add(tx: &Connection, caller: &Caller, name: &str) -> Result<NewShop, ApiE
 }
 
 /// Every shop, oldest first (operations only). Secrets are not listed.
-pub fn list(tx: &Connection, caller: &Caller) -> Result<Vec<Shop>, ApiError> {
+pub fn list(tx: &Tx, caller: &Caller) -> Result<Vec<Shop>, ApiError> {
     operations_only(caller)?;
     let mut q = tx.prepare_cached("SELECT id, name, created_ms, revoked_ms FROM shops ORDER BY created_ms, id")?;
     let rows = q.query_map([], |r| Ok(Shop { id: r.get(0)?, name: r.get(1)?, created_ms: r.get(2)?, revoked_ms: r.get(3)? }))?;
@@ -81,7 +81,7 @@ pub fn list(tx: &Connection, caller: &Caller) -> Result<Vec<Shop>, ApiError> {
 
 /// Revoke shop `id` (operations only, audited): its deliveries are refused from now on. A shop
 /// revoked already stays as it was.
-pub fn revoke(tx: &Connection, caller: &Caller, id: &str) -> Result<Shop, ApiError> {
+pub fn revoke(tx: &Tx, caller: &Caller, id: &str) -> Result<Shop, ApiError> {
     operations_only(caller)?;
     let changed =
         tx.execute("UPDATE shops SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL", params![id, now_ms() as i64])?;
@@ -93,7 +93,7 @@ pub fn revoke(tx: &Connection, caller: &Caller, id: &str) -> Result<Shop, ApiErr
 
 /// The secret to check a delivery of shop `id` with: `unauthorized` when there is no such
 /// shop, `revoked` when operations revoked it.
-pub fn secret(tx: &Connection, id: &str) -> Result<String, ApiError> {
+pub fn secret(tx: &Tx, id: &str) -> Result<String, ApiError> {
     let row: Option<(String, Option<i64>)> =
         tx.query_row("SELECT secret, revoked_ms FROM shops WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     match row {
@@ -105,7 +105,7 @@ pub fn secret(tx: &Connection, id: &str) -> Result<String, ApiError> {
 
 /// Whether shop `shop`'s delivery with this signature was taken already (and may still be
 /// inside the replay window).
-pub fn taken_before(tx: &Connection, shop: &str, signature: &str) -> Result<bool, ApiError> {
+pub fn taken_before(tx: &Tx, shop: &str, signature: &str) -> Result<bool, ApiError> {
     Ok(tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM shop_signatures WHERE shop_id = ?1 AND signature = ?2)",
         [shop, signature],
@@ -116,11 +116,11 @@ pub fn taken_before(tx: &Connection, shop: &str, signature: &str) -> Result<bool
 /// Keep the signature of a delivery taken at `now_ms`, in its transaction. A signature is kept
 /// twice the window: a timestamp up to a window ahead stays inside it until a window after
 /// that; older ones are dropped here.
-pub fn remember(tx: &Connection, shop: &str, signature: &str, now_ms: u64) -> Result<(), ApiError> {
+pub fn remember(tx: &Tx, shop: &str, signature: &str, now_ms: u64) -> Result<(), ApiError> {
     let horizon = now_ms as i64 - 2 * 1000 * SHOP_REPLAY_WINDOW_SECS as i64;
     tx.execute("DELETE FROM shop_signatures WHERE seen_ms < ?1", [horizon])?;
     tx.execute(
-        "INSERT OR IGNORE INTO shop_signatures (shop_id, signature, seen_ms) VALUES (?1, ?2, ?3)",
+        "INSERT INTO shop_signatures (shop_id, signature, seen_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         params![shop, signature, now_ms as i64],
     )?;
     Ok(())
@@ -146,7 +146,7 @@ fn kept(text: &str, max: usize) -> String {
 }
 
 /// Record a delivery's outcome (keeping the latest [`DELIVERIES_KEPT`]).
-pub fn record_delivery(tx: &Connection, d: &Delivery) -> Result<(), ApiError> {
+pub fn record_delivery(tx: &Tx, d: &Delivery) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO shop_deliveries (at_ms, shop_id, shop_order_id, status, code, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -165,7 +165,7 @@ pub fn record_delivery(tx: &Connection, d: &Delivery) -> Result<(), ApiError> {
 /// The latest deliveries, newest first (at most `limit`; operations only): of shop `shop` only
 /// when given, the refused ones only when `refused_only`.
 pub fn deliveries(
-    tx: &Connection,
+    tx: &Tx,
     caller: &Caller,
     shop: Option<&str>,
     refused_only: bool,

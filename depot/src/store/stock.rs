@@ -7,20 +7,20 @@
 
 use super::accounts::{get_account, Caller};
 use super::{get_record, now_ms, ApiError};
+use crate::store::sql::{params, Tx};
 use fundi_sync::drafts::DraftField;
 use fundi_sync::ledger::sum_by_product;
 use fundi_sync::workflow::DraftStatus;
 use fundi_sync::{DraftBody, Kind, StockBody};
-use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
 /// Movements one page lists at most.
 pub const MOVEMENTS_MAX: usize = 100;
 
 /// Record that `account` recorded stock entry `entry` (in the transaction that writes it).
-pub fn recorded_by(tx: &Connection, entry: &str, account: &str) -> Result<(), ApiError> {
+pub fn recorded_by(tx: &Tx, entry: &str, account: &str) -> Result<(), ApiError> {
     tx.execute(
-        "INSERT OR IGNORE INTO stock_recorders (entry_id, account_id, recorded_ms) VALUES (?1, ?2, ?3)",
+        "INSERT INTO stock_recorders (entry_id, account_id, recorded_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         params![entry, account, now_ms() as i64],
     )?;
     Ok(())
@@ -30,7 +30,7 @@ pub fn recorded_by(tx: &Connection, entry: &str, account: &str) -> Result<(), Ap
 /// by `by`, as entry `id` (a depot-made id, e.g. [`stocked_id`]): once, however often called.
 #[allow(clippy::too_many_arguments)]
 pub fn post_movement(
-    tx: &Connection,
+    tx: &Tx,
     owner: &str,
     id: &str,
     product_id: &str,
@@ -70,7 +70,7 @@ pub fn sold_id(order_id: &str) -> String {
 /// After an order was written: pieces of an order put into stock (`OrderCommand::Stock`) are
 /// added to its artisan's stock of its product, in the same transaction.
 pub fn after_order_change(
-    tx: &Connection,
+    tx: &Tx,
     order_id: &str,
     order: &fundi_sync::OrderBody,
     hlc: fundi_sync::hlc::Timestamp,
@@ -87,7 +87,7 @@ pub fn after_order_change(
 }
 
 /// The pieces the depot holds per product: the sum of the stock ledger's movements.
-pub fn held(tx: &Connection) -> Result<BTreeMap<String, i64>, ApiError> {
+pub fn held(tx: &Tx) -> Result<BTreeMap<String, i64>, ApiError> {
     let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1")?;
     let entries = q
         .query_map([Kind::Stock.code()], |r| r.get::<_, String>(0))?
@@ -123,7 +123,7 @@ pub struct StockPage {
 }
 
 /// A product's title and artisan's name (its draft's).
-fn product(tx: &Connection, id: &str) -> Result<(String, String, Option<DraftStatus>), ApiError> {
+fn product(tx: &Tx, id: &str) -> Result<(String, String, Option<DraftStatus>), ApiError> {
     let Some(r) = get_record(tx, Kind::Draft.code(), id)? else { return Ok((id.to_string(), String::new(), None)) };
     let artisan = match &r.owner {
         Some(o) => get_account(tx, o)?.map(|a| a.name).unwrap_or_default(),
@@ -136,7 +136,7 @@ fn product(tx: &Connection, id: &str) -> Result<(String, String, Option<DraftSta
 }
 
 /// The Stock page for `caller` (staff and operations only).
-pub fn stock_page(tx: &Connection, caller: &Caller) -> Result<StockPage, ApiError> {
+pub fn stock_page(tx: &Tx, caller: &Caller) -> Result<StockPage, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
@@ -203,6 +203,6 @@ mod tests {
         assert_eq!(page.movements.len(), 1, "posted once");
         let m = &page.movements[0];
         assert_eq!((m.delta, m.reason.as_str(), m.by.as_deref()), (-2, "sold", Some("Duka la mtandaoni")));
-        assert_eq!(db.read(|tx| held(tx)).unwrap().get("p1"), Some(&-2));
+        assert_eq!(db.read(held).unwrap().get("p1"), Some(&-2));
     }
 }

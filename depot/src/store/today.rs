@@ -7,10 +7,11 @@
 use super::accounts::Caller;
 use super::orders::{self, WaitingOrder};
 use super::{now_ms, ApiError, Db};
+use crate::store::sql::params;
+use crate::store::sql::Tx;
 use fundi_sync::dates::Day;
 use fundi_sync::workflow::{order_is_late, OrderStatus};
 use fundi_sync::{DraftBody, Kind, OrderBody, Role};
-use rusqlite::params;
 
 /// Stock at or under this many pieces is low.
 pub const LOW_STOCK_AT: i64 = 2;
@@ -78,7 +79,7 @@ pub struct Today {
     pub payouts_awaiting: Counted<PendingBatch>,
 }
 
-fn line(tx: &rusqlite::Connection, id: &str, o: &OrderBody) -> Result<OrderLine, ApiError> {
+fn line(tx: &Tx, id: &str, o: &OrderBody) -> Result<OrderLine, ApiError> {
     let artisan = match &o.artisan_id {
         Some(a) => super::accounts::get_account(tx, a)?.map(|a| a.name),
         None => None,

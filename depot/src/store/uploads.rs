@@ -10,6 +10,7 @@
 use super::accounts::{relation, Caller};
 use super::blobs::BlobFile;
 use super::{now_ms, ApiError, Db};
+use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sqlite::crash_point;
 use fundi_sync::access::{may_read, may_upload};
 use fundi_sync::limits::{
@@ -18,7 +19,6 @@ use fundi_sync::limits::{
 use fundi_sync::uploads::Declared;
 use fundi_sync::workflow::order_photos;
 use fundi_sync::OrderEvent;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -65,7 +65,7 @@ fn commits() -> std::sync::MutexGuard<'static, ()> {
 
 const COLUMNS: &str = "id, device_id, sha256, length, received, expires_ms, finished_ms IS NOT NULL";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
+fn row(r: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<Upload> {
     Ok(Upload {
         id: r.get(0)?,
         device_id: r.get(1)?,
@@ -77,7 +77,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
     })
 }
 
-fn load(conn: &Connection, id: &str) -> Result<Option<Upload>, ApiError> {
+fn load(conn: &Tx, id: &str) -> Result<Option<Upload>, ApiError> {
     Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM uploads WHERE id = ?1"), [id], row).optional()?)
 }
 
@@ -86,7 +86,7 @@ fn gone() -> ApiError {
 }
 
 /// The caller's own upload, alive. Another device's upload does not exist for the caller.
-fn own(conn: &Connection, caller: &Caller, id: &str) -> Result<Upload, ApiError> {
+fn own(conn: &Tx, caller: &Caller, id: &str) -> Result<Upload, ApiError> {
     let u = load(conn, id)?.ok_or_else(gone)?;
     if caller.device_id.as_deref() != Some(u.device_id.as_str()) || u.expires_ms < now_ms() {
         return Err(gone());
@@ -103,7 +103,7 @@ enum Access {
 }
 
 /// A thumbnail's access is its photo's (`blob_thumbnails`).
-fn access(conn: &Connection, caller: &Caller, sha256: &str) -> Result<Access, ApiError> {
+fn access(conn: &Tx, caller: &Caller, sha256: &str) -> Result<Access, ApiError> {
     let mut q = conn.prepare_cached(
         "SELECT DISTINCT r.owner FROM blob_refs b JOIN records r ON r.kind = b.kind AND r.id = b.id
          WHERE b.sha256 = ?1 OR b.sha256 IN (SELECT of_sha256 FROM blob_thumbnails WHERE sha256 = ?1)",
@@ -124,7 +124,7 @@ fn access(conn: &Connection, caller: &Caller, sha256: &str) -> Result<Access, Ap
 
 /// Keep a record's blob references with its new body (called by `put_record`): a draft's
 /// photos, and the photos an order's quality checks took (named in its history).
-pub fn set_refs(conn: &Connection, kind: &str, id: &str, body: &serde_json::Value) -> Result<(), ApiError> {
+pub fn set_refs(conn: &Tx, kind: &str, id: &str, body: &serde_json::Value) -> Result<(), ApiError> {
     use fundi_sync::Kind;
     let refs: BTreeSet<String> = match Kind::from_code(kind) {
         Some(k @ (Kind::Draft | Kind::Product)) => fundi_sync::depot::blob_refs(k, body),
@@ -140,7 +140,8 @@ pub fn set_refs(conn: &Connection, kind: &str, id: &str, body: &serde_json::Valu
         _ => return Ok(()),
     };
     conn.execute("DELETE FROM blob_refs WHERE kind = ?1 AND id = ?2", params![kind, id])?;
-    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO blob_refs (sha256, kind, id) VALUES (?1, ?2, ?3)")?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO blob_refs (sha256, kind, id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?;
     for sha in refs {
         insert.execute(params![sha, kind, id])?;
     }
@@ -162,7 +163,10 @@ pub fn keep_prepared(db: &Db, photo: &[u8], thumbnail: &[u8]) -> Result<String, 
     let sha256 = db.blobs.put(photo).map_err(io)?;
     let thumb = db.blobs.put(thumbnail).map_err(io)?;
     db.write(|tx| {
-        tx.execute("INSERT OR IGNORE INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2)", params![thumb, sha256])?;
+        tx.execute(
+            "INSERT INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![thumb, sha256],
+        )?;
         Ok(())
     })?;
     Ok(sha256)
@@ -197,7 +201,10 @@ pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Res
             Access::None => return Err(ApiError::not_found("no record you may write refers to this blob")),
         }
         if let Some(photo) = &declared.thumbnail_of {
-            tx.execute("INSERT OR IGNORE INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2)", params![sha256, photo])?;
+            tx.execute(
+                "INSERT INTO blob_thumbnails (sha256, of_sha256) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![sha256, photo],
+            )?;
         }
         if db.blobs.has(sha256) {
             // Refused once the link above is kept: a thumbnail held already (the same bytes
