@@ -76,6 +76,10 @@ enum Command {
     Restore(cli::restore::RestoreArgs),
     /// Add, list and revoke the shops that send orders by the webhook; see their deliveries.
     Shop(cli::shop::ShopArgs),
+    /// Write the store (SQLite or PostgreSQL) as a new SQLite file, every table checked against it.
+    Export(cli::transfer::ExportArgs),
+    /// Load an exported file into a new store, or into a PostgreSQL database the data directory then uses (moving a depot to PostgreSQL).
+    Import(cli::transfer::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -108,6 +112,8 @@ fn main() -> ExitCode {
         Command::Migrate(a) => cli::migrate::run(a).map(|code| return_code = code),
         Command::Backup(a) => cli::backup::run(a),
         Command::Restore(a) => cli::restore::run(a),
+        Command::Export(a) => cli::transfer::export(a),
+        Command::Import(a) => cli::transfer::import(a),
     };
     match result {
         Ok(()) => return_code,

@@ -1472,14 +1472,7 @@ fn snapshot(s: &Server) -> Vec<String> {
         "SELECT id, state, approved_by, approved_ms FROM payout_batches ORDER BY id",
         "SELECT id, batch_id, state, attempts FROM payouts ORDER BY id",
     ] {
-        let mut q = db.prepare(sql).unwrap();
-        let n = q.column_count();
-        let rows = q
-            .query_map([], |r| {
-                (0..n).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect::<Result<Vec<_>, _>>()
-            })
-            .unwrap();
-        out.extend(rows.map(|r| r.unwrap().join("|")));
+        out.extend(db.rows_as_text(sql));
     }
     // And the blob store's files.
     out.extend(s.files("uploads").into_iter().map(|f| format!("uploads/{f}")));

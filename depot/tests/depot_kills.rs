@@ -215,7 +215,7 @@ fn summary(f: &Fleet) -> Summary {
             _ => {}
         }
     }
-    let conn = rusqlite::Connection::open(f.server.data_dir().join("depot.db")).unwrap();
+    let conn = f.server.db();
     let feed_writes: i64 = conn.query_row("SELECT next_seq - 1 FROM meta", [], |r| r.get(0)).unwrap();
     let mut s = conn
         .prepare(
@@ -481,7 +481,7 @@ fn phone_killed_at_each_sync_step() {
     let sum: i64 = all.iter().filter(|c| c["kind"] == "stock").map(|c| c["body"]["entry"]["delta"].as_i64().unwrap()).sum();
     assert_eq!(sum, stock, "each stock entry counted once");
     assert_eq!(server.integrity(), "ok");
-    let depot = rusqlite::Connection::open(server.data_dir().join("depot.db")).unwrap();
+    let depot = server.db();
     for (p, db) in phones.iter().zip(&dbs) {
         assert_eq!(p.pending_count().unwrap(), 0);
         assert!(p.list_conflicts().unwrap().is_empty());

@@ -3,8 +3,7 @@
 //! refuses a data directory written by a newer server without changing a byte of it.
 
 mod common;
-use common::{basket, Server, BIN};
-use rusqlite::Connection;
+use common::{basket, DepotDb, Server, BIN};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -13,13 +12,14 @@ use std::time::Duration;
 /// Generous for a loaded CI machine; a server that ignores the signal never exits at all.
 const PROMPTLY: Duration = Duration::from_secs(15);
 
-fn count(db: &Path, sql: &str) -> i64 {
-    Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+fn count(db: &DepotDb, sql: &str) -> i64 {
+    db.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// A phone syncs a draft, the server gets `signal`, and must exit 0 with the draft stored, its
-/// file closed cleanly (SQLite removes the WAL file only when the last connection closes), and
-/// the store usable by the next process.
+/// store closed cleanly (SQLite removes the WAL file only when the last connection closes; on
+/// PostgreSQL, the server holds no connection any more), and the store usable by the next
+/// process.
 fn stops_cleanly_on(signal: &str) {
     let mut server = Server::start();
     let (phone, _) = server.phone("artisan", "akinyi", None);
@@ -30,10 +30,14 @@ fn stops_cleanly_on(signal: &str) {
     let status = server.wait_exit(PROMPTLY);
     assert_eq!(status.code(), Some(0), "SIG{signal} must stop the server gracefully, got {status}");
 
-    let db = server.data_dir().join("depot.db");
-    assert!(!server.data_dir().join("depot.db-wal").exists(), "the store was not closed cleanly");
-    let integrity: String = Connection::open(&db).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(integrity, "ok");
+    let db = server.db();
+    if db.is_postgres() {
+        let others = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        assert_eq!(count(&db, others), 0, "the server left connections open");
+    } else {
+        assert!(!server.data_dir().join("depot.db-wal").exists(), "the store was not closed cleanly");
+    }
+    assert_eq!(db.integrity(), "ok");
     let stored = count(&db, &format!("SELECT COUNT(*) FROM records WHERE kind = 'draft' AND id = '{}'", draft.id));
     assert_eq!(stored, 1, "the synced draft survived the stop");
     // The next process opens the same store (the command line goes through the same open).
@@ -65,6 +69,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn a_data_dir_written_by_a_newer_server_is_refused_and_left_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("depot");
+    common::depot_db::new_data_dir(&dir);
     let enroll = |name: &str| {
         Command::new(BIN)
             .args(["enroll", "--json", "--role", "artisan", "--name", name, "--data-dir"])
@@ -74,14 +79,19 @@ fn a_data_dir_written_by_a_newer_server_is_refused_and_left_untouched() {
     };
     assert!(enroll("akinyi").status.success());
     // A newer server would have migrated further; its version number is all this one sees.
-    let db = dir.join("depot.db");
-    let newer = {
-        let conn = Connection::open(&db).unwrap();
-        let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        conn.pragma_update(None, "user_version", current + 1).unwrap();
-        current + 1
-    };
-    let before = snapshot(&dir);
+    // (Each look at the store is a connection closed again: the last one to close a SQLite
+    // file folds its WAL into it, so the files are compared as no connection holds them.)
+    let db = DepotDb::open(&dir);
+    let version = if db.is_postgres() { "SELECT version FROM schema_version" } else { "PRAGMA user_version" };
+    let newer = count(&db, version) + 1;
+    if db.is_postgres() {
+        db.execute("UPDATE schema_version SET version = ?1", [newer]).unwrap();
+    } else {
+        db.execute_batch(&format!("PRAGMA user_version = {newer}")).unwrap();
+    }
+    let rows_before = db.rows_as_text("SELECT * FROM accounts");
+    drop(db);
+    let files_before = snapshot(&dir);
 
     let mut serve = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
@@ -101,7 +111,9 @@ fn a_data_dir_written_by_a_newer_server_is_refused_and_left_untouched() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer_schema"));
 
-    assert_eq!(snapshot(&dir), before, "the data directory was changed");
+    assert_eq!(snapshot(&dir), files_before, "the data directory was changed");
+    let db = DepotDb::open(&dir);
+    assert_eq!(db.rows_as_text("SELECT * FROM accounts"), rows_before, "the store was changed");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts"), 1);
-    assert_eq!(count(&db, "PRAGMA user_version"), i64::from(newer));
+    assert_eq!(count(&db, version), newer);
 }

@@ -236,8 +236,7 @@ fn a_sale_takes_the_rate_of_its_own_day_and_a_sale_from_stock_has_a_margin_and_i
     let (yesterdays, _) = sold(&w, "M-4", 1);
     // That sale was made yesterday (the depot's clock cannot be moved back, so its day is;
     // `order_sales` is the depot's own record of the sale and nothing else reads it).
-    let rw = rusqlite::Connection::open(s.data_dir().join("depot.db")).unwrap();
-    rw.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let rw = s.db();
     assert_eq!(rw.execute("UPDATE order_sales SET sold_day = ?1 WHERE order_id = ?2", [&day(-1), &yesterdays]).unwrap(), 1);
     drop(rw);
     // A new rate from today, set before either is delivered: it applies to today's sale only.
@@ -319,8 +318,7 @@ fn exchange_rates_are_refused_with_their_reasons_and_never_rewritten() {
     };
     assert_eq!(audited, vec![(String::new(), "GBP".to_string(), format!("from {}: KSh 170.1234 a unit", day(0)))]);
     // The history never changes, even in the file.
-    let rw = rusqlite::Connection::open(s.data_dir().join("depot.db")).unwrap();
-    rw.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let rw = s.db();
     assert!(rw.execute("UPDATE exchange_rates SET kes_per_unit_e4 = 1", []).is_err());
     assert!(rw.execute("DELETE FROM exchange_rates", []).is_err());
     drop(rw);

@@ -42,14 +42,13 @@ fn build() -> Fixture {
     let ops = s.device("operations", "Operations", None);
     let staff = s.device("staff", "Depot staff", None);
     let mut devices: BTreeMap<String, Dev> = BTreeMap::new();
-    let db = rusqlite::Connection::open(s.data_dir().join("depot.db")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let db = s.db();
     for a in scenario["accounts"].as_array().unwrap() {
         let mentor = a["mentor"].as_str().map(|m| devices[m].account.clone());
         let dev = s.device(a["role"].as_str().unwrap(), a["name"].as_str().unwrap(), mentor.as_deref());
         if let Some(day) = a["enrolled"].as_str() {
             let ms = Day::parse(day).unwrap().start_ms() + 9 * 3_600_000;
-            db.execute("UPDATE accounts SET created_ms = ?1 WHERE id = ?2", rusqlite::params![ms, dev.account]).unwrap();
+            db.execute("UPDATE accounts SET created_ms = ?1 WHERE id = ?2", (ms, &dev.account)).unwrap();
         }
         devices.insert(a["key"].as_str().unwrap().to_string(), dev);
     }

@@ -75,18 +75,7 @@ fn held(s: &Server, product: &str) -> i64 {
 /// Every row `sqls` select, as text.
 fn rows(s: &Server, sqls: &[&str]) -> Vec<String> {
     let db = s.db();
-    let mut out = vec![];
-    for sql in sqls {
-        let mut q = db.prepare(sql).unwrap();
-        let n = q.column_count();
-        let rows = q
-            .query_map([], |r| {
-                (0..n).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect::<Result<Vec<_>, _>>()
-            })
-            .unwrap();
-        out.extend(rows.map(|r| r.unwrap().join("|")));
-    }
-    out
+    sqls.iter().flat_map(|sql| db.rows_as_text(sql)).collect()
 }
 
 /// What a shop order makes: records (but refusals), order references, shop orders, the audit

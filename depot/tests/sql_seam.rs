@@ -4,18 +4,15 @@
 //! reads as an integer on both. The seam is compiled here from its files, as `io_faults.rs`
 //! compiles the store.
 
-#[path = "../src/store/sql/mod.rs"]
-#[allow(dead_code, unused_imports)]
-pub mod sql;
-
-/// Where the seam's `params!` finds it (`crate::store::sql`, as in the depot).
-mod store {
-    pub use super::sql;
-}
-
 mod common;
 
-use sql::*;
+/// The seam as `common` compiles it, where its `params!` finds it (`crate::store::sql`, as in
+/// the depot).
+mod store {
+    pub use super::common::sql;
+}
+
+use common::sql::*;
 
 /// A fresh PostgreSQL database on the test cluster, for this test alone.
 fn fresh_postgres() -> PgConn {

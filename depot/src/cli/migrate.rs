@@ -33,7 +33,11 @@ pub struct MigrateArgs {
 
 pub fn run(args: MigrateArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match (args.data_dir, args.database) {
-        (Some(dir), None) => on_sqlite(&dir, args.check),
+        // A data directory on PostgreSQL names its database (`database.url`).
+        (Some(dir), None) => match crate::store::database_of(&dir)? {
+            Some(url) => on_postgres(&url, args.check),
+            None => on_sqlite(&dir, args.check),
+        },
         (None, Some(url)) => on_postgres(&url, args.check),
         _ => unreachable!("clap takes exactly one of --data-dir and --database"),
     }

@@ -21,3 +21,4 @@ pub mod set_mentor;
 pub mod shop;
 pub mod statement;
 pub mod tls_key;
+pub mod transfer;

@@ -5,7 +5,7 @@
 
 use crate::reports::db::Snapshot;
 use crate::reports::{Period, Report};
-use crate::store::{Db, DB_FILE};
+use crate::store::{Db, DATABASE_FILE, DB_FILE};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -29,13 +29,13 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> Result<(), Box<dyn std::error::Error>> {
     let report = Report::from_name(&args.name)?;
     let period = Period::parse(args.from.as_deref(), args.to.as_deref())?;
-    if !args.data_dir.join(DB_FILE).is_file() {
+    if !args.data_dir.join(DB_FILE).is_file() && !args.data_dir.join(DATABASE_FILE).is_file() {
         return Err(format!("no depot store in {}", args.data_dir.display()).into());
     }
     // Opened as every subcommand opens it (a store written by a newer depot is refused), and
     // kept open while the report reads, so that its WAL files stay.
     let db = Db::open(&args.data_dir)?;
-    let snapshot = Snapshot::open(&db.file())?;
+    let snapshot = Snapshot::open(db.dir())?;
     match args.out {
         None => {
             let mut out = BufWriter::new(std::io::stdout().lock());

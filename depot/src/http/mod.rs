@@ -240,7 +240,9 @@ where
     let (app, h) = (app.clone(), headers.clone());
     tokio::task::spawn_blocking(move || {
         let token = bearer(&h).ok_or_else(ApiError::unauthorized)?;
-        let caller = app.db.write(|tx| accounts::authenticate(tx, &token))?;
+        // A read, unless the token's first use or a stale `last_seen_ms` has something to write.
+        let who = app.db.read(|tx| accounts::identify(tx, &token))?;
+        let caller = if who.write_due() { app.db.write(|tx| accounts::authenticate(tx, &token))? } else { who.caller };
         let v = f(&app.db, &caller)?;
         Ok((caller, v))
     })

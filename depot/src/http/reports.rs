@@ -67,10 +67,10 @@ pub async fn export(State(app): State<App>, headers: HeaderMap, Path(name): Path
         }
         let report = Report::from_name(&name)?;
         let period = Period::parse(query_value(q.as_deref(), "from"), query_value(q.as_deref(), "to"))?;
-        Ok((report, period, db.file(), Place::take()?))
+        Ok((report, period, db.dir().to_path_buf(), Place::take()?))
     })
     .await;
-    let (report, period, file, place) = match asked {
+    let (report, period, dir, place) = match asked {
         Ok((_, asked)) => asked,
         Err(e) => return error_response(e, Some(&headers)),
     };
@@ -78,7 +78,7 @@ pub async fn export(State(app): State<App>, headers: HeaderMap, Path(name): Path
     tokio::task::spawn_blocking(move || {
         let _place = place;
         let gone = tx.clone();
-        let written = Snapshot::open(&file).and_then(|snapshot| {
+        let written = Snapshot::open(&dir).and_then(|snapshot| {
             let snapshot = snapshot.cancel_when(move || gone.is_closed());
             report.write(&snapshot, &period, ChunkWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK_BYTES) })
         });

@@ -113,7 +113,9 @@ pub enum ReportError {
     #[error("reading the store: {0}")]
     Store(#[from] rusqlite::Error),
     #[error("reading the store: {0}")]
-    Value(#[from] rusqlite::types::FromSqlError),
+    Sql(#[from] crate::store::sql::Error),
+    #[error("opening the store: {0}")]
+    Open(String),
     #[error("the stored {kind} {id} cannot be read: {why}")]
     Record { kind: &'static str, id: String, why: String },
     #[error("writing the report: {0}")]
@@ -136,6 +138,7 @@ impl From<ReportError> for ApiError {
             ReportError::UnknownReport(_) => ApiError::not_found(e.to_string()),
             ReportError::BadDay { .. } | ReportError::PeriodReversed { .. } => ApiError::invalid(e.to_string()),
             ReportError::Store(e) => e.into(),
+            ReportError::Sql(e) => e.into(),
             other => ApiError::internal(other.to_string()),
         }
     }

@@ -195,21 +195,36 @@ pub fn exchange_code(conn: &Tx, secret: &str, device_id: &str, ttl_ms: u64) -> R
     Ok(DeviceCredential { account_id, role: account.role, device_id: device_id.to_string(), token, token_expires_ms: expires })
 }
 
-/// Who holds this bearer token. Using a rotated token makes it the only valid one.
-pub fn authenticate(conn: &Tx, token: &str) -> Result<Caller, ApiError> {
+/// Who a device token speaks for, and whether a write is due (the next token's first use
+/// promotes it; `last_seen_ms` is a step old).
+pub struct Identified {
+    pub caller: Caller,
+    promote_next: bool,
+    seen_due: bool,
+}
+
+impl Identified {
+    pub fn write_due(&self) -> bool {
+        self.promote_next || self.seen_due
+    }
+}
+
+/// Who holds this bearer token, read only: most requests need no write, so they authenticate
+/// without taking the store's write lock ([`authenticate`] when one is due).
+pub fn identify(conn: &Tx, token: &str) -> Result<Identified, ApiError> {
     if token.is_empty() || token.len() > 128 {
         return Err(ApiError::unauthorized());
     }
     let h = sha256_hex(token);
-    let row: Option<(String, String, bool, i64, Option<i64>)> = conn
+    let row: Option<(String, String, bool, i64, Option<i64>, Option<i64>)> = conn
         .query_row(
-            "SELECT device_id, account_id, next_token_hash = ?1, token_expires_ms, revoked_ms FROM devices
+            "SELECT device_id, account_id, next_token_hash = ?1, token_expires_ms, revoked_ms, last_seen_ms FROM devices
              WHERE token_hash = ?1 OR next_token_hash = ?1",
             [&h],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<bool>>(2)?.unwrap_or(false), r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<bool>>(2)?.unwrap_or(false), r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    let Some((device_id, account_id, is_next, expires, revoked)) = row else {
+    let Some((device_id, account_id, promote_next, expires, revoked, last_seen)) = row else {
         return Err(ApiError::unauthorized());
     };
     if revoked.is_some() {
@@ -218,19 +233,26 @@ pub fn authenticate(conn: &Tx, token: &str) -> Result<Caller, ApiError> {
     if (expires as u64) < now_ms() {
         return Err(ApiError::token_expired());
     }
-    if is_next {
+    let account = get_account(conn, &account_id)?.ok_or_else(ApiError::unauthorized)?;
+    let seen_due = last_seen.is_none_or(|t| t <= now_ms() as i64 - LAST_SEEN_STEP_MS);
+    Ok(Identified { caller: Caller { account_id, role: account.role, device_id: Some(device_id) }, promote_next, seen_due })
+}
+
+/// [`identify`], then what is due written: using a rotated token makes it the only valid one,
+/// and `last_seen_ms` moves on.
+pub fn authenticate(conn: &Tx, token: &str) -> Result<Caller, ApiError> {
+    let who = identify(conn, token)?;
+    let device_id = who.caller.device_id.as_deref().unwrap_or_default();
+    if who.promote_next {
         conn.execute(
             "UPDATE devices SET token_hash = next_token_hash, next_token_hash = NULL WHERE device_id = ?1",
-            [&device_id],
+            [device_id],
         )?;
     }
-    let account = get_account(conn, &account_id)?.ok_or_else(ApiError::unauthorized)?;
-    let now = now_ms() as i64;
-    conn.execute(
-        "UPDATE devices SET last_seen_ms = ?2 WHERE device_id = ?1 AND (last_seen_ms IS NULL OR last_seen_ms <= ?2 - ?3)",
-        params![device_id, now, LAST_SEEN_STEP_MS],
-    )?;
-    Ok(Caller { account_id, role: account.role, device_id: Some(device_id) })
+    if who.seen_due {
+        conn.execute("UPDATE devices SET last_seen_ms = ?2 WHERE device_id = ?1", params![device_id, now_ms() as i64])?;
+    }
+    Ok(who.caller)
 }
 
 /// A phone's `last_seen_ms` is written at most this often: one write a minute, not one a request.

@@ -9,7 +9,8 @@
 
 use super::blobs::{read_dir_sorted, BlobDir};
 use super::data_dir::{self, check_integrity, copy_hashed, io_error, DataDirError};
-use super::{now_ms, DB_FILE, MIGRATIONS};
+use super::sql::Tx;
+use super::{now_ms, transfer, Db, DB_FILE, MIGRATIONS};
 use fundi_sqlite::crash_point;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -65,10 +66,10 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<Manifest, DataDirError> {
     if fs::symlink_metadata(out).is_ok() {
         return Err(DataDirError::OutputExists(out.to_path_buf()));
     }
-    let source = data_dir::open_existing(data_dir)?;
+    let source = Source::open(data_dir)?;
     // A store from a newer depot is refused as every command refuses it; an older one is
     // copied as it is (`restore` migrates it).
-    let schema_version = MIGRATIONS.version_of(&source)?;
+    let schema_version = source.schema_version()?;
     let (parent, name) = data_dir::parent_and_name(out)?;
     fs::create_dir_all(&parent).map_err(io_error(format!("creating {}", parent.display())))?;
     remove_leftovers(&parent, &name)?;
@@ -104,18 +105,57 @@ fn remove_leftovers(parent: &Path, name: &str) -> Result<(), DataDirError> {
     Ok(())
 }
 
-fn write_backup(
-    data_dir: &Path,
-    source: &rusqlite::Connection,
-    schema_version: u32,
-    partial: &Path,
-) -> Result<Manifest, DataDirError> {
+/// The store a backup snapshots: a SQLite file, or a PostgreSQL database (ADR 0029), whose
+/// snapshot is the same SQLite file, exported from one read-only snapshot of the database
+/// (`store::transfer`, every table checked against it), so that one `restore` reads both.
+enum Source {
+    Sqlite(rusqlite::Connection),
+    Postgres(Db),
+}
+
+impl Source {
+    fn open(data_dir: &Path) -> Result<Source, DataDirError> {
+        match super::database_of(data_dir)? {
+            Some(_) => Ok(Source::Postgres(Db::open(data_dir)?)),
+            None => Ok(Source::Sqlite(data_dir::open_existing(data_dir)?)),
+        }
+    }
+
+    fn schema_version(&self) -> Result<u32, DataDirError> {
+        match self {
+            Source::Sqlite(c) => Ok(MIGRATIONS.version_of(c)?),
+            // Opening migrated it.
+            Source::Postgres(_) => Ok(MIGRATIONS.end_version()),
+        }
+    }
+
+    fn snapshot_into(&self, path: &Path) -> Result<(), DataDirError> {
+        let name = path.to_str().ok_or_else(|| DataDirError::NotADirectoryName(path.to_path_buf()))?;
+        match self {
+            // One read transaction of the source: a consistent snapshot, compacted, while the
+            // server goes on writing to its WAL.
+            Source::Sqlite(c) => {
+                c.execute("VACUUM INTO ?1", [name])?;
+            }
+            Source::Postgres(db) => {
+                let snapshot = rusqlite::Connection::open(path)?;
+                MIGRATIONS.migrate(&snapshot)?;
+                db.read(|from| {
+                    let tx = snapshot.unchecked_transaction()?;
+                    transfer::copy(from, &Tx::sqlite(&tx))?;
+                    tx.commit()?;
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_backup(data_dir: &Path, source: &Source, schema_version: u32, partial: &Path) -> Result<Manifest, DataDirError> {
     let created_ms = now_ms();
     let snapshot_path = partial.join(DB_FILE);
-    let snapshot_name = snapshot_path.to_str().ok_or_else(|| DataDirError::NotADirectoryName(partial.to_path_buf()))?;
-    // One read transaction of the source: a consistent snapshot, compacted, while the server
-    // goes on writing to its WAL.
-    source.execute("VACUUM INTO ?1", [snapshot_name])?;
+    source.snapshot_into(&snapshot_path)?;
     // A kill test's moment: the snapshot written, nothing else yet.
     crash_point("backup:snapshot");
     let (counts, named) = {

@@ -30,7 +30,7 @@ impl DatedValues {
     fn of_key(&self) -> String {
         match self.key {
             Some(k) => format!("{k} = ?2"),
-            None => "?2 IS NULL".into(),
+            None => "CAST(?2 AS TEXT) IS NULL".into(),
         }
     }
 
@@ -66,8 +66,10 @@ impl DatedValues {
 
     /// Every row, by key then day.
     pub fn all(&self, tx: &Tx) -> Result<Vec<DatedValue>, ApiError> {
-        let key = self.key.unwrap_or("NULL");
-        let sql = format!("SELECT {key}, effective_day, {} FROM {} ORDER BY {key}, effective_day", self.value, self.table);
+        let sql = match self.key {
+            Some(key) => format!("SELECT {key}, effective_day, {} FROM {} ORDER BY {key}, effective_day", self.value, self.table),
+            None => format!("SELECT NULL, effective_day, {} FROM {} ORDER BY effective_day", self.value, self.table),
+        };
         let mut q = tx.prepare_cached(&sql)?;
         let rows = q.query_map([], |r| Ok(DatedValue { key: r.get(0)?, from: r.get(1)?, value: r.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -41,6 +41,7 @@ pub mod shops;
 pub mod sql;
 pub mod stock;
 pub mod today;
+pub mod transfer;
 pub mod uploads;
 
 pub use error::ApiError;
@@ -85,7 +86,7 @@ pub const DB_FILE: &str = "depot.db";
 pub const DATABASE_FILE: &str = "database.url";
 
 /// The PostgreSQL URL `dir` names, if any.
-fn database_of(dir: &Path) -> Result<Option<String>, ApiError> {
+pub(crate) fn database_of(dir: &Path) -> Result<Option<String>, ApiError> {
     match std::fs::read_to_string(dir.join(DATABASE_FILE)) {
         Ok(s) => Ok(Some(s.trim().to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -93,7 +94,7 @@ fn database_of(dir: &Path) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn write_database_file(dir: &Path, url: &str) -> Result<(), ApiError> {
+pub(crate) fn write_database_file(dir: &Path, url: &str) -> Result<(), ApiError> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
@@ -135,8 +136,13 @@ enum Backend {
     Sqlite(Mutex<Connection>),
     /// A pool per process. Writes run one at a time across every process sharing the database
     /// (the write lock below), as on SQLite; reads run in parallel, each on one snapshot.
-    Postgres { pool: sql::PgPool, writer: Mutex<()> },
+    Postgres { pool: sql::PgPool, writer: Mutex<()>, unlocked: bool },
 }
+
+/// Set in a server's environment, its writes on PostgreSQL skip the write lock: the
+/// deliberately naive store that `tests/pg_processes.rs` shows applying a batch twice, so that
+/// the test is known to tell the two apart. Never set in a deployment.
+pub const UNLOCKED_WRITES_ENV: &str = "FUNDI_TEST_UNLOCKED_WRITES";
 
 /// The key of the PostgreSQL advisory lock every write transaction takes first, so that the
 /// store's writes run one at a time across processes, as its single SQLite writer does
@@ -208,7 +214,11 @@ impl Db {
             tx.commit()?;
         }
         let node = fundi_sync::hlc::random_node();
-        Ok(Db::with(Backend::Postgres { pool, writer: Mutex::new(()) }, dir, node))
+        let unlocked = std::env::var_os(UNLOCKED_WRITES_ENV).is_some();
+        if unlocked {
+            eprintln!("{UNLOCKED_WRITES_ENV} is set: writes skip the lock that keeps them one at a time (tests only)");
+        }
+        Ok(Db::with(Backend::Postgres { pool, writer: Mutex::new(()), unlocked }, dir, node))
     }
 
     fn with(backend: Backend, dir: &Path, node: u64) -> Db {
@@ -241,11 +251,13 @@ impl Db {
                 tx.commit()?;
                 Ok(v)
             }
-            Backend::Postgres { pool, writer } => {
-                let _one_writer_here = writer.lock().unwrap_or_else(|p| p.into_inner());
+            Backend::Postgres { pool, writer, unlocked } => {
+                let _one_writer_here = (!unlocked).then(|| writer.lock().unwrap_or_else(|p| p.into_inner()));
                 let mut conn = pool.get()?;
                 let tx = Tx::postgres(&mut conn, sql::Isolation::ReadCommitted)?;
-                tx.query_row("SELECT pg_advisory_xact_lock(?1)", [PG_WRITE_LOCK], |_| Ok(()))?;
+                if !unlocked {
+                    tx.query_row("SELECT pg_advisory_xact_lock(?1)", [PG_WRITE_LOCK], |_| Ok(()))?;
+                }
                 let v = f(&tx)?;
                 tx.commit()?;
                 Ok(v)
@@ -270,9 +282,9 @@ impl Db {
         }
     }
 
-    /// Bytes the data directory takes on disk: the store with its journal, the blobs, the
-    /// unfinished uploads, the keys (what the console's Today shows operations). Walks the
-    /// directory; a file that vanishes meanwhile counts as nothing.
+    /// Bytes the data directory takes on disk: the store with its journal (or its PostgreSQL
+    /// database), the blobs, the unfinished uploads, the keys (what the console's Today shows
+    /// operations). Walks the directory; a file that vanishes meanwhile counts as nothing.
     pub fn data_size(&self) -> u64 {
         fn walk(dir: &Path, depth: u32) -> u64 {
             let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
@@ -285,12 +297,19 @@ impl Db {
                 })
                 .sum()
         }
-        walk(&self.dir, 0)
+        // On PostgreSQL the store is not in the directory: its database's size is added.
+        let database = match self.backend {
+            Backend::Sqlite(_) => 0,
+            Backend::Postgres { .. } => self
+                .read(|tx| Ok(tx.query_row("SELECT pg_database_size(current_database())", [], |r| r.get::<_, i64>(0))?))
+                .map_or(0, |b| b.max(0) as u64),
+        };
+        walk(&self.dir, 0) + database
     }
 
-    /// The store's SQLite file.
-    pub fn file(&self) -> std::path::PathBuf {
-        self.dir.join(DB_FILE)
+    /// The data directory (the reports open their own connection to its store).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// A fresh server stamp (its wall part is the server's time, sent to phones).

@@ -490,7 +490,7 @@ pub fn finish_send(tx: &Tx, id: &str, result: &SendResult, now: i64, t: Timing) 
             // A result that came before the answer left its hint: ask at once.
             tx.execute(
                 "UPDATE payouts SET state = 'accepted', conversation_id = ?2, last_error = NULL, updated_ms = ?3,
-                   next_ms = CASE WHEN hint IS NULL THEN ?4 ELSE ?3 END
+                   next_ms = CASE WHEN hint IS NULL THEN CAST(?4 AS BIGINT) ELSE CAST(?3 AS BIGINT) END
                  WHERE id = ?1",
                 params![id, conversation_id, now, now + t.result_wait_ms],
             )?;

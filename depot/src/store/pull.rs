@@ -36,13 +36,13 @@ fn scope_filter(role: Role) -> String {
     let scope = match role {
         Role::Artisan => "owner = ?2",
         Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",
-        Role::Staff | Role::Operations => "1",
+        Role::Staff | Role::Operations => "TRUE",
     };
     let owner_only = Kind::OWNER_ONLY.map(|k| format!("'{}'", k.code())).join(", ");
     format!("seq > ?1 AND {scope} AND (kind NOT IN ({owner_only}) OR owner = ?2)")
 }
 
-/// The device whose clean writes are not sent back (`last_device IS ?3`): none on a fresh start
+/// The device whose clean writes are not sent back (`last_device IS NOT DISTINCT FROM ?3`): none on a fresh start
 /// (cursor 0: the phone may have been restored or may have discarded local changes) or a full
 /// re-sync (the phone sweeps what it is not sent).
 fn echo_device(caller: &Caller, cursor: u64, full: bool) -> String {
@@ -92,7 +92,7 @@ pub fn pull(db: &Db, caller: &Caller, cursor: u64, limit: usize, full: bool) -> 
     let limit = limit.clamp(1, MAX_PAGE);
     let device = echo_device(caller, cursor, full);
     let sql = format!(
-        "SELECT kind, id, body, seq, last_device IS ?3 FROM records WHERE {} ORDER BY seq LIMIT ?4",
+        "SELECT kind, id, body, seq, last_device IS NOT DISTINCT FROM CAST(?3 AS TEXT) FROM records WHERE {} ORDER BY seq LIMIT ?4",
         scope_filter(caller.role)
     );
     // Err(pruned position): the cursor expired.
@@ -189,14 +189,14 @@ pub fn estimate(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<P
     check_cursor_range(cursor)?;
     let limit = limit.clamp(1, MAX_PAGE) as u64;
     let sql = format!(
-        "SELECT COUNT(*), COALESCE(SUM(last_device IS ?3), 0),
-                COALESCE(SUM(CASE WHEN last_device IS ?3 THEN 0
-                    ELSE length(CAST(body AS BLOB)) + length(CAST(kind AS BLOB)) + length(CAST(id AS BLOB)) + {CHANGE_FRAME} END), 0)
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN last_device IS NOT DISTINCT FROM CAST(?3 AS TEXT) THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN last_device IS NOT DISTINCT FROM CAST(?3 AS TEXT) THEN 0
+                    ELSE octet_length(body) + octet_length(kind) + octet_length(id) + {CHANGE_FRAME} END), 0)
          FROM records WHERE {}",
         scope_filter(caller.role)
     );
     let sample_sql = format!(
-        "SELECT kind, id, body FROM records WHERE {} AND NOT (last_device IS ?3) ORDER BY seq LIMIT ?4",
+        "SELECT kind, id, body FROM records WHERE {} AND NOT (last_device IS NOT DISTINCT FROM CAST(?3 AS TEXT)) ORDER BY seq LIMIT ?4",
         scope_filter(caller.role)
     );
     db.read(|tx| {
@@ -212,7 +212,7 @@ pub fn estimate(db: &Db, caller: &Caller, cursor: u64, limit: usize) -> Result<P
             tx.query_row(&sql, params![from as i64, caller.account_id, device], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let (exits, exit_bytes): (i64, i64) = tx.query_row(
             &format!(
-                "SELECT COUNT(*), COALESCE(SUM(length(CAST(kind AS BLOB)) + length(CAST(id AS BLOB)) + {EXIT_FRAME}), 0)
+                "SELECT COUNT(*), COALESCE(SUM(octet_length(kind) + octet_length(id) + {EXIT_FRAME}), 0)
                  FROM scope_exits WHERE account_id = ?1 AND seq > ?2"
             ),
             params![caller.account_id, from as i64],

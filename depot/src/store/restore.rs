@@ -17,7 +17,8 @@
 use super::backup::{FileEntry, Manifest, SnapshotCounts, MANIFEST_FILE, MANIFEST_FORMAT};
 use super::blobs::BlobDir;
 use super::data_dir::{self, check_integrity, copy_hashed, io_error, DataDirError, DataDirLock, LOCK_FILE};
-use super::{now_ms, Db, DB_FILE, MIGRATIONS};
+use super::sql::Tx;
+use super::{now_ms, transfer, Db, DATABASE_FILE, DB_FILE, MIGRATIONS};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,8 @@ pub fn restore(from: &Path, data_dir: &Path, replace: bool) -> Result<Restored, 
     if exists && !replace && holds_something(data_dir)? {
         return Err(DataDirError::StoreExists(data_dir.to_path_buf()));
     }
+    // A data directory on PostgreSQL keeps its database: the database takes the restored rows.
+    let database = if exists { super::database_of(data_dir)? } else { None };
     // Read before it is moved aside: a restore point past it covers every cursor it handed out.
     let replaced_next_seq = if exists { next_seq_of(data_dir) } else { None };
     fs::create_dir_all(&parent).map_err(io_error(format!("creating {}", parent.display())))?;
@@ -59,10 +62,20 @@ pub fn restore(from: &Path, data_dir: &Path, replace: bool) -> Result<Restored, 
             return Err(e);
         }
     };
+    if let Some(url) = &database {
+        if let Err(e) = into_postgres(data_dir, url, &restoring) {
+            let _ = fs::remove_dir_all(&restoring);
+            return Err(e);
+        }
+    }
     let replaced = if exists {
         if replace && holds_something(data_dir)? {
             let aside = parent.join(format!("{name}.replaced-{}", now_ms()));
             data_dir::rename_flushed(data_dir, &aside)?;
+            if database.is_some() {
+                // The old rows are its `depot.db` now: it opens as a SQLite data directory.
+                fs::remove_file(aside.join(DATABASE_FILE)).map_err(io_error("setting the replaced store aside"))?;
+            }
             Some(aside)
         } else {
             // Empty but for the lock file (still held through its open descriptor).
@@ -99,8 +112,39 @@ fn holds_something(dir: &Path) -> Result<bool, DataDirError> {
 /// The feed's next position in the store of `dir`, if it can be read (a damaged store is the
 /// usual reason to restore; then the restore point does without it).
 fn next_seq_of(dir: &Path) -> Option<i64> {
+    if super::database_of(dir).ok()?.is_some() {
+        return Db::open(dir).ok()?.read(|tx| Ok(tx.query_row("SELECT next_seq FROM meta", [], |r| r.get(0))?)).ok();
+    }
     let conn = rusqlite::Connection::open_with_flags(dir.join(DB_FILE), rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).ok()?;
     conn.query_row("SELECT next_seq FROM meta", [], |r| r.get(0)).ok()
+}
+
+/// Restoring into a data directory on PostgreSQL (ADR 0029): the database's rows are first
+/// exported into the data directory as a `depot.db` (so that they go aside with it, kept as a
+/// replaced SQLite store always is), then replaced by the prepared snapshot's (every table
+/// checked against it); `restoring` names the database instead of holding the snapshot.
+fn into_postgres(data_dir: &Path, url: &str, restoring: &Path) -> Result<(), DataDirError> {
+    let db = Db::open(data_dir)?;
+    let old = rusqlite::Connection::open(data_dir.join(DB_FILE))?;
+    MIGRATIONS.migrate(&old)?;
+    db.read(|from| {
+        let tx = old.unchecked_transaction()?;
+        transfer::copy(from, &Tx::sqlite(&tx))?;
+        tx.commit()?;
+        Ok(())
+    })?;
+    drop(old);
+    let snapshot = rusqlite::Connection::open(restoring.join(DB_FILE))?;
+    db.write(|to| {
+        transfer::empty(to)?;
+        transfer::copy(&Tx::sqlite(&snapshot), to)
+    })?;
+    drop(snapshot);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(format!("{}{suffix}", restoring.join(DB_FILE).display()));
+    }
+    super::write_database_file(restoring, url)?;
+    Ok(())
 }
 
 /// Check and copy the backup into `restoring`, migrate it, and move its feed to the restore

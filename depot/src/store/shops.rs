@@ -174,7 +174,7 @@ pub fn deliveries(
     operations_only(caller)?;
     let mut q = tx.prepare_cached(
         "SELECT at_ms, shop_id, shop_order_id, status, code, detail FROM shop_deliveries
-         WHERE (?1 IS NULL OR shop_id = ?1) AND (?2 = 0 OR code != 'ok') ORDER BY id DESC LIMIT ?3",
+         WHERE (CAST(?1 AS TEXT) IS NULL OR shop_id = ?1) AND (?2 = 0 OR code != 'ok') ORDER BY id DESC LIMIT ?3",
     )?;
     let rows = q.query_map(params![shop, refused_only, limit as i64], |r| {
         Ok(Delivery {

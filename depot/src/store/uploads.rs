@@ -227,7 +227,7 @@ pub fn create(db: &Db, caller: &Caller, declared: &Declared, length: u64) -> Res
         let held = |device: Option<&str>| -> Result<u64, ApiError> {
             let n: i64 = tx.query_row(
                 "SELECT COALESCE(SUM(length), 0) FROM uploads
-                 WHERE finished_ms IS NULL AND expires_ms >= ?1 AND (?2 IS NULL OR device_id = ?2)",
+                 WHERE finished_ms IS NULL AND expires_ms >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR device_id = ?2)",
                 params![now as i64, device],
                 |r| r.get(0),
             )?;
@@ -519,7 +519,7 @@ pub fn inventory(db: &Db) -> Result<Inventory, ApiError> {
             "SELECT sha256, COUNT(DISTINCT kind || '/' || id), MAX(named) FROM (
                  SELECT sha256, kind, id, 1 AS named FROM blob_refs
                  UNION ALL SELECT t.sha256, b.kind, b.id, 0 FROM blob_thumbnails t JOIN blob_refs b ON b.sha256 = t.of_sha256
-             ) GROUP BY sha256",
+             ) AS named_by GROUP BY sha256",
         )?;
         let refs: BTreeMap<String, (i64, bool)> =
             q.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect::<Result<_, _>>()?;

@@ -2,13 +2,22 @@
 //! its own data directory, accounts made with the real `enroll` subcommand, and phones that are
 //! real fundi-core stores in their own SQLite files, enrolled over HTTPS with the depot's key
 //! pinned (the depot makes its own key in its data directory); raw-HTTPS devices for
-//! crafted requests, and a read-only look at the depot's SQLite file (to prove what was stored).
+//! crafted requests, and a look at the depot's store (to prove what was stored). The depot keeps
+//! its SQLite file, or with `FUNDI_TEST_STORE=postgres` a fresh PostgreSQL database each
+//! (`depot_db`), so the same suite runs against both stores.
 #![allow(dead_code)]
 
+pub mod depot_db;
 pub mod mpesa;
 pub mod pg;
 pub mod proxy;
 pub mod relay;
+/// The depot's store seam, compiled here from its files (`depot_db` reads either store with it).
+#[path = "../../src/store/sql/mod.rs"]
+#[allow(unused_imports, unused_macros)]
+pub mod sql;
+
+pub use depot_db::{store_args, DepotDb};
 
 use fundi_core::Store;
 use fundi_sync::enrollment::{EnrollStartReply, PhoneEnrollment};
@@ -62,6 +71,12 @@ impl Server {
         Self::spawn("127.0.0.1:0", extra, vec![])
     }
 
+    /// A server on SQLite whichever store the suite runs against (the tests that move a store
+    /// from one to the other).
+    pub fn start_on_sqlite() -> Server {
+        Self::spawn_with_store(vec![], "127.0.0.1:0", &[], vec![])
+    }
+
     /// A server on `listen` with `extra` arguments, which `restart` passes again (the payout
     /// tests: the callback URL names the address, and the M-Pesa configuration is a flag).
     pub fn start_at(listen: &str, extra: &[&str]) -> Server {
@@ -69,11 +84,23 @@ impl Server {
     }
 
     fn spawn(listen: &str, extra: &[&str], restart_args: Vec<String>) -> Server {
+        Self::spawn_with_store(store_args(), listen, extra, restart_args)
+    }
+
+    fn spawn_with_store(store: Vec<String>, listen: &str, extra: &[&str], restart_args: Vec<String>) -> Server {
         let dir = tempfile::tempdir().unwrap();
+        let mut all: Vec<&str> = store.iter().map(String::as_str).collect();
+        all.extend(extra);
+        Self::spawn_in(dir, listen, &all, restart_args, &[])
+    }
+
+    /// `serve` on `dir`'s `depot` data directory, with `extra` arguments and `env`.
+    fn spawn_in(dir: tempfile::TempDir, listen: &str, extra: &[&str], restart_args: Vec<String>, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", listen, "--data-dir"])
             .arg(dir.path().join("depot"))
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -329,11 +356,10 @@ pub fn stock_entry(product: &str, delta: i64) -> serde_json::Value {
 pub type RecordRow = (String, String, Option<String>, i64, String, Option<String>);
 
 impl Server {
-    /// A read-only connection to the running depot's SQLite file (WAL: it sees every committed
+    /// A connection to the running depot's store, SQLite or PostgreSQL (it sees every committed
     /// transaction, so what a request stored is visible once its answer arrived).
-    pub fn db(&self) -> rusqlite::Connection {
-        let path = self.data_dir().join("depot.db");
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+    pub fn db(&self) -> DepotDb {
+        DepotDb::open(&self.data_dir())
     }
 
     /// Every stored record, in feed order, exactly as stored.
@@ -425,10 +451,9 @@ impl Server {
         self.child.try_wait().unwrap().is_some()
     }
 
-    /// `PRAGMA integrity_check` of the depot's database (read next to the running server).
+    /// Whether the depot's store is whole (read next to the running server): "ok".
     pub fn integrity(&self) -> String {
-        let conn = rusqlite::Connection::open(self.data_dir().join("depot.db")).unwrap();
-        conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+        self.db().integrity()
     }
 }
 

@@ -25,6 +25,12 @@ use std::fmt;
 pub enum Error {
     Sqlite(rusqlite::Error),
     Postgres(::postgres::Error),
+    /// PostgreSQL refused to prepare a statement (its text is kept: a statement SQLite
+    /// accepts and PostgreSQL does not is a bug of the store's to find).
+    Statement {
+        sql: String,
+        error: ::postgres::Error,
+    },
     /// `query_row` found no row (`optional()` turns this into `None`).
     NoRows,
     /// A column held a value the asked-for type cannot take.
@@ -46,13 +52,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Sqlite(e) => write!(f, "{e}"),
-            // The crate's own text names only the kind: the server's message and SQLSTATE, or
-            // the cause (a refused connection, a parameter that would not encode).
-            Error::Postgres(e) => match (e.as_db_error(), std::error::Error::source(e)) {
-                (Some(db), _) => write!(f, "{} (SQLSTATE {})", db.message(), db.code().code()),
-                (None, Some(cause)) => write!(f, "{e}: {cause}"),
-                (None, None) => write!(f, "{e}"),
-            },
+            Error::Postgres(e) => write!(f, "{}", postgres_text(e)),
+            Error::Statement { sql, error } => write!(f, "{}, preparing: {sql}", postgres_text(error)),
             Error::NoRows => write!(f, "Query returned no rows"),
             Error::Conversion { column, wanted, found } => write!(f, "column {column}: {found} is not a {wanted}"),
             Error::Parameter(m) => write!(f, "parameter: {m}"),
@@ -62,6 +63,16 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The crate's own text names only the kind: the server's message and SQLSTATE, or the cause
+/// (a refused connection, a parameter that would not encode).
+fn postgres_text(e: &::postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
+}
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
@@ -94,7 +105,7 @@ impl Error {
     /// PostgreSQL's SQLSTATE, when the database refused the statement.
     pub fn sqlstate(&self) -> Option<&str> {
         match self {
-            Error::Postgres(e) => e.code().map(|c| c.code()),
+            Error::Postgres(e) | Error::Statement { error: e, .. } => e.code().map(|c| c.code()),
             _ => None,
         }
     }
@@ -282,7 +293,7 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
-/// A statement's parameters: `[]`, `[a, b]` of one type, `&[&a, &b]`, or `params![a, b]`.
+/// A statement's parameters: `[]`, `[a, b]` of one type, `(a, b)`, `&[&a, &b]`, or `params![a, b]`.
 pub trait Params {
     fn values(&self) -> Result<Vec<ValueRef<'_>>>;
 }
@@ -327,7 +338,18 @@ macro_rules! params_for_arrays {
 }
 params_for_arrays!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20);
 
-/// Parameters of mixed types: `params![id, 3, Some("x")]`.
+macro_rules! params_for_tuples {
+    ($(($($t:ident $i:tt),+))*) => {$(
+        impl<$($t: ToValue),+> Params for ($($t,)+) {
+            fn values(&self) -> Result<Vec<ValueRef<'_>>> {
+                Ok(vec![$(self.$i.to_value()?),+])
+            }
+        }
+    )*};
+}
+params_for_tuples!((A 0) (A 0, B 1) (A 0, B 1, C 2) (A 0, B 1, C 2, D 3) (A 0, B 1, C 2, D 3, E 4));
+
+/// Parameters of mixed types: `params![id, 3, Some("x")]` (or a tuple, `(id, 3)`).
 macro_rules! params {
     () => { &[] as &[&dyn $crate::store::sql::ToValue] };
     ($($v:expr),+ $(,)?) => { &[$(&$v as &dyn $crate::store::sql::ToValue),+] as &[&dyn $crate::store::sql::ToValue] };
@@ -367,6 +389,15 @@ impl<'r> Row<'r> {
         let i = idx.index(self)?;
         let v = self.get_ref(i)?;
         T::from_value(v).map_err(|found| Error::Conversion { column: i, wanted: std::any::type_name::<T>(), found })
+    }
+
+    /// How many columns the row has (the tests' dumps of whole rows read it).
+    #[allow(dead_code)]
+    pub fn column_count(&self) -> usize {
+        match &self.inner {
+            RowInner::Sqlite(r) => r.as_ref().column_count(),
+            RowInner::Postgres(r) => r.len(),
+        }
     }
 
     /// Column `i` as it is stored, borrowed from the row.
@@ -411,12 +442,23 @@ impl<'c> Tx<'c> {
         Ok(Tx { inner: TxInner::Postgres(RefCell::new(conn.begin(isolation)?)) })
     }
 
+    /// Statements on a PostgreSQL connection inside a transaction its owner began with plain
+    /// `BEGIN` and ends itself (a report's snapshot, held across many calls).
+    pub fn postgres_session(conn: &'c mut PgConn) -> Tx<'c> {
+        Tx { inner: TxInner::Postgres(RefCell::new(conn.session())) }
+    }
+
     /// Commit a PostgreSQL transaction (a SQLite one is committed by its owner).
     pub fn commit(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(_) => Ok(()),
             TxInner::Postgres(tx) => tx.into_inner().commit(),
         }
+    }
+
+    /// Whether the statements run on PostgreSQL (for the few steps only one database has).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.inner, TxInner::Postgres(_))
     }
 
     /// Run one statement; the number of rows it changed.
@@ -458,6 +500,21 @@ impl<'c> Tx<'c> {
                 let rows = tx.borrow_mut().query(sql, &values)?;
                 rows.iter().map(|r| f(&Row { inner: RowInner::Postgres(r) })).collect()
             }
+        }
+    }
+
+    /// Every row of a query passed to `f` as it is read, none kept (a report walking every
+    /// order in bounded memory).
+    pub fn for_each<E: From<Error>, P: Params, F: FnMut(&Row<'_>) -> Result<(), E>>(
+        &self,
+        sql: &str,
+        params: P,
+        mut f: F,
+    ) -> Result<(), E> {
+        let values = params.values()?;
+        match &self.inner {
+            TxInner::Sqlite(c) => sqlite::for_each(c, sql, &values, f),
+            TxInner::Postgres(tx) => tx.borrow_mut().for_each(sql, &values, |r| f(&Row { inner: RowInner::Postgres(r) })),
         }
     }
 

@@ -42,14 +42,45 @@ impl PgConn {
             .isolation_level(level)
             .read_only(isolation == Isolation::RepeatableReadOnly)
             .start()?;
-        Ok(PgTx { tx, prepared: &mut self.prepared })
+        Ok(PgTx { session: Session::Transaction(tx), prepared: &mut self.prepared })
+    }
+
+    /// Statements on the connection as it is, inside a transaction its owner began and ends
+    /// with plain `BEGIN` / `COMMIT` (a report's snapshot, which outlives any one call).
+    pub(super) fn session(&mut self) -> PgTx<'_> {
+        PgTx { session: Session::Client(&mut self.client), prepared: &mut self.prepared }
     }
 }
 
-/// A transaction in progress, with its connection's prepared statements.
+/// Statements in progress on one connection, with its prepared statements.
 pub(super) struct PgTx<'c> {
-    tx: postgres::Transaction<'c>,
+    session: Session<'c>,
     prepared: &'c mut HashMap<String, postgres::Statement>,
+}
+
+enum Session<'c> {
+    /// A transaction this value began (committed by `commit`, rolled back when dropped).
+    Transaction(postgres::Transaction<'c>),
+    /// The connection itself.
+    Client(&'c mut postgres::Client),
+}
+
+/// `$call` on whichever of the two the statements run on.
+macro_rules! on_session {
+    ($tx:expr, $c:ident => $call:expr) => {
+        match &mut $tx.session {
+            Session::Transaction($c) => $call,
+            Session::Client($c) => $call,
+        }
+    };
+}
+
+fn binds<'a>(values: &'a [ValueRef<'a>]) -> Vec<Bind<'a>> {
+    values.iter().map(|v| Bind(*v)).collect()
+}
+
+fn refs<'a>(binds: &'a [Bind<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect()
 }
 
 impl PgTx<'_> {
@@ -57,31 +88,51 @@ impl PgTx<'_> {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.tx.prepare(&numbered_placeholders(sql))?;
+        let numbered = numbered_placeholders(sql);
+        let s = on_session!(self, c => c.prepare(&numbered)).map_err(|error| Error::Statement { sql: sql.to_string(), error })?;
         self.prepared.insert(sql.to_string(), s.clone());
         Ok(s)
     }
 
     pub(super) fn execute(&mut self, sql: &str, values: &[ValueRef<'_>]) -> Result<usize> {
         let stmt = self.statement(sql)?;
-        let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(*v)).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        Ok(self.tx.execute(&stmt, &refs)? as usize)
+        let binds = binds(values);
+        Ok(on_session!(self, c => c.execute(&stmt, &refs(&binds)))? as usize)
     }
 
     pub(super) fn query(&mut self, sql: &str, values: &[ValueRef<'_>]) -> Result<Vec<postgres::Row>> {
         let stmt = self.statement(sql)?;
-        let binds: Vec<Bind<'_>> = values.iter().map(|v| Bind(*v)).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
-        Ok(self.tx.query(&stmt, &refs)?)
+        let binds = binds(values);
+        Ok(on_session!(self, c => c.query(&stmt, &refs(&binds)))?)
+    }
+
+    /// Each row as it arrives, never all of them at once.
+    pub(super) fn for_each<E: From<Error>>(
+        &mut self,
+        sql: &str,
+        values: &[ValueRef<'_>],
+        mut f: impl FnMut(&postgres::Row) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let stmt = self.statement(sql)?;
+        let binds = binds(values);
+        let params = refs(&binds);
+        let mut rows = on_session!(self, c => c.query_raw(&stmt, params.iter().copied())).map_err(Error::from)?;
+        while let Some(row) = rows.next().map_err(Error::from)? {
+            f(&row)?;
+        }
+        Ok(())
     }
 
     pub(super) fn batch_execute(&mut self, sql: &str) -> Result<()> {
-        Ok(self.tx.batch_execute(sql)?)
+        Ok(on_session!(self, c => c.batch_execute(sql))?)
     }
 
     pub(super) fn commit(self) -> Result<()> {
-        Ok(self.tx.commit()?)
+        match self.session {
+            Session::Transaction(tx) => Ok(tx.commit()?),
+            Session::Client(_) => Ok(()),
+        }
     }
 }
 

@@ -71,3 +71,17 @@ pub(super) fn query_map<T>(
     }
     Ok(out)
 }
+
+pub(super) fn for_each<E: From<Error>>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    values: &[ValueRef<'_>],
+    mut f: impl FnMut(&Row<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut stmt = c.prepare_cached(sql).map_err(Error::from)?;
+    let mut rows = stmt.query(binds(values)).map_err(Error::from)?;
+    while let Some(r) = rows.next().map_err(Error::from)? {
+        f(&Row { inner: RowInner::Sqlite(r) })?;
+    }
+    Ok(())
+}
