@@ -287,11 +287,15 @@ where
             if fields.values().any(|w| w.base.len() > BASE_STAMPS_MAX) {
                 return Err(rej(RejectCode::Invalid, "a write names at most 8 replaced stamps").into());
             }
+            // Every field's shape first, then who may write it: a malformed write is refused
+            // as malformed whatever state the document is in, whichever field is the bad one.
             for (name, write) in fields {
                 match kind {
                     Kind::Draft => check_draft_field(name, &write.value)?,
                     _ => check_profile_field(name, &write.value)?,
                 }
+            }
+            for (name, write) in fields {
                 may_write_field(caller.role, rel, kind, status, name)?;
                 let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
                 clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
@@ -862,5 +866,31 @@ mod tests {
         // First assignment of an order: nobody loses it.
         let change = scope_change(&viewers(&f, None).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
         assert!(change.lost.is_empty());
+    }
+
+    /// A write is refused for its shape before who may write it is asked: a malformed field in
+    /// a write to a locked draft is malformed, whichever field comes first.
+    #[test]
+    fn a_malformed_field_is_refused_as_such_even_where_another_field_is_locked() {
+        let mut f = facts();
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        let submit = Mutation {
+            counter: 1,
+            kind: "draft".into(),
+            id: DRAFT.into(),
+            fields: None,
+            command: Some(CommandBody::new("submit", ts(NOW), Extra::new())),
+            entry: None,
+            extra: Extra::new(),
+        };
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &submit, NOW).unwrap().unwrap();
+        store(&mut f, d, 2);
+        let mut m = write("title", json!("Kiondo"), NOW + 1);
+        assert_eq!(code(decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &m, NOW)), RejectCode::Locked);
+        let bad = FieldWrite::new(json!("x"), ts(NOW + 1), vec![]);
+        m.fields.as_mut().unwrap().insert("zz-bad".into(), bad); // after "title" in the write's order
+        let refused = code(decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &m, NOW));
+        assert!(matches!(refused, RejectCode::Malformed | RejectCode::Invalid), "{refused:?}");
     }
 }
