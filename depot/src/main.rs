@@ -38,6 +38,10 @@ enum Command {
     Assign(cli::assign::AssignArgs),
     /// Move an artisan to another mentor (or to none).
     SetMentor(cli::set_mentor::SetMentorArgs),
+    /// Add and list the depots of the deployment (a single box is one depot, the default).
+    Depot(cli::depot::DepotArgs),
+    /// Move an account (artisan, mentor, staff) to another depot.
+    SetDepot(cli::set_depot::SetDepotArgs),
     /// Remove deleted drafts and scope exits older than the retention horizon now.
     Prune(cli::prune::PruneArgs),
     /// List what waits at the depot, orders to assign, and stock.
@@ -93,6 +97,8 @@ fn main() -> ExitCode {
         Command::ImportOrders(a) => cli::import_orders::run(a),
         Command::Assign(a) => cli::assign::run(a),
         Command::SetMentor(a) => cli::set_mentor::run(a),
+        Command::Depot(a) => cli::depot::run(a),
+        Command::SetDepot(a) => cli::set_depot::run(a),
         Command::Prune(a) => cli::prune::run(a),
         Command::ListDepot(a) => cli::list_depot::run(a),
         Command::Blobs(a) => cli::blobs::run(a),

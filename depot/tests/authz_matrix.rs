@@ -1,7 +1,7 @@
 //! The authorization matrix of the depot's HTTP API, generated from one table ([`rows`]): for
 //! each route, cases that name who is allowed, run by every caller — the owner artisan, another
-//! artisan, the owner's mentor, another mentor, staff, operations, no credential, and a revoked
-//! operations device. The routes are read from the router's source and from `openapi.json`, and
+//! artisan, the owner's mentor, another mentor, staff, staff of another depot (ADR 0030),
+//! operations, no credential, and a revoked operations device. The routes are read from the router's source and from `openapi.json`, and
 //! `every_route_has_allowed_and_refused_rows` fails when a route has no rows, so a new route
 //! cannot be added without them. Expectations are written from the design, not read from the
 //! server's code. An allowed call must have its effect (each row checks it); a refused one must
@@ -22,7 +22,10 @@ enum Who {
     Mentor,
     /// b1's mentor.
     OtherMentor,
+    /// Staff of the depot a1, b1 and their mentors belong to (the default one).
     Staff,
+    /// Staff of another depot (North), where a1 and b1 are not.
+    OtherStaff,
     Operations,
     /// No credential at all.
     Anonymous,
@@ -31,8 +34,8 @@ enum Who {
 }
 use Who::*;
 
-const EVERYONE: &[Who] = &[Owner, OtherArtisan, Mentor, OtherMentor, Staff, Operations, Anonymous, Revoked];
-const ENROLLED: &[Who] = &[Owner, OtherArtisan, Mentor, OtherMentor, Staff, Operations];
+const EVERYONE: &[Who] = &[Owner, OtherArtisan, Mentor, OtherMentor, Staff, OtherStaff, Operations, Anonymous, Revoked];
+const ENROLLED: &[Who] = &[Owner, OtherArtisan, Mentor, OtherMentor, Staff, OtherStaff, Operations];
 const NOBODY: &[Who] = &[];
 /// How an enrolled caller without the right is refused: a record they may not read does not
 /// exist for them (not_found), anything else is forbidden.
@@ -45,6 +48,9 @@ struct World {
     ma: Dev,
     mb: Dev,
     staff: Dev,
+    /// Staff of depot `north`.
+    other_staff: Dev,
+    north: String,
     ops: Dev,
     revoked: Dev,
     /// A second operations account: it creates the batches operations then approve.
@@ -68,6 +74,8 @@ fn world() -> World {
     let a1 = s.device("artisan", "a1", Some(&ma.account));
     let b1 = s.device("artisan", "b1", Some(&mb.account));
     let staff = s.device("staff", "staff", None);
+    let north = s.add_depot("North");
+    let other_staff = s.device_in(&north, "staff", "north staff", None);
     let ops = s.device("operations", "ops", None);
     let ops2 = s.device("operations", "ops2", None);
     let revoked = s.device("operations", "gone", None);
@@ -88,7 +96,24 @@ fn world() -> World {
     };
     let (shop, revoked_shop) = (add_shop("Web shop"), add_shop("Old shop"));
     s.cli(&["shop", "revoke", &revoked_shop.0]);
-    World { s, a1, b1, ma, mb, staff, ops, revoked, ops2, draft_a, on_sale, on_sale_photo, shop, revoked_shop }
+    World {
+        s,
+        a1,
+        b1,
+        ma,
+        mb,
+        staff,
+        other_staff,
+        north,
+        ops,
+        revoked,
+        ops2,
+        draft_a,
+        on_sale,
+        on_sale_photo,
+        shop,
+        revoked_shop,
+    }
 }
 
 impl World {
@@ -99,6 +124,7 @@ impl World {
             Mentor => Some(&self.ma),
             OtherMentor => Some(&self.mb),
             Staff => Some(&self.staff),
+            OtherStaff => Some(&self.other_staff),
             Operations => Some(&self.ops),
             Anonymous => None,
             Revoked => Some(&self.revoked),
@@ -331,16 +357,29 @@ fn marker(who: Who) -> String {
     format!("by {who:?} {}", common::uuid_like())
 }
 
-/// An account's (role, mentor) as stored.
-fn account_row(w: &World, id: &str) -> (String, Option<String>) {
-    w.s.db().query_row("SELECT role, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+/// An account's (role, mentor, depot) as stored.
+fn account_row(w: &World, id: &str) -> (String, Option<String>, Option<String>) {
+    w.s.db()
+        .query_row("SELECT role, mentor_id, depot_id FROM accounts WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
 }
 
-/// Create an account of `role` (with `mentor`) as `who`; allowed, it exists as asked.
-fn enroll_as(w: &World, who: Who, role: &str, mentor: Option<&str>) -> Seen {
+/// The depot an account belongs to, as stored.
+fn depot_of(w: &World, id: &str) -> Option<String> {
+    account_row(w, id).2
+}
+
+/// Create an account of `role` (with `mentor`, in depot `depot` when named) as `who`; allowed,
+/// it exists as asked.
+fn enroll_in(w: &World, who: Who, role: &str, mentor: Option<&str>, depot: Option<&str>) -> Seen {
     let mut body = json!({"role": role, "name": "New person"});
     if let Some(m) = mentor {
         body["mentor_id"] = json!(m);
+    }
+    if let Some(d) = depot {
+        body["depot_id"] = json!(d);
     }
     let (s, v) = w.http(who, "/v1/enrollments", Some(body));
     if s == 200 {
@@ -349,10 +388,25 @@ fn enroll_as(w: &World, who: Who, role: &str, mentor: Option<&str>) -> Seen {
             Mentor | OtherMentor => Some(w.dev(who).unwrap().account.clone()),
             _ => mentor.map(String::from),
         };
-        assert_eq!(account_row(w, v["account_id"].as_str().unwrap()), (role.to_string(), expected_mentor));
+        // Operations enroll into the depot named (the default one when none is), others into
+        // their own; an operations account belongs to none.
+        let me = w.dev(who).unwrap().account.clone();
+        let expected_depot = match (role, who) {
+            ("operations", _) => None,
+            (_, Operations) => Some(depot.unwrap_or(DEFAULT_DEPOT).to_string()),
+            _ => depot_of(w, &me),
+        };
+        assert_eq!(account_row(w, v["account_id"].as_str().unwrap()), (role.to_string(), expected_mentor, expected_depot));
     }
     seen(s, &v)
 }
+
+fn enroll_as(w: &World, who: Who, role: &str, mentor: Option<&str>) -> Seen {
+    enroll_in(w, who, role, mentor, None)
+}
+
+/// The default depot's id (`store::depots::DEFAULT_DEPOT`).
+const DEFAULT_DEPOT: &str = "00000000-0000-7000-8000-00000000d001";
 
 /// A replacement code for `target` asked by `who`; allowed, it enrolls a device of `target`.
 fn code_for(w: &World, who: Who, target: &str) -> Seen {
@@ -450,10 +504,14 @@ fn pull_scope(w: &World, who: Who, _: &Fx) -> Seen {
     let db = w.s.db();
     let mut q = db.prepare("SELECT id FROM accounts WHERE mentor_id = ?1").unwrap();
     let mentees: BTreeSet<String> = q.query_map([&me], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    // Staff see their depot's accounts' records, and the orders of no one's yet.
+    let mut q = db.prepare("SELECT id FROM accounts WHERE depot_id = (SELECT depot_id FROM accounts WHERE id = ?1)").unwrap();
+    let my_depot: BTreeSet<String> = q.query_map([&me], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     let expected: BTreeSet<(String, String)> =
         w.s.records()
             .into_iter()
             .filter(|(kind, _, owner, ..)| {
+                let unassigned = owner.is_none();
                 let owner = owner.clone().unwrap_or_default();
                 if kind == "rejection" || kind == "money" {
                     return owner == me; // refusals go to their sender alone, money to its owner alone
@@ -461,12 +519,20 @@ fn pull_scope(w: &World, who: Who, _: &Fx) -> Seen {
                 match who {
                     Owner | OtherArtisan => owner == me,
                     Mentor | OtherMentor => mentees.contains(&owner) || owner == me,
+                    Staff | OtherStaff => unassigned || my_depot.contains(&owner),
                     _ => true,
                 }
             })
             .map(|(kind, id, ..)| (kind, id))
             .collect();
     assert_eq!(got, expected, "{who:?} sees exactly what they may read");
+    if who == OtherStaff {
+        // Nothing of a1's or b1's: they are the other depot's.
+        assert!(changes
+            .iter()
+            .all(|c| c["body"]["owner"] != w.a1.account.as_str() && c["body"]["artisan_id"] != w.a1.account.as_str()));
+        assert!(got.iter().any(|(k, _)| k == "order"), "the orders of no one's yet are every depot's staff's to see");
+    }
     if matches!(who, Owner | OtherArtisan) {
         // Read from the bodies themselves: an artisan never sees another's record.
         for c in changes.iter().filter(|c| c["kind"] != "rejection") {
@@ -612,18 +678,44 @@ fn rows() -> Vec<Row> {
         Row {
             route: "POST /v1/enrollments",
             case: "an artisan",
-            allowed: &[Mentor, OtherMentor, Staff, Operations],
+            allowed: &[Mentor, OtherMentor, Staff, OtherStaff, Operations],
             refusals: ROLE,
             setup: nothing,
             call: |w, who, _| enroll_as(w, who, "artisan", None),
         },
         Row {
+            // A mentor coaches across depots: staff of any depot may name her.
             route: "POST /v1/enrollments",
             case: "an artisan of b1's mentor",
-            allowed: &[OtherMentor, Staff, Operations],
+            allowed: &[OtherMentor, Staff, OtherStaff, Operations],
             refusals: ROLE,
             setup: nothing,
             call: |w, who, _| enroll_as(w, who, "artisan", Some(&w.mb.account.clone())),
+        },
+        Row {
+            // Operations enroll into any depot; staff into their own only (North's staff here).
+            route: "POST /v1/enrollments",
+            case: "an artisan into depot North",
+            allowed: &[OtherStaff, Operations],
+            refusals: ROLE,
+            setup: nothing,
+            call: |w, who, _| enroll_in(w, who, "artisan", None, Some(&w.north.clone())),
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "an artisan into a depot that does not exist",
+            allowed: NOBODY,
+            refusals: &["invalid", "forbidden"],
+            setup: nothing,
+            call: |w, who, _| enroll_in(w, who, "artisan", None, Some(&common::uuid_like())),
+        },
+        Row {
+            route: "POST /v1/enrollments",
+            case: "an operations account in a depot",
+            allowed: NOBODY,
+            refusals: &["invalid", "forbidden"],
+            setup: nothing,
+            call: |w, who, _| enroll_in(w, who, "operations", None, Some(DEFAULT_DEPOT)),
         },
         Row {
             route: "POST /v1/enrollments",
@@ -1134,12 +1226,16 @@ fn rows() -> Vec<Row> {
         Row {
             route: "GET /v1/depot",
             case: "what waits at the depot",
-            allowed: &[Staff, Operations],
+            allowed: &[Staff, OtherStaff, Operations],
             refusals: ROLE,
             setup: |w| Fx { id: w.ready_order(), dev: None },
             call: |w, who, fx| {
                 let (s, v) = w.http(who, "/v1/depot", None);
-                if s == 200 {
+                if s == 200 && who == OtherStaff {
+                    // a1's order and stock are her depot's, not North's.
+                    assert!(!v["waiting"].as_array().unwrap().iter().any(|o| o["id"] == fx.id.as_str()), "{v}");
+                    assert!(v["stock"].get(&w.draft_a).is_none(), "{v}");
+                } else if s == 200 {
                     assert!(v["waiting"].as_array().unwrap().iter().any(|o| o["id"] == fx.id.as_str()), "{v}");
                     assert!(v["stock"][&w.draft_a].as_i64().unwrap() >= 2, "{v}");
                 }
@@ -1150,12 +1246,14 @@ fn rows() -> Vec<Row> {
         Row {
             route: "GET /v1/products",
             case: "every product with its listing",
-            allowed: &[Staff, Operations],
+            allowed: &[Staff, OtherStaff, Operations],
             refusals: ROLE,
             setup: |w| Fx { id: w.s.approved_product(&w.a1, &w.ma, "Kikapu", 150_000, 2), dev: None },
             call: |w, who, fx| {
                 let (s, v) = w.http(who, "/v1/products", None);
-                if s == 200 {
+                if s == 200 && who == OtherStaff {
+                    assert!(v.as_array().unwrap().iter().all(|p| p["id"] != fx.id.as_str()), "a1's product is her depot's: {v}");
+                } else if s == 200 {
                     let p = v.as_array().unwrap().iter().find(|p| p["id"] == fx.id.as_str()).expect("the product is listed");
                     assert_eq!(p["body"]["listing"], "awaiting_price", "{p}");
                 }

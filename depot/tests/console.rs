@@ -5,6 +5,8 @@
 //! its own Today (a mentor her mentees), and only operations the audit log, where every sign-in
 //! and change is written; both languages. Operations' Shops page (a secret shown once, a revoked
 //! shop's delivery refused) and Money page (exchange rates with typed refusals, a sale's margin).
+//! The route matrix runs every route for staff of another depot too (ADR 0030): the artisan's
+//! order, its check and her replacement code are not theirs.
 
 mod common;
 use common::Server;
@@ -704,23 +706,34 @@ fn every_console_route_by_every_role() {
     enum Who {
         Anonymous,
         Staff,
+        /// Staff of another depot than the artisan's (ADR 0030).
+        OtherStaff,
         Operations,
         Mentor,
     }
+    const ALL: [Who; 5] = [Anonymous, Staff, OtherStaff, Operations, Mentor];
     let server = Server::start();
     let ops = server.device("operations", "ops", None);
     let staff = server.device("staff", "desk", None);
+    let north = server.add_depot("North");
+    let other_staff = server.device_in(&north, "staff", "north desk", None);
     let mentor = server.device("mentor", "Mama Wanjiku", None);
     let artisan = server.device("artisan", "Akinyi Otieno", Some(&mentor.account));
     let c = Console { server: &server, http: browser() };
     let sessions = [
         (Staff, c.set_up(&staff.account, "desk", "depot-liaison-7")),
+        (OtherStaff, c.set_up(&other_staff.account, "north-desk", "north-liaison-7")),
         (Operations, c.set_up(&ops.account, "ops", "operations-desk-1")),
         (Mentor, c.set_up(&mentor.account, "wanjiku", "mama-wanjiku-2026")),
     ];
+    // An order of no one's yet (in no depot: every depot's staff see it), and one of the artisan's.
     let order = json!({"source": "shop", "external_ref": "M-1", "product": "Mat", "quantity": 1, "price_minor": 90_000});
     let (_, v) = server.req(Some(&ops), "/v1/orders", Some(json!({ "orders": [order] })));
     let order = v["created"][0].as_str().unwrap().to_string();
+    let hers = json!({"source": "shop", "external_ref": "M-2", "product": "Bowl", "quantity": 1, "price_minor": 90_000,
+        "artisan_id": artisan.account});
+    let (_, v) = server.req(Some(&ops), "/v1/orders", Some(json!({ "orders": [hers] })));
+    let hers = v["created"][0].as_str().unwrap().to_string();
     let draft = common::uuid_like();
     assert!(server
         .push(
@@ -734,33 +747,41 @@ fn every_console_route_by_every_role() {
     // (route as the router names it, the path asked, who may, what a GET expects of the allowed).
     let e = |r: &str| r.to_string();
     let rows: Vec<(String, String, &[Who])> = vec![
-        (e("GET /"), e("/"), &[Anonymous, Staff, Operations, Mentor]),
-        (e("GET /console/signin"), e("/console/signin"), &[Anonymous, Staff, Operations, Mentor]),
-        (e("POST /console/signin"), e("/console/signin"), &[Anonymous, Staff, Operations, Mentor]),
-        (e("GET /console/setup"), e("/console/setup"), &[Anonymous, Staff, Operations, Mentor]),
-        (e("POST /console/setup"), e("/console/setup"), &[Anonymous, Staff, Operations, Mentor]),
-        (e("GET /console/language/{code}"), e("/console/language/sw"), &[Anonymous, Staff, Operations, Mentor]),
-        (e("GET /console/today"), e("/console/today"), &[Staff, Operations, Mentor]),
+        (e("GET /"), e("/"), &ALL),
+        (e("GET /console/signin"), e("/console/signin"), &ALL),
+        (e("POST /console/signin"), e("/console/signin"), &ALL),
+        (e("GET /console/setup"), e("/console/setup"), &ALL),
+        (e("POST /console/setup"), e("/console/setup"), &ALL),
+        (e("GET /console/language/{code}"), e("/console/language/sw"), &ALL),
+        (e("GET /console/today"), e("/console/today"), &[Staff, OtherStaff, Operations, Mentor]),
         (e("GET /console/audit"), e("/console/audit"), &[Operations]),
-        (e("GET /console/orders"), e("/console/orders"), &[Staff, Operations]),
+        (e("GET /console/orders"), e("/console/orders"), &[Staff, OtherStaff, Operations]),
         (e("GET /console/orders/import"), e("/console/orders/import"), &[Operations]),
         (e("POST /console/orders/import"), e("/console/orders/import"), &[Operations]),
         (e("POST /console/orders/import/confirm"), e("/console/orders/import/confirm"), &[Operations]),
-        (e("GET /console/orders/{id}"), format!("/console/orders/{order}"), &[Staff, Operations]),
+        (e("GET /console/orders/{id}"), format!("/console/orders/{order}"), &[Staff, OtherStaff, Operations]),
+        // The artisan's order is her depot's: another depot's staff do not find it.
+        (e("GET /console/orders/{id}"), format!("/console/orders/{hers}"), &[Staff, Operations]),
         // The command sent is "cancel", which only operations may give (the workflow's rule).
         (e("POST /console/orders/{id}/command"), format!("/console/orders/{order}/command"), &[Operations]),
+        (e("POST /console/orders/{id}/command"), format!("/console/orders/{hers}/command"), &[Operations]),
         // A quality check (staff's, by the workflow's table) of an order not yet at the depot:
         // refused as an illegal step to staff, as forbidden to operations.
-        (e("POST /console/orders/{id}/check"), format!("/console/orders/{order}/check"), &[Staff]),
+        (e("POST /console/orders/{id}/check"), format!("/console/orders/{order}/check"), &[Staff, OtherStaff]),
+        (e("POST /console/orders/{id}/check"), format!("/console/orders/{hers}/check"), &[Staff]),
         // A photo the order's history does not name: not found to those who may see the order.
-        (e("GET /console/orders/{id}/photos/{photo}"), format!("/console/orders/{order}/photos/{photo}"), &[Staff, Operations]),
+        (
+            e("GET /console/orders/{id}/photos/{photo}"),
+            format!("/console/orders/{order}/photos/{photo}"),
+            &[Staff, OtherStaff, Operations],
+        ),
         (
             e("GET /console/orders/{id}/photos/{photo}/thumbnail"),
             format!("/console/orders/{order}/photos/{photo}/thumbnail"),
-            &[Staff, Operations],
+            &[Staff, OtherStaff, Operations],
         ),
-        (e("GET /console/people"), e("/console/people"), &[Staff, Operations, Mentor]),
-        (e("POST /console/people/enroll"), e("/console/people/enroll"), &[Staff, Operations, Mentor]),
+        (e("GET /console/people"), e("/console/people"), &[Staff, OtherStaff, Operations, Mentor]),
+        (e("POST /console/people/enroll"), e("/console/people/enroll"), &[Staff, OtherStaff, Operations, Mentor]),
         (
             e("POST /console/people/{account}/code"),
             format!("/console/people/{}/code", artisan.account),
@@ -772,19 +793,21 @@ fn every_console_route_by_every_role() {
             &[Operations],
         ),
         (e("POST /console/people/{account}/mentor"), format!("/console/people/{}/mentor", artisan.account), &[Operations]),
+        // No depot named: refused by the rules (422) to operations, by role to the others.
+        (e("POST /console/people/{account}/depot"), format!("/console/people/{}/depot", artisan.account), &[Operations]),
         (
             e("POST /console/devices/{device}/revoke"),
             format!("/console/devices/{}/revoke", artisan.device),
             &[Operations, Mentor],
         ),
-        (e("GET /console/catalog"), e("/console/catalog"), &[Staff, Operations, Mentor]),
+        (e("GET /console/catalog"), e("/console/catalog"), &[Staff, OtherStaff, Operations, Mentor]),
         // Staff (the depot's liaisons) and the artisan's mentor review; operations do not (the workflow's table).
         (e("POST /console/catalog/{draft}/review"), format!("/console/catalog/{draft}/review"), &[Staff, Mentor]),
         (e("GET /console/thumbnails/{photo}"), format!("/console/thumbnails/{photo}"), &[]),
-        (e("GET /console/products"), e("/console/products"), &[Staff, Operations]),
+        (e("GET /console/products"), e("/console/products"), &[Staff, OtherStaff, Operations]),
         (e("POST /console/products/{product}/listing"), format!("/console/products/{draft}/listing"), &[Operations]),
-        (e("GET /console/stock"), e("/console/stock"), &[Staff, Operations]),
-        (e("POST /console/stock/movements"), e("/console/stock/movements"), &[Staff, Operations]),
+        (e("GET /console/stock"), e("/console/stock"), &[Staff, OtherStaff, Operations]),
+        (e("POST /console/stock/movements"), e("/console/stock/movements"), &[Staff, OtherStaff, Operations]),
         (e("GET /console/payouts"), e("/console/payouts"), &[Operations]),
         (e("POST /console/payouts/batches"), e("/console/payouts/batches"), &[Operations]),
         (e("POST /console/payouts/batches/{batch}/approve"), e("/console/payouts/batches/no-such-batch/approve"), &[Operations]),
@@ -795,15 +818,15 @@ fn every_console_route_by_every_role() {
         (e("POST /console/shops"), e("/console/shops"), &[Operations]),
         (e("POST /console/shops/{shop}/revoke"), e("/console/shops/no-such-shop/revoke"), &[Operations]),
         // Last: they end the sessions the rows above use.
-        (e("POST /console/signout"), e("/console/signout"), &[Staff, Operations, Mentor]),
-        (e("POST /console/signout-everywhere"), e("/console/signout-everywhere"), &[Staff, Operations, Mentor]),
+        (e("POST /console/signout"), e("/console/signout"), &[Staff, OtherStaff, Operations, Mentor]),
+        (e("POST /console/signout-everywhere"), e("/console/signout-everywhere"), &[Staff, OtherStaff, Operations, Mentor]),
     ];
     let covered: std::collections::BTreeSet<String> = rows.iter().map(|(r, ..)| r.clone()).collect();
     assert_eq!(covered, console_routes(), "every console route has its row, and every row a route");
 
     for (route, path, allowed) in &rows {
         let post = route.starts_with("POST");
-        for who in [Anonymous, Staff, Operations, Mentor] {
+        for who in ALL {
             let session = sessions.iter().find(|(w, _)| *w == who).map(|(_, s)| s.as_str());
             // Forms carry the session's own token: a refusal is the rule's, not the token's.
             // (None once a sign-out row above ended the session.)

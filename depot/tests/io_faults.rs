@@ -127,7 +127,7 @@ impl Depot {
 
     /// A new account and its enrollment code, as `fundi-depot enroll` makes them.
     fn account(&self, role: Role, name: &str) -> (String, String) {
-        let request = NewEnrollment { role, name: name.into(), mentor_id: None };
+        let request = NewEnrollment { role, name: name.into(), mentor_id: None, depot_id: None };
         let e = self.db.write(|tx| accounts::enroll(tx, &Caller::local_operator(), request)).unwrap();
         (e.account_id, e.code)
     }

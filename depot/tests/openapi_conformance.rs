@@ -38,6 +38,8 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 const DOCUMENT: &str = include_str!("../src/http/openapi.json");
+/// The default depot's id (`store::depots::DEFAULT_DEPOT`), which every account here is in.
+const DEFAULT_DEPOT: &str = "00000000-0000-7000-8000-00000000d001";
 const SEED: u64 = 0x0a91;
 /// Valid requests per operation, and for the push, whose body holds most of the constraints.
 const VALID_PER_OPERATION: usize = 16;
@@ -1409,6 +1411,13 @@ impl World {
                 let body = req["body"].as_object_mut().unwrap();
                 if body.contains_key("mentor_id") {
                     body.insert("mentor_id".into(), if rng.chance(50) { json!(self.mentor.account) } else { Value::Null });
+                }
+                // An existing depot (every caller here is in the default one); none for an
+                // operations account, which belongs to no depot.
+                if body.contains_key("depot_id") {
+                    let operations = body.get("role") == Some(&json!("operations"));
+                    let depot = if operations || rng.chance(50) { Value::Null } else { json!(DEFAULT_DEPOT) };
+                    body.insert("depot_id".into(), depot);
                 }
             }
             "POST /v1/accounts/{account_id}/codes" if rng.chance(70) => {

@@ -3,7 +3,7 @@
 //! migrated fresh give the same catalog (tables, columns in order with their type family, NOT
 //! NULL and default, primary keys, unique constraints, indexes by name, foreign keys, CHECK
 //! constraints by the columns they read, triggers); the two series have the same files; the
-//! data steps of 003 and 004 write the same rows; what the catalog cannot show (the triggers
+//! data steps of 003, 004 and 014 write the same rows; what the catalog cannot show (the triggers
 //! of 013 refusing, CHECK, foreign keys, UNIQUE and NOT NULL refusing, identities numbering as
 //! rowids do) behaves the same; `migrate --database` says and exits as `--data-dir` does,
 //! refuses a newer database untouched, and two of it started at once on one database both
@@ -764,6 +764,52 @@ fn the_data_steps_of_the_migrations_write_the_same_rows_on_both() {
         assert!(ms % 1000 == 0 && (started_s * 1000..=ended_s * 1000).contains(ms), "changed_ms {ms}: whole seconds, now");
     }
     assert_eq!((on_sqlite.len(), on_pg.len()), (records.len(), records.len()));
+}
+
+/// 014's data step (several depots, ADR 0030) writes the same rows on both: one depot, the
+/// default, created now; every artisan, mentor and staff account found in it, operations in
+/// none; a depot_id naming no depot refused by its foreign key, and a second depot's name
+/// taken already refused as UNIQUE.
+#[test]
+fn the_depots_data_step_puts_every_account_but_operations_in_the_default_depot_on_both() {
+    let (sqlite_files, pg_files) = (series("sqlite"), series("postgres"));
+    let at = sqlite_files.iter().position(|f| f.ends_with("014_depots.sql")).expect("migration 014");
+    assert!(pg_files[at].ends_with("014_depots.sql"));
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    sqlite.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let url = fresh_database("depotstep");
+    let mut pg = connect(&url);
+    let apply = |sqlite: &rusqlite::Connection, pg: &mut postgres::Client, files: std::ops::Range<usize>| {
+        for i in files {
+            sqlite.execute_batch(&std::fs::read_to_string(&sqlite_files[i]).unwrap()).unwrap();
+            pg.batch_execute(&std::fs::read_to_string(&pg_files[i]).unwrap()).unwrap_or_else(|e| panic!("{i}: {e:?}"));
+        }
+    };
+    apply(&sqlite, &mut pg, 0..at);
+    let mut both = Both { sqlite: &sqlite, pg: &mut pg };
+    for (id, role) in [("a1", "artisan"), ("m1", "mentor"), ("s1", "staff"), ("o1", "operations")] {
+        both.taken(&format!("INSERT INTO accounts (id, role, name, created_ms) VALUES ('{id}', '{role}', 'N', 1)"));
+    }
+    let started_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    apply(both.sqlite, both.pg, at..at + 1);
+    let ended_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let default = "00000000-0000-7000-8000-00000000d001";
+    assert_eq!(both.same("SELECT id || ' ' || name FROM depots"), [format!("{default} Main depot")]);
+    assert_eq!(
+        both.same("SELECT id || ' ' || COALESCE(depot_id, 'none') FROM accounts ORDER BY id"),
+        [format!("a1 {default}"), format!("m1 {default}"), "o1 none".to_string(), format!("s1 {default}")]
+    );
+    let created = both.same("SELECT CAST(created_ms AS TEXT) FROM depots");
+    let ms: i64 = created[0].parse().unwrap();
+    assert!(ms % 1000 == 0 && (started_s * 1000..=ended_s * 1000).contains(&ms), "created_ms {ms}: whole seconds, now");
+    both.refused(
+        "INSERT INTO accounts (id, role, name, created_ms, depot_id) VALUES ('a2', 'artisan', 'N', 1, 'nowhere')",
+        "23503",
+        None,
+    );
+    both.taken("INSERT INTO depots (id, name, created_ms) VALUES ('d2', 'North', 1)");
+    both.refused("INSERT INTO depots (id, name, created_ms) VALUES ('d3', 'North', 1)", "23505", None);
+    both.taken("UPDATE accounts SET depot_id = 'd2' WHERE id = 'a1'");
 }
 
 /// The command's processes, with what each printed, once all ended (each must succeed).

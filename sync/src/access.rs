@@ -12,7 +12,13 @@ fn forbidden(what: &str) -> Rejection {
 
 /// Whether the caller may read a record owned by an artisan.
 pub fn may_read(role: Role, relation: Relation) -> bool {
-    role.is_depot_wide() || matches!(relation, Relation::Owner | Relation::Mentor)
+    acts_by_role(role, relation) || matches!(relation, Relation::Owner | Relation::Mentor)
+}
+
+/// Whether the caller acts on the record by their role alone: operations on every record,
+/// staff on their own depot's (ADR 0030).
+pub fn acts_by_role(role: Role, relation: Relation) -> bool {
+    role.is_depot_wide() && relation != Relation::OtherDepot
 }
 
 /// Fields of a draft only a mentor or staff write: the review note.
@@ -29,7 +35,7 @@ pub fn may_write_field(
 ) -> Result<(), Rejection> {
     match kind {
         Kind::Profile => {
-            if role.is_depot_wide() || matches!(relation, Relation::Owner | Relation::Mentor) {
+            if acts_by_role(role, relation) || matches!(relation, Relation::Owner | Relation::Mentor) {
                 Ok(())
             } else {
                 Err(forbidden("not your profile"))
@@ -37,7 +43,7 @@ pub fn may_write_field(
         }
         Kind::Draft => {
             let review = REVIEW_FIELDS.contains(&field);
-            if role.is_depot_wide() {
+            if acts_by_role(role, relation) {
                 return Ok(());
             }
             match (role, relation) {
@@ -97,11 +103,14 @@ mod tests {
         assert!(may_write_field(Role::Artisan, Relation::Owner, Kind::Order, None, "x").is_err());
     }
 
+    const RELATIONS: [Relation; 4] = [Relation::Owner, Relation::Mentor, Relation::Other, Relation::OtherDepot];
+
     #[test]
     fn uploading_is_for_who_writes_the_photo_list() {
         for role in Role::ALL {
-            for rel in [Relation::Owner, Relation::Mentor, Relation::Other] {
-                let expected = role.is_depot_wide() || (role == Role::Artisan && rel == Relation::Owner);
+            for rel in RELATIONS {
+                let by_role = role.is_depot_wide() && rel != Relation::OtherDepot;
+                let expected = by_role || (role == Role::Artisan && rel == Relation::Owner);
                 assert_eq!(may_upload(role, rel), expected, "{role:?} {rel:?}");
             }
         }
@@ -110,10 +119,26 @@ mod tests {
     #[test]
     fn reading_is_owner_mentor_or_depot_wide() {
         for role in Role::ALL {
-            for rel in [Relation::Owner, Relation::Mentor, Relation::Other] {
-                let expected = role.is_depot_wide() || rel != Relation::Other;
+            for rel in RELATIONS {
+                let expected =
+                    (role.is_depot_wide() && rel != Relation::OtherDepot) || matches!(rel, Relation::Owner | Relation::Mentor);
                 assert_eq!(may_read(role, rel), expected, "{role:?} {rel:?}");
             }
         }
+    }
+
+    /// Staff of another depot of the deployment (ADR 0030): nothing of an artisan's is theirs,
+    /// neither her documents' fields nor the review note; operations have no depot.
+    #[test]
+    fn staff_of_another_depot_write_nothing_of_hers() {
+        use DraftStatus::*;
+        for field in ["title", "price", "review_note"] {
+            let e = may_write_field(Role::Staff, Relation::OtherDepot, Kind::Draft, Some(Submitted), field).unwrap_err();
+            assert_eq!(e.code, RejectCode::Forbidden, "{field}");
+            assert!(may_write_field(Role::Staff, Relation::Other, Kind::Draft, Some(Submitted), field).is_ok(), "{field}");
+        }
+        assert!(may_write_field(Role::Staff, Relation::OtherDepot, Kind::Profile, None, "display_name").is_err());
+        assert!(!may_read(Role::Staff, Relation::OtherDepot) && !may_upload(Role::Staff, Relation::OtherDepot));
+        assert!(acts_by_role(Role::Operations, Relation::Other) && !acts_by_role(Role::Staff, Relation::OtherDepot));
     }
 }

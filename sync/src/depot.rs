@@ -69,6 +69,12 @@ pub trait DepotFacts {
     fn blobs_missing(&self, _hashes: &[String]) -> Result<Vec<String>, Self::Error> {
         Ok(vec![])
     }
+    /// Whether the artisan (or mentor) `owner` belongs to the depot of the staff account
+    /// `staff` (ADR 0030: staff act on their own depot's records only). A deployment of one
+    /// depot answers yes.
+    fn same_depot(&self, _staff: &str, _owner: &str) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
 }
 
 /// What to store for an applied mutation: the record's new state, moved to the feed's head.
@@ -189,7 +195,8 @@ pub fn current_photos(body: &Value) -> Vec<String> {
     list.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
 }
 
-/// The caller's relation to the artisan who owns a record.
+/// The caller's relation to the artisan who owns a record. A record of no one's (an order not
+/// yet assigned) is in no depot: every depot's staff see it, and operations act on it.
 pub fn relation<F: DepotFacts>(facts: &F, caller: &Caller, owner: Option<&str>) -> Result<Relation, F::Error> {
     let Some(owner) = owner else { return Ok(Relation::Other) };
     if owner == caller.account_id {
@@ -201,6 +208,9 @@ pub fn relation<F: DepotFacts>(facts: &F, caller: &Caller, owner: Option<&str>) 
                 return Ok(Relation::Mentor);
             }
         }
+    }
+    if caller.role == Role::Staff && !facts.same_depot(&caller.account_id, owner)? {
+        return Ok(Relation::OtherDepot);
     }
     Ok(Relation::Other)
 }
@@ -287,11 +297,15 @@ where
             if fields.values().any(|w| w.base.len() > BASE_STAMPS_MAX) {
                 return Err(rej(RejectCode::Invalid, "a write names at most 8 replaced stamps").into());
             }
+            // Every field's shape first, then who may write it: a malformed write is refused
+            // as malformed whatever state the document is in, whichever field is the bad one.
             for (name, write) in fields {
                 match kind {
                     Kind::Draft => check_draft_field(name, &write.value)?,
                     _ => check_profile_field(name, &write.value)?,
                 }
+            }
+            for (name, write) in fields {
                 may_write_field(caller.role, rel, kind, status, name)?;
                 let outcome = doc.apply(name, write.clone()).map_err(|e| rej(RejectCode::Invalid, &e.to_string()))?;
                 clean &= matches!(outcome, FieldOutcome::Won | FieldOutcome::NoChange);
@@ -405,6 +419,11 @@ where
         return if same.as_ref() == Some(e) { Ok(None) } else { Err(rej(RejectCode::IdReused, "entry id reused").into()) };
     }
     let product = facts.record(Kind::Draft, &e.product_id).map_err(Refusal::Failed)?.ok_or_else(not_found)?;
+    // Stock of a product another depot's artisan makes is that depot's to record.
+    let rel = relation(facts, caller, product.owner.as_deref()).map_err(Refusal::Failed)?;
+    if !may_read(caller.role, rel) {
+        return Err(not_found().into());
+    }
     let owner = product.owner.unwrap_or_default();
     let body = serde_json::to_value(StockBody { owner: owner.clone(), entry: e.clone(), extra: Extra::new() })
         .expect("entries serialize");
@@ -424,8 +443,9 @@ pub fn is_tombstone(kind: Kind, body: &Value) -> bool {
 }
 
 /// The accounts that see a record of artisan `owner` because of who they are: the artisan and
-/// her mentor. Staff and operations see every record, so they never enter or leave a scope; a
-/// record with no owner (an unassigned order) is theirs alone.
+/// her mentor. Operations see every record, so they never enter or leave a scope; a record with
+/// no owner (an unassigned order) is operations' and staff's alone. Staff see the records of
+/// their own depot's accounts: the depot adds them, who depend on its accounts (ADR 0030).
 pub fn viewers<F: DepotFacts>(facts: &F, owner: Option<&str>) -> Result<BTreeSet<String>, F::Error> {
     let Some(owner) = owner else { return Ok(BTreeSet::new()) };
     let mut out = BTreeSet::from([owner.to_string()]);
@@ -469,6 +489,8 @@ mod tests {
         accounts: BTreeMap<String, AccountFacts>,
         pruned: BTreeSet<(Kind, String)>,
         blobs: BTreeSet<String>,
+        /// Each account's depot (none named: a deployment of one depot).
+        depots: BTreeMap<String, String>,
     }
 
     impl DepotFacts for Facts {
@@ -484,6 +506,9 @@ mod tests {
         }
         fn blobs_missing(&self, hashes: &[String]) -> Result<Vec<String>, String> {
             Ok(hashes.iter().filter(|h| !self.blobs.contains(*h)).cloned().collect())
+        }
+        fn same_depot(&self, staff: &str, owner: &str) -> Result<bool, String> {
+            Ok(self.depots.get(staff) == self.depots.get(owner))
         }
     }
 
@@ -862,5 +887,95 @@ mod tests {
         // First assignment of an order: nobody loses it.
         let change = scope_change(&viewers(&f, None).unwrap(), &viewers(&f, Some(OTHER)).unwrap());
         assert!(change.lost.is_empty());
+    }
+
+    /// Several depots (ADR 0030): staff of another depot than the artisan's find nothing of hers
+    /// (not her draft, not her order, not her product to record stock of), as if it did not
+    /// exist; her own depot's staff act as before; operations, in no depot, act on all.
+    #[test]
+    fn staff_of_another_depot_find_nothing_of_an_artisans() {
+        const HERS: &str = "5a000000-0000-7000-8000-000000000001";
+        const THEIRS: &str = "5b000000-0000-7000-8000-000000000002";
+        let mut f = facts();
+        for (account, depot) in [(ARTISAN, "a"), (MENTOR, "a"), (HERS, "a"), (THEIRS, "b")] {
+            f.depots.insert(account.into(), depot.into());
+        }
+        let (hers, theirs) = (who(HERS, Role::Staff), who(THEIRS, Role::Staff));
+        assert_eq!(relation(&f, &theirs, Some(ARTISAN)), Ok(Relation::OtherDepot));
+        assert_eq!(relation(&f, &hers, Some(ARTISAN)), Ok(Relation::Other));
+        assert_eq!(relation(&f, &theirs, None), Ok(Relation::Other), "an order of no one's is in no depot");
+        assert_eq!(relation(&f, &who("ops", Role::Operations), Some(ARTISAN)), Ok(Relation::Other));
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        // Her draft's fields and its review.
+        assert_eq!(code(decide(&f, &theirs, DEVICE, 0, &write("review_note", json!("x"), NOW), NOW)), RejectCode::NotFound);
+        assert!(decide(&f, &hers, DEVICE, 0, &write("review_note", json!("Good"), NOW), NOW).is_ok());
+        // Stock of her product: a new entry names it.
+        let entry = |id: &str| Mutation {
+            counter: 1,
+            kind: "stock".into(),
+            id: id.into(),
+            fields: None,
+            command: None,
+            entry: Some(LedgerEntry {
+                id: id.into(),
+                product_id: DRAFT.into(),
+                delta: 2,
+                reason: "received".into(),
+                hlc: ts(NOW),
+                extra: Extra::new(),
+            }),
+            extra: Extra::new(),
+        };
+        assert_eq!(
+            code(decide(&f, &theirs, DEVICE, 0, &entry("01900000-0000-7000-8000-000000000098"), NOW)),
+            RejectCode::NotFound
+        );
+        let d = decide(&f, &hers, DEVICE, 0, &entry("01900000-0000-7000-8000-000000000098"), NOW).unwrap().unwrap();
+        assert_eq!(d.owner.as_deref(), Some(ARTISAN));
+        // Her order at the depot: received by her depot's staff only.
+        let mut order: crate::wire::OrderBody = serde_json::from_value(json!({
+            "status": "ready_for_pickup", "artisan_id": ARTISAN, "product": "Kiondo", "quantity": 1, "price_minor": 100,
+            "source": "shop", "external_ref": "S-9", "updated_hlc": ts(1).to_string(), "history": []
+        }))
+        .unwrap();
+        order.history_dropped = 0;
+        let stored = StoredRecord {
+            owner: Some(ARTISAN.into()),
+            body: serde_json::to_value(&order).unwrap(),
+            state: None,
+            seq: 3,
+            last_device: None,
+        };
+        let receive = CommandBody::new("receive", ts(NOW), Extra::new());
+        let e = decide_order_command(&f, &theirs, "o", stored.clone(), &receive, false);
+        assert_eq!(code(e), RejectCode::Forbidden, "the transition table's own refusal, had the record been found");
+        assert!(decide_order_command(&f, &hers, "o", stored, &receive, false).is_ok());
+    }
+
+    /// A write is refused for its shape before who may write it is asked: a malformed field in
+    /// a write to a locked draft is malformed, whichever field comes first.
+    #[test]
+    fn a_malformed_field_is_refused_as_such_even_where_another_field_is_locked() {
+        let mut f = facts();
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &write("title", json!("Kikapu"), NOW), NOW).unwrap().unwrap();
+        store(&mut f, d, 1);
+        let submit = Mutation {
+            counter: 1,
+            kind: "draft".into(),
+            id: DRAFT.into(),
+            fields: None,
+            command: Some(CommandBody::new("submit", ts(NOW), Extra::new())),
+            entry: None,
+            extra: Extra::new(),
+        };
+        let d = decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &submit, NOW).unwrap().unwrap();
+        store(&mut f, d, 2);
+        let mut m = write("title", json!("Kiondo"), NOW + 1);
+        assert_eq!(code(decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &m, NOW)), RejectCode::Locked);
+        let bad = FieldWrite::new(json!("x"), ts(NOW + 1), vec![]);
+        m.fields.as_mut().unwrap().insert("zz-bad".into(), bad); // after "title" in the write's order
+        let refused = code(decide(&f, &who(ARTISAN, Role::Artisan), DEVICE, 0, &m, NOW));
+        assert!(matches!(refused, RejectCode::Malformed | RejectCode::Invalid), "{refused:?}");
     }
 }

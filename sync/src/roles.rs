@@ -26,7 +26,8 @@ impl Role {
     pub fn from_code(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == s)
     }
-    /// Depot staff and operations see and act on every record of their depot.
+    /// Depot staff and operations see and act on every record of their depot (staff on their
+    /// own depot's only when a deployment has several: [`Relation::OtherDepot`]).
     pub fn is_depot_wide(self) -> bool {
         matches!(self, Role::Staff | Role::Operations)
     }
@@ -41,4 +42,8 @@ pub enum Relation {
     Mentor,
     /// Neither (staff and operations act by role, not relation).
     Other,
+    /// The caller is depot staff and the owning artisan belongs to another depot of the
+    /// deployment (ADR 0030): nothing of hers is theirs to read or act on. Only the depot's
+    /// facts tell this (`depot::DepotFacts::same_depot`); a phone's rules never meet it.
+    OtherDepot,
 }

@@ -519,6 +519,11 @@ pub struct EnrollmentRequest {
     /// For an artisan: the mentor who coaches them (a mentor enrolling sets themselves).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentor_id: Option<String>,
+    /// The depot the account belongs to (several depots in one deployment): operations name
+    /// any, staff and mentors their own (the default when none is named: operations' the
+    /// deployment's default depot, others' their own). An operations account belongs to none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depot_id: Option<String>,
 }
 
 /// A one-time enrollment code for an account, shown once and typed into its phone.

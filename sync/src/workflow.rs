@@ -110,7 +110,8 @@ impl Issuer {
         match self {
             Issuer::OwnerArtisan => role == Role::Artisan && relation == Relation::Owner,
             Issuer::OwnersMentor => role == Role::Mentor && relation == Relation::Mentor,
-            Issuer::Role(r) => r == role,
+            // Staff act on their own depot's records only (ADR 0030).
+            Issuer::Role(r) => r == role && relation != Relation::OtherDepot,
         }
     }
 }
@@ -393,7 +394,7 @@ mod tests {
         assert_eq!(order_commands(O::New, Role::Operations, Relation::Other), vec![C::Cancel]);
         for &from in OrderStatus::ALL {
             for role in [Role::Artisan, Role::Mentor, Role::Staff, Role::Operations] {
-                for rel in [Relation::Owner, Relation::Mentor, Relation::Other] {
+                for rel in RELS {
                     for c in order_commands(from, role, rel) {
                         assert!(order_step(from, c, role, rel).is_ok(), "{from:?} {c:?} {role:?} {rel:?}");
                     }
@@ -510,7 +511,7 @@ mod tests {
         assert!(!order_is_late(OrderStatus::Accepted, Some("someday"), after), "an unreadable date");
     }
 
-    const RELS: [Relation; 3] = [Relation::Owner, Relation::Mentor, Relation::Other];
+    const RELS: [Relation; 4] = [Relation::Owner, Relation::Mentor, Relation::Other, Relation::OtherDepot];
 
     /// Every (status, command, role, relation) against an independent statement of the rules.
     #[test]
@@ -521,22 +522,25 @@ mod tests {
                 for role in Role::ALL {
                     for rel in RELS {
                         let artisan_owner = role == Role::Artisan && rel == Relation::Owner;
+                        // A role acts by itself, on its own depot's orders (ADR 0030).
+                        let by = |r: Role| role == r && rel != Relation::OtherDepot;
+                        let depot_wide = by(Role::Staff) || by(Role::Operations);
                         use OrderCommand as C;
                         let expected = match (cmd, from) {
-                            (C::Assign, O::New | O::Assigned | O::Declined) if role == Role::Operations => Some(O::Assigned),
+                            (C::Assign, O::New | O::Assigned | O::Declined) if by(Role::Operations) => Some(O::Assigned),
                             (C::Accept, O::Assigned) if artisan_owner => Some(O::Accepted),
                             (C::Decline, O::Assigned) if artisan_owner => Some(O::Declined),
                             (C::StartProduction, O::Accepted) if artisan_owner => Some(O::InProduction),
                             (C::MarkReady, O::InProduction) if artisan_owner => Some(O::ReadyForPickup),
-                            (C::Receive, O::ReadyForPickup) if role == Role::Staff => Some(O::Received),
-                            (C::QcPass, O::Received) if role == Role::Staff => Some(O::QcPassed),
-                            (C::QcFail, O::Received) if role == Role::Staff => Some(O::QcFailed),
+                            (C::Receive, O::ReadyForPickup) if by(Role::Staff) => Some(O::Received),
+                            (C::QcPass, O::Received) if by(Role::Staff) => Some(O::QcPassed),
+                            (C::QcFail, O::Received) if by(Role::Staff) => Some(O::QcFailed),
                             (C::Rework, O::QcFailed) if artisan_owner => Some(O::InProduction),
-                            (C::Ship, O::QcPassed) if role.is_depot_wide() => Some(O::Shipped),
-                            (C::Deliver, O::Shipped) if role.is_depot_wide() => Some(O::Delivered),
-                            (C::Stock, O::QcPassed) if role.is_depot_wide() => Some(O::Stocked),
+                            (C::Ship, O::QcPassed) if depot_wide => Some(O::Shipped),
+                            (C::Deliver, O::Shipped) if depot_wide => Some(O::Delivered),
+                            (C::Stock, O::QcPassed) if depot_wide => Some(O::Stocked),
                             (C::Cancel, f)
-                                if role == Role::Operations
+                                if by(Role::Operations)
                                     && !matches!(f, O::Shipped | O::Delivered | O::Cancelled | O::Stocked) =>
                             {
                                 Some(O::Cancelled)

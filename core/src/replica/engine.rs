@@ -326,7 +326,7 @@ impl Store {
     pub fn create_enrollment(&self, role: Role, name: &str) -> Result<EnrollmentCode> {
         let s = self.session()?;
         let mut t = Self::transport(&s)?;
-        let request = EnrollmentRequest { role, name: name.to_string(), mentor_id: None };
+        let request = EnrollmentRequest { role, name: name.to_string(), mentor_id: None, depot_id: None };
         Ok(t.call("/v1/enrollments", Some(&s.token), Some(&request))?)
     }
 

@@ -19,7 +19,7 @@ pub fn seed_demo(db: &Db) -> Result<(), ApiError> {
     }
     let op = Caller::local_operator();
     let enroll = |role, name: &str, mentor: Option<String>| {
-        db.write(|tx| accounts::enroll(tx, &op, NewEnrollment { role, name: name.into(), mentor_id: mentor }))
+        db.write(|tx| accounts::enroll(tx, &op, NewEnrollment { role, name: name.into(), mentor_id: mentor, depot_id: None }))
     };
     let ops = enroll(Role::Operations, "Operations desk", None)?;
     let mentor = enroll(Role::Mentor, "Mama Wanjiku", None)?;

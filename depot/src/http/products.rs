@@ -1,5 +1,6 @@
 //! The published catalog for operations (issue 15, ADR 0025): `GET /v1/products` lists every
-//! product with its listing and the pieces the depot holds (staff and operations);
+//! product with its listing and the pieces the depot holds (operations; staff their own
+//! depot's, ADR 0030);
 //! `POST /v1/products/{product_id}/listing` puts one on sale at a shop price or takes it off
 //! (operations only, in the audit log).
 
@@ -20,7 +21,7 @@ pub async fn list(State(app): State<App>, headers: HeaderMap) -> Response {
         if !caller.role.is_depot_wide() {
             return Err(ApiError::forbidden("depot staff and operations only"));
         }
-        db.read(|tx| products::all(tx, PRODUCTS_LISTED_MAX))
+        db.read(|tx| products::all(tx, &caller, PRODUCTS_LISTED_MAX))
     })
     .await
 }

@@ -253,7 +253,7 @@ mod tests {
             let me = enroll(
                 tx,
                 &Caller::local_operator(),
-                NewEnrollment { role: Role::Artisan, name: "Akinyi Otieno".into(), mentor_id: None },
+                NewEnrollment { role: Role::Artisan, name: "Akinyi Otieno".into(), mentor_id: None, depot_id: None },
             )?
             .account_id;
             for (id, product, quantity, price, reference) in

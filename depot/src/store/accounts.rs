@@ -1,6 +1,6 @@
-//! Identity: accounts with roles, enrollment codes exchanged once for a device credential,
-//! rotating tokens that survive a lost reply, revocation, the caller's relation to a record,
-//! and moving an artisan to another mentor.
+//! Identity: accounts with roles (and the depot each belongs to, ADR 0030), enrollment codes
+//! exchanged once for a device credential, rotating tokens that survive a lost reply,
+//! revocation, the caller's relation to a record, and moving an artisan to another mentor.
 
 use super::{now_ms, random_secret, sha256_hex, ApiError};
 use crate::store::sql::{params, OptionalExtension, Tx};
@@ -35,17 +35,23 @@ pub struct Account {
     pub name: String,
     #[serde(default)]
     pub mentor_id: Option<String>,
+    /// The depot the account belongs to (none for operations, who act on every depot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depot_id: Option<String>,
 }
 
 pub fn get_account(conn: &Tx, id: &str) -> Result<Option<Account>, ApiError> {
-    let row: Option<(String, String, Option<String>)> = conn
-        .query_row("SELECT role, name, mentor_id FROM accounts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let row: Option<(String, String, Option<String>, Option<String>)> = conn
+        .query_row("SELECT role, name, mentor_id, depot_id FROM accounts WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
-    Ok(row.map(|(role, name, mentor_id)| Account {
+    Ok(row.map(|(role, name, mentor_id, depot_id)| Account {
         id: id.to_string(),
         role: Role::from_code(&role).unwrap_or(Role::Artisan),
         name,
         mentor_id,
+        depot_id,
     }))
 }
 
@@ -56,7 +62,8 @@ pub fn relation(conn: &Tx, caller: &Caller, owner: Option<&str>) -> Result<Relat
 }
 
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
-/// staff enroll artisans; operations enroll anyone.
+/// staff enroll artisans; operations enroll anyone. The account joins the depot the request
+/// names, or the default one (`depots::for_enrollment`: staff and mentors enroll into their own).
 pub fn enroll(conn: &Tx, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
     // The limit counts the name as sent, as the API document states it; it is stored trimmed.
     let name = req.name.trim();
@@ -80,21 +87,22 @@ pub fn enroll(conn: &Tx, caller: &Caller, req: NewEnrollment) -> Result<Enrollme
             _ => return Err(ApiError::invalid("mentor_id is not a mentor")),
         }
     }
+    let depot = super::depots::for_enrollment(conn, caller, req.role, req.depot_id.as_deref())?;
     let id = ids::new_id();
     conn.execute(
-        "INSERT INTO accounts (id, role, name, mentor_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, req.role.code(), name, mentor_id, now_ms() as i64],
+        "INSERT INTO accounts (id, role, name, mentor_id, created_ms, depot_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, req.role.code(), name, mentor_id, now_ms() as i64, depot],
     )?;
     issue_code(conn, caller, &id)
 }
 
 /// A new code for an existing account (a replacement phone, a second device): operations for
-/// anyone; a mentor for their mentees; staff for artisans.
+/// anyone; a mentor for their mentees; staff for their own depot's artisans.
 pub fn replacement_code(conn: &Tx, caller: &Caller, account_id: &str) -> Result<Enrollment, ApiError> {
     let account = get_account(conn, account_id)?.ok_or_else(|| ApiError::not_found("no such account"))?;
     let allowed = match caller.role {
         Role::Operations => true,
-        Role::Staff => account.role == Role::Artisan,
+        Role::Staff => account.role == Role::Artisan && relation(conn, caller, Some(account_id))? != Relation::OtherDepot,
         Role::Mentor => account.mentor_id.as_deref() == Some(caller.account_id.as_str()),
         Role::Artisan => false,
     };
@@ -276,7 +284,8 @@ pub fn revoke(conn: &Tx, caller: &Caller, device_id: &str) -> Result<(), ApiErro
     let owner: Option<String> =
         conn.query_row("SELECT account_id FROM devices WHERE device_id = ?1", [device_id], |r| r.get(0)).optional()?;
     let Some(owner) = owner else { return Err(ApiError::not_found("no such device")) };
-    let allowed = caller.role == Role::Operations || relation(conn, caller, Some(&owner))? != Relation::Other;
+    let allowed =
+        caller.role == Role::Operations || matches!(relation(conn, caller, Some(&owner))?, Relation::Owner | Relation::Mentor);
     if !allowed {
         return Err(ApiError::not_found("no such device"));
     }
@@ -330,17 +339,24 @@ pub fn devices(conn: &Tx, account: &str, limit: usize) -> Result<Vec<fundi_sync:
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The accounts `caller` looks after, by name: operations everyone; staff the artisans; a
-/// mentor her mentees; an artisan no one.
-pub fn people(conn: &Tx, caller: &Caller) -> Result<Vec<Account>, ApiError> {
+/// The accounts `caller` looks after, by name: operations everyone (of depot `depot` only, when
+/// they name one); staff their own depot's artisans; a mentor her mentees; an artisan no one.
+pub fn people(conn: &Tx, caller: &Caller, depot: Option<&str>) -> Result<Vec<Account>, ApiError> {
     let ids = |sql: &str, args: &[&dyn crate::store::sql::ToValue]| -> Result<Vec<String>, ApiError> {
         let mut q = conn.prepare(sql)?;
         let rows = q.query_map(args, |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     };
     let ids = match caller.role {
-        Role::Operations => ids("SELECT id FROM accounts ORDER BY role, name, id", &[])?,
-        Role::Staff => ids("SELECT id FROM accounts WHERE role = 'artisan' ORDER BY name, id", &[])?,
+        Role::Operations => match depot {
+            Some(d) => ids("SELECT id FROM accounts WHERE depot_id = ?1 ORDER BY role, name, id", &[&d])?,
+            None => ids("SELECT id FROM accounts ORDER BY role, name, id", &[])?,
+        },
+        Role::Staff => ids(
+            "SELECT a.id FROM accounts a JOIN accounts me ON me.depot_id = a.depot_id
+             WHERE me.id = ?1 AND a.role = 'artisan' ORDER BY a.name, a.id",
+            &[&caller.account_id],
+        )?,
         Role::Mentor => {
             ids("SELECT id FROM accounts WHERE role = 'artisan' AND mentor_id = ?1 ORDER BY name, id", &[&caller.account_id])?
         }
@@ -367,7 +383,9 @@ mod code_name_tests {
         let db = super::super::Db::open(dir.path()).unwrap();
         let ops = Caller::local_operator();
         let account = db
-            .write(|tx| enroll(tx, &ops, NewEnrollment { role: Role::Artisan, name: "n".into(), mentor_id: None }))
+            .write(|tx| {
+                enroll(tx, &ops, NewEnrollment { role: Role::Artisan, name: "n".into(), mentor_id: None, depot_id: None })
+            })
             .unwrap()
             .account_id;
         let far = (now_ms() + 3_600_000) as i64;

@@ -1,6 +1,6 @@
 //! The depot's store as the protocol's [`DepotFacts`]: what the pure rules of
-//! `fundi_sync::depot` ask about records, accounts, pruned tombstones and blobs, answered from
-//! SQLite (and, for a push, the blob files). Shared by the push, the scope changes and the
+//! `fundi_sync::depot` ask about records, accounts (and the depot each belongs to), pruned
+//! tombstones and blobs, answered from SQLite (and, for a push, the blob files). Shared by the push, the scope changes and the
 //! relation checks of accounts, so none of them depends on another for it.
 
 use super::blobs::BlobDir;
@@ -33,6 +33,9 @@ impl DepotFacts for PushFacts<'_, '_> {
     fn blobs_missing(&self, hashes: &[String]) -> Result<Vec<String>, ApiError> {
         Ok(hashes.iter().filter(|h| !self.blobs.has(h)).cloned().collect())
     }
+    fn same_depot(&self, staff: &str, owner: &str) -> Result<bool, ApiError> {
+        self.sql.same_depot(staff, owner)
+    }
 }
 
 impl DepotFacts for SqlFacts<'_, '_> {
@@ -49,5 +52,13 @@ impl DepotFacts for SqlFacts<'_, '_> {
     }
     fn pruned(&self, kind: Kind, id: &str) -> Result<bool, ApiError> {
         super::retention::is_pruned(self.0, kind, id)
+    }
+    /// Both accounts exist and belong to one depot (ADR 0030).
+    fn same_depot(&self, staff: &str, owner: &str) -> Result<bool, ApiError> {
+        Ok(self.0.query_row(
+            "SELECT EXISTS (SELECT 1 FROM accounts s JOIN accounts o ON o.depot_id = s.depot_id WHERE s.id = ?1 AND o.id = ?2)",
+            [staff, owner],
+            |r| r.get(0),
+        )?)
     }
 }

@@ -8,7 +8,8 @@
 //! files), `payouts` (payout batches and each payout's persisted state, ADR 0019), `shops` (shops
 //! and their secrets) and `shop_orders` (a shop's signed order made into orders, ADR 0026);
 //! `data_dir` (the data directory as a whole: schema versions, the serving lock), `backup` (a
-//! consistent copy of a serving store) and `restore` (putting one back, ADR 0028).
+//! consistent copy of a serving store) and `restore` (putting one back, ADR 0028); `depots`
+//! (several depots in one deployment, and what of them each caller sees, ADR 0030).
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads. One connection
 //! behind a mutex: SQLite writes one transaction at a time anyway, and this keeps SQLITE_BUSY
@@ -22,6 +23,7 @@ pub mod catalog;
 pub mod console;
 pub mod data_dir;
 pub mod dated;
+pub mod depots;
 pub mod error;
 pub(crate) mod facts;
 pub mod margins;
@@ -69,6 +71,7 @@ pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::new(&[
     include_str!("migrations/sqlite/011_products.sql"),
     include_str!("migrations/sqlite/012_shops.sql"),
     include_str!("migrations/sqlite/013_exchange_rates.sql"),
+    include_str!("migrations/sqlite/014_depots.sql"),
 ]);
 
 /// The server holds its connection for its whole life; the command line, opened next to it,

@@ -1,11 +1,14 @@
 //! Operations' side: importing incoming orders (CSV or JSON, from the online shop and retail
-//! partners; idempotent by source and reference), and what waits at the depot. Every way an
+//! partners; idempotent by source and reference), and what waits at the depot (a staff
+//! account's own depot's: `depots::Scope`, ADR 0030). Every way an
 //! order is created (an import, a shop's webhook: `shop_orders`) checks its row with
 //! [`check_row`] and creates it with [`create`].
 
 use super::accounts::Caller;
+use super::depots::Scope;
 use super::{put_record, ApiError, Db};
 use crate::store::sql::Tx;
+use fundi_sync::access::may_read;
 use fundi_sync::dates::Day;
 use fundi_sync::hlc::Timestamp;
 use fundi_sync::ids;
@@ -240,20 +243,29 @@ pub fn preview_import(tx: &Tx, caller: &Caller, bytes: &[u8]) -> Result<Vec<Prev
 }
 
 /// Orders as the console lists them, newest first (at most `limit`), those in `statuses` only
-/// when given. Staff and operations only.
+/// when given. Staff (their own depot's) and operations (depot `depot`'s only, when they name
+/// one) only.
 pub fn list_orders(
     tx: &Tx,
     caller: &Caller,
     statuses: Option<&[OrderStatus]>,
+    depot: Option<&str>,
     limit: usize,
 ) -> Result<Vec<WaitingOrder>, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
-    let mut q = tx.prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY seq DESC")?;
+    let scope = Scope::of_filtered(tx, caller, depot)?;
+    let mut q = tx.prepare_cached("SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq DESC")?;
     let mut out = vec![];
-    for row in q.query_map([Kind::Order.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (id, body) = row?;
+    let rows = q.query_map([Kind::Order.code()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
+    })?;
+    for row in rows {
+        let (id, owner, body) = row?;
+        if !scope.sees(owner.as_deref()) {
+            continue;
+        }
         let Ok(order) = serde_json::from_str::<OrderBody>(&body) else { continue };
         let status = OrderStatus::from_code(&order.status);
         if statuses.is_none_or(|wanted| status.is_some_and(|s| wanted.contains(&s))) {
@@ -266,36 +278,50 @@ pub fn list_orders(
     Ok(out)
 }
 
-/// One order (staff and operations only; `not_found` when there is none).
+/// One order (staff and operations only; `not_found` when there is none, or it is another
+/// depot's).
 pub fn get_order(tx: &Tx, caller: &Caller, id: &str) -> Result<OrderBody, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
     let r = super::get_record(tx, Kind::Order.code(), id)?.ok_or_else(|| ApiError::not_found("no such order"))?;
+    if !may_read(caller.role, super::accounts::relation(tx, caller, r.owner.as_deref())?) {
+        return Err(ApiError::not_found("no such order"));
+    }
     serde_json::from_value(r.body).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-/// An artisan as operations choose whom to assign an order: her orders in hand and her record
-/// at the quality check.
+/// An artisan as operations choose whom to assign an order: her depot, her orders in hand and
+/// her record at the quality check.
 #[derive(Clone, Debug)]
 pub struct ArtisanRecord {
     pub id: String,
     pub name: String,
+    /// Her depot's name.
+    pub depot: String,
     /// Orders assigned to her and not yet at the depot.
     pub in_hand: u32,
     pub checks_passed: u32,
     pub checks_failed: u32,
 }
 
-/// Every artisan with her load and quality record, by name (staff and operations only).
+/// Every artisan with her load and quality record, by name (staff their own depot's, and
+/// operations every one).
 pub fn artisan_records(tx: &Tx, caller: &Caller) -> Result<Vec<ArtisanRecord>, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
-    let mut q = tx.prepare_cached("SELECT id, name FROM accounts WHERE role = 'artisan' ORDER BY name, id")?;
+    let scope = Scope::of(tx, caller)?;
+    let mut q = tx.prepare_cached(
+        "SELECT a.id, a.name, COALESCE(d.name, '') FROM accounts a LEFT JOIN depots d ON d.id = a.depot_id
+         WHERE a.role = 'artisan' ORDER BY a.name, a.id",
+    )?;
     let mut records: Vec<ArtisanRecord> = q
-        .query_map([], |r| Ok(ArtisanRecord { id: r.get(0)?, name: r.get(1)?, in_hand: 0, checks_passed: 0, checks_failed: 0 }))?
+        .query_map([], |r| {
+            Ok(ArtisanRecord { id: r.get(0)?, name: r.get(1)?, depot: r.get(2)?, in_hand: 0, checks_passed: 0, checks_failed: 0 })
+        })?
         .collect::<Result<_, _>>()?;
+    records.retain(|a| scope.has_account(&a.id));
     let index: BTreeMap<String, usize> = records.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
     let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1")?;
     for body in q.query_map([Kind::Order.code()], |r| r.get::<_, String>(0))? {
@@ -333,18 +359,24 @@ pub struct DepotReport {
     pub stock: BTreeMap<String, i64>,
 }
 
-/// What waits at the depot. Staff and operations only.
+/// What waits at the depot: staff their own depot's (and the orders of no one's yet, which
+/// operations assign), operations every depot's. Staff and operations only.
 pub fn depot_report(db: &Db, caller: &Caller) -> Result<DepotReport, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
     db.read(|tx| {
-        let mut stmt = tx.prepare("SELECT id, body FROM records WHERE kind = 'order' ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let scope = Scope::of(tx, caller)?;
+        let mut stmt = tx.prepare("SELECT id, owner, body FROM records WHERE kind = 'order' ORDER BY seq")?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?;
         let mut waiting = vec![];
         let mut unassigned = vec![];
         for row in rows {
-            let (id, body) = row?;
+            let (id, owner, body) = row?;
+            if !scope.sees(owner.as_deref()) {
+                continue;
+            }
             let order: OrderBody = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
             match OrderStatus::from_code(&order.status) {
                 Some(OrderStatus::ReadyForPickup | OrderStatus::Received | OrderStatus::QcPassed | OrderStatus::QcFailed) => {
@@ -354,6 +386,6 @@ pub fn depot_report(db: &Db, caller: &Caller) -> Result<DepotReport, ApiError> {
                 _ => {}
             }
         }
-        Ok(DepotReport { waiting, unassigned, stock: super::stock::held(tx)? })
+        Ok(DepotReport { waiting, unassigned, stock: super::stock::held_in(tx, &scope)? })
     })
 }

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/postgres/011_products.sql"),
     include_str!("migrations/postgres/012_shops.sql"),
     include_str!("migrations/postgres/013_exchange_rates.sql"),
+    include_str!("migrations/postgres/014_depots.sql"),
 ];
 
 /// The key of the advisory lock `migrate` holds while it runs: the ASCII of "fundi" then

@@ -139,14 +139,18 @@ pub fn change_listing(tx: &Tx, caller: &Caller, id: &str, change: &ListingChange
     Ok(p)
 }
 
-/// Every product, newest change first, for operations (at most `limit`).
-pub fn all(tx: &Tx, limit: usize) -> Result<Vec<Product>, ApiError> {
-    let held = super::stock::held(tx)?;
+/// Every product, newest change first, for operations; staff their own depot's (at most
+/// `limit`).
+pub fn all(tx: &Tx, caller: &Caller, limit: usize) -> Result<Vec<Product>, ApiError> {
+    let held = super::stock::held_in(tx, &super::depots::Scope::of(tx, caller)?)?;
+    let staff = if caller.role == Role::Staff { caller.account_id.as_str() } else { "" };
     let mut q = tx.prepare_cached(
         "SELECT r.id, r.body, COALESCE(a.name, '') FROM records r LEFT JOIN accounts a ON a.id = r.owner
-         WHERE r.kind = ?1 ORDER BY r.seq DESC LIMIT ?2",
+         WHERE r.kind = ?1
+           AND (?3 = '' OR r.owner IN (SELECT o.id FROM accounts o JOIN accounts me ON me.depot_id = o.depot_id WHERE me.id = ?3))
+         ORDER BY r.seq DESC LIMIT ?2",
     )?;
-    let rows = q.query_map(params![Kind::Product.code(), limit as i64], |r| {
+    let rows = q.query_map(params![Kind::Product.code(), limit as i64, staff], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
     })?;
     let mut out = vec![];

@@ -1,6 +1,6 @@
 //! Pull: the change feed since a cursor, scoped to what the caller may see, one page at a time.
-//! An artisan sees their own records; a mentor also their mentees'; staff and operations the
-//! whole depot. Refusals go only to the account that pushed the refused mutation. A record whose
+//! An artisan sees their own records; a mentor also their mentees'; staff their own depot's
+//! (and the orders of no one's yet, ADR 0030); operations the whole deployment. Refusals go only to the account that pushed the refused mutation. A record whose
 //! latest change came cleanly from the calling device is not sent back to it, unless the phone
 //! asks for everything (`full`: it re-syncs from 0 and must see every record it still holds).
 //!
@@ -30,13 +30,16 @@ enum Entry {
 }
 
 /// The records of the caller's part of the feed after `?1`, for the account `?2`: an artisan's
-/// own, a mentor's and their mentees', everything for staff and operations; refusals only to
-/// the account that pushed them.
+/// own, a mentor's and their mentees', staff's their depot's accounts' and the orders of no
+/// one's yet, everything for operations; refusals only to the account that pushed them.
 fn scope_filter(role: Role) -> String {
     let scope = match role {
         Role::Artisan => "owner = ?2",
         Role::Mentor => "(owner = ?2 OR owner IN (SELECT id FROM accounts WHERE mentor_id = ?2))",
-        Role::Staff | Role::Operations => "TRUE",
+        Role::Staff => {
+            "(owner IS NULL OR owner IN (SELECT o.id FROM accounts o JOIN accounts me ON me.depot_id = o.depot_id WHERE me.id = ?2))"
+        }
+        Role::Operations => "TRUE",
     };
     let owner_only = Kind::OWNER_ONLY.map(|k| format!("'{}'", k.code())).join(", ");
     format!("seq > ?1 AND {scope} AND (kind NOT IN ({owner_only}) OR owner = ?2)")

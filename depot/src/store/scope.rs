@@ -4,14 +4,16 @@
 //! sequence and pulled by that account only), and each account that gains it gets the record
 //! itself, moved to the feed's head (its seq may lie behind that account's cursor).
 //!
-//! Who sees what is the protocol's rule (`fundi_sync::depot::{viewers, scope_change}`); this
-//! module writes it, inside the transaction that changes the owner or the mentor.
+//! Who sees what is the protocol's rule (`fundi_sync::depot::{viewers, scope_change}`), with
+//! the staff of the owner's depot besides (ADR 0030: staff see their own depot's records, and
+//! every depot's staff the orders of no one's yet); this module writes it, inside the
+//! transaction that changes the owner, the mentor, or the depot an account belongs to.
 
 use super::facts::SqlFacts;
 use super::{next_seq, now_ms, ApiError};
-use crate::store::sql::{params, Tx};
+use crate::store::sql::{params, ToValue, Tx};
 use fundi_sync::depot::{scope_change, viewers};
-use fundi_sync::Kind;
+use fundi_sync::{Kind, Role};
 use std::collections::BTreeSet;
 
 /// Tell `account` that record (`kind`, `id`) left its scope.
@@ -34,11 +36,37 @@ fn restamp(tx: &Tx, kind: &str, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The staff accounts that see a record of `owner` by their depot: the staff of the owner's
+/// depot; every staff account for a record of no one's (an order not yet assigned).
+fn depot_staff(tx: &Tx, owner: Option<&str>) -> Result<BTreeSet<String>, ApiError> {
+    let mut q = tx.prepare_cached(
+        "SELECT s.id FROM accounts s WHERE s.role = 'staff'
+         AND (?1 = '' OR s.depot_id = (SELECT o.depot_id FROM accounts o WHERE o.id = ?1))",
+    )?;
+    let rows = q.query_map([owner.unwrap_or_default()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether records of `kind` reach only their owner (refusals, money), never staff.
+fn owner_only(kind: &str) -> bool {
+    Kind::OWNER_ONLY.iter().any(|k| k.code() == kind)
+}
+
+/// Everyone who sees a record of `kind` owned by `owner`: the protocol's viewers, and the staff
+/// who see it by their depot.
+fn everyone_seeing(tx: &Tx, kind: &str, owner: Option<&str>) -> Result<BTreeSet<String>, ApiError> {
+    let mut out = viewers(&SqlFacts(tx), owner)?;
+    if !owner_only(kind) {
+        out.extend(depot_staff(tx, owner)?);
+    }
+    Ok(out)
+}
+
 /// A record's owner changes from `old` to `new` (an order reassigned): exits for the accounts
-/// that lose it. The caller then writes the record, which moves it to the head for the rest.
+/// that lose it (her mentor, her depot's staff when the new artisan is another depot's). The
+/// caller then writes the record, which moves it to the head for the rest.
 pub fn owner_changed(tx: &Tx, kind: &str, id: &str, old: Option<&str>, new: Option<&str>) -> Result<(), ApiError> {
-    let facts = SqlFacts(tx);
-    let change = scope_change(&viewers(&facts, old)?, &viewers(&facts, new)?);
+    let change = scope_change(&everyone_seeing(tx, kind, old)?, &everyone_seeing(tx, kind, new)?);
     for account in &change.lost {
         exit(tx, account, kind, id)?;
     }
@@ -77,6 +105,68 @@ pub fn mentor_changed(tx: &Tx, artisan: &str, old: Option<&str>, new: Option<&st
             restamp(tx, kind, id)?;
             done.restamped += 1;
         }
+    }
+    Ok(done)
+}
+
+/// Counts of what moving an account to another depot wrote to the feed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DepotMove {
+    /// Scope exits written (a record of hers for each staff account of the old depot; for a
+    /// staff account moved, each record of the old depot it saw).
+    pub exits: usize,
+    /// Records moved to the feed's head (for the staff who see them now).
+    pub restamped: usize,
+}
+
+/// Account `account` (of `role`) moved from depot `old` to depot `new` (the `accounts` row says
+/// `new` already). Every record she owns leaves the old depot's staff's scope and enters the new
+/// depot's. A staff account moved besides loses the records of the old depot's accounts and
+/// gains those of the new depot's (each moved to the feed's head). Orders of no one's are every
+/// depot's staff's before and after. Refusals and money are their owner's alone: untouched.
+pub fn depot_changed(tx: &Tx, account: &str, role: Role, old: Option<&str>, new: &str) -> Result<DepotMove, ApiError> {
+    let staff_of = |depot: Option<&str>| -> Result<BTreeSet<String>, ApiError> {
+        let mut set = match depot {
+            Some(d) => super::depots::members(tx, d, Some(Role::Staff))?,
+            None => BTreeSet::new(),
+        };
+        set.remove(account);
+        Ok(set)
+    };
+    let change = scope_change(&staff_of(old)?, &staff_of(Some(new))?);
+    // The records of the owners `which` selects (`?1`, `?2`: its arguments), but refusals and money.
+    let records = |which: &str, args: &[&dyn ToValue]| -> Result<Vec<(String, String)>, ApiError> {
+        let theirs_alone = Kind::OWNER_ONLY.map(|k| format!("'{}'", k.code())).join(", ");
+        let sql = format!("SELECT kind, id FROM records WHERE {which} AND kind NOT IN ({theirs_alone}) ORDER BY seq");
+        let mut stmt = tx.prepare(&sql)?;
+        let rows = stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let mut done = DepotMove::default();
+    let mut to_restamp: BTreeSet<(String, String)> = BTreeSet::new();
+    let hers = records("owner = ?1", &[&account])?;
+    for (kind, id) in &hers {
+        for lost in &change.lost {
+            exit(tx, lost, kind, id)?;
+            done.exits += 1;
+        }
+    }
+    if !change.gained.is_empty() {
+        to_restamp.extend(hers.iter().cloned());
+    }
+    if role == Role::Staff {
+        let of_depot = "owner IN (SELECT id FROM accounts WHERE depot_id = ?1 AND id <> ?2)";
+        if let Some(old) = old {
+            for (kind, id) in records(of_depot, &[&old, &account])? {
+                exit(tx, account, &kind, &id)?;
+                done.exits += 1;
+            }
+        }
+        to_restamp.extend(records(of_depot, &[&new, &account])?);
+    }
+    for (kind, id) in &to_restamp {
+        restamp(tx, kind, id)?;
+        done.restamped += 1;
     }
     Ok(done)
 }

@@ -3,9 +3,12 @@
 //! movement may be recorded for. Movements themselves are the stock ledger's entries, written
 //! by the protocol's rules (a phone's push, or the console through `push::apply_api`); who
 //! recorded each is kept beside them (`stock_recorders`, depot migration 010): an account, or
-//! the shop whose order sold pieces from stock (`shop_orders`).
+//! the shop whose order sold pieces from stock (`shop_orders`). Stock is its artisan's depot's
+//! (the entry's owner's): staff see their own depot's, operations every depot's and which
+//! depot each line is in (ADR 0030).
 
 use super::accounts::{get_account, Caller};
+use super::depots::{Directory, Scope};
 use super::{get_record, now_ms, ApiError};
 use crate::store::sql::{params, Tx};
 use fundi_sync::drafts::DraftField;
@@ -86,13 +89,21 @@ pub fn after_order_change(
     post_movement(tx, artisan, &stocked_id(order_id), product, delta, "stocked", hlc, by, Some(order_id))
 }
 
-/// The pieces the depot holds per product: the sum of the stock ledger's movements.
+/// The pieces the depots hold per product: the sum of the stock ledger's movements.
 pub fn held(tx: &Tx) -> Result<BTreeMap<String, i64>, ApiError> {
-    let mut q = tx.prepare_cached("SELECT body FROM records WHERE kind = ?1")?;
-    let entries = q
-        .query_map([Kind::Stock.code()], |r| r.get::<_, String>(0))?
-        .map(|b| Ok(serde_json::from_str::<StockBody>(&b?).map_err(|e| ApiError::internal(e.to_string()))?.entry))
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    held_in(tx, &Scope::everything())
+}
+
+/// The pieces held per product of the depots `scope` sees.
+pub fn held_in(tx: &Tx, scope: &Scope) -> Result<BTreeMap<String, i64>, ApiError> {
+    let mut q = tx.prepare_cached("SELECT owner, body FROM records WHERE kind = ?1")?;
+    let mut entries = vec![];
+    for row in q.query_map([Kind::Stock.code()], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))? {
+        let (owner, body) = row?;
+        if scope.sees(owner.as_deref()) {
+            entries.push(serde_json::from_str::<StockBody>(&body).map_err(|e| ApiError::internal(e.to_string()))?.entry);
+        }
+    }
     Ok(sum_by_product(&entries))
 }
 
@@ -101,6 +112,8 @@ pub struct ProductStock {
     pub product_id: String,
     pub title: String,
     pub artisan: String,
+    /// Its artisan's depot's name.
+    pub depot: String,
     pub units: i64,
 }
 
@@ -112,6 +125,8 @@ pub struct Movement {
     pub at_ms: u64,
     /// Who recorded it (`None`: before the depot kept it).
     pub by: Option<String>,
+    /// The depot's name whose stock it moved.
+    pub depot: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -122,9 +137,11 @@ pub struct StockPage {
     pub movements: Vec<Movement>,
 }
 
-/// A product's title and artisan's name (its draft's).
-fn product(tx: &Tx, id: &str) -> Result<(String, String, Option<DraftStatus>), ApiError> {
-    let Some(r) = get_record(tx, Kind::Draft.code(), id)? else { return Ok((id.to_string(), String::new(), None)) };
+/// A product's title, artisan's name, review status and owner (its draft's).
+type ProductFacts = (String, String, Option<DraftStatus>, Option<String>);
+
+fn product(tx: &Tx, id: &str) -> Result<ProductFacts, ApiError> {
+    let Some(r) = get_record(tx, Kind::Draft.code(), id)? else { return Ok((id.to_string(), String::new(), None, None)) };
     let artisan = match &r.owner {
         Some(o) => get_account(tx, o)?.map(|a| a.name).unwrap_or_default(),
         None => String::new(),
@@ -132,54 +149,67 @@ fn product(tx: &Tx, id: &str) -> Result<(String, String, Option<DraftStatus>), A
     let draft: Option<DraftBody> = serde_json::from_value(r.body).ok();
     let title =
         draft.as_ref().and_then(|d| d.doc.value(DraftField::Title.code())).and_then(|v| v.as_str()).unwrap_or(id).to_string();
-    Ok((title, artisan, draft.and_then(|d| DraftStatus::from_code(&d.status))))
+    let owner = r.owner.clone();
+    Ok((title, artisan, draft.and_then(|d| DraftStatus::from_code(&d.status)), owner))
 }
 
-/// The Stock page for `caller` (staff and operations only).
-pub fn stock_page(tx: &Tx, caller: &Caller) -> Result<StockPage, ApiError> {
+/// The Stock page for `caller` (staff their own depot's; operations every depot's, or depot
+/// `depot`'s only when they name one).
+pub fn stock_page(tx: &Tx, caller: &Caller, depot: Option<&str>) -> Result<StockPage, ApiError> {
     if !caller.role.is_depot_wide() {
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
+    let scope = Scope::of_filtered(tx, caller, depot)?;
+    let directory = Directory::load(tx)?;
     // A sale through a shop's webhook is recorded by the shop (ADR 0026).
     let mut q = tx.prepare_cached(
-        "SELECT r.body, COALESCE(a.name, sh.name) FROM records r LEFT JOIN stock_recorders s ON s.entry_id = r.id
+        "SELECT r.body, COALESCE(a.name, sh.name), r.owner FROM records r LEFT JOIN stock_recorders s ON s.entry_id = r.id
          LEFT JOIN accounts a ON a.id = s.account_id LEFT JOIN shops sh ON sh.id = s.account_id
          WHERE r.kind = ?1 ORDER BY r.seq DESC",
     )?;
     let mut entries = vec![];
     let mut latest = vec![];
-    for row in q.query_map([Kind::Stock.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))? {
-        let (body, by) = row?;
+    let rows = q.query_map([Kind::Stock.code()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?))
+    })?;
+    for row in rows {
+        let (body, by, owner) = row?;
+        if !scope.sees(owner.as_deref()) {
+            continue;
+        }
         let Ok(s) = serde_json::from_str::<StockBody>(&body) else { continue };
         if latest.len() < MOVEMENTS_MAX {
-            latest.push((s.entry.clone(), by));
+            latest.push((s.entry.clone(), by, directory.depot_name(owner.as_deref())));
         }
         entries.push(s.entry);
     }
     let held = sum_by_product(&entries);
     let mut products: BTreeMap<String, ProductStock> = BTreeMap::new();
     for (id, units) in &held {
-        let (title, artisan, _) = product(tx, id)?;
-        products.insert(id.clone(), ProductStock { product_id: id.clone(), title, artisan, units: *units });
+        let (title, artisan, _, owner) = product(tx, id)?;
+        let depot = directory.depot_name(owner.as_deref());
+        products.insert(id.clone(), ProductStock { product_id: id.clone(), title, artisan, depot, units: *units });
     }
     // Approved products with nothing held yet: stock may be recorded for them too.
-    let mut q = tx.prepare_cached("SELECT id FROM records WHERE kind = ?1")?;
-    let drafts: Vec<String> = q.query_map([Kind::Draft.code()], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    for id in &drafts {
-        if products.contains_key(id) {
+    let mut q = tx.prepare_cached("SELECT id, owner FROM records WHERE kind = ?1")?;
+    let drafts: Vec<(String, Option<String>)> =
+        q.query_map([Kind::Draft.code()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (id, owner) in &drafts {
+        if products.contains_key(id) || !scope.sees(owner.as_deref()) {
             continue;
         }
-        let (title, artisan, status) = product(tx, id)?;
+        let (title, artisan, status, _) = product(tx, id)?;
         if status == Some(DraftStatus::Approved) {
-            products.insert(id.clone(), ProductStock { product_id: id.clone(), title, artisan, units: 0 });
+            let depot = directory.depot_name(owner.as_deref());
+            products.insert(id.clone(), ProductStock { product_id: id.clone(), title, artisan, depot, units: 0 });
         }
     }
     let mut products: Vec<ProductStock> = products.into_values().collect();
     products.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.product_id.cmp(&b.product_id)));
     let mut movements = vec![];
-    for (e, by) in latest {
-        let (title, _, _) = product(tx, &e.product_id)?;
-        movements.push(Movement { title, delta: e.delta, reason: e.reason, at_ms: e.hlc.wall_ms, by });
+    for (e, by, depot) in latest {
+        let (title, _, _, _) = product(tx, &e.product_id)?;
+        movements.push(Movement { title, delta: e.delta, reason: e.reason, at_ms: e.hlc.wall_ms, by, depot });
     }
     Ok(StockPage { products, movements })
 }
@@ -199,7 +229,7 @@ mod tests {
         let hlc = db.now();
         db.write(|tx| post_movement(tx, "artisan", &sold_id("o1"), "p1", -2, "sold", hlc, &shop.id, Some("o1"))).unwrap();
         db.write(|tx| post_movement(tx, "artisan", &sold_id("o1"), "p1", -2, "sold", hlc, &shop.id, Some("o1"))).unwrap();
-        let page = db.read(|tx| stock_page(tx, &ops)).unwrap();
+        let page = db.read(|tx| stock_page(tx, &ops, None)).unwrap();
         assert_eq!(page.movements.len(), 1, "posted once");
         let m = &page.movements[0];
         assert_eq!((m.delta, m.reason.as_str(), m.by.as_deref()), (-2, "sold", Some("Duka la mtandaoni")));

@@ -1,10 +1,11 @@
 //! What needs someone at the depot today (the console's first page, issue 12): orders to
 //! assign, goods waiting for the quality check, late orders, low stock, phones not seen for a
 //! week, payout batches waiting for approval. Staff and operations only (a mentor's today is
-//! her mentees: `mentees`). Reads through `orders::depot_report`, the same function the API's
+//! her mentees: `mentees`); staff see their own depot's (ADR 0030). Reads through `orders::depot_report`, the same function the API's
 //! `GET /v1/depot` answers with, and the same lateness rule the phones show.
 
 use super::accounts::Caller;
+use super::depots::Scope;
 use super::orders::{self, WaitingOrder};
 use super::{now_ms, ApiError, Db};
 use crate::store::sql::params;
@@ -109,9 +110,16 @@ pub fn today(db: &Db, caller: &Caller) -> Result<Today, ApiError> {
             }
         }
         let today = Day::of_ms(now_ms());
-        let mut q = tx.prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY seq")?;
-        for row in q.query_map([Kind::Order.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-            let (id, body) = row?;
+        let scope = Scope::of(tx, caller)?;
+        let mut q = tx.prepare_cached("SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq")?;
+        let rows = q.query_map([Kind::Order.code()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
+        })?;
+        for row in rows {
+            let (id, owner, body) = row?;
+            if !scope.sees(owner.as_deref()) {
+                continue;
+            }
             let Ok(order) = serde_json::from_str::<OrderBody>(&body) else { continue };
             if OrderStatus::from_code(&order.status).is_some_and(|s| order_is_late(s, order.due_date.as_deref(), today)) {
                 t.late.push(line(tx, &id, &order)?);
@@ -127,14 +135,17 @@ pub fn today(db: &Db, caller: &Caller) -> Result<Today, ApiError> {
         }
         let quiet_before = now_ms().saturating_sub(QUIET_AFTER_MS) as i64;
         let mut q = tx.prepare_cached(
-            "SELECT a.name, d.device_id, d.last_seen_ms FROM devices d JOIN accounts a ON a.id = d.account_id
+            "SELECT a.name, d.device_id, d.last_seen_ms, a.id FROM devices d JOIN accounts a ON a.id = d.account_id
              WHERE d.revoked_ms IS NULL AND COALESCE(d.last_seen_ms, d.created_ms) < ?1
              ORDER BY d.last_seen_ms NULLS FIRST, a.name",
         )?;
         for row in q.query_map(params![quiet_before], |r| {
-            Ok(QuietPhone { account: r.get(0)?, device_id: r.get(1)?, last_seen_ms: r.get(2)? })
+            Ok((QuietPhone { account: r.get(0)?, device_id: r.get(1)?, last_seen_ms: r.get(2)? }, r.get::<_, String>(3)?))
         })? {
-            t.quiet_phones.push(row?);
+            let (phone, account) = row?;
+            if scope.has_account(&account) {
+                t.quiet_phones.push(phone);
+            }
         }
         if caller.role == Role::Operations {
             let mut q = tx.prepare_cached(

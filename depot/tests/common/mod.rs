@@ -753,3 +753,37 @@ pub fn spawn_mpesa_sim(args: &[&str]) -> (Child, String) {
     let url = line.trim().strip_prefix("listening on ").expect("the simulator prints its address").to_string();
     (child, url)
 }
+
+/// Several depots in one deployment (ADR 0030): a depot added, and accounts, devices and
+/// phones of it, all with the real command line (`depot add`, `enroll --depot`).
+impl Server {
+    /// Add a depot named `name`: its id.
+    pub fn add_depot(&self, name: &str) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.cli(&["depot", "add", "--json", "--name", name])).unwrap();
+        v["id"].as_str().unwrap().to_string()
+    }
+
+    /// An account of `role` in depot `depot`: (account id, enrollment code).
+    pub fn account_in(&self, depot: &str, role: &str, name: &str, mentor: Option<&str>) -> (String, String) {
+        let mut args = vec!["enroll", "--json", "--role", role, "--name", name, "--depot", depot];
+        if let Some(m) = mentor {
+            args.extend(["--mentor", m]);
+        }
+        let v: serde_json::Value = serde_json::from_str(&self.cli(&args)).unwrap();
+        (v["account_id"].as_str().unwrap().into(), v["code"].as_str().unwrap().into())
+    }
+
+    /// A raw-HTTP device of a new account of `role` in depot `depot`.
+    pub fn device_in(&self, depot: &str, role: &str, name: &str, mentor: Option<&str>) -> Dev {
+        let (_, code) = self.account_in(depot, role, name, mentor);
+        self.enroll_code(&code)
+    }
+
+    /// A phone of a new account of `role` in depot `depot`: (store, account id).
+    pub fn phone_in(&self, depot: &str, role: &str, name: &str, mentor: Option<&str>) -> (Store, String) {
+        let (id, code) = self.account_in(depot, role, name, mentor);
+        let store = Store::open(self.dir.path().join(format!("{name}.db"))).unwrap();
+        store.enroll_device(&self.url, &code).unwrap();
+        (store, id)
+    }
+}

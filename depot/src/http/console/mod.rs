@@ -2,8 +2,8 @@
 //! and mentors, served by `fundi-depot serve` beside the sync API, in Kiswahili and English.
 //! Pages are askama templates (`depot/templates/console/`, checked at compile time); no
 //! script. Sign-in, sessions, CSRF and the audit log are `store::console`; what each page reads
-//! and changes goes through the same store functions, with the same [`Caller`] and the same role
-//! and ownership checks, as the sync API.
+//! and changes goes through the same store functions, with the same [`Caller`] and the same role,
+//! ownership and depot checks, as the sync API (staff see their own depot's, ADR 0030).
 //!
 //! Every answer carries a strict Content-Security-Policy and `no-store`; the session cookie is
 //! `HttpOnly`, `SameSite=Strict` and, over TLS, `Secure`. A form that changes anything carries
@@ -85,6 +85,7 @@ pub fn routes() -> Router<App> {
         .route("/console/people/{account}/code", post(people::new_code))
         .route("/console/people/{account}/console-code", post(people::console_code))
         .route("/console/people/{account}/mentor", post(people::set_mentor))
+        .route("/console/people/{account}/depot", post(people::set_depot))
         .route("/console/devices/{device}/revoke", post(people::revoke))
         .route("/console/catalog", get(catalog::list))
         .route("/console/catalog/{draft}/review", post(catalog::review))

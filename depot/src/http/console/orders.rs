@@ -5,12 +5,15 @@
 //! written (the quality check's form, which may carry a photo, is `check`). Commands go through
 //! `push::order_command_api` and imports through `orders::import`:
 //! the very functions, rules and checks of the API. Every change is written to the audit log.
+//! Staff see their own depot's orders; operations see which depot each is in, and may narrow
+//! the list to one (`?depot=ID`, ADR 0030).
 
-use super::pages::{chrome, failed, form_session, message, to_signin, Chrome};
+use super::pages::{chrome, depot_asked, depot_choices, failed, form_session, message, to_signin, Chrome, DepotChoice};
 use super::text::{command_name, status_name, Lang};
 use super::{blocking, html, lang_of, refusal_status, session_of};
 use crate::http::App;
 use crate::store::console::{self as console_store, ConsoleSession};
+use crate::store::depots::Directory;
 use crate::store::orders::{self, ArtisanRecord, PreviewRow};
 use crate::store::{push, ApiError};
 use askama::Template;
@@ -58,6 +61,8 @@ fn due(lang: Lang, o: &OrderBody) -> String {
 
 pub struct ListRow {
     pub id: String,
+    /// Its artisan's depot (operations' list says it).
+    pub depot: String,
     pub product: String,
     pub quantity: u32,
     pub status: String,
@@ -72,6 +77,9 @@ struct ListPage {
     filter: &'static str,
     rows: Vec<ListRow>,
     notice: Option<String>,
+    /// Operations' depot filter (empty: none to offer), and the query part that keeps it.
+    depots: Vec<DepotChoice>,
+    depot_query: String,
 }
 
 /// The list's filters: open orders (the default), finished ones, all.
@@ -97,16 +105,26 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQu
     let notice = crate::http::query_str(&q, "imported")
         .and_then(|n| n.split_once('-'))
         .map(|(made, kept)| format!("{made} {}; {kept} {}", lang.text().imported, lang.text().skipped));
-    let (db, caller) = (app.db.clone(), s.caller.clone());
-    let found = blocking(move || db.read(|tx| orders::list_orders(tx, &caller, statuses, LIST_MAX))).await;
-    let list = match found {
-        Some(Ok(list)) => list,
+    let depot = depot_asked(&q);
+    let (db, caller, narrowed) = (app.db.clone(), s.caller.clone(), depot.clone());
+    let found = blocking(move || {
+        db.read(|tx| {
+            let list = orders::list_orders(tx, &caller, statuses, narrowed.as_deref(), LIST_MAX)?;
+            Ok((list, Directory::load(tx)?))
+        })
+    })
+    .await;
+    let (list, directory) = match found {
+        Some(Ok(v)) => v,
         Some(Err(e)) => return failed(lang, Some(&s), e),
         None => return failed(lang, Some(&s), ApiError::internal("listing orders failed")),
     };
+    let depots = depot_choices(&s, &directory.depots(), depot.as_deref());
+    let depot_query = depot.map(|d| format!("&depot={d}")).unwrap_or_default();
     let rows = list
         .into_iter()
         .map(|w| ListRow {
+            depot: directory.depot_name(w.order.artisan_id.as_deref()),
             product: w.order.product.clone(),
             quantity: w.order.quantity,
             status: status_text(lang, &w.order.status),
@@ -115,7 +133,8 @@ pub async fn list(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQu
             id: w.id,
         })
         .collect();
-    html(StatusCode::OK, ListPage { c: chrome(lang, |t| t.orders, "/console/orders", Some(&s)), filter, rows, notice }.render())
+    let c = chrome(lang, |t| t.orders, "/console/orders", Some(&s));
+    html(StatusCode::OK, ListPage { c, filter, rows, notice, depots, depot_query }.render())
 }
 
 // ---- One order
@@ -152,6 +171,8 @@ struct OrderPage {
     price: String,
     reference: String,
     artisan: String,
+    /// The artisan's depot ("" for an order of no one's yet).
+    depot: String,
     status: String,
     due: String,
     note: String,
@@ -164,10 +185,12 @@ struct OrderPage {
     error: Option<String>,
 }
 
-fn candidate(lang: Lang, a: ArtisanRecord) -> Candidate {
+/// An artisan to assign to, with her load and record (and her depot, when there are several).
+fn candidate(lang: Lang, a: ArtisanRecord, several_depots: bool) -> Candidate {
     let t = lang.text();
+    let depot = if several_depots { format!("{}; ", a.depot) } else { String::new() };
     Candidate {
-        label: format!("{} ({} {}; {} {}/{})", a.name, a.in_hand, t.in_hand, t.checks, a.checks_passed, a.checks_failed),
+        label: format!("{} ({depot}{} {}; {} {}/{})", a.name, a.in_hand, t.in_hand, t.checks, a.checks_passed, a.checks_failed),
         id: a.id,
     }
 }
@@ -189,15 +212,18 @@ pub(super) async fn order_page(
                 Some(a) => crate::store::accounts::get_account(tx, a)?.map(|a| a.name),
                 None => None,
             };
+            let directory = Directory::load(tx)?;
+            let depot = directory.depot_name(order.artisan_id.as_deref());
+            let several_depots = directory.depots().len() > 1;
             let from = OrderStatus::from_code(&order.status);
             let may_assign = from
                 .is_some_and(|f| fundi_sync::workflow::order_step(f, OrderCommand::Assign, caller.role, Relation::Other).is_ok());
             let candidates = if may_assign { Some(orders::artisan_records(tx, &caller)?) } else { None };
-            Ok((order, artisan, candidates))
+            Ok((order, artisan, depot, several_depots, candidates))
         })
     })
     .await;
-    let (order, artisan, candidates) = match found {
+    let (order, artisan, depot, several_depots, candidates) = match found {
         Some(Ok(v)) => v,
         Some(Err(e)) => return failed(lang, Some(s), e),
         None => return failed(lang, Some(s), ApiError::internal("reading the order failed")),
@@ -220,6 +246,7 @@ pub(super) async fn order_page(
         price: kes(lang, order.price_minor),
         reference: format!("{} {}", order.source, order.external_ref),
         artisan: artisan.unwrap_or_default(),
+        depot,
         status: status_text(lang, &order.status),
         due: due(lang, &order),
         note: order.note.clone().unwrap_or_default(),
@@ -236,7 +263,7 @@ pub(super) async fn order_page(
             .collect(),
         actions,
         photo_max_mb: fundi_sync::limits::CONSOLE_PHOTO_MAX_BYTES / (1024 * 1024),
-        candidates: candidates.map(|list| list.into_iter().map(|a| candidate(lang, a)).collect()),
+        candidates: candidates.map(|list| list.into_iter().map(|a| candidate(lang, a, several_depots)).collect()),
         error,
         id,
     };

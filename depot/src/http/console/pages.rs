@@ -72,6 +72,30 @@ pub(super) fn to_signin() -> Response {
     Redirect::to("/console/signin").into_response()
 }
 
+/// A depot operations may narrow a list to (ADR 0030): its id, its name, whether it is shown.
+pub struct DepotChoice {
+    pub id: String,
+    pub name: String,
+    pub chosen: bool,
+}
+
+/// The depots a list's filter offers: to operations, when the deployment has more than one
+/// (staff see their own depot's alone, and one depot needs no filter).
+pub(super) fn depot_choices(s: &ConsoleSession, depots: &[(String, String)], chosen: Option<&str>) -> Vec<DepotChoice> {
+    if s.caller.role != Role::Operations || depots.len() < 2 {
+        return vec![];
+    }
+    depots
+        .iter()
+        .map(|(id, name)| DepotChoice { id: id.clone(), name: name.clone(), chosen: chosen == Some(id.as_str()) })
+        .collect()
+}
+
+/// The depot a list is narrowed to (`?depot=ID`), if its query names one.
+pub(super) fn depot_asked(q: &Option<String>) -> Option<String> {
+    crate::http::query_str(q, "depot").filter(|d| !d.is_empty()).map(str::to_string)
+}
+
 // ---- Sign-in
 
 #[derive(Template)]

@@ -4,17 +4,23 @@
 //! drawn on the server); a new code for a replacement phone; revoking a lost phone; moving an
 //! artisan to another mentor; a console setup code (operations). Each goes through the store
 //! function the API uses (`accounts::enroll`, `replacement_code`, `revoke`, `set_mentor`), so
-//! the same roles may do the same things, and each is an audit row.
+//! the same roles may do the same things, and each is an audit row. Staff look after their own
+//! depot's artisans; operations see which depot each account is in, may narrow the list to one
+//! (`?depot=ID`), enroll into any depot and move an account to another (`depots::set_depot`,
+//! ADR 0030).
 
-use super::pages::{chrome, day_and_time, failed, form_session, message, to_signin, Chrome};
+use super::pages::{
+    chrome, day_and_time, depot_asked, depot_choices, failed, form_session, message, to_signin, Chrome, DepotChoice,
+};
 use super::text::Lang;
 use super::{blocking, html, lang_of, refusal_status, session_of, store_work};
 use crate::http::App;
 use crate::store::accounts::{self, Account, Enrollment, NewEnrollment};
 use crate::store::console::{self as console_store, ConsoleSession};
+use crate::store::depots::{self, Directory};
 use crate::store::ApiError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -36,7 +42,12 @@ pub struct PersonRow {
     pub name: String,
     pub role: &'static str,
     pub mentor: String,
+    /// Her depot's name and id ("" for an operations account, in none).
+    pub depot: String,
+    pub depot_id: String,
     pub is_artisan: bool,
+    /// An operations account: in no depot, so not moved to one.
+    pub is_operations: bool,
     pub phones: Vec<PhoneRow>,
 }
 
@@ -54,6 +65,11 @@ struct PeoplePage {
     roles: Vec<&'static str>,
     /// Mentors to choose from (staff and operations enrolling or moving an artisan).
     mentors: Vec<Choice>,
+    /// Depots to enroll into or move to (operations, when there are several).
+    depot_choices: Vec<Choice>,
+    /// Operations' depot filter (empty: none to offer).
+    depots: Vec<DepotChoice>,
+    all_depots: bool,
     error: Option<String>,
 }
 
@@ -67,36 +83,53 @@ fn enrollable(role: Role) -> Vec<&'static str> {
 }
 
 async fn people_page(app: &App, lang: Lang, s: &ConsoleSession, status: StatusCode, error: Option<String>) -> Response {
-    let (db, caller) = (app.db.clone(), s.caller.clone());
+    people_in(app, lang, s, None, status, error).await
+}
+
+/// The People page, narrowed to depot `depot` when operations name one.
+async fn people_in(
+    app: &App,
+    lang: Lang,
+    s: &ConsoleSession,
+    depot: Option<String>,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let (db, caller, narrowed) = (app.db.clone(), s.caller.clone(), depot.clone());
     let found = blocking(move || {
         db.read(|tx| {
-            let people = accounts::people(tx, &caller)?;
+            let directory = Directory::load(tx)?;
+            let people = accounts::people(tx, &caller, narrowed.as_deref())?;
             let mut rows = Vec::with_capacity(people.len());
             for a in &people {
                 let mentor = match &a.mentor_id {
                     Some(m) => accounts::get_account(tx, m)?.map(|m| m.name).unwrap_or_default(),
                     None => String::new(),
                 };
-                rows.push((a.clone(), mentor, accounts::devices(tx, &a.id, MENTEE_DEVICES_MAX)?));
+                let depot = directory.depot_name(Some(&a.id));
+                rows.push((a.clone(), mentor, depot, accounts::devices(tx, &a.id, MENTEE_DEVICES_MAX)?));
             }
             let mentors: Vec<Account> = if caller.role.is_depot_wide() {
                 accounts::list_accounts(tx)?.into_iter().filter(|a| a.role == Role::Mentor).collect()
             } else {
                 vec![]
             };
-            Ok((rows, mentors))
+            Ok((rows, mentors, directory.depots()))
         })
     })
     .await;
-    let (rows, mentors) = match found {
+    let (rows, mentors, all) = match found {
         Some(Ok(v)) => v,
         Some(Err(e)) => return failed(lang, Some(s), e),
         None => return failed(lang, Some(s), ApiError::internal("listing people failed")),
     };
     let people = rows
         .into_iter()
-        .map(|(a, mentor, devices)| PersonRow {
+        .map(|(a, mentor, depot, devices)| PersonRow {
             is_artisan: a.role == Role::Artisan,
+            is_operations: a.role == Role::Operations,
+            depot,
+            depot_id: a.depot_id.clone().unwrap_or_default(),
             role: a.role.code(),
             phones: devices
                 .into_iter()
@@ -116,15 +149,20 @@ async fn people_page(app: &App, lang: Lang, s: &ConsoleSession, status: StatusCo
         people,
         roles: enrollable(s.caller.role),
         mentors: mentors.into_iter().map(|m| Choice { value: m.id, label: m.name }).collect(),
+        depot_choices: depot_choices(s, &all, None).into_iter().map(|d| Choice { value: d.id, label: d.name }).collect(),
+        depots: depot_choices(s, &all, depot.as_deref()),
+        all_depots: depot.is_none(),
         error,
     };
     html(status, page.render())
 }
 
-pub async fn list(State(app): State<App>, headers: HeaderMap) -> Response {
+pub async fn list(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let lang = lang_of(&headers);
     match session_of(&app, &headers).await {
-        Ok(Some(s)) if LOOKING_AFTER.contains(&s.caller.role) => people_page(&app, lang, &s, StatusCode::OK, None).await,
+        Ok(Some(s)) if LOOKING_AFTER.contains(&s.caller.role) => {
+            people_in(&app, lang, &s, depot_asked(&q), StatusCode::OK, None).await
+        }
         Ok(Some(s)) => message(lang, Some(&s), StatusCode::FORBIDDEN, lang.text().forbidden.into()),
         Ok(None) => to_signin(),
         Err(e) => failed(lang, None, e),
@@ -183,6 +221,9 @@ pub struct EnrollForm {
     role: String,
     #[serde(default)]
     mentor_id: String,
+    /// The depot to enroll into (operations; empty: the default one, or none for operations).
+    #[serde(default)]
+    depot_id: String,
 }
 
 /// Enroll a new account and show its card.
@@ -197,10 +238,12 @@ pub async fn enroll(State(app): State<App>, headers: HeaderMap, Form(form): Form
             .await;
     };
     let mentor_id = Some(form.mentor_id.clone()).filter(|m| !m.is_empty());
+    // An operations account belongs to no depot, whatever the form's depot list said.
+    let depot_id = Some(form.depot_id.clone()).filter(|d| !d.is_empty() && role != Role::Operations);
     let (db, caller, name) = (app.db.clone(), s.caller.clone(), form.name.clone());
     let done = blocking(move || -> Result<Enrollment, ApiError> {
         db.write(|tx| {
-            let e = accounts::enroll(tx, &caller, NewEnrollment { role, name: name.clone(), mentor_id })?;
+            let e = accounts::enroll(tx, &caller, NewEnrollment { role, name: name.clone(), mentor_id, depot_id })?;
             console_store::audit(
                 tx,
                 &caller.account_id,
@@ -331,5 +374,27 @@ pub async fn set_mentor(
         })
     };
     change(&app, &headers, &form.csrf, "moving the artisan", work, |_, _, ()| Redirect::to("/console/people").into_response())
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct DepotForm {
+    csrf: String,
+    #[serde(default)]
+    depot_id: String,
+}
+
+/// Move an account to another depot (operations; audited by the store).
+pub async fn set_depot(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+    Form(form): Form<DepotForm>,
+) -> Response {
+    let depot = form.depot_id;
+    let work = move |db: &crate::store::Db, caller: &crate::store::accounts::Caller| {
+        db.write(|tx| depots::set_depot(tx, caller, &account, &depot))
+    };
+    change(&app, &headers, &form.csrf, "moving the account", work, |_, _, _| Redirect::to("/console/people").into_response())
         .await
 }

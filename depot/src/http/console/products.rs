@@ -61,8 +61,8 @@ fn major(minor: i64) -> String {
 }
 
 async fn page(app: &App, lang: Lang, s: &ConsoleSession, status: StatusCode, error: Option<String>) -> Response {
-    let db = app.db.clone();
-    let found = match blocking(move || db.read(|tx| products::all(tx, PRODUCTS_SHOWN_MAX))).await {
+    let (db, caller) = (app.db.clone(), s.caller.clone());
+    let found = match blocking(move || db.read(|tx| products::all(tx, &caller, PRODUCTS_SHOWN_MAX))).await {
         Some(Ok(p)) => p,
         Some(Err(e)) => return failed(lang, Some(s), e),
         None => return failed(lang, Some(s), ApiError::internal("listing products failed")),

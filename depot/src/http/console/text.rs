@@ -234,6 +234,9 @@ pub struct Text {
     pub unpriced: &'static str,
     pub unpriced_intro: &'static str,
     pub shown_of: &'static str,
+    pub depot: &'static str,
+    pub all_depots: &'static str,
+    pub move_to_depot: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -430,6 +433,9 @@ pub const EN: Text = Text {
     unpriced: "Delivered sales without a margin",
     unpriced_intro: "Sold on a day without an exchange rate for their currency: no margin was counted.",
     shown_of: "shown of",
+    depot: "Depot",
+    all_depots: "All depots",
+    move_to_depot: "Move to depot",
 };
 
 pub const SW: Text = Text {
@@ -626,6 +632,9 @@ pub const SW: Text = Text {
     unpriced: "Mauzo yaliyofikishwa bila faida",
     unpriced_intro: "Yaliuzwa siku isiyo na kiwango cha sarafu yao: faida haikuhesabiwa.",
     shown_of: "zimeonyeshwa kati ya",
+    depot: "Depo",
+    all_depots: "Depo zote",
+    move_to_depot: "Hamishia depo",
 };
 
 use fundi_sync::workflow::{OrderCommand, OrderStatus};

@@ -1,0 +1,21 @@
+-- 014: several depots in one deployment (issue 13 item 2, ADR 0030).
+
+-- A depot: a place artisans bring their work to, with its staff. A deployment of one box is one
+-- depot: the default one inserted here (its id is `store::depots::DEFAULT_DEPOT`), which every
+-- store made before this migration becomes, holding everything it held. Names are unique, so
+-- that a list of depots reads without ambiguity.
+CREATE TABLE depots (
+    id         TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO depots (id, name, created_ms)
+VALUES ('00000000-0000-7000-8000-00000000d001', 'Main depot', CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+
+-- The depot an account belongs to: artisans, mentors and staff each belong to one; operations
+-- accounts to none (NULL: they act on every depot, and no query by depot ever counts them in
+-- one). Orders, stock entries, drafts, profiles and products belong to their owner's depot
+-- through this column: they carry no depot of their own (ADR 0030).
+ALTER TABLE accounts ADD COLUMN depot_id TEXT REFERENCES depots (id);
+UPDATE accounts SET depot_id = '00000000-0000-7000-8000-00000000d001' WHERE role != 'operations';
+CREATE INDEX accounts_by_depot ON accounts (depot_id);
