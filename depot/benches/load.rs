@@ -5,7 +5,11 @@
 //! memory over time (target: flat).
 //!
 //! Run: `scripts/bench-load` (500 phones, 300 s), or `cargo bench -p fundi-depot --bench load`
-//! with `FUNDI_LOAD_PHONES` and `FUNDI_LOAD_SECS`. Each phone has its own HTTPS client (its own
+//! with `FUNDI_LOAD_PHONES` and `FUNDI_LOAD_SECS`. With `FUNDI_LOAD_STORE=postgres` the depot
+//! is two `serve` processes on one PostgreSQL database (a fresh one on the test cluster,
+//! `scripts/pg`), each with its own data directory holding the same key, and every action of a
+//! phone goes to either process at random (any process answers any phone); the PostgreSQL
+//! connections the depot holds are sampled with its memory. Each phone has its own HTTPS client (its own
 //! connections) and acts every `THINK` on average: it pushes a few draft edits and pulls, or
 //! only pulls, or moves one of its orders on; operations cancel orders at random meanwhile, so
 //! some of her commands meet a cancelled order and are refused by the depot's transition table
@@ -163,10 +167,27 @@ fn percentile(sorted: &[u32], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0
 }
 
+/// The PostgreSQL connections open on the depot's database (all its processes'), if it is on one.
+fn pg_connections(url: Option<&str>) -> Option<i64> {
+    let mut client = postgres::Client::connect(url?, postgres::NoTls).ok()?;
+    let row = client
+        .query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", &[])
+        .ok()?;
+    Some(row.get(0))
+}
+
 fn main() {
     let phones_n = env_or("FUNDI_LOAD_PHONES", 500) as usize;
     let secs = env_or("FUNDI_LOAD_SECS", 300);
-    let server = Arc::new(Server::start());
+    let on_postgres = std::env::var("FUNDI_LOAD_STORE").is_ok_and(|s| s == "postgres");
+    let database = on_postgres.then(|| common::pg::fresh_database("load"));
+    let server = Arc::new(match &database {
+        Some(url) => Server::start_on_database(url, &[], &[]),
+        None => Server::start_on_sqlite(),
+    });
+    let second = database.as_ref().map(|_| server.second_process(&[], &[]));
+    let bases: Arc<Vec<String>> =
+        Arc::new([Some(server.url.clone()), second.as_ref().map(|s| s.url.clone())].into_iter().flatten().collect());
     let base = server.url.clone();
     let ops = server.device("operations", "ops", None);
 
@@ -216,19 +237,23 @@ fn main() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let first_syncs = Arc::new(AtomicU64::new(0));
-    let pid = server.child.id();
+    let pids: Vec<u32> = [Some(server.child.id()), second.as_ref().map(|s| s.child.id())].into_iter().flatten().collect();
     let started = Instant::now();
 
-    // Memory sampler.
+    // Memory (each process) and PostgreSQL connections sampler.
     let memory = {
-        let stop = stop.clone();
+        let (stop, database) = (stop.clone(), database.clone());
         std::thread::spawn(move || {
+            let sample = || {
+                let rss: Vec<u64> = pids.iter().map(|pid| rss_kb(*pid).unwrap_or(0)).collect();
+                (started.elapsed().as_secs(), rss, pg_connections(database.as_deref()))
+            };
             let mut samples = vec![];
             while !stop.load(Ordering::Relaxed) {
-                samples.push((started.elapsed().as_secs(), rss_kb(pid).unwrap_or(0)));
+                samples.push(sample());
                 std::thread::sleep(Duration::from_secs(10));
             }
-            samples.push((started.elapsed().as_secs(), rss_kb(pid).unwrap_or(0)));
+            samples.push(sample());
             samples
         })
     };
@@ -288,7 +313,7 @@ fn main() {
     let turn = Arc::new(AtomicU64::new(0));
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
-            let (stop, phones, base, turn) = (stop.clone(), phones.clone(), base.clone(), turn.clone());
+            let (stop, phones, bases, turn) = (stop.clone(), phones.clone(), bases.clone(), turn.clone());
             std::thread::spawn(move || {
                 let mut tally = Tally::default();
                 // Each phone acts once per THINK on average: the pool paces the turns.
@@ -300,7 +325,9 @@ fn main() {
                         std::thread::sleep(wait);
                     }
                     let mut p = phones[(k % phones.len() as u64) as usize].lock().unwrap();
-                    act(&base, &mut p, &mut tally);
+                    // Any process answers any phone.
+                    let base = &bases[(p.next() % bases.len() as u64) as usize];
+                    act(base, &mut p, &mut tally);
                 }
                 tally
             })
@@ -323,7 +350,8 @@ fn main() {
     let samples = memory.join().unwrap();
 
     println!();
-    println!("{phones_n} phones for {elapsed:.0} s against one SQLite depot over TLS on loopback ({WORKERS} workers):");
+    let depot = if on_postgres { "two depot processes on one PostgreSQL" } else { "one SQLite depot" };
+    println!("{phones_n} phones for {elapsed:.0} s against {depot} over TLS on loopback ({WORKERS} workers):");
     println!("| operation         |  requests |   per s |  p50 ms |  p95 ms |  p99 ms | errors |");
     println!("|-------------------|-----------|---------|---------|---------|---------|--------|");
     let (mut total, mut errors) = (0usize, 0u64);
@@ -347,6 +375,20 @@ fn main() {
         all.refused,
         first_syncs.load(Ordering::Relaxed)
     );
-    let rss: Vec<String> = samples.iter().map(|(s, kb)| format!("{s}s {:.1}", *kb as f64 / 1024.0)).collect();
-    println!("server memory (MB) over time: {}", rss.join(", "));
+    let rss: Vec<String> = samples
+        .iter()
+        .map(|(s, kbs, _)| {
+            format!("{s}s {}", kbs.iter().map(|kb| format!("{:.1}", *kb as f64 / 1024.0)).collect::<Vec<_>>().join("+"))
+        })
+        .collect();
+    println!("server memory (MB, per process) over time: {}", rss.join(", "));
+    if on_postgres {
+        let conns: Vec<i64> = samples.iter().filter_map(|(_, _, c)| *c).collect();
+        println!(
+            "PostgreSQL connections held by the depot's {} processes, sampled every 10 s: {}",
+            bases.len(),
+            conns.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    drop(second);
 }

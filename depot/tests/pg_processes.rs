@@ -12,6 +12,9 @@
 //!   through both, each reader following its own cursor; every change reaches every reader,
 //!   once.
 //!
+//! - **One payout engine at a time.** Both processes are configured for M-Pesa; only one runs
+//!   the engine (a session advisory lock), and when it stops the other takes over.
+//!
 //! These run on PostgreSQL whichever store the rest of the suite is on.
 
 mod common;
@@ -22,8 +25,8 @@ use std::sync::{Arc, Barrier};
 
 /// Two processes serving one fresh database; `env` for both (the naive switch).
 fn pair(env: &[(&str, &str)]) -> (Server, Server) {
-    let first = Server::start_on_database(&common::pg::fresh_database("pair"), env);
-    let second = first.second_process(env);
+    let first = Server::start_on_database(&common::pg::fresh_database("pair"), &[], env);
+    let second = first.second_process(&[], env);
     (first, second)
 }
 
@@ -180,4 +183,49 @@ fn changes_written_through_two_processes_reach_every_reader_through_either_once(
         // Each draft is written once, so it is in the feed once: a reader gets it once.
         assert!(ids.iter().filter(|(id, _)| stored.contains(**id)).all(|(_, n)| *n == 1), "a change reached a reader twice");
     }
+}
+
+/// The backend holding the payout engine's lock (`store::PG_PAYOUT_LOCK`, 0x66756e646902: a
+/// bigint key shows in `pg_locks` as its high and low 32 bits).
+fn payout_leader(db: &common::DepotDb) -> Vec<i64> {
+    db.query_map(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 26229 AND objid = 1852074242 AND granted",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn one_process_at_a_time_runs_the_payout_engine_and_another_takes_over_when_it_stops() {
+    use common::mpesa::{Sim, FAST_PAYOUTS};
+    let sim = Sim::start(&[]);
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = sim.depot_config(config_dir.path(), "http://127.0.0.1:9/mpesa/unused");
+    let extra = [&["--mpesa-config", config.to_str().unwrap()], FAST_PAYOUTS].concat();
+    let mut a = Server::start_on_database(&common::pg::fresh_database("lead"), &extra, &[]);
+    let db = a.db();
+    let wait_for_leader = |not: Option<i64>| -> i64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let leaders = payout_leader(&db);
+            assert!(leaders.len() <= 1, "two engines lead: {leaders:?}");
+            if let Some(&pid) = leaders.first().filter(|pid| Some(**pid) != not) {
+                return pid;
+            }
+            assert!(std::time::Instant::now() < deadline, "no engine took the lead");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let first = wait_for_leader(None);
+    // The second process's engine waits: past its retry, the lead has not moved.
+    let b = a.second_process(&extra, &[]);
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert_eq!(payout_leader(&db), vec![first], "the lead stays with the first engine");
+    // The first process stops (killed): the second takes over.
+    let _ = a.child.kill();
+    let _ = a.child.wait();
+    let second = wait_for_leader(Some(first));
+    assert_ne!(second, first);
+    drop(b);
 }

@@ -13,7 +13,7 @@ use crate::mpesa::client::{MpesaClient, MpesaError, B2C_RESULT_PATH, B2C_TIMEOUT
 use crate::mpesa::wire::{B2cOutcome, Callback, StatusOutcome};
 use crate::store::money;
 use crate::store::payouts::{self as store, Applied, SendResult, StatusResult, Timing};
-use crate::store::{now_ms, ApiError, Db};
+use crate::store::{now_ms, ApiError, Db, PG_PAYOUT_LOCK};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -24,6 +24,10 @@ use fundi_sqlite::crash_point;
 use fundi_sync::money::Money;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How often a process whose engine waits asks again whether it may lead (another process's
+/// engine runs meanwhile; this one takes over within this long of that process stopping).
+const LEAD_RETRY: Duration = Duration::from_secs(5);
 
 /// The crash points of a payout, in the order a payout meets them (the kill tests arm each).
 pub mod points {
@@ -71,8 +75,17 @@ impl Engine {
         tokio::task::spawn_blocking(move || f(&db)).await.unwrap_or_else(|_| Err(ApiError::internal("payout task failed")))
     }
 
-    /// Reconcile what a previous process left `sent`, then work until the task is dropped.
+    /// Once this process leads (one engine at a time on a shared database), reconcile what a
+    /// previous engine left `sent`, then work until the task is dropped.
     pub async fn run(self: Arc<Self>) {
+        let _leading = loop {
+            match self.db(|db| db.try_lead(PG_PAYOUT_LOCK)).await {
+                Ok(Some(lead)) => break lead,
+                Ok(None) => {}
+                Err(e) => eprintln!("payouts: taking the lead: {e}"),
+            }
+            tokio::time::sleep(LEAD_RETRY).await;
+        };
         match self.db(|db| db.write(|tx| store::recover(tx, now_ms() as i64))).await {
             Ok(0) => {}
             Ok(n) => eprintln!("payouts: {n} left in flight by the last run will be reconciled by status queries"),

@@ -139,7 +139,7 @@ enum Backend {
     Sqlite(Mutex<Connection>),
     /// A pool per process. Writes run one at a time across every process sharing the database
     /// (the write lock below), as on SQLite; reads run in parallel, each on one snapshot.
-    Postgres { pool: sql::PgPool, writer: Mutex<()>, unlocked: bool },
+    Postgres { pool: sql::PgPool, writer: Mutex<()>, unlocked: bool, url: String },
 }
 
 /// Set in a server's environment, its writes on PostgreSQL skip the write lock: the
@@ -151,6 +151,25 @@ pub const UNLOCKED_WRITES_ENV: &str = "FUNDI_TEST_UNLOCKED_WRITES";
 /// store's writes run one at a time across processes, as its single SQLite writer does
 /// (ADR 0029): "fundi" in ASCII.
 pub const PG_WRITE_LOCK: i64 = 0x66_75_6e_64_69;
+
+/// The key of the session advisory lock held by the one process that runs the payout engine
+/// (ADR 0029): two engines would query and send side by side, and a starting one reconciles
+/// what it finds in flight as left by a crash.
+pub const PG_PAYOUT_LOCK: i64 = 0x66_75_6e_64_69_02;
+
+/// The right to run a job that runs in one process at a time, held while this value lives: on
+/// SQLite always (one server per data directory, by its lock); on PostgreSQL a session
+/// advisory lock on a connection of its own.
+pub struct Leadership(Option<Box<sql::PgConn>>);
+
+impl Drop for Leadership {
+    fn drop(&mut self) {
+        // Closing blocks on the `postgres` crate's runtime: not on a thread that drives tasks.
+        if let Some(conn) = self.0.take() {
+            let _ = std::thread::spawn(move || drop(conn)).join();
+        }
+    }
+}
 
 /// PostgreSQL connections a server process opens at most.
 pub const PG_POOL_SIZE: usize = 8;
@@ -221,7 +240,7 @@ impl Db {
         if unlocked {
             eprintln!("{UNLOCKED_WRITES_ENV} is set: writes skip the lock that keeps them one at a time (tests only)");
         }
-        Ok(Db::with(Backend::Postgres { pool, writer: Mutex::new(()), unlocked }, dir, node))
+        Ok(Db::with(Backend::Postgres { pool, writer: Mutex::new(()), unlocked, url: url.to_string() }, dir, node))
     }
 
     fn with(backend: Backend, dir: &Path, node: u64) -> Db {
@@ -254,7 +273,7 @@ impl Db {
                 tx.commit()?;
                 Ok(v)
             }
-            Backend::Postgres { pool, writer, unlocked } => {
+            Backend::Postgres { pool, writer, unlocked, .. } => {
                 let _one_writer_here = (!unlocked).then(|| writer.lock().unwrap_or_else(|p| p.into_inner()));
                 let mut conn = pool.get()?;
                 let tx = Tx::postgres(&mut conn, sql::Isolation::ReadCommitted)?;
@@ -281,6 +300,18 @@ impl Db {
                 let mut conn = pool.get()?;
                 let tx = Tx::postgres(&mut conn, sql::Isolation::RepeatableReadOnly)?;
                 f(&tx)
+            }
+        }
+    }
+
+    /// Take the lead for the job of lock `key` if no other process holds it (see [`Leadership`]).
+    pub fn try_lead(&self, key: i64) -> Result<Option<Leadership>, ApiError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(Some(Leadership(None))),
+            Backend::Postgres { url, .. } => {
+                let mut conn = sql::PgConn::connect(url)?;
+                let held: bool = conn.client().query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.get(0);
+                Ok(held.then(|| Leadership(Some(Box::new(conn)))))
             }
         }
     }

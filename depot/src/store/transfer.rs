@@ -14,15 +14,18 @@ use super::sql::{Result as SqlResult, Row, ToValue, Tx, ValueRef};
 use super::{ApiError, MIGRATIONS};
 use sha2::{Digest as _, Sha256};
 
-/// A table of the store, with its columns in order.
+/// A table of the store, with its columns in order, and how many rows the migrations
+/// themselves put in it (the default depot).
 #[derive(Clone, Debug)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<String>,
+    pub seeded: i64,
 }
 
-/// The store's tables in the order the migrations create them (a table's foreign keys name
-/// only tables made before it), read from a fresh in-memory store of this depot's schema.
+/// The store's tables, each after the tables its foreign keys name (a column added later may
+/// name a table made later: `accounts.depot_id`), read from a fresh in-memory store of this
+/// depot's schema.
 pub fn tables() -> Result<Vec<Table>, ApiError> {
     let conn = rusqlite::Connection::open_in_memory()?;
     MIGRATIONS.migrate(&conn)?;
@@ -30,16 +33,33 @@ pub fn tables() -> Result<Vec<Table>, ApiError> {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    names
+    let mut pending: Vec<(Table, Vec<String>)> = names
         .into_iter()
         .map(|name| {
             let columns = conn
                 .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
                 .query_map([&name], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            Ok(Table { name, columns })
+            let parents: Vec<String> = conn
+                .prepare("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)")?
+                .query_map([&name], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?
+                .into_iter()
+                .filter(|p| *p != name)
+                .collect();
+            let seeded = conn.query_row(&format!("SELECT COUNT(*) FROM {name}"), [], |r| r.get(0))?;
+            Ok((Table { name, columns, seeded }, parents))
         })
-        .collect()
+        .collect::<Result<_, ApiError>>()?;
+    let mut ordered: Vec<Table> = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|(_, parents)| parents.iter().all(|p| ordered.iter().any(|t| &t.name == p)))
+            .ok_or_else(|| ApiError::internal("the store's foreign keys go round in a circle"))?;
+        ordered.push(pending.remove(ready).0);
+    }
+    Ok(ordered)
 }
 
 impl ToValue for ValueRef<'_> {
@@ -116,22 +136,25 @@ fn row_hash(row: &Row<'_>, n: usize) -> SqlResult<[u8; 32]> {
     Ok(h.finalize().into())
 }
 
-/// Copy every row of `from` into `to`, whose tables must be empty but for the `meta` row a
-/// new store makes on opening (replaced by the source's). Both at this depot's schema. The
+/// Copy every row of `from` into `to`, whose tables must be empty but for the rows a new store
+/// is made with (the migrations' default depot, the `meta` row made on opening), which the
+/// source's replace. Both at this depot's schema. The
 /// digest of what was copied, read back from `to`, equal to `from`'s (else nothing is kept:
 /// the caller's transaction is not committed).
 pub fn copy(from: &Tx, to: &Tx) -> Result<Digest, ApiError> {
     let tables = tables()?;
     for t in &tables {
-        if t.name == "meta" {
-            to.execute("DELETE FROM meta", [])?;
-        }
+        let made_with = if t.name == "meta" { 1 } else { t.seeded };
         let held: i64 = to.query_row(&format!("SELECT COUNT(*) FROM {}", t.name), [], |r| r.get(0))?;
-        if held > 0 {
+        if held > made_with {
             return Err(ApiError::conflict(format!(
                 "the destination store already holds {held} rows in {}: import only into a new, empty store",
                 t.name
             )));
+        }
+        if held > 0 {
+            // Tables are copied parents first, so no row already copied refers to these.
+            to.execute(&format!("DELETE FROM {}", t.name), [])?;
         }
         let marks: Vec<String> = (1..=t.columns.len()).map(|i| format!("?{i}")).collect();
         let insert = format!("INSERT INTO {} ({}) VALUES ({})", t.name, t.columns.join(", "), marks.join(", "));

@@ -160,16 +160,17 @@ impl DepotStmt<'_> {
 
 /// Several server processes on one database (ADR 0029).
 impl super::Server {
-    /// A server whose store is the PostgreSQL database `url`, with `env` in its environment.
-    pub fn start_on_database(url: &str, env: &[(&str, &str)]) -> super::Server {
+    /// A server whose store is the PostgreSQL database `url`, with `extra` arguments and `env`
+    /// in its environment.
+    pub fn start_on_database(url: &str, extra: &[&str], env: &[(&str, &str)]) -> super::Server {
         let dir = tempfile::tempdir().unwrap();
         new_data_dir_naming(&dir.path().join("depot"), url);
-        super::Server::spawn_in(dir, "127.0.0.1:0", &[], vec![], env)
+        super::Server::spawn_in(dir, "127.0.0.1:0", extra, vec![], env)
     }
 
     /// Another process serving this server's database: a data directory of its own naming the
     /// same database and holding the same key (so a phone that pinned one trusts the other).
-    pub fn second_process(&self, env: &[(&str, &str)]) -> super::Server {
+    pub fn second_process(&self, extra: &[&str], env: &[(&str, &str)]) -> super::Server {
         let url = std::fs::read_to_string(self.data_dir().join("database.url")).expect("a server on PostgreSQL");
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("depot");
@@ -180,7 +181,7 @@ impl super::Server {
             let f = f.unwrap();
             std::fs::copy(f.path(), data.join("tls").join(f.file_name())).unwrap();
         }
-        let second = super::Server::spawn_in(dir, "127.0.0.1:0", &[], vec![], env);
+        let second = super::Server::spawn_in(dir, "127.0.0.1:0", extra, vec![], env);
         assert_eq!(second.key, self.key, "both processes serve one key");
         second
     }
