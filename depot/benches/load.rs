@@ -10,7 +10,7 @@
 //! `scripts/pg`), each with its own data directory holding the same key, and every action of a
 //! phone goes to either process at random (any process answers any phone); the PostgreSQL
 //! connections the depot holds are sampled with its memory. Each phone has its own HTTPS client (its own
-//! connections) and acts every `THINK` on average: it pushes a few draft edits and pulls, or
+//! connections) and acts every `THINK_MS` on average: it pushes a few draft edits and pulls, or
 //! only pulls, or moves one of its orders on; operations cancel orders at random meanwhile, so
 //! some of her commands meet a cancelled order and are refused by the depot's transition table
 //! (an answer, not an error). Now and then a new phone of an existing account enrolls and pulls
@@ -31,8 +31,9 @@ use std::time::{Duration, Instant};
 const DRAFTS_PER_PHONE: usize = 4;
 const ORDERS_PER_PHONE: usize = 4;
 /// A phone acts this often on average (a phone at the depot's Wi-Fi syncs every few seconds
-/// while its user works; most of a day it is away).
-const THINK: Duration = Duration::from_secs(5);
+/// while its user works; most of a day it is away). `FUNDI_LOAD_THINK_MS` shortens it, to find
+/// where a depot saturates.
+const THINK_MS: u64 = 5_000;
 const WORKERS: usize = 48;
 const PULL_PAGE: usize = 500;
 
@@ -179,6 +180,7 @@ fn pg_connections(url: Option<&str>) -> Option<i64> {
 fn main() {
     let phones_n = env_or("FUNDI_LOAD_PHONES", 500) as usize;
     let secs = env_or("FUNDI_LOAD_SECS", 300);
+    let think = Duration::from_millis(env_or("FUNDI_LOAD_THINK_MS", THINK_MS).max(1));
     let on_postgres = std::env::var("FUNDI_LOAD_STORE").is_ok_and(|s| s == "postgres");
     let database = on_postgres.then(|| common::pg::fresh_database("load"));
     let server = Arc::new(match &database {
@@ -316,8 +318,8 @@ fn main() {
             let (stop, phones, bases, turn) = (stop.clone(), phones.clone(), bases.clone(), turn.clone());
             std::thread::spawn(move || {
                 let mut tally = Tally::default();
-                // Each phone acts once per THINK on average: the pool paces the turns.
-                let pace = THINK.as_secs_f64() / phones.len() as f64;
+                // Each phone acts once per `think` on average: the pool paces the turns.
+                let pace = think.as_secs_f64() / phones.len() as f64;
                 while !stop.load(Ordering::Relaxed) {
                     let k = turn.fetch_add(1, Ordering::Relaxed);
                     let due = Duration::from_secs_f64(k as f64 * pace);
@@ -351,7 +353,10 @@ fn main() {
 
     println!();
     let depot = if on_postgres { "two depot processes on one PostgreSQL" } else { "one SQLite depot" };
-    println!("{phones_n} phones for {elapsed:.0} s against {depot} over TLS on loopback ({WORKERS} workers):");
+    println!(
+        "{phones_n} phones acting every {:.1} s for {elapsed:.0} s against {depot} over TLS on loopback ({WORKERS} workers):",
+        think.as_secs_f64()
+    );
     println!("| operation         |  requests |   per s |  p50 ms |  p95 ms |  p99 ms | errors |");
     println!("|-------------------|-----------|---------|---------|---------|---------|--------|");
     let (mut total, mut errors) = (0usize, 0u64);

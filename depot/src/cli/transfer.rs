@@ -61,16 +61,7 @@ pub fn export(args: ExportArgs) -> Result<(), Box<dyn std::error::Error>> {
         uuid::Uuid::new_v4().simple()
     ));
     let written = (|| -> Result<Digest, ApiError> {
-        let conn = fundi_sqlite::open(&partial, &crate::store::OPTIONS)?;
-        MIGRATIONS.migrate(&conn)?;
-        let digest = db.read(|from| {
-            let tx = conn.unchecked_transaction()?;
-            let digest = transfer::copy(from, &Tx::sqlite(&tx))?;
-            tx.commit()?;
-            Ok(digest)
-        })?;
-        conn.pragma_update(None, "journal_mode", "delete")?;
-        drop(conn);
+        let digest = transfer::export_to_file(&db, &partial)?;
         std::fs::File::open(&partial).and_then(|f| f.sync_all()).map_err(|e| ApiError::internal(format!("flushing: {e}")))?;
         std::fs::rename(&partial, &args.out).map_err(|e| ApiError::internal(format!("naming the export: {e}")))?;
         Ok(digest)

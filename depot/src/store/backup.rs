@@ -9,7 +9,6 @@
 
 use super::blobs::{read_dir_sorted, BlobDir};
 use super::data_dir::{self, check_integrity, copy_hashed, io_error, DataDirError};
-use super::sql::Tx;
 use super::{now_ms, transfer, Db, DB_FILE, MIGRATIONS};
 use fundi_sqlite::crash_point;
 use serde::{Deserialize, Serialize};
@@ -138,14 +137,7 @@ impl Source {
                 c.execute("VACUUM INTO ?1", [name])?;
             }
             Source::Postgres(db) => {
-                let snapshot = rusqlite::Connection::open(path)?;
-                MIGRATIONS.migrate(&snapshot)?;
-                db.read(|from| {
-                    let tx = snapshot.unchecked_transaction()?;
-                    transfer::copy(from, &Tx::sqlite(&tx))?;
-                    tx.commit()?;
-                    Ok(())
-                })?;
+                transfer::export_to_file(db, path)?;
             }
         }
         Ok(())

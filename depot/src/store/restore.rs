@@ -125,15 +125,7 @@ fn next_seq_of(dir: &Path) -> Option<i64> {
 /// checked against it); `restoring` names the database instead of holding the snapshot.
 fn into_postgres(data_dir: &Path, url: &str, restoring: &Path) -> Result<(), DataDirError> {
     let db = Db::open(data_dir)?;
-    let old = rusqlite::Connection::open(data_dir.join(DB_FILE))?;
-    MIGRATIONS.migrate(&old)?;
-    db.read(|from| {
-        let tx = old.unchecked_transaction()?;
-        transfer::copy(from, &Tx::sqlite(&tx))?;
-        tx.commit()?;
-        Ok(())
-    })?;
-    drop(old);
+    transfer::export_to_file(&db, &data_dir.join(DB_FILE))?;
     let snapshot = rusqlite::Connection::open(restoring.join(DB_FILE))?;
     db.write(|to| {
         transfer::empty(to)?;

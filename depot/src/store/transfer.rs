@@ -11,8 +11,9 @@
 //! after a copy both stores are read again and each table's rows compared ([`Digest`]).
 
 use super::sql::{Result as SqlResult, Row, ToValue, Tx, ValueRef};
-use super::{ApiError, MIGRATIONS};
+use super::{ApiError, Db, MIGRATIONS};
 use sha2::{Digest as _, Sha256};
+use std::path::Path;
 
 /// A table of the store, with its columns in order, and how many rows the migrations
 /// themselves put in it (the default depot).
@@ -207,4 +208,21 @@ pub fn empty(tx: &Tx) -> Result<(), ApiError> {
     let names: Vec<String> = tables()?.into_iter().map(|t| t.name).collect();
     tx.execute_batch(&format!("TRUNCATE {} RESTART IDENTITY", names.join(", ")))?;
     Ok(())
+}
+
+/// Write `db`'s store into a new SQLite file at `path` (made and migrated here), from one read
+/// snapshot, every table checked: what `export`, a PostgreSQL depot's backup and a restore into
+/// one (for the rows it sets aside) each write.
+pub fn export_to_file(db: &Db, path: &Path) -> Result<Digest, ApiError> {
+    let file = fundi_sqlite::open(path, &super::OPTIONS)?;
+    MIGRATIONS.migrate(&file)?;
+    let digest = db.read(|from| {
+        let tx = file.unchecked_transaction()?;
+        let digest = copy(from, &Tx::sqlite(&tx))?;
+        tx.commit()?;
+        Ok(digest)
+    })?;
+    // One file, no journal beside it.
+    file.pragma_update(None, "journal_mode", "delete")?;
+    Ok(digest)
 }
