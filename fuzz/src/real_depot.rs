@@ -81,7 +81,8 @@ impl RealDepot {
         let mut setup_code_ids = vec![];
         let mut mentor = None;
         for role in [Role::Mentor, Role::Artisan, Role::Staff, Role::Operations] {
-            let request = NewEnrollment { role, name: format!("Fuzz {}", role.code()), mentor_id: mentor.clone(), depot_id: None };
+            let request =
+                NewEnrollment { role, name: format!("Fuzz {}", role.code()), mentor_id: mentor.clone(), depot_id: None };
             let code = db.write(|tx| accounts::enroll(tx, &operator, request)).expect("enroll");
             let device_id = device_of(role).to_string();
             // What the depot's enrollment handler does once the key exchange proved the code.
