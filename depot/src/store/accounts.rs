@@ -63,7 +63,7 @@ pub fn relation(conn: &Tx, caller: &Caller, owner: Option<&str>) -> Result<Relat
 
 /// Create an account and its first enrollment code. Mentors enroll their own mentees; depot
 /// staff enroll artisans; operations enroll anyone. The account joins the depot the request
-/// names, or the default one (`depots::for_enrollment`: staff and mentors enroll into their own).
+/// names, or the default one (`depot_for_enrollment`: staff and mentors enroll into their own).
 pub fn enroll(conn: &Tx, caller: &Caller, req: NewEnrollment) -> Result<Enrollment, ApiError> {
     // The limit counts the name as sent, as the API document states it; it is stored trimmed.
     let name = req.name.trim();
@@ -87,7 +87,7 @@ pub fn enroll(conn: &Tx, caller: &Caller, req: NewEnrollment) -> Result<Enrollme
             _ => return Err(ApiError::invalid("mentor_id is not a mentor")),
         }
     }
-    let depot = super::depots::for_enrollment(conn, caller, req.role, req.depot_id.as_deref())?;
+    let depot = depot_for_enrollment(conn, caller, req.role, req.depot_id.as_deref())?;
     let id = ids::new_id();
     conn.execute(
         "INSERT INTO accounts (id, role, name, mentor_id, created_ms, depot_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -370,6 +370,49 @@ pub fn list_accounts(conn: &Tx) -> Result<Vec<Account>, ApiError> {
     let mut s = conn.prepare("SELECT id FROM accounts ORDER BY created_ms, id")?;
     let ids: Vec<String> = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     ids.iter().filter_map(|id| get_account(conn, id).transpose()).collect()
+}
+
+// ---- The depot an account belongs to (ADR 0030; the depots themselves are `store::depots`) ----
+
+/// The default depot: the one a store made before several depots becomes, and the one an
+/// account joins when its enrollment names none (migration 014 inserts it).
+pub const DEFAULT_DEPOT: &str = "00000000-0000-7000-8000-00000000d001";
+
+/// The refusal for a depot id that names no depot: what to do about it, in words.
+pub(crate) fn no_such_depot(id: &str) -> ApiError {
+    ApiError::invalid(format!("no depot has the id {id:?}: `fundi-depot depot list` shows the depots and their ids"))
+}
+
+/// The depot `account` belongs to (none: an operations account, or no such account).
+pub fn depot_of(tx: &Tx, account: &str) -> Result<Option<String>, ApiError> {
+    let depot: Option<Option<String>> =
+        tx.query_row("SELECT depot_id FROM accounts WHERE id = ?1", [account], |r| r.get(0)).optional()?;
+    Ok(depot.flatten())
+}
+
+/// The depot a new account of `role`, enrolled by `caller`, joins; `requested` is the depot its
+/// enrollment names, if any. Operations enroll into any depot (the default one when none is
+/// named); staff and mentors into their own (staff their depot's artisans, a mentor her mentees).
+/// An operations account joins none.
+pub fn depot_for_enrollment(tx: &Tx, caller: &Caller, role: Role, requested: Option<&str>) -> Result<Option<String>, ApiError> {
+    if role == Role::Operations {
+        if requested.is_some() {
+            return Err(ApiError::invalid("operations accounts belong to no depot (they act on every one): name none"));
+        }
+        return Ok(None);
+    }
+    if caller.role == Role::Operations {
+        let id = requested.unwrap_or(DEFAULT_DEPOT);
+        if tx.query_row("SELECT 1 FROM depots WHERE id = ?1", [id], |_| Ok(())).optional()?.is_none() {
+            return Err(no_such_depot(id));
+        }
+        return Ok(Some(id.to_string()));
+    }
+    let own = depot_of(tx, &caller.account_id)?.unwrap_or_else(|| DEFAULT_DEPOT.to_string());
+    if requested.is_some_and(|r| r != own) {
+        return Err(ApiError::forbidden("staff and mentors enroll people into their own depot only"));
+    }
+    Ok(Some(own))
 }
 
 #[cfg(test)]

@@ -11,17 +11,14 @@
 //! depot ([`set_depot`]) writes the feed's scope changes (`scope::depot_changed`) and an audit
 //! row; adding a depot is audited too.
 
-use super::accounts::{get_account, Caller};
+pub use super::accounts::DEFAULT_DEPOT;
+use super::accounts::{depot_of, get_account, no_such_depot, Caller};
 use super::scope::{self, DepotMove};
 use super::{now_ms, ApiError};
 use crate::store::sql::{params, OptionalExtension, Tx};
 use fundi_sync::{ids, Role};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The default depot: the one a store made before several depots becomes, and the one an
-/// account joins when its enrollment names none (migration 014 inserts it).
-pub const DEFAULT_DEPOT: &str = "00000000-0000-7000-8000-00000000d001";
 
 /// A depot's name, in characters (an account's limit).
 pub const DEPOT_NAME_MAX_CHARS: usize = fundi_sync::limits::ACCOUNT_NAME_MAX_CHARS;
@@ -48,11 +45,6 @@ fn operations_only(caller: &Caller, what: &str) -> Result<(), ApiError> {
         return Err(ApiError::forbidden(format!("only operations {what}")));
     }
     Ok(())
-}
-
-/// The refusal for a depot id that names no depot: what to do about it, in words.
-fn no_such_depot(id: &str) -> ApiError {
-    ApiError::invalid(format!("no depot has the id {id:?}: `fundi-depot depot list` shows the depots and their ids"))
 }
 
 /// Add a depot named `name` (operations only, audited). A name another depot has is a conflict.
@@ -109,36 +101,6 @@ pub fn get(tx: &Tx, id: &str) -> Result<Option<Depot>, ApiError> {
         .optional()?)
 }
 
-/// The depot `account` belongs to (none: an operations account, or no such account).
-pub fn of_account(tx: &Tx, account: &str) -> Result<Option<String>, ApiError> {
-    let depot: Option<Option<String>> =
-        tx.query_row("SELECT depot_id FROM accounts WHERE id = ?1", [account], |r| r.get(0)).optional()?;
-    Ok(depot.flatten())
-}
-
-/// The depot a new account of `role`, enrolled by `caller`, joins; `requested` is the depot its
-/// enrollment names, if any. Operations enroll into any depot (the default one when none is
-/// named); staff and mentors into their own (staff their depot's artisans, a mentor her mentees).
-/// An operations account joins none.
-pub fn for_enrollment(tx: &Tx, caller: &Caller, role: Role, requested: Option<&str>) -> Result<Option<String>, ApiError> {
-    if role == Role::Operations {
-        if requested.is_some() {
-            return Err(ApiError::invalid("operations accounts belong to no depot (they act on every one): name none"));
-        }
-        return Ok(None);
-    }
-    if caller.role == Role::Operations {
-        let id = requested.unwrap_or(DEFAULT_DEPOT);
-        get(tx, id)?.ok_or_else(|| no_such_depot(id))?;
-        return Ok(Some(id.to_string()));
-    }
-    let own = of_account(tx, &caller.account_id)?.unwrap_or_else(|| DEFAULT_DEPOT.to_string());
-    if requested.is_some_and(|r| r != own) {
-        return Err(ApiError::forbidden("staff and mentors enroll people into their own depot only"));
-    }
-    Ok(Some(own))
-}
-
 /// Move `account` to depot `depot` (operations only, audited). Her records go with her: the
 /// old depot's staff phones lose them at their next sync, the new depot's receive them; a staff
 /// account moved loses the old depot's records and receives the new one's
@@ -158,13 +120,6 @@ pub fn set_depot(tx: &Tx, caller: &Caller, account_id: &str, depot: &str) -> Res
     let detail = format!("from {} to {depot}", account.depot_id.as_deref().unwrap_or("no depot"));
     super::console::audit(tx, &caller.account_id, "account.set_depot", Some(account_id), Some(&detail))?;
     Ok(moved)
-}
-
-/// The accounts of depot `depot` (its staff's, or every role's).
-pub fn members(tx: &Tx, depot: &str, role: Option<Role>) -> Result<BTreeSet<String>, ApiError> {
-    let mut q = tx.prepare_cached("SELECT id FROM accounts WHERE depot_id = ?1 AND (?2 = '' OR role = ?2)")?;
-    let rows = q.query_map(params![depot, role.map_or("", Role::code)], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Which records a list shows a caller, by depot: an account's records are in when the account
@@ -189,15 +144,17 @@ impl Scope {
         if caller.role != Role::Staff {
             return Ok(Scope::everything());
         }
-        let depot = of_account(tx, &caller.account_id)?.unwrap_or_else(|| DEFAULT_DEPOT.to_string());
-        Ok(Scope { members: Some(members(tx, &depot, None)?), unassigned: true })
+        let depot = depot_of(tx, &caller.account_id)?.unwrap_or_else(|| DEFAULT_DEPOT.to_string());
+        Ok(Scope { members: Some(scope::depot_members(tx, &depot, None)?), unassigned: true })
     }
 
     /// [`Scope::of`], narrowed by operations to depot `depot` when they name one (its records
     /// only). Staff keep their own depot's, whatever they name.
     pub fn of_filtered(tx: &Tx, caller: &Caller, depot: Option<&str>) -> Result<Scope, ApiError> {
         match depot {
-            Some(d) if caller.role == Role::Operations => Ok(Scope { members: Some(members(tx, d, None)?), unassigned: false }),
+            Some(d) if caller.role == Role::Operations => {
+                Ok(Scope { members: Some(scope::depot_members(tx, d, None)?), unassigned: false })
+            }
             _ => Scope::of(tx, caller),
         }
     }
@@ -270,7 +227,7 @@ mod tests {
         let a = db.write(|tx| enroll(tx, &ops, enrollment(Role::Artisan, "a", None))).unwrap();
         let b = db.write(|tx| enroll(tx, &ops, enrollment(Role::Artisan, "b", Some(&north.id)))).unwrap();
         let o = db.write(|tx| enroll(tx, &ops, enrollment(Role::Operations, "o", None))).unwrap();
-        let depot = |id: &str| db.read(|tx| of_account(tx, id)).unwrap();
+        let depot = |id: &str| db.read(|tx| depot_of(tx, id)).unwrap();
         assert_eq!(depot(&a.account_id).as_deref(), Some(DEFAULT_DEPOT));
         assert_eq!(depot(&b.account_id).as_deref(), Some(north.id.as_str()));
         assert_eq!(depot(&o.account_id), None);

@@ -127,7 +127,7 @@ pub struct DepotMove {
 pub fn depot_changed(tx: &Tx, account: &str, role: Role, old: Option<&str>, new: &str) -> Result<DepotMove, ApiError> {
     let staff_of = |depot: Option<&str>| -> Result<BTreeSet<String>, ApiError> {
         let mut set = match depot {
-            Some(d) => super::depots::members(tx, d, Some(Role::Staff))?,
+            Some(d) => depot_members(tx, d, Some(Role::Staff))?,
             None => BTreeSet::new(),
         };
         set.remove(account);
@@ -169,4 +169,11 @@ pub fn depot_changed(tx: &Tx, account: &str, role: Role, old: Option<&str>, new:
         done.restamped += 1;
     }
     Ok(done)
+}
+
+/// The accounts of depot `depot` (its staff's, or every role's).
+pub fn depot_members(tx: &Tx, depot: &str, role: Option<Role>) -> Result<BTreeSet<String>, ApiError> {
+    let mut q = tx.prepare_cached("SELECT id FROM accounts WHERE depot_id = ?1 AND (?2 = '' OR role = ?2)")?;
+    let rows = q.query_map(params![depot, role.map_or("", Role::code)], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
