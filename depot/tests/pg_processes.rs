@@ -12,6 +12,8 @@
 //!   through both, each reader following its own cursor; every change reaches every reader,
 //!   once.
 //!
+//! - **A connection cut under the depot** (a database restart, a network fault) is answered
+//!   503 `busy`, typed, and the phone's batch sent again is applied once.
 //! - **One payout engine at a time.** Both processes are configured for M-Pesa; only one runs
 //!   the engine (a session advisory lock), and when it stops the other takes over.
 //!
@@ -228,4 +230,39 @@ fn one_process_at_a_time_runs_the_payout_engine_and_another_takes_over_when_it_s
     let second = wait_for_leader(Some(first));
     assert_ne!(second, first);
     drop(b);
+}
+
+#[test]
+fn a_database_connection_cut_under_the_depot_is_a_typed_busy_answer_and_loses_nothing() {
+    let s = Server::start_on_database(&common::pg::fresh_database("cut"), &[], &[]);
+    let artisan = s.device("artisan", "akinyi", None);
+    assert_eq!(s.push(&artisan, vec![new_draft()]), vec![None]);
+    let db = s.db();
+    // Every connection the depot holds is cut, as a database restart or a network fault would.
+    let cut: i64 = db
+        .query_row(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(cut > 0, "the depot held no connection to cut");
+    // The next requests are answered (a broken connection is a typed 503, never a 500) until
+    // the pool has opened new ones; the phone's batch, sent again, is applied once.
+    let batch: Vec<Value> = vec![common::numbered(new_draft(), 2)];
+    let mut answers = vec![];
+    for _ in 0..10 {
+        let (status, body) = s.push_raw(&artisan, batch.clone());
+        answers.push(status);
+        match status {
+            200 => break,
+            503 => assert_eq!(body["error"], "busy", "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    eprintln!("statuses after the cut, until one was 200: {answers:?}");
+    assert_eq!(answers.last(), Some(&200), "{answers:?}");
+    assert_eq!(last_counter(&s, &artisan), 2);
+    let drafts: i64 = db.query_row("SELECT COUNT(*) FROM records WHERE kind = 'draft'", [], |r| r.get(0)).unwrap();
+    assert_eq!(drafts, 2, "both drafts stored, each once");
 }
