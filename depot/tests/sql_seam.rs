@@ -109,3 +109,14 @@ fn a_rolled_back_postgres_transaction_leaves_nothing() {
     let tx = Tx::postgres(&mut conn, Isolation::ReadCommitted).unwrap();
     assert_eq!(tx.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
 }
+
+/// `?1` becomes `$1` for PostgreSQL, a bare `?` the next number, and nothing inside quoted text,
+/// quoted names or comments. (Here rather than beside the function: the seam is compiled into
+/// every test binary through `common`, and a test there would run once in each.)
+#[test]
+fn placeholders_are_numbered_outside_quotes_and_comments() {
+    use common::sql::pg::numbered_placeholders;
+    assert_eq!(numbered_placeholders("SELECT a FROM t WHERE b = ?1 AND c = ?12"), "SELECT a FROM t WHERE b = $1 AND c = $12");
+    assert_eq!(numbered_placeholders("VALUES (?, ?, '?', \"a?\") -- ?\n, ?"), "VALUES ($1, $2, '?', \"a?\") -- ?\n, $3");
+    assert_eq!(numbered_placeholders("SELECT 'it''s ?' || ?2"), "SELECT 'it''s ?' || $2");
+}

@@ -10,7 +10,7 @@
 //! The API follows rusqlite's shapes (`execute`, `query_row`, `prepare_cached` then
 //! `query_map`, `params!`, `optional()`), which the store was written against.
 
-mod pg;
+pub mod pg;
 mod pool;
 mod sqlite;
 
