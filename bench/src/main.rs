@@ -18,6 +18,9 @@
 //!                                            per photo and encoder setting (base table, chroma
 //!                                            offset, trellis), the bytes ratio at equal score at
 //!                                            the lowest quality reaching S (72)
+//! fundi-photo-bench fit [--target S] [--margin M]
+//!                                            fits the upload's quality model on the photos
+//!                                            above and checks it on target/bench-photos/held-out/
 //! fundi-photo-bench run-one fundi|image FILE OUTDIR     (internal: one run in a child process)
 //! ```
 //!
@@ -34,6 +37,7 @@
 //! encoder at the lowest quality whose score reaches ours.
 
 mod calibrate;
+mod fit;
 mod sweep;
 
 use fundi_core::photos::{fit_within, prepare_file, PrepareOptions, Quality};
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Some("run-one") => run_one(&args[1..]),
         Some("calibrate") => calibrate::calibrate(&args[1..]),
         Some("sweep") => sweep::sweep(&args[1..]),
+        Some("fit") => fit::fit(&args[1..]),
         Some("bench") => bench(&args[1..]),
         _ => bench(&args),
     };

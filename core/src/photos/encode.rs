@@ -125,6 +125,14 @@ impl Drop for Compressor {
     }
 }
 
+/// The luma and chroma quantisation tables (natural order) that `settings` makes mozjpeg use,
+/// asked of mozjpeg itself, so the quality chooser measures the very steps the encoder takes.
+pub fn quant_tables(settings: EncodeSettings) -> [[u16; 64]; 2] {
+    let c = Compressor::new(16, 16, settings);
+    // SAFETY: `Compressor::new` set both tables (jpeg_set_quality allocates and fills them).
+    unsafe { [(*c.cinfo.quant_tbl_ptrs[0]).quantval, (*c.cinfo.quant_tbl_ptrs[1]).quantval] }
+}
+
 /// Encode `img`, turned by `orientation`, as a JPEG. Errors from libjpeg unwind and are caught
 /// at the pipeline boundary.
 pub fn encode_jpeg(img: &Ycc420, orientation: Orientation, settings: EncodeSettings) -> Result<Vec<u8>, PhotoError> {

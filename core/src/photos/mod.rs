@@ -7,7 +7,7 @@
 //! - `resize`: Lanczos3, strip by strip, so the decoded image is never held whole;
 //! - `ycc`: the reduced photo as YCbCr 4:2:0 planes, built from the resized strips;
 //! - `orient`: EXIF orientation, applied as the encoder reads the planes;
-//! - `quality`: the upload's JPEG quality, chosen per photo from its luma blocks' activity;
+//! - `quality`: the upload's JPEG quality, chosen per photo by simulating its quantisation;
 //! - `encode`: mozjpeg, fed the planes raw, metadata-free;
 //! - `coach`: blurry / too dark / overexposed / too small;
 //! - `blobs`: [`PhotoLibrary`], the files directory where photos live under their SHA-256,
@@ -32,7 +32,7 @@ pub use decode::{dct_scale, sniff, Format, MAX_PIXELS};
 pub use encode::EncodeSettings;
 pub use error::PhotoError;
 pub use orient::{ExifOrientation, Orientation};
-pub use quality::{activity_shares, quality_for, MAX_QUALITY, MIN_QUALITY};
+pub use quality::{choose_quality, BlockErrors, LossModel, QualityProbe, MAX_QUALITY, MIN_QUALITY, UPLOAD_MODEL};
 pub use resize::{fit_within, RgbImage};
 pub use ycc::{Plane, Ycc420};
 
@@ -66,9 +66,12 @@ pub struct PrepareOptions {
 /// How the upload's JPEG quality is set.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Quality {
-    /// Chosen for each photo from its luma (`quality.rs`): smooth gradients and dense texture
-    /// get more bytes, moderate detail (which masks quantisation) fewer.
+    /// Chosen for each photo by predicting what quantisation does to it (`quality.rs`):
+    /// smooth gradients and dense texture get more bytes, moderate detail (which masks
+    /// quantisation) fewer.
     PerPhoto,
+    /// Chosen per photo with this model instead of the upload's (the benchmark's fitting).
+    Model(LossModel),
     /// This quality for every photo (sweeps, the benchmark's calibration).
     Fixed(f32),
 }
@@ -175,30 +178,28 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
     let mut opened = decode::open(reader, opts.max_edge)?;
     let (sw, sh) = (opened.source_width, opened.source_height);
     let (dw, dh) = (opened.rows.width(), opened.rows.height());
-    // The output size comes from the source's, so every scale gives the same result size.
-    // Sizes are in the stored orientation until the encoder turns the image upright.
-    let (tw, th) = fit_within(sw, sh, opts.max_edge);
-    let (tw, th) = (tw.min(dw), th.min(dh));
-    let mut reduced = ycc::Ycc420Builder::new(tw, th)?;
-    resize::resize_rows(opened.rows.as_mut(), tw, th, &mut |rows| reduced.push_rows(rows))?;
+    let reduced = reduce(&mut opened, opts.max_edge)?;
     drop(opened.rows);
-    let reduced = reduced.finish()?;
+    let (tw, th) = (reduced.width(), reduced.height());
     let orientation = opened.exif.orientation();
     let (thw, thh) = fit_within(tw, th, opts.thumb_edge);
     let thumb = reduced.resized(thw, thh)?;
     let decoded_at = Instant::now();
     let coaching = coach::assess(&reduced.y, sw, sh);
-    let quality = match opts.upload_quality {
-        Quality::PerPhoto => quality::quality_for(quality::activity_shares(&reduced.y)),
-        Quality::Fixed(q) => q,
-    };
-    let coached_at = Instant::now();
-    let settings = EncodeSettings {
+    let at = |quality: f32| EncodeSettings {
         quality,
         trellis: opts.upload_trellis,
         chroma_quality: (opts.upload_chroma_offset != 0.0).then_some(quality + opts.upload_chroma_offset),
         table: opts.upload_table,
     };
+    let chosen = |model: &LossModel| quality::choose_quality(&QualityProbe::new(&reduced), at(MIN_QUALITY), model);
+    let quality = match opts.upload_quality {
+        Quality::PerPhoto => chosen(&UPLOAD_MODEL),
+        Quality::Model(model) => chosen(&model),
+        Quality::Fixed(q) => q,
+    };
+    let coached_at = Instant::now();
+    let settings = at(quality);
     let upload = encoded(&reduced, orientation, settings)?;
     drop(reduced);
     let thumbnail = encoded(&thumb, orientation, opts.thumbnail)?;
@@ -221,6 +222,25 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
             encode_ms: coached_at.elapsed().as_millis() as u64,
         },
     })
+}
+
+/// The photo decoded and resized to the upload's size, as YCbCr 4:2:0 planes in its stored
+/// orientation: what the encoder is given.
+fn reduce(opened: &mut decode::Opened<'_>, max_edge: u32) -> Result<Ycc420, PhotoError> {
+    let (dw, dh) = (opened.rows.width(), opened.rows.height());
+    // The output size comes from the source's, so every scale gives the same result size.
+    // Sizes are in the stored orientation until the encoder turns the image upright.
+    let (tw, th) = fit_within(opened.source_width, opened.source_height, max_edge);
+    let (tw, th) = (tw.min(dw), th.min(dh));
+    let mut reduced = ycc::Ycc420Builder::new(tw, th)?;
+    resize::resize_rows(opened.rows.as_mut(), tw, th, &mut |rows| reduced.push_rows(rows))?;
+    reduced.finish()
+}
+
+/// The planes the pipeline would encode as the upload of this photo (the benchmark's fitting
+/// of the quality model).
+pub fn upload_planes(bytes: &[u8], opts: &PrepareOptions) -> Result<Ycc420, PhotoError> {
+    guarded(|| reduce(&mut decode::open(Cursor::new(bytes), opts.max_edge)?, opts.max_edge))
 }
 
 fn encoded(img: &Ycc420, orientation: Orientation, settings: EncodeSettings) -> Result<EncodedImage, PhotoError> {
