@@ -206,31 +206,10 @@ fn surplus(photos: &[Measured], model: &LossModel) -> (f64, usize) {
 }
 
 fn measure_all(files: &[PathBuf], target: f64, cache: &Mutex<BTreeMap<String, u32>>) -> Res<Vec<Measured>> {
-    let next = Mutex::new(0usize);
-    let out = Mutex::new(vec![]);
-    let failed = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| loop {
-                let k = {
-                    let mut n = next.lock().unwrap();
-                    *n += 1;
-                    *n - 1
-                };
-                let Some(file) = files.get(k) else { break };
-                match measure(file, target, cache) {
-                    Ok(m) => out.lock().unwrap().push((k, m)),
-                    Err(e) => *failed.lock().unwrap() = Some(format!("{}: {e}", file.display())),
-                }
-            });
-        }
-    });
-    if let Some(e) = failed.into_inner().unwrap() {
-        return Err(e.into());
-    }
-    let mut out = out.into_inner().unwrap();
-    out.sort_by_key(|m| m.0);
-    Ok(out.into_iter().map(|m| m.1).collect())
+    super::on_two_threads(files, |file| measure(file, target, cache).map_err(|e| format!("{}: {e}", file.display())))
+        .into_iter()
+        .map(|r| r.map_err(Into::into))
+        .collect()
 }
 
 fn measure(file: &Path, target: f64, cache: &Mutex<BTreeMap<String, u32>>) -> Res<Measured> {

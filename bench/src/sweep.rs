@@ -11,7 +11,6 @@ use fundi_core::photos::{prepare_bytes, PrepareOptions, Quality};
 use image::DynamicImage;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 #[derive(Clone, Copy)]
 struct Config {
@@ -45,37 +44,24 @@ pub fn sweep(args: &[String]) -> Res<()> {
     if files.is_empty() {
         files = super::default_files();
     }
-    let next = Mutex::new(0usize);
-    let results = Mutex::new(vec![]);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| loop {
-                let k = {
-                    let mut n = next.lock().unwrap();
-                    *n += 1;
-                    *n - 1
-                };
-                let Some(file) = files.get(k) else { break };
-                match one_photo(file, target, &configs) {
-                    Ok(lines) => {
-                        for l in &lines {
-                            eprintln!("{l}");
-                        }
-                        results.lock().unwrap().push((k, lines));
-                    }
-                    Err(e) => eprintln!("{}: {e}", file.display()),
-                }
-            });
+    let results = super::on_two_threads(&files, |file| match one_photo(file, target, &configs) {
+        Ok(lines) => {
+            for l in &lines {
+                eprintln!("{l}");
+            }
+            lines
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            vec![]
         }
     });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|r| r.0);
     println!(
         "{:<34} {:<8} {:>5} {:>6} {:>8} {:>6} {:>6} | {:>6} {:>6} {:>6}",
         "photo", "config", "q", "score", "KB", "img q", "ratio", "auto q", "score", "ratio"
     );
     let mut sums: HashMap<String, (f64, f64, usize)> = HashMap::new();
-    for (_, lines) in &results {
+    for lines in &results {
         for l in lines {
             println!("{l}");
             let cols: Vec<&str> = l.split_whitespace().collect();
