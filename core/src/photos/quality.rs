@@ -76,6 +76,23 @@ pub const UPLOAD_MODEL: LossModel = LossModel {
 /// Coefficients with u + v at or under this are the low frequencies (see [`LossModel`]).
 pub const LOW_FREQUENCY: usize = 2;
 
+/// 1.5 x 2^23: a float of this size has no fraction bits (see `block_error`); exact for
+/// |x| < 2^22, and no quantised coefficient comes near (they are under 2^11).
+const ROUNDER: f32 = 12_582_912.0;
+
+/// 1 for the low frequencies (in natural order, `v * 8 + u`), 0 for the others.
+const LOW_FREQUENCIES: [f32; 64] = {
+    let mut mask = [0.0; 64];
+    let mut k = 0;
+    while k < 64 {
+        if k / 8 + k % 8 <= LOW_FREQUENCY {
+            mask[k] = 1.0;
+        }
+        k += 1;
+    }
+    mask
+};
+
 /// One sampled block: its DCT coefficients (orthonormal, as JPEG's, level-shifted), the
 /// energy of its AC coefficients (its texture) and its mean level (0-255).
 #[derive(Clone)]
@@ -112,17 +129,8 @@ impl QualityProbe {
     pub fn errors(&self, tables: &[[u16; 64]; 2]) -> BlockErrors {
         let error = |blocks: &[Block], table: &[u16; 64]| -> Vec<[f32; 2]> {
             let steps = table.map(|q| q.max(1) as f32);
-            blocks
-                .iter()
-                .map(|b| {
-                    let mut split = [0.0f32; 2];
-                    for (k, (&c, &q)) in b.coefficients.iter().zip(&steps).enumerate() {
-                        let d = c - (c / q).round() * q;
-                        split[(k / 8 + k % 8 > LOW_FREQUENCY) as usize] += d * d;
-                    }
-                    split
-                })
-                .collect()
+            let inverse = steps.map(|q| 1.0 / q);
+            blocks.iter().map(|b| block_error(&b.coefficients, &inverse, &steps)).collect::<Vec<_>>()
         };
         BlockErrors { luma: error(&self.luma, &tables[0]), chroma: error(&self.chroma, &tables[1]) }
     }
@@ -184,6 +192,30 @@ pub fn choose_quality(probe: &QualityProbe, settings: EncodeSettings, model: &Lo
     lo as f32
 }
 
+/// One block's squared error once each coefficient is rounded to the nearest multiple of its
+/// step, as the encoder quantises, split into the low frequencies' and the rest. Straight-line
+/// arithmetic over whole arrays, summed lane by lane, so the compiler vectorises all of it (a
+/// single running float sum it may not reorder).
+fn block_error(coefficients: &[f32; 64], inverse: &[f32; 64], steps: &[f32; 64]) -> [f32; 2] {
+    let mut squared = [0.0f32; 64];
+    for k in 0..64 {
+        // To the nearest whole number (ties to even, which a float coefficient almost never
+        // is): adding and taking away 1.5 x 2^23 leaves no fraction bits.
+        let rounded = (coefficients[k] * inverse[k] + ROUNDER) - ROUNDER;
+        let d = coefficients[k] - rounded * steps[k];
+        squared[k] = d * d;
+    }
+    let (mut low, mut all) = ([0.0f32; 8], [0.0f32; 8]);
+    for row in squared.chunks_exact(8).zip(LOW_FREQUENCIES.chunks_exact(8)) {
+        for lane in 0..8 {
+            all[lane] += row.0[lane];
+            low[lane] += row.0[lane] * row.1[lane];
+        }
+    }
+    let (low, all): (f32, f32) = (low.iter().sum(), all.iter().sum());
+    [low, all - low]
+}
+
 /// The 8-point orthonormal DCT-II basis: `basis[u][x]`.
 fn dct_basis() -> [[f32; 8]; 8] {
     let mut basis = [[0.0; 8]; 8];
@@ -215,18 +247,30 @@ fn sampled_blocks(plane: &Plane, basis: &[[f32; 8]; 8]) -> Vec<Block> {
     blocks
 }
 
-/// The 2-D DCT of one block (rows, then columns), and its AC energy.
+/// The 2-D DCT of one block (rows, then columns), and its AC energy. Each output row is built
+/// by adding whole rows of the basis (`u` the lane), which vectorises; a dot product per
+/// coefficient would be a float sum the compiler may not reorder.
 fn transformed(pixels: &[[f32; 8]; 8], basis: &[[f32; 8]; 8]) -> Block {
+    let mut by_column = [[0.0f32; 8]; 8];
+    for u in 0..8 {
+        for x in 0..8 {
+            by_column[x][u] = basis[u][x];
+        }
+    }
     let mut rows = [[0.0f32; 8]; 8];
     for (out, px) in rows.iter_mut().zip(pixels) {
-        for (o, b) in out.iter_mut().zip(basis) {
-            *o = b.iter().zip(px).map(|(b, p)| b * p).sum();
+        for (&p, b) in px.iter().zip(&by_column) {
+            for (o, &b) in out.iter_mut().zip(b) {
+                *o += b * p;
+            }
         }
     }
     let mut coefficients = [0.0f32; 64];
-    for (v, b) in basis.iter().enumerate() {
-        for u in 0..8 {
-            coefficients[v * 8 + u] = (0..8).map(|y| b[y] * rows[y][u]).sum();
+    for (out, b) in coefficients.chunks_exact_mut(8).zip(basis) {
+        for (&weight, row) in b.iter().zip(&rows) {
+            for (o, &r) in out.iter_mut().zip(row) {
+                *o += weight * r;
+            }
         }
     }
     let masking = coefficients[1..].iter().map(|c| c * c).sum();
