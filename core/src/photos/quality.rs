@@ -12,17 +12,18 @@
 //! once with the JPEG's own DCT; for a candidate quality, each block's coefficients are
 //! quantised with the very tables mozjpeg will use (asked of it, see `encode::quant_tables`),
 //! which is exact for this encoder (no trellis): the squared error of each block is what the
-//! JPEG will lose there. Each block's error is weighed against how much its own content masks
-//! it (its AC energy, raised to a power below one, plus a constant so that smooth blocks,
-//! where nothing masks, count most), the blocks are pooled with a norm that lets the worst
-//! blocks weigh more than the mean, and the quality is the lowest, by bisection in
-//! [`MIN_QUALITY`]..=[`MAX_QUALITY`], whose predicted loss stays under a threshold.
+//! JPEG will lose there. Each block's error (the high frequencies' at a weight) is weighed
+//! against how much its own content masks it (its AC energy, raised to a power below one, plus
+//! a constant, so that smooth blocks, where nothing masks, count most); the blocks are pooled
+//! (the mean, for the shipped model) and chroma added at a weight; the quality is the lowest, by
+//! bisection in [`MIN_QUALITY`]..=[`MAX_QUALITY`], whose predicted loss stays under a threshold.
 //!
-//! The model's four constants and the threshold were fitted on fifteen photos (the lowest
-//! quality at which each scores SSIMULACRA2 72) and checked on photos held out from the fit;
-//! the figures are in the ADR. Cost: one DCT per sampled block and one quantisation per block
-//! and candidate (about eight candidates), a few per cent of the pipeline's instructions;
-//! SSIMULACRA2 itself, at 1600 px, would cost several times the whole pipeline.
+//! The model's constants and the threshold were fitted on fifteen photos (the lowest quality at
+//! which each scores SSIMULACRA2 72) and checked on fifteen held out from the fit
+//! (`fundi-photo-bench fit`; figures in the ADR). Cost: one DCT per sampled block, then one
+//! quantisation per block and candidate (six candidates): about 6% of the pipeline's
+//! instructions on a 3.4 MP photo. SSIMULACRA2 itself, at 1600 px, would cost several times the
+//! whole pipeline.
 
 use super::encode::{quant_tables, EncodeSettings};
 use super::ycc::{Plane, Ycc420};
