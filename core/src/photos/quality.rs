@@ -77,9 +77,13 @@ pub const UPLOAD_MODEL: LossModel = LossModel {
 /// Coefficients with u + v at or under this are the low frequencies (see [`LossModel`]).
 pub const LOW_FREQUENCY: usize = 2;
 
-/// 1.5 x 2^23: a float of this size has no fraction bits (see `block_error`); exact for
-/// |x| < 2^22, and no quantised coefficient comes near (they are under 2^11).
+/// 1.5 x 2^23: a float of this size has no fraction bits, so adding and taking it away rounds to
+/// a whole number (see `block_error`); exact for |x| < 2^22, and nothing rounded here comes
+/// near (quantised coefficients are under 2^11, fixed-point ones under 2^15).
 const ROUNDER: f32 = 12_582_912.0;
+
+/// The coefficients' fixed-point scale (see [`Block`]).
+const FIXED: f32 = 16.0;
 
 /// 1 for the low frequencies (in natural order, `v * 8 + u`), 0 for the others.
 const LOW_FREQUENCIES: [f32; 64] = {
@@ -94,11 +98,13 @@ const LOW_FREQUENCIES: [f32; 64] = {
     mask
 };
 
-/// One sampled block: its DCT coefficients (orthonormal, as JPEG's, level-shifted), the
-/// energy of its AC coefficients (its texture) and its mean level (0-255).
+/// One sampled block: its DCT coefficients (orthonormal, as JPEG's, level-shifted, kept in
+/// 1/[`FIXED`] steps as `i16`: half the memory of floats, and a sixteenth of a level is far below
+/// any quantisation step), the energy of its AC coefficients (its texture) and its mean level
+/// (0-255).
 #[derive(Clone)]
 struct Block {
-    coefficients: [f32; 64],
+    coefficients: [i16; 64],
     masking: f32,
     level: f32,
 }
@@ -197,7 +203,8 @@ pub fn choose_quality(probe: &QualityProbe, settings: EncodeSettings, model: &Lo
 /// step, as the encoder quantises, split into the low frequencies' and the rest. Straight-line
 /// arithmetic over whole arrays, summed lane by lane, so the compiler vectorises all of it (a
 /// single running float sum it may not reorder).
-fn block_error(coefficients: &[f32; 64], inverse: &[f32; 64], steps: &[f32; 64]) -> [f32; 2] {
+fn block_error(fixed: &[i16; 64], inverse: &[f32; 64], steps: &[f32; 64]) -> [f32; 2] {
+    let coefficients = fixed.map(|c| c as f32 * (1.0 / FIXED));
     let mut squared = [0.0f32; 64];
     for k in 0..64 {
         // To the nearest whole number (ties to even, which a float coefficient almost never
@@ -275,7 +282,9 @@ fn transformed(pixels: &[[f32; 8]; 8], basis: &[[f32; 8]; 8]) -> Block {
         }
     }
     let masking = coefficients[1..].iter().map(|c| c * c).sum();
-    Block { coefficients, masking, level: coefficients[0] / 8.0 + 128.0 }
+    // |coefficient| <= 8 x 128 = 1024, so 1024 x 16 fits an i16.
+    let fixed = coefficients.map(|c| ((c * FIXED + ROUNDER) - ROUNDER) as i16);
+    Block { coefficients: fixed, masking, level: coefficients[0] / 8.0 + 128.0 }
 }
 
 #[cfg(test)]
@@ -294,7 +303,7 @@ mod tests {
     fn the_transform_keeps_the_energy_and_puts_a_flat_block_in_dc() {
         let basis = dct_basis();
         let flat = transformed(&[[10.0; 8]; 8], &basis);
-        assert!((flat.coefficients[0] - 80.0).abs() < 1e-3, "{}", flat.coefficients[0]);
+        assert_eq!(flat.coefficients[0], 80 * FIXED as i16);
         assert!(flat.masking < 1e-6);
         let mut pixels = [[0.0f32; 8]; 8];
         for (y, row) in pixels.iter_mut().enumerate() {
@@ -304,7 +313,7 @@ mod tests {
         }
         let energy: f32 = pixels.iter().flatten().map(|p| p * p).sum();
         let block = transformed(&pixels, &basis);
-        let total: f32 = block.coefficients.iter().map(|c| c * c).sum();
+        let total: f32 = block.coefficients.iter().map(|&c| (c as f32 / FIXED).powi(2)).sum();
         assert!((energy - total).abs() < 1e-2 * energy, "{energy} {total}");
     }
 
@@ -325,7 +334,7 @@ mod tests {
         let total = |e: [f32; 2]| e[0] + e[1];
         assert!(total(fine.luma[0]) < 64.0 * 0.25 + 1e-3, "{:?}", fine.luma[0]);
         // A step of 200 rounds every coefficient of this gentle ramp but the DC to zero.
-        let ac: f32 = probe.luma[0].coefficients[1..].iter().map(|c| c * c).sum();
+        let ac = probe.luma[0].masking;
         assert!(total(coarse.luma[0]) >= ac, "{:?} {ac}", coarse.luma[0]);
         // A horizontal ramp's energy is in its first horizontal frequencies: the low ones.
         assert!(coarse.luma[0][0] > 10.0 * coarse.luma[0][1], "{:?}", coarse.luma[0]);
