@@ -12,6 +12,9 @@
 //! the quality points it spends above that on the fitting photos. Only then are the held-out
 //! photos looked at: the table shows, for the best models, how many of them the model leaves
 //! under `S` and what it spends above their need. The held-out photos choose nothing.
+//!
+//! `--curves` prints instead each photo's score at a few fixed qualities (the raw data: how
+//! fast each photo's score rises, and where the resize alone leaves it at quality 98).
 
 use super::calibrate::lowest_passing;
 use super::{flag, reference_for, Res};
@@ -72,37 +75,6 @@ pub fn fit(args: &[String]) -> Res<()> {
     let held = measure_all(&held, target, &cache)?;
     std::fs::write(&cache_path, serde_json::to_vec_pretty(&*cache.lock().unwrap())?)?;
 
-    if args.iter().any(|a| a == "--features") {
-        for m in fitting.iter().chain(&held) {
-            let base = LossModel {
-                mask: 1.0,
-                masking_power: 1.0,
-                pooling: 1.0,
-                chroma_weight: 0.0,
-                high_weight: 1.0,
-                dark_power: 0.0,
-                threshold: 0.0,
-            };
-            let e = &m.errors[0];
-            let n = e.luma.len() as f32;
-            let mse: f32 = e.luma.iter().map(|x| x[0] + x[1]).sum::<f32>() / n / 64.0;
-            let low: f32 = e.luma.iter().map(|x| x[0]).sum::<f32>() / n / 64.0;
-            let cmse: f32 = e.chroma.iter().map(|x| x[0] + x[1]).sum::<f32>() / e.chroma.len() as f32 / 64.0;
-            println!(
-                "{:<34} need {:>3} mse {:>6.2} low {:>5.2} chroma {:>5.2} rel1 {:>6.3} rel100 {:>6.3} rel1000 {:>6.3} p.5 {:>6.3}",
-                m.name,
-                m.lowest,
-                mse,
-                low,
-                cmse,
-                m.loss(40, &base),
-                m.loss(40, &LossModel { mask: 100.0, ..base }),
-                m.loss(40, &LossModel { mask: 1000.0, ..base }),
-                m.loss(40, &LossModel { masking_power: 0.5, ..base }),
-            );
-        }
-        return Ok(());
-    }
     let mut grid = vec![];
     for mask in [1.0, 3.0, 10.0, 30.0, 100.0] {
         for masking_power in [0.5, 0.625, 0.75, 1.0] {

@@ -70,8 +70,6 @@ pub enum Quality {
     /// smooth gradients and dense texture get more bytes, moderate detail (which masks
     /// quantisation) fewer.
     PerPhoto,
-    /// Chosen per photo with this model instead of the upload's (the benchmark's fitting).
-    Model(LossModel),
     /// This quality for every photo (sweeps, the benchmark's calibration).
     Fixed(f32),
 }
@@ -192,10 +190,8 @@ fn pipeline<R: BufRead + Seek>(reader: R, opts: &PrepareOptions) -> Result<Prepa
         chroma_quality: (opts.upload_chroma_offset != 0.0).then_some(quality + opts.upload_chroma_offset),
         table: opts.upload_table,
     };
-    let chosen = |model: &LossModel| quality::choose_quality(&QualityProbe::new(&reduced), at(MIN_QUALITY), model);
     let quality = match opts.upload_quality {
-        Quality::PerPhoto => chosen(&UPLOAD_MODEL),
-        Quality::Model(model) => chosen(&model),
+        Quality::PerPhoto => quality::choose_quality(&QualityProbe::new(&reduced), at(MIN_QUALITY), &UPLOAD_MODEL),
         Quality::Fixed(q) => q,
     };
     let coached_at = Instant::now();
