@@ -256,8 +256,38 @@ pub fn list_orders(
         return Err(ApiError::forbidden("depot staff and operations only"));
     }
     let scope = Scope::of_filtered(tx, caller, depot)?;
-    let mut q = tx.prepare_cached("SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq DESC")?;
     let mut out = vec![];
+    for_each_order_seen(tx, &scope, Newest::First, |id, order| {
+        let status = OrderStatus::from_code(&order.status);
+        if statuses.is_none_or(|wanted| status.is_some_and(|s| wanted.contains(&s))) {
+            out.push(WaitingOrder { id, order });
+        }
+        Ok(out.len() < limit)
+    })?;
+    Ok(out)
+}
+
+/// Which end of the feed [`for_each_order_seen`] starts from.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Newest {
+    First,
+    Last,
+}
+
+/// Each order `scope` sees, with its id, in feed order from `from`'s end, streamed (a depot
+/// may hold a million orders), until `f` returns `false`. A body that does not parse as an
+/// order is skipped: the depot wrote it, and one bad row must not take a whole list away.
+pub fn for_each_order_seen(
+    tx: &Tx,
+    scope: &Scope,
+    from: Newest,
+    mut f: impl FnMut(String, OrderBody) -> Result<bool, ApiError>,
+) -> Result<(), ApiError> {
+    let sql = match from {
+        Newest::First => "SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq DESC",
+        Newest::Last => "SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq",
+    };
+    let mut q = tx.prepare_cached(sql)?;
     let rows = q.query_map([Kind::Order.code()], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
     })?;
@@ -267,15 +297,11 @@ pub fn list_orders(
             continue;
         }
         let Ok(order) = serde_json::from_str::<OrderBody>(&body) else { continue };
-        let status = OrderStatus::from_code(&order.status);
-        if statuses.is_none_or(|wanted| status.is_some_and(|s| wanted.contains(&s))) {
-            out.push(WaitingOrder { id, order });
-            if out.len() == limit {
-                break;
-            }
+        if !f(id, order)? {
+            break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One order (staff and operations only; `not_found` when there is none, or it is another
@@ -367,17 +393,9 @@ pub fn depot_report(db: &Db, caller: &Caller) -> Result<DepotReport, ApiError> {
     }
     db.read(|tx| {
         let scope = Scope::of(tx, caller)?;
-        let mut stmt = tx.prepare("SELECT id, owner, body FROM records WHERE kind = 'order' ORDER BY seq")?;
-        let rows =
-            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?)))?;
         let mut waiting = vec![];
         let mut unassigned = vec![];
-        for row in rows {
-            let (id, owner, body) = row?;
-            if !scope.sees(owner.as_deref()) {
-                continue;
-            }
-            let order: OrderBody = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+        for_each_order_seen(tx, &scope, Newest::Last, |id, order| {
             match OrderStatus::from_code(&order.status) {
                 Some(OrderStatus::ReadyForPickup | OrderStatus::Received | OrderStatus::QcPassed | OrderStatus::QcFailed) => {
                     waiting.push(WaitingOrder { id, order })
@@ -385,7 +403,8 @@ pub fn depot_report(db: &Db, caller: &Caller) -> Result<DepotReport, ApiError> {
                 Some(OrderStatus::New | OrderStatus::Declined) => unassigned.push(WaitingOrder { id, order }),
                 _ => {}
             }
-        }
+            Ok(true)
+        })?;
         Ok(DepotReport { waiting, unassigned, stock: super::stock::held_in(tx, &scope)? })
     })
 }

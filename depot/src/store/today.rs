@@ -111,20 +111,12 @@ pub fn today(db: &Db, caller: &Caller) -> Result<Today, ApiError> {
         }
         let today = Day::of_ms(now_ms());
         let scope = Scope::of(tx, caller)?;
-        let mut q = tx.prepare_cached("SELECT id, owner, body FROM records WHERE kind = ?1 ORDER BY seq")?;
-        let rows = q.query_map([Kind::Order.code()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, String>(2)?))
-        })?;
-        for row in rows {
-            let (id, owner, body) = row?;
-            if !scope.sees(owner.as_deref()) {
-                continue;
-            }
-            let Ok(order) = serde_json::from_str::<OrderBody>(&body) else { continue };
+        orders::for_each_order_seen(tx, &scope, orders::Newest::Last, |id, order| {
             if OrderStatus::from_code(&order.status).is_some_and(|s| order_is_late(s, order.due_date.as_deref(), today)) {
                 t.late.push(line(tx, &id, &order)?);
             }
-        }
+            Ok(true)
+        })?;
         for (product, pieces) in report.stock.iter().filter(|(_, n)| **n <= LOW_STOCK_AT) {
             let title = super::get_record(tx, Kind::Draft.code(), product)?
                 .and_then(|r| serde_json::from_value::<DraftBody>(r.body).ok())
